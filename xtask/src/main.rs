@@ -1,0 +1,91 @@
+//! `cargo xtask <task>`: the project's tasks, written in Rust so they run wherever cargo does.
+//!
+//! - `test`: builds every binary of the workspace, then runs every test (`cargo test
+//!   --workspace`). End-to-end tests run the binaries (emulator, provider, local stack) as real
+//!   processes, so they are built first, once, into the shared target directory.
+//! - `bootstrap`: prepares what the tests use from outside Rust (the Python venv, a Terraform)
+//!   and reports what it found.
+
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use testkit::{python, terraform};
+
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", about = "Project tasks")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// Build every binary, then run every test of the workspace.
+    Test {
+        /// Extra arguments for `cargo test` (e.g. a test name filter after `--`).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Create the Python venv and find Terraform; print what will be used.
+    Bootstrap,
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.task {
+        Task::Test { args } => test(&args),
+        Task::Bootstrap => bootstrap(),
+    }
+}
+
+fn test(args: &[String]) -> anyhow::Result<()> {
+    let started = Instant::now();
+    step("building every binary", || {
+        cargo(&["build", "--workspace", "--bins"])
+    })?;
+    step("preparing the Python venv and Terraform", bootstrap)?;
+    let mut test_args = vec!["test", "--workspace"];
+    test_args.extend(args.iter().map(String::as_str));
+    step("running every test", || cargo(&test_args))?;
+    eprintln!("xtask: all tests passed in {:.0?}", started.elapsed());
+    Ok(())
+}
+
+fn bootstrap() -> anyhow::Result<()> {
+    let venv = python::venv()?;
+    eprintln!("xtask: Python venv {}", venv.dir().display());
+    let tf = terraform::find()?;
+    eprintln!("xtask: {tf}");
+    Ok(())
+}
+
+fn step(what: &str, f: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Result<()> {
+    eprintln!("xtask: {what}...");
+    let started = Instant::now();
+    f().with_context(|| what.to_owned())?;
+    eprintln!("xtask: {what}: done in {:.1?}", started.elapsed());
+    Ok(())
+}
+
+fn cargo(args: &[&str]) -> anyhow::Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(&cargo)
+        .args(args)
+        .status()
+        .context("running cargo")?;
+    if !status.success() {
+        bail!("`cargo {}` failed ({status})", args.join(" "));
+    }
+    Ok(())
+}
