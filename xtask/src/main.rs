@@ -1,7 +1,7 @@
 //! `cargo xtask <task>`: the project's tasks, written in Rust so they run wherever cargo does.
 //!
-//! - `test`: builds every binary of the workspace, then runs every test (`cargo test
-//!   --workspace`). End-to-end tests run the binaries (emulator, provider, local stack) as real
+//! - `test`: checks formatting, builds every binary and test of the workspace, then runs every
+//!   test (`cargo test --workspace`). End-to-end tests run the binaries (emulator, provider, local stack) as real
 //!   processes, so they are built first, once, into the shared target directory.
 //! - `bootstrap`: prepares what the tests use from outside Rust (the Python venv, a Terraform)
 //!   and reports what it found.
@@ -51,8 +51,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn test(args: &[String]) -> anyhow::Result<()> {
     let started = Instant::now();
-    step("building every binary", || {
-        cargo(&["build", "--workspace", "--bins"])
+    step("checking formatting", || {
+        cargo(&["fmt", "--all", "--check"])
+    })?;
+    // Binaries and tests in one build, so both share one feature resolution: a plain `--bins`
+    // build leaves dev-dependency features out, and `cargo test` would then rebuild part of
+    // the dependency tree.
+    step("building every binary and test", || {
+        cargo(&["build", "--workspace", "--bins", "--tests"])
     })?;
     step("preparing the Python venv and Terraform", bootstrap)?;
     let mut test_args = vec!["test", "--workspace"];
