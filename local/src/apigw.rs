@@ -1,0 +1,303 @@
+//! API Gateway (REST API, Lambda proxy integration) in front of the functions: each HTTP
+//! request becomes the proxy event the function would get from stage [`STAGE`], and its
+//! proxy response becomes the HTTP answer.
+//!
+//! Kept from API Gateway: routes live under `/<stage>`; a path or method with no route gets
+//! `403 {"message":"Missing Authentication Token"}`; a body over 10 MB gets
+//! `413 {"message":"Request Too Long"}`; a function error or a malformed proxy response gets
+//! `502 {"message":"Internal server error"}`; an integration slower than 29 s gets
+//! `504 {"message":"Endpoint request timed out"}`. Query parameters and headers are given in
+//! both the single-value (last wins) and multi-value forms; a body that is not UTF-8 is sent
+//! base64-encoded with `isBase64Encoded`.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::response::Response;
+use axum::Router;
+use base64::Engine;
+use http::{HeaderName, HeaderValue, Method, StatusCode};
+use serde_json::{json, Map, Value};
+use time::OffsetDateTime;
+
+use crate::function::SharedFunction;
+
+/// The stage the local API is deployed to, as in the AWS example.
+pub const STAGE: &str = "prod";
+
+/// API Gateway's payload limit.
+pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+
+/// API Gateway's integration timeout.
+pub const INTEGRATION_TIMEOUT: Duration = Duration::from_secs(29);
+
+/// One route: a method on a resource path, integrated with a function.
+#[derive(Clone)]
+pub struct Route {
+    /// HTTP method.
+    pub method: Method,
+    /// Resource path, e.g. `/recommendations`.
+    pub resource: String,
+    /// The integrated function.
+    pub function: SharedFunction,
+}
+
+impl std::fmt::Debug for Route {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.method, self.resource)
+    }
+}
+
+#[derive(Debug)]
+struct Gateway {
+    routes: Vec<Route>,
+    timeout: Duration,
+}
+
+/// The router serving `routes` under `/prod`. Serve it with
+/// `into_make_service_with_connect_info::<SocketAddr>()` so events carry the caller's address.
+pub fn app(routes: Vec<Route>) -> Router {
+    app_with_timeout(routes, INTEGRATION_TIMEOUT)
+}
+
+/// [`app`] with another integration timeout (tests).
+pub fn app_with_timeout(routes: Vec<Route>, timeout: Duration) -> Router {
+    Router::new()
+        .fallback(handle)
+        .with_state(Arc::new(Gateway { routes, timeout }))
+}
+
+fn message(status: StatusCode, text: &str) -> Response {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .header("x-amzn-errortype", status_error_type(status))
+        .body(Body::from(json!({ "message": text }).to_string()))
+        .expect("static response parts are valid")
+}
+
+fn status_error_type(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        403 => "MissingAuthenticationTokenException",
+        413 => "RequestTooLongException",
+        504 => "IntegrationTimeout",
+        _ => "InternalServerErrorException",
+    }
+}
+
+async fn handle(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "127.0.0.1".into());
+    let path = request.uri().path().to_owned();
+    let Some(resource) = path
+        .strip_prefix('/')
+        .and_then(|p| p.strip_prefix(STAGE))
+        .filter(|r| r.starts_with('/'))
+        .map(|r| r.trim_end_matches('/').to_owned())
+    else {
+        return message(StatusCode::FORBIDDEN, "Missing Authentication Token");
+    };
+    let Some(route) = gateway
+        .routes
+        .iter()
+        .find(|r| r.method == request.method() && r.resource == resource)
+    else {
+        return message(StatusCode::FORBIDDEN, "Missing Authentication Token");
+    };
+    let (parts, body) = request.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        return message(StatusCode::PAYLOAD_TOO_LARGE, "Request Too Long");
+    };
+    let event = proxy_event(&parts, &resource, &peer, &body);
+    let answer = match tokio::time::timeout(gateway.timeout, route.function.invoke(event)).await {
+        Err(_) => return message(StatusCode::GATEWAY_TIMEOUT, "Endpoint request timed out"),
+        Ok(Err(e)) => {
+            tracing::error!("{route:?}: function error: {e}");
+            return message(StatusCode::BAD_GATEWAY, "Internal server error");
+        }
+        Ok(Ok(answer)) => answer,
+    };
+    match proxy_response(&answer) {
+        Ok(response) => response,
+        Err(why) => {
+            tracing::error!("{route:?}: malformed Lambda proxy response: {why}");
+            message(StatusCode::BAD_GATEWAY, "Internal server error")
+        }
+    }
+}
+
+/// The Lambda proxy integration event for a request on `resource`.
+pub fn proxy_event(parts: &http::request::Parts, resource: &str, peer: &str, body: &[u8]) -> Value {
+    let mut headers = Map::new();
+    let mut multi_headers: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for (name, value) in &parts.headers {
+        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        headers.insert(name.as_str().to_owned(), Value::String(value.clone()));
+        multi_headers
+            .entry(name.as_str().to_owned())
+            .or_default()
+            .push(Value::String(value));
+    }
+    let mut query = Map::new();
+    let mut multi_query: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for (k, v) in parse_query(parts.uri.query().unwrap_or("")) {
+        query.insert(k.clone(), Value::String(v.clone()));
+        multi_query.entry(k).or_default().push(Value::String(v));
+    }
+    let nullable = |m: Map<String, Value>| {
+        if m.is_empty() {
+            Value::Null
+        } else {
+            Value::Object(m)
+        }
+    };
+    let nullable_multi = |m: BTreeMap<String, Vec<Value>>| {
+        if m.is_empty() {
+            Value::Null
+        } else {
+            Value::Object(m.into_iter().map(|(k, v)| (k, Value::Array(v))).collect())
+        }
+    };
+    let (body, is_base64) = if body.is_empty() {
+        (Value::Null, false)
+    } else {
+        match std::str::from_utf8(body) {
+            Ok(text) => (Value::String(text.to_owned()), false),
+            Err(_) => (
+                Value::String(base64::engine::general_purpose::STANDARD.encode(body)),
+                true,
+            ),
+        }
+    };
+    let now = OffsetDateTime::now_utc();
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let host = parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost")
+        .to_owned();
+    json!({
+        "resource": resource,
+        "path": resource,
+        "httpMethod": parts.method.as_str(),
+        "headers": nullable(headers),
+        "multiValueHeaders": nullable_multi(multi_headers),
+        "queryStringParameters": nullable(query),
+        "multiValueQueryStringParameters": nullable_multi(multi_query),
+        "pathParameters": null,
+        "stageVariables": null,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "local",
+            "resourceId": "local",
+            "stage": STAGE,
+            "requestId": request_id,
+            "extendedRequestId": request_id,
+            "requestTimeEpoch": now.unix_timestamp() * 1000 + i64::from(now.millisecond()),
+            "path": format!("/{STAGE}{resource}"),
+            "resourcePath": resource,
+            "httpMethod": parts.method.as_str(),
+            "protocol": format!("{:?}", parts.version),
+            "domainName": host,
+            "identity": {
+                "sourceIp": peer,
+                "userAgent": parts.headers.get(http::header::USER_AGENT)
+                    .and_then(|v| v.to_str().ok()),
+            },
+        },
+        "body": body,
+        "isBase64Encoded": is_base64,
+    })
+}
+
+/// The HTTP response for a Lambda proxy response payload.
+///
+/// # Errors
+/// When the payload is not a proxy response (no integer `statusCode` in 100..=599, headers
+/// that are not strings, a base64 body that does not decode).
+pub fn proxy_response(answer: &Value) -> Result<Response, String> {
+    let status = answer
+        .get("statusCode")
+        .and_then(Value::as_u64)
+        .and_then(|s| u16::try_from(s).ok())
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .ok_or_else(|| format!("no valid statusCode in {answer}"))?;
+    let mut response = Response::builder().status(status);
+    let mut add = |name: &str, value: &Value| -> Result<(), String> {
+        let value = value
+            .as_str()
+            .ok_or_else(|| format!("header {name} is not a string"))?;
+        let name = HeaderName::try_from(name).map_err(|e| format!("header {name}: {e}"))?;
+        let value = HeaderValue::try_from(value).map_err(|e| format!("header {name}: {e}"))?;
+        response.headers_mut().map(|h| h.append(name, value));
+        Ok(())
+    };
+    if let Some(Value::Object(headers)) = answer.get("headers") {
+        for (name, value) in headers {
+            add(name, value)?;
+        }
+    }
+    if let Some(Value::Object(headers)) = answer.get("multiValueHeaders") {
+        for (name, values) in headers {
+            for value in values.as_array().map(Vec::as_slice).unwrap_or_default() {
+                add(name, value)?;
+            }
+        }
+    }
+    let body = match answer.get("body") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::String(text)) => {
+            if answer.get("isBase64Encoded").and_then(Value::as_bool) == Some(true) {
+                base64::engine::general_purpose::STANDARD
+                    .decode(text)
+                    .map_err(|e| format!("base64 body: {e}"))?
+            } else {
+                text.clone().into_bytes()
+            }
+        }
+        Some(other) => return Err(format!("body is not a string: {other}")),
+    };
+    response.body(Body::from(body)).map_err(|e| e.to_string())
+}
+
+/// Splits and percent-decodes a query string (`+` stays a plus, as API Gateway leaves it).
+pub fn parse_query(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+            if let Some(b) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,18 @@
+//! # local-stack
+//!
+//! Serves the project's Lambda handlers the way AWS wires them, against moto (Kinesis, S3,
+//! SQS) and personalize-local, so the whole pipeline runs on one machine.
+//!
+//! # Layout
+//! - [`apigw`]: API Gateway REST (Lambda proxy integration, stage `prod`) over HTTP.
+//! - [`function`]: a function as AWS services see it (JSON payload in, JSON out, or an error).
+//! - [`shard`]: reading a Kinesis shard in order, shared by the mapping and the archiver.
+//! - [`esm`]: the Kinesis event source mapping (batches, partial failures, bisect, retries,
+//!   on-failure destination).
+//! - [`firehose`]: the archiver, Kinesis to S3 as GZIP newline-delimited JSON.
+
+pub mod apigw;
+pub mod esm;
+pub mod firehose;
+pub mod function;
+pub mod shard;
