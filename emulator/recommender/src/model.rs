@@ -1,0 +1,377 @@
+//! The trained [`Model`]: what a solution version holds, how it is serialised, and the two
+//! runtime operations (GetRecommendations and GetPersonalizedRanking).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::dataset::{Catalog, Event};
+use crate::filter::{BoundFilter, Context, Subject};
+use crate::neighbours::Neighbours;
+use crate::params::Params;
+use crate::recipes::Kind;
+use crate::scoring::Content;
+use crate::{Error, Interaction, Item, Value};
+
+/// Most results GetRecommendations returns and most items GetPersonalizedRanking reorders.
+pub const MAX_RESULTS: usize = 500;
+
+/// A trained solution version.
+#[derive(Serialize, Deserialize)]
+pub struct Model {
+    pub(crate) recipe: String,
+    pub(crate) kind: Kind,
+    pub(crate) params: Params,
+    pub(crate) catalog: Catalog,
+    pub(crate) event_types: Vec<String>,
+    /// How much one event of each type says about a user's taste.
+    pub(crate) event_weights: Vec<f32>,
+    /// The solution's eventType: recent events of other types do not steer scoring.
+    pub(crate) training_event_type: Option<String>,
+    pub(crate) users: BTreeMap<String, Vec<Event>>,
+    pub(crate) user_attributes: BTreeMap<String, BTreeMap<String, Value>>,
+    /// Users per item among training events.
+    pub(crate) popularity: Vec<f32>,
+    /// Growth of interactions in the latest period (aws-trending-now).
+    pub(crate) trending: Vec<f32>,
+    pub(crate) neighbours: Neighbours,
+    pub(crate) content: Content,
+    /// Newest training timestamp.
+    pub(crate) trained_until: i64,
+}
+
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Model")
+            .field("recipe", &self.recipe)
+            .field("items", &self.catalog.len())
+            .field("users", &self.users.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// One GetRecommendations or GetPersonalizedRanking request.
+#[derive(Debug, Clone, Copy)]
+pub struct Query<'a> {
+    /// The user; required by USER_PERSONALIZATION and PERSONALIZED_RANKING recipes.
+    pub user_id: Option<&'a str>,
+    /// The item; required by RELATED_ITEMS recipes.
+    pub item_id: Option<&'a str>,
+    /// How many results (1 to 500); ignored by `rank`.
+    pub num_results: usize,
+    /// This user's events received after training (PutEvents), oldest first.
+    pub recent: &'a [Interaction],
+    /// Items added after training (PutItems): recommendable through exploration.
+    pub new_items: &'a [Item],
+    /// `campaignConfig.itemExplorationConfig`; `None` means Personalize's defaults.
+    pub exploration: Option<Exploration>,
+    /// The request's filter with its values bound.
+    pub filter: Option<&'a BoundFilter>,
+    /// Epoch seconds: the age of new items is measured from here.
+    pub now: i64,
+}
+
+/// `campaignConfig.itemExplorationConfig`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Exploration {
+    /// `explorationWeight`, 0 to 1: how much cold items are favoured.
+    pub weight: f64,
+    /// `explorationItemAgeCutOff`, days: only items younger than this are explored.
+    pub cutoff_days: f64,
+}
+
+impl Default for Exploration {
+    /// Personalize's defaults: weight 0.3, 30 days.
+    fn default() -> Self {
+        Exploration {
+            weight: 0.3,
+            cutoff_days: 30.0,
+        }
+    }
+}
+
+/// One recommended item and its score.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scored {
+    /// ITEM_ID.
+    pub item_id: String,
+    /// Positive; scores of a response sum to at most 1.
+    pub score: f64,
+}
+
+/// The items one query scores: the catalogue, then new items that it does not already hold.
+pub(crate) struct Candidates<'a> {
+    pub new_items: Vec<&'a Item>,
+}
+
+impl Model {
+    /// Serialises the model (postcard), for the emulator to store.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        postcard::to_stdvec(self).expect("a model always serialises: no maps with non-string keys")
+    }
+
+    /// Reads a model written by [`Model::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Model, Error> {
+        let model: Model = postcard::from_bytes(bytes)
+            .map_err(|e| Error::InvalidInput(format!("not a serialised model: {e}")))?;
+        model.check()?;
+        Ok(model)
+    }
+
+    /// Cross-checks sizes, so a corrupt or hostile byte string cannot index out of bounds.
+    fn check(&self) -> Result<(), Error> {
+        let n = self.catalog.len();
+        let ok =
+            self.catalog.index.len() == n
+                && self.catalog.attributes.len() == n
+                && self.catalog.first_seen.len() == n
+                && self.catalog.index.values().all(|&i| (i as usize) < n)
+                && self.popularity.len() == n
+                && self.trending.len() == n
+                && self.neighbours.lists.len() == n
+                && self.content.items.len() == n
+                && self.event_weights.len() == self.event_types.len()
+                && self
+                    .neighbours
+                    .lists
+                    .iter()
+                    .flatten()
+                    .all(|&(j, _)| (j as usize) < n)
+                && self
+                    .content
+                    .items
+                    .iter()
+                    .flatten()
+                    .all(|&(t, _)| (t as usize) < self.content.idf.len())
+                && self.users.values().flatten().all(|e| {
+                    (e.item as usize) < n && (e.event_type as usize) < self.event_types.len()
+                });
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::InvalidInput(
+                "not a serialised model: inconsistent sizes".into(),
+            ))
+        }
+    }
+
+    /// The recipe name the model was trained with.
+    pub fn recipe(&self) -> &str {
+        &self.recipe
+    }
+
+    /// GetRecommendations. Scores are positive, descending, and sum to 1 over the whole
+    /// catalogue (so the returned top-N sum to at most 1). Unknown users get popular items.
+    pub fn recommend(&self, query: &Query<'_>) -> Result<Vec<Scored>, Error> {
+        if query.num_results == 0 || query.num_results > MAX_RESULTS {
+            return Err(Error::InvalidInput(format!(
+                "numResults must be between 1 and {MAX_RESULTS}, got {}",
+                query.num_results
+            )));
+        }
+        match self.kind {
+            Kind::RelatedItems if query.item_id.is_none() => {
+                return Err(Error::InvalidInput(
+                    "itemId is required for a RELATED_ITEMS recipe".into(),
+                ))
+            }
+            Kind::UserPersonalization | Kind::PersonalizedRanking if query.user_id.is_none() => {
+                return Err(Error::InvalidInput(
+                    "userId is required for this recipe".into(),
+                ))
+            }
+            Kind::PersonalizedRanking => {
+                return Err(Error::InvalidInput(
+                    "a PERSONALIZED_RANKING campaign answers GetPersonalizedRanking, not \
+                     GetRecommendations"
+                        .into(),
+                ))
+            }
+            _ => {}
+        }
+        Ok(self.ranked(query))
+    }
+
+    /// The top `num_results` item IDs for `query`, whatever the recipe (the evaluation's path:
+    /// no argument checks).
+    pub(crate) fn top(&self, query: &Query<'_>) -> Result<Vec<String>, Error> {
+        Ok(self.ranked(query).into_iter().map(|s| s.item_id).collect())
+    }
+
+    fn ranked(&self, query: &Query<'_>) -> Vec<Scored> {
+        let candidates = self.candidates(query.new_items);
+        let scores = self.scores(query, &candidates);
+        let total: f64 = scores.iter().sum();
+        let allowed = self.allowed(query, &candidates);
+        let skip = match self.kind {
+            Kind::RelatedItems => query.item_id.and_then(|id| self.catalog.get(id)),
+            _ => None,
+        };
+        let mut order: Vec<usize> = (0..scores.len())
+            .filter(|&k| allowed(k) && Some(k as u32) != skip)
+            .collect();
+        order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+        order.truncate(query.num_results);
+        order
+            .into_iter()
+            .map(|k| Scored {
+                item_id: self.id_of(k, &candidates).to_string(),
+                score: scores[k] / total,
+            })
+            .collect()
+    }
+
+    /// GetPersonalizedRanking: `input` reordered for the user, scores summing to 1 over the
+    /// items returned. Duplicates keep their first place; items the filter rejects are left
+    /// out; items the model has never seen rank last.
+    pub fn rank(&self, query: &Query<'_>, input: &[String]) -> Result<Vec<Scored>, Error> {
+        if query.user_id.is_none() {
+            return Err(Error::InvalidInput("userId is required for ranking".into()));
+        }
+        if input.is_empty() || input.len() > MAX_RESULTS {
+            return Err(Error::InvalidInput(format!(
+                "inputList must hold 1 to {MAX_RESULTS} item IDs, got {}",
+                input.len()
+            )));
+        }
+        let candidates = self.candidates(query.new_items);
+        let scores = self.scores(query, &candidates);
+        let allowed = self.allowed(query, &candidates);
+        let mut seen = HashSet::new();
+        let mut ranked: Vec<(usize, &String, f64)> = Vec::new();
+        for (pos, id) in input.iter().enumerate() {
+            if !seen.insert(id.as_str()) {
+                continue;
+            }
+            let k = self.index_of(id, &candidates);
+            match k {
+                Some(k) if allowed(k) => ranked.push((pos, id, scores[k])),
+                Some(_) => {}
+                // Unknown to the model: a score below every known item's, order kept.
+                None if self.unknown_allowed(query, id) => {
+                    ranked.push((pos, id, f64::MIN_POSITIVE))
+                }
+                None => {}
+            }
+        }
+        let total: f64 = ranked.iter().map(|r| r.2).sum();
+        ranked.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
+        Ok(ranked
+            .into_iter()
+            .map(|(_, id, s)| Scored {
+                item_id: id.clone(),
+                score: s / total,
+            })
+            .collect())
+    }
+
+    pub(crate) fn candidates<'a>(&self, new_items: &'a [Item]) -> Candidates<'a> {
+        let mut fresh = HashSet::new();
+        Candidates {
+            new_items: new_items
+                .iter()
+                .filter(|i| self.catalog.get(&i.item_id).is_none() && fresh.insert(&i.item_id))
+                .collect(),
+        }
+    }
+
+    fn id_of<'a>(&'a self, k: usize, c: &'a Candidates<'_>) -> &'a str {
+        match self.catalog.ids.get(k) {
+            Some(id) => id,
+            None => &c.new_items[k - self.catalog.len()].item_id,
+        }
+    }
+
+    fn index_of(&self, id: &str, c: &Candidates<'_>) -> Option<usize> {
+        self.catalog.get(id).map(|i| i as usize).or_else(|| {
+            c.new_items
+                .iter()
+                .position(|i| i.item_id == id)
+                .map(|p| p + self.catalog.len())
+        })
+    }
+
+    fn attributes_of<'a>(&'a self, k: usize, c: &'a Candidates<'_>) -> &'a BTreeMap<String, Value> {
+        match self.catalog.attributes.get(k) {
+            Some(a) => a,
+            None => &c.new_items[k - self.catalog.len()].attributes,
+        }
+    }
+
+    /// The event types of this user's interactions per item (training and recent), which
+    /// `Interactions.EVENT_TYPE` filters test.
+    fn interacted(&self, query: &Query<'_>) -> HashMap<String, Vec<String>> {
+        let mut out: HashMap<String, Vec<String>> = HashMap::new();
+        if let Some(events) = query.user_id.and_then(|u| self.users.get(u)) {
+            for e in events {
+                let types = out
+                    .entry(self.catalog.ids[e.item as usize].clone())
+                    .or_default();
+                types.push(self.event_types[e.event_type as usize].clone());
+            }
+        }
+        for r in query.recent {
+            out.entry(r.item_id.clone())
+                .or_default()
+                .push(r.event_type.clone());
+        }
+        out
+    }
+
+    /// A predicate over candidate indices saying whether the query's filter keeps them.
+    fn allowed<'a>(
+        &'a self,
+        query: &'a Query<'_>,
+        c: &'a Candidates<'_>,
+    ) -> impl Fn(usize) -> bool + 'a {
+        let interacted = query
+            .filter
+            .map(|_| self.interacted(query))
+            .unwrap_or_default();
+        let context = Context {
+            current_item: query.item_id.and_then(|id| {
+                self.catalog
+                    .get(id)
+                    .map(|i| &self.catalog.attributes[i as usize])
+                    .or_else(|| {
+                        c.new_items
+                            .iter()
+                            .find(|n| n.item_id == id)
+                            .map(|n| &n.attributes)
+                    })
+            }),
+            current_user: query.user_id.and_then(|u| self.user_attributes.get(u)),
+        };
+        move |k| match query.filter {
+            None => true,
+            Some(f) => {
+                let id = self.id_of(k, c);
+                f.allows(
+                    &context,
+                    &Subject {
+                        item_id: id,
+                        attributes: self.attributes_of(k, c),
+                        event_types: interacted.get(id).map(Vec::as_slice).unwrap_or(&[]),
+                    },
+                )
+            }
+        }
+    }
+
+    fn unknown_allowed(&self, query: &Query<'_>, id: &str) -> bool {
+        let Some(f) = query.filter else { return true };
+        let interacted = self.interacted(query);
+        let empty = BTreeMap::new();
+        f.allows(
+            &Context {
+                current_item: None,
+                current_user: query.user_id.and_then(|u| self.user_attributes.get(u)),
+            },
+            &Subject {
+                item_id: id,
+                attributes: &empty,
+                event_types: interacted.get(id).map(Vec::as_slice).unwrap_or(&[]),
+            },
+        )
+    }
+}

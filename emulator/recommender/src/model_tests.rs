@@ -1,0 +1,350 @@
+//! Each recipe through the public API on small hand-made data where the right answer is known.
+
+use std::collections::BTreeMap;
+
+use crate::dataset::tests::ev;
+use crate::{
+    evaluate, filter, train, Error, Exploration, Interaction, Item, Model, Query, Scored,
+    TrainOptions, TrainingData, Value, METRIC_NAMES,
+};
+
+/// Two taste clusters: "a" users go a0, a1, a2, ... in order, "b" users likewise; everyone
+/// also clicks the blockbuster "pop" first. Items a* and b* carry a GENRE.
+fn clusters() -> TrainingData {
+    let mut data = TrainingData::default();
+    for u in 0..20 {
+        let cluster = if u % 2 == 0 { "a" } else { "b" };
+        let user = format!("{cluster}-user{u}");
+        data.interactions.push(ev(&user, "pop", 0, "click"));
+        // Each user sees a window of five consecutive items of its cluster.
+        for (t, k) in (u / 2..u / 2 + 5).enumerate() {
+            data.interactions.push(ev(
+                &user,
+                &format!("{cluster}{}", k % 10),
+                t as i64 + 1,
+                "click",
+            ));
+        }
+    }
+    // A heavy user makes "a0" the most popular item after "pop".
+    for t in 0..3 {
+        data.interactions.push(ev("fan", "a0", 100 + t, "watch"));
+    }
+    for cluster in ["a", "b"] {
+        for k in 0..10 {
+            data.items.push(item(
+                &format!("{cluster}{k}"),
+                if cluster == "a" { "Comedy" } else { "Horror" },
+            ));
+        }
+    }
+    data
+}
+
+fn item(id: &str, genre: &str) -> Item {
+    Item {
+        item_id: id.into(),
+        attributes: [("GENRE".to_string(), Value::Str(genre.into()))]
+            .into_iter()
+            .collect(),
+    }
+}
+
+fn options(recipe: &str) -> TrainOptions {
+    TrainOptions {
+        recipe: recipe.into(),
+        ..TrainOptions::default()
+    }
+}
+
+fn query<'a>(user: Option<&'a str>, recent: &'a [Interaction]) -> Query<'a> {
+    Query {
+        user_id: user,
+        item_id: None,
+        num_results: 5,
+        recent,
+        new_items: &[],
+        exploration: None,
+        filter: None,
+        now: 1_000,
+    }
+}
+
+fn ids(s: &[Scored]) -> Vec<&str> {
+    s.iter().map(|x| x.item_id.as_str()).collect()
+}
+
+fn assert_scores(s: &[Scored]) {
+    assert!(s.iter().all(|x| x.score > 0.0), "{s:?}");
+    assert!(s.windows(2).all(|w| w[0].score >= w[1].score), "{s:?}");
+    assert!(s.iter().map(|x| x.score).sum::<f64>() <= 1.0 + 1e-9);
+}
+
+#[test]
+fn popularity_lists_the_most_interacted_items() {
+    let m = train(&clusters(), &options("aws-popularity-count")).unwrap();
+    let got = m.recommend(&query(Some("anyone"), &[])).unwrap();
+    assert_eq!(&ids(&got)[..2], ["pop", "a0"]);
+    assert_scores(&got);
+    // Over the whole catalogue the scores sum to 1.
+    let all = m
+        .recommend(&Query {
+            num_results: 500,
+            ..query(None, &[])
+        })
+        .unwrap();
+    assert_eq!(all.len(), 21);
+    assert!((all.iter().map(|x| x.score).sum::<f64>() - 1.0).abs() < 1e-9);
+}
+
+#[test]
+fn user_personalization_follows_the_users_cluster_and_unknown_users_get_popular_items() {
+    let m = train(&clusters(), &options("aws-user-personalization")).unwrap();
+    let got = m.recommend(&query(Some("b-user3"), &[])).unwrap();
+    assert_scores(&got);
+    assert!(
+        ids(&got)
+            .iter()
+            .all(|id| id.starts_with('b') || *id == "pop"),
+        "{got:?}"
+    );
+    let popular = train(&clusters(), &options("aws-popularity-count")).unwrap();
+    assert_ne!(
+        ids(&got),
+        ids(&popular.recommend(&query(None, &[])).unwrap())
+    );
+    let unknown = m.recommend(&query(Some("stranger"), &[])).unwrap();
+    assert_eq!(ids(&unknown)[0], "pop");
+}
+
+#[test]
+fn recent_events_move_recommendations_without_retraining() {
+    let m = train(&clusters(), &options("aws-user-personalization")).unwrap();
+    let before = m.recommend(&query(Some("a-user0"), &[])).unwrap();
+    assert!(
+        ids(&before).iter().filter(|id| id.starts_with('a')).count() >= 3,
+        "{before:?}"
+    );
+    let clicks: Vec<Interaction> = (0..3)
+        .map(|t| ev("a-user0", "b5", 500 + t, "click"))
+        .collect();
+    let after = m.recommend(&query(Some("a-user0"), &clicks)).unwrap();
+    assert_ne!(ids(&before), ids(&after));
+    let near_b5 = ["b4", "b6", "b3", "b7"];
+    assert!(
+        ids(&after)[..3].iter().any(|id| near_b5.contains(id)),
+        "{after:?}"
+    );
+}
+
+#[test]
+fn sims_lists_neighbours_of_the_item_but_not_the_item() {
+    let m = train(&clusters(), &options("aws-sims")).unwrap();
+    let q = Query {
+        item_id: Some("a4"),
+        ..query(None, &[])
+    };
+    let got = m.recommend(&q).unwrap();
+    assert_scores(&got);
+    assert!(!ids(&got).contains(&"a4"));
+    assert!(["a3", "a5"].contains(&ids(&got)[0]), "{got:?}");
+    let err = m.recommend(&query(Some("u"), &[])).unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(m) if m.contains("itemId")));
+}
+
+#[test]
+fn ranking_reorders_the_input_only() {
+    let m = train(&clusters(), &options("aws-personalized-ranking")).unwrap();
+    let input: Vec<String> = ["b2", "a2", "nobody-knows", "a3", "a2"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let got = m.rank(&query(Some("a-user8"), &[]), &input).unwrap();
+    assert_eq!(
+        ids(&got)[..2]
+            .iter()
+            .filter(|id| id.starts_with('a'))
+            .count(),
+        2,
+        "{got:?}"
+    );
+    assert_eq!(ids(&got).len(), 4, "duplicates once");
+    assert_eq!(ids(&got)[3], "nobody-knows");
+    assert!((got.iter().map(|x| x.score).sum::<f64>() - 1.0).abs() < 1e-9);
+    assert!(m.rank(&query(Some("u"), &[]), &[]).is_err());
+    assert!(m.rank(&query(None, &[]), &input).is_err());
+    assert!(m
+        .rank(&query(Some("u"), &[]), &vec!["x".to_string(); 501])
+        .is_err());
+    assert!(
+        m.recommend(&query(Some("u"), &[])).is_err(),
+        "ranking campaigns only rank"
+    );
+}
+
+#[test]
+fn trending_now_prefers_growth_over_volume() {
+    let mut data = TrainingData::default();
+    // "old" is big early on; "rising" grows at the end of the span.
+    for u in 0..10 {
+        data.interactions
+            .push(ev(&format!("u{u}"), "old", 10 + u, ""));
+    }
+    for u in 0..4 {
+        data.interactions
+            .push(ev(&format!("v{u}"), "rising", 1_000_000 - u, ""));
+    }
+    let m = train(&data, &options("aws-trending-now")).unwrap();
+    assert_eq!(ids(&m.recommend(&query(None, &[])).unwrap())[0], "rising");
+}
+
+#[test]
+fn filters_apply_to_recommendations() {
+    let m = train(&clusters(), &options("aws-user-personalization")).unwrap();
+    let f = filter::parse("INCLUDE ItemID WHERE Items.GENRE IN ($G)").unwrap();
+    let bound = f
+        .bind(
+            &[("G".to_string(), "\"Horror\"".to_string())]
+                .into_iter()
+                .collect(),
+        )
+        .unwrap();
+    let q = Query {
+        filter: Some(&bound),
+        ..query(Some("a-user0"), &[])
+    };
+    let got = m.recommend(&q).unwrap();
+    assert_eq!(got.len(), 5);
+    assert!(ids(&got).iter().all(|id| id.starts_with('b')), "{got:?}");
+    let seen = filter::parse(r#"EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("*")"#).unwrap();
+    let seen = seen.bind(&BTreeMap::new()).unwrap();
+    let clicks = [ev("a-user0", "a9", 900, "click")];
+    let q = Query {
+        filter: Some(&seen),
+        num_results: 500,
+        ..query(Some("a-user0"), &clicks)
+    };
+    let got = m.recommend(&q).unwrap();
+    for gone in ["pop", "a0", "a4", "a9"] {
+        assert!(!ids(&got).contains(&gone), "{gone} was interacted with");
+    }
+}
+
+#[test]
+fn exploration_surfaces_new_items_like_the_users_taste() {
+    let m = train(&clusters(), &options("aws-user-personalization")).unwrap();
+    let new = [item("new-horror", "Horror"), item("new-comedy", "Comedy")];
+    let q = Query {
+        new_items: &new,
+        exploration: Some(Exploration {
+            weight: 1.0,
+            cutoff_days: 30.0,
+        }),
+        num_results: 10,
+        ..query(Some("b-user1"), &[])
+    };
+    let got = ids(&m.recommend(&q).unwrap())
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>();
+    let pos = |id: &str| got.iter().position(|x| x == id);
+    assert!(pos("new-horror").is_some(), "{got:?}");
+    assert!(
+        pos("new-comedy").is_none_or(|c| c > pos("new-horror").unwrap()),
+        "{got:?}"
+    );
+    let off = Query {
+        exploration: Some(Exploration {
+            weight: 0.0,
+            cutoff_days: 30.0,
+        }),
+        ..q
+    };
+    assert!(!ids(&m.recommend(&off).unwrap()).contains(&"new-horror"));
+}
+
+#[test]
+fn bad_requests_and_training_inputs_are_refused() {
+    let data = clusters();
+    assert!(matches!(
+        train(&data, &options("aws-hrnn")),
+        Err(Error::InvalidInput(_))
+    ));
+    let mut o = options("aws-user-personalization");
+    o.event_type = Some("purchase".into());
+    assert!(matches!(train(&data, &o), Err(Error::NotEnoughData(_))));
+    assert!(matches!(
+        train(&TrainingData::default(), &options("aws-sims")),
+        Err(Error::NotEnoughData(_))
+    ));
+    let m = train(&data, &options("aws-user-personalization")).unwrap();
+    for n in [0, 501] {
+        assert!(m
+            .recommend(&Query {
+                num_results: n,
+                ..query(Some("u"), &[])
+            })
+            .is_err());
+    }
+    assert!(m.recommend(&query(None, &[])).is_err(), "userId required");
+}
+
+#[test]
+fn models_round_trip_through_bytes_and_garbage_is_refused() {
+    let m = train(&clusters(), &options("aws-user-personalization")).unwrap();
+    let back = Model::from_bytes(&m.to_bytes()).unwrap();
+    assert_eq!(back.recipe(), "aws-user-personalization");
+    let q = query(Some("a-user2"), &[]);
+    assert_eq!(m.recommend(&q).unwrap(), back.recommend(&q).unwrap());
+    assert!(Model::from_bytes(b"").is_err());
+    assert!(Model::from_bytes(&[0xff; 64]).is_err());
+    let bytes = m.to_bytes();
+    assert!(Model::from_bytes(&bytes[..bytes.len() / 2]).is_err());
+}
+
+#[test]
+fn evaluation_reports_every_metric_and_beats_popularity_on_clustered_data() {
+    let mut data = clusters();
+    // More users so that 10% held out is several.
+    for u in 20..60 {
+        let cluster = if u % 2 == 0 { "a" } else { "b" };
+        for (t, k) in (u % 10..u % 10 + 6).enumerate() {
+            data.interactions.push(ev(
+                &format!("{cluster}-user{u}"),
+                &format!("{cluster}{}", k % 10),
+                t as i64,
+                "click",
+            ));
+        }
+    }
+    let up = evaluate(
+        &data,
+        &TrainOptions {
+            seed: 1,
+            ..options("aws-user-personalization")
+        },
+    )
+    .unwrap();
+    let pop = evaluate(
+        &data,
+        &TrainOptions {
+            seed: 1,
+            ..options("aws-popularity-count")
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        up.keys().map(String::as_str).collect::<Vec<_>>(),
+        METRIC_NAMES
+    );
+    assert!(up.values().all(|v| (0.0..=1.0).contains(v)), "{up:?}");
+    assert!(
+        up["mean_reciprocal_rank_at_25"] > pop["mean_reciprocal_rank_at_25"],
+        "{up:?} vs {pop:?}"
+    );
+    assert!(evaluate(
+        &TrainingData::default(),
+        &options("aws-user-personalization")
+    )
+    .is_err());
+}

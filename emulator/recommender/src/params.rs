@@ -1,0 +1,224 @@
+//! Hyperparameters from `solutionConfig.algorithmHyperParameters`, by Personalize's names,
+//! checked and mapped to this crate's model. Personalize passes every value as a string.
+
+use std::collections::BTreeMap;
+
+use crate::recipes::Kind;
+use crate::Error;
+
+/// The knobs of training and scoring. Defaults are what the benchmark tuned on the walkthrough
+/// data (see BENCHMARKS.md).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Params {
+    /// `bptt`: how many of a user's latest interactions scoring looks at.
+    pub history_len: usize,
+    /// `recency_mask`: weigh a user's latest interactions more than older ones.
+    pub recency: bool,
+    /// `hidden_dimension`: neighbours kept per item.
+    pub neighbours: usize,
+    /// `popularity_discount_factor`: 0 ranks neighbours by raw co-occurrence, 1 fully
+    /// discounts the neighbour's popularity.
+    pub popularity_discount: f64,
+    /// `min_cointeraction_count`: pairs seen together fewer times are not neighbours.
+    pub min_cointeraction: f64,
+    /// `min_user_history_length_percentile`: users with fewer interactions are left out.
+    pub min_history_percentile: f64,
+    /// `max_user_history_length_percentile`: users with more interactions are left out.
+    pub max_history_percentile: f64,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            history_len: 32,
+            recency: true,
+            neighbours: 150,
+            popularity_discount: 0.5,
+            min_cointeraction: 1.0,
+            min_history_percentile: 0.0,
+            max_history_percentile: 1.0,
+        }
+    }
+}
+
+const PERCENTILES: [&str; 2] = [
+    "min_user_history_length_percentile",
+    "max_user_history_length_percentile",
+];
+
+/// The hyperparameter names a recipe kind accepts.
+fn accepted(kind: Kind) -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = match kind {
+        Kind::UserPersonalization | Kind::PersonalizedRanking => {
+            vec!["bptt", "hidden_dimension", "recency_mask"]
+        }
+        Kind::RelatedItems => vec!["min_cointeraction_count", "popularity_discount_factor"],
+        Kind::PopularityCount | Kind::TrendingNow => return Vec::new(),
+    };
+    names.extend(PERCENTILES);
+    names
+}
+
+impl Params {
+    /// Reads the hyperparameters of `kind`, refusing unknown names and bad values with the
+    /// name and the accepted range in the message.
+    pub fn parse(kind: Kind, values: &BTreeMap<String, String>) -> Result<Params, Error> {
+        let names = accepted(kind);
+        let mut p = Params::default();
+        if kind == Kind::RelatedItems {
+            // SIMS's own default: pairs seen together once are noise for related items.
+            p.min_cointeraction = 3.0;
+        }
+        for (name, raw) in values {
+            if !names.contains(&name.as_str()) {
+                return Err(Error::InvalidInput(if names.is_empty() {
+                    format!("Hyperparameter {name} is not supported: this recipe takes none")
+                } else {
+                    format!(
+                        "Hyperparameter {name} is not supported by this recipe; supported: {}",
+                        names.join(", ")
+                    )
+                }));
+            }
+            let raw = raw.trim();
+            match name.as_str() {
+                "bptt" => p.history_len = int(name, raw, 1, 1024)?,
+                "hidden_dimension" => p.neighbours = int(name, raw, 8, 1024)?,
+                "recency_mask" => {
+                    p.recency = match raw.to_ascii_lowercase().as_str() {
+                        "true" => true,
+                        "false" => false,
+                        _ => return Err(bad(name, raw, "true or false")),
+                    }
+                }
+                "popularity_discount_factor" => p.popularity_discount = float(name, raw, 0.0, 1.0)?,
+                "min_cointeraction_count" => {
+                    p.min_cointeraction = int(name, raw, 0, 1_000_000)? as f64
+                }
+                "min_user_history_length_percentile" => {
+                    p.min_history_percentile = float(name, raw, 0.0, 1.0)?
+                }
+                "max_user_history_length_percentile" => {
+                    p.max_history_percentile = float(name, raw, 0.0, 1.0)?
+                }
+                _ => unreachable!("accepted() and this match list the same names"),
+            }
+        }
+        if p.min_history_percentile > p.max_history_percentile {
+            return Err(Error::InvalidInput(format!(
+                "min_user_history_length_percentile ({}) must not exceed \
+                 max_user_history_length_percentile ({})",
+                p.min_history_percentile, p.max_history_percentile
+            )));
+        }
+        Ok(p)
+    }
+}
+
+fn bad(name: &str, raw: &str, expected: &str) -> Error {
+    let shown: String = raw.chars().take(64).collect();
+    Error::InvalidInput(format!(
+        "Hyperparameter {name} has value '{shown}'; expected {expected}"
+    ))
+}
+
+fn int(name: &str, raw: &str, min: usize, max: usize) -> Result<usize, Error> {
+    match raw.parse::<usize>() {
+        Ok(v) if (min..=max).contains(&v) => Ok(v),
+        _ => Err(bad(name, raw, &format!("an integer from {min} to {max}"))),
+    }
+}
+
+fn float(name: &str, raw: &str, min: f64, max: f64) -> Result<f64, Error> {
+    match raw.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= min && v <= max => Ok(v),
+        _ => Err(bad(name, raw, &format!("a number from {min} to {max}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn personalize_names_map_to_knobs() {
+        let p = Params::parse(
+            Kind::UserPersonalization,
+            &map(&[
+                ("bptt", "8"),
+                ("recency_mask", "False"),
+                ("hidden_dimension", "64"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!((p.history_len, p.recency, p.neighbours), (8, false, 64));
+        let s = Params::parse(
+            Kind::RelatedItems,
+            &map(&[
+                ("popularity_discount_factor", "0.25"),
+                ("min_cointeraction_count", "0"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!((s.popularity_discount, s.min_cointeraction), (0.25, 0.0));
+        assert_eq!(
+            Params::parse(Kind::RelatedItems, &map(&[]))
+                .unwrap()
+                .min_cointeraction,
+            3.0
+        );
+    }
+
+    #[test]
+    fn bad_values_name_the_parameter_and_range() {
+        for (k, v) in [
+            ("bptt", "0"),
+            ("bptt", "-3"),
+            ("bptt", "1e9"),
+            ("bptt", "ten"),
+            ("hidden_dimension", "99999999999999999999999"),
+            ("recency_mask", "yes"),
+            ("min_user_history_length_percentile", "NaN"),
+            ("max_user_history_length_percentile", "1.5"),
+        ] {
+            let err = Params::parse(Kind::UserPersonalization, &map(&[(k, v)])).unwrap_err();
+            assert!(
+                matches!(&err, Error::InvalidInput(m) if m.contains(k)),
+                "{k}={v}: {err}"
+            );
+        }
+        let long = "x".repeat(10_000);
+        let err = Params::parse(Kind::UserPersonalization, &map(&[("bptt", &long)])).unwrap_err();
+        assert!(
+            err.to_string().len() < 200,
+            "the message does not echo huge values"
+        );
+    }
+
+    #[test]
+    fn unknown_or_foreign_names_are_refused() {
+        let err = Params::parse(Kind::PopularityCount, &map(&[("bptt", "3")])).unwrap_err();
+        assert!(err.to_string().contains("takes none"));
+        let err = Params::parse(Kind::RelatedItems, &map(&[("bptt", "3")])).unwrap_err();
+        assert!(err.to_string().contains("popularity_discount_factor"));
+        let err =
+            Params::parse(Kind::UserPersonalization, &map(&[("learning_rate", "1")])).unwrap_err();
+        assert!(err.to_string().contains("learning_rate"));
+    }
+
+    #[test]
+    fn percentiles_must_be_ordered() {
+        let m = map(&[
+            ("min_user_history_length_percentile", "0.9"),
+            ("max_user_history_length_percentile", "0.1"),
+        ]);
+        assert!(Params::parse(Kind::UserPersonalization, &m).is_err());
+    }
+}

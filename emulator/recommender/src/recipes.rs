@@ -1,0 +1,128 @@
+//! The recipes this crate implements. ListRecipes and DescribeRecipe show exactly these; any
+//! other recipe ARN is refused by the emulator.
+
+/// A recipe the emulator implements.
+#[derive(Debug)]
+pub struct RecipeInfo {
+    /// Last segment of the ARN: "aws-user-personalization", "aws-sims", ...
+    pub name: &'static str,
+    /// "USER_PERSONALIZATION" | "RELATED_ITEMS" | "PERSONALIZED_RANKING" | "POPULAR_ITEMS".
+    pub recipe_type: &'static str,
+    /// What DescribeRecipe says about it.
+    pub description: &'static str,
+}
+
+/// The kind of model a recipe trains; one per scoring behaviour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) enum Kind {
+    /// Next items for a user from their sequence (plus exploration of cold items).
+    UserPersonalization,
+    /// Items related to an item.
+    RelatedItems,
+    /// Reorders a caller's list for a user.
+    PersonalizedRanking,
+    /// Most interacted-with items.
+    PopularityCount,
+    /// Items whose interactions grow fastest lately.
+    TrendingNow,
+}
+
+pub(crate) const USER_PERSONALIZATION: &str = "USER_PERSONALIZATION";
+pub(crate) const RELATED_ITEMS: &str = "RELATED_ITEMS";
+pub(crate) const PERSONALIZED_RANKING: &str = "PERSONALIZED_RANKING";
+pub(crate) const POPULAR_ITEMS: &str = "POPULAR_ITEMS";
+
+static RECIPES: &[RecipeInfo] = &[
+    RecipeInfo {
+        name: "aws-user-personalization",
+        recipe_type: USER_PERSONALIZATION,
+        description: "Predicts the items a user will interact with next from the order and \
+                      recency of their interactions, explores new items, and reacts to events \
+                      received after training.",
+    },
+    RecipeInfo {
+        name: "aws-user-personalization-v2",
+        recipe_type: USER_PERSONALIZATION,
+        description: "User-Personalization, version 2: the same sequence-aware model with \
+                      item metadata for items without interactions.",
+    },
+    RecipeInfo {
+        name: "aws-sims",
+        recipe_type: RELATED_ITEMS,
+        description: "Items similar to a given item, from items that the same users \
+                      interact with close together.",
+    },
+    RecipeInfo {
+        name: "aws-personalized-ranking",
+        recipe_type: PERSONALIZED_RANKING,
+        description: "Ranks a list of items for a user by how likely the user is to \
+                      interact with each.",
+    },
+    RecipeInfo {
+        name: "aws-personalized-ranking-v2",
+        recipe_type: PERSONALIZED_RANKING,
+        description: "Personalized-Ranking, version 2: ranks a list of items for a user, \
+                      using item metadata for items without interactions.",
+    },
+    RecipeInfo {
+        name: "aws-popularity-count",
+        recipe_type: POPULAR_ITEMS,
+        description: "The items with the most interactions (of the solution's event type).",
+    },
+    RecipeInfo {
+        name: "aws-trending-now",
+        recipe_type: POPULAR_ITEMS,
+        description: "The items whose interactions grew the most in the latest period \
+                      before training, compared with the period before it.",
+    },
+];
+
+/// Every recipe implemented, in ListRecipes order.
+pub fn recipes() -> &'static [RecipeInfo] {
+    RECIPES
+}
+
+/// The recipe named `name` (the last segment of its ARN), if implemented.
+pub fn recipe(name: &str) -> Option<&'static RecipeInfo> {
+    RECIPES.iter().find(|r| r.name == name)
+}
+
+/// The model kind a recipe trains.
+pub(crate) fn kind(name: &str) -> Option<Kind> {
+    Some(match name {
+        "aws-user-personalization" | "aws-user-personalization-v2" => Kind::UserPersonalization,
+        "aws-sims" => Kind::RelatedItems,
+        "aws-personalized-ranking" | "aws-personalized-ranking-v2" => Kind::PersonalizedRanking,
+        "aws-popularity-count" => Kind::PopularityCount,
+        "aws-trending-now" => Kind::TrendingNow,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_recipe_has_a_kind_and_a_known_type() {
+        for r in recipes() {
+            assert!(kind(r.name).is_some(), "{}", r.name);
+            assert!([
+                USER_PERSONALIZATION,
+                RELATED_ITEMS,
+                PERSONALIZED_RANKING,
+                POPULAR_ITEMS
+            ]
+            .contains(&r.recipe_type));
+            assert_eq!(recipe(r.name).map(|x| x.name), Some(r.name));
+        }
+    }
+
+    #[test]
+    fn unknown_recipes_are_absent() {
+        assert!(recipe("aws-hrnn").is_none());
+        assert!(recipe("").is_none());
+        assert!(recipe("AWS-SIMS").is_none());
+        assert!(kind("aws-item-affinity").is_none());
+    }
+}

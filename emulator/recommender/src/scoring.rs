@@ -1,0 +1,329 @@
+//! A query's raw scores over the catalogue (then new items), per recipe kind. Raw scores are
+//! non-negative and comparable within one query; [`Model::recommend`] and [`Model::rank`]
+//! normalise them. Every item gets a small popularity-shaped floor, so all scores are
+//! positive and items with no signal still come out in a sensible order.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::dataset::Catalog;
+use crate::model::{Candidates, Model, Query};
+use crate::recipes::Kind;
+use crate::Value;
+
+/// Share of the best score given to the popularity floor.
+const FLOOR: f64 = 1e-4;
+/// Weight of an item's popularity beside the user's neighbourhood score (both scaled to 1).
+const POPULARITY_BLEND: f64 = 0.05;
+/// Each step back in a user's history multiplies its weight by this (with `recency_mask`).
+const RECENCY_DECAY: f64 = 0.9;
+/// Items the user already interacted with keep this share of their score.
+const SEEN_FACTOR: f64 = 0.05;
+/// Seconds in a day, for `explorationItemAgeCutOff`.
+const DAY: f64 = 86_400.0;
+
+/// Item metadata as weighted tokens ("GENRE=Comedy", "YEAR=1995"), for items that have no
+/// interactions to learn from.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub(crate) struct Content {
+    /// Token to index.
+    pub tokens: BTreeMap<String, u32>,
+    /// Inverse document frequency per token.
+    pub idf: Vec<f32>,
+    /// Per catalogue item: unit-length tf-idf vector, sorted by token.
+    pub items: Vec<Vec<(u32, f32)>>,
+}
+
+/// The tokens of an item's metadata. Timestamps are ages, not tastes, and are left out.
+fn tokens(attributes: &BTreeMap<String, Value>) -> Vec<String> {
+    let mut out = Vec::new();
+    for (name, value) in attributes {
+        if name.ends_with("TIMESTAMP") {
+            continue;
+        }
+        match value {
+            Value::Str(s) => out.extend(
+                s.split('|')
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+                    .map(|v| format!("{name}={v}")),
+            ),
+            Value::Num(n) if n.is_finite() => out.push(format!("{name}={}", n.round())),
+            Value::Num(_) => {}
+            Value::Bool(b) => out.push(format!("{name}={b}")),
+        }
+    }
+    out
+}
+
+impl Content {
+    /// Learns the token vocabulary and weights from the catalogue's metadata.
+    pub fn fit(catalog: &Catalog) -> Content {
+        let mut c = Content::default();
+        let mut df: Vec<f32> = Vec::new();
+        let raw: Vec<Vec<u32>> = catalog
+            .attributes
+            .iter()
+            .map(|a| {
+                let mut ids: Vec<u32> = tokens(a)
+                    .into_iter()
+                    .map(|t| {
+                        let next = c.tokens.len() as u32;
+                        *c.tokens.entry(t).or_insert(next)
+                    })
+                    .collect();
+                ids.sort_unstable();
+                ids.dedup();
+                df.resize(c.tokens.len(), 0.0);
+                for &t in &ids {
+                    df[t as usize] += 1.0;
+                }
+                ids
+            })
+            .collect();
+        let n = catalog.len().max(1) as f32;
+        c.idf = df.iter().map(|d| (n / d).ln() + 1.0).collect();
+        c.items = raw.iter().map(|ids| c.unit(ids)).collect();
+        c
+    }
+
+    fn unit(&self, ids: &[u32]) -> Vec<(u32, f32)> {
+        let norm = ids
+            .iter()
+            .map(|&t| self.idf[t as usize].powi(2))
+            .sum::<f32>()
+            .sqrt();
+        ids.iter()
+            .map(|&t| (t, self.idf[t as usize] / norm))
+            .collect()
+    }
+
+    /// The vector of an item that is not in the catalogue (tokens unknown to training are
+    /// ignored: nothing was learned about them).
+    pub fn vector(&self, attributes: &BTreeMap<String, Value>) -> Vec<(u32, f32)> {
+        let mut ids: Vec<u32> = tokens(attributes)
+            .iter()
+            .filter_map(|t| self.tokens.get(t).copied())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        self.unit(&ids)
+    }
+}
+
+/// Cosine of a dense profile with a sparse unit vector.
+fn cosine(profile: &[f64], profile_norm: f64, v: &[(u32, f32)]) -> f64 {
+    if profile_norm == 0.0 {
+        return 0.0;
+    }
+    v.iter()
+        .map(|&(t, w)| profile[t as usize] * f64::from(w))
+        .sum::<f64>()
+        / profile_norm
+}
+
+impl Model {
+    /// Positive scores for every candidate: the catalogue, then the query's new items.
+    pub(crate) fn scores(&self, query: &Query<'_>, c: &Candidates<'_>) -> Vec<f64> {
+        let n = self.catalog.len();
+        let mut s = vec![0.0; n + c.new_items.len()];
+        match self.kind {
+            Kind::PopularityCount => {
+                for (x, &p) in s.iter_mut().zip(&self.popularity) {
+                    *x = f64::from(p);
+                }
+            }
+            Kind::TrendingNow => {
+                for (x, &t) in s.iter_mut().zip(&self.trending) {
+                    *x = f64::from(t);
+                }
+            }
+            Kind::RelatedItems => {
+                if let Some(i) = query.item_id.and_then(|id| self.catalog.get(id)) {
+                    for &(j, sim) in &self.neighbours.lists[i as usize] {
+                        s[j as usize] += f64::from(sim);
+                    }
+                }
+            }
+            Kind::UserPersonalization | Kind::PersonalizedRanking => {
+                self.personal(query, c, &mut s)
+            }
+        }
+        let max_pop = self.popularity.iter().copied().fold(0.0, f32::max) as f64 + 1.0;
+        let top = s.iter().copied().fold(0.0, f64::max);
+        let scale = if top > 0.0 { top } else { 1.0 };
+        for (k, x) in s.iter_mut().enumerate() {
+            let pop = self.popularity.get(k).map_or(0.0, |&p| f64::from(p));
+            *x += FLOOR * scale * (pop + 1.0) / max_pop;
+        }
+        s
+    }
+
+    /// The user's history as (item, weight), newest last: training events and then recent
+    /// ones, each item at its latest position, the newest `bptt` kept.
+    fn history(&self, query: &Query<'_>) -> Vec<(u32, f64)> {
+        let mut events: Vec<(u32, f64)> = Vec::new();
+        if let Some(evs) = query.user_id.and_then(|u| self.users.get(u)) {
+            events.extend(
+                evs.iter()
+                    .filter(|e| e.trains)
+                    .map(|e| (e.item, f64::from(self.event_weights[e.event_type as usize]))),
+            );
+        }
+        for r in query.recent {
+            if self
+                .training_event_type
+                .as_ref()
+                .is_some_and(|t| t != &r.event_type)
+            {
+                continue;
+            }
+            if let Some(i) = self.catalog.get(&r.item_id) {
+                let w = self
+                    .event_types
+                    .iter()
+                    .position(|t| t == &r.event_type)
+                    .map_or(1.0, |t| f64::from(self.event_weights[t]));
+                events.push((i, w));
+            }
+        }
+        // Distinct items at their latest position, strengths summed.
+        let mut out: Vec<(u32, f64)> = Vec::new();
+        let mut at: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
+        for &(item, w) in events.iter().rev() {
+            match at.get(&item) {
+                Some(&k) => out[k].1 += w,
+                None => {
+                    at.insert(item, out.len());
+                    out.push((item, w));
+                }
+            }
+        }
+        out.truncate(self.params.history_len);
+        out.reverse();
+        out
+    }
+
+    fn personal(&self, query: &Query<'_>, c: &Candidates<'_>, s: &mut [f64]) {
+        let n = self.catalog.len();
+        let history = self.history(query);
+        let len = history.len();
+        let mut profile = vec![0.0; self.content.idf.len()];
+        for (k, &(h, strength)) in history.iter().enumerate() {
+            let age = (len - 1 - k) as i32;
+            let w = strength
+                * if self.params.recency {
+                    RECENCY_DECAY.powi(age)
+                } else {
+                    1.0
+                };
+            for &(j, sim) in &self.neighbours.lists[h as usize] {
+                s[j as usize] += w * f64::from(sim);
+            }
+            for &(t, v) in &self.content.items[h as usize] {
+                profile[t as usize] += w * f64::from(v);
+            }
+        }
+        // New items the user touched since training shape the taste profile too.
+        for r in query.recent {
+            if let Some(item) = c.new_items.iter().find(|i| i.item_id == r.item_id) {
+                for (t, v) in self.content.vector(&item.attributes) {
+                    profile[t as usize] += f64::from(v);
+                }
+            }
+        }
+        let top = s[..n].iter().copied().fold(0.0, f64::max);
+        if top > 0.0 {
+            s[..n].iter_mut().for_each(|x| *x /= top);
+        }
+        let max_pop = self.popularity.iter().copied().fold(0.0, f32::max).max(1.0) as f64;
+        for (x, &p) in s.iter_mut().zip(&self.popularity) {
+            *x += POPULARITY_BLEND * f64::from(p) / max_pop;
+        }
+        for &(h, _) in &history {
+            s[h as usize] *= SEEN_FACTOR;
+        }
+        self.explore(query, c, &profile, s);
+    }
+
+    /// Gives cold items (no training interactions, young enough) a share of the best score
+    /// by how well their metadata matches the user's taste profile.
+    fn explore(&self, query: &Query<'_>, c: &Candidates<'_>, profile: &[f64], s: &mut [f64]) {
+        let e = query.exploration.unwrap_or_default();
+        if e.weight <= 0.0 {
+            return;
+        }
+        let norm = profile.iter().map(|x| x * x).sum::<f64>().sqrt();
+        let cutoff = e.cutoff_days * DAY;
+        let young = |attributes: &BTreeMap<String, Value>, fallback: i64| {
+            let created = match attributes.get("CREATION_TIMESTAMP") {
+                Some(Value::Num(t)) if t.is_finite() => *t as i64,
+                _ => fallback,
+            };
+            ((query.now - created) as f64) <= cutoff
+        };
+        let n = self.catalog.len();
+        let cold = self
+            .popularity
+            .iter()
+            .zip(&self.catalog.attributes)
+            .zip(&self.content.items);
+        for (x, ((&pop, attributes), vector)) in s.iter_mut().zip(cold) {
+            if pop == 0.0 && young(attributes, query.now) {
+                *x += e.weight * (0.1 + 0.9 * cosine(profile, norm, vector));
+            }
+        }
+        for (k, item) in c.new_items.iter().enumerate() {
+            if young(&item.attributes, query.now) {
+                let m = cosine(profile, norm, &self.content.vector(&item.attributes));
+                s[n + k] += e.weight * (0.1 + 0.9 * m);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attrs(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn tokens_split_categories_and_skip_timestamps() {
+        let a = attrs(&[
+            ("GENRE", Value::Str("Comedy|Drama".into())),
+            ("YEAR", Value::Num(1995.0)),
+            ("CREATION_TIMESTAMP", Value::Num(1.0)),
+            ("ADULT", Value::Bool(false)),
+        ]);
+        assert_eq!(
+            tokens(&a),
+            ["ADULT=false", "GENRE=Comedy", "GENRE=Drama", "YEAR=1995"]
+        );
+    }
+
+    #[test]
+    fn content_vectors_are_unit_and_ignore_unknown_tokens() {
+        let mut catalog = Catalog::default();
+        for (id, g) in [("a", "Comedy"), ("b", "Comedy|Drama"), ("c", "Horror")] {
+            catalog.ids.push(id.into());
+            catalog
+                .attributes
+                .push(attrs(&[("GENRE", Value::Str(g.into()))]));
+        }
+        let c = Content::fit(&catalog);
+        for v in &c.items {
+            let norm: f32 = v.iter().map(|x| x.1 * x.1).sum();
+            assert!((norm - 1.0).abs() < 1e-5);
+        }
+        let v = c.vector(&attrs(&[("GENRE", Value::Str("Drama|Western".into()))]));
+        assert_eq!(v.len(), 1, "Western was never seen");
+        assert!(c.vector(&BTreeMap::new()).is_empty());
+    }
+}

@@ -1,0 +1,167 @@
+//! [`train`]: fits a [`Model`] for a recipe on a data set.
+
+use crate::dataset::{Event, Prepared};
+use crate::model::Model;
+use crate::neighbours::{self, Neighbours};
+use crate::params::Params;
+use crate::recipes::{self, Kind};
+use crate::scoring::Content;
+use crate::{Error, TrainOptions, TrainingData};
+
+/// Trains a solution version: the recipe's model on `data`, with `options`'
+/// hyperparameters. Unknown recipes and bad hyperparameters are [`Error::InvalidInput`]; data
+/// with nothing to train on (no interactions of the solution's event type) is
+/// [`Error::NotEnoughData`].
+pub fn train(data: &TrainingData, options: &TrainOptions) -> Result<Model, Error> {
+    let kind = recipes::kind(&options.recipe).ok_or_else(|| {
+        Error::InvalidInput(format!(
+            "Recipe {} is not supported; supported: {}",
+            shorten(&options.recipe),
+            recipes::recipes()
+                .iter()
+                .map(|r| r.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })?;
+    let params = Params::parse(kind, &options.hyperparameters)?;
+    let prepared = Prepared::new(data, options);
+    fit(prepared, kind, params, options)
+}
+
+fn shorten(s: &str) -> String {
+    let mut out: String = s.chars().take(64).collect();
+    if out.len() < s.len() {
+        out.push_str("...");
+    }
+    out
+}
+
+/// Weight of each event type: rarer types say more about a user (a "watch" is scarcer and
+/// stronger than a "click"). With one type, every event weighs 1.
+fn event_weights(p: &Prepared) -> Vec<f32> {
+    let mut counts = vec![0f64; p.event_types.len()];
+    for e in p.users.values().flatten().filter(|e| e.trains) {
+        counts[e.event_type as usize] += 1.0;
+    }
+    let total: f64 = counts.iter().sum();
+    let present = counts.iter().filter(|&&c| c > 0.0).count();
+    counts
+        .iter()
+        .map(|&c| {
+            if present <= 1 || c == 0.0 {
+                1.0
+            } else {
+                (total / c).sqrt() as f32
+            }
+        })
+        .collect()
+}
+
+pub(crate) fn fit(
+    p: Prepared,
+    kind: Kind,
+    params: Params,
+    options: &TrainOptions,
+) -> Result<Model, Error> {
+    let n = p.catalog.len();
+    let training: Vec<&Event> = p.users.values().flatten().filter(|e| e.trains).collect();
+    if training.is_empty() {
+        return Err(Error::NotEnoughData(match &options.event_type {
+            Some(t) => format!(
+                "There are no interactions of event type {} to train on",
+                shorten(t)
+            ),
+            None => "There are no interactions to train on".into(),
+        }));
+    }
+    let weights = event_weights(&p);
+    let mut popularity = vec![0f32; n];
+    for e in &training {
+        popularity[e.item as usize] += 1.0;
+    }
+    let trained_until = training.iter().map(|e| e.timestamp).max().unwrap_or(0);
+    let trending = match kind {
+        Kind::TrendingNow => trending(&training, n, trained_until),
+        _ => vec![0.0; n],
+    };
+    let neighbours = match kind {
+        Kind::UserPersonalization | Kind::PersonalizedRanking | Kind::RelatedItems => {
+            let seqs: Vec<Vec<(u32, f32)>> = p
+                .training_sequences(params.min_history_percentile, params.max_history_percentile)
+                .into_iter()
+                .map(|s| {
+                    neighbours::distinct(s.iter().map(|e| (e.item, weights[e.event_type as usize])))
+                })
+                .collect();
+            Neighbours::fit(&seqs, n, &neighbour_config(kind, &params))
+        }
+        Kind::PopularityCount | Kind::TrendingNow => Neighbours {
+            lists: vec![Vec::new(); n],
+        },
+    };
+    let content = Content::fit(&p.catalog);
+    Ok(Model {
+        recipe: options.recipe.clone(),
+        kind,
+        params,
+        event_weights: weights,
+        training_event_type: options.event_type.clone(),
+        popularity,
+        trending,
+        neighbours,
+        content,
+        trained_until,
+        catalog: p.catalog,
+        event_types: p.event_types,
+        users: p.users,
+        user_attributes: p.user_attributes,
+    })
+}
+
+fn neighbour_config(kind: Kind, params: &Params) -> neighbours::Config {
+    match kind {
+        // Related items are symmetric; next-item prediction favours what came after.
+        Kind::RelatedItems => neighbours::Config {
+            window: 20,
+            forward: 1.0,
+            backward: 1.0,
+            decay: 0.5,
+            popularity_discount: params.popularity_discount,
+            min_count: params.min_cointeraction,
+            keep: params.neighbours,
+        },
+        _ => neighbours::Config {
+            window: 10,
+            forward: 1.0,
+            backward: 0.5,
+            decay: 0.5,
+            popularity_discount: params.popularity_discount,
+            min_count: params.min_cointeraction,
+            keep: params.neighbours,
+        },
+    }
+}
+
+/// Trending-now: interactions in the latest period minus those in the period before
+/// (growth), with recent volume breaking ties. The period is a tenth of the data's time span,
+/// at least an hour.
+fn trending(training: &[&Event], n: usize, until: i64) -> Vec<f32> {
+    let from = training.iter().map(|e| e.timestamp).min().unwrap_or(until);
+    let period = ((until - from) / 10).max(3600);
+    let mut recent = vec![0f32; n];
+    let mut before = vec![0f32; n];
+    for e in training {
+        let age = until - e.timestamp;
+        if age < period {
+            recent[e.item as usize] += 1.0;
+        } else if age < 2 * period {
+            before[e.item as usize] += 1.0;
+        }
+    }
+    recent
+        .iter()
+        .zip(&before)
+        .map(|(&r, &b)| (r - b).max(0.0) + 0.01 * r)
+        .collect()
+}
