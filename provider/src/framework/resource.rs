@@ -1,0 +1,702 @@
+//! The generic Terraform resource: plan, unknowns, replacement, create/read/update/delete with
+//! waits, import, and error wording, written once for every Personalize resource.
+//!
+//! A resource file implements [`Kind`] (its schema, its AWS calls, its finder) and gets the
+//! behaviour of a first-class provider from [`Generic`]:
+//! - plan: computed values become unknown; an optional-computed value left unset takes its
+//!   default or becomes unknown; a change to a `force_new` attribute requires replacement;
+//!   an in-place change marks `status` and `last_updated_date_time` unknown.
+//! - create: the ARN goes into state as soon as AWS returns it, so a failed or interrupted
+//!   wait leaves the resource in state, tainted, never orphaned.
+//! - read: not-found removes the resource from state; remote values replace state values,
+//!   except where [`Kind::equivalent`] says they mean the same (e.g. reformatted JSON).
+//! - destroy: not-found is done; otherwise waits until the resource is really gone.
+
+use std::marker::PhantomData;
+
+use async_trait::async_trait;
+use tf_provider::schema::Schema;
+use tf_provider::value::{Value, ValueEmpty};
+use tf_provider::{AttributePath, Diagnostics, Resource};
+
+use super::error::AwsError;
+use super::schema::{Attr, Mode, Ty};
+use super::timeouts::{self, Op, Timeouts};
+use super::value::{list, obj, s, unknowns_to_null, Dyn, DynExt, Node, Obj};
+use super::wait::{self, Observed, Target};
+use super::{stop, tags};
+use crate::provider::{ClientSlot, Clients};
+
+/// What one Personalize resource type adds to the generic machinery.
+#[async_trait]
+pub trait Kind: Send + Sync + 'static {
+    /// Human name used in diagnostics, e.g. `Dataset Group`.
+    const DISPLAY: &'static str;
+    /// Default timeouts.
+    const TIMEOUTS: Timeouts;
+    /// Whether some attributes update in place (adds `timeouts.update`).
+    const UPDATES: bool;
+
+    /// Markdown description of the resource.
+    fn description() -> &'static str;
+    /// The attributes, including the common computed ones.
+    fn attributes() -> Vec<Attr>;
+
+    /// Cross-attribute checks on a configuration (single attributes use [`Attr::check`]).
+    fn validate(_config: &Obj, _diags: &mut Diagnostics) {}
+
+    /// Adjusts a plan after the generic rules; `prior` is `None` when creating.
+    fn plan(_prior: Option<&Obj>, _planned: &mut Obj, _config: &Obj) {}
+
+    /// Calls Create* and returns the new ARN; the plan holds no unknown configurable value
+    /// except where the configuration refers to a resource not created yet.
+    async fn create(c: &Clients, plan: &Obj) -> Result<String, AwsError>;
+
+    /// The resource as attribute values (the finder), `None` when Personalize says it does
+    /// not exist. Attributes the API does not return are left out and keep their state value.
+    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError>;
+
+    /// Status and failure reason for the wait after `op`; by default the `status` and
+    /// `failure_reason` attributes of [`Kind::find`].
+    async fn status(c: &Clients, arn: &str, _op: Op) -> Result<Observed, AwsError> {
+        Ok(Self::find(c, arn).await?.map(|o| {
+            (
+                o.get("status")
+                    .and_then(|v| v.str())
+                    .unwrap_or("ACTIVE")
+                    .to_owned(),
+                o.get("failure_reason")
+                    .and_then(|v| v.str())
+                    .map(str::to_owned),
+            )
+        }))
+    }
+
+    /// Statuses to wait through after create; `None` when the resource is ready at once.
+    fn create_target() -> Option<Target<'static>> {
+        Some(wait::CREATING)
+    }
+
+    /// Applies in-place changes (tags are handled generically).
+    async fn update(_c: &Clients, arn: &str, _prior: &Obj, _plan: &Obj) -> Result<(), AwsError> {
+        Err(AwsError::local(format!(
+            "{} ({arn}) cannot be updated in place",
+            Self::DISPLAY
+        )))
+    }
+
+    /// Whether `update` started an asynchronous update to wait for.
+    fn update_waits(_prior: &Obj, _plan: &Obj) -> bool {
+        false
+    }
+
+    /// Calls Delete*; not-found is treated as done by the caller.
+    async fn delete(c: &Clients, arn: &str, state: &Obj) -> Result<(), AwsError>;
+
+    /// Whether destroy waits for the resource to be gone (false for solution versions, which
+    /// have no delete API and are only forgotten).
+    fn delete_waits() -> bool {
+        true
+    }
+
+    /// Whether a remote value means the same as the state's value, so state keeps its form.
+    fn equivalent(_name: &str, _state: &Dyn, _remote: &Dyn) -> bool {
+        false
+    }
+}
+
+/// A [`Kind`] wired to Terraform.
+#[derive(Debug)]
+pub struct Generic<K> {
+    clients: ClientSlot,
+    kind: PhantomData<fn() -> K>,
+}
+
+impl<K: Kind> Generic<K> {
+    /// The resource, reading its clients from `clients` once configured.
+    pub fn new(clients: &ClientSlot) -> Self {
+        Self {
+            clients: clients.clone(),
+            kind: PhantomData,
+        }
+    }
+}
+
+/// Reports every attribute whose known value its check refuses, at the attribute's path.
+pub fn check_attrs(diags: &mut Diagnostics, attrs: &[Attr], config: &Obj, at: &AttributePath) {
+    for attr in attrs {
+        let Some(value) = config.get(attr.name) else {
+            continue;
+        };
+        let path = at.clone().attribute(attr.name);
+        if let Ty::Block(inner) = &attr.ty {
+            for (i, item) in value.list().unwrap_or_default().iter().enumerate() {
+                if let Some(o) = item.obj() {
+                    check_attrs(diags, inner, o, &path.clone().index(i as i64));
+                }
+            }
+            continue;
+        }
+        if let (Some(check), Value::Value(_)) = (attr.check, value) {
+            if value.has_unknown() {
+                continue;
+            }
+            if let Err(reason) = check(value) {
+                diags.error(format!("Invalid value for {}", attr.name), reason, path);
+            }
+        }
+    }
+}
+
+fn check_timeouts(diags: &mut Diagnostics, config: &Obj) {
+    let Some(block) = config
+        .get("timeouts")
+        .and_then(|v| v.list())
+        .and_then(|l| l.first())
+        .and_then(|v| v.obj())
+    else {
+        return;
+    };
+    for (op, v) in block {
+        if let Some(text) = v.str() {
+            if let Err(reason) = timeouts::parse_duration(text) {
+                diags.error(
+                    format!("Invalid value for timeouts.{op}"),
+                    reason,
+                    AttributePath::new("timeouts")
+                        .index(0)
+                        .attribute(op.clone()),
+                );
+            }
+        }
+    }
+}
+
+/// Marks what the provider will compute: computed attributes, and optional-computed ones the
+/// configuration leaves unset (their default when they have one).
+fn mark_computed(attrs: &[Attr], planned: &mut Obj, config: Option<&Obj>) {
+    for attr in attrs {
+        let configured = config
+            .and_then(|c| c.get(attr.name))
+            .is_some_and(|v| !v.is_null());
+        match (&attr.ty, attr.mode) {
+            (Ty::Block(inner), _) => {
+                let cfg_items = config
+                    .and_then(|c| c.get(attr.name))
+                    .and_then(|v| v.list())
+                    .unwrap_or_default();
+                if let Some(Value::Value(Node::List(items))) = planned.get_mut(attr.name) {
+                    for (i, item) in items.iter_mut().enumerate() {
+                        if let Value::Value(Node::Map(o)) = item {
+                            mark_computed(inner, o, cfg_items.get(i).and_then(|v| v.obj()));
+                        }
+                    }
+                }
+            }
+            (_, Mode::Computed) => {
+                planned.insert(attr.name.to_owned(), Value::Unknown);
+            }
+            (_, Mode::OptionalComputed) if !configured => {
+                let value = attr.default.clone().unwrap_or(Value::Unknown);
+                planned.insert(attr.name.to_owned(), value);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Fills every schema attribute missing from `o` with null (and blocks with an empty list), so
+/// Terraform always receives complete objects.
+fn complete(attrs: &[Attr], o: &mut Obj) {
+    for attr in attrs {
+        match &attr.ty {
+            Ty::Block(inner) => {
+                let entry = o
+                    .entry(attr.name.to_owned())
+                    .or_insert_with(|| list(vec![]));
+                if entry.is_null() {
+                    *entry = list(vec![]);
+                }
+                if let Value::Value(Node::List(items)) = entry {
+                    for item in items {
+                        if let Value::Value(Node::Map(m)) = item {
+                            complete(inner, m);
+                        }
+                    }
+                }
+            }
+            _ => {
+                o.entry(attr.name.to_owned()).or_insert(Value::Null);
+            }
+        }
+    }
+    o.entry("timeouts".to_owned())
+        .or_insert_with(|| list(vec![]));
+}
+
+/// The resource's identifying value for messages before it has an ARN.
+fn label(plan: &Obj) -> String {
+    ["name", "job_name", "solution_arn"]
+        .iter()
+        .find_map(|k| plan.get(*k).and_then(|v| v.str()))
+        .unwrap_or("new")
+        .to_owned()
+}
+
+fn arn_of(state: &Obj) -> Option<String> {
+    state
+        .get("arn")
+        .and_then(|v| v.str())
+        .or_else(|| state.get("id").and_then(|v| v.str()))
+        .map(str::to_owned)
+}
+
+fn verb(op: Op, target: &[&str]) -> String {
+    match (op, target.first()) {
+        (Op::Delete, _) | (_, None) => "to be deleted".to_owned(),
+        (_, Some(t)) => format!("to become {t}"),
+    }
+}
+
+impl<K: Kind> Generic<K> {
+    fn clients(&self, diags: &mut Diagnostics) -> Option<Clients> {
+        match self.clients.get() {
+            Ok(c) => Some(c),
+            Err(e) => {
+                diags.root_error_short(e);
+                None
+            }
+        }
+    }
+
+    /// Merges the remote view into `state` (see the module doc).
+    fn merge(state: &mut Obj, remote: Obj, importing: bool) {
+        for (k, v) in remote {
+            let current = state.get(&k).cloned().unwrap_or(Value::Null);
+            let empty = match &v {
+                Value::Value(Node::Map(m)) => m.is_empty(),
+                Value::Value(Node::List(l)) => l.is_empty(),
+                Value::Null => true,
+                _ => false,
+            };
+            let keep = (empty && current.is_null())
+                || (!importing
+                    && current.list().is_some_and(<[Dyn]>::is_empty)
+                    && v.list().is_some())
+                || (!current.is_null() && K::equivalent(&k, &current, &v));
+            if !keep {
+                state.insert(k, v);
+            }
+        }
+    }
+
+    /// Reads the resource into `state`; `Ok(false)` when it is gone.
+    async fn refresh(
+        c: &Clients,
+        arn: &str,
+        state: &mut Obj,
+        importing: bool,
+    ) -> Result<bool, AwsError> {
+        let Some(mut remote) = K::find(c, arn).await? else {
+            return Ok(false);
+        };
+        if K::attributes().iter().any(|a| a.name == "tags") {
+            remote.insert("tags".into(), tags::list(c, arn).await?);
+        }
+        remote.insert("arn".into(), s(arn));
+        remote.insert("id".into(), s(arn));
+        Self::merge(state, remote, importing);
+        complete(&K::attributes(), state);
+        Ok(true)
+    }
+
+    async fn wait(
+        c: &Clients,
+        arn: &str,
+        op: Op,
+        want: Target<'_>,
+        state: &Obj,
+    ) -> Result<(), String> {
+        let timeout = K::TIMEOUTS
+            .get(state.get("timeouts").unwrap_or(&Value::Null), op)
+            .map_err(|e| e.to_string())?;
+        match wait::until(want, timeout, || K::status(c, arn, op)).await {
+            Ok(_) => Ok(()),
+            Err(e) => Err(format!(
+                "waiting for {} ({arn}) {}: {}",
+                K::DISPLAY,
+                verb(op, want.target),
+                e
+            )),
+        }
+    }
+
+    /// The state after a failed apply step: whatever is known, no unknowns.
+    async fn salvage(c: &Clients, arn: &str, mut state: Obj) -> Obj {
+        state.insert("arn".into(), s(arn));
+        state.insert("id".into(), s(arn));
+        // Best effort: a failed refresh leaves the planned values, which is still a valid state.
+        let _ = Self::refresh(c, arn, &mut state, false).await;
+        let mut whole = obj(state);
+        unknowns_to_null(&mut whole);
+        match whole {
+            Value::Value(Node::Map(m)) => m,
+            _ => Obj::new(),
+        }
+    }
+}
+
+#[async_trait]
+impl<K: Kind> Resource for Generic<K> {
+    type State<'a> = Obj;
+    type PrivateState<'a> = Dyn;
+    type ProviderMetaState<'a> = ValueEmpty;
+
+    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
+        Some(super::schema::resource_schema(
+            &K::attributes(),
+            K::description(),
+            K::UPDATES,
+        ))
+    }
+
+    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Obj) -> Option<()> {
+        check_attrs(diags, &K::attributes(), &config, &AttributePath::root());
+        check_timeouts(diags, &config);
+        K::validate(&config, diags);
+        Some(())
+    }
+
+    async fn read<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        mut state: Obj,
+        private: Dyn,
+        _meta: ValueEmpty,
+    ) -> Option<(Obj, Dyn)> {
+        let c = self.clients(diags)?;
+        let Some(arn) = arn_of(&state) else {
+            diags.root_error_short(format!("{} has no ARN in state", K::DISPLAY));
+            return Some((state, private));
+        };
+        let importing = private
+            .obj()
+            .and_then(|o| o.get("importing"))
+            .and_then(|v| v.boolean())
+            .unwrap_or(false);
+        match Self::refresh(&c, &arn, &mut state, importing).await {
+            Ok(true) => Some((state, Value::Null)),
+            Ok(false) if importing => {
+                diags.root_error(
+                    format!("Cannot import non-existent {}", K::DISPLAY),
+                    format!("{} ({arn}) does not exist", K::DISPLAY),
+                );
+                None
+            }
+            Ok(false) => None,
+            Err(e) => {
+                diags.root_error_short(format!("reading {} ({arn}): {e}", K::DISPLAY));
+                Some((state, private))
+            }
+        }
+    }
+
+    async fn plan_create<'a>(
+        &self,
+        _diags: &mut Diagnostics,
+        proposed: Obj,
+        config: Obj,
+        _meta: ValueEmpty,
+    ) -> Option<(Obj, Dyn)> {
+        let mut planned = proposed;
+        mark_computed(&K::attributes(), &mut planned, Some(&config));
+        K::plan(None, &mut planned, &config);
+        Some((planned, Value::Null))
+    }
+
+    async fn plan_update<'a>(
+        &self,
+        _diags: &mut Diagnostics,
+        prior: Obj,
+        proposed: Obj,
+        config: Obj,
+        private: Dyn,
+        _meta: ValueEmpty,
+    ) -> Option<(Obj, Dyn, Vec<AttributePath>)> {
+        let mut planned = proposed;
+        let attrs = K::attributes();
+        let changed: Vec<&Attr> = attrs
+            .iter()
+            .filter(|a| a.configurable())
+            .filter(|a| planned.get(a.name) != prior.get(a.name))
+            .collect();
+        let replace: Vec<AttributePath> = changed
+            .iter()
+            .filter(|a| a.force_new)
+            .map(|a| AttributePath::new(a.name))
+            .collect();
+        if replace.is_empty() && !changed.is_empty() {
+            // Optional-computed values the user removed from the configuration fall back to
+            // what AWS decides, so they become unknown like at create time.
+            for attr in &changed {
+                if attr.mode == Mode::OptionalComputed
+                    && config.get(attr.name).is_none_or(Value::is_null)
+                {
+                    planned.insert(
+                        attr.name.to_owned(),
+                        attr.default.clone().unwrap_or(Value::Unknown),
+                    );
+                }
+            }
+            if changed.iter().any(|a| a.name != "tags") {
+                for key in ["status", "last_updated_date_time"] {
+                    if planned.contains_key(key) {
+                        planned.insert(key.to_owned(), Value::Unknown);
+                    }
+                }
+            }
+        }
+        K::plan(Some(&prior), &mut planned, &config);
+        Some((planned, private, replace))
+    }
+
+    async fn plan_destroy<'a>(
+        &self,
+        _diags: &mut Diagnostics,
+        _prior: Obj,
+        private: Dyn,
+        _meta: ValueEmpty,
+    ) -> Option<Dyn> {
+        Some(private)
+    }
+
+    async fn create<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        planned: Obj,
+        _config: Obj,
+        _private: Dyn,
+        _meta: ValueEmpty,
+    ) -> Option<(Obj, Dyn)> {
+        let c = self.clients(diags)?;
+        if stop::is_requested() {
+            diags.root_error_short(format!(
+                "creating {} ({}): interrupted before the create call",
+                K::DISPLAY,
+                label(&planned)
+            ));
+            return None;
+        }
+        let arn = match K::create(&c, &planned).await {
+            Ok(arn) => arn,
+            Err(e) => {
+                diags.root_error_short(format!(
+                    "creating {} ({}): {e}",
+                    K::DISPLAY,
+                    label(&planned)
+                ));
+                return None;
+            }
+        };
+        let mut state = planned;
+        state.insert("arn".into(), s(&arn));
+        state.insert("id".into(), s(&arn));
+        if let Some(target) = K::create_target() {
+            if let Err(e) = Self::wait(&c, &arn, Op::Create, target, &state).await {
+                diags.root_error_short(e);
+                return Some((Self::salvage(&c, &arn, state).await, Value::Null));
+            }
+        }
+        match Self::refresh(&c, &arn, &mut state, false).await {
+            Ok(true) => {}
+            Ok(false) => {
+                diags.root_error_short(format!(
+                    "reading {} ({arn}) after create: it no longer exists",
+                    K::DISPLAY
+                ));
+            }
+            Err(e) => {
+                diags.root_error_short(format!("reading {} ({arn}) after create: {e}", K::DISPLAY))
+            }
+        }
+        let mut whole = obj(state);
+        unknowns_to_null(&mut whole);
+        let Value::Value(Node::Map(state)) = whole else {
+            return None;
+        };
+        Some((state, Value::Null))
+    }
+
+    async fn update<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior: Obj,
+        planned: Obj,
+        _config: Obj,
+        _private: Dyn,
+        _meta: ValueEmpty,
+    ) -> Option<(Obj, Dyn)> {
+        let c = self.clients(diags)?;
+        let arn = arn_of(&prior)?;
+        let attrs = K::attributes();
+        let changed_other = attrs
+            .iter()
+            .filter(|a| a.configurable() && a.name != "tags")
+            .any(|a| planned.get(a.name) != prior.get(a.name));
+        if planned.get("tags") != prior.get("tags") {
+            if let Err(e) = tags::update(&c, &arn, prior.get("tags"), planned.get("tags")).await {
+                diags.error(
+                    format!("updating tags of {} ({arn})", K::DISPLAY),
+                    e.to_string(),
+                    AttributePath::new("tags"),
+                );
+                return Some((Self::salvage(&c, &arn, prior).await, Value::Null));
+            }
+        }
+        let mut state = planned.clone();
+        if changed_other {
+            if let Err(e) = K::update(&c, &arn, &prior, &planned).await {
+                diags.root_error_short(format!("updating {} ({arn}): {e}", K::DISPLAY));
+                return Some((Self::salvage(&c, &arn, prior).await, Value::Null));
+            }
+            if K::update_waits(&prior, &planned) {
+                if let Err(e) = Self::wait(&c, &arn, Op::Update, wait::UPDATING, &planned).await {
+                    diags.root_error_short(e);
+                    return Some((Self::salvage(&c, &arn, state).await, Value::Null));
+                }
+            }
+        }
+        match Self::refresh(&c, &arn, &mut state, false).await {
+            Ok(true) => {}
+            Ok(false) => diags.root_error_short(format!(
+                "reading {} ({arn}) after update: it no longer exists",
+                K::DISPLAY
+            )),
+            Err(e) => {
+                diags.root_error_short(format!("reading {} ({arn}) after update: {e}", K::DISPLAY))
+            }
+        }
+        let mut whole = obj(state);
+        unknowns_to_null(&mut whole);
+        let Value::Value(Node::Map(state)) = whole else {
+            return None;
+        };
+        Some((state, Value::Null))
+    }
+
+    async fn destroy<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        state: Obj,
+        _private: Dyn,
+        _meta: ValueEmpty,
+    ) -> Option<()> {
+        let c = self.clients(diags)?;
+        let Some(arn) = arn_of(&state) else {
+            return Some(());
+        };
+        match K::delete(&c, &arn, &state).await {
+            Ok(()) => {}
+            Err(e) if e.is_not_found() => return Some(()),
+            Err(e) => {
+                diags.root_error_short(format!("deleting {} ({arn}): {e}", K::DISPLAY));
+                return None;
+            }
+        }
+        if K::delete_waits() {
+            if let Err(e) = Self::wait(&c, &arn, Op::Delete, wait::DELETING, &state).await {
+                diags.root_error_short(e);
+                return None;
+            }
+        }
+        Some(())
+    }
+
+    async fn import<'a>(&self, diags: &mut Diagnostics, id: String) -> Option<(Obj, Dyn)> {
+        if let Err(reason) = super::validate::personalize_arn(&s(&id)) {
+            diags.root_error(
+                format!("Cannot import {}", K::DISPLAY),
+                format!("the import ID must be the resource's ARN: {reason}"),
+            );
+            return None;
+        }
+        let mut state = Obj::new();
+        state.insert("arn".into(), s(&id));
+        state.insert("id".into(), s(&id));
+        complete(&K::attributes(), &mut state);
+        let mut private = Obj::new();
+        private.insert("importing".into(), super::value::b(true));
+        Some((state, obj(private)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::framework::schema::Attr;
+    use crate::framework::value::n;
+
+    fn attrs() -> Vec<Attr> {
+        vec![
+            Attr::required("name", Ty::String, "n").force_new(),
+            Attr::optional_computed("tps", Ty::Number, "t").default(n(1.0)),
+            Attr::optional_computed("mode", Ty::String, "m"),
+            Attr::computed("status", Ty::String, "s"),
+            Attr::optional(
+                "cfg",
+                Ty::Block(vec![Attr::optional_computed("x", Ty::String, "x")]),
+                "c",
+            ),
+        ]
+    }
+
+    #[test]
+    fn plan_marks_computed_defaults_and_nested_unknowns() {
+        let mut inner = Obj::new();
+        inner.insert("x".into(), Value::Null);
+        let mut config = Obj::new();
+        config.insert("name".into(), s("a"));
+        config.insert("cfg".into(), list(vec![obj(inner)]));
+        let mut planned = config.clone();
+        mark_computed(&attrs(), &mut planned, Some(&config));
+        assert_eq!(planned["status"], Value::Unknown);
+        assert_eq!(planned["tps"], n(1.0));
+        assert_eq!(planned["mode"], Value::Unknown);
+        assert_eq!(
+            planned["cfg"].list().unwrap()[0].obj().unwrap()["x"],
+            Value::Unknown
+        );
+        assert_eq!(planned["name"], s("a"));
+    }
+
+    #[test]
+    fn complete_fills_nulls_and_empty_blocks() {
+        let mut o = Obj::new();
+        complete(&attrs(), &mut o);
+        assert_eq!(o["name"], Value::Null);
+        assert_eq!(o["cfg"], list(vec![]));
+        assert_eq!(o["timeouts"], list(vec![]));
+    }
+
+    #[test]
+    fn check_attrs_points_at_the_nested_attribute() {
+        let attrs = vec![Attr::optional(
+            "cfg",
+            Ty::Block(vec![
+                Attr::optional("x", Ty::String, "x").check(|_| Err("nope".into()))
+            ]),
+            "c",
+        )];
+        let mut inner = Obj::new();
+        inner.insert("x".into(), s("bad"));
+        let mut config = Obj::new();
+        config.insert("cfg".into(), list(vec![obj(inner)]));
+        let mut diags = Diagnostics::default();
+        check_attrs(&mut diags, &attrs, &config, &AttributePath::root());
+        assert_eq!(diags.errors.len(), 1);
+        assert_eq!(
+            diags.errors[0].attribute,
+            AttributePath::new("cfg").index(0).attribute("x")
+        );
+    }
+}

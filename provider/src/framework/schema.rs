@@ -1,0 +1,225 @@
+//! Declarative attribute specs: one list per resource gives the Terraform schema, plan-time
+//! validation, defaults, unknown-marking and replacement, so no resource repeats that logic.
+
+use std::collections::HashMap;
+
+use tf_provider::schema::{
+    Attribute, AttributeConstraint, AttributeType, Block, Description, NestedBlock, Schema,
+};
+
+use super::value::{Dyn, DynExt};
+
+/// A plan-time check of one known value; the error text completes "invalid value: ...".
+pub type Check = fn(&Dyn) -> Result<(), String>;
+
+/// Value type of an attribute.
+#[derive(Debug, Clone)]
+pub enum Ty {
+    /// `string`.
+    String,
+    /// `number`.
+    Number,
+    /// `bool`.
+    Bool,
+    /// `map(string)`.
+    MapString,
+    /// `map(number)`.
+    MapNumber,
+    /// A nested block that appears at most once (a list of zero or one objects).
+    Block(Vec<Attr>),
+}
+
+/// Who sets an attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The user must set it.
+    Required,
+    /// The user may set it; null otherwise.
+    Optional,
+    /// The user may set it; otherwise the provider fills it (a default or what AWS chose).
+    OptionalComputed,
+    /// Only the provider sets it.
+    Computed,
+}
+
+/// One attribute of a resource or data source.
+#[derive(Debug, Clone)]
+pub struct Attr {
+    /// snake_case name.
+    pub name: &'static str,
+    /// Value type.
+    pub ty: Ty,
+    /// Who sets it.
+    pub mode: Mode,
+    /// A change replaces the resource.
+    pub force_new: bool,
+    /// Plan-time check of a known value.
+    pub check: Option<Check>,
+    /// Value planned when the user leaves an optional-computed attribute unset.
+    pub default: Option<Dyn>,
+    /// Markdown description (also shown by `terraform providers schema -json`).
+    pub description: &'static str,
+}
+
+impl Attr {
+    fn new(name: &'static str, ty: Ty, mode: Mode, description: &'static str) -> Self {
+        Self {
+            name,
+            ty,
+            mode,
+            force_new: false,
+            check: None,
+            default: None,
+            description,
+        }
+    }
+    /// A required attribute.
+    pub fn required(name: &'static str, ty: Ty, description: &'static str) -> Self {
+        Self::new(name, ty, Mode::Required, description)
+    }
+    /// An optional attribute.
+    pub fn optional(name: &'static str, ty: Ty, description: &'static str) -> Self {
+        Self::new(name, ty, Mode::Optional, description)
+    }
+    /// An optional attribute the provider fills when unset.
+    pub fn optional_computed(name: &'static str, ty: Ty, description: &'static str) -> Self {
+        Self::new(name, ty, Mode::OptionalComputed, description)
+    }
+    /// A computed attribute.
+    pub fn computed(name: &'static str, ty: Ty, description: &'static str) -> Self {
+        Self::new(name, ty, Mode::Computed, description)
+    }
+    /// Changing it replaces the resource.
+    pub fn force_new(mut self) -> Self {
+        self.force_new = true;
+        self
+    }
+    /// Checks known values at plan time.
+    pub fn check(mut self, check: Check) -> Self {
+        self.check = Some(check);
+        self
+    }
+    /// Planned value when unset (makes sense with [`Mode::OptionalComputed`]).
+    pub fn default(mut self, value: Dyn) -> Self {
+        self.default = Some(value);
+        self
+    }
+    /// Whether the user may set it.
+    pub fn configurable(&self) -> bool {
+        self.mode != Mode::Computed
+    }
+}
+
+/// `arn`, `creation_date_time`, `last_updated_date_time`: what every resource computes.
+pub fn common_computed(kind: &str) -> Vec<Attr> {
+    let _ = kind;
+    vec![
+        Attr::computed("arn", Ty::String, "ARN of the resource (also its `id`)."),
+        Attr::computed("id", Ty::String, "Same as `arn`."),
+        Attr::computed(
+            "creation_date_time",
+            Ty::String,
+            "When the resource was created (RFC 3339).",
+        ),
+        Attr::computed(
+            "last_updated_date_time",
+            Ty::String,
+            "When the resource was last updated (RFC 3339).",
+        ),
+    ]
+}
+
+/// The computed `status` attribute.
+pub fn status_attr() -> Attr {
+    Attr::computed(
+        "status",
+        Ty::String,
+        "Status reported by Personalize, e.g. `ACTIVE` or `CREATE FAILED`.",
+    )
+}
+
+/// The `tags` attribute.
+pub fn tags_attr() -> Attr {
+    Attr::optional("tags", Ty::MapString, "Tags to assign to the resource.")
+        .check(super::validate::tags)
+}
+
+fn attribute_type(ty: &Ty) -> AttributeType {
+    match ty {
+        Ty::String => AttributeType::String,
+        Ty::Number => AttributeType::Number,
+        Ty::Bool => AttributeType::Bool,
+        Ty::MapString => AttributeType::Map(AttributeType::String.into()),
+        Ty::MapNumber => AttributeType::Map(AttributeType::Number.into()),
+        Ty::Block(_) => unreachable!("blocks are not attributes"),
+    }
+}
+
+/// The Terraform block for a list of attribute specs (blocks become optional nested blocks).
+pub fn block(attrs: &[Attr], description: &str) -> Block {
+    let mut attributes = HashMap::new();
+    let mut blocks = HashMap::new();
+    for attr in attrs {
+        if let Ty::Block(inner) = &attr.ty {
+            blocks.insert(
+                attr.name.to_owned(),
+                NestedBlock::Optional(block(inner, attr.description)),
+            );
+            continue;
+        }
+        let constraint = match attr.mode {
+            Mode::Required => AttributeConstraint::Required,
+            Mode::Optional => AttributeConstraint::Optional,
+            Mode::OptionalComputed => AttributeConstraint::OptionalComputed,
+            Mode::Computed => AttributeConstraint::Computed,
+        };
+        attributes.insert(
+            attr.name.to_owned(),
+            Attribute {
+                attr_type: attribute_type(&attr.ty),
+                description: Description::markdown(attr.description),
+                constraint,
+                sensitive: false,
+                deprecated: false,
+            },
+        );
+    }
+    Block {
+        version: 1,
+        attributes,
+        blocks,
+        description: Description::markdown(description),
+        deprecated: false,
+    }
+}
+
+/// The schema of a resource: its attributes plus the `timeouts` block.
+pub fn resource_schema(attrs: &[Attr], description: &str, with_update: bool) -> Schema {
+    let mut block = block(attrs, description);
+    block.blocks.insert(
+        "timeouts".to_owned(),
+        NestedBlock::Optional(super::timeouts::block(with_update)),
+    );
+    Schema { version: 0, block }
+}
+
+/// The schema of a data source.
+pub fn data_source_schema(attrs: &[Attr], description: &str) -> Schema {
+    Schema {
+        version: 0,
+        block: block(attrs, description),
+    }
+}
+
+/// Finds an attribute spec by name.
+pub fn find<'a>(attrs: &'a [Attr], name: &str) -> Option<&'a Attr> {
+    attrs.iter().find(|a| a.name == name)
+}
+
+/// Whether a configured value is a known string that the spec's check accepts; used by tests.
+pub fn accepts(attr: &Attr, value: &Dyn) -> bool {
+    match (attr.check, value.has_unknown()) {
+        (Some(check), false) => check(value).is_ok(),
+        _ => true,
+    }
+}

@@ -1,0 +1,200 @@
+//! Plan-time checks shared by the resources: names, ARNs, enums, S3 URIs, tags.
+//!
+//! Each check takes a known value and returns the precise reason it is refused; the generic
+//! resource attaches the message to the attribute at fault.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use super::value::{Dyn, DynExt};
+
+fn string(v: &Dyn) -> Result<&str, String> {
+    v.str().ok_or_else(|| "expected a string".to_owned())
+}
+
+fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pattern).expect("static pattern"))
+}
+
+/// A Personalize resource name: 1-63 characters, letters, digits, `-` and `_`, starting with a
+/// letter or digit (the API's `Name` shape).
+pub fn name(v: &Dyn) -> Result<(), String> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let s = string(v)?;
+    if s.is_empty() || s.len() > 63 {
+        return Err(format!(
+            "name must be 1 to 63 characters long, got {}",
+            s.len()
+        ));
+    }
+    if !re(&RE, r"^[a-zA-Z0-9][a-zA-Z0-9\-_]*$").is_match(s) {
+        return Err(format!(
+            "name {s:?} may hold only letters, digits, '-' and '_', and must start with a letter or digit"
+        ));
+    }
+    Ok(())
+}
+
+/// Any ARN: `arn:<partition>:<service>:<region>:<account>:<resource>`, at most 256 characters.
+pub fn arn(v: &Dyn) -> Result<(), String> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let s = string(v)?;
+    if s.len() > 256 {
+        return Err(format!(
+            "ARN must be at most 256 characters, got {}",
+            s.len()
+        ));
+    }
+    if !re(
+        &RE,
+        r"^arn:aws[a-z\-]*:[a-z0-9\-]+:[a-z0-9\-]*:\d{0,12}:.+$",
+    )
+    .is_match(s)
+    {
+        return Err(format!(
+            "{s:?} is not an ARN (arn:partition:service:region:account:resource)"
+        ));
+    }
+    Ok(())
+}
+
+/// A Personalize ARN (service `personalize`).
+pub fn personalize_arn(v: &Dyn) -> Result<(), String> {
+    arn(v)?;
+    let s = string(v)?;
+    if s.split(':').nth(2) != Some("personalize") {
+        return Err(format!("{s:?} is not an Amazon Personalize ARN"));
+    }
+    Ok(())
+}
+
+/// An IAM role ARN.
+pub fn role_arn(v: &Dyn) -> Result<(), String> {
+    arn(v)?;
+    let s = string(v)?;
+    let parts: Vec<&str> = s.splitn(6, ':').collect();
+    if parts[2] != "iam" || !parts[5].starts_with("role/") {
+        return Err(format!(
+            "{s:?} is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"
+        ));
+    }
+    Ok(())
+}
+
+/// An `s3://bucket/key` location.
+pub fn s3_uri(v: &Dyn) -> Result<(), String> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let s = string(v)?;
+    if s.len() > 256 {
+        return Err(format!(
+            "S3 location must be at most 256 characters, got {}",
+            s.len()
+        ));
+    }
+    if !re(&RE, r"^s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9](/.*)?$").is_match(s) {
+        return Err(format!("{s:?} is not an S3 location (s3://bucket/key)"));
+    }
+    Ok(())
+}
+
+/// Tags: at most 200, keys 1-128 characters, values at most 256, no `aws:` prefix.
+pub fn tags(v: &Dyn) -> Result<(), String> {
+    let Some(m) = v.obj() else {
+        return Ok(());
+    };
+    if m.len() > 200 {
+        return Err(format!("at most 200 tags are allowed, got {}", m.len()));
+    }
+    for (k, val) in m {
+        if k.is_empty() || k.len() > 128 {
+            return Err(format!("tag key {k:?} must be 1 to 128 characters long"));
+        }
+        if k.to_ascii_lowercase().starts_with("aws:") {
+            return Err(format!("tag key {k:?} uses the reserved prefix \"aws:\""));
+        }
+        if val.str().is_some_and(|s| s.len() > 256) {
+            return Err(format!(
+                "the value of tag {k:?} is longer than 256 characters"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks that a string is one of `allowed`; builds the message listing them.
+pub fn one_of(v: &Dyn, allowed: &[&str]) -> Result<(), String> {
+    let s = string(v)?;
+    if allowed.contains(&s) {
+        Ok(())
+    } else {
+        Err(format!("{s:?} is not one of {}", allowed.join(", ")))
+    }
+}
+
+/// A free text of at most `max` characters (event types, filter expressions).
+pub fn max_len(v: &Dyn, max: usize) -> Result<(), String> {
+    let s = string(v)?;
+    if s.len() > max {
+        return Err(format!("must be at most {max} characters, got {}", s.len()));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::value::{n, obj, s};
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert!(name(&s("movies-1_a")).is_ok());
+        assert!(name(&s("")).unwrap_err().contains("1 to 63"));
+        assert!(name(&s("a".repeat(64))).unwrap_err().contains("got 64"));
+        assert!(name(&s("-lead")).is_err());
+        assert!(name(&s("sp ace")).is_err());
+        assert!(name(&s("quote\"; drop")).is_err());
+        assert!(name(&s("ünï")).is_err());
+        assert!(name(&n(1.0)).is_err());
+    }
+
+    #[test]
+    fn arns() {
+        let ok = "arn:aws:personalize:us-east-1:123456789012:dataset-group/movies";
+        assert!(personalize_arn(&s(ok)).is_ok());
+        assert!(personalize_arn(&s("arn:aws:s3:::bucket")).is_err());
+        assert!(arn(&s("not-an-arn")).unwrap_err().contains("not an ARN"));
+        assert!(arn(&s(format!("{ok}{}", "x".repeat(300)))).is_err());
+        assert!(role_arn(&s("arn:aws:iam::123456789012:role/personalize")).is_ok());
+        assert!(role_arn(&s("arn:aws:iam::123456789012:user/bob")).is_err());
+        assert!(role_arn(&s(ok)).is_err());
+    }
+
+    #[test]
+    fn s3_locations() {
+        assert!(s3_uri(&s("s3://bucket/interactions.csv")).is_ok());
+        assert!(s3_uri(&s("s3://bucket")).is_ok());
+        assert!(s3_uri(&s("https://bucket/x")).is_err());
+        assert!(s3_uri(&s("s3://B/x")).is_err());
+        assert!(s3_uri(&s(format!("s3://bucket/{}", "k".repeat(300)))).is_err());
+    }
+
+    #[test]
+    fn tag_limits() {
+        let mut m = super::super::value::Obj::new();
+        m.insert("aws:owner".into(), s("x"));
+        assert!(tags(&obj(m)).unwrap_err().contains("reserved"));
+        let mut m = super::super::value::Obj::new();
+        m.insert("k".into(), s("v".repeat(257)));
+        assert!(tags(&obj(m)).is_err());
+        let m = (0..201).map(|i| (format!("k{i}"), s("v"))).collect();
+        assert!(tags(&obj(m)).unwrap_err().contains("200"));
+    }
+
+    #[test]
+    fn enums_list_the_choices() {
+        let e = one_of(&s("PARTIAL"), &["FULL", "INCREMENTAL"]).unwrap_err();
+        assert!(e.contains("FULL, INCREMENTAL"), "{e}");
+        assert!(one_of(&s("FULL"), &["FULL", "INCREMENTAL"]).is_ok());
+    }
+}

@@ -1,0 +1,197 @@
+//! A dynamic Terraform value: what every resource's state is made of.
+//!
+//! tf-provider (de)serialises states with serde over MessagePack. Instead of one typed struct per
+//! resource, the provider uses one dynamic shape, [`Dyn`], so the generic resource machinery
+//! (plan, unknowns, replacement, merge on read) is written once. Unknown values travel as the
+//! MessagePack extension tf-provider already understands, through its `Value::Unknown`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use tf_provider::value::Value;
+
+/// A Terraform value that may be null or unknown.
+pub type Dyn = Value<Node>;
+
+/// An object: attribute name to value.
+pub type Obj = BTreeMap<String, Dyn>;
+
+/// A known Terraform value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Node {
+    /// `bool`.
+    Bool(bool),
+    /// `number`: f64 covers every number the Personalize API exchanges (counts, TPS, metrics).
+    Number(f64),
+    /// `string`.
+    String(String),
+    /// `list`, `set` or a nested block list.
+    List(Vec<Dyn>),
+    /// `map` or `object`.
+    Map(Obj),
+}
+
+/// Shorthands to build and read [`Dyn`] values.
+pub trait DynExt {
+    /// The string, if this is a known string.
+    fn str(&self) -> Option<&str>;
+    /// The number, if this is a known number.
+    fn num(&self) -> Option<f64>;
+    /// The bool, if this is a known bool.
+    fn boolean(&self) -> Option<bool>;
+    /// The object, if this is a known map/object.
+    fn obj(&self) -> Option<&Obj>;
+    /// The list, if this is a known list.
+    fn list(&self) -> Option<&[Dyn]>;
+    /// True when this value or anything inside it is unknown.
+    fn has_unknown(&self) -> bool;
+}
+
+impl DynExt for Dyn {
+    fn str(&self) -> Option<&str> {
+        match self {
+            Value::Value(Node::String(s)) => Some(s),
+            _ => None,
+        }
+    }
+    fn num(&self) -> Option<f64> {
+        match self {
+            Value::Value(Node::Number(n)) => Some(*n),
+            _ => None,
+        }
+    }
+    fn boolean(&self) -> Option<bool> {
+        match self {
+            Value::Value(Node::Bool(b)) => Some(*b),
+            _ => None,
+        }
+    }
+    fn obj(&self) -> Option<&Obj> {
+        match self {
+            Value::Value(Node::Map(m)) => Some(m),
+            _ => None,
+        }
+    }
+    fn list(&self) -> Option<&[Dyn]> {
+        match self {
+            Value::Value(Node::List(l)) => Some(l),
+            _ => None,
+        }
+    }
+    fn has_unknown(&self) -> bool {
+        match self {
+            Value::Unknown => true,
+            Value::Null => false,
+            Value::Value(Node::List(l)) => l.iter().any(DynExt::has_unknown),
+            Value::Value(Node::Map(m)) => m.values().any(DynExt::has_unknown),
+            Value::Value(_) => false,
+        }
+    }
+}
+
+/// A known string.
+pub fn s(v: impl Into<String>) -> Dyn {
+    Value::Value(Node::String(v.into()))
+}
+
+/// A string, or null when absent.
+pub fn opt_s(v: Option<impl Into<String>>) -> Dyn {
+    v.map_or(Value::Null, s)
+}
+
+/// A known number.
+pub fn n(v: f64) -> Dyn {
+    Value::Value(Node::Number(v))
+}
+
+/// A known bool.
+pub fn b(v: bool) -> Dyn {
+    Value::Value(Node::Bool(v))
+}
+
+/// A known object.
+pub fn obj(v: Obj) -> Dyn {
+    Value::Value(Node::Map(v))
+}
+
+/// A known list.
+pub fn list(v: Vec<Dyn>) -> Dyn {
+    Value::Value(Node::List(v))
+}
+
+/// A map of strings from string pairs.
+pub fn string_map<K: Into<String>, V: Into<String>>(
+    pairs: impl IntoIterator<Item = (K, V)>,
+) -> Dyn {
+    obj(pairs.into_iter().map(|(k, v)| (k.into(), s(v))).collect())
+}
+
+/// The known string entries of a map value (unknown or null entries are skipped).
+pub fn map_of_strings(v: &Dyn) -> BTreeMap<String, String> {
+    v.obj()
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.str().map(|s| (k.clone(), s.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Replaces every unknown inside `v` by null: what a state returned after a failed apply holds
+/// where the provider never learnt a value (Terraform refuses unknowns in applied state).
+pub fn unknowns_to_null(v: &mut Dyn) {
+    match v {
+        Value::Unknown => *v = Value::Null,
+        Value::Value(Node::List(l)) => l.iter_mut().for_each(unknowns_to_null),
+        Value::Value(Node::Map(m)) => m.values_mut().for_each(unknowns_to_null),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_through_json_with_nested_unknowns() {
+        let mut m = Obj::new();
+        m.insert("a".into(), s("x"));
+        m.insert("b".into(), n(2.5));
+        m.insert("c".into(), Value::Null);
+        m.insert("d".into(), list(vec![b(true)]));
+        let v = obj(m);
+        let text = serde_json::to_string(&v).unwrap();
+        let back: Dyn = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, v);
+    }
+
+    #[test]
+    fn integers_read_as_numbers() {
+        let v: Dyn = serde_json::from_str("7").unwrap();
+        assert_eq!(v.num(), Some(7.0));
+    }
+
+    #[test]
+    fn unknowns_become_null_recursively() {
+        let mut m = Obj::new();
+        m.insert("u".into(), Value::Unknown);
+        m.insert("l".into(), list(vec![Value::Unknown, s("k")]));
+        let mut v = obj(m);
+        assert!(v.has_unknown());
+        unknowns_to_null(&mut v);
+        assert!(!v.has_unknown());
+        assert_eq!(v.obj().unwrap()["u"], Value::Null);
+        assert_eq!(v.obj().unwrap()["l"].list().unwrap()[0], Value::Null);
+    }
+
+    #[test]
+    fn string_maps_skip_unknown_entries() {
+        let mut m = Obj::new();
+        m.insert("a".into(), s("1"));
+        m.insert("b".into(), Value::Unknown);
+        let got = map_of_strings(&obj(m));
+        assert_eq!(got.len(), 1);
+        assert_eq!(got["a"], "1");
+    }
+}

@@ -1,0 +1,43 @@
+//! `terraform-provider-personalize`: started by Terraform, serves plugin protocol 6.
+
+use terraform_provider_personalize::framework::stop;
+use terraform_provider_personalize::provider::PersonalizeProvider;
+
+fn main() -> anyhow::Result<()> {
+    // tf-provider captures a backtrace into every diagnostic when backtraces are enabled
+    // (RUST_BACKTRACE set for a test run, say); users must see the message, not a stack.
+    if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
+        std::env::set_var("RUST_LIB_BACKTRACE", "0");
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(serve())
+}
+
+async fn serve() -> anyhow::Result<()> {
+    // Ctrl-C reaches the provider too (same process group as Terraform): turn it into a stop
+    // request instead of dying, so resources being created still reach the state.
+    tokio::spawn(async {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        let terminated = async {
+            match term.as_mut() {
+                Some(t) => {
+                    t.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            () = terminated => {}
+        }
+        stop::request();
+    });
+    tf_provider::serve(
+        terraform_provider_personalize::NAME,
+        PersonalizeProvider::new(),
+    )
+    .await
+}
