@@ -1,0 +1,78 @@
+//! A scripted in-memory [`RecordStream`] for the unit tests.
+
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use lambda_common::{Kind, Upstream};
+
+use crate::stream::{Entry, RecordStream};
+
+#[derive(Debug, Default)]
+struct State {
+    written: Vec<Entry>,
+    call_sizes: Vec<usize>,
+    entry_failures: Vec<(usize, String)>,
+    failing_calls: usize,
+    call_failure: Option<Kind>,
+}
+
+/// Records what is written; fails calls or entries as scripted.
+#[derive(Debug, Default)]
+pub struct FakeStream {
+    state: Mutex<State>,
+}
+
+impl FakeStream {
+    /// The next call reports the entries at `indexes` failed with `code`.
+    pub fn fail_entries(&self, indexes: &[usize], code: &str) {
+        let mut s = self.state.lock().unwrap();
+        s.entry_failures = indexes.iter().map(|i| (*i, code.to_owned())).collect();
+    }
+
+    /// The next `n` calls fail entirely with `kind`.
+    pub fn fail_calls(&self, n: usize, kind: Kind) {
+        let mut s = self.state.lock().unwrap();
+        s.failing_calls = n;
+        s.call_failure = Some(kind);
+    }
+
+    /// Entries written so far.
+    pub fn written(&self) -> Vec<Entry> {
+        self.state.lock().unwrap().written.clone()
+    }
+
+    /// Entries per call, in call order.
+    pub fn call_sizes(&self) -> Vec<usize> {
+        self.state.lock().unwrap().call_sizes.clone()
+    }
+}
+
+#[async_trait]
+impl RecordStream for FakeStream {
+    async fn put_records(&self, entries: &[Entry]) -> Result<Vec<Option<String>>, Upstream> {
+        let mut s = self.state.lock().unwrap();
+        s.call_sizes.push(entries.len());
+        if s.failing_calls > 0 {
+            s.failing_calls -= 1;
+            let kind = s.call_failure.unwrap_or(Kind::Unavailable);
+            return Err(Upstream {
+                service: "Kinesis",
+                kind,
+                code: format!("{kind:?}"),
+                detail: "scripted".into(),
+            });
+        }
+        let failures = std::mem::take(&mut s.entry_failures);
+        let mut outcomes = Vec::new();
+        for (i, entry) in entries.iter().enumerate() {
+            match failures.iter().find(|(j, _)| *j == i) {
+                Some((_, code)) => outcomes.push(Some(code.clone())),
+                None => {
+                    s.written.push(entry.clone());
+                    outcomes.push(None);
+                }
+            }
+        }
+        Ok(outcomes)
+    }
+}

@@ -1,0 +1,28 @@
+//! What the collect, ingest and recommend Lambdas share.
+//!
+//! # Layout
+//! - [`api_error`]: [`ApiError`], the REST API's one error format `{"message","field"}`.
+//! - [`http`]: routing on the stage-less path, JSON bodies under a size limit, query
+//!   parameters, JSON responses.
+//! - [`fields`]: field-by-field checks of JSON values with errors naming the field's path.
+//! - [`record`]: the Kinesis record format between collect and ingest, and its validation.
+//! - [`env`]: configuration variables with errors naming the variable.
+//! - [`backoff`]: exponential backoff with full jitter for retries.
+//! - [`telemetry`]: tracing for CloudWatch (JSON when `AWS_LAMBDA_LOG_FORMAT=JSON`).
+//! - [`upstream`]: classification of AWS SDK failures (throttled, not found, unavailable,
+//!   rejected) and caller-safe messages.
+
+pub mod api_error;
+pub mod backoff;
+pub mod env;
+pub mod fields;
+pub mod http;
+pub mod record;
+pub mod telemetry;
+pub mod upstream;
+
+pub use api_error::ApiError;
+pub use backoff::Backoff;
+pub use env::{ConfigError, Env};
+pub use fields::FieldError;
+pub use upstream::{Kind, Upstream};
