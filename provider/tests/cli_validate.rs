@@ -123,7 +123,17 @@ fn the_schema_lists_every_resource() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let provider = &v["provider_schemas"]["registry.terraform.io/personalize-realtime/personalize"];
     let resources = provider["resource_schemas"].as_object().unwrap();
-    for name in ["personalize_dataset_group", "personalize_schema"] {
+    for name in [
+        "personalize_dataset_group",
+        "personalize_schema",
+        "personalize_dataset",
+        "personalize_dataset_import_job",
+        "personalize_solution",
+        "personalize_solution_version",
+        "personalize_campaign",
+        "personalize_event_tracker",
+        "personalize_filter",
+    ] {
         let attrs = &resources[name]["block"]["attributes"];
         assert_eq!(attrs["arn"]["computed"], true, "{name}");
         assert!(

@@ -7,9 +7,16 @@ use tf_provider::DynamicResource;
 use crate::framework::resource::Generic;
 use crate::provider::ClientSlot;
 
+pub mod campaign;
 pub mod common;
+pub mod dataset;
 pub mod dataset_group;
+pub mod dataset_import_job;
+pub mod event_tracker;
+pub mod filter;
 pub mod schema;
+pub mod solution;
+pub mod solution_version;
 
 /// Every resource, keyed by its name without the `personalize_` prefix.
 pub fn all(clients: &ClientSlot) -> HashMap<String, Box<dyn DynamicResource>> {

@@ -1,0 +1,278 @@
+//! `personalize_campaign`: serves recommendations from a solution version. The solution
+//! version, `min_provisioned_tps` and `campaign_config` change in place through UpdateCampaign;
+//! the update is waited for until `latestCampaignUpdate` is ACTIVE.
+
+use async_trait::async_trait;
+use aws_sdk_personalize::types::CampaignConfig;
+
+use super::common::{get_block, get_bool, get_i32, get_str, not_found_is_none, times};
+use crate::framework::error::AwsError;
+use crate::framework::resource::Kind;
+use crate::framework::schema::{common_computed, status_attr, tags_attr, Attr, Ty};
+use crate::framework::tags;
+use crate::framework::timeouts::{minutes, Op, Timeouts};
+use crate::framework::validate;
+use crate::framework::value::{
+    b, list, map_of_strings, n, obj, opt_s, s, string_map, Dyn, DynExt, Obj,
+};
+use crate::framework::wait::Observed;
+use crate::provider::Clients;
+
+/// The resource type.
+#[derive(Debug)]
+pub struct Campaign;
+
+fn tps(v: &Dyn) -> Result<(), String> {
+    match v.num() {
+        Some(x) if x.fract() == 0.0 && (1.0..=100_000.0).contains(&x) => Ok(()),
+        Some(x) => Err(format!(
+            "min_provisioned_tps must be a whole number of at least 1, got {x}"
+        )),
+        None => Err("expected a number".into()),
+    }
+}
+
+fn campaign_config_attrs() -> Vec<Attr> {
+    vec![
+        Attr::optional_computed(
+            "item_exploration_config",
+            Ty::MapString,
+            "Exploration of new items (`exploration_weight`, `exploration_item_age_cut_off`), User-Personalization recipes only.",
+        ),
+        Attr::optional_computed(
+            "enable_metadata_with_recommendations",
+            Ty::Bool,
+            "Return item metadata with recommendations.",
+        ),
+        Attr::optional_computed(
+            "sync_with_latest_solution_version",
+            Ty::Bool,
+            "Follow the solution's latest version automatically (give the solution version ARN as the solution's `...:solution/NAME` then).",
+        ),
+    ]
+}
+
+#[async_trait]
+impl Kind for Campaign {
+    const DISPLAY: &'static str = "Campaign";
+    const TIMEOUTS: Timeouts = Timeouts::all(minutes(30));
+    const UPDATES: bool = true;
+
+    fn description() -> &'static str {
+        "An Amazon Personalize campaign: deploys a solution version for real-time recommendations."
+    }
+
+    fn attributes() -> Vec<Attr> {
+        let mut attrs = vec![
+            Attr::required("name", Ty::String, "Name of the campaign.")
+                .force_new()
+                .check(validate::name),
+            Attr::required("solution_version_arn", Ty::String, "ARN of the solution version to deploy; changed in place.")
+                .check(validate::personalize_arn),
+            Attr::optional_computed("min_provisioned_tps", Ty::Number, "Minimum provisioned transactions per second (at least 1, default 1); changed in place.")
+                .default(n(1.0))
+                .check(tps),
+            Attr::optional("campaign_config", Ty::Block(campaign_config_attrs()), "Campaign configuration; changed in place."),
+            Attr::computed("failure_reason", Ty::String, "Why creation or the last update failed, if it did."),
+            status_attr(),
+            tags_attr(),
+        ];
+        attrs.extend(common_computed("campaign"));
+        attrs
+    }
+
+    async fn create(c: &Clients, plan: &Obj) -> Result<String, AwsError> {
+        let out = c
+            .personalize
+            .create_campaign()
+            .set_name(get_str(plan, "name"))
+            .set_solution_version_arn(get_str(plan, "solution_version_arn"))
+            .set_min_provisioned_tps(get_i32(plan, "min_provisioned_tps"))
+            .set_campaign_config(expand_config(plan))
+            .set_tags(tags::for_create(plan.get("tags"))?)
+            .send()
+            .await?;
+        out.campaign_arn
+            .ok_or_else(|| AwsError::local("CreateCampaign returned no ARN"))
+    }
+
+    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
+        Ok(find_campaign_by_arn(c, arn).await?.map(|x| flatten(&x)))
+    }
+
+    async fn status(c: &Clients, arn: &str, op: Op) -> Result<Observed, AwsError> {
+        Ok(find_campaign_by_arn(c, arn)
+            .await?
+            .map(|x| campaign_status(&x, op)))
+    }
+
+    async fn update(c: &Clients, arn: &str, _prior: &Obj, plan: &Obj) -> Result<(), AwsError> {
+        c.personalize
+            .update_campaign()
+            .campaign_arn(arn)
+            .set_solution_version_arn(get_str(plan, "solution_version_arn"))
+            .set_min_provisioned_tps(get_i32(plan, "min_provisioned_tps"))
+            .set_campaign_config(expand_config(plan))
+            .send()
+            .await?;
+        Ok(())
+    }
+
+    fn update_waits(_prior: &Obj, _plan: &Obj) -> bool {
+        true
+    }
+
+    async fn delete(c: &Clients, arn: &str, _state: &Obj) -> Result<(), AwsError> {
+        c.personalize
+            .delete_campaign()
+            .campaign_arn(arn)
+            .send()
+            .await?;
+        Ok(())
+    }
+}
+
+/// The campaign, `None` when it does not exist.
+///
+/// # Errors
+/// When DescribeCampaign fails otherwise.
+pub async fn find_campaign_by_arn(
+    c: &Clients,
+    arn: &str,
+) -> Result<Option<aws_sdk_personalize::types::Campaign>, AwsError> {
+    let out = not_found_is_none(
+        c.personalize
+            .describe_campaign()
+            .campaign_arn(arn)
+            .send()
+            .await
+            .map_err(AwsError::from),
+    )?;
+    Ok(out.and_then(|o| o.campaign))
+}
+
+/// The status to wait on: the campaign's own, or during an update the latest update's (the
+/// campaign stays ACTIVE, serving the old version, while an update is in progress).
+pub fn campaign_status(
+    x: &aws_sdk_personalize::types::Campaign,
+    op: Op,
+) -> (String, Option<String>) {
+    match x.latest_campaign_update().filter(|_| op == Op::Update) {
+        Some(u) => (
+            u.status().unwrap_or("ACTIVE").to_owned(),
+            u.failure_reason().map(str::to_owned),
+        ),
+        None => (
+            x.status().unwrap_or("ACTIVE").to_owned(),
+            x.failure_reason().map(str::to_owned),
+        ),
+    }
+}
+
+/// The `campaign_config` block as the API's CampaignConfig.
+pub fn expand_config(plan: &Obj) -> Option<CampaignConfig> {
+    let cfg = get_block(plan, "campaign_config")?;
+    let exploration = cfg
+        .get("item_exploration_config")
+        .map(map_of_strings)
+        .unwrap_or_default();
+    Some(
+        CampaignConfig::builder()
+            .set_item_exploration_config(
+                (!exploration.is_empty()).then(|| exploration.into_iter().collect()),
+            )
+            .set_enable_metadata_with_recommendations(get_bool(
+                cfg,
+                "enable_metadata_with_recommendations",
+            ))
+            .set_sync_with_latest_solution_version(get_bool(
+                cfg,
+                "sync_with_latest_solution_version",
+            ))
+            .build(),
+    )
+}
+
+/// DescribeCampaign's shape as attribute values.
+pub fn flatten(x: &aws_sdk_personalize::types::Campaign) -> Obj {
+    let mut o = Obj::new();
+    o.insert("name".into(), opt_s(x.name()));
+    o.insert(
+        "solution_version_arn".into(),
+        opt_s(x.solution_version_arn()),
+    );
+    o.insert(
+        "min_provisioned_tps".into(),
+        x.min_provisioned_tps()
+            .map_or(tf_provider::value::Value::Null, |t| n(f64::from(t))),
+    );
+    let config = x.campaign_config().map(|cfg| {
+        let mut m = Obj::new();
+        m.insert(
+            "item_exploration_config".into(),
+            string_map(cfg.item_exploration_config().cloned().unwrap_or_default()),
+        );
+        m.insert(
+            "enable_metadata_with_recommendations".into(),
+            b(cfg.enable_metadata_with_recommendations().unwrap_or(false)),
+        );
+        m.insert(
+            "sync_with_latest_solution_version".into(),
+            b(cfg.sync_with_latest_solution_version().unwrap_or(false)),
+        );
+        obj(m)
+    });
+    o.insert("campaign_config".into(), list(config.into_iter().collect()));
+    o.insert("status".into(), opt_s(x.status()));
+    o.insert("failure_reason".into(), opt_s(x.failure_reason()));
+    if let Some(arn) = x.campaign_arn() {
+        o.insert("arn".into(), s(arn));
+    }
+    times(&mut o, x.creation_date_time(), x.last_updated_date_time());
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tps_must_be_a_whole_number_of_at_least_one() {
+        assert!(tps(&n(1.0)).is_ok());
+        assert!(tps(&n(0.0)).unwrap_err().contains("at least 1"));
+        assert!(tps(&n(-3.0)).is_err());
+        assert!(tps(&n(1.5)).is_err());
+        assert!(tps(&n(1e12)).is_err());
+    }
+
+    #[test]
+    fn config_round_trips() {
+        let mut cfg = Obj::new();
+        cfg.insert(
+            "item_exploration_config".into(),
+            string_map([("exploration_weight", "0.3")]),
+        );
+        cfg.insert("enable_metadata_with_recommendations".into(), b(true));
+        cfg.insert(
+            "sync_with_latest_solution_version".into(),
+            tf_provider::value::Value::Null,
+        );
+        let mut plan = Obj::new();
+        plan.insert("campaign_config".into(), list(vec![obj(cfg)]));
+        let api = expand_config(&plan).unwrap();
+        assert_eq!(
+            api.item_exploration_config().unwrap()["exploration_weight"],
+            "0.3"
+        );
+        assert_eq!(api.enable_metadata_with_recommendations(), Some(true));
+        assert_eq!(api.sync_with_latest_solution_version(), None);
+        assert!(expand_config(&Obj::new()).is_none());
+    }
+
+    #[test]
+    fn updates_in_place_except_the_name() {
+        for a in Campaign::attributes().iter().filter(|a| a.configurable()) {
+            assert_eq!(a.force_new, a.name == "name", "{}", a.name);
+        }
+    }
+}

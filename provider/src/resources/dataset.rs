@@ -1,0 +1,176 @@
+//! `personalize_dataset`: a dataset of a dataset group. The schema changes in place through
+//! UpdateDataset (waiting until the update is ACTIVE); everything else forces replacement.
+
+use async_trait::async_trait;
+
+use super::common::{get_str, not_found_is_none, times};
+use crate::framework::error::AwsError;
+use crate::framework::resource::Kind;
+use crate::framework::schema::{common_computed, status_attr, tags_attr, Attr, Ty};
+use crate::framework::tags;
+use crate::framework::timeouts::{minutes, Op, Timeouts};
+use crate::framework::validate;
+use crate::framework::value::{opt_s, s, Dyn, Obj};
+use crate::framework::wait::Observed;
+use crate::provider::Clients;
+
+/// The resource type.
+#[derive(Debug)]
+pub struct Dataset;
+
+/// Dataset types Personalize accepts.
+pub const DATASET_TYPES: &[&str] = &[
+    "Interactions",
+    "Items",
+    "Users",
+    "Actions",
+    "Action_Interactions",
+];
+
+fn dataset_type(v: &Dyn) -> Result<(), String> {
+    validate::one_of(v, DATASET_TYPES)
+}
+
+#[async_trait]
+impl Kind for Dataset {
+    const DISPLAY: &'static str = "Dataset";
+    const TIMEOUTS: Timeouts = Timeouts::all(minutes(20));
+    const UPDATES: bool = true;
+
+    fn description() -> &'static str {
+        "An Amazon Personalize dataset (interactions, items, users, actions) in a dataset group."
+    }
+
+    fn attributes() -> Vec<Attr> {
+        let mut attrs = vec![
+            Attr::required("name", Ty::String, "Name of the dataset.")
+                .force_new()
+                .check(validate::name),
+            Attr::required("dataset_group_arn", Ty::String, "ARN of the dataset group.")
+                .force_new()
+                .check(validate::personalize_arn),
+            Attr::required(
+                "dataset_type",
+                Ty::String,
+                "One of `Interactions`, `Items`, `Users`, `Actions`, `Action_Interactions`.",
+            )
+            .force_new()
+            .check(dataset_type),
+            Attr::required(
+                "schema_arn",
+                Ty::String,
+                "ARN of the schema; changed in place with UpdateDataset.",
+            )
+            .check(validate::personalize_arn),
+            status_attr(),
+            tags_attr(),
+        ];
+        attrs.extend(common_computed("dataset"));
+        attrs
+    }
+
+    async fn create(c: &Clients, plan: &Obj) -> Result<String, AwsError> {
+        let out = c
+            .personalize
+            .create_dataset()
+            .set_name(get_str(plan, "name"))
+            .set_dataset_group_arn(get_str(plan, "dataset_group_arn"))
+            .set_dataset_type(get_str(plan, "dataset_type"))
+            .set_schema_arn(get_str(plan, "schema_arn"))
+            .set_tags(tags::for_create(plan.get("tags"))?)
+            .send()
+            .await?;
+        out.dataset_arn
+            .ok_or_else(|| AwsError::local("CreateDataset returned no ARN"))
+    }
+
+    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
+        Ok(find_dataset_by_arn(c, arn).await?.map(|d| flatten(&d)))
+    }
+
+    async fn status(c: &Clients, arn: &str, op: Op) -> Result<Observed, AwsError> {
+        let Some(d) = find_dataset_by_arn(c, arn).await? else {
+            return Ok(None);
+        };
+        // An update is tracked in latestDatasetUpdate; the dataset stays ACTIVE meanwhile.
+        let update = d.latest_dataset_update().filter(|_| op == Op::Update);
+        Ok(Some(match update {
+            Some(u) => (
+                u.status().unwrap_or("ACTIVE").to_owned(),
+                u.failure_reason().map(str::to_owned),
+            ),
+            None => (d.status().unwrap_or("ACTIVE").to_owned(), None),
+        }))
+    }
+
+    async fn update(c: &Clients, arn: &str, _prior: &Obj, plan: &Obj) -> Result<(), AwsError> {
+        c.personalize
+            .update_dataset()
+            .dataset_arn(arn)
+            .set_schema_arn(get_str(plan, "schema_arn"))
+            .send()
+            .await?;
+        Ok(())
+    }
+
+    fn update_waits(_prior: &Obj, _plan: &Obj) -> bool {
+        true
+    }
+
+    async fn delete(c: &Clients, arn: &str, _state: &Obj) -> Result<(), AwsError> {
+        c.personalize
+            .delete_dataset()
+            .dataset_arn(arn)
+            .send()
+            .await?;
+        Ok(())
+    }
+}
+
+/// The dataset, `None` when it does not exist.
+///
+/// # Errors
+/// When DescribeDataset fails otherwise.
+pub async fn find_dataset_by_arn(
+    c: &Clients,
+    arn: &str,
+) -> Result<Option<aws_sdk_personalize::types::Dataset>, AwsError> {
+    let out = not_found_is_none(
+        c.personalize
+            .describe_dataset()
+            .dataset_arn(arn)
+            .send()
+            .await
+            .map_err(AwsError::from),
+    )?;
+    Ok(out.and_then(|o| o.dataset))
+}
+
+fn flatten(d: &aws_sdk_personalize::types::Dataset) -> Obj {
+    let mut o = Obj::new();
+    o.insert("name".into(), opt_s(d.name()));
+    o.insert("dataset_group_arn".into(), opt_s(d.dataset_group_arn()));
+    o.insert("dataset_type".into(), opt_s(d.dataset_type()));
+    o.insert("schema_arn".into(), opt_s(d.schema_arn()));
+    o.insert("status".into(), opt_s(d.status()));
+    if let Some(arn) = d.dataset_arn() {
+        o.insert("arn".into(), s(arn));
+    }
+    times(&mut o, d.creation_date_time(), d.last_updated_date_time());
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_schema_updates_in_place() {
+        for a in Dataset::attributes().iter().filter(|a| a.configurable()) {
+            let in_place = matches!(a.name, "schema_arn" | "tags");
+            assert_eq!(a.force_new, !in_place, "{}", a.name);
+        }
+        assert!(dataset_type(&s("Interactions")).is_ok());
+        assert!(dataset_type(&s("interactions")).is_err());
+    }
+}

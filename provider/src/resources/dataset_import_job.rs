@@ -1,0 +1,160 @@
+//! `personalize_dataset_import_job`: imports a CSV from S3 into a dataset. Jobs cannot be
+//! changed or deleted in Personalize: every argument forces a new job, and destroy only forgets
+//! the job (the imported data stays in the dataset). A job that ends `CREATE FAILED` fails the
+//! apply with Personalize's `failureReason`, and stays in state as tainted.
+
+use async_trait::async_trait;
+use aws_sdk_personalize::types::{DataSource, ImportMode};
+
+use super::common::{get_bool, get_str, not_found_is_none, times};
+use crate::framework::error::AwsError;
+use crate::framework::resource::Kind;
+use crate::framework::schema::{common_computed, status_attr, tags_attr, Attr, Ty};
+use crate::framework::tags;
+use crate::framework::timeouts::{minutes, Timeouts};
+use crate::framework::validate;
+use crate::framework::value::{opt_s, s, Obj};
+use crate::provider::Clients;
+
+/// The resource type.
+#[derive(Debug)]
+pub struct DatasetImportJob;
+
+#[async_trait]
+impl Kind for DatasetImportJob {
+    const DISPLAY: &'static str = "Dataset Import Job";
+    const TIMEOUTS: Timeouts = Timeouts::all(minutes(120));
+    const UPDATES: bool = false;
+
+    fn description() -> &'static str {
+        "An Amazon Personalize dataset import job: loads a CSV file from S3 into a dataset."
+    }
+
+    fn attributes() -> Vec<Attr> {
+        let mut attrs = vec![
+            Attr::required("job_name", Ty::String, "Name of the import job.")
+                .force_new()
+                .check(validate::name),
+            Attr::required(
+                "dataset_arn",
+                Ty::String,
+                "ARN of the dataset to import into.",
+            )
+            .force_new()
+            .check(validate::personalize_arn),
+            Attr::required(
+                "data_location",
+                Ty::String,
+                "The CSV file or folder, `s3://bucket/key`.",
+            )
+            .force_new()
+            .check(validate::s3_uri),
+            Attr::optional(
+                "role_arn",
+                Ty::String,
+                "IAM role Personalize assumes to read the bucket.",
+            )
+            .force_new()
+            .check(validate::role_arn),
+            Attr::optional_computed(
+                "import_mode",
+                Ty::String,
+                "`FULL` (replace the dataset's bulk data, default) or `INCREMENTAL` (append).",
+            )
+            .force_new()
+            .default(s("FULL"))
+            .check(|v| validate::one_of(v, &["FULL", "INCREMENTAL"])),
+            Attr::optional(
+                "publish_attribution_metrics_to_s3",
+                Ty::Bool,
+                "Publish the metrics of the dataset group's metric attribution to S3.",
+            )
+            .force_new(),
+            Attr::computed(
+                "failure_reason",
+                Ty::String,
+                "Why the job failed, if it did.",
+            ),
+            status_attr(),
+            tags_attr(),
+        ];
+        attrs.extend(common_computed("dataset_import_job"));
+        attrs
+    }
+
+    async fn create(c: &Clients, plan: &Obj) -> Result<String, AwsError> {
+        let out = c
+            .personalize
+            .create_dataset_import_job()
+            .set_job_name(get_str(plan, "job_name"))
+            .set_dataset_arn(get_str(plan, "dataset_arn"))
+            .data_source(
+                DataSource::builder()
+                    .set_data_location(get_str(plan, "data_location"))
+                    .build(),
+            )
+            .set_role_arn(get_str(plan, "role_arn"))
+            .set_import_mode(get_str(plan, "import_mode").map(|m| ImportMode::from(m.as_str())))
+            .set_publish_attribution_metrics_to_s3(get_bool(
+                plan,
+                "publish_attribution_metrics_to_s3",
+            ))
+            .set_tags(tags::for_create(plan.get("tags"))?)
+            .send()
+            .await?;
+        out.dataset_import_job_arn
+            .ok_or_else(|| AwsError::local("CreateDatasetImportJob returned no ARN"))
+    }
+
+    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
+        find_dataset_import_job_by_arn(c, arn).await
+    }
+
+    async fn delete(_c: &Clients, _arn: &str, _state: &Obj) -> Result<(), AwsError> {
+        // No DeleteDatasetImportJob exists: the job is a record of an import, forgotten here.
+        Ok(())
+    }
+
+    fn delete_waits() -> bool {
+        false
+    }
+}
+
+/// The job's attributes, `None` when it does not exist.
+///
+/// # Errors
+/// When DescribeDatasetImportJob fails otherwise.
+pub async fn find_dataset_import_job_by_arn(
+    c: &Clients,
+    arn: &str,
+) -> Result<Option<Obj>, AwsError> {
+    let out = not_found_is_none(
+        c.personalize
+            .describe_dataset_import_job()
+            .dataset_import_job_arn(arn)
+            .send()
+            .await
+            .map_err(AwsError::from),
+    )?;
+    Ok(out.and_then(|o| o.dataset_import_job).map(|j| {
+        let mut o = Obj::new();
+        o.insert("job_name".into(), opt_s(j.job_name()));
+        o.insert("dataset_arn".into(), opt_s(j.dataset_arn()));
+        o.insert(
+            "data_location".into(),
+            opt_s(j.data_source().and_then(|d| d.data_location())),
+        );
+        o.insert("role_arn".into(), opt_s(j.role_arn()));
+        o.insert(
+            "import_mode".into(),
+            opt_s(j.import_mode().map(ImportMode::as_str)),
+        );
+        o.insert("status".into(), opt_s(j.status()));
+        o.insert("failure_reason".into(), opt_s(j.failure_reason()));
+        if let Some(arn) = j.dataset_import_job_arn() {
+            o.insert("arn".into(), s(arn));
+        }
+        times(&mut o, j.creation_date_time(), j.last_updated_date_time());
+        o
+    }))
+}

@@ -1,0 +1,169 @@
+//! `personalize_solution_version`: a trained model. Creating it trains (hours on AWS); a change
+//! of `triggers` (or any argument) trains a new version that replaces the old one in state.
+//! Personalize has no DeleteSolutionVersion: destroy stops a training still in progress
+//! (StopSolutionVersionCreation), otherwise it only forgets the version.
+
+use async_trait::async_trait;
+use aws_sdk_personalize::types::TrainingMode;
+
+use super::common::{get_str, not_found_is_none, times};
+use crate::framework::error::AwsError;
+use crate::framework::resource::Kind;
+use crate::framework::schema::{common_computed, status_attr, tags_attr, Attr, Ty};
+use crate::framework::tags;
+use crate::framework::timeouts::{minutes, Timeouts};
+use crate::framework::validate;
+use crate::framework::value::{n, obj, opt_s, s, DynExt, Obj};
+use crate::provider::Clients;
+
+/// The resource type.
+#[derive(Debug)]
+pub struct SolutionVersion;
+
+/// Statuses of a training that StopSolutionVersionCreation can stop.
+const TRAINING: &[&str] = &["CREATE PENDING", "CREATE IN_PROGRESS"];
+
+#[async_trait]
+impl Kind for SolutionVersion {
+    const DISPLAY: &'static str = "Solution Version";
+    // Training takes hours on AWS.
+    const TIMEOUTS: Timeouts = Timeouts {
+        create: minutes(12 * 60),
+        update: minutes(12 * 60),
+        delete: minutes(60),
+    };
+    const UPDATES: bool = false;
+
+    fn description() -> &'static str {
+        "An Amazon Personalize solution version: a trained model of a solution. There is no delete API: destroy stops a training in progress, otherwise forgets the version."
+    }
+
+    fn attributes() -> Vec<Attr> {
+        let mut attrs = vec![
+            Attr::required("solution_arn", Ty::String, "ARN of the solution to train.")
+                .force_new()
+                .check(validate::personalize_arn),
+            Attr::optional_computed("training_mode", Ty::String, "`FULL` (default) or `UPDATE` (incremental, for recipes that support it).")
+                .force_new()
+                .default(s("FULL"))
+                .check(|v| validate::one_of(v, &["FULL", "UPDATE"])),
+            Attr::optional("name", Ty::String, "Name of the solution version.")
+                .force_new()
+                .check(validate::name),
+            Attr::optional(
+                "triggers",
+                Ty::MapString,
+                "Arbitrary values; changing any of them trains a new version (e.g. the import job's ARN or a data checksum).",
+            )
+            .force_new(),
+            Attr::computed("metrics", Ty::MapNumber, "Offline metrics from GetSolutionMetrics (e.g. `precision_at_25`), usable in preconditions."),
+            Attr::computed("failure_reason", Ty::String, "Why training failed, if it did."),
+            Attr::computed("training_hours", Ty::Number, "Billed training hours."),
+            status_attr(),
+            tags_attr(),
+        ];
+        attrs.extend(common_computed("solution_version"));
+        attrs
+    }
+
+    async fn create(c: &Clients, plan: &Obj) -> Result<String, AwsError> {
+        let out = c
+            .personalize
+            .create_solution_version()
+            .set_solution_arn(get_str(plan, "solution_arn"))
+            .set_name(get_str(plan, "name"))
+            .set_training_mode(
+                get_str(plan, "training_mode").map(|m| TrainingMode::from(m.as_str())),
+            )
+            .set_tags(tags::for_create(plan.get("tags"))?)
+            .send()
+            .await?;
+        out.solution_version_arn
+            .ok_or_else(|| AwsError::local("CreateSolutionVersion returned no ARN"))
+    }
+
+    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
+        let Some(mut o) = find_solution_version_by_arn(c, arn).await? else {
+            return Ok(None);
+        };
+        if o.get("status").and_then(|v| v.str()) == Some("ACTIVE") {
+            o.insert("metrics".into(), solution_metrics(c, arn).await?);
+        }
+        Ok(Some(o))
+    }
+
+    async fn delete(c: &Clients, arn: &str, _state: &Obj) -> Result<(), AwsError> {
+        let Some(o) = find_solution_version_by_arn(c, arn).await? else {
+            return Ok(());
+        };
+        let status = o.get("status").and_then(|v| v.str()).unwrap_or_default();
+        if TRAINING.contains(&status) {
+            c.personalize
+                .stop_solution_version_creation()
+                .solution_version_arn(arn)
+                .send()
+                .await?;
+        }
+        Ok(())
+    }
+
+    fn delete_waits() -> bool {
+        false
+    }
+}
+
+/// The version's attributes (without metrics), `None` when it does not exist.
+///
+/// # Errors
+/// When DescribeSolutionVersion fails otherwise.
+pub async fn find_solution_version_by_arn(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
+    let out = not_found_is_none(
+        c.personalize
+            .describe_solution_version()
+            .solution_version_arn(arn)
+            .send()
+            .await
+            .map_err(AwsError::from),
+    )?;
+    Ok(out.and_then(|o| o.solution_version).map(|v| {
+        let mut o = Obj::new();
+        o.insert("solution_arn".into(), opt_s(v.solution_arn()));
+        o.insert("name".into(), opt_s(v.name()));
+        o.insert(
+            "training_mode".into(),
+            opt_s(v.training_mode().map(TrainingMode::as_str)),
+        );
+        o.insert("status".into(), opt_s(v.status()));
+        o.insert("failure_reason".into(), opt_s(v.failure_reason()));
+        o.insert(
+            "training_hours".into(),
+            v.training_hours()
+                .map_or(tf_provider::value::Value::Null, n),
+        );
+        if let Some(arn) = v.solution_version_arn() {
+            o.insert("arn".into(), s(arn));
+        }
+        times(&mut o, v.creation_date_time(), v.last_updated_date_time());
+        o
+    }))
+}
+
+/// GetSolutionMetrics as a map of numbers.
+///
+/// # Errors
+/// When GetSolutionMetrics fails.
+pub async fn solution_metrics(
+    c: &Clients,
+    arn: &str,
+) -> Result<crate::framework::value::Dyn, AwsError> {
+    let out = c
+        .personalize
+        .get_solution_metrics()
+        .solution_version_arn(arn)
+        .send()
+        .await?;
+    Ok(obj(out
+        .metrics()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), n(*v))).collect())
+        .unwrap_or_default()))
+}
