@@ -1,0 +1,297 @@
+//! Campaigns (create, in-place update), event trackers and filters.
+
+use personalize_recommender::filter;
+use serde_json::{json, Map, Value};
+
+use super::{arn_response, insert_new, new_record, require_active, s, tags_of};
+use crate::error::ApiError;
+use crate::lifecycle::{self, Apply};
+use crate::state::{now_value, Inner, Kind, Writes};
+use crate::wire::Ctx;
+use crate::AppState;
+
+fn check_config(config: Option<&Value>) -> Result<(), ApiError> {
+    let Some(e) = config.and_then(|c| c.get("itemExplorationConfig")) else {
+        return Ok(());
+    };
+    for (key, value) in e.as_object().into_iter().flatten() {
+        let n = value.as_str().and_then(|v| v.parse::<f64>().ok());
+        let ok = match key.as_str() {
+            "explorationWeight" => n.is_some_and(|n| (0.0..=1.0).contains(&n)),
+            "explorationItemAgeCutOff" => n.is_some_and(|n| n > 0.0 && n.is_finite()),
+            _ => {
+                return Err(ApiError::invalid(format!(
+                    "itemExplorationConfig has no parameter {key}"
+                )))
+            }
+        };
+        if !ok {
+            return Err(ApiError::invalid(format!(
+                "itemExplorationConfig.{key} {value} is out of range"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn active_version(inner: &Inner, arn: &str) -> Result<(), ApiError> {
+    let v = inner.get(Kind::SolutionVersion, arn)?;
+    require_active(v, "Solution version")
+}
+
+/// CreateCampaign: deploys an ACTIVE solution version; the IN_PROGRESS stage loads its model.
+pub async fn create_campaign(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
+    let name = s(input, "name");
+    let version_arn = s(input, "solutionVersionArn").to_owned();
+    check_config(input.get("campaignConfig"))?;
+    let tags = tags_of(input)?;
+    let arn = ctx.arn(&format!("campaign/{name}"));
+    ctx.server.state.mutate(|inner, writes| {
+        active_version(inner, &version_arn)?;
+        let mut body: Map<String, Value> = ["name", "solutionVersionArn", "campaignConfig"]
+            .iter()
+            .filter_map(|k| input.get(*k).map(|v| ((*k).to_owned(), v.clone())))
+            .collect();
+        body.insert(
+            "minProvisionedTPS".into(),
+            input
+                .get("minProvisionedTPS")
+                .cloned()
+                .unwrap_or_else(|| 1.into()),
+        );
+        let mut record = new_record(inner, Kind::Campaign, &arn, body, Some("CREATE PENDING"));
+        record.tags = tags;
+        insert_new(inner, writes, &arn, record)
+    })?;
+    let server = ctx.server.clone();
+    let work = load_model_work(&server, version_arn);
+    lifecycle::drive(
+        &server,
+        lifecycle::create(server.clone(), arn.clone(), Some(work)),
+    )
+    .await;
+    Ok(arn_response(Kind::Campaign, &arn))
+}
+
+fn load_model_work(server: &AppState, version_arn: String) -> lifecycle::WorkFn {
+    let server = server.clone();
+    Box::new(move || {
+        Box::pin(async move {
+            match server.state.model(&version_arn) {
+                Some(_) => Ok(Box::new(|_: &mut Inner, _: &mut Writes| {}) as Apply),
+                None => Err(format!("The model of {version_arn} cannot be loaded")),
+            }
+        })
+    })
+}
+
+/// UpdateCampaign: the update runs its own lifecycle in `latestCampaignUpdate`; the campaign
+/// stays ACTIVE and serves its old version until the update is ACTIVE.
+pub async fn update_campaign(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
+    let arn = s(input, "campaignArn").to_owned();
+    check_config(input.get("campaignConfig"))?;
+    ctx.server.state.mutate(|inner, writes| {
+        let campaign = inner.get(Kind::Campaign, &arn)?;
+        require_active(campaign, "Campaign")?;
+        if let Some(status) = campaign
+            .body
+            .get("latestCampaignUpdate")
+            .and_then(|u| u["status"].as_str())
+        {
+            if status.contains("PENDING") || status.contains("IN_PROGRESS") {
+                return Err(ApiError::in_use(format!(
+                    "Campaign {arn} has an update {status}"
+                )));
+            }
+        }
+        let mut update = Map::new();
+        for key in ["solutionVersionArn", "minProvisionedTPS", "campaignConfig"] {
+            if let Some(v) = input.get(key).or_else(|| campaign.body.get(key)) {
+                update.insert(key.into(), v.clone());
+            }
+        }
+        if let Some(v) = input.get("solutionVersionArn").and_then(Value::as_str) {
+            active_version(inner, v)?;
+        }
+        update.insert("status".into(), "CREATE PENDING".into());
+        update.insert("creationDateTime".into(), now_value());
+        update.insert("lastUpdatedDateTime".into(), now_value());
+        let campaign = inner.records.get_mut(&arn).expect("checked above");
+        campaign
+            .body
+            .insert("latestCampaignUpdate".into(), Value::Object(update));
+        campaign.touch();
+        writes.record(inner, &arn);
+        Ok(())
+    })?;
+    let server = ctx.server.clone();
+    lifecycle::drive(&server, run_update(server.clone(), arn.clone())).await;
+    Ok(json!({ "campaignArn": arn }))
+}
+
+fn update_status(server: &AppState, arn: &str, from: &str, to: &str) -> bool {
+    server
+        .state
+        .mutate(|inner, writes| {
+            let Some(c) = inner.records.get_mut(arn) else {
+                return Ok(false);
+            };
+            let Some(update) = c.body.get_mut("latestCampaignUpdate") else {
+                return Ok(false);
+            };
+            if update["status"] != from {
+                return Ok(false);
+            }
+            update["status"] = to.into();
+            update["lastUpdatedDateTime"] = now_value();
+            if to == "ACTIVE" {
+                let update = update.clone();
+                for key in ["solutionVersionArn", "minProvisionedTPS", "campaignConfig"] {
+                    if let Some(v) = update.get(key) {
+                        c.body.insert(key.into(), v.clone());
+                    }
+                }
+                c.touch();
+            }
+            writes.record(inner, arn);
+            Ok(true)
+        })
+        .unwrap_or(false)
+}
+
+async fn run_update(server: AppState, arn: String) {
+    server.clock.stage().await;
+    if !update_status(&server, &arn, "CREATE PENDING", "CREATE IN_PROGRESS") {
+        return;
+    }
+    server.clock.stage().await;
+    let version = server.state.read().records.get(&arn).and_then(|c| {
+        c.body.get("latestCampaignUpdate")?["solutionVersionArn"]
+            .as_str()
+            .map(str::to_owned)
+    });
+    if version.is_some_and(|v| server.state.model(&v).is_some()) {
+        update_status(&server, &arn, "CREATE IN_PROGRESS", "ACTIVE");
+    } else {
+        let _ = server.state.mutate(|inner, writes| {
+            if let Some(u) = inner
+                .records
+                .get_mut(&arn)
+                .and_then(|c| c.body.get_mut("latestCampaignUpdate"))
+            {
+                u["status"] = "CREATE FAILED".into();
+                u["failureReason"] =
+                    "The model of the new solution version cannot be loaded".into();
+            }
+            writes.record(inner, &arn);
+            Ok(())
+        });
+    }
+}
+
+/// Resumes a campaign update a previous process left half-way.
+pub fn resume_update(server: &AppState, arn: &str) {
+    let pending = server.state.read().records.get(arn).is_some_and(|c| {
+        c.body
+            .get("latestCampaignUpdate")
+            .and_then(|u| u["status"].as_str())
+            .is_some_and(|s| s == "CREATE PENDING" || s == "CREATE IN_PROGRESS")
+    });
+    if pending {
+        update_status(server, arn, "CREATE IN_PROGRESS", "CREATE PENDING");
+        tokio::spawn(run_update(server.clone(), arn.to_owned()));
+    }
+}
+
+/// CreateEventTracker: one per dataset group; its trackingId also shows on the group's
+/// interactions dataset.
+pub async fn create_event_tracker(
+    ctx: &Ctx,
+    input: &Map<String, Value>,
+) -> Result<Value, ApiError> {
+    let group_arn = s(input, "datasetGroupArn").to_owned();
+    let tags = tags_of(input)?;
+    let id = uuid::Uuid::new_v4();
+    let arn = ctx.arn(&format!("event-tracker/{:08x}", id.as_u128() as u32));
+    let tracking_id = id.to_string();
+    ctx.server.state.mutate(|inner, writes| {
+        let group = inner.get(Kind::DatasetGroup, &group_arn)?;
+        require_active(group, "Dataset group")?;
+        if let Some(t) = inner
+            .children(Kind::EventTracker, "datasetGroupArn", &group_arn)
+            .next()
+        {
+            return Err(ApiError::exists(t.str("eventTrackerArn").unwrap_or("")));
+        }
+        let mut body = Map::new();
+        body.insert("name".into(), s(input, "name").into());
+        body.insert("datasetGroupArn".into(), group_arn.clone().into());
+        body.insert("trackingId".into(), tracking_id.clone().into());
+        body.insert(
+            "accountId".into(),
+            ctx.server.config.account_id.clone().into(),
+        );
+        let mut record = new_record(
+            inner,
+            Kind::EventTracker,
+            &arn,
+            body,
+            Some("CREATE PENDING"),
+        );
+        record.tags = tags;
+        insert_new(inner, writes, &arn, record)?;
+        let interactions: Vec<String> = inner
+            .children(Kind::Dataset, "datasetGroupArn", &group_arn)
+            .filter(|d| {
+                d.str("datasetType")
+                    .is_some_and(|t| t.eq_ignore_ascii_case("interactions"))
+            })
+            .filter_map(|d| d.str("datasetArn").map(str::to_owned))
+            .collect();
+        for d in interactions {
+            if let Some(r) = inner.records.get_mut(&d) {
+                r.body
+                    .insert("trackingId".into(), tracking_id.clone().into());
+            }
+            writes.record(inner, &d);
+        }
+        Ok(())
+    })?;
+    let server = ctx.server.clone();
+    lifecycle::drive(
+        &server,
+        lifecycle::create(server.clone(), arn.clone(), None),
+    )
+    .await;
+    Ok(json!({ "eventTrackerArn": arn, "trackingId": tracking_id }))
+}
+
+/// CreateFilter: the expression is parsed by the recommender's grammar here, so a bad one is
+/// refused at once with the position of the error.
+pub async fn create_filter(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
+    let name = s(input, "name");
+    let group_arn = s(input, "datasetGroupArn").to_owned();
+    let expression = s(input, "filterExpression");
+    filter::parse(expression)
+        .map_err(|e| ApiError::invalid(format!("Invalid filterExpression: {e}")))?;
+    let tags = tags_of(input)?;
+    let arn = ctx.arn(&format!("filter/{name}"));
+    ctx.server.state.mutate(|inner, writes| {
+        let group = inner.get(Kind::DatasetGroup, &group_arn)?;
+        require_active(group, "Dataset group")?;
+        let body: Map<String, Value> = ["name", "datasetGroupArn", "filterExpression"]
+            .iter()
+            .filter_map(|k| input.get(*k).map(|v| ((*k).to_owned(), v.clone())))
+            .collect();
+        let mut record = new_record(inner, Kind::Filter, &arn, body, Some("CREATE PENDING"));
+        record.tags = tags;
+        insert_new(inner, writes, &arn, record)
+    })?;
+    let server = ctx.server.clone();
+    lifecycle::drive(
+        &server,
+        lifecycle::create(server.clone(), arn.clone(), None),
+    )
+    .await;
+    Ok(arn_response(Kind::Filter, &arn))
+}

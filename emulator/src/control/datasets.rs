@@ -1,0 +1,260 @@
+//! Dataset groups, schemas, datasets (and UpdateDataset), dataset import jobs.
+
+use serde_json::{json, Map, Value};
+
+use super::{arn_response, insert_new, new_record, require_active, s, tags_of};
+use crate::data::avro::{self, DatasetType};
+use crate::error::{ApiError, ErrorKind};
+use crate::lifecycle;
+use crate::state::{Kind, Writes};
+use crate::wire::Ctx;
+
+/// Most dataset groups per account and region (Personalize's default quota).
+pub const MAX_DATASET_GROUPS: usize = 500;
+
+fn copy(input: &Map<String, Value>, keys: &[&str]) -> Map<String, Value> {
+    keys.iter()
+        .filter_map(|k| input.get(*k).map(|v| ((*k).to_owned(), v.clone())))
+        .collect()
+}
+
+/// CreateDatasetGroup.
+pub async fn create_dataset_group(
+    ctx: &Ctx,
+    input: &Map<String, Value>,
+) -> Result<Value, ApiError> {
+    let name = s(input, "name");
+    let arn = ctx.arn(&format!("dataset-group/{name}"));
+    let tags = tags_of(input)?;
+    if input.contains_key("domain") {
+        return Err(ApiError::invalid(
+            "Domain dataset groups are not supported by personalize-local; omit domain for a custom dataset group",
+        ));
+    }
+    ctx.server.state.mutate(|inner, writes| {
+        let count = inner
+            .records
+            .values()
+            .filter(|r| r.kind == Kind::DatasetGroup)
+            .count();
+        if count >= MAX_DATASET_GROUPS && !inner.records.contains_key(&arn) {
+            return Err(ApiError::new(
+                ErrorKind::LimitExceeded,
+                format!("At most {MAX_DATASET_GROUPS} dataset groups"),
+            ));
+        }
+        let body = copy(input, &["name", "roleArn", "kmsKeyArn"]);
+        let mut record = new_record(
+            inner,
+            Kind::DatasetGroup,
+            &arn,
+            body,
+            Some("CREATE PENDING"),
+        );
+        record.tags = tags;
+        insert_new(inner, writes, &arn, record)
+    })?;
+    let server = ctx.server.clone();
+    lifecycle::drive(
+        &server,
+        lifecycle::create(server.clone(), arn.clone(), None),
+    )
+    .await;
+    Ok(arn_response(Kind::DatasetGroup, &arn))
+}
+
+/// CreateSchema: the Avro schema is parsed and checked here.
+pub fn create_schema(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
+    let name = s(input, "name");
+    if input.contains_key("domain") {
+        return Err(ApiError::invalid(
+            "Domain schemas are not supported by personalize-local",
+        ));
+    }
+    avro::parse(s(input, "schema"))
+        .map_err(|e| ApiError::invalid(format!("Invalid schema: {e}")))?;
+    let arn = ctx.arn(&format!("schema/{name}"));
+    ctx.server.state.mutate(|inner, writes| {
+        let body = copy(input, &["name", "schema"]);
+        let record = new_record(inner, Kind::Schema, &arn, body, None);
+        insert_new(inner, writes, &arn, record)
+    })?;
+    Ok(arn_response(Kind::Schema, &arn))
+}
+
+fn schema_for(
+    inner: &crate::state::Inner,
+    schema_arn: &str,
+    ty: DatasetType,
+) -> Result<(), ApiError> {
+    let schema = inner.get(Kind::Schema, schema_arn)?;
+    let parsed = avro::parse(schema.str("schema").unwrap_or(""))
+        .map_err(|e| ApiError::invalid(format!("Invalid schema: {e}")))?;
+    parsed.check_fits(ty).map_err(ApiError::invalid)
+}
+
+/// CreateDataset: one dataset per type per group; the schema must fit the type.
+pub async fn create_dataset(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
+    let ty = DatasetType::parse(s(input, "datasetType")).map_err(ApiError::invalid)?;
+    let group_arn = s(input, "datasetGroupArn").to_owned();
+    let schema_arn = s(input, "schemaArn").to_owned();
+    let tags = tags_of(input)?;
+    let arn = ctx.server.state.mutate(|inner, writes| {
+        let group = inner.get(Kind::DatasetGroup, &group_arn)?;
+        require_active(group, "Dataset group")?;
+        let group_name = group.str("name").unwrap_or("").to_owned();
+        schema_for(inner, &schema_arn, ty)?;
+        let arn = ctx.arn(&format!("dataset/{group_name}/{}", ty.arn_suffix()));
+        if inner.records.contains_key(&arn) {
+            return Err(ApiError::exists(&arn));
+        }
+        if let Some(other) = inner
+            .children(Kind::Dataset, "datasetGroupArn", &group_arn)
+            .find(|d| d.str("name") == Some(s(input, "name")))
+        {
+            return Err(ApiError::exists(other.str("datasetArn").unwrap_or("")));
+        }
+        let mut body = copy(
+            input,
+            &["name", "schemaArn", "datasetGroupArn", "datasetType"],
+        );
+        if ty == DatasetType::Interactions {
+            if let Some(t) = inner
+                .children(Kind::EventTracker, "datasetGroupArn", &group_arn)
+                .next()
+            {
+                body.insert("trackingId".into(), t.body["trackingId"].clone());
+            }
+        }
+        let mut record = new_record(inner, Kind::Dataset, &arn, body, Some("CREATE PENDING"));
+        record.tags = tags;
+        insert_new(inner, writes, &arn, record)?;
+        Ok(arn)
+    })?;
+    let server = ctx.server.clone();
+    lifecycle::drive(
+        &server,
+        lifecycle::create(server.clone(), arn.clone(), None),
+    )
+    .await;
+    Ok(arn_response(Kind::Dataset, &arn))
+}
+
+/// UpdateDataset: replaces the schema (which must fit the type and still hold the imported
+/// columns); `latestDatasetUpdate` runs its own lifecycle while the dataset is UPDATE PENDING /
+/// UPDATE IN_PROGRESS.
+pub async fn update_dataset(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
+    let arn = s(input, "datasetArn").to_owned();
+    let schema_arn = s(input, "schemaArn").to_owned();
+    ctx.server.state.mutate(|inner, writes: &mut Writes| {
+        let dataset = inner.get(Kind::Dataset, &arn)?;
+        require_active(dataset, "Dataset")?;
+        let ty = DatasetType::parse(dataset.str("datasetType").unwrap_or(""))
+            .map_err(ApiError::invalid)?;
+        schema_for(inner, &schema_arn, ty)?;
+        let now = crate::state::now_value();
+        let record = inner.records.get_mut(&arn).expect("checked above");
+        record.body.insert(
+            "latestDatasetUpdate".into(),
+            json!({"schemaArn": schema_arn, "status": "CREATE PENDING",
+                   "creationDateTime": now, "lastUpdatedDateTime": now}),
+        );
+        record.set_status("UPDATE PENDING");
+        writes.record(inner, &arn);
+        Ok(())
+    })?;
+    let server = ctx.server.clone();
+    lifecycle::drive(&server, run_dataset_update(server.clone(), arn.clone())).await;
+    Ok(json!({ "datasetArn": arn }))
+}
+
+async fn run_dataset_update(server: crate::AppState, arn: String) {
+    for (dataset_status, update_status) in [
+        ("UPDATE IN_PROGRESS", "CREATE IN_PROGRESS"),
+        ("ACTIVE", "ACTIVE"),
+    ] {
+        server.clock.stage().await;
+        let _ = server.state.mutate(|inner, writes| {
+            let Some(record) = inner.records.get_mut(&arn) else {
+                return Ok(());
+            };
+            if !record.status().starts_with("UPDATE") {
+                return Ok(());
+            }
+            let now = crate::state::now_value();
+            if let Some(update) = record.body.get_mut("latestDatasetUpdate") {
+                update["status"] = update_status.into();
+                update["lastUpdatedDateTime"] = now;
+                if update_status == "ACTIVE" {
+                    let schema = update["schemaArn"].clone();
+                    record.body.insert("schemaArn".into(), schema);
+                }
+            }
+            record.set_status(dataset_status);
+            writes.record(inner, &arn);
+            Ok(())
+        });
+    }
+}
+
+/// CreateDatasetImportJob: one import at a time per dataset; the import runs as the job's
+/// IN_PROGRESS work.
+pub async fn create_import_job(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
+    let name = s(input, "jobName");
+    let dataset_arn = s(input, "datasetArn").to_owned();
+    let location = input
+        .get("dataSource")
+        .and_then(|d| d.get("dataLocation"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    crate::data::import::parse_location(location).map_err(ApiError::invalid)?;
+    let tags = tags_of(input)?;
+    let arn = ctx.arn(&format!("dataset-import-job/{name}"));
+    ctx.server.state.mutate(|inner, writes| {
+        let dataset = inner.get(Kind::Dataset, &dataset_arn)?;
+        require_active(dataset, "Dataset")?;
+        if let Some(job) = inner
+            .children(Kind::DatasetImportJob, "datasetArn", &dataset_arn)
+            .find(|j| matches!(j.status(), "CREATE PENDING" | "CREATE IN_PROGRESS"))
+        {
+            return Err(ApiError::in_use(format!(
+                "Dataset {dataset_arn} has an import job in progress: {}",
+                job.str("datasetImportJobArn").unwrap_or("")
+            )));
+        }
+        let mut body = copy(
+            input,
+            &[
+                "jobName",
+                "datasetArn",
+                "dataSource",
+                "roleArn",
+                "publishAttributionMetricsToS3",
+            ],
+        );
+        body.insert(
+            "importMode".into(),
+            input
+                .get("importMode")
+                .cloned()
+                .unwrap_or_else(|| "FULL".into()),
+        );
+        let mut record = new_record(
+            inner,
+            Kind::DatasetImportJob,
+            &arn,
+            body,
+            Some("CREATE PENDING"),
+        );
+        record.tags = tags;
+        insert_new(inner, writes, &arn, record)
+    })?;
+    let server = ctx.server.clone();
+    let work = crate::data::work_for(&server, Kind::DatasetImportJob, &arn);
+    lifecycle::drive(
+        &server,
+        lifecycle::create(server.clone(), arn.clone(), work),
+    )
+    .await;
+    Ok(arn_response(Kind::DatasetImportJob, &arn))
+}

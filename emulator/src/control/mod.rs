@@ -1,0 +1,520 @@
+//! The control plane: operation dispatch and what every resource kind shares (Describe, List
+//! with pagination, Delete with dependency checks, tags). The kinds' own rules live in
+//! [`datasets`], [`solutions`] and [`campaigns`].
+
+pub mod campaigns;
+pub mod datasets;
+pub mod solutions;
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use serde_json::{json, Map, Value};
+
+use crate::error::{ApiError, ErrorKind};
+use crate::lifecycle::{self, Cleanup};
+use crate::model;
+use crate::state::{now_value, Inner, Kind, Record, Write, Writes};
+use crate::wire::Ctx;
+
+/// Most tags a resource may carry (Personalize's quota).
+pub const MAX_TAGS: usize = 50;
+
+/// Runs control-plane operation `op` on validated `input`.
+///
+/// # Errors
+/// The operation's AWS errors.
+pub async fn dispatch(ctx: &Ctx, op: &str, input: Value) -> Result<Value, ApiError> {
+    let input = input.as_object().cloned().unwrap_or_default();
+    match op {
+        "CreateDatasetGroup" => datasets::create_dataset_group(ctx, &input).await,
+        "CreateSchema" => datasets::create_schema(ctx, &input),
+        "CreateDataset" => datasets::create_dataset(ctx, &input).await,
+        "UpdateDataset" => datasets::update_dataset(ctx, &input).await,
+        "CreateDatasetImportJob" => datasets::create_import_job(ctx, &input).await,
+        "CreateSolution" => solutions::create_solution(ctx, &input).await,
+        "CreateSolutionVersion" => solutions::create_solution_version(ctx, &input).await,
+        "StopSolutionVersionCreation" => solutions::stop_solution_version(ctx, &input),
+        "GetSolutionMetrics" => solutions::get_solution_metrics(ctx, &input).await,
+        "ListRecipes" => solutions::list_recipes(&input),
+        "DescribeRecipe" => solutions::describe_recipe(&input),
+        "CreateCampaign" => campaigns::create_campaign(ctx, &input).await,
+        "UpdateCampaign" => campaigns::update_campaign(ctx, &input).await,
+        "CreateEventTracker" => campaigns::create_event_tracker(ctx, &input).await,
+        "CreateFilter" => campaigns::create_filter(ctx, &input).await,
+        "TagResource" => tag_resource(ctx, &input),
+        "UntagResource" => untag_resource(ctx, &input),
+        "ListTagsForResource" => list_tags(ctx, &input),
+        _ => {
+            if let Some(kind) = kind_of_op(op, "Describe", "") {
+                describe(ctx, op, kind, &input)
+            } else if let Some(kind) = kind_of_op(op, "List", "s") {
+                list(ctx, op, kind, &input)
+            } else if let Some(kind) = kind_of_op(op, "Delete", "") {
+                delete(ctx, kind, &input).await
+            } else {
+                Err(ApiError::new(
+                    ErrorKind::Unsupported,
+                    format!("{op} is not supported by personalize-local"),
+                ))
+            }
+        }
+    }
+}
+
+fn kind_of_op(op: &str, verb: &str, plural: &str) -> Option<Kind> {
+    let stem = op.strip_prefix(verb)?.strip_suffix(plural)?;
+    Kind::ALL.into_iter().find(|k| k.op_name() == stem)
+}
+
+/// A string member of the input (the model has already checked presence and type).
+pub fn s<'a>(input: &'a Map<String, Value>, key: &str) -> &'a str {
+    input.get(key).and_then(Value::as_str).unwrap_or("")
+}
+
+/// A new record of `kind` at `arn` with `body` plus ARN, timestamps and (when given) status.
+pub fn new_record(
+    inner: &mut Inner,
+    kind: Kind,
+    arn: &str,
+    mut body: Map<String, Value>,
+    status: Option<&str>,
+) -> Record {
+    body.insert(kind.arn_member().into(), arn.into());
+    let now = now_value();
+    body.insert("creationDateTime".into(), now.clone());
+    body.insert("lastUpdatedDateTime".into(), now);
+    if let Some(status) = status {
+        body.insert("status".into(), status.into());
+    }
+    Record {
+        kind,
+        seq: inner.seq(),
+        body,
+        tags: BTreeMap::new(),
+        trained_seq: 0,
+    }
+}
+
+/// Tags given at creation, checked against the quota.
+pub fn tags_of(input: &Map<String, Value>) -> Result<BTreeMap<String, String>, ApiError> {
+    let mut tags = BTreeMap::new();
+    for tag in input
+        .get("tags")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        tags.insert(
+            tag["tagKey"].as_str().unwrap_or("").to_owned(),
+            tag["tagValue"].as_str().unwrap_or("").to_owned(),
+        );
+    }
+    if tags.len() > MAX_TAGS {
+        return Err(ApiError::new(
+            ErrorKind::TooManyTags,
+            format!("A resource can have at most {MAX_TAGS} tags"),
+        ));
+    }
+    Ok(tags)
+}
+
+/// Inserts a new record, refusing an ARN in use.
+pub fn insert_new(
+    inner: &mut Inner,
+    writes: &mut Writes,
+    arn: &str,
+    record: Record,
+) -> Result<(), ApiError> {
+    if inner.records.contains_key(arn) {
+        return Err(ApiError::exists(arn));
+    }
+    inner.records.insert(arn.to_owned(), record);
+    writes.record(inner, arn);
+    Ok(())
+}
+
+/// Fails with ResourceInUseException unless `record` is ACTIVE.
+pub fn require_active(record: &Record, what: &str) -> Result<(), ApiError> {
+    if record.status() == "ACTIVE" {
+        Ok(())
+    } else {
+        Err(ApiError::in_use(format!(
+            "{what} {} is {}, not ACTIVE",
+            record.str(record.kind.arn_member()).unwrap_or(""),
+            record.status()
+        )))
+    }
+}
+
+/// A create response `{"<kind>Arn": arn}`.
+pub fn arn_response(kind: Kind, arn: &str) -> Value {
+    json!({ kind.arn_member(): arn })
+}
+
+fn describe(
+    ctx: &Ctx,
+    op: &str,
+    kind: Kind,
+    input: &Map<String, Value>,
+) -> Result<Value, ApiError> {
+    let arn = s(input, kind.arn_member());
+    let inner = ctx.server.state.read();
+    let record = inner.get(kind, arn)?;
+    let model = model::control();
+    let output = model
+        .operation(op)
+        .and_then(|o| o.output.clone())
+        .unwrap_or_default();
+    let key = model
+        .members(&output)
+        .into_iter()
+        .next()
+        .map(|m| m.0)
+        .unwrap_or_default();
+    Ok(json!({ key: record.body }))
+}
+
+fn list(ctx: &Ctx, op: &str, kind: Kind, input: &Map<String, Value>) -> Result<Value, ApiError> {
+    let model = model::control();
+    let output = model
+        .operation(op)
+        .and_then(|o| o.output.clone())
+        .unwrap_or_default();
+    let (list_key, list_shape) = model
+        .members(&output)
+        .into_iter()
+        .find(|(k, _)| k != "nextToken")
+        .unwrap_or_default();
+    let summary = model
+        .shape(&list_shape)
+        .and_then(|s| s["member"]["shape"].as_str())
+        .unwrap_or("")
+        .to_owned();
+    // Any `...Arn` member of the input narrows the list to that parent.
+    let parents: Vec<(&String, &str)> = input
+        .iter()
+        .filter(|(k, _)| k.ends_with("Arn"))
+        .filter_map(|(k, v)| v.as_str().map(|v| (k, v)))
+        .collect();
+    let inner = ctx.server.state.read();
+    let mut records: Vec<&Record> = inner
+        .records
+        .values()
+        .filter(|r| r.kind == kind)
+        .filter(|r| parents.iter().all(|(k, v)| r.str(k) == Some(v)))
+        .collect();
+    records.sort_by_key(|r| std::cmp::Reverse(r.seq));
+    let items: Vec<Value> = records
+        .into_iter()
+        .map(|r| model.project(&summary, &Value::Object(r.body.clone())))
+        .collect();
+    paginate(op, input, items, &list_key)
+}
+
+/// One page of `items` as `{list_key: [...], nextToken?}`; tokens are opaque and bound to `op`.
+///
+/// # Errors
+/// InvalidNextTokenException for a token this operation did not issue.
+pub fn paginate(
+    op: &str,
+    input: &Map<String, Value>,
+    items: Vec<Value>,
+    list_key: &str,
+) -> Result<Value, ApiError> {
+    let max = input
+        .get("maxResults")
+        .and_then(Value::as_u64)
+        .unwrap_or(100) as usize;
+    let start = match input.get("nextToken").and_then(Value::as_str) {
+        None => 0,
+        Some(token) => decode_token(op, token).ok_or_else(|| {
+            ApiError::new(
+                ErrorKind::InvalidNextToken,
+                "The nextToken is not valid for this call",
+            )
+        })?,
+    };
+    let end = (start + max).min(items.len());
+    let page: Vec<Value> = items.get(start.min(end)..end).unwrap_or_default().to_vec();
+    let mut out = json!({ list_key: page });
+    if end < items.len() {
+        out["nextToken"] = encode_token(op, end).into();
+    }
+    Ok(out)
+}
+
+fn encode_token(op: &str, offset: usize) -> String {
+    base64::engine::general_purpose::STANDARD.encode(format!("{op}:{offset}"))
+}
+
+fn decode_token(op: &str, token: &str) -> Option<usize> {
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(token)
+        .ok()?;
+    let text = String::from_utf8(raw).ok()?;
+    let (token_op, offset) = text.split_once(':')?;
+    (token_op == op).then_some(())?;
+    offset.parse().ok()
+}
+
+/// Deletes a resource: dependency checks, then the DELETE lifecycle (schemas, which have no
+/// status, go at once).
+async fn delete(ctx: &Ctx, kind: Kind, input: &Map<String, Value>) -> Result<Value, ApiError> {
+    let arn = s(input, kind.arn_member()).to_owned();
+    let server = &ctx.server;
+    let immediate = server.state.mutate(|inner, writes| {
+        let record = inner.get(kind, &arn)?;
+        check_dependants(inner, kind, &arn)?;
+        if kind == Kind::Schema {
+            inner.records.remove(&arn);
+            writes.record(inner, &arn);
+            return Ok(true);
+        }
+        let status = record.status();
+        if status.contains("PENDING")
+            || status.contains("IN_PROGRESS")
+            || status.contains("STOPPING")
+        {
+            return Err(ApiError::in_use(format!("{arn} is {status}")));
+        }
+        let record = inner.records.get_mut(&arn).expect("checked above");
+        record.set_status("DELETE PENDING");
+        writes.record(inner, &arn);
+        Ok(false)
+    })?;
+    if !immediate {
+        let cleanup = cleanup_for(kind, &arn);
+        lifecycle::drive(server, lifecycle::delete(server.clone(), arn, cleanup)).await;
+    }
+    Ok(json!({}))
+}
+
+fn check_dependants(inner: &Inner, kind: Kind, arn: &str) -> Result<(), ApiError> {
+    let blocking: &[(Kind, &str)] = match kind {
+        Kind::DatasetGroup => &[
+            (Kind::Dataset, "datasetGroupArn"),
+            (Kind::Solution, "datasetGroupArn"),
+            (Kind::EventTracker, "datasetGroupArn"),
+        ],
+        Kind::Schema => &[(Kind::Dataset, "schemaArn")],
+        Kind::Solution => &[(Kind::Campaign, "solutionArn")],
+        Kind::Dataset => &[],
+        _ => &[],
+    };
+    for (child, key) in blocking {
+        if let Some(c) = inner.children(*child, key, arn).next() {
+            return Err(ApiError::in_use(format!(
+                "{arn} is in use by {}",
+                c.str(child.arn_member()).unwrap_or("")
+            )));
+        }
+    }
+    if kind == Kind::Dataset {
+        if let Some(job) = inner
+            .children(Kind::DatasetImportJob, "datasetArn", arn)
+            .find(|j| j.status().starts_with("CREATE ") && j.status() != "CREATE FAILED")
+        {
+            return Err(ApiError::in_use(format!(
+                "{arn} has an import job in progress: {}",
+                job.str("datasetImportJobArn").unwrap_or("")
+            )));
+        }
+    }
+    if kind == Kind::Solution {
+        if let Some(v) = inner
+            .children(Kind::SolutionVersion, "solutionArn", arn)
+            .find(|v| {
+                matches!(
+                    v.status(),
+                    "CREATE PENDING" | "CREATE IN_PROGRESS" | "CREATE STOPPING"
+                )
+            })
+        {
+            return Err(ApiError::in_use(format!(
+                "{arn} has a solution version in training: {}",
+                v.str("solutionVersionArn").unwrap_or("")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// What deleting `arn` of `kind` removes with it: a dataset its rows and import jobs, a solution
+/// its versions and their models, a dataset group its filters and event log, an event tracker
+/// the `trackingId` on the group's interactions dataset.
+pub fn cleanup_for(kind: Kind, arn: &str) -> Cleanup {
+    let arn = arn.to_owned();
+    Box::new(move |inner: &mut Inner, writes: &mut Writes| {
+        let remove_children = |inner: &mut Inner, writes: &mut Writes, child: Kind, key: &str| {
+            let arns: Vec<String> = inner
+                .children(child, key, &arn)
+                .filter_map(|r| r.str(child.arn_member()).map(str::to_owned))
+                .collect();
+            for a in &arns {
+                inner.records.remove(a);
+                writes.push(Write::Record(a.clone(), None));
+            }
+            arns
+        };
+        match kind {
+            Kind::Dataset => {
+                inner.rows.remove(&arn);
+                writes.push(Write::Rows(arn.clone(), None));
+                remove_children(inner, writes, Kind::DatasetImportJob, "datasetArn");
+            }
+            Kind::Solution => {
+                for v in remove_children(inner, writes, Kind::SolutionVersion, "solutionArn") {
+                    writes.push(Write::DropModel(v));
+                }
+            }
+            Kind::DatasetGroup => {
+                remove_children(inner, writes, Kind::Filter, "datasetGroupArn");
+                inner.logs.remove(&arn);
+                writes.push(Write::DropLog(arn.clone()));
+            }
+            Kind::EventTracker => {
+                let datasets: Vec<String> = inner
+                    .records
+                    .iter()
+                    .filter(|(_, r)| r.kind == Kind::Dataset && r.body.contains_key("trackingId"))
+                    .map(|(a, _)| a.clone())
+                    .collect();
+                // The tracker is already gone: clear trackingId on datasets of groups that no
+                // longer have one.
+                for d in datasets {
+                    let group = inner.records[&d]
+                        .str("datasetGroupArn")
+                        .unwrap_or("")
+                        .to_owned();
+                    if inner
+                        .children(Kind::EventTracker, "datasetGroupArn", &group)
+                        .next()
+                        .is_none()
+                    {
+                        if let Some(r) = inner.records.get_mut(&d) {
+                            r.body.remove("trackingId");
+                        }
+                        writes.record(inner, &d);
+                    }
+                }
+            }
+            _ => {}
+        }
+    })
+}
+
+fn tag_target<'a>(inner: &'a mut Inner, arn: &str) -> Result<&'a mut Record, ApiError> {
+    inner
+        .records
+        .get_mut(arn)
+        .ok_or_else(|| ApiError::not_found(arn))
+}
+
+fn tag_resource(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
+    let arn = s(input, "resourceArn").to_owned();
+    let new_tags = tags_of(input)?;
+    ctx.server.state.mutate(|inner, writes| {
+        let record = tag_target(inner, &arn)?;
+        let mut merged = record.tags.clone();
+        merged.extend(new_tags);
+        if merged.len() > MAX_TAGS {
+            return Err(ApiError::new(
+                ErrorKind::TooManyTags,
+                format!("A resource can have at most {MAX_TAGS} tags"),
+            ));
+        }
+        record.tags = merged;
+        writes.record(inner, &arn);
+        Ok(json!({}))
+    })
+}
+
+fn untag_resource(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
+    let arn = s(input, "resourceArn").to_owned();
+    let keys: Vec<String> = input
+        .get("tagKeys")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|k| k.as_str().map(str::to_owned))
+        .collect();
+    if keys.len() > MAX_TAGS {
+        return Err(ApiError::new(
+            ErrorKind::TooManyTagKeys,
+            format!("At most {MAX_TAGS} tag keys per call"),
+        ));
+    }
+    ctx.server.state.mutate(|inner, writes| {
+        let record = tag_target(inner, &arn)?;
+        for k in &keys {
+            record.tags.remove(k);
+        }
+        writes.record(inner, &arn);
+        Ok(json!({}))
+    })
+}
+
+fn list_tags(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
+    let arn = s(input, "resourceArn");
+    let inner = ctx.server.state.read();
+    let record = inner
+        .records
+        .get(arn)
+        .ok_or_else(|| ApiError::not_found(arn))?;
+    let tags: Vec<Value> = record
+        .tags
+        .iter()
+        .map(|(k, v)| json!({"tagKey": k, "tagValue": v}))
+        .collect();
+    Ok(json!({ "tags": tags }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_bound_to_their_operation() {
+        let t = encode_token("ListSchemas", 5);
+        assert_eq!(decode_token("ListSchemas", &t), Some(5));
+        assert_eq!(decode_token("ListDatasets", &t), None);
+        assert_eq!(decode_token("ListSchemas", "!!"), None);
+    }
+
+    #[test]
+    fn pages_cover_everything_once() {
+        let items: Vec<Value> = (0..5).map(Value::from).collect();
+        let mut input = Map::new();
+        input.insert("maxResults".into(), 2.into());
+        let mut seen = Vec::new();
+        loop {
+            let page = paginate("ListX", &input, items.clone(), "xs").unwrap();
+            seen.extend(page["xs"].as_array().unwrap().clone());
+            match page.get("nextToken") {
+                Some(t) => {
+                    input.insert("nextToken".into(), t.clone());
+                }
+                None => break,
+            }
+        }
+        assert_eq!(seen, items);
+    }
+
+    #[test]
+    fn op_names_map_to_kinds() {
+        assert_eq!(
+            kind_of_op("ListDatasetGroups", "List", "s"),
+            Some(Kind::DatasetGroup)
+        );
+        assert_eq!(
+            kind_of_op("DescribeSolutionVersion", "Describe", ""),
+            Some(Kind::SolutionVersion)
+        );
+        assert_eq!(
+            kind_of_op("DeleteSolutionVersion", "Delete", ""),
+            Some(Kind::SolutionVersion)
+        );
+        assert_eq!(kind_of_op("DescribeAlgorithm", "Describe", ""), None);
+    }
+}

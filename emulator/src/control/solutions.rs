@@ -1,0 +1,279 @@
+//! Solutions, solution versions (training, stop, metrics) and recipes.
+
+use personalize_recommender as rec;
+use serde_json::{json, Map, Value};
+
+use super::{arn_response, insert_new, new_record, paginate, require_active, s, tags_of};
+use crate::data::training;
+use crate::error::{ApiError, ErrorKind};
+use crate::lifecycle;
+use crate::state::Kind;
+use crate::wire::Ctx;
+
+fn recipe_arn(name: &str) -> String {
+    format!("arn:aws:personalize:::recipe/{name}")
+}
+
+/// CreateSolution: the recipe must be one the recommender implements; AutoML, HPO and
+/// auto-training are refused rather than silently ignored.
+pub async fn create_solution(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
+    let name = s(input, "name");
+    let group_arn = s(input, "datasetGroupArn").to_owned();
+    for flag in ["performAutoML", "performHPO", "performAutoTraining"] {
+        if input.get(flag).and_then(Value::as_bool) == Some(true) {
+            return Err(ApiError::invalid(format!(
+                "{flag} is not supported by personalize-local"
+            )));
+        }
+    }
+    let recipe = input
+        .get("recipeArn")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            ApiError::invalid("recipeArn is required (personalize-local does not implement AutoML)")
+        })?;
+    if training::recipe_name(recipe).is_none() {
+        let known: Vec<String> = rec::recipes().iter().map(|r| recipe_arn(r.name)).collect();
+        return Err(ApiError::invalid(format!(
+            "Unknown recipe {recipe}; implemented: {}",
+            known.join(", ")
+        )));
+    }
+    if let Some(t) = input
+        .get("solutionConfig")
+        .and_then(|c| c.get("eventValueThreshold"))
+        .and_then(Value::as_str)
+    {
+        if t.parse::<f64>().map(f64::is_finite) != Ok(true) {
+            return Err(ApiError::invalid(format!(
+                "eventValueThreshold {t:?} is not a number"
+            )));
+        }
+    }
+    let tags = tags_of(input)?;
+    let arn = ctx.arn(&format!("solution/{name}"));
+    ctx.server.state.mutate(|inner, writes| {
+        let group = inner.get(Kind::DatasetGroup, &group_arn)?;
+        require_active(group, "Dataset group")?;
+        let mut body: Map<String, Value> = [
+            "name",
+            "recipeArn",
+            "datasetGroupArn",
+            "eventType",
+            "solutionConfig",
+        ]
+        .iter()
+        .filter_map(|k| input.get(*k).map(|v| ((*k).to_owned(), v.clone())))
+        .collect();
+        body.insert("performHPO".into(), false.into());
+        body.insert("performAutoML".into(), false.into());
+        body.insert("performAutoTraining".into(), false.into());
+        let mut record = new_record(inner, Kind::Solution, &arn, body, Some("CREATE PENDING"));
+        record.tags = tags;
+        insert_new(inner, writes, &arn, record)
+    })?;
+    let server = ctx.server.clone();
+    lifecycle::drive(
+        &server,
+        lifecycle::create(server.clone(), arn.clone(), None),
+    )
+    .await;
+    Ok(arn_response(Kind::Solution, &arn))
+}
+
+/// CreateSolutionVersion: trains in the IN_PROGRESS stage; one training at a time per
+/// solution (ResourceInUseException otherwise).
+pub async fn create_solution_version(
+    ctx: &Ctx,
+    input: &Map<String, Value>,
+) -> Result<Value, ApiError> {
+    let solution_arn = s(input, "solutionArn").to_owned();
+    let mode = input
+        .get("trainingMode")
+        .and_then(Value::as_str)
+        .unwrap_or("FULL");
+    if mode == "AUTOTRAIN" {
+        return Err(ApiError::invalid(
+            "trainingMode AUTOTRAIN is set by Personalize itself",
+        ));
+    }
+    let tags = tags_of(input)?;
+    let arn = ctx.server.state.mutate(|inner, writes| {
+        let solution = inner.get(Kind::Solution, &solution_arn)?;
+        require_active(solution, "Solution")?;
+        if let Some(v) = inner
+            .children(Kind::SolutionVersion, "solutionArn", &solution_arn)
+            .find(|v| {
+                matches!(
+                    v.status(),
+                    "CREATE PENDING" | "CREATE IN_PROGRESS" | "CREATE STOPPING"
+                )
+            })
+        {
+            return Err(ApiError::in_use(format!(
+                "Solution {solution_arn} is already training {}",
+                v.str("solutionVersionArn").unwrap_or("")
+            )));
+        }
+        let solution = solution.clone();
+        let id = format!("{:08x}", uuid::Uuid::new_v4().as_u128() as u32);
+        let arn = format!("{solution_arn}/{id}");
+        let mut body: Map<String, Value> = [
+            "recipeArn",
+            "eventType",
+            "datasetGroupArn",
+            "solutionConfig",
+            "performHPO",
+            "performAutoML",
+        ]
+        .iter()
+        .filter_map(|k| solution.body.get(*k).map(|v| ((*k).to_owned(), v.clone())))
+        .collect();
+        body.insert("solutionArn".into(), solution_arn.clone().into());
+        body.insert("trainingMode".into(), mode.into());
+        body.insert("trainingType".into(), "MANUAL".into());
+        if let Some(name) = input.get("name") {
+            body.insert("name".into(), name.clone());
+        }
+        let mut record = new_record(
+            inner,
+            Kind::SolutionVersion,
+            &arn,
+            body,
+            Some("CREATE PENDING"),
+        );
+        record.tags = tags;
+        insert_new(inner, writes, &arn, record)?;
+        let summary = json!({
+            "solutionVersionArn": arn, "status": "CREATE PENDING", "trainingMode": mode,
+            "trainingType": "MANUAL", "creationDateTime": crate::state::now_value(),
+            "lastUpdatedDateTime": crate::state::now_value(),
+        });
+        let s = inner.records.get_mut(&solution_arn).expect("checked above");
+        s.body.insert("latestSolutionVersion".into(), summary);
+        writes.record(inner, &solution_arn);
+        Ok(arn)
+    })?;
+    let server = ctx.server.clone();
+    let work = crate::data::work_for(&server, Kind::SolutionVersion, &arn);
+    let lifecycle = {
+        let server = server.clone();
+        let arn = arn.clone();
+        async move {
+            lifecycle::create(server.clone(), arn.clone(), work).await;
+            sync_latest_version(&server, &arn);
+        }
+    };
+    lifecycle::drive(&server, lifecycle).await;
+    Ok(arn_response(Kind::SolutionVersion, &arn))
+}
+
+/// Copies a version's final status into its solution's `latestSolutionVersion`.
+fn sync_latest_version(server: &crate::AppState, version_arn: &str) {
+    let _ = server.state.mutate(|inner, writes| {
+        let Some(v) = inner.records.get(version_arn).cloned() else {
+            return Ok(());
+        };
+        let solution_arn = v.str("solutionArn").unwrap_or("").to_owned();
+        let Some(s) = inner.records.get_mut(&solution_arn) else {
+            return Ok(());
+        };
+        if s.body["latestSolutionVersion"]["solutionVersionArn"] != version_arn {
+            return Ok(());
+        }
+        for key in ["status", "lastUpdatedDateTime", "failureReason"] {
+            if let Some(value) = v.body.get(key) {
+                s.body["latestSolutionVersion"][key] = value.clone();
+            }
+        }
+        writes.record(inner, &solution_arn);
+        Ok(())
+    });
+}
+
+/// StopSolutionVersionCreation: CREATE PENDING / IN_PROGRESS -> CREATE STOPPING -> CREATE
+/// STOPPED (the training's result is discarded).
+pub fn stop_solution_version(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
+    let arn = s(input, "solutionVersionArn").to_owned();
+    ctx.server.state.mutate(|inner, writes| {
+        let v = inner.get(Kind::SolutionVersion, &arn)?;
+        if !matches!(v.status(), "CREATE PENDING" | "CREATE IN_PROGRESS") {
+            return Err(ApiError::in_use(format!(
+                "Solution version {arn} is {}; only a training in progress can be stopped",
+                v.status()
+            )));
+        }
+        let v = inner.records.get_mut(&arn).expect("checked above");
+        v.set_status("CREATE STOPPING");
+        writes.record(inner, &arn);
+        Ok(())
+    })?;
+    // A version still PENDING has no training to interrupt: it stops at its next stage.
+    Ok(json!({}))
+}
+
+/// GetSolutionMetrics: computed once per version (the recommender's hold-out evaluation) and
+/// kept with the version.
+pub async fn get_solution_metrics(
+    ctx: &Ctx,
+    input: &Map<String, Value>,
+) -> Result<Value, ApiError> {
+    let arn = s(input, "solutionVersionArn").to_owned();
+    {
+        let inner = ctx.server.state.read();
+        let v = inner.get(Kind::SolutionVersion, &arn)?;
+        require_active(v, "Solution version")?;
+        if let Some(m) = v.body.get("metrics") {
+            return Ok(json!({"solutionVersionArn": arn, "metrics": m}));
+        }
+    }
+    let metrics = training::metrics(&ctx.server, &arn)
+        .await
+        .map_err(|e| ApiError::invalid(format!("metrics cannot be computed: {e}")))?;
+    let metrics = serde_json::to_value(metrics)
+        .map_err(|e| ApiError::new(ErrorKind::Internal, e.to_string()))?;
+    ctx.server.state.mutate(|inner, writes| {
+        if let Some(v) = inner.records.get_mut(&arn) {
+            // Kept in the body: the Describe shape has no such member, so it never leaks out.
+            v.body.insert("metrics".into(), metrics.clone());
+            writes.record(inner, &arn);
+        }
+        Ok(())
+    })?;
+    Ok(json!({"solutionVersionArn": arn, "metrics": metrics}))
+}
+
+fn recipe_body(r: &rec::RecipeInfo) -> Value {
+    json!({
+        "name": r.name,
+        "recipeArn": recipe_arn(r.name),
+        "algorithmArn": format!("arn:aws:personalize:::algorithm/{}", r.name),
+        "featureTransformationArn": "arn:aws:personalize:::feature-transformation/sims",
+        "status": "ACTIVE",
+        "description": r.description,
+        "recipeType": r.recipe_type,
+        "creationDateTime": 1_543_622_400.0,
+        "lastUpdatedDateTime": 1_543_622_400.0,
+    })
+}
+
+/// ListRecipes: the recipes the recommender implements.
+pub fn list_recipes(input: &Map<String, Value>) -> Result<Value, ApiError> {
+    if input.contains_key("domain") {
+        return Ok(json!({"recipes": []}));
+    }
+    let items: Vec<Value> = rec::recipes()
+        .iter()
+        .map(|r| crate::model::control().project("RecipeSummary", &recipe_body(r)))
+        .collect();
+    paginate("ListRecipes", input, items, "recipes")
+}
+
+/// DescribeRecipe.
+pub fn describe_recipe(input: &Map<String, Value>) -> Result<Value, ApiError> {
+    let arn = s(input, "recipeArn");
+    let recipe = training::recipe_name(arn)
+        .and_then(rec::recipe)
+        .ok_or_else(|| ApiError::not_found(arn))?;
+    Ok(json!({"recipe": recipe_body(recipe)}))
+}

@@ -1,0 +1,406 @@
+//! Dataset import jobs: fetch the CSV (a file or every object under a prefix) from the data
+//! root or from S3, check it against the dataset's schema and turn it into rows. Any problem is
+//! the job's failureReason, naming the object, line and column.
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path};
+
+use personalize_recommender::{Interaction, Item, User, Value as Attr};
+
+use super::avro::{self, DatasetType, Schema};
+use crate::state::Rows;
+use crate::Config;
+
+/// Largest object an import reads (the emulator holds data in memory).
+pub const MAX_OBJECT_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Splits `s3://bucket/key` (a key ending in `/` is a prefix).
+///
+/// # Errors
+/// When the location is not an S3 URL with a bucket and a key.
+pub fn parse_location(location: &str) -> Result<(String, String), String> {
+    let rest = location
+        .strip_prefix("s3://")
+        .ok_or_else(|| format!("dataLocation {location:?} must be an s3:// URL"))?;
+    let (bucket, key) = rest
+        .split_once('/')
+        .ok_or_else(|| format!("dataLocation {location:?} has no key"))?;
+    if bucket.is_empty() || key.is_empty() {
+        return Err(format!(
+            "dataLocation {location:?} needs a bucket and a key"
+        ));
+    }
+    Ok((bucket.to_owned(), key.to_owned()))
+}
+
+/// The objects at `location`: (name, bytes).
+///
+/// # Errors
+/// The failureReason.
+pub async fn fetch(
+    config: &Config,
+    region: &str,
+    location: &str,
+) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let (bucket, key) = parse_location(location)?;
+    if let Some(root) = &config.data_root {
+        return fetch_dir(root, &bucket, &key);
+    }
+    let Some(endpoint) = &config.s3_endpoint else {
+        return Err(format!(
+            "cannot read {location}: personalize-local has neither --data-root nor --s3-endpoint"
+        ));
+    };
+    fetch_s3(endpoint, region, &bucket, &key).await
+}
+
+fn fetch_dir(root: &Path, bucket: &str, key: &str) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let relative = Path::new(bucket).join(key);
+    // s3 keys are not paths: refuse anything that could leave the data root.
+    if relative
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_)))
+    {
+        return Err(format!(
+            "s3://{bucket}/{key} is not a valid location under the data root"
+        ));
+    }
+    let path = root.join(&relative);
+    let read = |p: &Path| -> Result<Vec<u8>, String> {
+        let len = std::fs::metadata(p)
+            .map_err(|e| format!("s3://{bucket}/{key}: {e}"))?
+            .len();
+        if len > MAX_OBJECT_BYTES {
+            return Err(format!(
+                "{} is larger than {MAX_OBJECT_BYTES} bytes",
+                p.display()
+            ));
+        }
+        std::fs::read(p).map_err(|e| format!("s3://{bucket}/{key}: {e}"))
+    };
+    if key.ends_with('/') {
+        let mut entries: Vec<_> = std::fs::read_dir(&path)
+            .map_err(|e| format!("s3://{bucket}/{key}: {e}"))?
+            .filter_map(Result::ok)
+            .filter(|e| e.path().is_file())
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        if entries.is_empty() {
+            return Err(format!("s3://{bucket}/{key} holds no objects"));
+        }
+        entries
+            .iter()
+            .map(|p| {
+                Ok((
+                    format!(
+                        "s3://{bucket}/{key}{}",
+                        p.file_name().unwrap_or_default().to_string_lossy()
+                    ),
+                    read(p)?,
+                ))
+            })
+            .collect()
+    } else {
+        Ok(vec![(format!("s3://{bucket}/{key}"), read(&path)?)])
+    }
+}
+
+async fn fetch_s3(
+    endpoint: &str,
+    region: &str,
+    bucket: &str,
+    key: &str,
+) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let config = pr_sdk::local(endpoint, region);
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    let keys = if key.ends_with('/') {
+        let listed = s3
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(key)
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "listing s3://{bucket}/{key}: {}",
+                    aws_sdk_s3::error::DisplayErrorContext(e)
+                )
+            })?;
+        let keys: Vec<String> = listed
+            .contents()
+            .iter()
+            .filter_map(|o| o.key().map(str::to_owned))
+            .filter(|k| !k.ends_with('/'))
+            .collect();
+        if keys.is_empty() {
+            return Err(format!("s3://{bucket}/{key} holds no objects"));
+        }
+        keys
+    } else {
+        vec![key.to_owned()]
+    };
+    let mut out = Vec::new();
+    for k in keys {
+        let object = s3
+            .get_object()
+            .bucket(bucket)
+            .key(&k)
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "reading s3://{bucket}/{k}: {}",
+                    aws_sdk_s3::error::DisplayErrorContext(e)
+                )
+            })?;
+        if object.content_length().unwrap_or(0) as u64 > MAX_OBJECT_BYTES {
+            return Err(format!(
+                "s3://{bucket}/{k} is larger than {MAX_OBJECT_BYTES} bytes"
+            ));
+        }
+        let bytes = object
+            .body
+            .collect()
+            .await
+            .map_err(|e| format!("reading s3://{bucket}/{k}: {e}"))?
+            .into_bytes()
+            .to_vec();
+        out.push((format!("s3://{bucket}/{k}"), bytes));
+    }
+    Ok(out)
+}
+
+/// Parses the objects' CSV into rows of `ty`, checking every cell against `schema`.
+///
+/// # Errors
+/// The failureReason, naming the object, line and column.
+pub fn parse_rows(
+    schema: &Schema,
+    ty: DatasetType,
+    objects: &[(String, Vec<u8>)],
+) -> Result<Rows, String> {
+    let mut rows = match ty {
+        DatasetType::Interactions => Rows::Interactions(Vec::new()),
+        DatasetType::Items => Rows::Items(Vec::new()),
+        DatasetType::Users => Rows::Users(Vec::new()),
+    };
+    for (name, bytes) in objects {
+        parse_object(schema, name, bytes, &mut rows)?;
+    }
+    Ok(rows)
+}
+
+fn parse_object(schema: &Schema, name: &str, bytes: &[u8], rows: &mut Rows) -> Result<(), String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(bytes);
+    let headers = reader
+        .headers()
+        .map_err(|e| format!("{name}: cannot read the header line: {e}"))?
+        .clone();
+    let mut columns = Vec::new();
+    for h in headers.iter() {
+        let field = schema
+            .field(h.trim())
+            .ok_or_else(|| format!("{name}, line 1: column {h:?} is not in the schema"))?;
+        if columns.iter().any(|c: &&avro::Field| c.name == field.name) {
+            return Err(format!("{name}, line 1: column {h:?} appears twice"));
+        }
+        columns.push(field);
+    }
+    for f in &schema.fields {
+        if !f.nullable && !columns.iter().any(|c| c.name == f.name) {
+            return Err(format!(
+                "{name}, line 1: required column {} is missing",
+                f.name
+            ));
+        }
+    }
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let record = record.map_err(|e| format!("{name}, line {line}: {e}"))?;
+        if record.len() != columns.len() {
+            return Err(format!(
+                "{name}, line {line}: {} values for {} columns",
+                record.len(),
+                columns.len()
+            ));
+        }
+        let mut attrs = BTreeMap::new();
+        for (field, cell) in columns.iter().zip(record.iter()) {
+            if let Some(v) = avro::convert(field, cell)
+                .map_err(|e| format!("{name}, line {line}, column {}: {e}", field.name))?
+            {
+                attrs.insert(field.name.to_ascii_uppercase(), v);
+            }
+        }
+        push_row(rows, attrs).map_err(|e| format!("{name}, line {line}: {e}"))?;
+    }
+    Ok(())
+}
+
+fn take_str(attrs: &mut BTreeMap<String, Attr>, key: &str) -> Option<String> {
+    match attrs.remove(key)? {
+        Attr::Str(s) => Some(s),
+        Attr::Num(n) => Some(n.to_string()),
+        Attr::Bool(b) => Some(b.to_string()),
+    }
+}
+
+/// Adds one row's attributes to `rows`, moving the key columns into their fields.
+///
+/// # Errors
+/// When a key column is missing.
+pub fn push_row(rows: &mut Rows, mut attrs: BTreeMap<String, Attr>) -> Result<(), String> {
+    match rows {
+        Rows::Interactions(v) => {
+            let user_id = take_str(&mut attrs, "USER_ID").ok_or("USER_ID is empty")?;
+            let item_id = take_str(&mut attrs, "ITEM_ID").ok_or("ITEM_ID is empty")?;
+            let timestamp = match attrs.remove("TIMESTAMP") {
+                Some(Attr::Num(n)) => n as i64,
+                _ => return Err("TIMESTAMP is empty".into()),
+            };
+            let event_type = take_str(&mut attrs, "EVENT_TYPE").unwrap_or_default();
+            let event_value = match attrs.remove("EVENT_VALUE") {
+                Some(Attr::Num(n)) => Some(n),
+                _ => None,
+            };
+            let session_id = take_str(&mut attrs, "SESSION_ID");
+            v.push(Interaction {
+                user_id,
+                item_id,
+                timestamp,
+                event_type,
+                event_value,
+                session_id,
+                attributes: attrs,
+            });
+        }
+        Rows::Items(v) => {
+            let item_id = take_str(&mut attrs, "ITEM_ID").ok_or("ITEM_ID is empty")?;
+            v.push(Item {
+                item_id,
+                attributes: attrs,
+            });
+        }
+        Rows::Users(v) => {
+            let user_id = take_str(&mut attrs, "USER_ID").ok_or("USER_ID is empty")?;
+            v.push(User {
+                user_id,
+                attributes: attrs,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Merges `new` into `old` for an INCREMENTAL import: interactions append; items and users
+/// replace the entry with the same id.
+pub fn merge(old: Rows, new: Rows) -> Rows {
+    match (old, new) {
+        (Rows::Interactions(mut a), Rows::Interactions(b)) => {
+            a.extend(b);
+            Rows::Interactions(a)
+        }
+        (Rows::Items(a), Rows::Items(b)) => {
+            let mut by_id: BTreeMap<String, Item> =
+                a.into_iter().map(|i| (i.item_id.clone(), i)).collect();
+            by_id.extend(b.into_iter().map(|i| (i.item_id.clone(), i)));
+            Rows::Items(by_id.into_values().collect())
+        }
+        (Rows::Users(a), Rows::Users(b)) => {
+            let mut by_id: BTreeMap<String, User> =
+                a.into_iter().map(|u| (u.user_id.clone(), u)).collect();
+            by_id.extend(b.into_iter().map(|u| (u.user_id.clone(), u)));
+            Rows::Users(by_id.into_values().collect())
+        }
+        (_, new) => new,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema() -> Schema {
+        avro::parse(
+            r#"{"type":"record","name":"I","fields":[{"name":"USER_ID","type":"string"},
+            {"name":"ITEM_ID","type":"string"},{"name":"TIMESTAMP","type":"long"},
+            {"name":"EVENT_TYPE","type":"string"},{"name":"EVENT_VALUE","type":["null","float"]}]}"#,
+        )
+        .unwrap()
+    }
+
+    fn parse(csv: &str) -> Result<Rows, String> {
+        parse_rows(
+            &schema(),
+            DatasetType::Interactions,
+            &[("s3://b/k".into(), csv.as_bytes().to_vec())],
+        )
+    }
+
+    #[test]
+    fn good_csv_becomes_interactions() {
+        let rows = parse("USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE\n1,10,100,click\n2,20,200,watch\n")
+            .unwrap();
+        let Rows::Interactions(v) = rows else {
+            panic!()
+        };
+        assert_eq!(v.len(), 2);
+        assert_eq!(v[1].item_id, "20");
+        assert_eq!(v[1].timestamp, 200);
+        assert_eq!(v[0].event_type, "click");
+        assert!(v[0].attributes.is_empty());
+    }
+
+    #[test]
+    fn errors_name_line_and_column() {
+        let e = parse("USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE\n1,10,100,click\n2,20,soon,watch\n")
+            .unwrap_err();
+        assert!(
+            e.contains("line 3") && e.contains("column TIMESTAMP"),
+            "{e}"
+        );
+        let e = parse("USER_ID,ITEM_ID,EVENT_TYPE\n1,10,click\n").unwrap_err();
+        assert!(e.contains("TIMESTAMP is missing"), "{e}");
+        let e = parse("USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE,COLOUR\n").unwrap_err();
+        assert!(e.contains("COLOUR"), "{e}");
+        let e = parse("USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE\n1,10,100\n").unwrap_err();
+        assert!(e.contains("line 2"), "{e}");
+    }
+
+    #[test]
+    fn locations_are_checked() {
+        assert_eq!(
+            parse_location("s3://b/k/x.csv").unwrap(),
+            ("b".into(), "k/x.csv".into())
+        );
+        assert!(parse_location("http://b/k").is_err());
+        assert!(parse_location("s3://b").is_err());
+        assert!(parse_location("s3:///k").is_err());
+        let root = tempfile::tempdir().unwrap();
+        assert!(fetch_dir(root.path(), "b", "../../etc/passwd")
+            .unwrap_err()
+            .contains("not a valid location"));
+    }
+
+    #[test]
+    fn incremental_items_replace_by_id() {
+        let item = |id: &str, n: f64| Item {
+            item_id: id.into(),
+            attributes: [("YEAR".to_owned(), Attr::Num(n))].into(),
+        };
+        let merged = merge(
+            Rows::Items(vec![item("a", 1.0), item("b", 1.0)]),
+            Rows::Items(vec![item("a", 2.0)]),
+        );
+        let Rows::Items(v) = merged else { panic!() };
+        assert_eq!(v.len(), 2);
+        assert_eq!(v[0].attributes["YEAR"], Attr::Num(2.0));
+    }
+}

@@ -1,0 +1,87 @@
+//! The data plane: import jobs and training (the IN_PROGRESS work of their lifecycles),
+//! PutEvents / PutItems / PutUsers, and serving.
+
+pub mod avro;
+pub mod events;
+pub mod import;
+pub mod runtime;
+pub mod training;
+
+use serde_json::{Map, Value};
+
+use crate::error::ApiError;
+use crate::lifecycle::{Apply, WorkFn};
+use crate::state::{Inner, Kind, Write, Writes};
+use crate::wire::Ctx;
+use crate::AppState;
+
+/// Runs an events or runtime operation on validated `input`.
+///
+/// # Errors
+/// The operation's AWS errors.
+pub async fn dispatch(ctx: &Ctx, op: &str, input: Value) -> Result<Value, ApiError> {
+    let input: Map<String, Value> = input.as_object().cloned().unwrap_or_default();
+    match op {
+        "PutEvents" => events::put_events(ctx, &input),
+        "PutItems" => events::put_items(ctx, &input),
+        "PutUsers" => events::put_users(ctx, &input),
+        "GetRecommendations" => runtime::get_recommendations(ctx, &input).await,
+        "GetPersonalizedRanking" => runtime::get_personalized_ranking(ctx, &input).await,
+        _ => Err(ApiError::new(crate::error::ErrorKind::UnknownOperation, op)),
+    }
+}
+
+/// The IN_PROGRESS work of a resource of `kind`, if it has any.
+pub fn work_for(server: &AppState, kind: Kind, arn: &str) -> Option<WorkFn> {
+    let server = server.clone();
+    let arn = arn.to_owned();
+    match kind {
+        Kind::DatasetImportJob => Some(Box::new(move || Box::pin(run_import(server, arn)))),
+        Kind::SolutionVersion => Some(Box::new(move || Box::pin(training::run(server, arn)))),
+        _ => None,
+    }
+}
+
+/// The region segment of an ARN (`arn:aws:personalize:REGION:...`).
+pub fn region_of_arn(arn: &str) -> &str {
+    arn.split(':').nth(3).unwrap_or(crate::wire::DEFAULT_REGION)
+}
+
+async fn run_import(server: AppState, job_arn: String) -> Result<Apply, String> {
+    let (dataset_arn, location, mode, schema_text, ty) = {
+        let inner = server.state.read();
+        let job = inner
+            .get(Kind::DatasetImportJob, &job_arn)
+            .map_err(|e| e.message)?;
+        let dataset_arn = job.str("datasetArn").unwrap_or("").to_owned();
+        let dataset = inner
+            .get(Kind::Dataset, &dataset_arn)
+            .map_err(|e| e.message)?;
+        let schema = inner
+            .get(Kind::Schema, dataset.str("schemaArn").unwrap_or(""))
+            .map_err(|e| e.message)?;
+        (
+            dataset_arn.clone(),
+            job.body["dataSource"]["dataLocation"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned(),
+            job.str("importMode").unwrap_or("FULL").to_owned(),
+            schema.str("schema").unwrap_or("").to_owned(),
+            avro::DatasetType::parse(dataset.str("datasetType").unwrap_or(""))?,
+        )
+    };
+    let schema = avro::parse(&schema_text)?;
+    let objects = import::fetch(&server.config, region_of_arn(&job_arn), &location).await?;
+    let rows = tokio::task::spawn_blocking(move || import::parse_rows(&schema, ty, &objects))
+        .await
+        .map_err(|e| format!("import failed: {e}"))??;
+    Ok(Box::new(move |inner: &mut Inner, writes: &mut Writes| {
+        let rows = match (mode.as_str(), inner.rows.remove(&dataset_arn)) {
+            ("INCREMENTAL", Some(old)) => import::merge(old, rows),
+            _ => rows,
+        };
+        writes.push(Write::Rows(dataset_arn.clone(), Some(rows.clone())));
+        inner.rows.insert(dataset_arn, rows);
+    }))
+}

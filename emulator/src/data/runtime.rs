@@ -1,0 +1,257 @@
+//! GetRecommendations and GetPersonalizedRanking: the campaign's serving version, the user's
+//! events since that version trained, items added since, the filter bound to its values.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use personalize_recommender::{filter, Exploration, Interaction, Item, Model, Query, Scored};
+use serde_json::{json, Map, Value};
+
+use crate::error::ApiError;
+use crate::faults::Call;
+use crate::state::{now_secs, Kind, LogEntry};
+use crate::wire::Ctx;
+
+/// numResults when the request has none.
+pub const DEFAULT_NUM_RESULTS: u64 = 25;
+/// Largest numResults.
+pub const MAX_NUM_RESULTS: u64 = 500;
+
+/// Everything a query needs, collected under the state lock and used after it is released.
+struct Serving {
+    model: Arc<Model>,
+    recent: Vec<Interaction>,
+    new_items: Vec<Item>,
+    exploration: Option<Exploration>,
+    filter: Option<filter::BoundFilter>,
+}
+
+fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<Serving, ApiError> {
+    let campaign_arn = input
+        .get("campaignArn")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            ApiError::invalid("campaignArn is required (personalize-local has no recommenders)")
+        })?;
+    let (version_arn, group, watermark, exploration, filter_expr) = {
+        let inner = ctx.server.state.read();
+        let campaign = inner.get(Kind::Campaign, campaign_arn)?;
+        if !matches!(campaign.status(), "ACTIVE") {
+            return Err(ApiError::invalid(format!(
+                "Campaign {campaign_arn} is {}, not ACTIVE",
+                campaign.status()
+            )));
+        }
+        let version_arn = campaign.str("solutionVersionArn").unwrap_or("").to_owned();
+        let version = inner.get(Kind::SolutionVersion, &version_arn)?;
+        let group = version.str("datasetGroupArn").unwrap_or("").to_owned();
+        let exploration = exploration_of(campaign.body.get("campaignConfig"))?;
+        let filter_expr = match input.get("filterArn").and_then(Value::as_str) {
+            None => None,
+            Some(arn) => {
+                let f = inner.get(Kind::Filter, arn)?;
+                if f.status() != "ACTIVE" {
+                    return Err(ApiError::invalid(format!(
+                        "Filter {arn} is {}, not ACTIVE",
+                        f.status()
+                    )));
+                }
+                if f.str("datasetGroupArn") != Some(group.as_str()) {
+                    return Err(ApiError::invalid(format!(
+                        "Filter {arn} belongs to another dataset group"
+                    )));
+                }
+                Some(f.str("filterExpression").unwrap_or("").to_owned())
+            }
+        };
+        let log = inner.logs.get(&group);
+        let recent = match (log, user) {
+            (Some(log), Some(user)) => log.user_events_after(user, version.trained_seq),
+            _ => Vec::new(),
+        };
+        let new_items: Vec<Item> = log
+            .map(|l| {
+                l.entries
+                    .iter()
+                    .filter(|(seq, _)| *seq > version.trained_seq)
+                    .filter_map(|(_, e)| match e {
+                        LogEntry::Item(i) => Some(i.clone()),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        (
+            version_arn,
+            group,
+            (recent, new_items),
+            exploration,
+            filter_expr,
+        )
+    };
+    let _ = group;
+    let model = ctx
+        .server
+        .state
+        .model(&version_arn)
+        .ok_or_else(|| ApiError::not_found(&version_arn))?;
+    let filter = match filter_expr {
+        None => None,
+        Some(expr) => {
+            let parsed = filter::parse(&expr)
+                .map_err(|e| ApiError::invalid(format!("filter expression: {e}")))?;
+            let values: BTreeMap<String, String> = input
+                .get("filterValues")
+                .and_then(Value::as_object)
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
+                        .collect()
+                })
+                .unwrap_or_default();
+            Some(
+                parsed
+                    .bind(&values)
+                    .map_err(|e| ApiError::invalid(format!("filterValues: {e}")))?,
+            )
+        }
+    };
+    let (recent, new_items) = watermark;
+    Ok(Serving {
+        model,
+        recent,
+        new_items,
+        exploration,
+        filter,
+    })
+}
+
+/// `itemExplorationConfig` (`explorationWeight`, `explorationItemAgeCutOff`, strings).
+fn exploration_of(config: Option<&Value>) -> Result<Option<Exploration>, ApiError> {
+    let Some(c) = config.and_then(|c| c.get("itemExplorationConfig")) else {
+        return Ok(None);
+    };
+    let num = |key: &str, default: f64| -> Result<f64, ApiError> {
+        match c.get(key).and_then(Value::as_str) {
+            None => Ok(default),
+            Some(s) => s
+                .parse::<f64>()
+                .ok()
+                .filter(|n| n.is_finite() && *n >= 0.0)
+                .ok_or_else(|| {
+                    ApiError::invalid(format!(
+                        "itemExplorationConfig.{key} {s:?} is not a non-negative number"
+                    ))
+                }),
+        }
+    };
+    Ok(Some(Exploration {
+        weight: num("explorationWeight", 0.3)?,
+        cutoff_days: num("explorationItemAgeCutOff", 30.0)?,
+    }))
+}
+
+fn item_list(scored: Vec<Scored>) -> Vec<Value> {
+    scored
+        .into_iter()
+        .map(|s| json!({"itemId": s.item_id, "score": s.score}))
+        .collect()
+}
+
+fn recommendation_id() -> String {
+    format!("RID-{}", uuid::Uuid::new_v4())
+}
+
+/// GetRecommendations.
+pub async fn get_recommendations(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
+    ctx.server.faults.check(Call::GetRecommendations)?;
+    if input.contains_key("recommenderArn") {
+        return Err(ApiError::invalid(
+            "recommenderArn is not supported by personalize-local: use campaignArn",
+        ));
+    }
+    let num = input
+        .get("numResults")
+        .and_then(Value::as_u64)
+        .unwrap_or(DEFAULT_NUM_RESULTS);
+    if num == 0 || num > MAX_NUM_RESULTS {
+        return Err(ApiError::invalid(format!(
+            "numResults must be between 1 and {MAX_NUM_RESULTS}, got {num}"
+        )));
+    }
+    let user = input.get("userId").and_then(Value::as_str);
+    let serving = prepare(ctx, input, user)?;
+    let query = Query {
+        user_id: user,
+        item_id: input.get("itemId").and_then(Value::as_str),
+        num_results: num as usize,
+        recent: &serving.recent,
+        new_items: &serving.new_items,
+        exploration: serving.exploration,
+        filter: serving.filter.as_ref(),
+        now: now_secs(),
+    };
+    let scored = serving
+        .model
+        .recommend(&query)
+        .map_err(|e| ApiError::invalid(e.to_string()))?;
+    Ok(json!({"itemList": item_list(scored), "recommendationId": recommendation_id()}))
+}
+
+/// GetPersonalizedRanking.
+pub async fn get_personalized_ranking(
+    ctx: &Ctx,
+    input: &Map<String, Value>,
+) -> Result<Value, ApiError> {
+    ctx.server.faults.check(Call::GetRecommendations)?;
+    let user = input.get("userId").and_then(Value::as_str);
+    let list: Vec<String> = input
+        .get("inputList")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
+    if list.len() > MAX_NUM_RESULTS as usize {
+        return Err(ApiError::invalid(format!(
+            "inputList holds at most {MAX_NUM_RESULTS} items"
+        )));
+    }
+    let serving = prepare(ctx, input, user)?;
+    let query = Query {
+        user_id: user,
+        item_id: None,
+        num_results: list.len(),
+        recent: &serving.recent,
+        new_items: &serving.new_items,
+        exploration: serving.exploration,
+        filter: serving.filter.as_ref(),
+        now: now_secs(),
+    };
+    let scored = serving
+        .model
+        .rank(&query, &list)
+        .map_err(|e| ApiError::invalid(e.to_string()))?;
+    Ok(json!({"personalizedRanking": item_list(scored), "recommendationId": recommendation_id()}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exploration_defaults_and_errors() {
+        assert_eq!(exploration_of(None).unwrap(), None);
+        let e = exploration_of(Some(
+            &json!({"itemExplorationConfig": {"explorationWeight": "0.5"}}),
+        ))
+        .unwrap()
+        .unwrap();
+        assert_eq!(e.weight, 0.5);
+        assert_eq!(e.cutoff_days, 30.0);
+        assert!(exploration_of(Some(
+            &json!({"itemExplorationConfig": {"explorationWeight": "lots"}})
+        ))
+        .is_err());
+    }
+}

@@ -1,0 +1,187 @@
+//! Training a solution version and its offline metrics: what data a version sees (the group's
+//! imported rows plus its log up to a watermark) and how the solution's settings become
+//! [`TrainOptions`].
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use personalize_recommender::{self as rec, Item, TrainOptions, TrainingData, User};
+use serde_json::Value;
+
+use crate::lifecycle::Apply;
+use crate::state::{Inner, Kind, LogEntry, Record, Rows, Write, Writes};
+use crate::AppState;
+
+/// The recipe named by a recipe ARN (`arn:aws:personalize:::recipe/NAME`).
+pub fn recipe_name(recipe_arn: &str) -> Option<&str> {
+    recipe_arn
+        .strip_prefix("arn:aws:personalize:::recipe/")
+        .filter(|n| rec::recipe(n).is_some())
+}
+
+/// The group's rows plus its log entries with a sequence number up to `upto`.
+pub fn gather(inner: &Inner, group_arn: &str, upto: u64) -> TrainingData {
+    let mut data = TrainingData::default();
+    let mut items: BTreeMap<String, Item> = BTreeMap::new();
+    let mut users: BTreeMap<String, User> = BTreeMap::new();
+    for dataset in inner.children(Kind::Dataset, "datasetGroupArn", group_arn) {
+        let arn = dataset.str("datasetArn").unwrap_or("");
+        match inner.rows.get(arn) {
+            Some(Rows::Interactions(v)) => data.interactions.extend(v.iter().cloned()),
+            Some(Rows::Items(v)) => items.extend(v.iter().map(|i| (i.item_id.clone(), i.clone()))),
+            Some(Rows::Users(v)) => users.extend(v.iter().map(|u| (u.user_id.clone(), u.clone()))),
+            None => {}
+        }
+    }
+    if let Some(log) = inner.logs.get(group_arn) {
+        for (seq, entry) in &log.entries {
+            if *seq > upto {
+                break;
+            }
+            match entry {
+                LogEntry::Event { interaction, .. } => data.interactions.push(interaction.clone()),
+                LogEntry::Item(i) => {
+                    items.insert(i.item_id.clone(), i.clone());
+                }
+                LogEntry::User(u) => {
+                    users.insert(u.user_id.clone(), u.clone());
+                }
+            }
+        }
+    }
+    data.items = items.into_values().collect();
+    data.users = users.into_values().collect();
+    data
+}
+
+/// The options a version of `solution` trains with; the seed derives from the version ARN so
+/// a version's metrics are reproducible.
+pub fn options(solution: &Record, version_arn: &str) -> TrainOptions {
+    let config = &solution
+        .body
+        .get("solutionConfig")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let hyperparameters = config["algorithmHyperParameters"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default();
+    TrainOptions {
+        recipe: recipe_name(solution.str("recipeArn").unwrap_or(""))
+            .unwrap_or("aws-user-personalization")
+            .to_owned(),
+        hyperparameters,
+        event_type: solution
+            .str("eventType")
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned),
+        event_value_threshold: config["eventValueThreshold"]
+            .as_str()
+            .and_then(|t| t.parse().ok()),
+        seed: fnv(version_arn),
+    }
+}
+
+fn fnv(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// The training of a version: gathers its data (setting the watermark), fits the model off the
+/// async threads, and on success stores model and training time with the ACTIVE transition.
+pub async fn run(server: AppState, version_arn: String) -> Result<Apply, String> {
+    let (data, opts, watermark) = server
+        .state
+        .mutate(|inner, writes| {
+            let version = inner.get(Kind::SolutionVersion, &version_arn)?;
+            let solution = inner.get(Kind::Solution, version.str("solutionArn").unwrap_or(""))?;
+            let group = version.str("datasetGroupArn").unwrap_or("").to_owned();
+            let opts = options(solution, &version_arn);
+            let watermark = inner.next_seq;
+            let data = gather(inner, &group, watermark);
+            let version = inner.records.get_mut(&version_arn).expect("checked above");
+            version.trained_seq = watermark;
+            writes.record(inner, &version_arn);
+            Ok((data, opts, watermark))
+        })
+        .map_err(|e| e.message)?;
+    if data.interactions.is_empty() {
+        return Err(
+            "The dataset group has no interactions: import data or send events before training"
+                .into(),
+        );
+    }
+    let started = std::time::Instant::now();
+    let model = tokio::task::spawn_blocking(move || rec::train(&data, &opts))
+        .await
+        .map_err(|e| format!("training failed: {e}"))?
+        .map_err(|e| e.to_string())?;
+    let hours = started.elapsed().as_secs_f64() / 3600.0;
+    let bytes = model.to_bytes();
+    let model = Arc::new(model);
+    let state = server.clone();
+    tracing::info!(%version_arn, watermark, "trained");
+    Ok(Box::new(move |inner: &mut Inner, writes: &mut Writes| {
+        if let Some(v) = inner.records.get_mut(&version_arn) {
+            v.body.insert("trainingHours".into(), Value::from(hours));
+        }
+        writes.record(inner, &version_arn);
+        writes.push(Write::Model(version_arn.clone(), bytes));
+        state.state.cache_model(&version_arn, model);
+    }))
+}
+
+/// GetSolutionMetrics' numbers for an ACTIVE version: the recommender's hold-out evaluation on
+/// the data the version trained on.
+///
+/// # Errors
+/// The recommender's refusal as a message.
+pub async fn metrics(
+    server: &AppState,
+    version_arn: &str,
+) -> Result<BTreeMap<String, f64>, String> {
+    let (data, opts) = {
+        let inner = server.state.read();
+        let version = inner
+            .get(Kind::SolutionVersion, version_arn)
+            .map_err(|e| e.message)?;
+        let solution = inner
+            .get(Kind::Solution, version.str("solutionArn").unwrap_or(""))
+            .map_err(|e| e.message)?;
+        let group = version.str("datasetGroupArn").unwrap_or("");
+        (
+            gather(&inner, group, version.trained_seq),
+            options(solution, version_arn),
+        )
+    };
+    tokio::task::spawn_blocking(move || rec::evaluate(&data, &opts))
+        .await
+        .map_err(|e| format!("evaluation failed: {e}"))?
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recipe_arns_map_to_implemented_recipes() {
+        assert_eq!(
+            recipe_name("arn:aws:personalize:::recipe/aws-user-personalization"),
+            Some("aws-user-personalization")
+        );
+        assert_eq!(recipe_name("arn:aws:personalize:::recipe/aws-nope"), None);
+        assert_eq!(recipe_name("aws-user-personalization"), None);
+    }
+
+    #[test]
+    fn seeds_differ_per_version_and_are_stable() {
+        assert_eq!(fnv("a"), fnv("a"));
+        assert_ne!(fnv("a"), fnv("b"));
+    }
+}

@@ -1,0 +1,132 @@
+//! # personalize-local
+//!
+//! A Personalize-compatible server: the control plane, personalize-events and
+//! personalize-runtime on one HTTP listener, spoken exactly as the AWS SDKs speak them, with a
+//! real recommender ([`personalize_recommender`]) behind it.
+//!
+//! # Layout
+//! - [`wire`]: the three wire protocols: routing on `X-Amz-Target` or path, request ids,
+//!   region from the SigV4 credential scope, body limits, validation against the model.
+//! - [`model`]: the botocore service models as data (input validation, output projection).
+//! - [`error`]: the AWS error format, rendered in one place.
+//! - [`control`]: the control-plane operations, one file per resource family.
+//! - [`data`]: the data plane: import jobs (CSV checked against the Avro schema), PutEvents /
+//!   PutItems / PutUsers, GetRecommendations / GetPersonalizedRanking.
+//! - [`state`]: resources, rows and logs in memory, written through to redb.
+//! - [`lifecycle`]: the clock and the status machines run on it.
+//! - [`faults`]: seeded fault injection.
+//! - [`testing`]: [`testing::TestServer`], the server on its own thread for other crates' tests.
+
+pub mod control;
+pub mod data;
+pub mod error;
+pub mod faults;
+pub mod lifecycle;
+pub mod model;
+pub mod state;
+pub mod testing;
+pub mod wire;
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use faults::{FaultKind, Faults};
+
+/// Server configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The account id in every ARN.
+    pub account_id: String,
+    /// Every lifecycle stage completes at once: a Create/Delete call returns after the resource
+    /// reached its final status (ACTIVE, CREATE FAILED, gone).
+    pub instant: bool,
+    /// Time per lifecycle stage when not `instant`.
+    pub stage_delay: Duration,
+    /// Where state is persisted; `None` keeps everything in memory.
+    pub state_dir: Option<PathBuf>,
+    /// Import jobs read `s3://b/k` from `DIR/b/k` instead of S3.
+    pub data_root: Option<PathBuf>,
+    /// S3 endpoint for import jobs (e.g. moto); path-style addressing.
+    pub s3_endpoint: Option<String>,
+    /// Fault injection.
+    pub faults: Faults,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            account_id: "123456789012".into(),
+            instant: false,
+            stage_delay: Duration::from_secs(2),
+            state_dir: None,
+            data_root: None,
+            s3_endpoint: None,
+            faults: Faults::default(),
+            max_body_bytes: 4 * 1024 * 1024,
+        }
+    }
+}
+
+/// Everything a request handler needs.
+#[derive(Debug)]
+pub struct Server {
+    /// The configuration it was started with.
+    pub config: Config,
+    /// Resources, data and logs.
+    pub state: state::State,
+    /// Fault injection.
+    pub faults: faults::Injector,
+    /// The lifecycle clock.
+    pub clock: lifecycle::Clock,
+}
+
+/// The shared server handle axum passes to handlers.
+pub type AppState = Arc<Server>;
+
+impl Server {
+    /// Opens the state (loading it from `config.state_dir`) and builds the server.
+    ///
+    /// # Errors
+    /// When the state directory cannot be opened.
+    pub fn open(config: Config) -> anyhow::Result<AppState> {
+        let state = state::State::open(config.state_dir.as_deref())?;
+        let clock = if config.instant {
+            lifecycle::Clock::instant()
+        } else {
+            lifecycle::Clock::with_stage(config.stage_delay)
+        };
+        Ok(Arc::new(Self {
+            faults: faults::Injector::new(config.faults),
+            config,
+            state,
+            clock,
+        }))
+    }
+}
+
+/// The router serving all three protocols, for in-process `oneshot` tests.
+pub fn app(state: AppState) -> axum::Router {
+    wire::router(state)
+}
+
+/// Serves on `listener` until `shutdown` completes. Resources left mid-lifecycle by a previous
+/// run (state dir) resume their lifecycle.
+///
+/// # Errors
+/// When the state cannot be opened or the listener fails.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let server = Server::open(config)?;
+    lifecycle::resume(&server);
+    axum::serve(listener, app(server))
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,187 @@
+//! Status lifecycles on an injectable clock.
+//!
+//! `CREATE PENDING -> CREATE IN_PROGRESS -> ACTIVE | CREATE FAILED` and
+//! `DELETE PENDING -> DELETE IN_PROGRESS -> gone`, one [`Clock::stage`] per arrow. Stages sleep
+//! on tokio's clock, so tests drive them with `tokio::time::pause` / `advance`; with an instant
+//! clock the whole lifecycle runs inside the Create/Delete call. Each transition only fires
+//! from the status it expects, so a concurrent Stop or Delete wins cleanly.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use crate::state::{Inner, Kind, Writes};
+use crate::AppState;
+
+/// The lifecycle clock.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    stage: Duration,
+}
+
+impl Clock {
+    /// Every stage completes at once.
+    pub fn instant() -> Self {
+        Self {
+            stage: Duration::ZERO,
+        }
+    }
+
+    /// Each stage takes `stage`.
+    pub fn with_stage(stage: Duration) -> Self {
+        Self { stage }
+    }
+
+    /// True when stages take no time.
+    pub fn is_instant(&self) -> bool {
+        self.stage.is_zero()
+    }
+
+    /// Waits one stage.
+    pub async fn stage(&self) {
+        if !self.stage.is_zero() {
+            tokio::time::sleep(self.stage).await;
+        }
+    }
+}
+
+/// What finishing a piece of work does to the state, applied atomically with the ACTIVE
+/// transition (and only if the resource is still IN_PROGRESS).
+pub type Apply = Box<dyn FnOnce(&mut Inner, &mut Writes) + Send>;
+
+/// The work of a CREATE IN_PROGRESS stage (an import, a training): `Err` is the failureReason.
+pub type Work = Pin<Box<dyn Future<Output = Result<Apply, String>> + Send>>;
+
+/// Builds the work once the resource is IN_PROGRESS.
+pub type WorkFn = Box<dyn FnOnce() -> Work + Send>;
+
+/// Runs `lifecycle` inline on an instant clock, else in the background.
+pub async fn drive(server: &AppState, lifecycle: impl Future<Output = ()> + Send + 'static) {
+    if server.clock.is_instant() {
+        lifecycle.await;
+    } else {
+        tokio::spawn(lifecycle);
+    }
+}
+
+/// Moves `arn` from `from` to `to`; false (and no change) when it is elsewhere or gone.
+pub fn transition(server: &AppState, arn: &str, from: &str, to: &str) -> bool {
+    server
+        .state
+        .mutate(|inner, writes| {
+            let Some(record) = inner.records.get_mut(arn) else {
+                return Ok(false);
+            };
+            if record.status() != from {
+                return Ok(false);
+            }
+            record.set_status(to);
+            writes.record(inner, arn);
+            Ok(true)
+        })
+        .unwrap_or(false)
+}
+
+/// The create lifecycle of `arn`, with optional work in the IN_PROGRESS stage.
+pub async fn create(server: AppState, arn: String, work: Option<WorkFn>) {
+    server.clock.stage().await;
+    transition(&server, &arn, "CREATE PENDING", "CREATE IN_PROGRESS");
+    server.clock.stage().await;
+    if server
+        .state
+        .read()
+        .records
+        .get(&arn)
+        .map(|r| r.status().to_owned())
+        != Some("CREATE IN_PROGRESS".into())
+    {
+        finish_stopped(&server, &arn);
+        return;
+    }
+    let outcome = match work {
+        Some(work) => work().await,
+        None => Ok(Box::new(|_: &mut Inner, _: &mut Writes| {}) as Apply),
+    };
+    let _ = server.state.mutate(|inner, writes| {
+        let Some(record) = inner.records.get_mut(&arn) else {
+            return Ok(());
+        };
+        match record.status() {
+            "CREATE IN_PROGRESS" => {}
+            "CREATE STOPPING" => {
+                record.set_status("CREATE STOPPED");
+                writes.record(inner, &arn);
+                return Ok(());
+            }
+            _ => return Ok(()),
+        }
+        match outcome {
+            Ok(apply) => {
+                record.set_status("ACTIVE");
+                writes.record(inner, &arn);
+                apply(inner, writes);
+            }
+            Err(reason) => {
+                record.set_status("CREATE FAILED");
+                record.body.insert("failureReason".into(), reason.into());
+                writes.record(inner, &arn);
+            }
+        }
+        Ok(())
+    });
+}
+
+fn finish_stopped(server: &AppState, arn: &str) {
+    transition(server, arn, "CREATE STOPPING", "CREATE STOPPED");
+}
+
+/// What deleting a resource removes besides its record (rows, logs, models).
+pub type Cleanup = Box<dyn FnOnce(&mut Inner, &mut Writes) + Send>;
+
+/// The delete lifecycle of `arn` (already DELETE PENDING).
+pub async fn delete(server: AppState, arn: String, cleanup: Cleanup) {
+    server.clock.stage().await;
+    transition(&server, &arn, "DELETE PENDING", "DELETE IN_PROGRESS");
+    server.clock.stage().await;
+    let _ = server.state.mutate(|inner, writes| {
+        if inner.records.get(&arn).map(|r| r.status()) == Some("DELETE IN_PROGRESS") {
+            inner.records.remove(&arn);
+            writes.record(inner, &arn);
+            cleanup(inner, writes);
+        }
+        Ok(())
+    });
+}
+
+/// Restarts the lifecycles a previous process left half-way (state dir): creates resume (their
+/// work, such as an import or a training, runs again from the start), deletes finish, stops
+/// complete, campaign updates resume.
+pub fn resume(server: &AppState) {
+    let pending: Vec<(String, Kind, String)> = server
+        .state
+        .read()
+        .records
+        .iter()
+        .map(|(arn, r)| (arn.clone(), r.kind, r.status().to_owned()))
+        .collect();
+    for (arn, kind, status) in pending {
+        if kind == Kind::Campaign {
+            crate::control::campaigns::resume_update(server, &arn);
+        }
+        let server = server.clone();
+        match status.as_str() {
+            "CREATE PENDING" | "CREATE IN_PROGRESS" => {
+                transition(&server, &arn, "CREATE IN_PROGRESS", "CREATE PENDING");
+                let work = crate::data::work_for(&server, kind, &arn);
+                tokio::spawn(create(server, arn, work));
+            }
+            "DELETE PENDING" | "DELETE IN_PROGRESS" => {
+                transition(&server, &arn, "DELETE IN_PROGRESS", "DELETE PENDING");
+                let cleanup = crate::control::cleanup_for(kind, &arn);
+                tokio::spawn(delete(server, arn, cleanup));
+            }
+            "CREATE STOPPING" => finish_stopped(&server, &arn),
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! `personalize-local`: parses the command line and serves. The first line on stdout is the
+//! bound address (`127.0.0.1:PORT`); logs go to stderr.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use personalize_local::{Config, FaultKind, Faults};
+
+#[derive(Parser, Debug)]
+#[command(
+    version,
+    about = "A Personalize-compatible emulator: control plane, personalize-events and personalize-runtime on one endpoint, with a real recommender."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve until SIGINT or SIGTERM.
+    Serve(Serve),
+}
+
+#[derive(clap::Args, Debug)]
+struct Serve {
+    /// Address to listen on; port 0 picks a free port. The first line on stdout is the bound
+    /// address, e.g. `127.0.0.1:41234`.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// Persist resources, imported data, events and models in an embedded database in this
+    /// directory (created if missing). Without it, state lives in memory only.
+    #[arg(long)]
+    state_dir: Option<PathBuf>,
+    /// Import jobs read `s3://BUCKET/KEY` from `DIR/BUCKET/KEY` instead of S3.
+    #[arg(long)]
+    data_root: Option<PathBuf>,
+    /// S3 endpoint import jobs read from (path-style addressing), e.g. a moto server.
+    #[arg(long)]
+    s3_endpoint: Option<String>,
+    /// Account id in every ARN.
+    #[arg(long, default_value = "123456789012")]
+    account_id: String,
+    /// Every lifecycle stage completes at once: Create/Delete calls return once the resource is
+    /// ACTIVE (or CREATE FAILED) or gone.
+    #[arg(long)]
+    instant: bool,
+    /// Duration of each lifecycle stage without --instant, in milliseconds.
+    #[arg(long, default_value_t = 2000)]
+    stage_delay_ms: u64,
+    /// Share (0.0 to 1.0) of PutEvents calls answered with an injected fault (nothing stored).
+    #[arg(long, default_value_t = 0.0, value_parser = share)]
+    fault_put_events: f64,
+    /// Share (0.0 to 1.0) of GetRecommendations / GetPersonalizedRanking calls answered with an
+    /// injected fault.
+    #[arg(long, default_value_t = 0.0, value_parser = share)]
+    fault_get_recommendations: f64,
+    /// The injected fault: `throttling` (ThrottlingException, HTTP 400) or `internal`
+    /// (InternalFailure, HTTP 500).
+    #[arg(long, default_value = "throttling")]
+    fault_kind: FaultKind,
+    /// Seed of the fault draw, for reproducible runs.
+    #[arg(long, default_value_t = 0)]
+    fault_seed: u64,
+}
+
+fn share(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} is not between 0.0 and 1.0"))
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "personalize_local=info".into()),
+        )
+        .init();
+    let Command::Serve(args) = Cli::parse().command;
+    let config = Config {
+        account_id: args.account_id,
+        instant: args.instant,
+        stage_delay: Duration::from_millis(args.stage_delay_ms),
+        state_dir: args.state_dir,
+        data_root: args.data_root,
+        s3_endpoint: args.s3_endpoint,
+        faults: Faults {
+            put_events: args.fault_put_events,
+            get_recommendations: args.fault_get_recommendations,
+            kind: args.fault_kind,
+            seed: args.fault_seed,
+        },
+        ..Config::default()
+    };
+    let listener = tokio::net::TcpListener::bind(args.listen).await?;
+    let addr = listener.local_addr()?;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{addr}")?;
+        out.flush()?;
+    }
+    tracing::info!(%addr, "personalize-local listening");
+    personalize_local::serve(listener, config, shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}

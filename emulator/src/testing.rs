@@ -1,0 +1,88 @@
+//! The server for other crates' tests: [`TestServer`] runs it on `127.0.0.1:0` on its own
+//! thread and tokio runtime, so sync and async tests alike can use it, and stops it on drop.
+
+use std::thread::JoinHandle;
+
+use crate::Config;
+
+/// A running server.
+#[derive(Debug)]
+pub struct TestServer {
+    endpoint: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// Starts a server with `config`.
+    ///
+    /// # Panics
+    /// When the runtime, the listener or the state cannot be set up (a test cannot go on).
+    pub fn start(config: Config) -> Self {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("personalize-local".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .expect("tokio runtime for the test server");
+                runtime.block_on(async move {
+                    let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
+                        Ok(l) => l,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(format!("bind: {e}")));
+                            return;
+                        }
+                    };
+                    let addr = listener.local_addr().map(|a| a.to_string());
+                    let server = match crate::Server::open(config) {
+                        Ok(s) => s,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(format!("{e:#}")));
+                            return;
+                        }
+                    };
+                    crate::lifecycle::resume(&server);
+                    let _ = ready_tx.send(addr.map_err(|e| e.to_string()));
+                    let shutdown = async {
+                        let _ = stop_rx.await;
+                    };
+                    if let Err(e) = axum::serve(listener, crate::app(server))
+                        .with_graceful_shutdown(shutdown)
+                        .await
+                    {
+                        eprintln!("personalize-local test server: {e}");
+                    }
+                });
+            })
+            .expect("spawning the test server thread");
+        let addr = ready_rx
+            .recv()
+            .expect("test server thread ended before it was ready")
+            .unwrap_or_else(|e| panic!("test server failed to start: {e}"));
+        Self {
+            endpoint: format!("http://{addr}"),
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! The wire layer: one router for the three protocols.
+//!
+//! - control plane, awsJson1_1: `POST /` with `X-Amz-Target: AmazonPersonalize.<Op>`;
+//! - personalize-events, restJson1: `POST /events`, `/items`, `/users`;
+//! - personalize-runtime, restJson1: `POST /recommendations`, `/personalize-ranking`.
+//!
+//! Every request body is read under a size limit, parsed as a JSON object and validated against
+//! the operation's input shape before any handler sees it; every answer is projected onto the
+//! output shape. Signatures are accepted unverified; the region comes from the SigV4 credential
+//! scope. Every response carries `x-amzn-requestid`.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use serde_json::Value;
+
+use crate::error::{ApiError, ErrorKind, Service};
+use crate::model::{self, ServiceModel};
+use crate::AppState;
+
+/// Region used when a request carries no SigV4 credential scope.
+pub const DEFAULT_REGION: &str = "us-east-1";
+
+/// What an operation handler gets besides its input.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    /// The server.
+    pub server: AppState,
+    /// Region of the request (from the credential scope).
+    pub region: String,
+}
+
+impl Ctx {
+    /// `arn:aws:personalize:REGION:ACCOUNT:<resource>`.
+    pub fn arn(&self, resource: &str) -> String {
+        format!(
+            "arn:aws:personalize:{}:{}:{resource}",
+            self.region, self.server.config.account_id
+        )
+    }
+}
+
+/// The router.
+pub fn router(server: AppState) -> Router {
+    Router::new()
+        .route("/", post(control))
+        .route("/events", post(|s, h, b| rest(s, h, b, "PutEvents")))
+        .route("/items", post(|s, h, b| rest(s, h, b, "PutItems")))
+        .route("/users", post(|s, h, b| rest(s, h, b, "PutUsers")))
+        .route(
+            "/recommendations",
+            post(|s, h, b| rest(s, h, b, "GetRecommendations")),
+        )
+        .route(
+            "/personalize-ranking",
+            post(|s, h, b| rest(s, h, b, "GetPersonalizedRanking")),
+        )
+        .fallback(unknown_route)
+        .layer(middleware::from_fn(request_id))
+        .with_state(server)
+}
+
+async fn request_id(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let id = uuid::Uuid::new_v4().to_string();
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-amzn-requestid", value);
+    }
+    response
+}
+
+async fn unknown_route(request: Request) -> Response {
+    let err = ApiError::new(
+        ErrorKind::UnknownOperation,
+        format!(
+            "No operation at {} {}",
+            request.method(),
+            request.uri().path()
+        ),
+    );
+    let mut response = err.into_response_for(Service::Runtime);
+    *response.status_mut() = StatusCode::NOT_FOUND;
+    response
+}
+
+/// The region in `Authorization: AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/SERVICE/...`.
+pub fn region_of(headers: &HeaderMap) -> String {
+    headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|auth| auth.split("Credential=").nth(1))
+        .and_then(|cred| cred.split('/').nth(2))
+        .filter(|r| {
+            !r.is_empty()
+                && r.len() <= 32
+                && r.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+        .unwrap_or(DEFAULT_REGION)
+        .to_owned()
+}
+
+async fn read_json(server: &AppState, body: Body) -> Result<Value, ApiError> {
+    let limit = server.config.max_body_bytes;
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        ApiError::new(
+            ErrorKind::TooLarge,
+            format!("Request body is larger than {limit} bytes"),
+        )
+    })?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Object(Default::default()));
+    }
+    let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::new(
+            ErrorKind::Serialization,
+            format!("Request body is not valid JSON: {e}"),
+        )
+    })?;
+    if !value.is_object() {
+        return Err(ApiError::new(
+            ErrorKind::Serialization,
+            "Request body must be a JSON object",
+        ));
+    }
+    Ok(value)
+}
+
+fn validate(model: &ServiceModel, shape: Option<&str>, input: &Value) -> Result<(), ApiError> {
+    if let Some(shape) = shape {
+        model
+            .validate(shape, input)
+            .map_err(|e| ApiError::new(ErrorKind::Validation, model::violation_message(&e)))?;
+    }
+    Ok(())
+}
+
+async fn control(State(server): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let result = async {
+        let target = headers
+            .get("x-amz-target")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let op_name = target.strip_prefix("AmazonPersonalize.").ok_or_else(|| {
+            ApiError::new(
+                ErrorKind::UnknownOperation,
+                format!("Unknown X-Amz-Target {target:?}"),
+            )
+        })?;
+        let model = model::control();
+        let op = model.operation(op_name).ok_or_else(|| {
+            ApiError::new(
+                ErrorKind::UnknownOperation,
+                format!("Unknown operation {op_name}"),
+            )
+        })?;
+        let input = read_json(&server, body).await?;
+        validate(model, op.input.as_deref(), &input)?;
+        let ctx = Ctx {
+            region: region_of(&headers),
+            server: server.clone(),
+        };
+        let output = crate::control::dispatch(&ctx, op_name, input).await?;
+        Ok::<_, ApiError>(match op.output.as_deref() {
+            Some(shape) => model.project(shape, &output),
+            None => Value::Object(Default::default()),
+        })
+    }
+    .await;
+    match result {
+        Ok(output) => json_response(output, "application/x-amz-json-1.1"),
+        Err(e) => e.into_response_for(Service::Control),
+    }
+}
+
+async fn rest(
+    State(server): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+    op_name: &'static str,
+) -> Response {
+    let (model, service) = match op_name {
+        "PutEvents" | "PutItems" | "PutUsers" => (model::events(), Service::Events),
+        _ => (model::runtime(), Service::Runtime),
+    };
+    let result = async {
+        let op = model
+            .operation(op_name)
+            .ok_or_else(|| ApiError::new(ErrorKind::UnknownOperation, op_name))?;
+        let input = read_json(&server, body).await?;
+        validate(model, op.input.as_deref(), &input)?;
+        let ctx = Ctx {
+            region: region_of(&headers),
+            server: server.clone(),
+        };
+        let output = crate::data::dispatch(&ctx, op_name, input).await?;
+        Ok::<_, ApiError>(match op.output.as_deref() {
+            Some(shape) => model.project(shape, &output),
+            None => Value::Object(Default::default()),
+        })
+    }
+    .await;
+    match result {
+        Ok(output) => json_response(output, "application/json"),
+        Err(e) => e.into_response_for(service),
+    }
+}
+
+fn json_response(value: Value, content_type: &'static str) -> Response {
+    let mut response = (StatusCode::OK, value.to_string()).into_response();
+    response
+        .headers_mut()
+        .insert("content-type", HeaderValue::from_static(content_type));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_comes_from_the_credential_scope() {
+        let mut h = HeaderMap::new();
+        assert_eq!(region_of(&h), DEFAULT_REGION);
+        h.insert(
+            "authorization",
+            HeaderValue::from_static(
+                "AWS4-HMAC-SHA256 Credential=AKID/20260101/eu-west-1/personalize/aws4_request, SignedHeaders=host, Signature=x",
+            ),
+        );
+        assert_eq!(region_of(&h), "eu-west-1");
+        h.insert(
+            "authorization",
+            HeaderValue::from_static("AWS4-HMAC-SHA256 Credential=AKID/x/../../etc/"),
+        );
+        assert_eq!(region_of(&h), DEFAULT_REGION);
+    }
+}

@@ -1,0 +1,259 @@
+//! What the integration tests share: SDK clients for a server, small synthetic data, and the
+//! resource chain up to an ACTIVE campaign.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use aws_sdk_personalize::types::DataSource;
+use personalize_local::testing::TestServer;
+use personalize_local::Config;
+
+pub const REGION: &str = "eu-west-1";
+
+pub const INTERACTIONS_SCHEMA: &str = r#"{"type":"record","name":"Interactions","namespace":"com.amazonaws.personalize.schema","fields":[{"name":"USER_ID","type":"string"},{"name":"ITEM_ID","type":"string"},{"name":"TIMESTAMP","type":"long"},{"name":"EVENT_TYPE","type":"string"}],"version":"1.0"}"#;
+pub const ITEMS_SCHEMA: &str = r#"{"type":"record","name":"Items","namespace":"com.amazonaws.personalize.schema","fields":[{"name":"ITEM_ID","type":"string"},{"name":"GENRE","type":"string","categorical":true}],"version":"1.0"}"#;
+
+/// The three real SDK clients pointed at a server.
+pub struct Clients {
+    pub control: aws_sdk_personalize::Client,
+    pub events: aws_sdk_personalizeevents::Client,
+    pub runtime: aws_sdk_personalizeruntime::Client,
+}
+
+impl Clients {
+    pub fn new(endpoint: &str) -> Self {
+        let config = pr_sdk::local(endpoint, REGION);
+        Self {
+            control: aws_sdk_personalize::Client::new(&config),
+            events: aws_sdk_personalizeevents::Client::new(&config),
+            runtime: aws_sdk_personalizeruntime::Client::new(&config),
+        }
+    }
+}
+
+/// Items per taste cluster.
+pub const CLUSTER: u32 = 40;
+
+/// Two taste clusters: users u0..u29 watch comedies i0..i39, users u30..u59 dramas i40..i79.
+pub fn interactions_csv() -> String {
+    let mut out = String::from("USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE\n");
+    for u in 0..60u32 {
+        let base = if u < 30 { 0 } else { CLUSTER };
+        for k in 0..8u32 {
+            let item = base + (u * 7 + k * 3) % CLUSTER;
+            out.push_str(&format!(
+                "u{u},i{item},{},watch\n",
+                1_600_000_000 + u * 100 + k
+            ));
+        }
+    }
+    out
+}
+
+pub fn items_csv() -> String {
+    let mut out = String::from("ITEM_ID,GENRE\n");
+    for i in 0..2 * CLUSTER {
+        out.push_str(&format!(
+            "i{i},{}\n",
+            if i < CLUSTER { "Comedy" } else { "Drama" }
+        ));
+    }
+    out
+}
+
+/// A data root holding `s3://data/interactions.csv` and `s3://data/items.csv`.
+pub fn data_root() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let bucket = dir.path().join("data");
+    std::fs::create_dir_all(&bucket).unwrap();
+    std::fs::write(bucket.join("interactions.csv"), interactions_csv()).unwrap();
+    std::fs::write(bucket.join("items.csv"), items_csv()).unwrap();
+    dir
+}
+
+pub fn instant_config(data_root: &Path) -> Config {
+    Config {
+        instant: true,
+        data_root: Some(data_root.to_path_buf()),
+        ..Config::default()
+    }
+}
+
+pub fn start_instant(data_root: &Path) -> TestServer {
+    TestServer::start(instant_config(data_root))
+}
+
+/// ARNs of a full chain.
+#[derive(Debug, Clone)]
+pub struct Chain {
+    pub group: String,
+    pub interactions_schema: String,
+    pub items_schema: String,
+    pub interactions: String,
+    pub items: String,
+    pub solution: String,
+    pub version: String,
+    pub campaign: String,
+    pub tracker: String,
+    pub tracking_id: String,
+}
+
+/// Creates everything up to an ACTIVE campaign and an event tracker on an instant server.
+pub async fn build_chain(c: &Clients, name: &str) -> Chain {
+    let p = &c.control;
+    let group = p
+        .create_dataset_group()
+        .name(name)
+        .send()
+        .await
+        .unwrap()
+        .dataset_group_arn
+        .unwrap();
+    let interactions_schema = p
+        .create_schema()
+        .name(format!("{name}-interactions"))
+        .schema(INTERACTIONS_SCHEMA)
+        .send()
+        .await
+        .unwrap()
+        .schema_arn
+        .unwrap();
+    let items_schema = p
+        .create_schema()
+        .name(format!("{name}-items"))
+        .schema(ITEMS_SCHEMA)
+        .send()
+        .await
+        .unwrap()
+        .schema_arn
+        .unwrap();
+    let interactions = p
+        .create_dataset()
+        .name(format!("{name}-interactions"))
+        .dataset_group_arn(&group)
+        .dataset_type("Interactions")
+        .schema_arn(&interactions_schema)
+        .send()
+        .await
+        .unwrap()
+        .dataset_arn
+        .unwrap();
+    let items = p
+        .create_dataset()
+        .name(format!("{name}-items"))
+        .dataset_group_arn(&group)
+        .dataset_type("Items")
+        .schema_arn(&items_schema)
+        .send()
+        .await
+        .unwrap()
+        .dataset_arn
+        .unwrap();
+    for (dataset, key) in [(&interactions, "interactions.csv"), (&items, "items.csv")] {
+        let job = p
+            .create_dataset_import_job()
+            .job_name(format!("{name}-{}", key.trim_end_matches(".csv")))
+            .dataset_arn(dataset)
+            .role_arn("arn:aws:iam::123456789012:role/personalize")
+            .data_source(
+                DataSource::builder()
+                    .data_location(format!("s3://data/{key}"))
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap()
+            .dataset_import_job_arn
+            .unwrap();
+        let described = p
+            .describe_dataset_import_job()
+            .dataset_import_job_arn(&job)
+            .send()
+            .await
+            .unwrap();
+        let job = described.dataset_import_job.unwrap();
+        assert_eq!(
+            job.status.as_deref(),
+            Some("ACTIVE"),
+            "{:?}",
+            job.failure_reason
+        );
+    }
+    let solution = p
+        .create_solution()
+        .name(name)
+        .dataset_group_arn(&group)
+        .recipe_arn("arn:aws:personalize:::recipe/aws-user-personalization")
+        .send()
+        .await
+        .unwrap()
+        .solution_arn
+        .unwrap();
+    let version = p
+        .create_solution_version()
+        .solution_arn(&solution)
+        .send()
+        .await
+        .unwrap()
+        .solution_version_arn
+        .unwrap();
+    let v = p
+        .describe_solution_version()
+        .solution_version_arn(&version)
+        .send()
+        .await
+        .unwrap();
+    let v = v.solution_version.unwrap();
+    assert_eq!(
+        v.status.as_deref(),
+        Some("ACTIVE"),
+        "{:?}",
+        v.failure_reason
+    );
+    let campaign = p
+        .create_campaign()
+        .name(name)
+        .solution_version_arn(&version)
+        .send()
+        .await
+        .unwrap()
+        .campaign_arn
+        .unwrap();
+    let tracker = p
+        .create_event_tracker()
+        .name(name)
+        .dataset_group_arn(&group)
+        .send()
+        .await
+        .unwrap();
+    Chain {
+        group,
+        interactions_schema,
+        items_schema,
+        interactions,
+        items,
+        solution,
+        version,
+        campaign,
+        tracker: tracker.event_tracker_arn.unwrap(),
+        tracking_id: tracker.tracking_id.unwrap(),
+    }
+}
+
+/// The item ids recommended to `user`.
+pub async fn recommend(c: &Clients, campaign: &str, user: &str, n: i32) -> Vec<(String, f64)> {
+    c.runtime
+        .get_recommendations()
+        .campaign_arn(campaign)
+        .user_id(user)
+        .num_results(n)
+        .send()
+        .await
+        .unwrap()
+        .item_list
+        .unwrap_or_default()
+        .into_iter()
+        .map(|i| (i.item_id.unwrap_or_default(), i.score.unwrap_or_default()))
+        .collect()
+}
