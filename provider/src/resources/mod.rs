@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use tf_provider::DynamicResource;
 
-use crate::framework::resource::Generic;
+use crate::framework::resource::{Generic, Kind};
 use crate::provider::ClientSlot;
 
 pub mod campaign;
@@ -18,16 +18,36 @@ pub mod schema;
 pub mod solution;
 pub mod solution_version;
 
+fn entry<K: Kind>(clients: &ClientSlot) -> Box<dyn DynamicResource> {
+    Box::new(Generic::<K>::new(clients))
+}
+
 /// Every resource, keyed by its name without the `personalize_` prefix.
 pub fn all(clients: &ClientSlot) -> HashMap<String, Box<dyn DynamicResource>> {
-    let mut m: HashMap<String, Box<dyn DynamicResource>> = HashMap::new();
-    m.insert(
-        "dataset_group".into(),
-        Box::new(Generic::<dataset_group::DatasetGroup>::new(clients)),
-    );
-    m.insert(
-        "schema".into(),
-        Box::new(Generic::<schema::Schema>::new(clients)),
-    );
-    m
+    [
+        (
+            "dataset_group",
+            entry::<dataset_group::DatasetGroup>(clients),
+        ),
+        ("schema", entry::<schema::Schema>(clients)),
+        ("dataset", entry::<dataset::Dataset>(clients)),
+        (
+            "dataset_import_job",
+            entry::<dataset_import_job::DatasetImportJob>(clients),
+        ),
+        ("solution", entry::<solution::Solution>(clients)),
+        (
+            "solution_version",
+            entry::<solution_version::SolutionVersion>(clients),
+        ),
+        ("campaign", entry::<campaign::Campaign>(clients)),
+        (
+            "event_tracker",
+            entry::<event_tracker::EventTracker>(clients),
+        ),
+        ("filter", entry::<filter::Filter>(clients)),
+    ]
+    .into_iter()
+    .map(|(name, resource)| (name.to_owned(), resource))
+    .collect()
 }
