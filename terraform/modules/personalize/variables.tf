@@ -1,0 +1,187 @@
+variable "name_prefix" {
+  description = "Prefix of every Personalize name the module creates, so several deployments coexist in one account and region."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9][a-zA-Z0-9_-]{0,29}$", var.name_prefix))
+    error_message = "name_prefix must be 1-30 letters, digits, '_' or '-', starting with a letter or digit (Personalize names are at most 63 characters)."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every resource that takes tags."
+  type        = map(string)
+  default     = {}
+}
+
+variable "role_arn" {
+  description = "IAM role Personalize assumes to read the import data (the pipeline module's personalize_role_arn)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", var.role_arn))
+    error_message = "role_arn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "KMS key Personalize encrypts the dataset group with; null for an AWS owned key. The role must be able to use it."
+  type        = string
+  default     = null
+}
+
+variable "bucket_name" {
+  description = "Bucket holding the import files (the pipeline module's bucket_name)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_name))
+    error_message = "bucket_name must be a valid S3 bucket name."
+  }
+}
+
+variable "interactions" {
+  description = "Interactions import: key of the CSV in the bucket, its Avro schema (JSON), and data_version, which names the import and retrains when it changes (pass the object's ETag or version id)."
+  type = object({
+    key          = string
+    schema       = optional(string)
+    data_version = string
+  })
+
+  validation {
+    condition     = length(var.interactions.key) > 0 && !startswith(var.interactions.key, "/")
+    error_message = "interactions.key must be an object key without a leading '/'."
+  }
+  validation {
+    condition     = length(var.interactions.data_version) > 0
+    error_message = "interactions.data_version must not be empty: it names the import job."
+  }
+  validation {
+    condition     = var.interactions.schema == null || can(jsondecode(var.interactions.schema).fields)
+    error_message = "interactions.schema must be an Avro record schema in JSON (with fields)."
+  }
+}
+
+variable "items" {
+  description = "Items import (optional): key, Avro schema (JSON) and data_version, as for interactions."
+  type = object({
+    key          = string
+    schema       = optional(string)
+    data_version = string
+  })
+  default = null
+
+  validation {
+    condition     = var.items == null || (length(try(var.items.key, "")) > 0 && length(try(var.items.data_version, "")) > 0)
+    error_message = "items needs a non-empty key and data_version."
+  }
+  validation {
+    condition     = try(var.items.schema, null) == null || can(jsondecode(var.items.schema).fields)
+    error_message = "items.schema must be an Avro record schema in JSON (with fields)."
+  }
+}
+
+variable "users" {
+  description = "Users import (optional): key, Avro schema (JSON, required: there is no default user schema) and data_version."
+  type = object({
+    key          = string
+    schema       = string
+    data_version = string
+  })
+  default = null
+
+  validation {
+    condition     = var.users == null || can(jsondecode(var.users.schema).fields)
+    error_message = "users.schema must be an Avro record schema in JSON (with fields)."
+  }
+}
+
+variable "recipe_arn" {
+  description = "Recipe of the solution. User-Personalization by default, the recipe that learns from real-time events and explores new items."
+  type        = string
+  default     = "arn:aws:personalize:::recipe/aws-user-personalization"
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:personalize:::recipe/[a-zA-Z0-9-]+$", var.recipe_arn))
+    error_message = "recipe_arn must be a Personalize recipe ARN, e.g. arn:aws:personalize:::recipe/aws-user-personalization."
+  }
+}
+
+variable "event_type" {
+  description = "Train only on interactions of this EVENT_TYPE; null for all."
+  type        = string
+  default     = null
+}
+
+variable "event_value_threshold" {
+  description = "Train only on interactions whose EVENT_VALUE is at least this (as a string); null for all."
+  type        = string
+  default     = null
+}
+
+variable "perform_hpo" {
+  description = "Hyperparameter optimisation while training (slower, more expensive)."
+  type        = bool
+  default     = false
+}
+
+variable "algorithm_hyper_parameters" {
+  description = "Recipe hyperparameters, e.g. { hidden_dimension = \"100\" }."
+  type        = map(string)
+  default     = {}
+}
+
+variable "training_mode" {
+  description = "FULL retrains on all data; UPDATE only refreshes items for User-Personalization."
+  type        = string
+  default     = "FULL"
+
+  validation {
+    condition     = contains(["FULL", "UPDATE"], var.training_mode)
+    error_message = "training_mode must be FULL or UPDATE."
+  }
+}
+
+variable "retrain_trigger" {
+  description = "Change this value (a date, a counter) to train a new solution version without a data change; the campaign moves to it in place."
+  type        = string
+  default     = "1"
+}
+
+variable "min_provisioned_tps" {
+  description = "Minimum provisioned transactions per second of the campaign (billed per hour while it exists)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.min_provisioned_tps >= 1 && floor(var.min_provisioned_tps) == var.min_provisioned_tps
+    error_message = "min_provisioned_tps must be a whole number of at least 1."
+  }
+}
+
+variable "item_exploration_config" {
+  description = "User-Personalization exploration, e.g. { explorationWeight = \"0.3\", explorationItemAgeCutOff = \"30\" }; null for the recipe's defaults. Only for User-Personalization recipes."
+  type        = map(string)
+  default     = null
+}
+
+variable "filters" {
+  description = "Filters to create, as name => filter expression, e.g. { comedies = \"INCLUDE ItemID WHERE Items.GENRE IN (\\\"Comedy\\\")\" }."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for name, expression in var.filters : can(regex("^[a-zA-Z0-9][a-zA-Z0-9_-]{0,30}$", name)) && length(expression) > 0 && length(expression) <= 2500])
+    error_message = "Filter names must be 1-31 letters, digits, '_' or '-'; expressions 1-2500 characters."
+  }
+}
+
+variable "timeouts" {
+  description = "Create timeouts of the slow resources (Terraform duration strings): import, training, campaign."
+  type = object({
+    import   = optional(string, "60m")
+    training = optional(string, "240m")
+    campaign = optional(string, "60m")
+  })
+  default = {}
+}

@@ -1,0 +1,142 @@
+module "api_definition" {
+  source = "../api-definition"
+
+  openapi_path  = var.openapi_path
+  authorization = var.api_authorization
+  handlers = {
+    collect   = aws_lambda_function.this["collect"].invoke_arn
+    recommend = aws_lambda_function.this["recommend"].invoke_arn
+  }
+}
+
+resource "aws_api_gateway_rest_api" "this" {
+  name           = "${var.name_prefix}-api"
+  description    = "personalize-realtime: events in, recommendations out"
+  body           = module.api_definition.body
+  api_key_source = "HEADER"
+  tags           = var.tags
+
+  endpoint_configuration {
+    types = ["REGIONAL"]
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_api_gateway_deployment" "this" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+
+  # A new deployment whenever the definition changes; the stage then moves to it.
+  triggers = {
+    body = sha256(module.api_definition.body)
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_api_gateway_stage" "prod" {
+  #checkov:skip=CKV_AWS_120:Responses are per user and must reflect events within seconds; a stage cache would serve stale recommendations.
+  #checkov:skip=CKV2_AWS_51:Client certificates authenticate API Gateway to an HTTP backend; the backends here are Lambda proxies invoked by the service itself.
+  #checkov:skip=CKV2_AWS_29:A WAF web ACL is the account's choice and is associated through web_acl_arn (aws_wafv2_web_acl_association.prod); throttling and authentication are always on.
+  #checkov:skip=CKV2_AWS_77:The web ACL, and so its managed rule groups (Log4j AMR included), is the account's, passed in as web_acl_arn.
+  #checkov:skip=CKV2_AWS_4:Execution logging needs the account-wide API Gateway CloudWatch role, which a module must not own; it is set with execution_logging_level, and access logs are always on.
+  rest_api_id          = aws_api_gateway_rest_api.this.id
+  deployment_id        = aws_api_gateway_deployment.this.id
+  stage_name           = "prod"
+  xray_tracing_enabled = true
+  tags                 = var.tags
+
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.api.arn
+    format = jsonencode({
+      requestId        = "$context.requestId"
+      extendedId       = "$context.extendedRequestId"
+      ip               = "$context.identity.sourceIp"
+      caller           = "$context.identity.caller"
+      apiKeyId         = "$context.identity.apiKeyId"
+      requestTime      = "$context.requestTime"
+      httpMethod       = "$context.httpMethod"
+      resourcePath     = "$context.resourcePath"
+      status           = "$context.status"
+      protocol         = "$context.protocol"
+      responseLength   = "$context.responseLength"
+      integrationError = "$context.integration.error"
+      validationError  = "$context.error.validationErrorString"
+      latencyMs        = "$context.responseLatency"
+    })
+  }
+}
+
+resource "aws_api_gateway_method_settings" "all" {
+  #checkov:skip=CKV_AWS_225:Caching is off on purpose (see CKV_AWS_120 on the stage): recommendations must reflect recent events.
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  stage_name  = aws_api_gateway_stage.prod.stage_name
+  method_path = "*/*"
+
+  settings {
+    metrics_enabled        = true
+    logging_level          = var.execution_logging_level
+    data_trace_enabled     = false
+    throttling_rate_limit  = var.throttle_rate_limit
+    throttling_burst_limit = var.throttle_burst_limit
+  }
+}
+
+resource "aws_cloudwatch_log_group" "api" {
+  name              = "/aws/apigateway/${var.name_prefix}-api"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = local.kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_wafv2_web_acl_association" "prod" {
+  count = var.web_acl_arn == null ? 0 : 1
+
+  resource_arn = aws_api_gateway_stage.prod.arn
+  web_acl_arn  = var.web_acl_arn
+}
+
+# API_KEY: one key, bound to the stage by a usage plan with the same throttle and a quota.
+resource "aws_api_gateway_usage_plan" "this" {
+  count = var.api_authorization == "API_KEY" ? 1 : 0
+
+  name = "${var.name_prefix}-api"
+  tags = var.tags
+
+  api_stages {
+    api_id = aws_api_gateway_rest_api.this.id
+    stage  = aws_api_gateway_stage.prod.stage_name
+  }
+
+  throttle_settings {
+    rate_limit  = var.throttle_rate_limit
+    burst_limit = var.throttle_burst_limit
+  }
+
+  dynamic "quota_settings" {
+    for_each = var.api_quota_per_day == null ? [] : [var.api_quota_per_day]
+    content {
+      limit  = quota_settings.value
+      period = "DAY"
+    }
+  }
+}
+
+resource "aws_api_gateway_api_key" "this" {
+  count = var.api_authorization == "API_KEY" ? 1 : 0
+
+  name = "${var.name_prefix}-api"
+  tags = var.tags
+}
+
+resource "aws_api_gateway_usage_plan_key" "this" {
+  count = var.api_authorization == "API_KEY" ? 1 : 0
+
+  key_id        = aws_api_gateway_api_key.this[0].id
+  key_type      = "API_KEY"
+  usage_plan_id = aws_api_gateway_usage_plan.this[0].id
+}

@@ -1,0 +1,76 @@
+resource "aws_lambda_function" "this" {
+  for_each = local.functions
+  #checkov:skip=CKV_AWS_117:The functions call only public AWS endpoints (Kinesis, SQS, Personalize); a VPC would add NAT or endpoint costs and no isolation.
+  #checkov:skip=CKV_AWS_116:No asynchronous invocations: API Gateway invokes synchronously and the Kinesis event source mapping has its own on-failure SQS destination.
+  #checkov:skip=CKV_AWS_272:Code signing needs an AWS Signer profile the project cannot provide; the zips come from the project's reproducible `cargo xtask dist` build and are pinned by source_code_hash.
+
+  function_name = "${var.name_prefix}-${each.key}"
+  description   = "personalize-realtime ${each.key}"
+  role          = aws_iam_role.lambda[each.key].arn
+  runtime       = "provided.al2023"
+  handler       = "bootstrap"
+  architectures = [var.lambda_architecture]
+  filename      = "${var.lambda_dist_dir}/${each.key}-${var.lambda_architecture}.zip"
+
+  source_code_hash               = filebase64sha256("${var.lambda_dist_dir}/${each.key}-${var.lambda_architecture}.zip")
+  memory_size                    = var.lambda_memory_mb
+  timeout                        = var.lambda_timeout_seconds
+  reserved_concurrent_executions = var.reserved_concurrency[each.key]
+  kms_key_arn                    = local.kms_key_arn
+  tags                           = var.tags
+
+  environment {
+    variables = local.environment[each.key]
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  logging_config {
+    log_format = "JSON"
+    log_group  = aws_cloudwatch_log_group.lambda[each.key].name
+  }
+}
+
+resource "aws_cloudwatch_log_group" "lambda" {
+  for_each = local.functions
+
+  name              = "/aws/lambda/${var.name_prefix}-${each.key}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = local.kms_key_arn
+  tags              = var.tags
+}
+
+# Kinesis -> ingest: partial batch failures, bisecting, bounded retries, then the DLQ.
+resource "aws_lambda_event_source_mapping" "ingest" {
+  event_source_arn                   = aws_kinesis_stream.events.arn
+  function_name                      = aws_lambda_function.this["ingest"].arn
+  starting_position                  = "TRIM_HORIZON"
+  batch_size                         = var.ingest_batch_size
+  maximum_batching_window_in_seconds = var.ingest_batching_window_seconds
+  function_response_types            = ["ReportBatchItemFailures"]
+  bisect_batch_on_function_error     = true
+  maximum_retry_attempts             = var.ingest_max_retries
+  maximum_record_age_in_seconds      = var.ingest_max_record_age_seconds
+
+  destination_config {
+    on_failure {
+      destination_arn = aws_sqs_queue.dlq.arn
+    }
+  }
+
+  # The role must be able to read the stream before the mapping is created.
+  depends_on = [aws_iam_role_policy.lambda]
+}
+
+# API Gateway may invoke each function only for the routes the document gives it.
+resource "aws_lambda_permission" "api" {
+  for_each = { for route in module.api_definition.routes : "${route.method} ${route.path}" => route }
+
+  statement_id  = "api-${lower(each.value.method)}-${replace(trimprefix(each.value.path, "/"), "/[^A-Za-z0-9]/", "-")}"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.this[each.value.handler].function_name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/*/${each.value.method}${each.value.path}"
+}

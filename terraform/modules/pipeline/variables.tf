@@ -1,0 +1,384 @@
+variable "name_prefix" {
+  description = "Prefix of every name the module creates, so several deployments coexist in one account and region."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,23}$", var.name_prefix))
+    error_message = "name_prefix must be 2-24 characters of lowercase letters, digits and hyphens, starting with a letter (it ends up in S3 bucket and IAM role names)."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every resource that takes tags."
+  type        = map(string)
+  default     = {}
+}
+
+# --- Personalize resources the Lambdas use (outputs of the personalize module) ---
+
+variable "campaign_arn" {
+  description = "ARN of the campaign the recommend Lambda queries (the personalize module's campaign_arn)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:personalize:[a-z0-9-]+:[0-9]{12}:campaign/[A-Za-z0-9][A-Za-z0-9_-]*$", var.campaign_arn))
+    error_message = "campaign_arn must be a Personalize campaign ARN (arn:aws:personalize:<region>:<account>:campaign/<name>)."
+  }
+}
+
+variable "event_tracker_arn" {
+  description = "ARN of the event tracker the ingest Lambda writes through (the personalize module's event_tracker_arn); its IAM policy names exactly this ARN."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:personalize:[a-z0-9-]+:[0-9]{12}:event-tracker/[A-Za-z0-9-]+$", var.event_tracker_arn))
+    error_message = "event_tracker_arn must be a Personalize event tracker ARN (arn:aws:personalize:<region>:<account>:event-tracker/<id>)."
+  }
+}
+
+variable "tracking_id" {
+  description = "Tracking id of that event tracker (the personalize module's tracking_id)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9-]{1,256}$", var.tracking_id))
+    error_message = "tracking_id must be the event tracker's tracking id (letters, digits and hyphens)."
+  }
+}
+
+variable "filter_arns" {
+  description = "Filters callers may name in GET /recommendations?filter=, as filter name => filter ARN (the personalize module's filter_arns)."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for arn in values(var.filter_arns) : can(regex("^arn:aws[a-z-]*:personalize:[a-z0-9-]+:[0-9]{12}:filter/", arn))])
+    error_message = "Every filter_arns value must be a Personalize filter ARN."
+  }
+}
+
+# --- Data bucket ---
+
+variable "create_bucket" {
+  description = "Create the data bucket (true) or adopt the existing bucket named by bucket_name (false)."
+  type        = bool
+  default     = true
+}
+
+variable "bucket_name" {
+  description = "Name of the data bucket. Required when create_bucket is false; when creating, defaults to <name_prefix>-data-<account id>."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.bucket_name == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_name))
+    error_message = "bucket_name must be a valid S3 bucket name (3-63 lowercase letters, digits, dots and hyphens)."
+  }
+}
+
+variable "manage_bucket_policy" {
+  description = "Attach the bucket policy (TLS only, Personalize may read). For an adopted bucket this replaces its policy: set false and merge the bucket_policy_json output into your own instead."
+  type        = bool
+  default     = true
+}
+
+variable "access_log_bucket" {
+  description = "Bucket receiving the data bucket's S3 server access logs (under <name_prefix>/); null to leave access logging off."
+  type        = string
+  default     = null
+}
+
+variable "kms_key_arn" {
+  description = "Customer managed KMS key for the bucket, stream, Firehose, queue, logs and Lambda environments; null to create one (with rotation)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias."
+  }
+}
+
+# --- Stream and archive ---
+
+variable "stream_mode" {
+  description = "Kinesis capacity mode: ON_DEMAND (no shards to size) or PROVISIONED (shard_count shards)."
+  type        = string
+  default     = "ON_DEMAND"
+
+  validation {
+    condition     = contains(["ON_DEMAND", "PROVISIONED"], var.stream_mode)
+    error_message = "stream_mode must be ON_DEMAND or PROVISIONED."
+  }
+}
+
+variable "shard_count" {
+  description = "Shards of a PROVISIONED stream (ignored when ON_DEMAND)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.shard_count >= 1 && floor(var.shard_count) == var.shard_count
+    error_message = "shard_count must be a whole number of at least 1."
+  }
+}
+
+variable "stream_retention_hours" {
+  description = "How long Kinesis keeps records (24-8760 hours): the window to fix and replay a failing ingest."
+  type        = number
+  default     = 24
+
+  validation {
+    condition     = var.stream_retention_hours >= 24 && var.stream_retention_hours <= 8760
+    error_message = "stream_retention_hours must be between 24 and 8760."
+  }
+}
+
+variable "archive_prefix" {
+  description = "Key prefix of the Firehose archive in the data bucket; Firehose adds year=/month=/day=/hour= partitions."
+  type        = string
+  default     = "events/"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9!_.*'()-][A-Za-z0-9!_.*'()/-]*/$", var.archive_prefix))
+    error_message = "archive_prefix must be a non-empty S3 key prefix ending in '/'."
+  }
+}
+
+variable "archive_buffering_seconds" {
+  description = "Firehose buffering interval (60-900 s): how late an event may reach the archive."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.archive_buffering_seconds >= 60 && var.archive_buffering_seconds <= 900
+    error_message = "archive_buffering_seconds must be between 60 and 900."
+  }
+}
+
+variable "archive_buffering_mb" {
+  description = "Firehose buffering size (1-128 MiB)."
+  type        = number
+  default     = 64
+
+  validation {
+    condition     = var.archive_buffering_mb >= 1 && var.archive_buffering_mb <= 128
+    error_message = "archive_buffering_mb must be between 1 and 128."
+  }
+}
+
+# --- Lambdas ---
+
+variable "lambda_dist_dir" {
+  description = "Directory holding the Lambda zips <collect|ingest|recommend>-<architecture>.zip built by `cargo xtask dist` (target/dist/lambda)."
+  type        = string
+}
+
+variable "lambda_architecture" {
+  description = "Lambda architecture: arm64 (cheaper per GB-second) or x86_64; selects the zips too."
+  type        = string
+  default     = "arm64"
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.lambda_architecture)
+    error_message = "lambda_architecture must be arm64 or x86_64."
+  }
+}
+
+variable "lambda_memory_mb" {
+  description = "Memory of each Lambda (128-10240 MB); CPU scales with it."
+  type        = number
+  default     = 256
+
+  validation {
+    condition     = var.lambda_memory_mb >= 128 && var.lambda_memory_mb <= 10240
+    error_message = "lambda_memory_mb must be between 128 and 10240."
+  }
+}
+
+variable "lambda_timeout_seconds" {
+  description = "Timeout of each Lambda (1-29 s: API Gateway stops waiting after 29 s)."
+  type        = number
+  default     = 15
+
+  validation {
+    condition     = var.lambda_timeout_seconds >= 1 && var.lambda_timeout_seconds <= 29
+    error_message = "lambda_timeout_seconds must be between 1 and 29."
+  }
+}
+
+variable "reserved_concurrency" {
+  description = "Reserved concurrent executions of each Lambda, a cap that protects the account's pool and Personalize's TPS."
+  type = object({
+    collect   = number
+    ingest    = number
+    recommend = number
+  })
+  default = {
+    collect   = 50
+    ingest    = 10
+    recommend = 50
+  }
+
+  validation {
+    condition     = alltrue([for n in values(var.reserved_concurrency) : n >= 1])
+    error_message = "Every reserved_concurrency value must be at least 1."
+  }
+}
+
+variable "put_events_concurrency" {
+  description = "Concurrent Personalize PutEvents calls of one ingest invocation (PUT_EVENTS_CONCURRENCY)."
+  type        = number
+  default     = 4
+
+  validation {
+    condition     = var.put_events_concurrency >= 1 && var.put_events_concurrency <= 64
+    error_message = "put_events_concurrency must be between 1 and 64."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of every log group the module creates."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)."
+  }
+}
+
+# --- Kinesis to ingest ---
+
+variable "ingest_batch_size" {
+  description = "Records per ingest invocation (1-10000)."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.ingest_batch_size >= 1 && var.ingest_batch_size <= 10000
+    error_message = "ingest_batch_size must be between 1 and 10000."
+  }
+}
+
+variable "ingest_batching_window_seconds" {
+  description = "How long the event source mapping gathers records before invoking (0-300 s)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.ingest_batching_window_seconds >= 0 && var.ingest_batching_window_seconds <= 300
+    error_message = "ingest_batching_window_seconds must be between 0 and 300."
+  }
+}
+
+variable "ingest_max_retries" {
+  description = "Retries of a failing batch (after bisecting) before its records go to the dead-letter queue (0-10000)."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.ingest_max_retries >= 0 && var.ingest_max_retries <= 10000
+    error_message = "ingest_max_retries must be between 0 and 10000."
+  }
+}
+
+variable "ingest_max_record_age_seconds" {
+  description = "Records older than this go to the dead-letter queue instead of Personalize (60-604800 s)."
+  type        = number
+  default     = 3600
+
+  validation {
+    condition     = var.ingest_max_record_age_seconds >= 60 && var.ingest_max_record_age_seconds <= 604800
+    error_message = "ingest_max_record_age_seconds must be between 60 and 604800."
+  }
+}
+
+# --- REST API ---
+
+variable "api_authorization" {
+  description = "Caller authentication: API_KEY (x-api-key header, usage plan), IAM (SigV4) or NONE (only behind another authenticating front door)."
+  type        = string
+  default     = "API_KEY"
+
+  validation {
+    condition     = contains(["API_KEY", "IAM", "NONE"], var.api_authorization)
+    error_message = "api_authorization must be API_KEY, IAM or NONE."
+  }
+}
+
+variable "openapi_path" {
+  description = "OpenAPI document the REST API is built from; null for the project's api/openapi.yaml."
+  type        = string
+  default     = null
+}
+
+variable "throttle_rate_limit" {
+  description = "Steady-state requests per second of the stage (and of the API key's usage plan)."
+  type        = number
+  default     = 50
+
+  validation {
+    condition     = var.throttle_rate_limit > 0
+    error_message = "throttle_rate_limit must be positive."
+  }
+}
+
+variable "throttle_burst_limit" {
+  description = "Burst requests of the stage (and of the API key's usage plan)."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.throttle_burst_limit >= 1 && floor(var.throttle_burst_limit) == var.throttle_burst_limit
+    error_message = "throttle_burst_limit must be a whole number of at least 1."
+  }
+}
+
+variable "api_quota_per_day" {
+  description = "Requests per day of the API key's usage plan (API_KEY only); null for no quota."
+  type        = number
+  default     = 100000
+}
+
+variable "execution_logging_level" {
+  description = "API Gateway execution logging: OFF, ERROR or INFO. Anything but OFF needs the account-wide API Gateway CloudWatch role (aws_api_gateway_account), which this module does not own. Access logs are always on."
+  type        = string
+  default     = "OFF"
+
+  validation {
+    condition     = contains(["OFF", "ERROR", "INFO"], var.execution_logging_level)
+    error_message = "execution_logging_level must be OFF, ERROR or INFO."
+  }
+}
+
+variable "web_acl_arn" {
+  description = "WAFv2 web ACL (REGIONAL scope) to associate with the stage; null for none."
+  type        = string
+  default     = null
+}
+
+# --- Alarms ---
+
+variable "alarm_topic_arn" {
+  description = "SNS topic that receives the alarms; null with create_alarm_topic = false for alarms without actions."
+  type        = string
+  default     = null
+}
+
+variable "create_alarm_topic" {
+  description = "Create an encrypted SNS topic for the alarms (output alarm_topic_arn); ignored when alarm_topic_arn is set."
+  type        = bool
+  default     = false
+}
+
+variable "iterator_age_alarm_ms" {
+  description = "Alarm when the ingest Lambda lags the stream by more than this many milliseconds."
+  type        = number
+  default     = 60000
+
+  validation {
+    condition     = var.iterator_age_alarm_ms >= 1000
+    error_message = "iterator_age_alarm_ms must be at least 1000."
+  }
+}

@@ -1,0 +1,220 @@
+//! The OpenAPI document is valid, and the api-definition module (no provider, so Terraform
+//! really applies it here) turns it into the API Gateway body the pipeline deploys.
+
+use std::fs;
+use std::path::Path;
+
+use serde_json::Value;
+use testkit::{paths, python, terraform};
+
+const COLLECT: &str = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:t-collect/invocations";
+const RECOMMEND: &str = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:t-recommend/invocations";
+
+/// Validates an OpenAPI file with openapi-spec-validator; the validator's message on failure.
+fn validate_openapi(file: &Path) -> Result<(), String> {
+    let venv = python::venv().unwrap();
+    let out = venv
+        .python_command()
+        .args([
+            "-c",
+            "import sys\nfrom openapi_spec_validator import validate\n\
+             from openapi_spec_validator.readers import read_from_filename\n\
+             validate(read_from_filename(sys.argv[1])[0])",
+        ])
+        .arg(file)
+        .output()
+        .unwrap();
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+#[test]
+fn the_openapi_document_is_valid_openapi_3() {
+    validate_openapi(&paths::project_file("api/openapi.yaml")).unwrap();
+}
+
+#[test]
+fn the_validator_rejects_a_broken_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("broken.yaml");
+    let text = fs::read_to_string(paths::project_file("api/openapi.yaml")).unwrap();
+    // A response without its required description.
+    fs::write(
+        &file,
+        text.replacen("description: Ranked items.", "summary: x", 1),
+    )
+    .unwrap();
+    let err = validate_openapi(&file).unwrap_err();
+    assert!(
+        err.contains("/recommendations") && err.contains("responses"),
+        "{err}"
+    );
+}
+
+struct Applied {
+    body: Value,
+    routes: Value,
+}
+
+fn apply(handlers: &str, authorization: &str) -> Result<Applied, String> {
+    let tf = terraform::find().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let module = paths::project_file("terraform/modules/api-definition");
+    let openapi = paths::project_file("api/openapi.yaml");
+    fs::write(
+        dir.path().join("main.tf"),
+        format!(
+            "module \"api\" {{\n  source        = {}\n  openapi_path  = {}\n  authorization = \"{authorization}\"\n  handlers      = {handlers}\n}}\n\
+             output \"body\" {{\n  value = module.api.body\n}}\n\
+             output \"routes\" {{\n  value = module.api.routes\n}}\n",
+            terraform::hcl_string(&module.display().to_string()),
+            terraform::hcl_string(&openapi.display().to_string()),
+        ),
+    )
+    .unwrap();
+    let config = dir.path().join("cli.tfrc");
+    fs::write(&config, "").unwrap();
+    for args in [
+        &["init", "-input=false"][..],
+        &["apply", "-auto-approve", "-input=false", "-no-color"],
+    ] {
+        let out = tf.command(dir.path(), &config).args(args).output().unwrap();
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+        }
+    }
+    let out = tf
+        .command(dir.path(), &config)
+        .args(["output", "-json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let outputs: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let body_text = outputs["body"]["value"].as_str().unwrap();
+    // The rendered body is itself a valid OpenAPI document (extensions are allowed).
+    let rendered = dir.path().join("body.json");
+    fs::write(&rendered, body_text).unwrap();
+    validate_openapi(&rendered).map_err(|e| format!("rendered body invalid: {e}"))?;
+    Ok(Applied {
+        body: serde_json::from_str(body_text).unwrap(),
+        routes: outputs["routes"]["value"].clone(),
+    })
+}
+
+fn both_handlers() -> String {
+    format!("{{ collect = \"{COLLECT}\", recommend = \"{RECOMMEND}\" }}")
+}
+
+#[test]
+fn every_route_gets_its_lambda_integration_validation_and_api_key_auth() {
+    let applied = apply(&both_handlers(), "API_KEY").unwrap();
+    let body = &applied.body;
+    let mut routes = Vec::new();
+    for (path, methods) in body["paths"].as_object().unwrap() {
+        for (method, op) in methods.as_object().unwrap() {
+            routes.push(format!("{} {path}", method.to_uppercase()));
+            let integration = &op["x-amazon-apigateway-integration"];
+            assert_eq!(integration["type"], "aws_proxy");
+            assert_eq!(integration["httpMethod"], "POST");
+            let expected = if path.contains("ecommendations") {
+                RECOMMEND
+            } else {
+                COLLECT
+            };
+            assert_eq!(integration["uri"], expected, "{method} {path}");
+            assert_eq!(op["x-amazon-apigateway-request-validator"], "all");
+            assert_eq!(op["security"], serde_json::json!([{ "api_key": [] }]));
+            assert!(op.get("x-personalize-realtime-handler").is_none());
+        }
+    }
+    routes.sort();
+    assert_eq!(
+        routes,
+        [
+            "GET /getRecommendations",
+            "GET /recommendations",
+            "POST /data",
+            "POST /events"
+        ]
+    );
+    let validators = &body["x-amazon-apigateway-request-validators"]["all"];
+    assert_eq!(validators["validateRequestBody"], true);
+    assert_eq!(validators["validateRequestParameters"], true);
+    assert_eq!(
+        body["components"]["securitySchemes"]["api_key"]["name"],
+        "x-api-key"
+    );
+    assert!(body.get("servers").is_none());
+    // API Gateway's own errors keep the API's error shape.
+    let template = body["x-amazon-apigateway-gateway-responses"]["BAD_REQUEST_BODY"]
+        ["responseTemplates"]["application/json"]
+        .as_str()
+        .unwrap();
+    assert!(template.contains("\"message\"") && template.contains("\"field\":\"body\""));
+
+    let mut from_output: Vec<String> = applied
+        .routes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {}",
+                r["method"].as_str().unwrap(),
+                r["path"].as_str().unwrap(),
+                r["handler"].as_str().unwrap()
+            )
+        })
+        .collect();
+    from_output.sort();
+    assert_eq!(
+        from_output,
+        [
+            "GET /getRecommendations recommend",
+            "GET /recommendations recommend",
+            "POST /data collect",
+            "POST /events collect"
+        ]
+    );
+}
+
+#[test]
+fn iam_auth_uses_sigv4_on_every_route() {
+    let applied = apply(&both_handlers(), "IAM").unwrap();
+    let scheme = &applied.body["components"]["securitySchemes"]["sigv4"];
+    assert_eq!(scheme["x-amazon-apigateway-authtype"], "awsSigv4");
+    for methods in applied.body["paths"].as_object().unwrap().values() {
+        for op in methods.as_object().unwrap().values() {
+            assert_eq!(op["security"], serde_json::json!([{ "sigv4": [] }]));
+        }
+    }
+}
+
+#[test]
+fn a_handler_missing_from_the_map_is_refused_at_plan_time() {
+    let err = apply(&format!("{{ collect = \"{COLLECT}\" }}"), "IAM")
+        .err()
+        .expect("apply must fail without the recommend handler");
+    assert!(err.contains("not in var.handlers: recommend"), "{err}");
+}
+
+#[test]
+fn bad_inputs_are_refused_with_the_reason() {
+    let err = apply(&both_handlers(), "OPEN")
+        .err()
+        .expect("an unknown authorization must fail");
+    assert!(
+        err.contains("authorization must be IAM, API_KEY or NONE"),
+        "{err}"
+    );
+    let err = apply(
+        &format!("{{ collect = \"arn:aws:lambda:us-east-1:1:function:x\", recommend = \"{RECOMMEND}\" }}"),
+        "IAM",
+    )
+    .err()
+    .expect("a function ARN is not an invoke ARN");
+    assert!(err.contains("Lambda invoke ARN"), "{err}");
+}

@@ -1,0 +1,481 @@
+//! Static checks of the HCL modules and the AWS example: formatting, and the wiring a
+//! provider-less parse can prove (hashicorp/aws cannot be installed where the tests run).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+use serde_json::{json, Value};
+use testkit::hcl::{self, attr, attr_str, blocks, nested, Block};
+use testkit::{paths, terraform};
+
+const PIPELINE: &str = "terraform/modules/pipeline/";
+const PERSONALIZE: &str = "terraform/modules/personalize/";
+const EXAMPLE: &str = "examples/movies/";
+
+fn parsed() -> &'static BTreeMap<String, Value> {
+    static FILES: OnceLock<BTreeMap<String, Value>> = OnceLock::new();
+    FILES.get_or_init(|| {
+        let root = paths::workspace_root();
+        let mut files = BTreeMap::new();
+        for dir in ["terraform", "examples"] {
+            for (path, body) in hcl::parse_dir(&root.join(dir)).unwrap() {
+                files.insert(format!("{dir}/{path}"), body);
+            }
+        }
+        files
+    })
+}
+
+fn resource<'a>(prefix: &str, kind: &str, name: &str) -> Block<'a> {
+    *blocks(parsed(), prefix, "resource")
+        .iter()
+        .find(|b| b.kind == kind && b.name == name)
+        .unwrap_or_else(|| panic!("{prefix}: no resource {kind}.{name}"))
+}
+
+fn module<'a>(prefix: &str, name: &str) -> Block<'a> {
+    *blocks(parsed(), prefix, "module")
+        .iter()
+        .find(|b| b.kind == name)
+        .unwrap_or_else(|| panic!("{prefix}: no module {name}"))
+}
+
+fn local<'a>(prefix: &str, name: &str) -> &'a Value {
+    parsed()
+        .range(prefix.to_owned()..)
+        .take_while(|(file, _)| file.starts_with(prefix))
+        .filter_map(|(_, body)| body.get("locals")?.as_array())
+        .flatten()
+        .find_map(|locals| attr(locals, name))
+        .unwrap_or_else(|| panic!("{prefix}: no local {name}"))
+}
+
+fn names(prefix: &str, block_type: &str) -> BTreeSet<&'static str> {
+    blocks(parsed(), prefix, block_type)
+        .iter()
+        .map(|b| b.kind)
+        .collect()
+}
+
+#[test]
+fn every_tf_file_is_terraform_fmt_clean() {
+    let tf = terraform::find().unwrap();
+    let root = paths::workspace_root();
+    let config = tempfile::NamedTempFile::new().unwrap();
+    for dir in ["terraform", "examples"] {
+        let out = tf
+            .command(&root.join(dir), config.path())
+            .args(["fmt", "-check", "-recursive", "-diff"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "`terraform fmt -check -recursive` in {dir} wants changes:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn each_lambda_gets_exactly_the_environment_of_the_contract() {
+    assert_eq!(
+        local(PIPELINE, "functions"),
+        &json!("${toset(['collect', 'ingest', 'recommend'])}")
+    );
+    let expected = json!({
+        "collect": { "STREAM_NAME": "${aws_kinesis_stream.events.name}" },
+        "ingest": {
+            "TRACKING_ID": "${var.tracking_id}",
+            "DLQ_URL": "${aws_sqs_queue.dlq.url}",
+            "PUT_EVENTS_CONCURRENCY": "${tostring(var.put_events_concurrency)}",
+        },
+        "recommend": {
+            "CAMPAIGN_ARN": "${var.campaign_arn}",
+            "FILTER_ARNS": "${jsonencode(var.filter_arns)}",
+        },
+    });
+    assert_eq!(local(PIPELINE, "environment"), &expected);
+
+    let function = resource(PIPELINE, "aws_lambda_function", "this");
+    assert_eq!(
+        attr_str(function.body, "for_each"),
+        Some("${local.functions}")
+    );
+    let environment = nested(function.body, "environment");
+    assert_eq!(environment.len(), 1);
+    assert_eq!(
+        attr_str(&environment[0], "variables"),
+        Some("${local.environment[each.key]}")
+    );
+    assert_eq!(attr_str(function.body, "runtime"), Some("provided.al2023"));
+    assert_eq!(attr_str(function.body, "handler"), Some("bootstrap"));
+    assert_eq!(
+        attr_str(function.body, "filename"),
+        Some("${var.lambda_dist_dir}/${each.key}-${var.lambda_architecture}.zip")
+    );
+    let arch = blocks(parsed(), PIPELINE, "variable")
+        .into_iter()
+        .find(|v| v.kind == "lambda_architecture")
+        .unwrap();
+    assert_eq!(attr_str(arch.body, "default"), Some("arm64"));
+}
+
+#[test]
+fn the_example_feeds_the_lambdas_from_the_personalize_module() {
+    let pipeline = module(EXAMPLE, "pipeline");
+    for (input, output) in [
+        ("campaign_arn", "campaign_arn"),
+        ("event_tracker_arn", "event_tracker_arn"),
+        ("tracking_id", "tracking_id"),
+        ("filter_arns", "filter_arns"),
+    ] {
+        assert_eq!(
+            attr_str(pipeline.body, input),
+            Some(format!("${{module.personalize.{output}}}").as_str()),
+            "module.pipeline.{input}"
+        );
+    }
+    let personalize = module(EXAMPLE, "personalize");
+    assert_eq!(
+        attr_str(personalize.body, "role_arn"),
+        Some("${module.pipeline.personalize_role_arn}")
+    );
+    assert_eq!(
+        attr_str(personalize.body, "bucket_name"),
+        Some("${module.pipeline.bucket_name}")
+    );
+    // Imports wait for the upload and re-run when the object changes.
+    let interactions = attr(personalize.body, "interactions").unwrap();
+    assert_eq!(
+        interactions["data_version"],
+        json!("${aws_s3_object.interactions.version_id}")
+    );
+}
+
+#[test]
+fn module_calls_pass_only_declared_inputs_and_every_required_one() {
+    for (caller, name, module_dir) in [
+        (EXAMPLE, "pipeline", PIPELINE),
+        (EXAMPLE, "personalize", PERSONALIZE),
+        (
+            PIPELINE,
+            "api_definition",
+            "terraform/modules/api-definition/",
+        ),
+    ] {
+        let call = module(caller, name);
+        let declared = names(module_dir, "variable");
+        let required: BTreeSet<_> = blocks(parsed(), module_dir, "variable")
+            .iter()
+            .filter(|v| v.body.get("default").is_none())
+            .map(|v| v.kind)
+            .collect();
+        let passed: BTreeSet<&str> = call
+            .body
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !matches!(*k, "source" | "depends_on" | "providers"))
+            .collect();
+        let unknown: Vec<_> = passed.difference(&declared).collect();
+        assert!(
+            unknown.is_empty(),
+            "{caller}{name} passes undeclared inputs {unknown:?}"
+        );
+        let missing: Vec<_> = required.difference(&passed).collect();
+        assert!(
+            missing.is_empty(),
+            "{caller}{name} misses required inputs {missing:?}"
+        );
+    }
+    // And reads only outputs that exist.
+    let text: String = parsed()
+        .iter()
+        .filter(|(f, _)| f.starts_with(EXAMPLE))
+        .map(|(_, v)| v.to_string())
+        .collect();
+    for (module_name, module_dir) in [("pipeline", PIPELINE), ("personalize", PERSONALIZE)] {
+        let outputs = names(module_dir, "output");
+        let prefix = format!("module.{module_name}.");
+        for (i, _) in text.match_indices(&prefix) {
+            let rest = &text[i + prefix.len()..];
+            let output: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            assert!(
+                outputs.contains(output.as_str()),
+                "{EXAMPLE} reads module.{module_name}.{output}, which is not an output"
+            );
+        }
+    }
+}
+
+/// Services whose actions must never be granted on `*`.
+const SCOPED_SERVICES: [&str; 3] = ["personalize:", "kinesis:", "sqs:"];
+
+fn statements(body: &Value) -> Vec<&Value> {
+    let mut all: Vec<&Value> = nested(body, "statement").iter().collect();
+    for dynamic in nested(body, "dynamic") {
+        if let Some(statement) = dynamic.get("statement") {
+            all.extend(nested(statement, "content"));
+        }
+    }
+    all
+}
+
+fn strings(value: Option<&Value>) -> Vec<String> {
+    match value {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        Some(Value::String(s)) => vec![s.clone()],
+        _ => Vec::new(),
+    }
+}
+
+#[test]
+fn iam_policies_name_concrete_arns_for_personalize_kinesis_and_sqs() {
+    let mut seen = BTreeMap::new();
+    for doc in blocks(parsed(), "", "data")
+        .into_iter()
+        .filter(|d| d.kind == "aws_iam_policy_document")
+    {
+        for statement in statements(doc.body) {
+            if attr_str(statement, "effect") == Some("Deny") {
+                continue;
+            }
+            let actions = strings(attr(statement, "actions"));
+            let resources = strings(attr(statement, "resources"));
+            let resources_expr = attr(statement, "resources").map(Value::to_string);
+            for action in actions
+                .iter()
+                .filter(|a| SCOPED_SERVICES.iter().any(|s| a.starts_with(s)))
+            {
+                let place = format!("{}: data.{}.{}", doc.file, doc.kind, doc.name);
+                assert!(!action.contains('*'), "{place}: wildcard action {action}");
+                assert!(
+                    resources_expr.is_some(),
+                    "{place}: {action} without resources"
+                );
+                for resource in &resources {
+                    assert!(
+                        resource != "*" && resource.starts_with("${") && !resource.ends_with("*"),
+                        "{place}: {action} on {resource}, not a concrete ARN"
+                    );
+                }
+                seen.insert(action.clone(), resources_expr.clone().unwrap_or_default());
+            }
+        }
+    }
+    // The grants the Lambdas and Firehose need, each on the ARN it needs.
+    for (action, arn) in [
+        ("kinesis:PutRecords", "aws_kinesis_stream.events.arn"),
+        ("kinesis:GetRecords", "aws_kinesis_stream.events.arn"),
+        ("personalize:PutEvents", "var.event_tracker_arn"),
+        ("personalize:GetRecommendations", "var.campaign_arn"),
+        ("sqs:SendMessage", "aws_sqs_queue.dlq.arn"),
+    ] {
+        let resources = seen
+            .get(action)
+            .unwrap_or_else(|| panic!("no policy grants {action}"));
+        assert!(
+            resources.contains(arn),
+            "{action} on {resources}, wanted {arn}"
+        );
+    }
+}
+
+#[test]
+fn the_event_source_mapping_reports_failures_bisects_and_bounds_retries() {
+    let mapping = resource(PIPELINE, "aws_lambda_event_source_mapping", "ingest");
+    let body = mapping.body;
+    assert_eq!(
+        attr(body, "function_response_types"),
+        Some(&json!(["ReportBatchItemFailures"]))
+    );
+    assert_eq!(
+        attr(body, "bisect_batch_on_function_error"),
+        Some(&json!(true))
+    );
+    assert_eq!(
+        attr_str(body, "event_source_arn"),
+        Some("${aws_kinesis_stream.events.arn}")
+    );
+    let destination = nested(body, "destination_config")
+        .first()
+        .map(|d| nested(d, "on_failure"))
+        .and_then(|f| f.first())
+        .and_then(|f| attr_str(f, "destination_arn"));
+    assert_eq!(destination, Some("${aws_sqs_queue.dlq.arn}"));
+
+    // Bounded: the variables behind the retry settings default to finite, small values.
+    let variables = blocks(parsed(), PIPELINE, "variable");
+    for (setting, limit) in [
+        ("maximum_retry_attempts", 10),
+        ("maximum_record_age_in_seconds", 86_400),
+    ] {
+        let expr = attr_str(body, setting).unwrap_or_else(|| panic!("{setting} unset"));
+        let var = expr.trim_start_matches("${var.").trim_end_matches('}');
+        let default = variables
+            .iter()
+            .find(|v| v.kind == var)
+            .and_then(|v| attr(v.body, "default"))
+            .and_then(Value::as_i64)
+            .unwrap_or_else(|| panic!("{setting} = {expr} has no numeric default"));
+        assert!(
+            (0..=limit).contains(&default),
+            "{setting} defaults to {default}"
+        );
+    }
+}
+
+#[test]
+fn the_archive_is_gzip_newline_delimited_time_partitioned_and_encrypted() {
+    let firehose = resource(PIPELINE, "aws_kinesis_firehose_delivery_stream", "archive");
+    let s3 = &nested(firehose.body, "extended_s3_configuration")[0];
+    assert_eq!(attr_str(s3, "compression_format"), Some("GZIP"));
+    let prefix = attr_str(s3, "prefix").unwrap();
+    for part in [
+        "!{timestamp:yyyy}",
+        "!{timestamp:MM}",
+        "!{timestamp:dd}",
+        "!{timestamp:HH}",
+    ] {
+        assert!(prefix.contains(part), "prefix {prefix} lacks {part}");
+    }
+    assert!(attr_str(s3, "error_output_prefix")
+        .unwrap()
+        .contains("!{firehose:error-output-type}"));
+    assert_eq!(attr_str(s3, "kms_key_arn"), Some("${local.kms_key_arn}"));
+    let processors: Vec<_> = nested(s3, "processing_configuration")
+        .iter()
+        .flat_map(|p| nested(p, "processors"))
+        .filter_map(|p| attr_str(p, "type"))
+        .collect();
+    assert_eq!(processors, ["AppendDelimiterToRecord"]);
+    let source = &nested(firehose.body, "kinesis_source_configuration")[0];
+    assert_eq!(
+        attr_str(source, "kinesis_stream_arn"),
+        Some("${aws_kinesis_stream.events.arn}")
+    );
+
+    let stream = resource(PIPELINE, "aws_kinesis_stream", "events");
+    assert_eq!(attr_str(stream.body, "encryption_type"), Some("KMS"));
+    let mode = blocks(parsed(), PIPELINE, "variable")
+        .into_iter()
+        .find(|v| v.kind == "stream_mode")
+        .unwrap();
+    assert_eq!(attr_str(mode.body, "default"), Some("ON_DEMAND"));
+}
+
+#[test]
+fn the_rest_api_is_built_from_the_openapi_document() {
+    let api = resource(PIPELINE, "aws_api_gateway_rest_api", "this");
+    assert_eq!(
+        attr_str(api.body, "body"),
+        Some("${module.api_definition.body}")
+    );
+    let definition = module(PIPELINE, "api_definition");
+    assert_eq!(
+        attr_str(definition.body, "source"),
+        Some("../api-definition")
+    );
+    // Every handler the document names is one of the module's functions.
+    let handlers = attr(definition.body, "handlers")
+        .unwrap()
+        .as_object()
+        .unwrap();
+    for (name, uri) in handlers {
+        assert_eq!(
+            uri,
+            &json!(format!(
+                "${{aws_lambda_function.this[\"{name}\"].invoke_arn}}"
+            ))
+        );
+    }
+    let document = openapi_document();
+    let used: BTreeSet<String> = document["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|ops| ops.as_object().unwrap().values())
+        .map(|op| {
+            op["x-personalize-realtime-handler"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let wired: BTreeSet<String> = handlers.keys().cloned().collect();
+    assert_eq!(
+        used, wired,
+        "handlers of api/openapi.yaml vs module.api_definition"
+    );
+
+    // Each route may invoke its own function only.
+    let permission = resource(PIPELINE, "aws_lambda_permission", "api");
+    assert_eq!(
+        attr_str(permission.body, "source_arn"),
+        Some("${aws_api_gateway_rest_api.this.execution_arn}/*/${each.value.method}${each.value.path}")
+    );
+    assert_eq!(
+        attr_str(permission.body, "function_name"),
+        Some("${aws_lambda_function.this[each.value.handler].function_name}")
+    );
+    let stage = resource(PIPELINE, "aws_api_gateway_stage", "prod");
+    assert_eq!(attr_str(stage.body, "stage_name"), Some("prod"));
+    assert!(!nested(stage.body, "access_log_settings").is_empty());
+    let auth = blocks(parsed(), PIPELINE, "variable")
+        .into_iter()
+        .find(|v| v.kind == "api_authorization")
+        .unwrap();
+    assert_ne!(attr_str(auth.body, "default"), Some("NONE"));
+}
+
+/// api/openapi.yaml as JSON (through the venv's PyYAML).
+fn openapi_document() -> Value {
+    let venv = testkit::python::venv().unwrap();
+    let out = venv
+        .python_command()
+        .args([
+            "-c",
+            "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))",
+        ])
+        .arg(paths::project_file("api/openapi.yaml"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn every_log_group_has_a_retention_and_the_key() {
+    let groups: Vec<_> = blocks(parsed(), "", "resource")
+        .into_iter()
+        .filter(|b| b.kind == "aws_cloudwatch_log_group")
+        .collect();
+    assert!(groups.len() >= 3);
+    for group in groups {
+        assert_eq!(
+            attr_str(group.body, "retention_in_days"),
+            Some("${var.log_retention_days}"),
+            "{}",
+            group.name
+        );
+        assert_eq!(
+            attr_str(group.body, "kms_key_id"),
+            Some("${local.kms_key_arn}"),
+            "{}",
+            group.name
+        );
+    }
+}
