@@ -25,6 +25,8 @@ pub fn provider_dir() -> PathBuf {
         .to_path_buf()
 }
 
+pub mod emulator;
+
 /// The `terraform` block and provider configuration for an endpoint (or none).
 pub fn header(endpoint: Option<&str>) -> String {
     let endpoints = endpoint

@@ -1,0 +1,80 @@
+//! One personalize-local per test binary (instant clock, data under a temporary root), and
+//! the SDK client tests use to check the emulator behind Terraform's back.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use personalize_local::testing::TestServer;
+
+/// The shared emulator and its data root.
+pub struct Emulator {
+    /// The server (stops when the test binary ends).
+    pub server: TestServer,
+    /// Import jobs read `s3://BUCKET/KEY` from `ROOT/BUCKET/KEY`.
+    pub data_root: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+/// The emulator of this test binary, started on first use.
+pub fn shared() -> &'static Emulator {
+    static E: OnceLock<Emulator> = OnceLock::new();
+    E.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("data root");
+        let data_root = dir.path().to_path_buf();
+        std::fs::create_dir_all(data_root.join("data")).expect("bucket dir");
+        std::fs::write(data_root.join("data/interactions.csv"), interactions_csv()).expect("csv");
+        std::fs::write(
+            data_root.join("data/bad.csv"),
+            "USER_ID,ITEM_ID,TIMESTAMP\nu1,i1,not-a-number\n",
+        )
+        .expect("bad csv");
+        let server = TestServer::start(personalize_local::Config {
+            instant: true,
+            data_root: Some(data_root.clone()),
+            ..Default::default()
+        });
+        Emulator {
+            server,
+            data_root,
+            _dir: dir,
+        }
+    })
+}
+
+impl Emulator {
+    /// `http://127.0.0.1:PORT`.
+    pub fn endpoint(&self) -> &str {
+        self.server.endpoint()
+    }
+
+    /// A Personalize control-plane client for checks behind Terraform's back.
+    pub fn client(&self) -> aws_sdk_personalize::Client {
+        aws_sdk_personalize::Client::new(&pr_sdk_local(self.endpoint()))
+    }
+}
+
+fn pr_sdk_local(endpoint: &str) -> aws_config::SdkConfig {
+    pr_sdk::local(endpoint, "us-east-1")
+}
+
+/// Interactions of two taste clusters: 30 users, 40 items, 12 events each.
+pub fn interactions_csv() -> String {
+    let mut out = String::from("USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE\n");
+    for u in 0..30u32 {
+        for k in 0..12u32 {
+            let item = if u % 2 == 0 {
+                (u + k * 3) % 20
+            } else {
+                20 + (u + k * 3) % 20
+            };
+            out.push_str(&format!(
+                "u{u},i{item},{},watch\n",
+                1_700_000_000 + u * 100 + k
+            ));
+        }
+    }
+    out
+}
+
+/// The Interactions schema of the walkthrough.
+pub const INTERACTIONS_SCHEMA: &str = r#"{"type":"record","name":"Interactions","namespace":"com.amazonaws.personalize.schema","fields":[{"name":"USER_ID","type":"string"},{"name":"ITEM_ID","type":"string"},{"name":"TIMESTAMP","type":"long"},{"name":"EVENT_TYPE","type":"string"}],"version":"1.0"}"#;
