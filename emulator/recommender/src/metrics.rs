@@ -72,17 +72,19 @@ fn score_list(ranked: &[String], truth: &HashSet<&str>, sums: &mut BTreeMap<&'st
             .map(|r| 1.0 / ((r + 2) as f64).log2())
             .sum()
     };
+    // Personalize's ideal DCG is "the top K recommendations sorted by relevance": the same
+    // hits moved to the top of the list, not every truth item. A list without hits scores 0.
     let ideal = |k: usize| -> f64 {
-        (0..k.min(truth.len()))
-            .map(|r| 1.0 / ((r + 2) as f64).log2())
-            .sum()
+        let hits = (0..k).filter(|&r| hit(r)).count();
+        (0..hits).map(|r| 1.0 / ((r + 2) as f64).log2()).sum()
     };
     for (name, k) in [
         ("normalized_discounted_cumulative_gain_at_5", 5),
         ("normalized_discounted_cumulative_gain_at_10", 10),
         ("normalized_discounted_cumulative_gain_at_25", 25),
     ] {
-        *sums.entry(name).or_default() += dcg(k) / ideal(k);
+        let ideal = ideal(k);
+        *sums.entry(name).or_default() += if ideal > 0.0 { dcg(k) / ideal } else { 0.0 };
     }
     for (name, k) in [
         ("precision_at_5", 5),
@@ -193,12 +195,15 @@ mod tests {
 
     #[test]
     fn second_place_hit_halves_mrr_and_discounts_ndcg() {
-        let ranked: Vec<String> = ["x", "a"].iter().map(|s| s.to_string()).collect();
+        let ranked: Vec<String> = ["x", "a", "y", "b"].iter().map(|s| s.to_string()).collect();
         let mut sums = BTreeMap::new();
-        score_list(&ranked, &["a"].into_iter().collect(), &mut sums);
+        // "c" is never recommended: the ideal is the list's own hits sorted to the top.
+        score_list(&ranked, &["a", "b", "c"].into_iter().collect(), &mut sums);
         assert_eq!(sums["mean_reciprocal_rank_at_25"], 0.5);
         let ndcg = sums["normalized_discounted_cumulative_gain_at_10"];
-        assert!((ndcg - 1.0 / 3f64.log2()).abs() < 1e-12);
+        let expected = (1.0 / 3f64.log2() + 1.0 / 5f64.log2()) / (1.0 + 1.0 / 3f64.log2());
+        assert!((ndcg - expected).abs() < 1e-12, "{ndcg} vs {expected}");
+        assert_eq!(sums["precision_at_5"], 0.4);
     }
 
     #[test]

@@ -38,6 +38,8 @@ pub struct Model {
     pub(crate) content: Content,
     /// Newest training timestamp.
     pub(crate) trained_until: i64,
+    /// (time, item) of every training event, oldest first.
+    pub(crate) timeline: Vec<(i64, u32)>,
 }
 
 impl std::fmt::Debug for Model {
@@ -131,6 +133,8 @@ impl Model {
                 && self.neighbours.lists.len() == n
                 && self.content.items.len() == n
                 && self.event_weights.len() == self.event_types.len()
+                && self.timeline.iter().all(|&(_, i)| (i as usize) < n)
+                && self.timeline.windows(2).all(|w| w[0].0 <= w[1].0)
                 && self
                     .neighbours
                     .lists

@@ -25,6 +25,26 @@ pub(crate) struct Params {
     pub min_history_percentile: f64,
     /// `max_user_history_length_percentile`: users with more interactions are left out.
     pub max_history_percentile: f64,
+    /// `local.recency_decay`: each step back in a user's history multiplies its weight by this.
+    pub recency_decay: f64,
+    /// `local.popularity_blend`: weight of popularity beside the neighbourhood score.
+    pub popularity_blend: f64,
+    /// `local.seen_factor`: share of its score an item the user already has keeps.
+    pub seen_factor: f64,
+    /// `local.window`: positions either side of an item that count as co-occurrence.
+    pub window: usize,
+    /// `local.backward`: weight of a neighbour that came before (1 = symmetric).
+    pub backward: f64,
+    /// `local.distance_decay`: co-occurrence weight falls as 1 / distance^this.
+    pub distance_decay: f64,
+    /// `local.event_weight_exponent`: event types weigh (total / count of the type)^this.
+    pub event_weight_exponent: f64,
+    /// `local.time_blend`: weight of what was popular just before the user's latest event.
+    pub time_blend: f64,
+    /// `local.time_window_days`: how far back "just before" reaches.
+    pub time_window_days: f64,
+    /// `local.time_forward_days`: how far after the user's latest event it reaches.
+    pub time_forward_days: f64,
 }
 
 impl Default for Params {
@@ -33,10 +53,20 @@ impl Default for Params {
             history_len: 32,
             recency: true,
             neighbours: 150,
-            popularity_discount: 0.5,
-            min_cointeraction: 1.0,
+            popularity_discount: 0.35,
+            min_cointeraction: 0.0,
             min_history_percentile: 0.0,
             max_history_percentile: 1.0,
+            recency_decay: 0.9,
+            popularity_blend: 0.05,
+            seen_factor: 0.05,
+            window: 50,
+            backward: 0.25,
+            distance_decay: 0.5,
+            event_weight_exponent: 0.5,
+            time_blend: 0.3,
+            time_window_days: 180.0,
+            time_forward_days: 0.0,
         }
     }
 }
@@ -49,10 +79,30 @@ const PERCENTILES: [&str; 2] = [
 /// The hyperparameter names a recipe kind accepts.
 fn accepted(kind: Kind) -> Vec<&'static str> {
     let mut names: Vec<&'static str> = match kind {
-        Kind::UserPersonalization | Kind::PersonalizedRanking => {
-            vec!["bptt", "hidden_dimension", "recency_mask"]
-        }
-        Kind::RelatedItems => vec!["min_cointeraction_count", "popularity_discount_factor"],
+        Kind::UserPersonalization | Kind::PersonalizedRanking => vec![
+            "bptt",
+            "hidden_dimension",
+            "recency_mask",
+            "local.recency_decay",
+            "local.popularity_blend",
+            "local.seen_factor",
+            "local.window",
+            "local.backward",
+            "local.distance_decay",
+            "local.event_weight_exponent",
+            "local.popularity_discount",
+            "local.time_blend",
+            "local.time_window_days",
+            "local.time_forward_days",
+            "local.min_cointeraction",
+        ],
+        Kind::RelatedItems => vec![
+            "min_cointeraction_count",
+            "popularity_discount_factor",
+            "local.window",
+            "local.distance_decay",
+            "local.event_weight_exponent",
+        ],
         Kind::PopularityCount | Kind::TrendingNow => return Vec::new(),
     };
     names.extend(PERCENTILES);
@@ -68,6 +118,8 @@ impl Params {
         if kind == Kind::RelatedItems {
             // SIMS's own default: pairs seen together once are noise for related items.
             p.min_cointeraction = 3.0;
+            p.window = 20;
+            p.popularity_discount = 0.5;
         }
         for (name, raw) in values {
             if !names.contains(&name.as_str()) {
@@ -100,6 +152,22 @@ impl Params {
                 }
                 "max_user_history_length_percentile" => {
                     p.max_history_percentile = float(name, raw, 0.0, 1.0)?
+                }
+                "local.recency_decay" => p.recency_decay = float(name, raw, 0.0, 1.0)?,
+                "local.popularity_blend" => p.popularity_blend = float(name, raw, 0.0, 100.0)?,
+                "local.seen_factor" => p.seen_factor = float(name, raw, 0.0, 1.0)?,
+                "local.window" => p.window = int(name, raw, 1, 1000)?,
+                "local.backward" => p.backward = float(name, raw, 0.0, 1.0)?,
+                "local.distance_decay" => p.distance_decay = float(name, raw, 0.0, 4.0)?,
+                "local.event_weight_exponent" => {
+                    p.event_weight_exponent = float(name, raw, 0.0, 2.0)?
+                }
+                "local.popularity_discount" => p.popularity_discount = float(name, raw, 0.0, 1.0)?,
+                "local.time_blend" => p.time_blend = float(name, raw, 0.0, 100.0)?,
+                "local.time_window_days" => p.time_window_days = float(name, raw, 0.0, 36500.0)?,
+                "local.time_forward_days" => p.time_forward_days = float(name, raw, 0.0, 36500.0)?,
+                "local.min_cointeraction" => {
+                    p.min_cointeraction = float(name, raw, 0.0, 1_000_000.0)?
                 }
                 _ => unreachable!("accepted() and this match list the same names"),
             }

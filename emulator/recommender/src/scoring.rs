@@ -14,14 +14,18 @@ use crate::Value;
 
 /// Share of the best score given to the popularity floor.
 const FLOOR: f64 = 1e-4;
-/// Weight of an item's popularity beside the user's neighbourhood score (both scaled to 1).
-const POPULARITY_BLEND: f64 = 0.05;
-/// Each step back in a user's history multiplies its weight by this (with `recency_mask`).
-const RECENCY_DECAY: f64 = 0.9;
-/// Items the user already interacted with keep this share of their score.
-const SEEN_FACTOR: f64 = 0.05;
 /// Seconds in a day, for `explorationItemAgeCutOff`.
 const DAY: f64 = 86_400.0;
+
+/// What scoring needs of a user's history.
+struct History {
+    /// The newest `bptt` distinct items with their summed event weights, newest last.
+    latest: Vec<(u32, f64)>,
+    /// Every item the user interacted with.
+    seen: Vec<u32>,
+    /// Time of the user's newest event.
+    last_time: Option<i64>,
+}
 
 /// Item metadata as weighted tokens ("GENRE=Comedy", "YEAR=1995"), for items that have no
 /// interactions to learn from.
@@ -160,16 +164,15 @@ impl Model {
         s
     }
 
-    /// The user's history as (item, weight), newest last: training events and then recent
-    /// ones, each item at its latest position, the newest `bptt` kept.
-    fn history(&self, query: &Query<'_>) -> Vec<(u32, f64)> {
+    /// The user's history: training events and then recent ones.
+    fn history(&self, query: &Query<'_>) -> History {
         let mut events: Vec<(u32, f64)> = Vec::new();
+        let mut last_time = None;
         if let Some(evs) = query.user_id.and_then(|u| self.users.get(u)) {
-            events.extend(
-                evs.iter()
-                    .filter(|e| e.trains)
-                    .map(|e| (e.item, f64::from(self.event_weights[e.event_type as usize]))),
-            );
+            for e in evs.iter().filter(|e| e.trains) {
+                events.push((e.item, f64::from(self.event_weights[e.event_type as usize])));
+                last_time = Some(e.timestamp);
+            }
         }
         for r in query.recent {
             if self
@@ -186,35 +189,41 @@ impl Model {
                     .position(|t| t == &r.event_type)
                     .map_or(1.0, |t| f64::from(self.event_weights[t]));
                 events.push((i, w));
+                last_time = Some(last_time.map_or(r.timestamp, |t: i64| t.max(r.timestamp)));
             }
         }
         // Distinct items at their latest position, strengths summed.
-        let mut out: Vec<(u32, f64)> = Vec::new();
+        let mut latest: Vec<(u32, f64)> = Vec::new();
         let mut at: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
         for &(item, w) in events.iter().rev() {
             match at.get(&item) {
-                Some(&k) => out[k].1 += w,
+                Some(&k) => latest[k].1 += w,
                 None => {
-                    at.insert(item, out.len());
-                    out.push((item, w));
+                    at.insert(item, latest.len());
+                    latest.push((item, w));
                 }
             }
         }
-        out.truncate(self.params.history_len);
-        out.reverse();
-        out
+        let seen = latest.iter().map(|&(i, _)| i).collect();
+        latest.truncate(self.params.history_len);
+        latest.reverse();
+        History {
+            latest,
+            seen,
+            last_time,
+        }
     }
 
     fn personal(&self, query: &Query<'_>, c: &Candidates<'_>, s: &mut [f64]) {
         let n = self.catalog.len();
         let history = self.history(query);
-        let len = history.len();
+        let len = history.latest.len();
         let mut profile = vec![0.0; self.content.idf.len()];
-        for (k, &(h, strength)) in history.iter().enumerate() {
+        for (k, &(h, strength)) in history.latest.iter().enumerate() {
             let age = (len - 1 - k) as i32;
             let w = strength
                 * if self.params.recency {
-                    RECENCY_DECAY.powi(age)
+                    self.params.recency_decay.powi(age)
                 } else {
                     1.0
                 };
@@ -239,12 +248,34 @@ impl Model {
         }
         let max_pop = self.popularity.iter().copied().fold(0.0, f32::max).max(1.0) as f64;
         for (x, &p) in s.iter_mut().zip(&self.popularity) {
-            *x += POPULARITY_BLEND * f64::from(p) / max_pop;
+            *x += self.params.popularity_blend * f64::from(p) / max_pop;
         }
-        for &(h, _) in &history {
-            s[h as usize] *= SEEN_FACTOR;
+        if let (Some(t), true) = (history.last_time, self.params.time_blend > 0.0) {
+            self.around(t, s);
+        }
+        for &h in &history.seen {
+            s[h as usize] *= self.params.seen_factor;
         }
         self.explore(query, c, &profile, s);
+    }
+
+    /// Adds what was popular in the period before `time` (what a user active then was
+    /// likely to meet), scaled so its best item gets `time_blend`.
+    fn around(&self, time: i64, s: &mut [f64]) {
+        let from = time - (self.params.time_window_days * DAY) as i64;
+        let to = time + (self.params.time_forward_days * DAY) as i64;
+        let lo = self.timeline.partition_point(|e| e.0 < from);
+        let hi = self.timeline.partition_point(|e| e.0 <= to);
+        let mut counts: std::collections::HashMap<u32, f64> = std::collections::HashMap::new();
+        for &(_, item) in &self.timeline[lo..hi] {
+            *counts.entry(item).or_default() += 1.0;
+        }
+        let top = counts.values().copied().fold(0.0, f64::max);
+        if top > 0.0 {
+            for (item, c) in counts {
+                s[item as usize] += self.params.time_blend * c / top;
+            }
+        }
     }
 
     /// Gives cold items (no training interactions, young enough) a share of the best score

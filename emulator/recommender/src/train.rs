@@ -39,7 +39,7 @@ fn shorten(s: &str) -> String {
 
 /// Weight of each event type: rarer types say more about a user (a "watch" is scarcer and
 /// stronger than a "click"). With one type, every event weighs 1.
-fn event_weights(p: &Prepared) -> Vec<f32> {
+fn event_weights(p: &Prepared, exponent: f64) -> Vec<f32> {
     let mut counts = vec![0f64; p.event_types.len()];
     for e in p.users.values().flatten().filter(|e| e.trains) {
         counts[e.event_type as usize] += 1.0;
@@ -52,7 +52,7 @@ fn event_weights(p: &Prepared) -> Vec<f32> {
             if present <= 1 || c == 0.0 {
                 1.0
             } else {
-                (total / c).sqrt() as f32
+                (total / c).powf(exponent) as f32
             }
         })
         .collect()
@@ -75,7 +75,7 @@ pub(crate) fn fit(
             None => "There are no interactions to train on".into(),
         }));
     }
-    let weights = event_weights(&p);
+    let weights = event_weights(&p, params.event_weight_exponent);
     let mut popularity = vec![0f32; n];
     for e in &training {
         popularity[e.item as usize] += 1.0;
@@ -101,6 +101,8 @@ pub(crate) fn fit(
         },
     };
     let content = Content::fit(&p.catalog);
+    let mut timeline: Vec<(i64, u32)> = training.iter().map(|e| (e.timestamp, e.item)).collect();
+    timeline.sort_unstable();
     Ok(Model {
         recipe: options.recipe.clone(),
         kind,
@@ -112,6 +114,7 @@ pub(crate) fn fit(
         neighbours,
         content,
         trained_until,
+        timeline,
         catalog: p.catalog,
         event_types: p.event_types,
         users: p.users,
@@ -123,19 +126,19 @@ fn neighbour_config(kind: Kind, params: &Params) -> neighbours::Config {
     match kind {
         // Related items are symmetric; next-item prediction favours what came after.
         Kind::RelatedItems => neighbours::Config {
-            window: 20,
+            window: params.window,
             forward: 1.0,
             backward: 1.0,
-            decay: 0.5,
+            decay: params.distance_decay as f32,
             popularity_discount: params.popularity_discount,
             min_count: params.min_cointeraction,
             keep: params.neighbours,
         },
         _ => neighbours::Config {
-            window: 10,
+            window: params.window,
             forward: 1.0,
-            backward: 0.5,
-            decay: 0.5,
+            backward: params.backward as f32,
+            decay: params.distance_decay as f32,
             popularity_discount: params.popularity_discount,
             min_count: params.min_cointeraction,
             keep: params.neighbours,

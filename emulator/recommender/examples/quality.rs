@@ -1,0 +1,162 @@
+//! Trains and evaluates every recipe on the walkthrough data and prints the table of
+//! BENCHMARKS.md ("personalize-local: recommender quality and training time").
+//!
+//! ```text
+//! cargo run --release -p personalize-recommender --example quality -- [--seed N]
+//!     [--data DIR] [--recipe NAME] [--set NAME=VALUE]... [--seeds N]
+//! ```
+//!
+//! `--set` passes a hyperparameter to every recipe that takes it; `--seeds N` averages the
+//! metrics over seeds N consecutive seeds from `--seed`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use personalize_recommender::{
+    evaluate, recipes, train, Interaction, Item, TrainOptions, TrainingData, Value,
+};
+
+/// Personalize's published User-Personalization metrics on this data (the walkthrough's
+/// POC-in-a-box, notebook 03).
+const PUBLISHED: [(&str, f64); 3] = [
+    ("precision_at_10", 0.0571),
+    ("mean_reciprocal_rank_at_25", 0.269),
+    ("normalized_discounted_cumulative_gain_at_10", 0.2687),
+];
+
+const COLUMNS: [(&str, &str); 8] = [
+    ("coverage", "coverage"),
+    ("mean_reciprocal_rank_at_25", "MRR@25"),
+    ("normalized_discounted_cumulative_gain_at_5", "NDCG@5"),
+    ("normalized_discounted_cumulative_gain_at_10", "NDCG@10"),
+    ("normalized_discounted_cumulative_gain_at_25", "NDCG@25"),
+    ("precision_at_5", "P@5"),
+    ("precision_at_10", "P@10"),
+    ("precision_at_25", "P@25"),
+];
+
+fn load(dir: &Path) -> TrainingData {
+    let read = |name: &str| {
+        std::fs::read_to_string(dir.join(name))
+            .unwrap_or_else(|e| panic!("reading {}: {e}", dir.join(name).display()))
+    };
+    let mut data = TrainingData::default();
+    for line in read("interactions.csv").lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        data.interactions.push(Interaction {
+            user_id: f[0].into(),
+            item_id: f[1].into(),
+            timestamp: f[2].parse().expect("TIMESTAMP"),
+            event_type: f[3].into(),
+            event_value: None,
+            session_id: None,
+            attributes: BTreeMap::new(),
+        });
+    }
+    for line in read("item-meta.csv").lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let mut attributes = BTreeMap::new();
+        attributes.insert("GENRE".to_string(), Value::Str(f[1].into()));
+        if let Ok(year) = f[2].parse::<f64>() {
+            attributes.insert("YEAR".to_string(), Value::Num(year));
+        }
+        data.items.push(Item {
+            item_id: f[0].into(),
+            attributes,
+        });
+    }
+    data
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let mut seed = 42u64;
+    let mut seeds = 1u64;
+    let mut dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/movies/data");
+    let mut only: Option<String> = None;
+    let mut set: BTreeMap<String, String> = BTreeMap::new();
+    while let Some(a) = args.next() {
+        let mut value = || args.next().unwrap_or_else(|| panic!("{a} needs a value"));
+        match a.as_str() {
+            "--seed" => seed = value().parse().expect("--seed N"),
+            "--seeds" => seeds = value().parse().expect("--seeds N"),
+            "--data" => dir = PathBuf::from(value()),
+            "--recipe" => only = Some(value()),
+            "--set" => {
+                let v = value();
+                let (k, v) = v.split_once('=').expect("--set NAME=VALUE");
+                set.insert(k.into(), v.into());
+            }
+            _ => panic!("unknown argument {a}"),
+        }
+    }
+    let data = load(&dir);
+    println!(
+        "{} interactions, {} items; seeds {seed}..{}",
+        data.interactions.len(),
+        data.items.len(),
+        seed + seeds - 1
+    );
+    print!("| recipe | training (s) |");
+    for (_, short) in COLUMNS {
+        print!(" {short} |");
+    }
+    println!();
+    println!("|---|---:|{}", "---:|".repeat(COLUMNS.len()));
+    for r in recipes() {
+        if only.as_ref().is_some_and(|o| o != r.name) {
+            continue;
+        }
+        let mut options = TrainOptions {
+            recipe: r.name.into(),
+            ..TrainOptions::default()
+        };
+        // Only the hyperparameters this recipe takes.
+        for (k, v) in &set {
+            let mut one = options.clone();
+            one.hyperparameters.insert(k.clone(), v.clone());
+            if train(
+                &TrainingData {
+                    interactions: data.interactions[..10].to_vec(),
+                    ..TrainingData::default()
+                },
+                &one,
+            )
+            .is_ok()
+            {
+                options.hyperparameters.insert(k.clone(), v.clone());
+            }
+        }
+        let started = Instant::now();
+        train(&data, &options).expect("training");
+        let seconds = started.elapsed().as_secs_f64();
+        let mut sums: BTreeMap<String, f64> = BTreeMap::new();
+        for s in seed..seed + seeds {
+            let m = evaluate(
+                &data,
+                &TrainOptions {
+                    seed: s,
+                    ..options.clone()
+                },
+            )
+            .expect("evaluate");
+            for (k, v) in m {
+                *sums.entry(k).or_default() += v / seeds as f64;
+            }
+        }
+        print!("| {} | {seconds:.2} |", r.name);
+        for (key, _) in COLUMNS {
+            print!(" {:.4} |", sums[key]);
+        }
+        println!();
+    }
+    print!("| Personalize (published) | ~3600 |");
+    for (key, _) in COLUMNS {
+        match PUBLISHED.iter().find(|p| p.0 == key) {
+            Some((_, v)) => print!(" {v:.4} |"),
+            None => print!(" - |"),
+        }
+    }
+    println!();
+}
