@@ -10,6 +10,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use crate::state::{Inner, Kind, Writes};
 use crate::AppState;
 
@@ -37,10 +39,13 @@ impl Clock {
         self.stage.is_zero()
     }
 
-    /// Waits one stage.
-    pub async fn stage(&self) {
+    /// Waits until one more stage after `at` has passed, and moves `at` there. Stages are
+    /// anchored to the moment the lifecycle was created (not to when its task first runs), so
+    /// a paused-clock test that advances by one stage sees exactly one transition.
+    pub async fn stage(&self, at: &mut Instant) {
         if !self.stage.is_zero() {
-            tokio::time::sleep(self.stage).await;
+            *at += self.stage;
+            tokio::time::sleep_until(*at).await;
         }
     }
 }
@@ -83,10 +88,19 @@ pub fn transition(server: &AppState, arn: &str, from: &str, to: &str) -> bool {
 }
 
 /// The create lifecycle of `arn`, with optional work in the IN_PROGRESS stage.
-pub async fn create(server: AppState, arn: String, work: Option<WorkFn>) {
-    server.clock.stage().await;
+pub fn create(
+    server: AppState,
+    arn: String,
+    work: Option<WorkFn>,
+) -> impl Future<Output = ()> + Send {
+    let mut at = Instant::now();
+    async move { create_from(server, arn, work, &mut at).await }
+}
+
+async fn create_from(server: AppState, arn: String, work: Option<WorkFn>, at: &mut Instant) {
+    server.clock.stage(at).await;
     transition(&server, &arn, "CREATE PENDING", "CREATE IN_PROGRESS");
-    server.clock.stage().await;
+    server.clock.stage(at).await;
     if server
         .state
         .read()
@@ -139,10 +153,18 @@ fn finish_stopped(server: &AppState, arn: &str) {
 pub type Cleanup = Box<dyn FnOnce(&mut Inner, &mut Writes) + Send>;
 
 /// The delete lifecycle of `arn` (already DELETE PENDING).
-pub async fn delete(server: AppState, arn: String, cleanup: Cleanup) {
-    server.clock.stage().await;
-    transition(&server, &arn, "DELETE PENDING", "DELETE IN_PROGRESS");
-    server.clock.stage().await;
+pub fn delete(server: AppState, arn: String, cleanup: Cleanup) -> impl Future<Output = ()> + Send {
+    let mut at = Instant::now();
+    async move {
+        server.clock.stage(&mut at).await;
+        transition(&server, &arn, "DELETE PENDING", "DELETE IN_PROGRESS");
+        server.clock.stage(&mut at).await;
+        finish_delete(&server, &arn, cleanup);
+    }
+}
+
+fn finish_delete(server: &AppState, arn: &str, cleanup: Cleanup) {
+    let arn = arn.to_owned();
     let _ = server.state.mutate(|inner, writes| {
         if inner.records.get(&arn).map(|r| r.status()) == Some("DELETE IN_PROGRESS") {
             inner.records.remove(&arn);

@@ -60,6 +60,7 @@ pub fn router(server: AppState) -> Router {
             post(|s, h, b| rest(s, h, b, "GetPersonalizedRanking")),
         )
         .fallback(unknown_route)
+        .method_not_allowed_fallback(unknown_route)
         .layer(middleware::from_fn(request_id))
         .with_state(server)
 }

@@ -159,12 +159,17 @@ fn update_status(server: &AppState, arn: &str, from: &str, to: &str) -> bool {
         .unwrap_or(false)
 }
 
-async fn run_update(server: AppState, arn: String) {
-    server.clock.stage().await;
+fn run_update(server: AppState, arn: String) -> impl std::future::Future<Output = ()> + Send {
+    let mut at = tokio::time::Instant::now();
+    async move { run_update_from(server, arn, &mut at).await }
+}
+
+async fn run_update_from(server: AppState, arn: String, at: &mut tokio::time::Instant) {
+    server.clock.stage(at).await;
     if !update_status(&server, &arn, "CREATE PENDING", "CREATE IN_PROGRESS") {
         return;
     }
-    server.clock.stage().await;
+    server.clock.stage(at).await;
     let version = server.state.read().records.get(&arn).and_then(|c| {
         c.body.get("latestCampaignUpdate")?["solutionVersionArn"]
             .as_str()

@@ -168,32 +168,38 @@ pub async fn update_dataset(ctx: &Ctx, input: &Map<String, Value>) -> Result<Val
     Ok(json!({ "datasetArn": arn }))
 }
 
-async fn run_dataset_update(server: crate::AppState, arn: String) {
-    for (dataset_status, update_status) in [
-        ("UPDATE IN_PROGRESS", "CREATE IN_PROGRESS"),
-        ("ACTIVE", "ACTIVE"),
-    ] {
-        server.clock.stage().await;
-        let _ = server.state.mutate(|inner, writes| {
-            let Some(record) = inner.records.get_mut(&arn) else {
-                return Ok(());
-            };
-            if !record.status().starts_with("UPDATE") {
-                return Ok(());
-            }
-            let now = crate::state::now_value();
-            if let Some(update) = record.body.get_mut("latestDatasetUpdate") {
-                update["status"] = update_status.into();
-                update["lastUpdatedDateTime"] = now;
-                if update_status == "ACTIVE" {
-                    let schema = update["schemaArn"].clone();
-                    record.body.insert("schemaArn".into(), schema);
+fn run_dataset_update(
+    server: crate::AppState,
+    arn: String,
+) -> impl std::future::Future<Output = ()> + Send {
+    let mut at = tokio::time::Instant::now();
+    async move {
+        for (dataset_status, update_status) in [
+            ("UPDATE IN_PROGRESS", "CREATE IN_PROGRESS"),
+            ("ACTIVE", "ACTIVE"),
+        ] {
+            server.clock.stage(&mut at).await;
+            let _ = server.state.mutate(|inner, writes| {
+                let Some(record) = inner.records.get_mut(&arn) else {
+                    return Ok(());
+                };
+                if !record.status().starts_with("UPDATE") {
+                    return Ok(());
                 }
-            }
-            record.set_status(dataset_status);
-            writes.record(inner, &arn);
-            Ok(())
-        });
+                let now = crate::state::now_value();
+                if let Some(update) = record.body.get_mut("latestDatasetUpdate") {
+                    update["status"] = update_status.into();
+                    update["lastUpdatedDateTime"] = now;
+                    if update_status == "ACTIVE" {
+                        let schema = update["schemaArn"].clone();
+                        record.body.insert("schemaArn".into(), schema);
+                    }
+                }
+                record.set_status(dataset_status);
+                writes.record(inner, &arn);
+                Ok(())
+            });
+        }
     }
 }
 

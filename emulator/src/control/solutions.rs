@@ -157,10 +157,12 @@ pub async fn create_solution_version(
     let server = ctx.server.clone();
     let work = crate::data::work_for(&server, Kind::SolutionVersion, &arn);
     let lifecycle = {
+        // Created here, not inside the async block, so its stages count from this call.
+        let create = lifecycle::create(server.clone(), arn.clone(), work);
         let server = server.clone();
         let arn = arn.clone();
         async move {
-            lifecycle::create(server.clone(), arn.clone(), work).await;
+            create.await;
             sync_latest_version(&server, &arn);
         }
     };

@@ -1,0 +1,93 @@
+//! The ingest Lambda: Kinesis batches to Personalize PutEvents.
+//!
+//! # Layout
+//! - [`handler`]: [`Ingest`], the handler value; grouping by session, bounded parallelism,
+//!   retries, dead letters and the partial batch response.
+//! - [`decode`]: a Kinesis record to its events with deterministic `eventId`s, or to a dead
+//!   letter.
+//! - [`sink`]: the narrow [`EventSink`] trait (one PutEvents call) and its Personalize client.
+//! - [`dlq`]: [`DeadLetter`], the narrow [`DeadLetterQueue`] trait and its SQS client.
+
+pub mod decode;
+pub mod dlq;
+pub mod handler;
+pub mod sink;
+
+#[cfg(test)]
+mod testing;
+#[cfg(test)]
+mod tests;
+
+pub use dlq::{DeadLetter, DeadLetterQueue, SqsQueue};
+pub use handler::{BatchOutcome, Ingest};
+pub use sink::{EventSink, PersonalizeSink, PutEventsCall};
+
+use std::time::Duration;
+
+use lambda_common::{Backoff, ConfigError, Env};
+
+/// Default PutEvents calls in flight per invocation.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+/// Largest accepted `PUT_EVENTS_CONCURRENCY`.
+pub const MAX_CONCURRENCY: usize = 64;
+
+/// Configuration of the ingest function.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The event tracker's tracking id (`TRACKING_ID`). A credential of sorts: anyone holding
+    /// it can write events, so it is never logged (see the `Debug` impl).
+    pub tracking_id: String,
+    /// The dead-letter SQS queue URL (`DLQ_URL`).
+    pub dlq_url: String,
+    /// PutEvents calls in flight (`PUT_EVENTS_CONCURRENCY`, default 8).
+    pub concurrency: usize,
+    /// Retries of a call within one invocation, before handing over to Kinesis redelivery.
+    pub backoff: Backoff,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("tracking_id", &"<redacted>")
+            .field("dlq_url", &self.dlq_url)
+            .field("concurrency", &self.concurrency)
+            .field("backoff", &self.backoff)
+            .finish()
+    }
+}
+
+impl Config {
+    /// Configuration with the defaults.
+    pub fn new(tracking_id: impl Into<String>, dlq_url: impl Into<String>) -> Self {
+        Self {
+            tracking_id: tracking_id.into(),
+            dlq_url: dlq_url.into(),
+            concurrency: DEFAULT_CONCURRENCY,
+            backoff: Backoff {
+                attempts: 3,
+                base: Duration::from_millis(100),
+                cap: Duration::from_secs(1),
+            },
+        }
+    }
+
+    /// Reads `TRACKING_ID`, `DLQ_URL` and `PUT_EVENTS_CONCURRENCY`.
+    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        let mut config = Self::new(env.required("TRACKING_ID")?, env.required("DLQ_URL")?);
+        config.concurrency = env.positive(
+            "PUT_EVENTS_CONCURRENCY",
+            DEFAULT_CONCURRENCY,
+            MAX_CONCURRENCY,
+        )?;
+        Ok(config)
+    }
+}
+
+impl Ingest<PersonalizeSink, SqsQueue> {
+    /// The handler on the real Personalize events and SQS clients.
+    pub fn from_sdk(config: Config, sdk: &pr_sdk::aws_config::SdkConfig) -> Self {
+        let sink = PersonalizeSink::new(aws_sdk_personalizeevents::Client::new(sdk));
+        let dlq = SqsQueue::new(aws_sdk_sqs::Client::new(sdk), &config.dlq_url);
+        Self::new(config, sink, dlq)
+    }
+}
