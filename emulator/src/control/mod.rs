@@ -298,7 +298,7 @@ fn check_dependants(inner: &Inner, kind: Kind, arn: &str) -> Result<(), ApiError
             (Kind::EventTracker, "datasetGroupArn"),
         ],
         Kind::Schema => &[(Kind::Dataset, "schemaArn")],
-        Kind::Solution => &[(Kind::Campaign, "solutionArn")],
+        Kind::Solution => &[],
         Kind::Dataset => &[],
         _ => &[],
     };
@@ -322,6 +322,25 @@ fn check_dependants(inner: &Inner, kind: Kind, arn: &str) -> Result<(), ApiError
         }
     }
     if kind == Kind::Solution {
+        // Campaigns name a version (`solution/NAME/ID`), current or pending in an update.
+        let prefix = format!("{arn}/");
+        if let Some(c) = inner.records.values().find(|r| {
+            r.kind == Kind::Campaign
+                && [
+                    r.str("solutionVersionArn"),
+                    r.body
+                        .get("latestCampaignUpdate")
+                        .and_then(|u| u["solutionVersionArn"].as_str()),
+                ]
+                .into_iter()
+                .flatten()
+                .any(|v| v.starts_with(&prefix))
+        }) {
+            return Err(ApiError::in_use(format!(
+                "{arn} is in use by {}",
+                c.str("campaignArn").unwrap_or("")
+            )));
+        }
         if let Some(v) = inner
             .children(Kind::SolutionVersion, "solutionArn", arn)
             .find(|v| {
