@@ -20,7 +20,8 @@ locals {
       fields = [
         { name = "ITEM_ID", type = "string" },
         { name = "GENRE", type = ["null", "string"], categorical = true },
-        { name = "YEAR", type = ["null", "int"] },
+        # Categorical, not int: the data holds ranges such as "2006–2007".
+        { name = "YEAR", type = ["null", "string"], categorical = true },
       ]
       version = "1.0"
     })
@@ -93,9 +94,13 @@ resource "personalize_solution" "this" {
   perform_hpo       = var.perform_hpo
   tags              = var.tags
 
-  solution_config {
-    event_value_threshold      = var.event_value_threshold
-    algorithm_hyper_parameters = length(var.algorithm_hyper_parameters) == 0 ? null : var.algorithm_hyper_parameters
+  # Only when something is set: an empty block would still be a (replacing) difference.
+  dynamic "solution_config" {
+    for_each = var.event_value_threshold == null && length(var.algorithm_hyper_parameters) == 0 ? [] : [1]
+    content {
+      event_value_threshold      = var.event_value_threshold
+      algorithm_hyper_parameters = length(var.algorithm_hyper_parameters) == 0 ? null : var.algorithm_hyper_parameters
+    }
   }
 
   # Training reads the datasets: they must hold data first.

@@ -1,0 +1,308 @@
+//! The `personalize` module through the real Terraform CLI and the locally built provider:
+//! validated, then applied against personalize-local with the walkthrough's data (both imports,
+//! training, campaign, tracker, filters), retrained in place, and destroyed.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use personalize_local::testing::TestServer;
+use serde_json::Value;
+use testkit::paths;
+use testkit::terraform::{self, hcl_string, Terraform};
+
+const BUCKET: &str = "walkthrough";
+
+/// The filters of the example, as module input.
+const FILTERS: &str = r#"  filters = {
+    comedies = "INCLUDE ItemID WHERE Items.GENRE IN (\"Comedy\")"
+    unseen   = "EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN (\"watch\")"
+  }
+"#;
+
+/// A Terraform working directory whose `main.tf` calls the module.
+struct Workdir {
+    dir: tempfile::TempDir,
+    cli_config: PathBuf,
+    tf: Terraform,
+}
+
+impl Workdir {
+    fn new() -> Self {
+        let tf = terraform::find().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let cli_config = dir.path().join("cli.tfrc");
+        let provider = paths::workspace_bin("terraform-provider-personalize").unwrap();
+        terraform::write_dev_overrides(&cli_config, provider.parent().unwrap()).unwrap();
+        Self {
+            dir,
+            cli_config,
+            tf,
+        }
+    }
+
+    fn write(&self, config: &str) {
+        fs::write(self.dir.path().join("main.tf"), config).unwrap();
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.tf
+            .command(self.dir.path(), &self.cli_config)
+            .args(args)
+            .arg("-no-color")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "terraform {} failed:\n{}\n{}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            !out.status.success(),
+            "terraform {} succeeded",
+            args.join(" ")
+        );
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    }
+
+    fn outputs(&self) -> Value {
+        serde_json::from_str(&self.ok(&["output", "-json"])).unwrap()
+    }
+}
+
+/// A root configuration calling the module with the walkthrough's files and `extra` inputs.
+fn config(endpoint: &str, extra: &str) -> String {
+    let module = paths::project_file("terraform/modules/personalize");
+    format!(
+        r#"terraform {{
+  required_providers {{
+    personalize = {{
+      source = "{source}"
+    }}
+  }}
+}}
+
+provider "personalize" {{
+  region = "us-east-1"
+  endpoints {{
+    personalize         = "{endpoint}"
+    personalize_events  = "{endpoint}"
+    personalize_runtime = "{endpoint}"
+  }}
+}}
+
+module "personalize" {{
+  source = {module}
+
+  name_prefix = "movies"
+  role_arn    = "arn:aws:iam::123456789012:role/movies-personalize"
+  bucket_name = "{BUCKET}"
+  interactions = {{
+    key          = "import/interactions.csv"
+    data_version = "v1"
+  }}
+  items = {{
+    key          = "import/item-meta.csv"
+    data_version = "v1"
+  }}
+{extra}
+}}
+
+output "all" {{
+  value = module.personalize
+}}
+"#,
+        source = terraform::PROVIDER_SOURCE,
+        module = hcl_string(&module.display().to_string()),
+    )
+}
+
+/// The walkthrough's files where the emulator's data root maps `s3://walkthrough/import/...`.
+fn data_root(root: &Path) {
+    let import = root.join(BUCKET).join("import");
+    fs::create_dir_all(&import).unwrap();
+    for (name, source) in [
+        ("interactions.csv", "examples/movies/data/interactions.csv"),
+        ("item-meta.csv", "examples/movies/data/item-meta.csv"),
+    ] {
+        std::os::unix::fs::symlink(paths::project_file(source), import.join(name)).unwrap();
+    }
+}
+
+fn emulator() -> (TestServer, tempfile::TempDir) {
+    let root = tempfile::tempdir().unwrap();
+    data_root(root.path());
+    let server = TestServer::start(personalize_local::Config {
+        instant: true,
+        data_root: Some(root.path().to_path_buf()),
+        ..Default::default()
+    });
+    (server, root)
+}
+
+#[test]
+fn the_module_validates_and_refuses_bad_inputs_at_plan_time() {
+    let (server, _root) = emulator();
+    let work = Workdir::new();
+    work.write(&config(server.endpoint(), ""));
+    work.ok(&["get"]);
+    work.ok(&["validate"]);
+
+    for (extra, message) in [
+        (
+            "  training_mode = \"PARTIAL\"",
+            "training_mode must be FULL or UPDATE",
+        ),
+        (
+            "  min_provisioned_tps = 0",
+            "min_provisioned_tps must be a whole number of at least 1",
+        ),
+        (
+            "  recipe_arn = \"aws-user-personalization\"",
+            "recipe_arn must be a Personalize recipe ARN",
+        ),
+        (
+            "  filters = { \"bad name!\" = \"x\" }",
+            "Filter names must be 1-31 letters",
+        ),
+    ] {
+        let bad = config(server.endpoint(), extra);
+        work.write(&bad);
+        let out = work.fails(&["plan", "-input=false"]);
+        assert!(out.contains(message), "{extra}: {out}");
+    }
+}
+
+#[test]
+fn the_module_applies_retrains_in_place_and_destroys_against_personalize_local() {
+    let (server, _root) = emulator();
+    let work = Workdir::new();
+    work.write(&config(server.endpoint(), FILTERS));
+    work.ok(&["get"]);
+    work.ok(&["apply", "-auto-approve", "-input=false"]);
+
+    let all = work.outputs()["all"]["value"].clone();
+    let campaign = all["campaign_arn"].as_str().unwrap().to_owned();
+    assert!(
+        campaign.ends_with(":campaign/movies-campaign"),
+        "{campaign}"
+    );
+    assert!(!all["tracking_id"].as_str().unwrap().is_empty());
+    assert!(all["event_tracker_arn"]
+        .as_str()
+        .unwrap()
+        .contains(":event-tracker/"));
+    let filters = all["filter_arns"].as_object().unwrap();
+    assert_eq!(filters.len(), 2);
+    assert!(filters["comedies"]
+        .as_str()
+        .unwrap()
+        .ends_with(":filter/movies-comedies"));
+    for ty in ["Interactions", "Items"] {
+        assert!(all["dataset_arns"][ty].is_string(), "{all}");
+        assert!(all["import_job_arns"][ty].is_string(), "{all}");
+    }
+    let metrics = all["solution_version_metrics"].as_object().unwrap();
+    assert!(!metrics.is_empty(), "training computed no metrics");
+    let first_version = all["solution_version_arn"].as_str().unwrap().to_owned();
+
+    // The campaign answers for the walkthrough's user.
+    let items = recommendations(server.endpoint(), &campaign, "429");
+    assert_eq!(items.len(), 25, "{items:?}");
+
+    // Nothing drifts.
+    let plan = work.run(&["plan", "-detailed-exitcode", "-input=false"]);
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "second plan is not empty:\n{}",
+        String::from_utf8_lossy(&plan.stdout)
+    );
+
+    // A new trigger trains a new version, and the campaign moves to it in place.
+    work.write(&config(
+        server.endpoint(),
+        &format!("{FILTERS}  retrain_trigger = \"2\""),
+    ));
+    let plan = work.ok(&["plan", "-input=false"]);
+    assert!(
+        plan.contains("module.personalize.personalize_campaign.this will be updated in-place"),
+        "{plan}"
+    );
+    assert!(
+        !plan.contains("personalize_campaign.this must be replaced"),
+        "{plan}"
+    );
+    work.ok(&["apply", "-auto-approve", "-input=false"]);
+    let all = work.outputs()["all"]["value"].clone();
+    assert_eq!(all["campaign_arn"], campaign.as_str());
+    assert_ne!(all["solution_version_arn"], first_version.as_str());
+
+    // A new data version imports again and retrains.
+    let next = config(
+        server.endpoint(),
+        &format!("{FILTERS}  retrain_trigger = \"2\""),
+    )
+    .replacen("data_version = \"v1\"", "data_version = \"v2\"", 1);
+    work.write(&next);
+    let plan = work.ok(&["plan", "-input=false"]);
+    assert!(
+        plan.contains("personalize_dataset_import_job.this[\"Interactions\"] must be replaced"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("personalize_solution_version.this must be replaced"),
+        "{plan}"
+    );
+
+    work.ok(&["destroy", "-auto-approve", "-input=false"]);
+    let groups = runtime().block_on(async {
+        let client =
+            aws_sdk_personalize::Client::new(&pr_sdk::local(server.endpoint(), "us-east-1"));
+        client.list_dataset_groups().send().await.unwrap()
+    });
+    assert!(groups.dataset_groups().is_empty(), "{groups:?}");
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn recommendations(endpoint: &str, campaign: &str, user: &str) -> Vec<String> {
+    runtime().block_on(async {
+        let client = aws_sdk_personalizeruntime::Client::new(&pr_sdk::local(endpoint, "us-east-1"));
+        let out = client
+            .get_recommendations()
+            .campaign_arn(campaign)
+            .user_id(user)
+            .send()
+            .await
+            .unwrap();
+        out.item_list()
+            .iter()
+            .filter_map(|i| i.item_id().map(str::to_owned))
+            .collect()
+    })
+}
