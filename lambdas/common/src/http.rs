@@ -5,6 +5,7 @@
 //! a REST API proxy event (`path` = `/events`), an HTTP API v2 event on a named stage
 //! (`rawPath` = `/prod/events`), a function URL, and the local stack.
 
+use lambda_http::aws_lambda_events::query_map::QueryMap;
 use lambda_http::http::{header, Method, StatusCode};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -100,10 +101,23 @@ pub fn json_body(req: &Request, limit: usize) -> Result<serde_json::Value, ApiEr
         .map_err(|e| ApiError::bad_request(format!("request body is not valid JSON: {e}")))
 }
 
+/// The query parameters: those API Gateway parsed into the event, or, for a request built
+/// without them (a plain `http::Request`, e.g. from a test or another host), the URI's query.
+pub fn query_params(req: &Request) -> QueryMap {
+    match req.query_string_parameters_ref() {
+        Some(params) => params.clone(),
+        None => req
+            .uri()
+            .query()
+            .and_then(|q| q.parse::<QueryMap>().ok())
+            .unwrap_or_default(),
+    }
+}
+
 /// One query parameter: `None` when absent, refused when given more than once (a repeated
 /// parameter is ambiguous, and silently taking one of them hides the caller's mistake).
 pub fn query_param(req: &Request, name: &str) -> Result<Option<String>, ApiError> {
-    let params = req.query_string_parameters();
+    let params = query_params(req);
     match params.all(name) {
         None => Ok(None),
         Some(values) if values.len() == 1 => Ok(Some(values[0].to_owned())),
@@ -117,7 +131,7 @@ pub fn query_param(req: &Request, name: &str) -> Result<Option<String>, ApiError
 /// Names of the query parameters that are not in `known`, sorted (to refuse typos like
 /// `userid` instead of silently ignoring them).
 pub fn unknown_query_params(req: &Request, known: &[&str]) -> Vec<String> {
-    let params = req.query_string_parameters();
+    let params = query_params(req);
     let mut unknown: Vec<String> = params
         .iter()
         .map(|(k, _)| k.to_owned())

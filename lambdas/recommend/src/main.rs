@@ -1,0 +1,19 @@
+//! The recommend Lambda binary: configuration and the Personalize client once per container,
+//! then the runtime loop.
+
+use lambda_common::{telemetry, Env};
+use lambda_http::{run, service_fn, Error, Request};
+use recommend::{Config, Recommend};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    telemetry::init();
+    let config = Config::from_env(&Env::process())?;
+    let sdk = pr_sdk::load(&pr_sdk::Settings::default()).await;
+    let handler = Recommend::from_sdk(config, &sdk);
+    let handler = &handler;
+    run(service_fn(move |req: Request| async move {
+        Ok::<_, Error>(handler.handle(req).await)
+    }))
+    .await
+}

@@ -1,0 +1,161 @@
+//! The query strings of both routes, checked parameter by parameter.
+
+use std::collections::{BTreeMap, HashMap};
+
+use lambda_common::fields::{integer_value, string_value, type_name, FieldError};
+use lambda_common::http::{query_param, unknown_query_params};
+use lambda_common::ApiError;
+use lambda_http::http::StatusCode;
+use lambda_http::Request;
+use serde_json::Value;
+
+use crate::upstream::RecommendationRequest;
+use crate::Config;
+
+/// `numResults` when not given.
+pub const DEFAULT_NUM_RESULTS: i64 = 25;
+/// Largest `numResults` (Personalize limit).
+pub const MAX_NUM_RESULTS: i64 = 500;
+
+const RECOMMENDATIONS_PARAMS: &[&str] = &[
+    "userId",
+    "numResults",
+    "itemId",
+    "filter",
+    "filterValues",
+    "context",
+];
+const SEED_PARAMS: &[&str] = &["campaignArn", "userId", "numResults"];
+
+fn refuse_unknown(req: &Request, known: &[&str]) -> Result<(), ApiError> {
+    match unknown_query_params(req, known).first() {
+        None => Ok(()),
+        Some(name) => Err(ApiError::invalid(
+            name.as_str(),
+            format!(
+                "unknown query parameter; expected one of {}",
+                known.join(", ")
+            ),
+        )),
+    }
+}
+
+fn text(req: &Request, name: &str, max: usize) -> Result<Option<String>, ApiError> {
+    match query_param(req, name)? {
+        None => Ok(None),
+        Some(v) => Ok(Some(string_value(&Value::String(v), name, 1, max)?)),
+    }
+}
+
+fn common(req: &Request, config: &Config) -> Result<RecommendationRequest, ApiError> {
+    let user_id =
+        text(req, "userId", 256)?.ok_or_else(|| FieldError::new("userId", "is required"))?;
+    let num_results = match query_param(req, "numResults")? {
+        None => DEFAULT_NUM_RESULTS,
+        Some(v) => integer_value(&Value::String(v), "numResults", 1, MAX_NUM_RESULTS)?,
+    };
+    Ok(RecommendationRequest {
+        campaign_arn: config.campaign_arn.clone(),
+        user_id,
+        num_results: num_results as i32,
+        ..RecommendationRequest::default()
+    })
+}
+
+/// `GET /recommendations`.
+pub fn recommendations(req: &Request, config: &Config) -> Result<RecommendationRequest, ApiError> {
+    refuse_unknown(req, RECOMMENDATIONS_PARAMS)?;
+    let mut r = common(req, config)?;
+    r.item_id = text(req, "itemId", 256)?;
+    if let Some(name) = text(req, "filter", 63)? {
+        let arn = config.filters.get(&name).ok_or_else(|| {
+            let known: Vec<&str> = config.filters.keys().map(String::as_str).collect();
+            ApiError::invalid(
+                "filter",
+                if known.is_empty() {
+                    "unknown filter: this deployment has no filters".to_owned()
+                } else {
+                    format!("unknown filter; known filters: {}", known.join(", "))
+                },
+            )
+        })?;
+        r.filter_arn = Some(arn.clone());
+    }
+    if let Some(raw) = text(req, "filterValues", 4096)? {
+        if r.filter_arn.is_none() {
+            return Err(ApiError::invalid("filterValues", "needs a filter"));
+        }
+        r.filter_values = string_map(&raw, "filterValues", 25, 50, 1000)?;
+    }
+    if let Some(raw) = text(req, "context", 16 * 1024)? {
+        r.context = string_map(&raw, "context", 150, 150, 1000)?;
+    }
+    Ok(r)
+}
+
+/// `GET /getRecommendations` (the walkthrough's): `campaignArn` must be the configured one.
+pub fn seed(req: &Request, config: &Config) -> Result<RecommendationRequest, ApiError> {
+    refuse_unknown(req, SEED_PARAMS)?;
+    let arn = text(req, "campaignArn", 256)?
+        .ok_or_else(|| FieldError::new("campaignArn", "is required"))?;
+    if arn != config.campaign_arn {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "this API serves only its configured campaign",
+        )
+        .with_field("campaignArn"));
+    }
+    common(req, config)
+}
+
+/// A JSON object of strings, as Personalize's `filterValues` and `context` maps.
+fn string_map(
+    raw: &str,
+    field: &str,
+    max_entries: usize,
+    max_key: usize,
+    max_value: usize,
+) -> Result<HashMap<String, String>, FieldError> {
+    let value: Value = serde_json::from_str(raw)
+        .map_err(|e| FieldError::new(field, format!("must be a JSON object of strings: {e}")))?;
+    let Value::Object(map) = value else {
+        return Err(FieldError::new(
+            field,
+            format!(
+                "must be a JSON object of strings, not {}",
+                type_name(&value)
+            ),
+        ));
+    };
+    if map.is_empty() || map.len() > max_entries {
+        return Err(FieldError::new(
+            field,
+            format!("must hold 1 to {max_entries} entries, not {}", map.len()),
+        ));
+    }
+    let mut out = HashMap::new();
+    for (k, v) in &map {
+        let path = format!("{field}.{k}");
+        string_value(&Value::String(k.clone()), &path, 1, max_key)?;
+        out.insert(k.clone(), string_value(v, &path, 1, max_value)?);
+    }
+    Ok(out)
+}
+
+/// Parses `FILTER_ARNS`: a JSON object of filter name → filter ARN.
+pub fn filter_arns(raw: &str) -> Result<BTreeMap<String, String>, String> {
+    let value: Value = serde_json::from_str(raw).map_err(|e| format!("not JSON: {e}"))?;
+    let Value::Object(map) = value else {
+        return Err(format!("must be a JSON object, not {}", type_name(&value)));
+    };
+    map.into_iter()
+        .map(|(name, arn)| match arn {
+            Value::String(arn) if arn.starts_with("arn:") && (1..=63).contains(&name.len()) => {
+                Ok((name, arn))
+            }
+            other => Err(format!(
+                "filter {name:?}: name must be 1 to 63 characters and the value a filter ARN, not {other}"
+            )),
+        })
+        .collect()
+}

@@ -1,0 +1,345 @@
+//! Handler tests on real API Gateway payloads, the bad-input catalogue and the upstream error
+//! mapping, with a fake recommender.
+
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use lambda_common::{Kind, Upstream};
+use lambda_http::http::{self, header};
+use lambda_http::{Body, Request, Response};
+use serde_json::{json, Value};
+
+use crate::upstream::{Item, RecommendationRequest, Recommendations, Recommender};
+use crate::{Config, Recommend};
+
+const CAMPAIGN: &str = "arn:aws:personalize:us-east-1:123456789012:campaign/movies";
+
+#[derive(Debug, Default)]
+struct FakeRecommender {
+    asked: Mutex<Vec<RecommendationRequest>>,
+    failure: Mutex<Option<(Kind, &'static str)>>,
+}
+
+#[async_trait]
+impl Recommender for FakeRecommender {
+    async fn recommend(&self, r: &RecommendationRequest) -> Result<Recommendations, Upstream> {
+        self.asked.lock().unwrap().push(r.clone());
+        if let Some((kind, code)) = *self.failure.lock().unwrap() {
+            return Err(Upstream {
+                service: "Personalize",
+                kind,
+                code: code.into(),
+                detail: "arn:aws:personalize:secret RequestId: 1234".into(),
+            });
+        }
+        Ok(Recommendations {
+            recommendation_id: "RID-1".into(),
+            item_list: (0..r.num_results)
+                .map(|i| Item {
+                    item_id: format!("{}", 100 + i),
+                    score: Some(0.5 / f64::from(i + 1)),
+                })
+                .collect(),
+        })
+    }
+}
+
+fn recommend() -> Recommend<FakeRecommender> {
+    let mut config = Config::new(CAMPAIGN);
+    config.filters.insert(
+        "unwatched".into(),
+        "arn:aws:personalize:us-east-1:123456789012:filter/unwatched".into(),
+    );
+    Recommend::new(config, FakeRecommender::default())
+}
+
+fn get(uri: &str) -> Request {
+    http::Request::builder()
+        .method("GET")
+        .uri(uri)
+        .body(Body::Empty)
+        .unwrap()
+}
+
+fn json_of(r: &Response<Body>) -> Value {
+    assert_eq!(r.headers()[header::CONTENT_TYPE], "application/json");
+    match r.body() {
+        Body::Text(t) => serde_json::from_str(t).unwrap(),
+        other => panic!("body {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn rest_api_event_asks_the_configured_campaign() {
+    let r = recommend();
+    let req =
+        lambda_http::request::from_str(include_str!("../tests/data/apigw_v1_recommendations.json"))
+            .unwrap();
+    let resp = r.handle(req).await;
+    assert_eq!(resp.status(), 200);
+    let body = json_of(&resp);
+    assert_eq!(body["recommendationId"], "RID-1");
+    assert_eq!(body["itemList"].as_array().unwrap().len(), 5);
+    assert_eq!(body["itemList"][0], json!({"itemId": "100", "score": 0.5}));
+    let asked = r.recommender().asked.lock().unwrap()[0].clone();
+    assert_eq!(
+        (
+            asked.campaign_arn.as_str(),
+            asked.user_id.as_str(),
+            asked.num_results
+        ),
+        (CAMPAIGN, "429", 5)
+    );
+}
+
+#[tokio::test]
+async fn http_api_event_on_the_seed_route_with_the_default_count() {
+    let r = recommend();
+    let req = lambda_http::request::from_str(include_str!(
+        "../tests/data/apigw_v2_get_recommendations.json"
+    ))
+    .unwrap();
+    let resp = r.handle(req).await;
+    assert_eq!(resp.status(), 200, "{:?}", resp.body());
+    assert_eq!(json_of(&resp)["itemList"].as_array().unwrap().len(), 25);
+}
+
+#[tokio::test]
+async fn filter_names_map_to_arns_and_values_and_context_pass_through() {
+    let r = recommend();
+    let values = "%7B%22GENRE%22%3A%22%5C%22Comedy%5C%22%22%7D"; // {"GENRE":"\"Comedy\""}
+    let context = "%7B%22DEVICE%22%3A%22phone%22%7D";
+    let resp = r
+        .handle(get(&format!("/recommendations?userId=1&itemId=185&filter=unwatched&filterValues={values}&context={context}")))
+        .await;
+    assert_eq!(resp.status(), 200, "{:?}", resp.body());
+    let asked = r.recommender().asked.lock().unwrap()[0].clone();
+    assert_eq!(
+        asked.filter_arn.as_deref(),
+        Some("arn:aws:personalize:us-east-1:123456789012:filter/unwatched")
+    );
+    assert_eq!(asked.filter_values["GENRE"], "\"Comedy\"");
+    assert_eq!(asked.context["DEVICE"], "phone");
+    assert_eq!(asked.item_id.as_deref(), Some("185"));
+}
+
+#[tokio::test]
+async fn upstream_failures_map_to_precise_statuses_without_sdk_detail() {
+    for (kind, code, status) in [
+        (Kind::NotFound, "ResourceNotFoundException", 404),
+        (Kind::Throttled, "ThrottlingException", 429),
+        (Kind::Unavailable, "InternalServerError", 502),
+        (Kind::Rejected, "AccessDeniedException", 502),
+        (Kind::Rejected, "InvalidInputException", 400),
+    ] {
+        let r = recommend();
+        *r.recommender().failure.lock().unwrap() = Some((kind, code));
+        let resp = r.handle(get("/recommendations?userId=1")).await;
+        assert_eq!(resp.status().as_u16(), status, "{code}");
+        if status == 429 {
+            assert_eq!(resp.headers()[header::RETRY_AFTER], "1");
+        }
+        let text = json_of(&resp).to_string();
+        assert!(
+            !text.contains("secret") && !text.contains("RequestId"),
+            "{text}"
+        );
+    }
+}
+
+/// Every kind of bad input is a 4xx with a JSON message; none reaches Personalize.
+#[tokio::test]
+async fn bad_input_catalogue() {
+    let long = "u".repeat(257);
+    let cases: Vec<(&str, String, u16, Option<&str>)> = vec![
+        ("GET", "/recommendations".into(), 400, Some("userId")),
+        (
+            "GET",
+            "/recommendations?userId=".into(),
+            400,
+            Some("userId"),
+        ),
+        (
+            "GET",
+            format!("/recommendations?userId={long}"),
+            400,
+            Some("userId"),
+        ),
+        (
+            "GET",
+            "/recommendations?userId=%00x".into(),
+            400,
+            Some("userId"),
+        ),
+        (
+            "GET",
+            "/recommendations?userId=1&userId=2".into(),
+            400,
+            Some("userId"),
+        ),
+        (
+            "GET",
+            "/recommendations?userId=1&numResults=0".into(),
+            400,
+            Some("numResults"),
+        ),
+        (
+            "GET",
+            "/recommendations?userId=1&numResults=-3".into(),
+            400,
+            Some("numResults"),
+        ),
+        (
+            "GET",
+            "/recommendations?userId=1&numResults=501".into(),
+            400,
+            Some("numResults"),
+        ),
+        (
+            "GET",
+            "/recommendations?userId=1&numResults=99999999999999999999999".into(),
+            400,
+            Some("numResults"),
+        ),
+        (
+            "GET",
+            "/recommendations?userId=1&numResults=ten".into(),
+            400,
+            Some("numResults"),
+        ),
+        (
+            "GET",
+            "/recommendations?userId=1&numResults=2.5".into(),
+            400,
+            Some("numResults"),
+        ),
+        (
+            "GET",
+            "/recommendations?userId=1&filter=nope".into(),
+            400,
+            Some("filter"),
+        ),
+        (
+            "GET",
+            "/recommendations?userId=1&filterValues=%7B%7D".into(),
+            400,
+            Some("filterValues"),
+        ),
+        (
+            "GET",
+            "/recommendations?userId=1&filter=unwatched&filterValues=%5B1%5D".into(),
+            400,
+            Some("filterValues"),
+        ),
+        (
+            "GET",
+            "/recommendations?userId=1&filter=unwatched&filterValues=%7B".into(),
+            400,
+            Some("filterValues"),
+        ),
+        (
+            "GET",
+            "/recommendations?userId=1&filter=unwatched&filterValues=%7B%22A%22%3A1%7D".into(),
+            400,
+            Some("filterValues.A"),
+        ),
+        (
+            "GET",
+            "/recommendations?userId=1&context=x".into(),
+            400,
+            Some("context"),
+        ),
+        (
+            "GET",
+            "/recommendations?userId=1&campaignArn=arn:x".into(),
+            400,
+            Some("campaignArn"),
+        ),
+        (
+            "GET",
+            "/recommendations?userid=1".into(),
+            400,
+            Some("userid"),
+        ),
+        (
+            "GET",
+            format!("/getRecommendations?userId=1&campaignArn={CAMPAIGN}x"),
+            403,
+            Some("campaignArn"),
+        ),
+        (
+            "GET",
+            "/getRecommendations?userId=1".into(),
+            400,
+            Some("campaignArn"),
+        ),
+        (
+            "GET",
+            format!("/getRecommendations?campaignArn={CAMPAIGN}"),
+            400,
+            Some("userId"),
+        ),
+        (
+            "GET",
+            format!("/getRecommendations?campaignArn={CAMPAIGN}&userId=1&numResults=1000"),
+            400,
+            Some("numResults"),
+        ),
+        ("POST", "/recommendations?userId=1".into(), 405, None),
+        ("DELETE", "/getRecommendations".into(), 405, None),
+        ("GET", "/events".into(), 404, None),
+    ];
+    for (method, uri, status, field) in cases {
+        let r = recommend();
+        let req = http::Request::builder()
+            .method(method)
+            .uri(&uri)
+            .body(Body::Empty)
+            .unwrap();
+        let resp = r.handle(req).await;
+        assert_eq!(
+            resp.status().as_u16(),
+            status,
+            "{method} {uri}: {:?}",
+            resp.body()
+        );
+        let answer = json_of(&resp);
+        assert!(answer["message"].as_str().is_some_and(|m| !m.is_empty()));
+        if let Some(field) = field {
+            assert_eq!(answer["field"], field, "{method} {uri}: {answer}");
+        }
+        assert!(
+            r.recommender().asked.lock().unwrap().is_empty(),
+            "{uri} reached Personalize"
+        );
+    }
+}
+
+#[test]
+fn configuration_from_the_environment() {
+    let env = |filters: Option<&'static str>| {
+        lambda_common::Env::from_fn(move |n| match n {
+            "CAMPAIGN_ARN" => Some(CAMPAIGN.into()),
+            "FILTER_ARNS" => filters.map(str::to_owned),
+            _ => None,
+        })
+    };
+    assert!(Config::from_env(&env(None)).unwrap().filters.is_empty());
+    let c = Config::from_env(&env(Some(
+        r#"{"unwatched": "arn:aws:personalize:us-east-1:1:filter/u"}"#,
+    )))
+    .unwrap();
+    assert_eq!(
+        c.filters["unwatched"],
+        "arn:aws:personalize:us-east-1:1:filter/u"
+    );
+    for bad in [r#"["x"]"#, r#"{"a": 1}"#, r#"{"a": "not-an-arn"}"#, "{"] {
+        assert_eq!(
+            Config::from_env(&env(Some(bad))).unwrap_err().name,
+            "FILTER_ARNS",
+            "{bad}"
+        );
+    }
+    let wrong = lambda_common::Env::from_fn(|n| (n == "CAMPAIGN_ARN").then(|| "movies".to_owned()));
+    assert_eq!(Config::from_env(&wrong).unwrap_err().name, "CAMPAIGN_ARN");
+}

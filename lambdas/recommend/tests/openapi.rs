@@ -1,0 +1,58 @@
+//! The routes the HTTP functions serve are exactly the operations `api/openapi.yaml` assigns
+//! to them (`x-personalize-realtime-handler`), so API Gateway, the local stack and the
+//! handlers agree. (collect's routes are checked here too: this crate is the one that sees
+//! both.)
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+use testkit::paths;
+
+/// api/openapi.yaml as JSON, read with the venv's PyYAML.
+fn openapi_document() -> Value {
+    let venv = testkit::python::venv().unwrap();
+    let out = venv
+        .python_command()
+        .args([
+            "-c",
+            "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))",
+        ])
+        .arg(paths::project_file("api/openapi.yaml"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn documented(document: &Value, handler: &str) -> BTreeSet<(String, String)> {
+    let mut routes = BTreeSet::new();
+    for (path, operations) in document["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            if operation["x-personalize-realtime-handler"] == handler {
+                routes.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    routes
+}
+
+fn declared(routes: &[(&str, &str)]) -> BTreeSet<(String, String)> {
+    routes
+        .iter()
+        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+        .collect()
+}
+
+#[test]
+fn routes_match_the_openapi_document() {
+    let document = openapi_document();
+    assert_eq!(
+        declared(recommend::ROUTES),
+        documented(&document, "recommend")
+    );
+    assert_eq!(declared(collect::ROUTES), documented(&document, "collect"));
+}
