@@ -205,9 +205,15 @@ fn mark_computed(attrs: &[Attr], planned: &mut Obj, config: Option<&Obj>) {
     }
 }
 
-/// Fills every schema attribute missing from `o` with null (and blocks with an empty list), so
-/// Terraform always receives complete objects.
+/// Fills every schema attribute missing from a resource object with null (and blocks with an
+/// empty list, `timeouts` included), so Terraform always receives complete objects.
 fn complete(attrs: &[Attr], o: &mut Obj) {
+    complete_block(attrs, o);
+    o.entry("timeouts".to_owned())
+        .or_insert_with(|| list(vec![]));
+}
+
+fn complete_block(attrs: &[Attr], o: &mut Obj) {
     for attr in attrs {
         match &attr.ty {
             Ty::Block(inner) => {
@@ -220,7 +226,7 @@ fn complete(attrs: &[Attr], o: &mut Obj) {
                 if let Value::Value(Node::List(items)) = entry {
                     for item in items {
                         if let Value::Value(Node::Map(m)) = item {
-                            complete(inner, m);
+                            complete_block(inner, m);
                         }
                     }
                 }
@@ -230,8 +236,6 @@ fn complete(attrs: &[Attr], o: &mut Obj) {
             }
         }
     }
-    o.entry("timeouts".to_owned())
-        .or_insert_with(|| list(vec![]));
 }
 
 /// The resource's identifying value for messages before it has an ARN.

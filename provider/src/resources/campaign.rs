@@ -37,7 +37,7 @@ fn campaign_config_attrs() -> Vec<Attr> {
         Attr::optional_computed(
             "item_exploration_config",
             Ty::MapString,
-            "Exploration of new items (`exploration_weight`, `exploration_item_age_cut_off`), User-Personalization recipes only.",
+            "Exploration of new items (`explorationWeight`, `explorationItemAgeCutOff`, as the API names them), User-Personalization recipes only.",
         ),
         Attr::optional_computed(
             "enable_metadata_with_recommendations",
@@ -250,7 +250,7 @@ mod tests {
         let mut cfg = Obj::new();
         cfg.insert(
             "item_exploration_config".into(),
-            string_map([("exploration_weight", "0.3")]),
+            string_map([("explorationWeight", "0.3")]),
         );
         cfg.insert("enable_metadata_with_recommendations".into(), b(true));
         cfg.insert(
@@ -261,7 +261,7 @@ mod tests {
         plan.insert("campaign_config".into(), list(vec![obj(cfg)]));
         let api = expand_config(&plan).unwrap();
         assert_eq!(
-            api.item_exploration_config().unwrap()["exploration_weight"],
+            api.item_exploration_config().unwrap()["explorationWeight"],
             "0.3"
         );
         assert_eq!(api.enable_metadata_with_recommendations(), Some(true));

@@ -1,0 +1,334 @@
+//! Per resource, through the Terraform CLI against personalize-local: `basic` (apply, then a
+//! plan shows no change), `import` (CLI `terraform import`, then no change), `update` (in place
+//! where the API allows, replacement otherwise, as the plan says) and `disappears` (deleted
+//! behind Terraform's back, the next plan recreates it).
+
+mod common;
+
+use common::emulator::{self, INTERACTIONS_SCHEMA};
+use common::{header, Workdir};
+
+/// What to expect from changing the configuration from `v1` to `v2`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Change {
+    InPlace,
+    Replace,
+}
+
+struct Case<'a> {
+    /// Unique prefix for names, so cases share one emulator.
+    prefix: &'a str,
+    /// Address of the resource under test.
+    address: &'a str,
+    /// Configuration of everything it depends on (`PREFIX` is replaced).
+    base: &'a str,
+    /// The resource, first and second version.
+    v1: &'a str,
+    v2: &'a str,
+    change: Change,
+    /// Deletes the resource by ARN behind Terraform's back (None: Personalize cannot).
+    delete: Option<fn(&aws_sdk_personalize::Client, String)>,
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+fn run(case: Case<'_>) {
+    let emu = emulator::shared();
+    let cfg = |res: &str| {
+        format!(
+            "{}{}\n{}",
+            header(Some(emu.endpoint())),
+            case.base.replace("PREFIX", case.prefix),
+            res.replace("PREFIX", case.prefix)
+        )
+    };
+    let w = Workdir::new(&cfg(case.v1));
+
+    // basic
+    w.ok(&["apply", "-auto-approve", "-no-color"]);
+    let (code, plan) = w.plan_exit_code();
+    assert_eq!(
+        code, 0,
+        "{}: no change expected after apply:\n{plan}",
+        case.address
+    );
+    let before = w.resource(case.address).expect("in state");
+    let arn = before["arn"].as_str().unwrap().to_owned();
+    assert_eq!(before["id"], before["arn"]);
+    assert!(
+        before["creation_date_time"]
+            .as_str()
+            .is_some_and(|t| t.contains('T')),
+        "{before}"
+    );
+
+    // import (CLI)
+    w.ok(&["state", "rm", case.address]);
+    w.ok(&["import", "-no-color", case.address, &arn]);
+    let (code, plan) = w.plan_exit_code();
+    assert_eq!(
+        code, 0,
+        "{}: no change expected after import:\n{plan}",
+        case.address
+    );
+
+    // update
+    w.write(&cfg(case.v2));
+    let plan = w.ok(&["plan", "-no-color"]);
+    let wanted = match case.change {
+        Change::InPlace => format!("{} will be updated in-place", case.address),
+        Change::Replace => format!("{} must be replaced", case.address),
+    };
+    assert!(
+        plan.contains(&wanted),
+        "{}: expected {wanted:?}:\n{plan}",
+        case.address
+    );
+    if case.change == Change::Replace {
+        assert!(plan.contains("# forces replacement"), "{plan}");
+    }
+    w.ok(&["apply", "-auto-approve", "-no-color"]);
+    let after = w.resource(case.address).unwrap();
+    match case.change {
+        Change::InPlace => assert_eq!(after["arn"], before["arn"]),
+        // Names make ARNs, so a replacement may keep the ARN; the plan said "replaced".
+        Change::Replace => {}
+    }
+    let (code, plan) = w.plan_exit_code();
+    assert_eq!(
+        code, 0,
+        "{}: no change expected after update:\n{plan}",
+        case.address
+    );
+
+    // disappears
+    if let Some(delete) = case.delete {
+        delete(&emu.client(), after["arn"].as_str().unwrap().to_owned());
+        let plan = w.ok(&["plan", "-no-color"]);
+        assert!(
+            plan.contains(&format!("{} will be created", case.address)),
+            "{}: expected recreation:\n{plan}",
+            case.address
+        );
+    }
+    w.ok(&["destroy", "-auto-approve", "-no-color"]);
+}
+
+const GROUP: &str = r#"
+resource "personalize_dataset_group" "g" {
+  name = "PREFIX-group"
+}
+"#;
+
+fn schema_hcl(name: &str) -> String {
+    format!(
+        "resource \"personalize_schema\" \"{name}\" {{\n  name   = \"PREFIX-{name}\"\n  schema = {}\n}}\n",
+        testkit::terraform::hcl_string(INTERACTIONS_SCHEMA)
+    )
+}
+
+fn trained() -> String {
+    format!(
+        r#"{GROUP}
+{}
+resource "personalize_dataset" "d" {{
+  name              = "PREFIX-interactions"
+  dataset_group_arn = personalize_dataset_group.g.arn
+  dataset_type      = "Interactions"
+  schema_arn        = personalize_schema.s.arn
+}}
+
+resource "personalize_dataset_import_job" "j" {{
+  job_name      = "PREFIX-import"
+  dataset_arn   = personalize_dataset.d.arn
+  data_location = "s3://data/interactions.csv"
+  role_arn      = "arn:aws:iam::123456789012:role/personalize"
+}}
+
+resource "personalize_solution" "s" {{
+  name              = "PREFIX-solution"
+  dataset_group_arn = personalize_dataset_group.g.arn
+  recipe_arn        = "arn:aws:personalize:::recipe/aws-user-personalization"
+  depends_on        = [personalize_dataset_import_job.j]
+}}
+"#,
+        schema_hcl("s")
+    )
+}
+
+#[test]
+fn dataset_group() {
+    run(Case {
+        prefix: "dg",
+        address: "personalize_dataset_group.x",
+        base: "",
+        v1: "resource \"personalize_dataset_group\" \"x\" {\n  name = \"PREFIX-a\"\n  tags = { env = \"test\" }\n}\n",
+        v2: "resource \"personalize_dataset_group\" \"x\" {\n  name = \"PREFIX-b\"\n  tags = { env = \"test\" }\n}\n",
+        change: Change::Replace,
+        delete: Some(|c, arn| {
+            block_on(c.delete_dataset_group().dataset_group_arn(arn).send()).unwrap();
+        }),
+    });
+}
+
+#[test]
+fn schema() {
+    let v1 = schema_hcl("x");
+    let v2 = v1.replace("PREFIX-x", "PREFIX-y");
+    run(Case {
+        prefix: "sc",
+        address: "personalize_schema.x",
+        base: "",
+        v1: &v1,
+        v2: &v2,
+        change: Change::Replace,
+        delete: Some(|c, arn| {
+            block_on(c.delete_schema().schema_arn(arn).send()).unwrap();
+        }),
+    });
+}
+
+#[test]
+fn dataset_schema_updates_in_place() {
+    let base = format!("{GROUP}\n{}\n{}", schema_hcl("s1"), schema_hcl("s2"));
+    let ds = |schema: &str| {
+        format!(
+            "resource \"personalize_dataset\" \"x\" {{\n  name              = \"PREFIX-ds\"\n  dataset_group_arn = personalize_dataset_group.g.arn\n  dataset_type      = \"Interactions\"\n  schema_arn        = personalize_schema.{schema}.arn\n}}\n"
+        )
+    };
+    run(Case {
+        prefix: "ds",
+        address: "personalize_dataset.x",
+        base: &base,
+        v1: &ds("s1"),
+        v2: &ds("s2"),
+        change: Change::InPlace,
+        delete: Some(|c, arn| {
+            block_on(c.delete_dataset().dataset_arn(arn).send()).unwrap();
+        }),
+    });
+}
+
+#[test]
+fn solution_version_and_campaign() {
+    let base = format!(
+        "{}\nresource \"personalize_solution_version\" \"v1\" {{\n  solution_arn = personalize_solution.s.arn\n}}\nresource \"personalize_solution_version\" \"v2\" {{\n  solution_arn = personalize_solution.s.arn\n  depends_on   = [personalize_solution_version.v1]\n}}\n",
+        trained()
+    );
+    let campaign = |v: &str, tps: u32| {
+        format!(
+            "resource \"personalize_campaign\" \"x\" {{\n  name                 = \"PREFIX-campaign\"\n  solution_version_arn = personalize_solution_version.{v}.arn\n  min_provisioned_tps  = {tps}\n  campaign_config {{\n    item_exploration_config = {{ explorationWeight = \"0.3\" }}\n  }}\n}}\n"
+        )
+    };
+    run(Case {
+        prefix: "cp",
+        address: "personalize_campaign.x",
+        base: &base,
+        v1: &campaign("v1", 1),
+        v2: &campaign("v2", 2),
+        change: Change::InPlace,
+        delete: Some(|c, arn| {
+            block_on(c.delete_campaign().campaign_arn(arn).send()).unwrap();
+        }),
+    });
+}
+
+#[test]
+fn solution() {
+    let sol = |name: &str| {
+        format!(
+            "resource \"personalize_solution\" \"x\" {{\n  name              = \"PREFIX-{name}\"\n  dataset_group_arn = personalize_dataset_group.g.arn\n  recipe_arn        = \"arn:aws:personalize:::recipe/aws-user-personalization\"\n  solution_config {{\n    algorithm_hyper_parameters = {{ hidden_dimension = \"64\" }}\n  }}\n}}\n"
+        )
+    };
+    run(Case {
+        prefix: "so",
+        address: "personalize_solution.x",
+        base: GROUP,
+        v1: &sol("a"),
+        v2: &sol("b"),
+        change: Change::Replace,
+        delete: Some(|c, arn| {
+            block_on(c.delete_solution().solution_arn(arn).send()).unwrap();
+        }),
+    });
+}
+
+#[test]
+fn event_tracker_and_filter() {
+    let base = format!(
+        "{GROUP}\n{}\nresource \"personalize_dataset\" \"d\" {{\n  name              = \"PREFIX-interactions\"\n  dataset_group_arn = personalize_dataset_group.g.arn\n  dataset_type      = \"Interactions\"\n  schema_arn        = personalize_schema.s.arn\n}}\n",
+        schema_hcl("s")
+    );
+    let tracker = |name: &str| {
+        format!(
+            "resource \"personalize_event_tracker\" \"x\" {{\n  name              = \"PREFIX-{name}\"\n  dataset_group_arn = personalize_dataset_group.g.arn\n  depends_on        = [personalize_dataset.d]\n}}\n"
+        )
+    };
+    run(Case {
+        prefix: "et",
+        address: "personalize_event_tracker.x",
+        base: &base,
+        v1: &tracker("a"),
+        v2: &tracker("b"),
+        change: Change::Replace,
+        delete: Some(|c, arn| {
+            block_on(c.delete_event_tracker().event_tracker_arn(arn).send()).unwrap();
+        }),
+    });
+    let filter = |expr: &str| {
+        format!(
+            "resource \"personalize_filter\" \"x\" {{\n  name              = \"PREFIX-f\"\n  dataset_group_arn = personalize_dataset_group.g.arn\n  filter_expression = {}\n  depends_on        = [personalize_dataset.d]\n}}\n",
+            testkit::terraform::hcl_string(expr)
+        )
+    };
+    run(Case {
+        prefix: "fi",
+        address: "personalize_filter.x",
+        base: &base,
+        v1: &filter("EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN (\"watch\")"),
+        v2: &filter("EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN (\"click\")"),
+        change: Change::Replace,
+        delete: Some(|c, arn| {
+            block_on(c.delete_filter().filter_arn(arn).send()).unwrap();
+        }),
+    });
+}
+
+#[test]
+fn import_job_and_solution_version_replace_and_cannot_disappear() {
+    let base = format!("{GROUP}\n{}", schema_hcl("s"));
+    let job = |mode: &str| {
+        format!(
+            "resource \"personalize_dataset\" \"d\" {{\n  name              = \"PREFIX-interactions\"\n  dataset_group_arn = personalize_dataset_group.g.arn\n  dataset_type      = \"Interactions\"\n  schema_arn        = personalize_schema.s.arn\n}}\nresource \"personalize_dataset_import_job\" \"x\" {{\n  job_name      = \"PREFIX-{mode}\"\n  dataset_arn   = personalize_dataset.d.arn\n  data_location = \"s3://data/interactions.csv\"\n  role_arn      = \"arn:aws:iam::123456789012:role/personalize\"\n  import_mode   = \"{mode}\"\n}}\n"
+        )
+    };
+    run(Case {
+        prefix: "ij",
+        address: "personalize_dataset_import_job.x",
+        base: &base,
+        v1: &job("FULL"),
+        v2: &job("INCREMENTAL"),
+        change: Change::Replace,
+        delete: None,
+    });
+    let version = |mode: &str| {
+        format!(
+            "resource \"personalize_solution_version\" \"x\" {{\n  solution_arn  = personalize_solution.s.arn\n  training_mode = \"{mode}\"\n}}\n"
+        )
+    };
+    run(Case {
+        prefix: "sv",
+        address: "personalize_solution_version.x",
+        base: &trained(),
+        v1: &version("FULL"),
+        v2: &version("UPDATE"),
+        change: Change::Replace,
+        delete: None,
+    });
+}
