@@ -10,12 +10,13 @@
 //! metrics over seeds N consecutive seeds from `--seed`.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
-use personalize_recommender::{
-    evaluate, recipes, train, Interaction, Item, TrainOptions, TrainingData, Value,
-};
+use personalize_recommender::{evaluate, recipes, train, TrainOptions, TrainingData};
+
+#[path = "../tests/support/movies.rs"]
+mod movies;
 
 /// Personalize's published User-Personalization metrics on this data (the walkthrough's
 /// POC-in-a-box, notebook 03).
@@ -36,44 +37,11 @@ const COLUMNS: [(&str, &str); 8] = [
     ("precision_at_25", "P@25"),
 ];
 
-fn load(dir: &Path) -> TrainingData {
-    let read = |name: &str| {
-        std::fs::read_to_string(dir.join(name))
-            .unwrap_or_else(|e| panic!("reading {}: {e}", dir.join(name).display()))
-    };
-    let mut data = TrainingData::default();
-    for line in read("interactions.csv").lines().skip(1) {
-        let f: Vec<&str> = line.split(',').collect();
-        data.interactions.push(Interaction {
-            user_id: f[0].into(),
-            item_id: f[1].into(),
-            timestamp: f[2].parse().expect("TIMESTAMP"),
-            event_type: f[3].into(),
-            event_value: None,
-            session_id: None,
-            attributes: BTreeMap::new(),
-        });
-    }
-    for line in read("item-meta.csv").lines().skip(1) {
-        let f: Vec<&str> = line.split(',').collect();
-        let mut attributes = BTreeMap::new();
-        attributes.insert("GENRE".to_string(), Value::Str(f[1].into()));
-        if let Ok(year) = f[2].parse::<f64>() {
-            attributes.insert("YEAR".to_string(), Value::Num(year));
-        }
-        data.items.push(Item {
-            item_id: f[0].into(),
-            attributes,
-        });
-    }
-    data
-}
-
 fn main() {
     let mut args = std::env::args().skip(1);
     let mut seed = 42u64;
     let mut seeds = 1u64;
-    let mut dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/movies/data");
+    let mut dir = movies::default_dir();
     let mut only: Option<String> = None;
     let mut set: BTreeMap<String, String> = BTreeMap::new();
     while let Some(a) = args.next() {
@@ -91,7 +59,7 @@ fn main() {
             _ => panic!("unknown argument {a}"),
         }
     }
-    let data = load(&dir);
+    let data = movies::load(&dir);
     println!(
         "{} interactions, {} items; seeds {seed}..{}",
         data.interactions.len(),

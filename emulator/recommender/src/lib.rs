@@ -10,6 +10,8 @@
 //! - `neighbours`: item-to-item similarity from co-occurrence in users' sequences.
 //! - `train`: [`train`] fits a [`Model`] for a recipe.
 //! - `model`: [`Model`] with [`Model::recommend`] and [`Model::rank`], serialisation.
+//! - `repeat`: how likely a user comes back to an item, by what they did with it so far.
+//! - `users`: the user neighbourhood (training users with the most items in common).
 //! - `scoring`: a user's score over the catalogue (history, recent events, exploration).
 //! - `metrics`: [`evaluate`], GetSolutionMetrics on Personalize's hold-out protocol.
 //! - [`filter`]: Personalize's filter grammar, placeholders and evaluation.
@@ -27,8 +29,10 @@ mod model_tests;
 mod neighbours;
 mod params;
 mod recipes;
+mod repeat;
 mod scoring;
 mod train;
+mod users;
 
 pub use metrics::{evaluate, METRIC_NAMES};
 pub use model::{Exploration, Model, Query, Scored};

@@ -40,6 +40,8 @@ pub struct Model {
     pub(crate) trained_until: i64,
     /// (time, item) of every training event, oldest first.
     pub(crate) timeline: Vec<(i64, u32)>,
+    pub(crate) user_index: crate::users::UserIndex,
+    pub(crate) repeat: crate::repeat::Repeat,
 }
 
 impl std::fmt::Debug for Model {
@@ -134,6 +136,7 @@ impl Model {
                 && self.content.items.len() == n
                 && self.event_weights.len() == self.event_types.len()
                 && self.timeline.iter().all(|&(_, i)| (i as usize) < n)
+                && self.user_index.consistent(n)
                 && self.timeline.windows(2).all(|w| w[0].0 <= w[1].0)
                 && self
                     .neighbours

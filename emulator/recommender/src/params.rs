@@ -45,6 +45,14 @@ pub(crate) struct Params {
     pub time_window_days: f64,
     /// `local.time_forward_days`: how far after the user's latest event it reaches.
     pub time_forward_days: f64,
+    /// `local.user_blend`: weight of the user neighbourhood beside the item neighbourhood.
+    pub user_blend: f64,
+    /// `local.user_neighbours`: how many similar users the user neighbourhood takes.
+    pub user_neighbours: usize,
+    /// `local.repeat_weight`: weight of coming back to an item the user just had.
+    pub repeat_weight: f64,
+    /// `local.repeat_window`: events ahead within which coming back counts.
+    pub repeat_window: usize,
 }
 
 impl Default for Params {
@@ -67,6 +75,10 @@ impl Default for Params {
             time_blend: 0.3,
             time_window_days: 180.0,
             time_forward_days: 0.0,
+            user_blend: 0.5,
+            user_neighbours: 50,
+            repeat_weight: 5.0,
+            repeat_window: 5,
         }
     }
 }
@@ -95,6 +107,10 @@ fn accepted(kind: Kind) -> Vec<&'static str> {
             "local.time_window_days",
             "local.time_forward_days",
             "local.min_cointeraction",
+            "local.user_blend",
+            "local.user_neighbours",
+            "local.repeat_weight",
+            "local.repeat_window",
         ],
         Kind::RelatedItems => vec![
             "min_cointeraction_count",
@@ -169,6 +185,10 @@ impl Params {
                 "local.min_cointeraction" => {
                     p.min_cointeraction = float(name, raw, 0.0, 1_000_000.0)?
                 }
+                "local.user_blend" => p.user_blend = float(name, raw, 0.0, 100.0)?,
+                "local.user_neighbours" => p.user_neighbours = int(name, raw, 1, 100_000)?,
+                "local.repeat_weight" => p.repeat_weight = float(name, raw, 0.0, 100.0)?,
+                "local.repeat_window" => p.repeat_window = int(name, raw, 1, 10_000)?,
                 _ => unreachable!("accepted() and this match list the same names"),
             }
         }

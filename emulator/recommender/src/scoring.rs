@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::dataset::Catalog;
 use crate::model::{Candidates, Model, Query};
 use crate::recipes::Kind;
+use crate::repeat::bit;
 use crate::Value;
 
 /// Share of the best score given to the popularity floor.
@@ -25,6 +26,9 @@ struct History {
     seen: Vec<u32>,
     /// Time of the user's newest event.
     last_time: Option<i64>,
+    /// Items among the user's latest `repeat_window` events, with the event types the user
+    /// has on each.
+    again: Vec<(u32, u64)>,
 }
 
 /// Item metadata as weighted tokens ("GENRE=Comedy", "YEAR=1995"), for items that have no
@@ -116,6 +120,14 @@ impl Content {
     }
 }
 
+/// Divides by the maximum, so the best score is 1 (all zeros stay zeros).
+fn scale_to_one(s: &mut [f64]) {
+    let top = s.iter().copied().fold(0.0, f64::max);
+    if top > 0.0 {
+        s.iter_mut().for_each(|x| *x /= top);
+    }
+}
+
 /// Cosine of a dense profile with a sparse unit vector.
 fn cosine(profile: &[f64], profile_norm: f64, v: &[(u32, f32)]) -> f64 {
     if profile_norm == 0.0 {
@@ -166,11 +178,12 @@ impl Model {
 
     /// The user's history: training events and then recent ones.
     fn history(&self, query: &Query<'_>) -> History {
-        let mut events: Vec<(u32, f64)> = Vec::new();
+        let mut events: Vec<(u32, f64, u64)> = Vec::new();
         let mut last_time = None;
         if let Some(evs) = query.user_id.and_then(|u| self.users.get(u)) {
             for e in evs.iter().filter(|e| e.trains) {
-                events.push((e.item, f64::from(self.event_weights[e.event_type as usize])));
+                let w = f64::from(self.event_weights[e.event_type as usize]);
+                events.push((e.item, w, bit(e.event_type)));
                 last_time = Some(e.timestamp);
             }
         }
@@ -183,19 +196,26 @@ impl Model {
                 continue;
             }
             if let Some(i) = self.catalog.get(&r.item_id) {
-                let w = self
-                    .event_types
-                    .iter()
-                    .position(|t| t == &r.event_type)
-                    .map_or(1.0, |t| f64::from(self.event_weights[t]));
-                events.push((i, w));
+                let t = self.event_types.iter().position(|t| t == &r.event_type);
+                let w = t.map_or(1.0, |t| f64::from(self.event_weights[t]));
+                events.push((i, w, t.map_or(bit(u16::MAX), |t| bit(t as u16))));
                 last_time = Some(last_time.map_or(r.timestamp, |t: i64| t.max(r.timestamp)));
             }
         }
         // Distinct items at their latest position, strengths summed.
+        let mut states: std::collections::HashMap<u32, u64> = Default::default();
+        for &(item, _, b) in &events {
+            *states.entry(item).or_default() |= b;
+        }
+        let mut again: Vec<(u32, u64)> = Vec::new();
+        for &(item, _, _) in events.iter().rev().take(self.repeat.window) {
+            if !again.iter().any(|a| a.0 == item) {
+                again.push((item, states[&item]));
+            }
+        }
         let mut latest: Vec<(u32, f64)> = Vec::new();
         let mut at: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
-        for &(item, w) in events.iter().rev() {
+        for &(item, w, _) in events.iter().rev() {
             match at.get(&item) {
                 Some(&k) => latest[k].1 += w,
                 None => {
@@ -211,6 +231,7 @@ impl Model {
             latest,
             seen,
             last_time,
+            again,
         }
     }
 
@@ -242,9 +263,19 @@ impl Model {
                 }
             }
         }
-        let top = s[..n].iter().copied().fold(0.0, f64::max);
-        if top > 0.0 {
-            s[..n].iter_mut().for_each(|x| *x /= top);
+        scale_to_one(&mut s[..n]);
+        if self.params.user_blend > 0.0 {
+            let mut by_users = vec![0.0; n];
+            let k = self.params.user_neighbours;
+            if self
+                .user_index
+                .score(query.user_id, &history.seen, k, &mut by_users)
+            {
+                scale_to_one(&mut by_users);
+                for (x, u) in s.iter_mut().zip(by_users) {
+                    *x += self.params.user_blend * u;
+                }
+            }
         }
         let max_pop = self.popularity.iter().copied().fold(0.0, f32::max).max(1.0) as f64;
         for (x, &p) in s.iter_mut().zip(&self.popularity) {
@@ -255,6 +286,9 @@ impl Model {
         }
         for &h in &history.seen {
             s[h as usize] *= self.params.seen_factor;
+        }
+        for &(item, state) in &history.again {
+            s[item as usize] += self.params.repeat_weight * self.repeat.probability(state);
         }
         self.explore(query, c, &profile, s);
     }

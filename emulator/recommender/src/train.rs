@@ -5,7 +5,9 @@ use crate::model::Model;
 use crate::neighbours::{self, Neighbours};
 use crate::params::Params;
 use crate::recipes::{self, Kind};
+use crate::repeat::Repeat;
 use crate::scoring::Content;
+use crate::users::UserIndex;
 use crate::{Error, TrainOptions, TrainingData};
 
 /// Trains a solution version: the recipe's model on `data`, with `options`'
@@ -103,6 +105,22 @@ pub(crate) fn fit(
     let content = Content::fit(&p.catalog);
     let mut timeline: Vec<(i64, u32)> = training.iter().map(|e| (e.timestamp, e.item)).collect();
     timeline.sort_unstable();
+    let repeat = Repeat::fit(&p.training_sequences(0.0, 1.0), params.repeat_window);
+    let user_index = match kind {
+        Kind::UserPersonalization | Kind::PersonalizedRanking => UserIndex::new(
+            p.users
+                .iter()
+                .map(|(u, evs)| {
+                    (
+                        u.clone(),
+                        evs.iter().filter(|e| e.trains).map(|e| e.item).collect(),
+                    )
+                })
+                .collect(),
+            n,
+        ),
+        _ => UserIndex::new(Vec::new(), n),
+    };
     Ok(Model {
         recipe: options.recipe.clone(),
         kind,
@@ -115,6 +133,8 @@ pub(crate) fn fit(
         content,
         trained_until,
         timeline,
+        user_index,
+        repeat,
         catalog: p.catalog,
         event_types: p.event_types,
         users: p.users,
