@@ -11,10 +11,12 @@
 //!   writes CLI configs with `dev_overrides`.
 //! - [`hcl`]: `.tf` files parsed to JSON (python-hcl2) for static wiring checks.
 //! - [`moto`]: a moto server (S3, Kinesis, SQS...) on a free loopback port, killed on drop.
+//! - [`openapi`]: `api/openapi.yaml` as JSON.
 //! - [`process`]: child processes that announce their address on a line and die with the test.
 
 pub mod hcl;
 pub mod moto;
+pub mod openapi;
 pub mod paths;
 pub mod process;
 pub mod python;

@@ -218,3 +218,30 @@ fn bad_inputs_are_refused_with_the_reason() {
     .expect("a function ARN is not an invoke ARN");
     assert!(err.contains("Lambda invoke ARN"), "{err}");
 }
+
+#[test]
+fn the_document_has_exactly_the_routes_of_the_design_each_with_a_known_handler() {
+    let document = testkit::openapi::document().unwrap();
+    let mut all = Vec::new();
+    for (path, methods) in document["paths"].as_object().unwrap() {
+        for (method, operation) in methods.as_object().unwrap() {
+            let handler = operation["x-personalize-realtime-handler"].as_str();
+            assert!(
+                matches!(handler, Some("collect" | "recommend")),
+                "{method} {path}: handler {handler:?}"
+            );
+            all.push(format!("{} {path}", method.to_uppercase()));
+        }
+    }
+    all.sort();
+    // DESIGN.md, "REST API".
+    assert_eq!(
+        all,
+        [
+            "GET /getRecommendations",
+            "GET /recommendations",
+            "POST /data",
+            "POST /events"
+        ]
+    );
+}

@@ -437,24 +437,8 @@ fn the_rest_api_is_built_from_the_openapi_document() {
     assert_ne!(attr_str(auth.body, "default"), Some("NONE"));
 }
 
-/// api/openapi.yaml as JSON (through the venv's PyYAML).
 fn openapi_document() -> Value {
-    let venv = testkit::python::venv().unwrap();
-    let out = venv
-        .python_command()
-        .args([
-            "-c",
-            "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))",
-        ])
-        .arg(paths::project_file("api/openapi.yaml"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    testkit::openapi::document().unwrap()
 }
 
 #[test]
