@@ -23,7 +23,19 @@ pub struct Clients {
 
 impl Clients {
     pub fn new(endpoint: &str) -> Self {
-        let config = pr_sdk::local(endpoint, REGION);
+        Self::with_config(pr_sdk::local(endpoint, REGION))
+    }
+
+    /// Clients that never retry on their own (the caller's loop does, without backoff waits).
+    pub fn without_retries(endpoint: &str) -> Self {
+        let config = pr_sdk::local(endpoint, REGION)
+            .into_builder()
+            .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
+            .build();
+        Self::with_config(config)
+    }
+
+    fn with_config(config: pr_sdk::aws_config::SdkConfig) -> Self {
         Self {
             control: aws_sdk_personalize::Client::new(&config),
             events: aws_sdk_personalizeevents::Client::new(&config),
