@@ -1,0 +1,221 @@
+//! The `personalize-local` binary: the first stdout line is the address, state survives a
+//! kill -9 and restart, SIGTERM shuts down cleanly, --help documents every flag.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_sdk_personalizeevents::types::Event;
+use aws_smithy_types::DateTime;
+use common::*;
+use testkit::process::{Service, Stream};
+
+fn binary() -> std::path::PathBuf {
+    testkit::paths::workspace_bin("personalize-local").unwrap()
+}
+
+fn start(state: &Path, data: &Path, extra: &[&str]) -> Service {
+    let mut command = Command::new(binary());
+    command
+        .args(["serve", "--listen", "127.0.0.1:0", "--state-dir"])
+        .arg(state)
+        .arg("--data-root")
+        .arg(data)
+        .args(extra);
+    Service::spawn(command, Stream::Stdout, Duration::from_secs(30), |line| {
+        // The first line must be exactly the address.
+        Some(line.to_owned())
+    })
+    .unwrap()
+}
+
+fn endpoint(service: &Service) -> String {
+    let addr = &service.announced;
+    assert!(
+        addr.starts_with("127.0.0.1:") && addr[10..].parse::<u16>().is_ok(),
+        "first stdout line: {addr:?}"
+    );
+    format!("http://{addr}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_survives_kill_9_and_restart() {
+    let state = tempfile::tempdir().unwrap();
+    let data = data_root();
+    let mut first = start(state.path(), data.path(), &["--instant"]);
+    let c = Clients::new(&endpoint(&first));
+    let chain = build_chain(&c, "durable").await;
+    c.events
+        .put_events()
+        .tracking_id(&chain.tracking_id)
+        .user_id("u2")
+        .session_id("s")
+        .event_list(
+            Event::builder()
+                .event_id("e1")
+                .event_type("watch")
+                .item_id("i60")
+                .sent_at(DateTime::from_secs(1_700_000_000))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let before = recommend(&c, &chain.campaign, "u2", 10).await;
+    first.kill();
+
+    let second = start(state.path(), data.path(), &["--instant"]);
+    let c = Clients::new(&endpoint(&second));
+    let campaign = c
+        .control
+        .describe_campaign()
+        .campaign_arn(&chain.campaign)
+        .send()
+        .await
+        .unwrap()
+        .campaign
+        .unwrap();
+    assert_eq!(campaign.status(), Some("ACTIVE"));
+    let after = recommend(&c, &chain.campaign, "u2", 10).await;
+    let ids = |v: &[(String, f64)]| v.iter().map(|(i, _)| i.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        ids(&before),
+        ids(&after),
+        "same model and events, same answer"
+    );
+    // The event was stored once: sending it again changes nothing.
+    c.events
+        .put_events()
+        .tracking_id(&chain.tracking_id)
+        .user_id("u2")
+        .session_id("s")
+        .event_list(
+            Event::builder()
+                .event_id("e1")
+                .event_type("watch")
+                .item_id("i60")
+                .sent_at(DateTime::from_secs(1_700_000_000))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(&recommend(&c, &chain.campaign, "u2", 10).await),
+        ids(&before)
+    );
+    assert_eq!(
+        c.control
+            .list_schemas()
+            .send()
+            .await
+            .unwrap()
+            .schemas()
+            .len(),
+        2
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interrupted_lifecycles_resume_after_restart() {
+    let state = tempfile::tempdir().unwrap();
+    let data = data_root();
+    let mut first = start(state.path(), data.path(), &["--stage-delay-ms", "600000"]);
+    let c = Clients::new(&endpoint(&first));
+    let group = c
+        .control
+        .create_dataset_group()
+        .name("paused")
+        .send()
+        .await
+        .unwrap()
+        .dataset_group_arn
+        .unwrap();
+    let status = |c: Clients, arn: String| async move {
+        c.control
+            .describe_dataset_group()
+            .dataset_group_arn(arn)
+            .send()
+            .await
+            .unwrap()
+            .dataset_group
+            .unwrap()
+            .status
+            .unwrap()
+    };
+    assert_eq!(
+        status(Clients::new(&endpoint(&first)), group.clone()).await,
+        "CREATE PENDING"
+    );
+    first.kill();
+    let second = start(state.path(), data.path(), &["--instant"]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let s = status(Clients::new(&endpoint(&second)), group.clone()).await;
+        if s == "ACTIVE" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "still {s}");
+        tokio::task::yield_now().await;
+    }
+}
+
+#[test]
+fn sigterm_shuts_down_cleanly_and_help_documents_flags() {
+    let mut child = Command::new(binary())
+        .args(["serve", "--listen", "127.0.0.1:0", "--instant"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert!(line.trim().starts_with("127.0.0.1:"), "{line:?}");
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "no exit after SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}");
+
+    let help = Command::new(binary())
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(help.stdout).unwrap();
+    for flag in [
+        "--listen",
+        "--state-dir",
+        "--data-root",
+        "--s3-endpoint",
+        "--account-id",
+        "--instant",
+        "--fault-put-events",
+        "--fault-get-recommendations",
+        "--fault-kind",
+        "--fault-seed",
+    ] {
+        assert!(text.contains(flag), "--help lacks {flag}");
+    }
+    let bad = Command::new(binary())
+        .args(["serve", "--fault-put-events", "1.5"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+}

@@ -1,0 +1,164 @@
+//! Reliability: injected faults store nothing, and retried events arrive exactly once thanks to
+//! the eventId deduplication.
+
+mod common;
+
+use aws_sdk_personalizeevents::types::Event;
+use aws_smithy_types::DateTime;
+use common::*;
+use personalize_local::state::LogEntry;
+use personalize_local::{app, AppState, FaultKind, Faults, Server};
+
+/// A server on port 0 in this runtime, with its state reachable for inspection.
+async fn serve(config: personalize_local::Config) -> (AppState, String) {
+    let server = Server::open(config).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let router = app(server.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (server, endpoint)
+}
+
+fn events_in(server: &AppState, group: &str) -> Vec<String> {
+    let inner = server.state.read();
+    inner
+        .logs
+        .get(group)
+        .map(|l| {
+            l.entries
+                .iter()
+                .filter_map(|(_, e)| match e {
+                    LogEntry::Event { dedup, .. } => dedup.clone(),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn event(id: &str) -> Event {
+    Event::builder()
+        .event_id(id)
+        .event_type("watch")
+        .item_id("i3")
+        .sent_at(DateTime::from_secs(1_700_000_000))
+        .build()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retried_events_arrive_exactly_once_under_faults() {
+    let root = data_root();
+    let mut config = instant_config(root.path());
+    config.faults = Faults {
+        put_events: 0.5,
+        get_recommendations: 0.5,
+        kind: FaultKind::Internal,
+        seed: 7,
+    };
+    let (server, endpoint) = serve(config).await;
+    let c = Clients::without_retries(&endpoint);
+    let chain = build_chain(&c, "faults").await;
+    let mut failures = 0;
+    for batch in 0..20 {
+        let events: Vec<Event> = (0..5).map(|k| event(&format!("e{batch}-{k}"))).collect();
+        // Each batch is retried until acknowledged, so some events reach the server twice.
+        loop {
+            let sent = c
+                .events
+                .put_events()
+                .tracking_id(&chain.tracking_id)
+                .user_id("u1")
+                .session_id("s")
+                .set_event_list(Some(events.clone()))
+                .send()
+                .await;
+            match sent {
+                Ok(_) => break,
+                Err(e) => {
+                    let status = e.raw_response().map(|r| r.status().as_u16());
+                    assert_eq!(status, Some(500), "{e:?}");
+                    failures += 1;
+                }
+            }
+        }
+        // A retry of an acknowledged batch changes nothing.
+        if batch % 4 == 0 {
+            loop {
+                let again = c
+                    .events
+                    .put_events()
+                    .tracking_id(&chain.tracking_id)
+                    .user_id("u1")
+                    .session_id("s")
+                    .set_event_list(Some(events.clone()))
+                    .send()
+                    .await;
+                if again.is_ok() {
+                    break;
+                }
+            }
+        }
+    }
+    assert!(
+        failures > 0,
+        "a share of 0.5 with retries must still fail some calls"
+    );
+    let mut stored = events_in(&server, &chain.group);
+    assert_eq!(stored.len(), 100, "every event exactly once");
+    stored.sort();
+    stored.dedup();
+    assert_eq!(stored.len(), 100);
+
+    let mut served = 0;
+    let mut refused = 0;
+    for _ in 0..20 {
+        match c
+            .runtime
+            .get_recommendations()
+            .campaign_arn(&chain.campaign)
+            .user_id("u1")
+            .send()
+            .await
+        {
+            Ok(_) => served += 1,
+            Err(_) => refused += 1,
+        }
+    }
+    assert!(
+        served > 0 && refused > 0,
+        "served {served}, refused {refused}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_throttled_call_stores_nothing() {
+    let root = data_root();
+    let mut config = instant_config(root.path());
+    config.faults = Faults {
+        put_events: 1.0,
+        kind: FaultKind::Throttling,
+        ..Faults::default()
+    };
+    let (server, endpoint) = serve(config).await;
+    let c = Clients::without_retries(&endpoint);
+    let chain = build_chain(&c, "throttled").await;
+    let err = c
+        .events
+        .put_events()
+        .tracking_id(&chain.tracking_id)
+        .session_id("s")
+        .event_list(event("only"))
+        .send()
+        .await
+        .unwrap_err();
+    let raw = err.raw_response().unwrap();
+    assert_eq!(raw.status().as_u16(), 400);
+    assert_eq!(
+        raw.headers().get("x-amzn-errortype"),
+        Some("ThrottlingException")
+    );
+    assert!(events_in(&server, &chain.group).is_empty());
+    // Recommendations are not affected by the PutEvents share.
+    assert_eq!(recommend(&c, &chain.campaign, "u1", 3).await.len(), 3);
+}
