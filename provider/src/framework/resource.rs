@@ -23,7 +23,7 @@ use super::error::AwsError;
 use super::schema::{Attr, Mode, Ty};
 use super::timeouts::{self, Op, Timeouts};
 use super::value::{list, obj, s, unknowns_to_null, Dyn, DynExt, Node, Obj};
-use super::wait::{self, Observed, Target};
+use super::wait::{self, Observed, Target, WaitError};
 use super::{stop, tags};
 use crate::provider::{ClientSlot, Clients};
 
@@ -257,7 +257,8 @@ fn arn_of(state: &Obj) -> Option<String> {
 
 fn verb(op: Op, target: &[&str]) -> String {
     match (op, target.first()) {
-        (Op::Delete, _) | (_, None) => "to be deleted".to_owned(),
+        (_, None) => "to be deleted".to_owned(),
+        (Op::Delete, Some(_)) => "to settle before deletion".to_owned(),
         (_, Some(t)) => format!("to become {t}"),
     }
 }
@@ -314,25 +315,28 @@ impl<K: Kind> Generic<K> {
         Ok(true)
     }
 
+    /// Waits for `want`; the error carries the wait's outcome and the full message.
     async fn wait(
         c: &Clients,
         arn: &str,
         op: Op,
         want: Target<'_>,
         state: &Obj,
-    ) -> Result<(), String> {
+    ) -> Result<(), (Option<WaitError>, String)> {
         let timeout = K::TIMEOUTS
             .get(state.get("timeouts").unwrap_or(&Value::Null), op)
-            .map_err(|e| e.to_string())?;
-        match wait::until(want, timeout, || K::status(c, arn, op)).await {
-            Ok(_) => Ok(()),
-            Err(e) => Err(format!(
-                "waiting for {} ({arn}) {}: {}",
-                K::DISPLAY,
-                verb(op, want.target),
-                e
-            )),
-        }
+            .map_err(|e| (None, e))?;
+        wait::until(want, timeout, || K::status(c, arn, op))
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                let message = format!(
+                    "waiting for {} ({arn}) {}: {e}",
+                    K::DISPLAY,
+                    verb(op, want.target)
+                );
+                (Some(e), message)
+            })
     }
 
     /// The state after a failed apply step: whatever is known, no unknowns.
@@ -506,7 +510,7 @@ impl<K: Kind> Resource for Generic<K> {
         state.insert("arn".into(), s(&arn));
         state.insert("id".into(), s(&arn));
         if let Some(target) = K::create_target() {
-            if let Err(e) = Self::wait(&c, &arn, Op::Create, target, &state).await {
+            if let Err((_, e)) = Self::wait(&c, &arn, Op::Create, target, &state).await {
                 diags.root_error_short(e);
                 return Some((Self::salvage(&c, &arn, state).await, Value::Null));
             }
@@ -564,7 +568,9 @@ impl<K: Kind> Resource for Generic<K> {
                 return Some((Self::salvage(&c, &arn, prior).await, Value::Null));
             }
             if K::update_waits(&prior, &planned) {
-                if let Err(e) = Self::wait(&c, &arn, Op::Update, wait::UPDATING, &planned).await {
+                if let Err((_, e)) =
+                    Self::wait(&c, &arn, Op::Update, wait::UPDATING, &planned).await
+                {
                     diags.root_error_short(e);
                     return Some((Self::salvage(&c, &arn, state).await, Value::Null));
                 }
@@ -599,6 +605,18 @@ impl<K: Kind> Resource for Generic<K> {
         let Some(arn) = arn_of(&state) else {
             return Some(());
         };
+        if K::create_target().is_some() && K::delete_waits() {
+            // Let a create or update in progress (an interrupted or timed-out apply) finish
+            // first; anything but a pending status goes on to the delete call.
+            match Self::wait(&c, &arn, Op::Delete, wait::SETTLING, &state).await {
+                Ok(()) | Err((Some(WaitError::Failed { .. }), _)) => {}
+                Err((Some(WaitError::Gone), _)) => return Some(()),
+                Err((_, message)) => {
+                    diags.root_error_short(message);
+                    return None;
+                }
+            }
+        }
         match K::delete(&c, &arn, &state).await {
             Ok(()) => {}
             Err(e) if e.is_not_found() => return Some(()),
@@ -608,7 +626,7 @@ impl<K: Kind> Resource for Generic<K> {
             }
         }
         if K::delete_waits() {
-            if let Err(e) = Self::wait(&c, &arn, Op::Delete, wait::DELETING, &state).await {
+            if let Err((_, e)) = Self::wait(&c, &arn, Op::Delete, wait::DELETING, &state).await {
                 diags.root_error_short(e);
                 return None;
             }

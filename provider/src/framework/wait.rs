@@ -99,6 +99,18 @@ pub const UPDATING: Target<'static> = Target {
     target: &["ACTIVE"],
 };
 
+/// Statuses that must end before Personalize accepts a delete (it answers
+/// ResourceInUseException while a create or update is in progress).
+pub const SETTLING: Target<'static> = Target {
+    pending: &[
+        "CREATE PENDING",
+        "CREATE IN_PROGRESS",
+        "UPDATE PENDING",
+        "UPDATE IN_PROGRESS",
+    ],
+    target: &["ACTIVE", "CREATE FAILED", "UPDATE FAILED"],
+};
+
 /// Statuses of a delete in progress; done when the resource is gone.
 pub const DELETING: Target<'static> = Target {
     pending: &[
