@@ -3,6 +3,7 @@
 //! - `test`: checks formatting, builds every binary and test of the workspace, then runs every
 //!   test (`cargo test --workspace`). End-to-end tests run the binaries (emulator, provider, local stack) as real
 //!   processes, so they are built first, once, into the shared target directory.
+//! - `dist-lambdas`: the Lambda zips (see `xtask/src/dist_lambdas.rs`).
 //! - `bootstrap`: prepares what the tests use from outside Rust (the Python venv, a Terraform)
 //!   and reports what it found.
 
@@ -12,6 +13,8 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use testkit::{python, terraform};
+
+mod dist_lambdas;
 
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", about = "Project tasks")]
@@ -30,6 +33,8 @@ enum Task {
     },
     /// Create the Python venv and find Terraform; print what will be used.
     Bootstrap,
+    /// Build the Lambda zips: target/dist/lambda/<function>-<arm64|x86_64>.zip.
+    DistLambdas(dist_lambdas::DistArgs),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +51,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.task {
         Task::Test { args } => test(&args),
         Task::Bootstrap => bootstrap(),
+        Task::DistLambdas(args) => dist_lambdas::dist_lambdas(&args).map(drop),
     }
 }
 
