@@ -113,7 +113,16 @@ fn main() {
                 *sums.entry(k).or_default() += v / seeds as f64;
             }
         }
-        print!("| {} | {seconds:.2} |", r.name);
+        let settings: Vec<String> = options
+            .hyperparameters
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        if settings.is_empty() {
+            print!("| {} | {seconds:.2} |", r.name);
+        } else {
+            print!("| {} ({}) | {seconds:.2} |", r.name, settings.join(", "));
+        }
         for (key, _) in COLUMNS {
             print!(" {:.4} |", sums[key]);
         }

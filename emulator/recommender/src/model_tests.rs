@@ -348,3 +348,44 @@ fn evaluation_reports_every_metric_and_beats_popularity_on_clustered_data() {
     )
     .is_err());
 }
+
+#[test]
+fn extreme_timestamps_and_ids_do_not_break_anything() {
+    let mut data = clusters();
+    data.interactions
+        .push(ev("a-user0", "ancient", i64::MIN, "click"));
+    data.interactions
+        .push(ev("a-user2", "future", i64::MAX, "click"));
+    data.interactions.push(ev("", "", 0, ""));
+    data.interactions
+        .push(ev(&"u".repeat(10_000), "\u{0}\u{fffd}", 5, "\"'|,"));
+    let extremes = [
+        ev("a-user0", "a3", i64::MIN, "click"),
+        ev("a-user0", "b3", i64::MAX, "x"),
+    ];
+    for recipe in crate::recipes().iter().map(|r| r.name) {
+        let m = train(&data, &options(recipe)).unwrap();
+        for now in [i64::MIN, 0, i64::MAX] {
+            let q = Query {
+                item_id: Some("a3"),
+                now,
+                new_items: &[item("fresh", "Comedy")],
+                ..query(Some("a-user0"), &extremes)
+            };
+            let got = if recipe.contains("ranking") {
+                m.rank(&q, &["a1".to_string(), "fresh".to_string()])
+            } else {
+                m.recommend(&q)
+            };
+            assert_scores(&got.unwrap());
+        }
+        assert!(evaluate(
+            &data,
+            &TrainOptions {
+                seed: u64::MAX,
+                ..options(recipe)
+            }
+        )
+        .is_ok());
+    }
+}

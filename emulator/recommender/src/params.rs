@@ -302,6 +302,33 @@ mod tests {
     }
 
     #[test]
+    fn local_knobs_are_read_and_checked() {
+        let p = Params::parse(
+            Kind::UserPersonalization,
+            &map(&[
+                ("local.window", "7"),
+                ("local.repeat_weight", "0"),
+                ("local.user_blend", "1.5"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!((p.window, p.repeat_weight, p.user_blend), (7, 0.0, 1.5));
+        for (k, v) in [
+            ("local.window", "0"),
+            ("local.seen_factor", "2"),
+            ("local.recency_decay", "-1"),
+        ] {
+            assert!(
+                Params::parse(Kind::UserPersonalization, &map(&[(k, v)])).is_err(),
+                "{k}={v}"
+            );
+        }
+        // Sims takes only the co-occurrence knobs.
+        assert!(Params::parse(Kind::RelatedItems, &map(&[("local.window", "5")])).is_ok());
+        assert!(Params::parse(Kind::RelatedItems, &map(&[("local.user_blend", "1")])).is_err());
+    }
+
+    #[test]
     fn percentiles_must_be_ordered() {
         let m = map(&[
             ("min_user_history_length_percentile", "0.9"),

@@ -36,15 +36,15 @@ static RECIPES: &[RecipeInfo] = &[
     RecipeInfo {
         name: "aws-user-personalization",
         recipe_type: USER_PERSONALIZATION,
-        description: "Predicts the items a user will interact with next from the order and \
-                      recency of their interactions, explores new items, and reacts to events \
-                      received after training.",
+        description: "Predicts the items a user will interact with next from the order, \
+                      recency and event types of their interactions and from similar users, \
+                      explores new items, and reacts to events received after training.",
     },
     RecipeInfo {
         name: "aws-user-personalization-v2",
         recipe_type: USER_PERSONALIZATION,
-        description: "User-Personalization, version 2: the same sequence-aware model with \
-                      item metadata for items without interactions.",
+        description: "User-Personalization, version 2: here the same model as \
+                      aws-user-personalization.",
     },
     RecipeInfo {
         name: "aws-sims",
@@ -61,8 +61,8 @@ static RECIPES: &[RecipeInfo] = &[
     RecipeInfo {
         name: "aws-personalized-ranking-v2",
         recipe_type: PERSONALIZED_RANKING,
-        description: "Personalized-Ranking, version 2: ranks a list of items for a user, \
-                      using item metadata for items without interactions.",
+        description: "Personalized-Ranking, version 2: here the same model as \
+                      aws-personalized-ranking.",
     },
     RecipeInfo {
         name: "aws-popularity-count",

@@ -1,7 +1,7 @@
 //! Re-engagement: how likely a user comes back to an item they just interacted with, by
-//! what they have done with it so far. In the walkthrough's data a "click" is followed by a
-//! "watch" of the same movie two times in three; learned from the data, this puts an item
-//! that was clicked but not yet watched on top, while one already watched stays down.
+//! what they have done with it so far. In the walkthrough's data every "watch" comes with a
+//! "click" of the same movie (two clicks in three have one); learned from the data, this puts
+//! an item that was clicked but not yet watched on top, while one with both stays down.
 
 use serde::{Deserialize, Serialize};
 

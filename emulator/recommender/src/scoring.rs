@@ -296,8 +296,8 @@ impl Model {
     /// Adds what was popular in the period before `time` (what a user active then was
     /// likely to meet), scaled so its best item gets `time_blend`.
     fn around(&self, time: i64, s: &mut [f64]) {
-        let from = time - (self.params.time_window_days * DAY) as i64;
-        let to = time + (self.params.time_forward_days * DAY) as i64;
+        let from = time.saturating_sub((self.params.time_window_days * DAY) as i64);
+        let to = time.saturating_add((self.params.time_forward_days * DAY) as i64);
         let lo = self.timeline.partition_point(|e| e.0 < from);
         let hi = self.timeline.partition_point(|e| e.0 <= to);
         let mut counts: std::collections::HashMap<u32, f64> = std::collections::HashMap::new();
@@ -326,7 +326,7 @@ impl Model {
                 Some(Value::Num(t)) if t.is_finite() => *t as i64,
                 _ => fallback,
             };
-            ((query.now - created) as f64) <= cutoff
+            (query.now.saturating_sub(created) as f64) <= cutoff
         };
         let n = self.catalog.len();
         let cold = self

@@ -171,14 +171,15 @@ fn neighbour_config(kind: Kind, params: &Params) -> neighbours::Config {
 /// at least an hour.
 fn trending(training: &[&Event], n: usize, until: i64) -> Vec<f32> {
     let from = training.iter().map(|e| e.timestamp).min().unwrap_or(until);
-    let period = ((until - from) / 10).max(3600);
+    // Saturating: hostile timestamps (i64::MIN and MAX in one data set) must not overflow.
+    let period = (until.saturating_sub(from) / 10).max(3600);
     let mut recent = vec![0f32; n];
     let mut before = vec![0f32; n];
     for e in training {
-        let age = until - e.timestamp;
+        let age = until.saturating_sub(e.timestamp);
         if age < period {
             recent[e.item as usize] += 1.0;
-        } else if age < 2 * period {
+        } else if age < period.saturating_mul(2) {
             before[e.item as usize] += 1.0;
         }
     }
