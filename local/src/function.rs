@@ -112,6 +112,95 @@ where
     }
 }
 
+/// A function whose handler future is not `Send` (a handler borrowing across
+/// `buffer_unordered`, say), run the way Lambda runs any function: in its own sandbox, here a
+/// thread with a single-threaded runtime. Invocations run concurrently on it (as concurrent
+/// invocations would on separate instances); the payload crosses as JSON.
+pub fn sandboxed<E, R, Err, Fut, F>(name: &str, handler: F) -> anyhow::Result<SharedFunction>
+where
+    E: DeserializeOwned + 'static,
+    R: Serialize + 'static,
+    Err: fmt::Display + 'static,
+    Fut: Future<Output = Result<R, Err>> + 'static,
+    F: Fn(E) -> Fut + Send + 'static,
+{
+    type Job = (
+        Value,
+        tokio::sync::oneshot::Sender<Result<Value, FunctionError>>,
+    );
+    let (jobs, mut queue) = tokio::sync::mpsc::unbounded_channel::<Job>();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let thread_name = format!("lambda-{name}");
+    std::thread::Builder::new()
+        .name(thread_name)
+        .spawn(move || {
+            let handler = std::rc::Rc::new(handler);
+            let local = tokio::task::LocalSet::new();
+            local.block_on(&runtime, async move {
+                // Ends when every sender (the SharedFunction) is dropped.
+                while let Some((payload, answer)) = queue.recv().await {
+                    let handler = handler.clone();
+                    tokio::task::spawn_local(async move {
+                        let result = match serde_json::from_value::<E>(payload) {
+                            Err(e) => Err(FunctionError::new("Runtime.Unmarshal", e.to_string())),
+                            Ok(event) => match handler(event).await {
+                                Err(e) => Err(FunctionError::new(
+                                    std::any::type_name::<Err>(),
+                                    e.to_string(),
+                                )),
+                                Ok(r) => serde_json::to_value(r).map_err(|e| {
+                                    FunctionError::new("Runtime.Marshal", e.to_string())
+                                }),
+                            },
+                        };
+                        let _ = answer.send(result);
+                    });
+                }
+            });
+        })?;
+    Ok(Arc::new(Sandboxed {
+        name: name.to_owned(),
+        jobs,
+    }))
+}
+
+/// See [`sandboxed`].
+struct Sandboxed {
+    name: String,
+    jobs: tokio::sync::mpsc::UnboundedSender<(
+        Value,
+        tokio::sync::oneshot::Sender<Result<Value, FunctionError>>,
+    )>,
+}
+
+impl Function for Sandboxed {
+    fn invoke(&self, payload: Value) -> Invocation {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let sent = self.jobs.send((payload, tx));
+        let name = self.name.clone();
+        Box::pin(async move {
+            if sent.is_err() {
+                return Err(FunctionError::new(
+                    "Sandbox.Exited",
+                    format!("{name}: the sandbox is gone"),
+                ));
+            }
+            let result = rx.await.map_err(|_| {
+                FunctionError::new(
+                    "Sandbox.Crashed",
+                    format!("{name}: the invocation panicked"),
+                )
+            })?;
+            result.map_err(|mut e| {
+                e.message = format!("{name}: {}", e.message);
+                e
+            })
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,5 +232,34 @@ mod tests {
 
         let failed = f.invoke(serde_json::json!({ "n": 13 })).await.unwrap_err();
         assert!(failed.message.ends_with("unlucky"), "{failed}");
+    }
+
+    #[tokio::test]
+    async fn a_sandboxed_handler_need_not_be_send() {
+        let f = sandboxed("local", |e: In| async move {
+            // An Rc held across an await: not Send.
+            let shared = std::rc::Rc::new(e.n);
+            tokio::task::yield_now().await;
+            if *shared == 13 {
+                panic!("crash");
+            }
+            Ok::<_, String>(serde_json::json!({ "n": *shared }))
+        })
+        .unwrap();
+        let (a, b) = tokio::join!(
+            f.invoke(serde_json::json!({ "n": 1 })),
+            f.invoke(serde_json::json!({ "n": 2 }))
+        );
+        assert_eq!(a.unwrap()["n"], 1);
+        assert_eq!(b.unwrap()["n"], 2);
+        let bad = f.invoke(serde_json::json!({})).await.unwrap_err();
+        assert_eq!(bad.error_type, "Runtime.Unmarshal");
+        let crashed = f.invoke(serde_json::json!({ "n": 13 })).await.unwrap_err();
+        assert_eq!(crashed.error_type, "Sandbox.Crashed");
+        // The sandbox survives a crashed invocation, as a Lambda instance is replaced.
+        assert_eq!(
+            f.invoke(serde_json::json!({ "n": 3 })).await.unwrap()["n"],
+            3
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! - `test`: checks formatting, builds every binary and test of the workspace, then runs every
 //!   test (`cargo test --workspace`). End-to-end tests run the binaries (emulator, provider, local stack) as real
 //!   processes, so they are built first, once, into the shared target directory.
+//! - `demo`: the local walkthrough (see `xtask/src/demo.rs`).
 //! - `dist-lambdas`: the Lambda zips (see `xtask/src/dist_lambdas.rs`).
 //! - `bootstrap`: prepares what the tests use from outside Rust (the Python venv, a Terraform)
 //!   and reports what it found.
@@ -14,6 +15,7 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use testkit::{python, terraform};
 
+mod demo;
 mod dist_lambdas;
 
 #[derive(Debug, Parser)]
@@ -33,6 +35,9 @@ enum Task {
     },
     /// Create the Python venv and find Terraform; print what will be used.
     Bootstrap,
+    /// The whole walkthrough on this machine: build, start moto and personalize-local,
+    /// terraform apply examples/local, serve the Lambdas, play the calls, tear down.
+    Demo(demo::DemoArgs),
     /// Build the Lambda zips: target/dist/lambda/<function>-<arm64|x86_64>.zip.
     DistLambdas(dist_lambdas::DistArgs),
 }
@@ -51,6 +56,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.task {
         Task::Test { args } => test(&args),
         Task::Bootstrap => bootstrap(),
+        Task::Demo(args) => demo::demo(&args),
         Task::DistLambdas(args) => dist_lambdas::dist_lambdas(&args).map(drop),
     }
 }

@@ -1,0 +1,663 @@
+//! The one-command demo of the whole walkthrough, also run by the end-to-end test: moto and
+//! personalize-local started, the data uploaded, `terraform apply` on `examples/local`, the
+//! local stack started, the walkthrough played over HTTP, then everything torn down (also on
+//! Ctrl-C or failure), each step timed. With `keep_running` the stack stays up and a state
+//! file lets [`stop`] tear it down later.
+//!
+//! - [`infra`]: the processes, the upload and Terraform.
+//! - [`walk`]: the HTTP walkthrough and its checks.
+
+pub mod infra;
+pub mod walk;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use futures::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::config::StackConfig;
+use crate::process::{terminate_pid, Process};
+use crate::resources::AwsClients;
+use infra::{EmulatorOptions, Terraform};
+
+/// The bucket the example imports from (its `bucket_name` default).
+pub const BUCKET: &str = "movies-local-data";
+/// Region of the demo.
+pub const REGION: &str = "us-east-1";
+
+/// A check run against the live stack before teardown (the end-to-end test replays the
+/// bad-input catalogue with it); it gets the API's base URL.
+pub type LiveCheck = Box<dyn FnOnce(String) -> BoxFuture<'static, anyhow::Result<()>> + Send>;
+
+/// How to run the demo.
+pub struct DemoOptions {
+    /// The workspace root (for `examples/local` and the data).
+    pub root: PathBuf,
+    /// Directory of the built binaries (`personalize-local`, `local-stack`,
+    /// `terraform-provider-personalize`).
+    pub bin_dir: PathBuf,
+    /// Where logs, the emulator state, Terraform's data and state go.
+    pub work_dir: PathBuf,
+    /// The Terraform to run.
+    pub terraform: PathBuf,
+    /// Emulator lifecycles complete at once.
+    pub instant: bool,
+    /// Duration of each lifecycle stage otherwise.
+    pub stage_delay: Duration,
+    /// Leave the stack running and write the state file for [`stop`].
+    pub keep_running: bool,
+    /// Print the walkthrough and the steps.
+    pub verbose: bool,
+    /// Tear down on Ctrl-C.
+    pub handle_ctrl_c: bool,
+    /// Run against the live stack before teardown.
+    pub live_check: Option<LiveCheck>,
+}
+
+impl std::fmt::Debug for DemoOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DemoOptions")
+            .field("work_dir", &self.work_dir)
+            .field("instant", &self.instant)
+            .field("keep_running", &self.keep_running)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a demo run did and measured.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Report {
+    /// Each step and its duration, in order.
+    pub steps: Vec<(String, Duration)>,
+    /// The API's base URL.
+    pub base_url: String,
+    /// User 429's recommendations before the clicks.
+    pub before: Vec<String>,
+    /// And after.
+    pub after: Vec<String>,
+    /// Mean genre similarity of the lists to item 185, before and after.
+    pub affinity: (f64, f64),
+    /// From the clicks' POST to the first changed answer of GET /recommendations.
+    pub latency: Duration,
+    /// Events sent through the API.
+    pub events_sent: usize,
+    /// Events found in the S3 archive.
+    pub events_archived: usize,
+    /// Messages in the dead-letter queue.
+    pub dlq_messages: usize,
+    /// Personalize resources still in the emulator after `terraform destroy`.
+    pub leftovers: Vec<String>,
+    /// Wall time of the whole run.
+    pub total: Duration,
+}
+
+/// The processes and Terraform of a run, for teardown.
+#[derive(Default)]
+struct Running {
+    moto: Option<Process>,
+    emulator: Option<Process>,
+    stack: Option<Process>,
+    terraform: Option<Terraform>,
+    emulator_url: Option<String>,
+}
+
+/// The state file of a demo left running.
+#[derive(Debug, Serialize, Deserialize)]
+struct State {
+    moto_pid: u32,
+    emulator_pid: u32,
+    stack_pid: u32,
+    emulator_url: String,
+    base_url: String,
+    terraform: PathBuf,
+    config_dir: PathBuf,
+    work_dir: PathBuf,
+    provider_dir: PathBuf,
+    vars: std::collections::BTreeMap<String, String>,
+}
+
+/// Where a demo left running records itself.
+pub fn state_file(work_dir: &Path) -> PathBuf {
+    work_dir.join("demo-state.json")
+}
+
+fn step_start(verbose: bool, what: &str) -> Instant {
+    if verbose {
+        println!("\n==> {what} ...");
+    }
+    Instant::now()
+}
+
+fn step_end(report: &mut Report, verbose: bool, what: &str, started: Instant) {
+    let took = started.elapsed();
+    if verbose {
+        println!("==> {what}: done in {:.1} s", took.as_secs_f64());
+    }
+    report.steps.push((what.to_owned(), took));
+}
+
+/// Runs the demo; see the module documentation.
+///
+/// # Errors
+/// When a step fails or the run is interrupted; everything started is torn down first, and
+/// a teardown failure is reported with the original error.
+pub async fn run(mut options: DemoOptions) -> anyhow::Result<Report> {
+    let state = state_file(&options.work_dir);
+    if state.exists() {
+        bail!(
+            "a demo is still running (state in {}); stop it first with `cargo xtask demo --stop`",
+            state.display()
+        );
+    }
+    let started = Instant::now();
+    let mut report = Report::default();
+    let mut running = Running::default();
+    let live_check = options.live_check.take();
+    let outcome = {
+        let play = play(&options, &mut running, &mut report, live_check);
+        tokio::pin!(play);
+        tokio::select! {
+            outcome = &mut play => outcome,
+            () = interrupted(options.handle_ctrl_c) => Err(anyhow::anyhow!("interrupted (Ctrl-C)")),
+        }
+    };
+    if outcome.is_ok() && options.keep_running {
+        keep(&options, running, &report)?;
+        report.total = started.elapsed();
+        return Ok(report);
+    }
+    if outcome.is_err() && options.verbose {
+        println!("\n==> stopping after a failure: tearing everything down");
+    }
+    let teardown = teardown(&options, &mut running, &mut report).await;
+    report.total = started.elapsed();
+    if options.verbose {
+        print_summary(&report);
+    }
+    match (outcome, teardown) {
+        (Ok(()), Ok(())) => Ok(report),
+        (Err(e), Ok(())) => Err(e),
+        (Ok(()), Err(t)) => Err(t.context("tearing down")),
+        (Err(e), Err(t)) => Err(e.context(format!("and tearing down failed too: {t:#}"))),
+    }
+}
+
+async fn interrupted(enabled: bool) {
+    if enabled && tokio::signal::ctrl_c().await.is_ok() {
+        return;
+    }
+    std::future::pending::<()>().await;
+}
+
+async fn play(
+    options: &DemoOptions,
+    running: &mut Running,
+    report: &mut Report,
+    live_check: Option<LiveCheck>,
+) -> anyhow::Result<()> {
+    let verbose = options.verbose;
+    let logs = options.work_dir.join("logs");
+    std::fs::create_dir_all(&logs)?;
+
+    let what = "starting moto (S3, Kinesis, SQS)";
+    let t = step_start(verbose, what);
+    let logs_moto = logs.clone();
+    let moto = tokio::task::spawn_blocking(move || infra::start_moto(&logs_moto)).await??;
+    let moto_url = moto.announced.clone();
+    running.moto = Some(moto);
+    if verbose {
+        println!("    moto at {moto_url}");
+    }
+    step_end(report, verbose, what, t);
+
+    let what = "starting personalize-local";
+    let t = step_start(verbose, what);
+    let emulator_options = EmulatorOptions {
+        binary: options.bin_dir.join("personalize-local"),
+        state_dir: options.work_dir.join("emulator"),
+        s3_endpoint: moto_url.clone(),
+        instant: options.instant,
+        stage_delay: options.stage_delay,
+    };
+    let logs_emulator = logs.clone();
+    let emulator = tokio::task::spawn_blocking(move || {
+        infra::start_emulator(&emulator_options, &logs_emulator)
+    })
+    .await??;
+    let emulator_url = emulator.announced.clone();
+    running.emulator = Some(emulator);
+    running.emulator_url = Some(emulator_url.clone());
+    if verbose {
+        println!("    personalize-local at {emulator_url}");
+    }
+    step_end(report, verbose, what, t);
+
+    let what = "uploading the walkthrough data to S3";
+    let t = step_start(verbose, what);
+    let sdk = pr_sdk::local(&moto_url, REGION);
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(true)
+            .build(),
+    );
+    let data_dir = options.root.join("examples/movies/data");
+    let version = infra::upload_data(&s3, BUCKET, &data_dir).await?;
+    if verbose {
+        println!("    s3://{BUCKET}/interactions.csv, s3://{BUCKET}/item-meta.csv (data version {version})");
+    }
+    step_end(report, verbose, what, t);
+
+    let what = "terraform apply examples/local (our provider against personalize-local)";
+    let t = step_start(verbose, what);
+    let mut terraform = Terraform::new(
+        options.terraform.clone(),
+        options.root.join("examples/local"),
+        options.work_dir.join("terraform"),
+        &options.bin_dir,
+    )?;
+    // A fresh emulator: a state file from an earlier run would name resources that no
+    // longer exist.
+    let _ = std::fs::remove_file(terraform.state_file());
+    terraform
+        .vars
+        .insert("personalize_endpoint".into(), emulator_url.clone());
+    terraform
+        .vars
+        .insert("s3_endpoint".into(), moto_url.clone());
+    terraform.vars.insert("region".into(), REGION.into());
+    terraform.vars.insert("bucket_name".into(), BUCKET.into());
+    terraform.vars.insert("data_version".into(), version);
+    running.terraform = Some(terraform.clone());
+    terraform.get().await?;
+    let applied = terraform.apply().await?;
+    if verbose {
+        for line in applied
+            .lines()
+            .filter(|l| l.contains("Creation complete") || l.starts_with("Apply complete"))
+        {
+            println!("    {line}");
+        }
+    }
+    let outputs = terraform.outputs_json().await?;
+    let outputs_file = options.work_dir.join("outputs.json");
+    std::fs::write(&outputs_file, &outputs)?;
+    let config = StackConfig::from_outputs_json(&outputs)?;
+    step_end(report, verbose, what, t);
+
+    let what = "starting local-stack (API Gateway, Kinesis mapping, Firehose archiver)";
+    let t = step_start(verbose, what);
+    let binary = options.bin_dir.join("local-stack");
+    let logs_stack = logs.clone();
+    let stack = tokio::task::spawn_blocking(move || {
+        infra::start_stack(&binary, &outputs_file, &logs_stack)
+    })
+    .await??;
+    let base_url = stack.announced.clone();
+    running.stack = Some(stack);
+    report.base_url = base_url.clone();
+    if verbose {
+        println!("    API at {base_url}");
+    }
+    step_end(report, verbose, what, t);
+
+    walkthrough(options, &config, &base_url, report).await?;
+
+    if let Some(check) = live_check {
+        let what = "checks against the live stack";
+        let t = step_start(verbose, what);
+        check(base_url.clone()).await?;
+        step_end(report, verbose, what, t);
+    }
+    Ok(())
+}
+
+async fn walkthrough(
+    options: &DemoOptions,
+    config: &StackConfig,
+    base_url: &str,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    use walk::{CLICKS, ITEM, NUM_RESULTS, USER};
+    let verbose = options.verbose;
+    let meta_text =
+        std::fs::read_to_string(options.root.join("examples/movies/data/item-meta.csv"))?;
+    let meta = walk::read_item_meta(&meta_text)?;
+    let client = walk::Client::new(base_url, verbose);
+
+    let what = "the walkthrough: recommendations for user 429";
+    let t = step_start(verbose, what);
+    let (status, seed) = client
+        .get(
+            &format!(
+                "/getRecommendations?campaignArn={}&userId={USER}&numResults={NUM_RESULTS}",
+                config.campaign_arn
+            ),
+            true,
+        )
+        .await?;
+    anyhow::ensure!(
+        status == 200,
+        "GET /getRecommendations answered {status}: {seed}"
+    );
+    let (status, answer) = client
+        .get(
+            &format!("/recommendations?userId={USER}&numResults={NUM_RESULTS}"),
+            true,
+        )
+        .await?;
+    anyhow::ensure!(
+        status == 200,
+        "GET /recommendations answered {status}: {answer}"
+    );
+    report.before = walk::item_ids(&answer)?;
+    step_end(report, verbose, what, t);
+
+    let what = "the walkthrough: three clicks on item 185, then recommendations again";
+    let t = step_start(verbose, what);
+    let today = time::OffsetDateTime::now_utc().date();
+    let today = format!(
+        "{:04}-{:02}-{:02}",
+        today.year(),
+        u8::from(today.month()),
+        today.day()
+    );
+    let body = json!({
+        "stream-name": config.stream_name,
+        "Data": {
+            "userId": USER,
+            "interactions": CLICKS,
+            "itemId": ITEM,
+            "trackingId": config.tracking_id,
+            "eventType": "click",
+            "dateFrom": today,
+            "dateTo": today,
+        },
+        "PartitionKey": USER,
+    });
+    let sent_at = Instant::now();
+    let (status, accepted) = client.post("/data", &body).await?;
+    anyhow::ensure!(status == 202, "POST /data answered {status}: {accepted}");
+    report.events_sent += CLICKS;
+    let path = format!("/recommendations?userId={USER}&numResults={NUM_RESULTS}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (status, answer) = client.get(&path, false).await?;
+        anyhow::ensure!(
+            status == 200,
+            "GET /recommendations answered {status}: {answer}"
+        );
+        if walk::item_ids(&answer)? != report.before {
+            break;
+        }
+        if Instant::now() > deadline {
+            bail!("user {USER}'s recommendations did not change within 60 s of the clicks");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    report.latency = sent_at.elapsed();
+    let (_, answer) = client.get(&path, true).await?;
+    report.after = walk::item_ids(&answer)?;
+    report.affinity = (
+        walk::affinity(&report.before, ITEM, &meta),
+        walk::affinity(&report.after, ITEM, &meta),
+    );
+    if verbose {
+        println!(
+            "\n{}\n  recommendations changed {:.2} s after the clicks were sent; \
+             genre affinity to {ITEM}: {:.2} -> {:.2}",
+            walk::side_by_side(&report.before, &report.after, &meta),
+            report.latency.as_secs_f64(),
+            report.affinity.0,
+            report.affinity.1
+        );
+    }
+    step_end(report, verbose, what, t);
+
+    let what = "checking the S3 archive and the dead-letter queue";
+    let t = step_start(verbose, what);
+    let aws = AwsClients::new(config);
+    let sent = report.events_sent;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        report.events_archived = walk::archived_events(&aws, config).await?;
+        if report.events_archived >= sent {
+            break;
+        }
+        if Instant::now() > deadline {
+            bail!(
+                "{} of {sent} events in the S3 archive after 30 s",
+                report.events_archived
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let dlq_url = aws
+        .sqs
+        .get_queue_url()
+        .queue_name(&config.dlq_name)
+        .send()
+        .await
+        .map_err(|e| anyhow::Error::new(e.into_service_error()))?
+        .queue_url
+        .unwrap_or_default();
+    report.dlq_messages = walk::dlq_depth(&aws, &dlq_url).await?;
+    if verbose {
+        println!(
+            "    {} of {sent} events in s3://{}/{}..., {} messages in the dead-letter queue",
+            report.events_archived,
+            config.bucket_name,
+            config.archive_prefix.split("!{").next().unwrap_or_default(),
+            report.dlq_messages
+        );
+    }
+    step_end(report, verbose, what, t);
+    Ok(())
+}
+
+async fn teardown(
+    options: &DemoOptions,
+    running: &mut Running,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let verbose = options.verbose;
+    let mut errors = Vec::new();
+    if let Some(mut stack) = running.stack.take() {
+        let what = "stopping local-stack";
+        let t = step_start(verbose, what);
+        tokio::task::spawn_blocking(move || stack.stop(Duration::from_secs(15))).await?;
+        step_end(report, verbose, what, t);
+    }
+    if let Some(terraform) = running.terraform.take() {
+        terraform.interrupt().await;
+        if running.emulator.is_some() {
+            let what = "terraform destroy";
+            let t = step_start(verbose, what);
+            match terraform.destroy().await {
+                Ok(out) => {
+                    if verbose {
+                        for line in out.lines().filter(|l| l.starts_with("Destroy complete")) {
+                            println!("    {line}");
+                        }
+                    }
+                }
+                Err(e) => errors.push(format!("{e:#}")),
+            }
+            step_end(report, verbose, what, t);
+            if let Some(url) = &running.emulator_url {
+                match leftovers(url).await {
+                    Ok(left) => report.leftovers = left,
+                    Err(e) => errors.push(format!("listing what is left in the emulator: {e:#}")),
+                }
+                if verbose {
+                    println!("    left in personalize-local: {:?}", report.leftovers);
+                }
+            }
+        }
+    }
+    let what = "stopping personalize-local and moto";
+    let t = step_start(verbose, what);
+    let emulator = running.emulator.take();
+    let moto = running.moto.take();
+    tokio::task::spawn_blocking(move || {
+        drop(emulator);
+        drop(moto);
+    })
+    .await?;
+    step_end(report, verbose, what, t);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        bail!("{}", errors.join("\n"))
+    }
+}
+
+/// Personalize resources the emulator still holds, as `kind name` lines.
+///
+/// # Errors
+/// When a list call fails.
+pub async fn leftovers(endpoint: &str) -> anyhow::Result<Vec<String>> {
+    let client = aws_sdk_personalize::Client::new(&pr_sdk::local(endpoint, REGION));
+    let mut left = Vec::new();
+    let e = |e: aws_sdk_personalize::error::SdkError<_, _>| anyhow::anyhow!("{e:?}");
+    for g in client
+        .list_dataset_groups()
+        .send()
+        .await
+        .map_err(e)?
+        .dataset_groups()
+    {
+        left.push(format!("dataset group {}", g.name().unwrap_or_default()));
+    }
+    let e = |e: aws_sdk_personalize::error::SdkError<_, _>| anyhow::anyhow!("{e:?}");
+    for s in client.list_schemas().send().await.map_err(e)?.schemas() {
+        left.push(format!("schema {}", s.name().unwrap_or_default()));
+    }
+    let e = |e: aws_sdk_personalize::error::SdkError<_, _>| anyhow::anyhow!("{e:?}");
+    for s in client.list_solutions().send().await.map_err(e)?.solutions() {
+        left.push(format!("solution {}", s.name().unwrap_or_default()));
+    }
+    let e = |e: aws_sdk_personalize::error::SdkError<_, _>| anyhow::anyhow!("{e:?}");
+    for c in client.list_campaigns().send().await.map_err(e)?.campaigns() {
+        left.push(format!("campaign {}", c.name().unwrap_or_default()));
+    }
+    let e = |e: aws_sdk_personalize::error::SdkError<_, _>| anyhow::anyhow!("{e:?}");
+    for t in client
+        .list_event_trackers()
+        .send()
+        .await
+        .map_err(e)?
+        .event_trackers()
+    {
+        left.push(format!("event tracker {}", t.name().unwrap_or_default()));
+    }
+    let e = |e: aws_sdk_personalize::error::SdkError<_, _>| anyhow::anyhow!("{e:?}");
+    for f in client.list_filters().send().await.map_err(e)?.filters() {
+        left.push(format!("filter {}", f.name().unwrap_or_default()));
+    }
+    let e = |e: aws_sdk_personalize::error::SdkError<_, _>| anyhow::anyhow!("{e:?}");
+    for d in client.list_datasets().send().await.map_err(e)?.datasets() {
+        left.push(format!("dataset {}", d.name().unwrap_or_default()));
+    }
+    Ok(left)
+}
+
+fn keep(options: &DemoOptions, mut running: Running, report: &Report) -> anyhow::Result<()> {
+    let terraform = running.terraform.take().context("no Terraform to keep")?;
+    let state = State {
+        moto_pid: running.moto.take().context("moto is not running")?.detach(),
+        emulator_pid: running
+            .emulator
+            .take()
+            .context("the emulator is not running")?
+            .detach(),
+        stack_pid: running
+            .stack
+            .take()
+            .context("local-stack is not running")?
+            .detach(),
+        emulator_url: running.emulator_url.clone().unwrap_or_default(),
+        base_url: report.base_url.clone(),
+        terraform: terraform.executable.clone(),
+        config_dir: terraform.config_dir.clone(),
+        work_dir: terraform.work_dir.clone(),
+        provider_dir: options.bin_dir.clone(),
+        vars: terraform.vars.clone(),
+    };
+    std::fs::write(
+        state_file(&options.work_dir),
+        serde_json::to_string_pretty(&state)?,
+    )?;
+    let api = &report.base_url;
+    println!(
+        "\nThe local stack keeps running (logs in {}). Try:\n\n\
+         curl -s '{api}/recommendations?userId=429&numResults=5'\n\
+         curl -s '{api}/recommendations?userId=429&numResults=5&filter=comedies'\n\
+         curl -s -X POST '{api}/events' -H 'content-type: application/json' \\\n  \
+         -d '{{\"userId\":\"429\",\"sessionId\":\"s1\",\"events\":[{{\"eventType\":\"click\",\"itemId\":\"185\"}}]}}'\n\n\
+         Stop it (terraform destroy, then every process) with:\n\n  cargo xtask demo --stop\n",
+        options.work_dir.join("logs").display()
+    );
+    Ok(())
+}
+
+/// Tears down a demo left running by `keep_running`: local-stack stopped, `terraform
+/// destroy`, personalize-local and moto stopped, the state file removed.
+///
+/// # Errors
+/// When there is no state file, or `terraform destroy` fails (the processes are stopped
+/// anyway).
+pub async fn stop(work_dir: &Path, verbose: bool) -> anyhow::Result<()> {
+    let path = state_file(work_dir);
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("no demo is running (no {})", path.display()))?;
+    let state: State = serde_json::from_str(&text).context("reading the demo state file")?;
+    let grace = Duration::from_secs(15);
+    let t = step_start(verbose, "stopping local-stack");
+    terminate_pid(state.stack_pid, grace);
+    if verbose {
+        println!(
+            "==> stopping local-stack: done in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
+    }
+    let mut terraform = Terraform::new(
+        state.terraform.clone(),
+        state.config_dir.clone(),
+        state.work_dir.clone(),
+        &state.provider_dir,
+    )?;
+    terraform.vars = state.vars.clone();
+    let t = step_start(verbose, "terraform destroy");
+    let destroyed = if crate::process::alive(state.emulator_pid) {
+        terraform.destroy().await.map(drop)
+    } else {
+        Err(anyhow::anyhow!(
+            "personalize-local is no longer running; nothing to destroy against"
+        ))
+    };
+    if verbose {
+        println!(
+            "==> terraform destroy: done in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
+    }
+    terminate_pid(state.emulator_pid, grace);
+    terminate_pid(state.moto_pid, grace);
+    std::fs::remove_file(&path)?;
+    let _ = std::fs::remove_file(terraform.state_file());
+    if verbose {
+        println!("==> stopped: local-stack, personalize-local, moto");
+    }
+    destroyed
+}
+
+fn print_summary(report: &Report) {
+    println!("\n==> step durations");
+    for (step, took) in &report.steps {
+        println!("    {:>6.1} s  {step}", took.as_secs_f64());
+    }
+    println!("    {:>6.1} s  total", report.total.as_secs_f64());
+}

@@ -1,0 +1,112 @@
+//! The project's three Lambda functions, built in process the way each `main.rs` builds them
+//! on AWS: configuration from the environment variables the pipeline module sets (`STREAM_NAME`;
+//! `TRACKING_ID`, `DLQ_URL`, `PUT_EVENTS_CONCURRENCY`; `CAMPAIGN_ARN`, `FILTER_ARNS`), one
+//! handler value per function, SDK clients pointed at moto or personalize-local.
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use anyhow::Context;
+use aws_lambda_events::event::kinesis::KinesisEvent;
+use http::Method;
+use lambda_common::Env;
+
+use crate::apigw::Route;
+use crate::config::StackConfig;
+use crate::function::sandboxed;
+use crate::hosting::http_function;
+use crate::resources::Resources;
+use crate::stack::Functions;
+
+/// The environment variables of each function, as the pipeline module sets them.
+pub fn environments(
+    config: &StackConfig,
+    resources: &Resources,
+) -> anyhow::Result<BTreeMap<&'static str, BTreeMap<&'static str, String>>> {
+    let filters = serde_json::to_string(&config.filter_arns)?;
+    Ok(BTreeMap::from([
+        (
+            "collect",
+            BTreeMap::from([("STREAM_NAME", config.stream_name.clone())]),
+        ),
+        (
+            "ingest",
+            BTreeMap::from([
+                ("TRACKING_ID", config.tracking_id.clone()),
+                ("DLQ_URL", resources.dlq_url.clone()),
+                ("PUT_EVENTS_CONCURRENCY", "8".to_owned()),
+            ]),
+        ),
+        (
+            "recommend",
+            BTreeMap::from([
+                ("CAMPAIGN_ARN", config.campaign_arn.clone()),
+                ("FILTER_ARNS", filters),
+            ]),
+        ),
+    ]))
+}
+
+fn env_of<'a>(
+    vars: &'a BTreeMap<&'static str, String>,
+) -> Env<impl Fn(&str) -> Option<String> + 'a> {
+    Env::from_fn(move |name: &str| vars.get(name).cloned())
+}
+
+/// Builds collect, ingest and recommend with their routes.
+///
+/// # Errors
+/// When a function refuses its configuration (the message names the variable).
+pub fn build(config: &StackConfig, resources: &Resources) -> anyhow::Result<Functions> {
+    let envs = environments(config, resources)?;
+    let moto = pr_sdk::local(&config.aws_endpoint, &config.region);
+    let personalize = pr_sdk::local(&config.personalize_endpoint, &config.region);
+
+    let collect_config =
+        collect::Config::from_env(&env_of(&envs["collect"])).context("collect configuration")?;
+    let collect = Arc::new(collect::Collect::from_sdk(collect_config, &moto));
+
+    let ingest_config =
+        ingest::Config::from_env(&env_of(&envs["ingest"])).context("ingest configuration")?;
+    let sink = ingest::PersonalizeSink::new(aws_sdk_personalizeevents::Client::new(&personalize));
+    let dlq = ingest::SqsQueue::new(aws_sdk_sqs::Client::new(&moto), &ingest_config.dlq_url);
+    let ingest = Arc::new(ingest::Ingest::new(ingest_config, sink, dlq));
+
+    let recommend_config = recommend::Config::from_env(&env_of(&envs["recommend"]))
+        .context("recommend configuration")?;
+    let recommend = Arc::new(recommend::Recommend::from_sdk(
+        recommend_config,
+        &personalize,
+    ));
+
+    let mut routes = Vec::new();
+    for (method, path) in collect::ROUTES {
+        let handler = collect.clone();
+        routes.push(Route {
+            method: Method::from_bytes(method.as_bytes())?,
+            resource: (*path).to_owned(),
+            function: http_function("collect", move |req| {
+                let handler = handler.clone();
+                async move { handler.handle(req).await }
+            }),
+        });
+    }
+    for (method, path) in recommend::ROUTES {
+        let handler = recommend.clone();
+        routes.push(Route {
+            method: Method::from_bytes(method.as_bytes())?,
+            resource: (*path).to_owned(),
+            function: http_function("recommend", move |req| {
+                let handler = handler.clone();
+                async move { handler.handle(req).await }
+            }),
+        });
+    }
+    // Ingest's future is not Send (it borrows across buffer_unordered): it runs sandboxed.
+    let ingest = sandboxed("ingest", move |event: KinesisEvent| {
+        let handler = ingest.clone();
+        async move { Ok::<_, Infallible>(handler.handle(event).await) }
+    })?;
+    Ok(Functions { routes, ingest })
+}
