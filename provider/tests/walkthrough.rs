@@ -37,7 +37,7 @@ resource "personalize_dataset_import_job" "interactions" {{
 resource "personalize_solution" "s" {{
   name              = "walk-solution"
   dataset_group_arn = personalize_dataset_group.g.arn
-  recipe_arn        = "arn:aws:personalize:::recipe/aws-user-personalization"
+  recipe_arn        = data.personalize_recipe.up.arn
   depends_on        = [personalize_dataset_import_job.interactions]
 }}
 
@@ -66,6 +66,26 @@ resource "personalize_filter" "f" {{
   dataset_group_arn = personalize_dataset_group.g.arn
   filter_expression = "EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN (\"watch\")"
   depends_on        = [personalize_dataset.interactions]
+}}
+
+data "personalize_recipe" "up" {{
+  name = "aws-user-personalization"
+}}
+
+data "personalize_campaign" "c" {{
+  arn = personalize_campaign.c.arn
+}}
+
+data "personalize_solution_version" "v" {{
+  arn = personalize_solution_version.v.arn
+}}
+
+output "campaign_status" {{
+  value = data.personalize_campaign.c.status
+}}
+
+output "coverage" {{
+  value = data.personalize_solution_version.v.metrics["coverage"]
 }}
 
 output "campaign_arn" {{
