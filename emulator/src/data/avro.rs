@@ -238,7 +238,8 @@ pub fn convert(field: &Field, cell: &str) -> Result<Option<Attr>, String> {
         FieldType::Int | FieldType::Long => Attr::Num(
             cell.trim()
                 .parse::<i64>()
-                .map_err(|_| format!("{cell:?} is not a {}", field.ty.name()))? as f64,
+                .map_err(|_| format!("{cell:?} is not of type {}", field.ty.name()))?
+                as f64,
         ),
         FieldType::Float | FieldType::Double => {
             let n = cell
@@ -246,13 +247,13 @@ pub fn convert(field: &Field, cell: &str) -> Result<Option<Attr>, String> {
                 .parse::<f64>()
                 .ok()
                 .filter(|n| n.is_finite())
-                .ok_or_else(|| format!("{cell:?} is not a {}", field.ty.name()))?;
+                .ok_or_else(|| format!("{cell:?} is not of type {}", field.ty.name()))?;
             Attr::Num(n)
         }
         FieldType::Boolean => Attr::Bool(match cell.trim().to_ascii_lowercase().as_str() {
             "true" => true,
             "false" => false,
-            _ => return Err(format!("{cell:?} is not a boolean")),
+            _ => return Err(format!("{cell:?} is not of type boolean")),
         }),
     }))
 }
