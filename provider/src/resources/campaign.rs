@@ -47,7 +47,7 @@ fn campaign_config_attrs() -> Vec<Attr> {
         Attr::optional_computed(
             "sync_with_latest_solution_version",
             Ty::Bool,
-            "Follow the solution's latest version automatically (give the solution version ARN as the solution's `...:solution/NAME` then).",
+            "Follow the solution's latest version automatically (Personalize then expects the solution's ARN in `solution_version_arn`).",
         ),
     ]
 }
