@@ -14,6 +14,9 @@ module "pipeline" {
   api_authorization   = "API_KEY"
   create_alarm_topic  = true
 
+  # The example's data is the repository's: destroy may take the bucket with it.
+  force_destroy_bucket = true
+
   campaign_arn      = module.personalize.campaign_arn
   event_tracker_arn = module.personalize.event_tracker_arn
   tracking_id       = module.personalize.tracking_id

@@ -13,10 +13,14 @@ use testkit::terraform::{self, hcl_string, Terraform};
 
 const BUCKET: &str = "walkthrough";
 
-/// The filters of the example, as module input.
+/// The filters and exploration settings of the example, as module inputs.
 const FILTERS: &str = r#"  filters = {
     comedies = "INCLUDE ItemID WHERE Items.GENRE IN (\"Comedy\")"
     unseen   = "EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN (\"watch\")"
+  }
+  item_exploration_config = {
+    explorationWeight        = "0.3"
+    explorationItemAgeCutOff = "30"
   }
 "#;
 
@@ -224,6 +228,28 @@ fn the_module_applies_retrains_in_place_and_destroys_against_personalize_local()
     let metrics = all["solution_version_metrics"].as_object().unwrap();
     assert!(!metrics.is_empty(), "training computed no metrics");
     let first_version = all["solution_version_arn"].as_str().unwrap().to_owned();
+
+    // The campaign carries the exploration settings, checked behind Terraform's back.
+    let described = runtime().block_on(async {
+        let client =
+            aws_sdk_personalize::Client::new(&pr_sdk::local(server.endpoint(), "us-east-1"));
+        client
+            .describe_campaign()
+            .campaign_arn(&campaign)
+            .send()
+            .await
+            .unwrap()
+    });
+    let exploration = described
+        .campaign()
+        .and_then(|c| c.campaign_config())
+        .and_then(|c| c.item_exploration_config())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        exploration.get("explorationWeight").map(String::as_str),
+        Some("0.3")
+    );
 
     // The campaign answers for the walkthrough's user.
     let items = recommendations(server.endpoint(), &campaign, "429");

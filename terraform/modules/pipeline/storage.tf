@@ -4,8 +4,9 @@ resource "aws_s3_bucket" "data" {
   #checkov:skip=CKV2_AWS_62:Nothing consumes object-created events; Personalize reads the bucket on import.
   #checkov:skip=CKV_AWS_18:Access logging is configured by aws_s3_bucket_logging.data when access_log_bucket is set; the log bucket belongs to the account, not this module.
 
-  bucket = local.bucket_name
-  tags   = var.tags
+  bucket        = local.bucket_name
+  force_destroy = var.force_destroy_bucket
+  tags          = var.tags
 }
 
 resource "aws_s3_bucket_ownership_controls" "data" {

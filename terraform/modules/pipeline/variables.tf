@@ -76,6 +76,12 @@ variable "bucket_name" {
   }
 }
 
+variable "force_destroy_bucket" {
+  description = "Let terraform destroy delete a created data bucket that still holds objects (every version). For examples and test deployments; keep false where the data matters."
+  type        = bool
+  default     = false
+}
+
 variable "manage_bucket_policy" {
   description = "Attach the bucket policy (TLS only, Personalize may read). For an adopted bucket this replaces its policy: set false and merge the bucket_policy_json output into your own instead."
   type        = bool
