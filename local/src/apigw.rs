@@ -112,8 +112,13 @@ async fn handle(State(gateway): State<Arc<Gateway>>, request: Request) -> Respon
         return message(StatusCode::FORBIDDEN, "Missing Authentication Token");
     };
     let (parts, body) = request.into_parts();
-    let Ok(body) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
-        return message(StatusCode::PAYLOAD_TOO_LARGE, "Request Too Long");
+    let body = match read_body(body).await {
+        Ok(Some(body)) => body,
+        Ok(None) => return message(StatusCode::PAYLOAD_TOO_LARGE, "Request Too Long"),
+        Err(e) => {
+            tracing::info!("{route:?}: reading the request body: {e}");
+            return message(StatusCode::BAD_REQUEST, "Could not read the request body");
+        }
     };
     let event = proxy_event(&parts, &resource, &peer, &body);
     let answer = match tokio::time::timeout(gateway.timeout, route.function.invoke(event)).await {
@@ -131,6 +136,28 @@ async fn handle(State(gateway): State<Arc<Gateway>>, request: Request) -> Respon
             message(StatusCode::BAD_GATEWAY, "Internal server error")
         }
     }
+}
+
+/// Most of an oversized body that is read (and dropped) before answering 413, so that a
+/// client still sending gets the answer instead of a reset connection.
+const MAX_DRAIN_BYTES: usize = 8 * MAX_BODY_BYTES;
+
+/// The body, or `None` when it is over [`MAX_BODY_BYTES`].
+async fn read_body(body: Body) -> Result<Option<Vec<u8>>, axum::Error> {
+    use futures::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut kept = Vec::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        seen += chunk.len();
+        if seen <= MAX_BODY_BYTES {
+            kept.extend_from_slice(&chunk);
+        } else if seen > MAX_DRAIN_BYTES {
+            break;
+        }
+    }
+    Ok((seen <= MAX_BODY_BYTES).then_some(kept))
 }
 
 /// The Lambda proxy integration event for a request on `resource`.
