@@ -6,27 +6,6 @@
 use std::collections::BTreeSet;
 
 use serde_json::Value;
-use testkit::paths;
-
-/// api/openapi.yaml as JSON, read with the venv's PyYAML.
-fn openapi_document() -> Value {
-    let venv = testkit::python::venv().unwrap();
-    let out = venv
-        .python_command()
-        .args([
-            "-c",
-            "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))",
-        ])
-        .arg(paths::project_file("api/openapi.yaml"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 fn documented(document: &Value, handler: &str) -> BTreeSet<(String, String)> {
     let mut routes = BTreeSet::new();
@@ -49,7 +28,7 @@ fn declared(routes: &[(&str, &str)]) -> BTreeSet<(String, String)> {
 
 #[test]
 fn routes_match_the_openapi_document() {
-    let document = openapi_document();
+    let document = testkit::openapi::document().unwrap();
     assert_eq!(
         declared(recommend::ROUTES),
         documented(&document, "recommend")
