@@ -134,7 +134,7 @@ fn documented_timeouts_match_the_defaults() {
     use terraform_provider_personalize::resources::*;
     fn text(d: std::time::Duration) -> String {
         let m = d.as_secs() / 60;
-        if m % 60 == 0 {
+        if m.is_multiple_of(60) {
             format!("{}h", m / 60)
         } else {
             format!("{m}m")

@@ -5,6 +5,8 @@
 //!   processes, so they are built first, once, into the shared target directory.
 //! - `demo`: the local walkthrough (see `xtask/src/demo.rs`).
 //! - `dist-lambdas`: the Lambda zips (see `xtask/src/dist_lambdas.rs`).
+//! - `dist-provider`: the provider's release zips and filesystem mirror (see
+//!   `xtask/src/dist_provider.rs`).
 //! - `bootstrap`: prepares what the tests use from outside Rust (the Python venv, a Terraform)
 //!   and reports what it found.
 
@@ -17,6 +19,7 @@ use testkit::{python, terraform};
 
 mod demo;
 mod dist_lambdas;
+mod dist_provider;
 
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", about = "Project tasks")]
@@ -40,6 +43,9 @@ enum Task {
     Demo(demo::DemoArgs),
     /// Build the Lambda zips: target/dist/lambda/<function>-<arm64|x86_64>.zip.
     DistLambdas(dist_lambdas::DistArgs),
+    /// Build the provider's release zips, SHA256SUMS, manifest and filesystem mirror:
+    /// target/dist/provider/{release,mirror}.
+    DistProvider(dist_provider::DistArgs),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +64,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Task::Bootstrap => bootstrap(),
         Task::Demo(args) => demo::demo(&args),
         Task::DistLambdas(args) => dist_lambdas::dist_lambdas(&args).map(drop),
+        Task::DistProvider(args) => dist_provider::dist_provider(&args).map(drop),
     }
 }
 

@@ -1,0 +1,287 @@
+//! `cargo xtask dist-provider`: the Terraform provider as the Registry and a filesystem mirror
+//! expect it.
+//!
+//! Output under `target/dist/provider/` (or `--out`):
+//! - `release/terraform-provider-personalize_VERSION_OS_ARCH.zip`, each holding the binary
+//!   `terraform-provider-personalize_vVERSION`; `release/..._VERSION_manifest.json` declaring
+//!   plugin protocol 6; `release/..._VERSION_SHA256SUMS` over all of them (the Registry's
+//!   release layout);
+//! - `mirror/registry.terraform.io/personalize-realtime/personalize/` with the same zips: a
+//!   packed `filesystem_mirror` that `terraform init` installs from, with no registry.
+//!
+//! Targets: the host by default; `--target` adds Rust triples (linux and macOS on amd64 and
+//! arm64). A target whose standard library or linker is missing is skipped with the reason,
+//! since cross toolchains are a property of the machine ("where the toolchain allows").
+//! `--binary` packages an already built binary for the host instead of building (tests).
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context};
+use sha2::{Digest, Sha256};
+use testkit::paths;
+
+/// The provider's type name and source address parts.
+const NAME: &str = "personalize";
+const NAMESPACE: &str = "personalize-realtime";
+const HOSTNAME: &str = "registry.terraform.io";
+
+/// Options of `cargo xtask dist-provider`.
+#[derive(Debug, clap::Args)]
+pub struct DistArgs {
+    /// Rust target triples to build (default: the host). Supported: x86_64/aarch64 linux-gnu
+    /// and apple-darwin.
+    #[arg(long = "target")]
+    pub targets: Vec<String>,
+    /// Package this already built host binary instead of building a release.
+    #[arg(long)]
+    pub binary: Option<PathBuf>,
+    /// Output directory (default: target/dist/provider).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Terraform's `OS_ARCH` for a Rust target triple.
+pub fn platform(triple: &str) -> anyhow::Result<&'static str> {
+    Ok(match triple {
+        "x86_64-unknown-linux-gnu" | "x86_64-unknown-linux-musl" => "linux_amd64",
+        "aarch64-unknown-linux-gnu" | "aarch64-unknown-linux-musl" => "linux_arm64",
+        "x86_64-apple-darwin" => "darwin_amd64",
+        "aarch64-apple-darwin" => "darwin_arm64",
+        other => bail!("unsupported target {other:?} (linux or macOS, amd64 or arm64)"),
+    })
+}
+
+fn host_triple() -> anyhow::Result<String> {
+    let out = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
+        .arg("-vV")
+        .output()
+        .context("running rustc -vV")?;
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_owned))
+        .context("rustc -vV printed no host")
+}
+
+fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}
+
+/// Builds and packages; returns the zips written.
+///
+/// # Errors
+/// When nothing could be built, or writing fails.
+pub fn dist_provider(args: &DistArgs) -> anyhow::Result<Vec<PathBuf>> {
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| paths::target_dir().join("dist").join("provider"));
+    let version = version();
+    let mut binaries: Vec<(String, PathBuf)> = Vec::new();
+    if let Some(binary) = &args.binary {
+        binaries.push((platform(&host_triple()?)?.to_owned(), binary.clone()));
+    } else {
+        let targets = if args.targets.is_empty() {
+            vec![host_triple()?]
+        } else {
+            args.targets.clone()
+        };
+        for triple in &targets {
+            let plat = platform(triple)?;
+            match build(triple) {
+                Ok(bin) => binaries.push((plat.to_owned(), bin)),
+                Err(e) => eprintln!("xtask: skipping {triple}: {e:#}"),
+            }
+        }
+    }
+    if binaries.is_empty() {
+        bail!("no target could be built");
+    }
+    package(&out, &version, &binaries)
+}
+
+fn build(triple: &str) -> anyhow::Result<PathBuf> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "terraform-provider-personalize",
+            "--bin",
+            "terraform-provider-personalize",
+            "--target",
+            triple,
+        ])
+        .status()
+        .context("running cargo build")?;
+    if !status.success() {
+        bail!("cargo build --target {triple} failed ({status}); is the target's std and linker installed?");
+    }
+    Ok(paths::target_dir()
+        .join(triple)
+        .join("release")
+        .join("terraform-provider-personalize"))
+}
+
+/// Writes the release files and the mirror for `(OS_ARCH, binary)` pairs; returns the zips.
+///
+/// # Errors
+/// When a binary cannot be read or a file cannot be written.
+pub fn package(
+    out: &Path,
+    version: &str,
+    binaries: &[(String, PathBuf)],
+) -> anyhow::Result<Vec<PathBuf>> {
+    let release = out.join("release");
+    let mirror = out.join("mirror").join(HOSTNAME).join(NAMESPACE).join(NAME);
+    for dir in [&release, &mirror] {
+        if dir.exists() {
+            fs::remove_dir_all(dir).with_context(|| format!("clearing {}", dir.display()))?;
+        }
+        fs::create_dir_all(dir)?;
+    }
+    let prefix = format!("terraform-provider-{NAME}_{version}");
+    let mut sums = Vec::new();
+    let mut zips = Vec::new();
+    for (plat, binary) in binaries {
+        let bytes = fs::read(binary).with_context(|| format!("reading {}", binary.display()))?;
+        let zip_name = format!("{prefix}_{plat}.zip");
+        let zip = zip_one(&format!("terraform-provider-{NAME}_v{version}"), &bytes)?;
+        fs::write(release.join(&zip_name), &zip)?;
+        fs::write(mirror.join(&zip_name), &zip)?;
+        sums.push((sha256_hex(&zip), zip_name));
+        zips.push(release.join(format!("{prefix}_{plat}.zip")));
+    }
+    let manifest_name = format!("{prefix}_manifest.json");
+    let manifest =
+        "{\n  \"version\": 1,\n  \"metadata\": {\n    \"protocol_versions\": [\"6.0\"]\n  }\n}\n";
+    fs::write(release.join(&manifest_name), manifest)?;
+    sums.push((sha256_hex(manifest.as_bytes()), manifest_name));
+    sums.sort_by(|a, b| a.1.cmp(&b.1));
+    let text: String = sums.iter().map(|(h, n)| format!("{h}  {n}\n")).collect();
+    fs::write(release.join(format!("{prefix}_SHA256SUMS")), text)?;
+    eprintln!(
+        "xtask: provider {version} for {} platform(s) in {}",
+        binaries.len(),
+        out.display()
+    );
+    Ok(zips)
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A zip archive holding one executable file, deflated (what Terraform's installer unpacks).
+fn zip_one(name: &str, data: &[u8]) -> anyhow::Result<Vec<u8>> {
+    let mut crc = flate2::Crc::new();
+    crc.update(data);
+    let crc = crc.sum();
+    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(data)?;
+    let compressed = enc.finish()?;
+    let size = u32::try_from(data.len()).context("binary larger than 4 GiB")?;
+    let csize = u32::try_from(compressed.len()).context("archive larger than 4 GiB")?;
+    let name_len = u16::try_from(name.len())?;
+    // DOS date 1980-01-01 00:00: reproducible archives.
+    let (time, date) = (0u16, (1u16 << 5) | 1);
+    let mut out = Vec::with_capacity(compressed.len() + 200);
+    // Local file header.
+    out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
+    out.extend_from_slice(&20u16.to_le_bytes()); // version needed
+    out.extend_from_slice(&0u16.to_le_bytes()); // flags
+    out.extend_from_slice(&8u16.to_le_bytes()); // deflate
+    out.extend_from_slice(&time.to_le_bytes());
+    out.extend_from_slice(&date.to_le_bytes());
+    out.extend_from_slice(&crc.to_le_bytes());
+    out.extend_from_slice(&csize.to_le_bytes());
+    out.extend_from_slice(&size.to_le_bytes());
+    out.extend_from_slice(&name_len.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(&compressed);
+    let central_offset = u32::try_from(out.len())?;
+    // Central directory entry: made by Unix (3), mode 0755 in the external attributes.
+    out.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+    out.extend_from_slice(&((3u16 << 8) | 20).to_le_bytes());
+    out.extend_from_slice(&20u16.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out.extend_from_slice(&8u16.to_le_bytes());
+    out.extend_from_slice(&time.to_le_bytes());
+    out.extend_from_slice(&date.to_le_bytes());
+    out.extend_from_slice(&crc.to_le_bytes());
+    out.extend_from_slice(&csize.to_le_bytes());
+    out.extend_from_slice(&size.to_le_bytes());
+    out.extend_from_slice(&name_len.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes()); // extra
+    out.extend_from_slice(&0u16.to_le_bytes()); // comment
+    out.extend_from_slice(&0u16.to_le_bytes()); // disk
+    out.extend_from_slice(&0u16.to_le_bytes()); // internal attributes
+    out.extend_from_slice(&((0o100_755u32) << 16).to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes()); // local header offset
+    out.extend_from_slice(name.as_bytes());
+    let central_size = u32::try_from(out.len())? - central_offset;
+    // End of central directory.
+    out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes());
+    out.extend_from_slice(&central_size.to_le_bytes());
+    out.extend_from_slice(&central_offset.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn platforms_follow_terraform_names() {
+        assert_eq!(platform("x86_64-unknown-linux-gnu").unwrap(), "linux_amd64");
+        assert_eq!(platform("aarch64-apple-darwin").unwrap(), "darwin_arm64");
+        assert!(platform("wasm32-unknown-unknown").is_err());
+    }
+
+    #[test]
+    fn package_writes_registry_and_mirror_layouts() {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join("bin");
+        fs::write(&bin, b"#!/bin/sh\necho hi\n").unwrap();
+        let zips = package(
+            &dir.path().join("out"),
+            "1.2.3",
+            &[("linux_amd64".into(), bin)],
+        )
+        .unwrap();
+        assert_eq!(zips.len(), 1);
+        let release = dir.path().join("out/release");
+        let sums =
+            fs::read_to_string(release.join("terraform-provider-personalize_1.2.3_SHA256SUMS"))
+                .unwrap();
+        assert!(
+            sums.contains("  terraform-provider-personalize_1.2.3_linux_amd64.zip\n"),
+            "{sums}"
+        );
+        assert!(
+            sums.contains("  terraform-provider-personalize_1.2.3_manifest.json\n"),
+            "{sums}"
+        );
+        let zip = fs::read(&zips[0]).unwrap();
+        assert!(sums.contains(&sha256_hex(&zip)));
+        assert!(zip
+            .windows(33)
+            .any(|w| w == b"terraform-provider-personalize_v1"));
+        assert!(dir
+            .path()
+            .join("out/mirror/registry.terraform.io/personalize-realtime/personalize/terraform-provider-personalize_1.2.3_linux_amd64.zip")
+            .is_file());
+    }
+}
