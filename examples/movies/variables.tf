@@ -11,13 +11,13 @@ variable "name_prefix" {
 }
 
 variable "lambda_dist_dir" {
-  description = "Directory of the Lambda zips built by `cargo xtask dist`."
+  description = "Directory of the Lambda zips built by `cargo xtask dist-lambdas`."
   type        = string
   default     = "../../target/dist/lambda"
 }
 
 variable "lambda_architecture" {
-  description = "Lambda architecture (arm64 or x86_64); `cargo xtask dist` builds both."
+  description = "Lambda architecture (arm64 or x86_64); `cargo xtask dist-lambdas` builds both."
   type        = string
   default     = "arm64"
 }

@@ -140,3 +140,15 @@ resource "aws_api_gateway_usage_plan_key" "this" {
   key_type      = "API_KEY"
   usage_plan_id = aws_api_gateway_usage_plan.this[0].id
 }
+
+# IAM: what a caller's role needs, one resource a route (attach it to the callers' roles).
+data "aws_iam_policy_document" "invoke" {
+  statement {
+    sid     = "InvokeTheApi"
+    actions = ["execute-api:Invoke"]
+    resources = [
+      for route in module.api_definition.routes :
+      "${aws_api_gateway_stage.prod.execution_arn}/${route.method}${route.path}"
+    ]
+  }
+}

@@ -2,7 +2,7 @@ resource "aws_lambda_function" "this" {
   for_each = local.functions
   #checkov:skip=CKV_AWS_117:The functions call only public AWS endpoints (Kinesis, SQS, Personalize); a VPC would add NAT or endpoint costs and no isolation.
   #checkov:skip=CKV_AWS_116:No asynchronous invocations: API Gateway invokes synchronously and the Kinesis event source mapping has its own on-failure SQS destination.
-  #checkov:skip=CKV_AWS_272:Code signing needs an AWS Signer profile the project cannot provide; the zips come from the project's reproducible `cargo xtask dist` build and are pinned by source_code_hash.
+  #checkov:skip=CKV_AWS_272:Code signing needs an AWS Signer profile the project cannot provide; the zips come from the project's reproducible `cargo xtask dist-lambdas` build and are pinned by source_code_hash.
 
   function_name = "${var.name_prefix}-${each.key}"
   description   = "personalize-realtime ${each.key}"

@@ -12,7 +12,7 @@ locals {
   bucket_name = coalesce(var.bucket_name, "${var.name_prefix}-data-${local.account_id}")
   bucket_arn  = "arn:${local.partition}:s3:::${local.bucket_name}"
 
-  # Every Lambda of the pipeline; the zip names are the contract with `cargo xtask dist`.
+  # Every Lambda of the pipeline; the zip names are the contract with `cargo xtask dist-lambdas`.
   functions = toset(["collect", "ingest", "recommend"])
 
   # The environment of each Lambda is the contract with the Lambda crates (DESIGN.md).

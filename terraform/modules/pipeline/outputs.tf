@@ -14,6 +14,11 @@ output "api_key" {
   sensitive   = true
 }
 
+output "invoke_policy_json" {
+  description = "IAM policy allowing execute-api:Invoke on each route of the prod stage: attach it to the callers' roles when api_authorization is IAM."
+  value       = data.aws_iam_policy_document.invoke.json
+}
+
 output "routes" {
   description = "The API's routes as { method, path, handler }, from the OpenAPI document."
   value       = module.api_definition.routes

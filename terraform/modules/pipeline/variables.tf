@@ -176,7 +176,7 @@ variable "archive_buffering_mb" {
 # --- Lambdas ---
 
 variable "lambda_dist_dir" {
-  description = "Directory holding the Lambda zips <collect|ingest|recommend>-<architecture>.zip built by `cargo xtask dist` (target/dist/lambda)."
+  description = "Directory holding the Lambda zips <collect|ingest|recommend>-<architecture>.zip built by `cargo xtask dist-lambdas` (target/dist/lambda)."
   type        = string
 }
 
