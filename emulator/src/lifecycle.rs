@@ -69,6 +69,11 @@ pub async fn drive(server: &AppState, lifecycle: impl Future<Output = ()> + Send
     }
 }
 
+/// Runs the create lifecycle of `arn` (inline on an instant clock, else in the background).
+pub async fn run_create(server: &AppState, arn: &str, work: Option<WorkFn>) {
+    drive(server, create(server.clone(), arn.to_owned(), work)).await;
+}
+
 /// Moves `arn` from `from` to `to`; false (and no change) when it is elsewhere or gone.
 pub fn transition(server: &AppState, arn: &str, from: &str, to: &str) -> bool {
     server

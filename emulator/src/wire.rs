@@ -140,40 +140,20 @@ fn validate(model: &ServiceModel, shape: Option<&str>, input: &Value) -> Result<
 }
 
 async fn control(State(server): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let result = async {
-        let target = headers
-            .get("x-amz-target")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let op_name = target.strip_prefix("AmazonPersonalize.").ok_or_else(|| {
-            ApiError::new(
-                ErrorKind::UnknownOperation,
-                format!("Unknown X-Amz-Target {target:?}"),
-            )
-        })?;
-        let model = model::control();
-        let op = model.operation(op_name).ok_or_else(|| {
-            ApiError::new(
-                ErrorKind::UnknownOperation,
-                format!("Unknown operation {op_name}"),
-            )
-        })?;
-        let input = read_json(&server, body).await?;
-        validate(model, op.input.as_deref(), &input)?;
-        let ctx = Ctx {
-            region: region_of(&headers),
-            server: server.clone(),
-        };
-        let output = crate::control::dispatch(&ctx, op_name, input).await?;
-        Ok::<_, ApiError>(match op.output.as_deref() {
-            Some(shape) => model.project(shape, &output),
-            None => Value::Object(Default::default()),
-        })
-    }
-    .await;
-    match result {
-        Ok(output) => json_response(output, "application/x-amz-json-1.1"),
-        Err(e) => e.into_response_for(Service::Control),
+    let target = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    match target.strip_prefix("AmazonPersonalize.") {
+        Some(op_name) => {
+            let op_name = op_name.to_owned();
+            answer(server, &headers, body, &op_name, Service::Control).await
+        }
+        None => ApiError::new(
+            ErrorKind::UnknownOperation,
+            format!("Unknown X-Amz-Target {target:?}"),
+        )
+        .into_response_for(Service::Control),
     }
 }
 
@@ -183,21 +163,46 @@ async fn rest(
     body: Body,
     op_name: &'static str,
 ) -> Response {
-    let (model, service) = match op_name {
-        "PutEvents" | "PutItems" | "PutUsers" => (model::events(), Service::Events),
-        _ => (model::runtime(), Service::Runtime),
+    let service = match op_name {
+        "PutEvents" | "PutItems" | "PutUsers" => Service::Events,
+        _ => Service::Runtime,
+    };
+    answer(server, &headers, body, op_name, service).await
+}
+
+/// The common path of every operation: look it up in the service's model, read and validate
+/// the body, dispatch, project the output, render success or error for that protocol.
+async fn answer(
+    server: AppState,
+    headers: &HeaderMap,
+    body: Body,
+    op_name: &str,
+    service: Service,
+) -> Response {
+    let model = match service {
+        Service::Control => model::control(),
+        Service::Events => model::events(),
+        Service::Runtime => model::runtime(),
     };
     let result = async {
-        let op = model
-            .operation(op_name)
-            .ok_or_else(|| ApiError::new(ErrorKind::UnknownOperation, op_name))?;
+        let op = model.operation(op_name).ok_or_else(|| {
+            ApiError::new(
+                ErrorKind::UnknownOperation,
+                format!("Unknown operation {op_name}"),
+            )
+        })?;
         let input = read_json(&server, body).await?;
         validate(model, op.input.as_deref(), &input)?;
         let ctx = Ctx {
-            region: region_of(&headers),
+            region: region_of(headers),
             server: server.clone(),
         };
-        let output = crate::data::dispatch(&ctx, op_name, input).await?;
+        let output = match service {
+            Service::Control => crate::control::dispatch(&ctx, op_name, input).await?,
+            Service::Events | Service::Runtime => {
+                crate::data::dispatch(&ctx, op_name, input).await?
+            }
+        };
         Ok::<_, ApiError>(match op.output.as_deref() {
             Some(shape) => model.project(shape, &output),
             None => Value::Object(Default::default()),
@@ -205,12 +210,16 @@ async fn rest(
     }
     .await;
     match result {
-        Ok(output) => json_response(output, "application/json"),
+        Ok(output) => json_response(output, service),
         Err(e) => e.into_response_for(service),
     }
 }
 
-fn json_response(value: Value, content_type: &'static str) -> Response {
+fn json_response(value: Value, service: Service) -> Response {
+    let content_type = match service {
+        Service::Control => "application/x-amz-json-1.1",
+        Service::Events | Service::Runtime => "application/json",
+    };
     let mut response = (StatusCode::OK, value.to_string()).into_response();
     response
         .headers_mut()

@@ -40,6 +40,16 @@ fn endpoint(service: &Service) -> String {
     format!("http://{addr}")
 }
 
+fn watch_i60() -> Event {
+    Event::builder()
+        .event_id("e1")
+        .event_type("watch")
+        .item_id("i60")
+        .sent_at(DateTime::from_secs(1_700_000_000))
+        .build()
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn state_survives_kill_9_and_restart() {
     let state = tempfile::tempdir().unwrap();
@@ -52,15 +62,7 @@ async fn state_survives_kill_9_and_restart() {
         .tracking_id(&chain.tracking_id)
         .user_id("u2")
         .session_id("s")
-        .event_list(
-            Event::builder()
-                .event_id("e1")
-                .event_type("watch")
-                .item_id("i60")
-                .sent_at(DateTime::from_secs(1_700_000_000))
-                .build()
-                .unwrap(),
-        )
+        .event_list(watch_i60())
         .send()
         .await
         .unwrap();
@@ -92,15 +94,7 @@ async fn state_survives_kill_9_and_restart() {
         .tracking_id(&chain.tracking_id)
         .user_id("u2")
         .session_id("s")
-        .event_list(
-            Event::builder()
-                .event_id("e1")
-                .event_type("watch")
-                .item_id("i60")
-                .sent_at(DateTime::from_secs(1_700_000_000))
-                .build()
-                .unwrap(),
-        )
+        .event_list(watch_i60())
         .send()
         .await
         .unwrap();

@@ -3,7 +3,7 @@
 use personalize_recommender::filter;
 use serde_json::{json, Map, Value};
 
-use super::{arn_response, insert_new, new_record, require_active, s, tags_of};
+use super::{arn_response, copy, insert_created, require_active, s, tags_of};
 use crate::error::ApiError;
 use crate::lifecycle::{self, Apply};
 use crate::state::{now_value, Inner, Kind, Writes};
@@ -48,10 +48,7 @@ pub async fn create_campaign(ctx: &Ctx, input: &Map<String, Value>) -> Result<Va
     let arn = ctx.arn(&format!("campaign/{name}"));
     ctx.server.state.mutate(|inner, writes| {
         active_version(inner, &version_arn)?;
-        let mut body: Map<String, Value> = ["name", "solutionVersionArn", "campaignConfig"]
-            .iter()
-            .filter_map(|k| input.get(*k).map(|v| ((*k).to_owned(), v.clone())))
-            .collect();
+        let mut body = copy(input, &["name", "solutionVersionArn", "campaignConfig"]);
         body.insert(
             "minProvisionedTPS".into(),
             input
@@ -59,17 +56,18 @@ pub async fn create_campaign(ctx: &Ctx, input: &Map<String, Value>) -> Result<Va
                 .cloned()
                 .unwrap_or_else(|| 1.into()),
         );
-        let mut record = new_record(inner, Kind::Campaign, &arn, body, Some("CREATE PENDING"));
-        record.tags = tags;
-        insert_new(inner, writes, &arn, record)
+        insert_created(
+            inner,
+            writes,
+            Kind::Campaign,
+            &arn,
+            body,
+            Some("CREATE PENDING"),
+            tags,
+        )
     })?;
-    let server = ctx.server.clone();
-    let work = load_model_work(&server, version_arn);
-    lifecycle::drive(
-        &server,
-        lifecycle::create(server.clone(), arn.clone(), Some(work)),
-    )
-    .await;
+    let work = load_model_work(&ctx.server, version_arn);
+    lifecycle::run_create(&ctx.server, &arn, Some(work)).await;
     Ok(arn_response(Kind::Campaign, &arn))
 }
 
@@ -236,15 +234,15 @@ pub async fn create_event_tracker(
             "accountId".into(),
             ctx.server.config.account_id.clone().into(),
         );
-        let mut record = new_record(
+        insert_created(
             inner,
+            writes,
             Kind::EventTracker,
             &arn,
             body,
             Some("CREATE PENDING"),
-        );
-        record.tags = tags;
-        insert_new(inner, writes, &arn, record)?;
+            tags,
+        )?;
         let interactions: Vec<String> = inner
             .children(Kind::Dataset, "datasetGroupArn", &group_arn)
             .filter(|d| {
@@ -262,12 +260,7 @@ pub async fn create_event_tracker(
         }
         Ok(())
     })?;
-    let server = ctx.server.clone();
-    lifecycle::drive(
-        &server,
-        lifecycle::create(server.clone(), arn.clone(), None),
-    )
-    .await;
+    lifecycle::run_create(&ctx.server, &arn, None).await;
     Ok(json!({ "eventTrackerArn": arn, "trackingId": tracking_id }))
 }
 
@@ -284,19 +277,17 @@ pub async fn create_filter(ctx: &Ctx, input: &Map<String, Value>) -> Result<Valu
     ctx.server.state.mutate(|inner, writes| {
         let group = inner.get(Kind::DatasetGroup, &group_arn)?;
         require_active(group, "Dataset group")?;
-        let body: Map<String, Value> = ["name", "datasetGroupArn", "filterExpression"]
-            .iter()
-            .filter_map(|k| input.get(*k).map(|v| ((*k).to_owned(), v.clone())))
-            .collect();
-        let mut record = new_record(inner, Kind::Filter, &arn, body, Some("CREATE PENDING"));
-        record.tags = tags;
-        insert_new(inner, writes, &arn, record)
+        let body = copy(input, &["name", "datasetGroupArn", "filterExpression"]);
+        insert_created(
+            inner,
+            writes,
+            Kind::Filter,
+            &arn,
+            body,
+            Some("CREATE PENDING"),
+            tags,
+        )
     })?;
-    let server = ctx.server.clone();
-    lifecycle::drive(
-        &server,
-        lifecycle::create(server.clone(), arn.clone(), None),
-    )
-    .await;
+    lifecycle::run_create(&ctx.server, &arn, None).await;
     Ok(arn_response(Kind::Filter, &arn))
 }

@@ -1,8 +1,9 @@
 //! Dataset groups, schemas, datasets (and UpdateDataset), dataset import jobs.
 
 use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
 
-use super::{arn_response, insert_new, new_record, require_active, s, tags_of};
+use super::{arn_response, copy, insert_created, require_active, s, tags_of};
 use crate::data::avro::{self, DatasetType};
 use crate::error::{ApiError, ErrorKind};
 use crate::lifecycle;
@@ -11,12 +12,6 @@ use crate::wire::Ctx;
 
 /// Most dataset groups per account and region (Personalize's default quota).
 pub const MAX_DATASET_GROUPS: usize = 500;
-
-fn copy(input: &Map<String, Value>, keys: &[&str]) -> Map<String, Value> {
-    keys.iter()
-        .filter_map(|k| input.get(*k).map(|v| ((*k).to_owned(), v.clone())))
-        .collect()
-}
 
 /// CreateDatasetGroup.
 pub async fn create_dataset_group(
@@ -44,22 +39,17 @@ pub async fn create_dataset_group(
             ));
         }
         let body = copy(input, &["name", "roleArn", "kmsKeyArn"]);
-        let mut record = new_record(
+        insert_created(
             inner,
+            writes,
             Kind::DatasetGroup,
             &arn,
             body,
             Some("CREATE PENDING"),
-        );
-        record.tags = tags;
-        insert_new(inner, writes, &arn, record)
+            tags,
+        )
     })?;
-    let server = ctx.server.clone();
-    lifecycle::drive(
-        &server,
-        lifecycle::create(server.clone(), arn.clone(), None),
-    )
-    .await;
+    lifecycle::run_create(&ctx.server, &arn, None).await;
     Ok(arn_response(Kind::DatasetGroup, &arn))
 }
 
@@ -76,8 +66,15 @@ pub fn create_schema(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, Api
     let arn = ctx.arn(&format!("schema/{name}"));
     ctx.server.state.mutate(|inner, writes| {
         let body = copy(input, &["name", "schema"]);
-        let record = new_record(inner, Kind::Schema, &arn, body, None);
-        insert_new(inner, writes, &arn, record)
+        insert_created(
+            inner,
+            writes,
+            Kind::Schema,
+            &arn,
+            body,
+            None,
+            BTreeMap::new(),
+        )
     })?;
     Ok(arn_response(Kind::Schema, &arn))
 }
@@ -126,17 +123,18 @@ pub async fn create_dataset(ctx: &Ctx, input: &Map<String, Value>) -> Result<Val
                 body.insert("trackingId".into(), t.body["trackingId"].clone());
             }
         }
-        let mut record = new_record(inner, Kind::Dataset, &arn, body, Some("CREATE PENDING"));
-        record.tags = tags;
-        insert_new(inner, writes, &arn, record)?;
+        insert_created(
+            inner,
+            writes,
+            Kind::Dataset,
+            &arn,
+            body,
+            Some("CREATE PENDING"),
+            tags,
+        )?;
         Ok(arn)
     })?;
-    let server = ctx.server.clone();
-    lifecycle::drive(
-        &server,
-        lifecycle::create(server.clone(), arn.clone(), None),
-    )
-    .await;
+    lifecycle::run_create(&ctx.server, &arn, None).await;
     Ok(arn_response(Kind::Dataset, &arn))
 }
 
@@ -245,22 +243,17 @@ pub async fn create_import_job(ctx: &Ctx, input: &Map<String, Value>) -> Result<
                 .cloned()
                 .unwrap_or_else(|| "FULL".into()),
         );
-        let mut record = new_record(
+        insert_created(
             inner,
+            writes,
             Kind::DatasetImportJob,
             &arn,
             body,
             Some("CREATE PENDING"),
-        );
-        record.tags = tags;
-        insert_new(inner, writes, &arn, record)
+            tags,
+        )
     })?;
-    let server = ctx.server.clone();
-    let work = crate::data::work_for(&server, Kind::DatasetImportJob, &arn);
-    lifecycle::drive(
-        &server,
-        lifecycle::create(server.clone(), arn.clone(), work),
-    )
-    .await;
+    let work = crate::data::work_for(&ctx.server, Kind::DatasetImportJob, &arn);
+    lifecycle::run_create(&ctx.server, &arn, work).await;
     Ok(arn_response(Kind::DatasetImportJob, &arn))
 }

@@ -67,6 +67,13 @@ fn kind_of_op(op: &str, verb: &str, plural: &str) -> Option<Kind> {
     Kind::ALL.into_iter().find(|k| k.op_name() == stem)
 }
 
+/// The members `keys` of `input` that are present.
+pub fn copy(input: &Map<String, Value>, keys: &[&str]) -> Map<String, Value> {
+    keys.iter()
+        .filter_map(|k| input.get(*k).map(|v| ((*k).to_owned(), v.clone())))
+        .collect()
+}
+
 /// A string member of the input (the model has already checked presence and type).
 pub fn s<'a>(input: &'a Map<String, Value>, key: &str) -> &'a str {
     input.get(key).and_then(Value::as_str).unwrap_or("")
@@ -117,6 +124,21 @@ pub fn tags_of(input: &Map<String, Value>) -> Result<BTreeMap<String, String>, A
         ));
     }
     Ok(tags)
+}
+
+/// Makes and inserts a new record (see [`new_record`]) with `tags`, refusing an ARN in use.
+pub fn insert_created(
+    inner: &mut Inner,
+    writes: &mut Writes,
+    kind: Kind,
+    arn: &str,
+    body: Map<String, Value>,
+    status: Option<&str>,
+    tags: BTreeMap<String, String>,
+) -> Result<(), ApiError> {
+    let mut record = new_record(inner, kind, arn, body, status);
+    record.tags = tags;
+    insert_new(inner, writes, arn, record)
 }
 
 /// Inserts a new record, refusing an ARN in use.

@@ -3,7 +3,7 @@
 use personalize_recommender as rec;
 use serde_json::{json, Map, Value};
 
-use super::{arn_response, insert_new, new_record, paginate, require_active, s, tags_of};
+use super::{arn_response, copy, insert_created, paginate, require_active, s, tags_of};
 use crate::data::training;
 use crate::error::{ApiError, ErrorKind};
 use crate::lifecycle;
@@ -55,29 +55,30 @@ pub async fn create_solution(ctx: &Ctx, input: &Map<String, Value>) -> Result<Va
     ctx.server.state.mutate(|inner, writes| {
         let group = inner.get(Kind::DatasetGroup, &group_arn)?;
         require_active(group, "Dataset group")?;
-        let mut body: Map<String, Value> = [
-            "name",
-            "recipeArn",
-            "datasetGroupArn",
-            "eventType",
-            "solutionConfig",
-        ]
-        .iter()
-        .filter_map(|k| input.get(*k).map(|v| ((*k).to_owned(), v.clone())))
-        .collect();
+        let mut body = copy(
+            input,
+            &[
+                "name",
+                "recipeArn",
+                "datasetGroupArn",
+                "eventType",
+                "solutionConfig",
+            ],
+        );
         body.insert("performHPO".into(), false.into());
         body.insert("performAutoML".into(), false.into());
         body.insert("performAutoTraining".into(), false.into());
-        let mut record = new_record(inner, Kind::Solution, &arn, body, Some("CREATE PENDING"));
-        record.tags = tags;
-        insert_new(inner, writes, &arn, record)
+        insert_created(
+            inner,
+            writes,
+            Kind::Solution,
+            &arn,
+            body,
+            Some("CREATE PENDING"),
+            tags,
+        )
     })?;
-    let server = ctx.server.clone();
-    lifecycle::drive(
-        &server,
-        lifecycle::create(server.clone(), arn.clone(), None),
-    )
-    .await;
+    lifecycle::run_create(&ctx.server, &arn, None).await;
     Ok(arn_response(Kind::Solution, &arn))
 }
 
@@ -118,32 +119,32 @@ pub async fn create_solution_version(
         let solution = solution.clone();
         let id = format!("{:08x}", uuid::Uuid::new_v4().as_u128() as u32);
         let arn = format!("{solution_arn}/{id}");
-        let mut body: Map<String, Value> = [
-            "recipeArn",
-            "eventType",
-            "datasetGroupArn",
-            "solutionConfig",
-            "performHPO",
-            "performAutoML",
-        ]
-        .iter()
-        .filter_map(|k| solution.body.get(*k).map(|v| ((*k).to_owned(), v.clone())))
-        .collect();
+        let mut body = copy(
+            &solution.body,
+            &[
+                "recipeArn",
+                "eventType",
+                "datasetGroupArn",
+                "solutionConfig",
+                "performHPO",
+                "performAutoML",
+            ],
+        );
         body.insert("solutionArn".into(), solution_arn.clone().into());
         body.insert("trainingMode".into(), mode.into());
         body.insert("trainingType".into(), "MANUAL".into());
         if let Some(name) = input.get("name") {
             body.insert("name".into(), name.clone());
         }
-        let mut record = new_record(
+        insert_created(
             inner,
+            writes,
             Kind::SolutionVersion,
             &arn,
             body,
             Some("CREATE PENDING"),
-        );
-        record.tags = tags;
-        insert_new(inner, writes, &arn, record)?;
+            tags,
+        )?;
         let summary = json!({
             "solutionVersionArn": arn, "status": "CREATE PENDING", "trainingMode": mode,
             "trainingType": "MANUAL", "creationDateTime": crate::state::now_value(),

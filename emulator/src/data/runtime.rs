@@ -26,6 +26,21 @@ struct Serving {
     filter: Option<filter::BoundFilter>,
 }
 
+impl Serving {
+    fn query<'a>(&'a self, user: Option<&'a str>, item: Option<&'a str>, n: usize) -> Query<'a> {
+        Query {
+            user_id: user,
+            item_id: item,
+            num_results: n,
+            recent: &self.recent,
+            new_items: &self.new_items,
+            exploration: self.exploration,
+            filter: self.filter.as_ref(),
+            now: now_secs(),
+        }
+    }
+}
+
 fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<Serving, ApiError> {
     let campaign_arn = input
         .get("campaignArn")
@@ -181,16 +196,8 @@ pub async fn get_recommendations(ctx: &Ctx, input: &Map<String, Value>) -> Resul
     }
     let user = input.get("userId").and_then(Value::as_str);
     let serving = prepare(ctx, input, user)?;
-    let query = Query {
-        user_id: user,
-        item_id: input.get("itemId").and_then(Value::as_str),
-        num_results: num as usize,
-        recent: &serving.recent,
-        new_items: &serving.new_items,
-        exploration: serving.exploration,
-        filter: serving.filter.as_ref(),
-        now: now_secs(),
-    };
+    let item = input.get("itemId").and_then(Value::as_str);
+    let query = serving.query(user, item, num as usize);
     let scored = serving
         .model
         .recommend(&query)
@@ -218,16 +225,7 @@ pub async fn get_personalized_ranking(
         )));
     }
     let serving = prepare(ctx, input, user)?;
-    let query = Query {
-        user_id: user,
-        item_id: None,
-        num_results: list.len(),
-        recent: &serving.recent,
-        new_items: &serving.new_items,
-        exploration: serving.exploration,
-        filter: serving.filter.as_ref(),
-        now: now_secs(),
-    };
+    let query = serving.query(user, None, list.len());
     let scored = serving
         .model
         .rank(&query, &list)
