@@ -1,0 +1,108 @@
+//! Ctrl-C during a long create: the terminal sends SIGINT to Terraform's whole process group,
+//! provider included. The provider must not die: its wait returns "interrupted" with the ARN in
+//! state, so Terraform records the resource as tainted instead of orphaning it.
+
+mod common;
+
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{header, provider_dir};
+use personalize_local::testing::TestServer;
+
+#[test]
+fn ctrl_c_keeps_the_resource_in_state_tainted() {
+    let slow = TestServer::start(personalize_local::Config {
+        instant: false,
+        stage_delay: std::time::Duration::from_secs(3),
+        ..Default::default()
+    });
+    let tf = testkit::terraform::find().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cli = dir.path().join("cli.tfrc");
+    testkit::terraform::write_dev_overrides(&cli, &provider_dir()).unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        format!(
+            "{}resource \"personalize_dataset_group\" \"g\" {{\n  name = \"interrupted\"\n}}\n",
+            header(Some(slow.endpoint()))
+        ),
+    )
+    .unwrap();
+    let mut child = tf
+        .command(dir.path(), &cli)
+        .args(["apply", "-auto-approve", "-no-color"])
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        // Its own process group, like a shell job: Ctrl-C signals the whole group.
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let pgid = child.id();
+
+    // Wait until the create call reached the emulator, then press Ctrl-C.
+    let client = aws_sdk_personalize::Client::new(&pr_sdk::local(slow.endpoint(), "us-east-1"));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    loop {
+        let groups = rt.block_on(client.list_dataset_groups().send()).unwrap();
+        if !groups.dataset_groups().is_empty() {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "create never reached the emulator"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let status = Command::new("kill")
+        .args(["-INT", "--", &format!("-{pgid}")])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("interrupted"), "{text}");
+    assert!(
+        !text.contains("plugin exited") && !text.contains("plugin crashed"),
+        "{text}"
+    );
+
+    let run = |args: &[&str]| {
+        let o = tf
+            .command(dir.path(), &cli)
+            .args(args)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .output()
+            .unwrap();
+        let t = String::from_utf8_lossy(&o.stdout).into_owned();
+        assert!(
+            o.status.success(),
+            "{args:?}: {t}\n{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        t
+    };
+    let state = run(&["state", "list"]);
+    assert!(state.contains("personalize_dataset_group.g"), "{state}");
+    let plan = run(&["plan", "-no-color"]);
+    assert!(
+        plan.contains("personalize_dataset_group.g is tainted, so must be replaced"),
+        "{plan}"
+    );
+    run(&["destroy", "-auto-approve", "-no-color"]);
+    let left = rt.block_on(client.list_dataset_groups().send()).unwrap();
+    assert!(left.dataset_groups().is_empty(), "{left:?}");
+}
