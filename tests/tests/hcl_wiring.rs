@@ -463,3 +463,27 @@ fn every_log_group_has_a_retention_and_the_key() {
         );
     }
 }
+
+#[test]
+fn alarms_watch_lambda_errors_iterator_age_and_dlq_depth_and_notify_the_topic() {
+    // An expression, so only its text can be checked.
+    let alarms = local(PIPELINE, "alarms").as_str().unwrap();
+    for watched in [
+        "for name in local.functions",
+        "Errors",
+        "IteratorAge",
+        "ApproximateNumberOfMessagesVisible",
+        "aws_sqs_queue.dlq.name",
+    ] {
+        assert!(
+            alarms.contains(watched),
+            "local.alarms lacks {watched}: {alarms}"
+        );
+    }
+    let alarm = resource(PIPELINE, "aws_cloudwatch_metric_alarm", "this");
+    assert_eq!(attr_str(alarm.body, "for_each"), Some("${local.alarms}"));
+    for actions in ["alarm_actions", "ok_actions"] {
+        let expr = attr_str(alarm.body, actions).unwrap_or_default();
+        assert!(expr.contains("local.alarm_topic_arn"), "{actions} = {expr}");
+    }
+}
