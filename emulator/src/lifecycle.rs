@@ -199,8 +199,16 @@ pub fn resume(server: &AppState) {
         match status.as_str() {
             "CREATE PENDING" | "CREATE IN_PROGRESS" => {
                 transition(&server, &arn, "CREATE IN_PROGRESS", "CREATE PENDING");
-                let work = crate::data::work_for(&server, kind, &arn);
-                tokio::spawn(create(server, arn, work));
+                if kind == Kind::SolutionVersion {
+                    tokio::spawn(crate::control::solutions::version_lifecycle(&server, &arn));
+                } else {
+                    let work = crate::data::work_for(&server, kind, &arn);
+                    tokio::spawn(create(server, arn, work));
+                }
+            }
+            "UPDATE PENDING" | "UPDATE IN_PROGRESS" if kind == Kind::Dataset => {
+                transition(&server, &arn, "UPDATE IN_PROGRESS", "UPDATE PENDING");
+                tokio::spawn(crate::control::datasets::run_dataset_update(server, arn));
             }
             "DELETE PENDING" | "DELETE IN_PROGRESS" => {
                 transition(&server, &arn, "DELETE IN_PROGRESS", "DELETE PENDING");

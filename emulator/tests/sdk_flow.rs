@@ -190,3 +190,101 @@ async fn chain_serves_recommendations_that_follow_events_then_deletes_cleanly() 
         .unwrap_or_default()
         .is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filters_bind_values_and_put_items_become_recommendable() {
+    let root = data_root();
+    let server = start_instant(root.path());
+    let c = Clients::new(server.endpoint());
+    let chain = build_chain(&c, "filters").await;
+    let filter = c
+        .control
+        .create_filter()
+        .name("by-genre")
+        .dataset_group_arn(&chain.group)
+        .filter_expression("INCLUDE ItemID WHERE Items.GENRE IN ($GENRES)")
+        .send()
+        .await
+        .unwrap()
+        .filter_arn
+        .unwrap();
+    let dramas = c
+        .runtime
+        .get_recommendations()
+        .campaign_arn(&chain.campaign)
+        .user_id("u1")
+        .num_results(10)
+        .filter_arn(&filter)
+        .filter_values("GENRES", "\"Drama\"")
+        .send()
+        .await
+        .unwrap()
+        .item_list
+        .unwrap();
+    assert!(!dramas.is_empty());
+    for item in &dramas {
+        let id: u32 = item.item_id().unwrap()[1..].parse().unwrap();
+        assert!(id >= CLUSTER, "{id} is not a drama");
+    }
+    let err = c
+        .runtime
+        .get_recommendations()
+        .campaign_arn(&chain.campaign)
+        .user_id("u1")
+        .filter_arn(&filter)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        err.as_service_error().unwrap().is_invalid_input_exception(),
+        "{err:?}"
+    );
+
+    // A new item, put after training, reaches a campaign that explores.
+    c.events
+        .put_items()
+        .dataset_arn(&chain.items)
+        .items(
+            aws_sdk_personalizeevents::types::Item::builder()
+                .item_id("fresh")
+                .properties(r#"{"genre": "Comedy"}"#)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let exploring = c
+        .control
+        .create_campaign()
+        .name("exploring")
+        .solution_version_arn(&chain.version)
+        .campaign_config(
+            aws_sdk_personalize::types::CampaignConfig::builder()
+                .item_exploration_config("explorationWeight", "1.0")
+                .item_exploration_config("explorationItemAgeCutOff", "30")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .campaign_arn
+        .unwrap();
+    let items = recommend(&c, &exploring, "u1", 25).await;
+    assert!(items.iter().any(|(i, _)| i == "fresh"), "{items:?}");
+    let err = c
+        .events
+        .put_items()
+        .dataset_arn(&chain.items)
+        .items(
+            aws_sdk_personalizeevents::types::Item::builder()
+                .item_id("odd")
+                .properties(r#"{"colour": "red"}"#)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.as_service_error().unwrap().is_invalid_input_exception());
+}

@@ -166,7 +166,9 @@ pub async fn update_dataset(ctx: &Ctx, input: &Map<String, Value>) -> Result<Val
     Ok(json!({ "datasetArn": arn }))
 }
 
-fn run_dataset_update(
+/// The UpdateDataset lifecycle: UPDATE PENDING -> UPDATE IN_PROGRESS -> ACTIVE, with
+/// `latestDatasetUpdate` moving alongside; the new schema takes effect at ACTIVE.
+pub fn run_dataset_update(
     server: crate::AppState,
     arn: String,
 ) -> impl std::future::Future<Output = ()> + Send {

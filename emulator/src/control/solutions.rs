@@ -155,20 +155,24 @@ pub async fn create_solution_version(
         writes.record(inner, &solution_arn);
         Ok(arn)
     })?;
-    let server = ctx.server.clone();
-    let work = crate::data::work_for(&server, Kind::SolutionVersion, &arn);
-    let lifecycle = {
-        // Created here, not inside the async block, so its stages count from this call.
-        let create = lifecycle::create(server.clone(), arn.clone(), work);
-        let server = server.clone();
-        let arn = arn.clone();
-        async move {
-            create.await;
-            sync_latest_version(&server, &arn);
-        }
-    };
-    lifecycle::drive(&server, lifecycle).await;
+    lifecycle::drive(&ctx.server, version_lifecycle(&ctx.server, &arn)).await;
     Ok(arn_response(Kind::SolutionVersion, &arn))
+}
+
+/// The create lifecycle of a solution version (training as its work), then its status copied
+/// into the solution's `latestSolutionVersion`. Stages count from this call.
+pub fn version_lifecycle(
+    server: &crate::AppState,
+    arn: &str,
+) -> impl std::future::Future<Output = ()> + Send + 'static {
+    let work = crate::data::work_for(server, Kind::SolutionVersion, arn);
+    let create = lifecycle::create(server.clone(), arn.to_owned(), work);
+    let server = server.clone();
+    let arn = arn.to_owned();
+    async move {
+        create.await;
+        sync_latest_version(&server, &arn);
+    }
 }
 
 /// Copies a version's final status into its solution's `latestSolutionVersion`.
