@@ -12,6 +12,7 @@
 //! - [`hcl`]: `.tf` files parsed to JSON (python-hcl2) for static wiring checks.
 //! - [`moto`]: a moto server (S3, Kinesis, SQS...) on a free loopback port, killed on drop.
 //! - [`openapi`]: `api/openapi.yaml` as JSON.
+//! - [`workdir`]: a Terraform working directory using the locally built provider.
 //! - [`process`]: child processes that announce their address on a line and die with the test.
 
 pub mod hcl;
@@ -21,3 +22,4 @@ pub mod paths;
 pub mod process;
 pub mod python;
 pub mod terraform;
+pub mod workdir;

@@ -3,13 +3,12 @@
 //! training, campaign, tracker, filters), retrained in place, and destroyed.
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::path::Path;
 
 use personalize_local::testing::TestServer;
-use serde_json::Value;
 use testkit::paths;
-use testkit::terraform::{self, hcl_string, Terraform};
+use testkit::terraform::{self, hcl_string};
+use testkit::workdir::Workdir;
 
 const BUCKET: &str = "walkthrough";
 
@@ -24,73 +23,10 @@ const FILTERS: &str = r#"  filters = {
   }
 "#;
 
-/// A Terraform working directory whose `main.tf` calls the module.
-struct Workdir {
-    dir: tempfile::TempDir,
-    cli_config: PathBuf,
-    tf: Terraform,
-}
-
-impl Workdir {
-    fn new() -> Self {
-        let tf = terraform::find().unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let cli_config = dir.path().join("cli.tfrc");
-        let provider = paths::workspace_bin("terraform-provider-personalize").unwrap();
-        terraform::write_dev_overrides(&cli_config, provider.parent().unwrap()).unwrap();
-        Self {
-            dir,
-            cli_config,
-            tf,
-        }
-    }
-
-    fn write(&self, config: &str) {
-        fs::write(self.dir.path().join("main.tf"), config).unwrap();
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.tf
-            .command(self.dir.path(), &self.cli_config)
-            .args(args)
-            .arg("-no-color")
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env_remove("AWS_PROFILE")
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "terraform {} failed:\n{}\n{}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            !out.status.success(),
-            "terraform {} succeeded",
-            args.join(" ")
-        );
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    }
-
-    fn outputs(&self) -> Value {
-        serde_json::from_str(&self.ok(&["output", "-json"])).unwrap()
-    }
+/// A Terraform working directory using the locally built provider.
+fn workdir() -> Workdir {
+    let provider = paths::workspace_bin("terraform-provider-personalize").unwrap();
+    Workdir::new(provider.parent().unwrap()).unwrap()
 }
 
 /// A root configuration calling the module with the walkthrough's files and `extra` inputs.
@@ -166,7 +102,7 @@ fn emulator() -> (TestServer, tempfile::TempDir) {
 #[test]
 fn the_module_validates_and_refuses_bad_inputs_at_plan_time() {
     let (server, _root) = emulator();
-    let work = Workdir::new();
+    let work = workdir();
     work.write(&config(server.endpoint(), ""));
     work.ok(&["get"]);
     work.ok(&["validate"]);
@@ -199,7 +135,7 @@ fn the_module_validates_and_refuses_bad_inputs_at_plan_time() {
 #[test]
 fn the_module_applies_retrains_in_place_and_destroys_against_personalize_local() {
     let (server, _root) = emulator();
-    let work = Workdir::new();
+    let work = workdir();
     work.write(&config(server.endpoint(), FILTERS));
     work.ok(&["get"]);
     work.ok(&["apply", "-auto-approve", "-input=false"]);
