@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 
 use crate::error::ApiError;
 use crate::faults::Call;
-use crate::state::{now_secs, Kind, LogEntry};
+use crate::state::{now_secs, Kind};
 use crate::wire::Ctx;
 
 /// numResults when the request has none.
@@ -85,16 +85,7 @@ fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<
             _ => Vec::new(),
         };
         let new_items: Vec<Item> = log
-            .map(|l| {
-                l.entries
-                    .iter()
-                    .filter(|(seq, _)| *seq > version.trained_seq)
-                    .filter_map(|(_, e)| match e {
-                        LogEntry::Item(i) => Some(i.clone()),
-                        _ => None,
-                    })
-                    .collect()
-            })
+            .map(|l| l.items_after(version.trained_seq))
             .unwrap_or_default();
         (
             version_arn,

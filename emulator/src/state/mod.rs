@@ -178,6 +178,8 @@ pub struct GroupLog {
     pub by_user: HashMap<String, Vec<usize>>,
     /// Deduplication keys seen.
     pub seen: HashSet<String>,
+    /// Positions of PutItems entries in `entries` (serving scans only these).
+    pub items: Vec<usize>,
 }
 
 impl GroupLog {
@@ -195,7 +197,22 @@ impl GroupLog {
                 .or_default()
                 .push(self.entries.len());
         }
+        if matches!(entry, LogEntry::Item(_)) {
+            self.items.push(self.entries.len());
+        }
         self.entries.push((seq, entry));
+    }
+
+    /// Items put with a sequence number above `after`, oldest first.
+    pub fn items_after(&self, after: u64) -> Vec<Item> {
+        let start = self.items.partition_point(|&i| self.entries[i].0 <= after);
+        self.items[start..]
+            .iter()
+            .filter_map(|&i| match &self.entries[i].1 {
+                LogEntry::Item(item) => Some(item.clone()),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Events of `user` with a sequence number above `after`, oldest first.
@@ -431,5 +448,7 @@ mod tests {
         assert_eq!(log.user_events_after("a", 1).len(), 1);
         assert_eq!(log.user_events_after("b", 4).len(), 0);
         assert!(log.seen.contains("t/a"));
+        assert_eq!(log.items_after(1).len(), 1);
+        assert_eq!(log.items_after(2).len(), 0);
     }
 }
