@@ -134,14 +134,13 @@ impl<S: RecordStream> Collect<S> {
         }
         match write_all(&self.stream, entries, &self.config.backoff).await {
             Ok(_) => Ok(()),
-            Err(e @ WriteError::Unavailable { .. }) => {
-                tracing::error!(error = %e, "Kinesis unavailable");
-                let WriteError::Unavailable {
-                    unwritten, total, ..
-                } = e
-                else {
-                    unreachable!()
-                };
+            Err(WriteError::Unavailable {
+                unwritten,
+                total,
+                attempts,
+                last,
+            }) => {
+                tracing::error!(unwritten, total, attempts, code = %last, "Kinesis unavailable");
                 Err(ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     format!("the event stream is unavailable: {unwritten} of {total} records not written; retry later"),
