@@ -80,28 +80,27 @@ pub fn build(config: &StackConfig, resources: &Resources) -> anyhow::Result<Func
         &personalize,
     ));
 
-    let mut routes = Vec::new();
-    for (method, path) in collect::ROUTES {
+    // One function per Lambda, shared by its routes, as API Gateway integrates them.
+    let collect_fn = http_function("collect", move |req| {
         let handler = collect.clone();
-        routes.push(Route {
-            method: Method::from_bytes(method.as_bytes())?,
-            resource: (*path).to_owned(),
-            function: http_function("collect", move |req| {
-                let handler = handler.clone();
-                async move { handler.handle(req).await }
-            }),
-        });
-    }
-    for (method, path) in recommend::ROUTES {
+        async move { handler.handle(req).await }
+    });
+    let recommend_fn = http_function("recommend", move |req| {
         let handler = recommend.clone();
-        routes.push(Route {
-            method: Method::from_bytes(method.as_bytes())?,
-            resource: (*path).to_owned(),
-            function: http_function("recommend", move |req| {
-                let handler = handler.clone();
-                async move { handler.handle(req).await }
-            }),
-        });
+        async move { handler.handle(req).await }
+    });
+    let mut routes = Vec::new();
+    for (table, function) in [
+        (collect::ROUTES, collect_fn),
+        (recommend::ROUTES, recommend_fn),
+    ] {
+        for (method, path) in table {
+            routes.push(Route {
+                method: Method::from_bytes(method.as_bytes())?,
+                resource: (*path).to_owned(),
+                function: function.clone(),
+            });
+        }
     }
     // Ingest's future is not Send (it borrows across buffer_unordered): it runs sandboxed.
     let ingest = sandboxed("ingest", move |event: KinesisEvent| {

@@ -196,22 +196,31 @@ fn signal(pid: u32, sig: &str) -> std::io::Result<std::process::ExitStatus> {
 mod tests {
     use super::*;
 
+    /// Runs `script` under `sh` as a child announcing on stdout.
+    fn sh(
+        dir: &Path,
+        script: &str,
+        extract: impl Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Process> {
+        let mut command = Command::new("sh");
+        command.args(["-c", script]);
+        Process::spawn(
+            "s",
+            command,
+            dir,
+            Announce::Stdout,
+            Duration::from_secs(10),
+            extract,
+        )
+    }
+
     #[test]
     fn reads_the_announcement_and_stops_the_child_on_drop() {
         let dir = tempfile::tempdir().unwrap();
-        let mut command = Command::new("sh");
-        command.args([
-            "-c",
-            "echo noise; sleep 0.1; echo 'ready at 127.0.0.1:5'; exec sleep 60",
-        ]);
-        let p = Process::spawn(
-            "s",
-            command,
-            dir.path(),
-            Announce::Stdout,
-            Duration::from_secs(10),
-            |l| l.strip_prefix("ready at ").map(str::to_owned),
-        )
+        let script = "echo noise; sleep 0.1; echo 'ready at 127.0.0.1:5'; exec sleep 60";
+        let p = sh(dir.path(), script, |l| {
+            l.strip_prefix("ready at ").map(str::to_owned)
+        })
         .unwrap();
         assert_eq!(p.announced, "127.0.0.1:5");
         let pid = p.pid();
@@ -223,39 +232,19 @@ mod tests {
     #[test]
     fn a_child_that_exits_first_is_reported_with_its_log() {
         let dir = tempfile::tempdir().unwrap();
-        let mut command = Command::new("sh");
-        command.args(["-c", "echo 'port in use' >&2; exit 3"]);
-        let e = Process::spawn(
-            "s",
-            command,
-            dir.path(),
-            Announce::Stdout,
-            Duration::from_secs(10),
-            |_| None,
-        )
-        .unwrap_err()
-        .to_string();
+        let e = sh(dir.path(), "echo 'port in use' >&2; exit 3", |_| None)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("exited") && e.contains("port in use"), "{e}");
     }
 
     #[test]
     fn a_detached_child_survives_until_terminated() {
         let dir = tempfile::tempdir().unwrap();
-        let mut command = Command::new("sh");
-        command.args(["-c", "echo up; exec sleep 60"]);
-        let p = Process::spawn(
-            "s",
-            command,
-            dir.path(),
-            Announce::Stdout,
-            Duration::from_secs(10),
-            |l| Some(l.to_owned()),
-        )
-        .unwrap();
+        let p = sh(dir.path(), "echo up; exec sleep 60", |l| Some(l.to_owned())).unwrap();
         let pid = p.detach();
         assert!(alive(pid));
         assert!(terminate_pid(pid, Duration::from_secs(5)));
-        // Reaped by init once we exit; here it is at least no longer running.
         assert!(!alive(pid));
         assert!(!terminate_pid(4_000_000, Duration::from_millis(10)));
     }

@@ -90,20 +90,7 @@ pub async fn ensure(config: &StackConfig, aws: &AwsClients) -> anyhow::Result<Re
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
-    if let Err(e) = aws
-        .s3
-        .create_bucket()
-        .bucket(&config.bucket_name)
-        .send()
-        .await
-    {
-        let e = e.into_service_error();
-        if !(e.is_bucket_already_owned_by_you() || e.is_bucket_already_exists()) {
-            return Err(
-                anyhow::Error::new(e).context(format!("creating bucket {}", config.bucket_name))
-            );
-        }
-    }
+    ensure_bucket(&aws.s3, &config.bucket_name).await?;
 
     // CreateQueue is idempotent for identical attributes.
     let queue = aws
@@ -116,4 +103,18 @@ pub async fn ensure(config: &StackConfig, aws: &AwsClients) -> anyhow::Result<Re
         .with_context(|| format!("creating queue {}", config.dlq_name))?;
     let dlq_url = queue.queue_url.context("CreateQueue returned no URL")?;
     Ok(Resources { dlq_url })
+}
+
+/// Creates `bucket` unless it exists.
+///
+/// # Errors
+/// When S3 refuses for another reason than the bucket being there already.
+pub async fn ensure_bucket(s3: &aws_sdk_s3::Client, bucket: &str) -> anyhow::Result<()> {
+    if let Err(e) = s3.create_bucket().bucket(bucket).send().await {
+        let e = e.into_service_error();
+        if !(e.is_bucket_already_owned_by_you() || e.is_bucket_already_exists()) {
+            return Err(anyhow::Error::new(e).context(format!("creating bucket {bucket}")));
+        }
+    }
+    Ok(())
 }

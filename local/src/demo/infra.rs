@@ -104,12 +104,7 @@ pub async fn upload_data(
     bucket: &str,
     data_dir: &Path,
 ) -> anyhow::Result<String> {
-    if let Err(e) = s3.create_bucket().bucket(bucket).send().await {
-        let e = e.into_service_error();
-        if !(e.is_bucket_already_owned_by_you() || e.is_bucket_already_exists()) {
-            return Err(anyhow::Error::new(e).context(format!("creating bucket {bucket}")));
-        }
-    }
+    crate::resources::ensure_bucket(s3, bucket).await?;
     let mut digest = Sha256::new();
     for (file, key) in DATA_FILES {
         let path = data_dir.join(file);
@@ -217,17 +212,7 @@ impl Terraform {
     /// # Errors
     /// When Terraform fails; the error holds its output.
     pub async fn apply(&self) -> anyhow::Result<String> {
-        let state = format!("-state={}", self.state_file().display());
-        let mut args = vec![
-            "apply",
-            "-auto-approve",
-            "-input=false",
-            "-no-color",
-            &state,
-        ];
-        let vars = self.var_args();
-        args.extend(vars.iter().map(String::as_str));
-        self.run(&args).await
+        self.change("apply").await
     }
 
     /// `terraform destroy -auto-approve`; nothing to do without a state file.
@@ -238,15 +223,14 @@ impl Terraform {
         if !self.state_file().exists() {
             return Ok(String::new());
         }
+        self.change("destroy").await
+    }
+
+    /// `terraform <verb> -auto-approve` on the demo's state with its variables.
+    async fn change(&self, verb: &str) -> anyhow::Result<String> {
         let state = format!("-state={}", self.state_file().display());
-        let mut args = vec![
-            "destroy",
-            "-auto-approve",
-            "-input=false",
-            "-no-color",
-            &state,
-        ];
         let vars = self.var_args();
+        let mut args = vec![verb, "-auto-approve", "-input=false", "-no-color", &state];
         args.extend(vars.iter().map(String::as_str));
         self.run(&args).await
     }

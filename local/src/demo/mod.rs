@@ -521,46 +521,26 @@ async fn teardown(
 pub async fn leftovers(endpoint: &str) -> anyhow::Result<Vec<String>> {
     let client = aws_sdk_personalize::Client::new(&pr_sdk::local(endpoint, REGION));
     let mut left = Vec::new();
-    let e = |e: aws_sdk_personalize::error::SdkError<_, _>| anyhow::anyhow!("{e:?}");
-    for g in client
-        .list_dataset_groups()
-        .send()
-        .await
-        .map_err(e)?
-        .dataset_groups()
-    {
-        left.push(format!("dataset group {}", g.name().unwrap_or_default()));
+    // Each kind: its List call, the list in the answer, and how a reader names it.
+    macro_rules! list {
+        ($call:ident, $items:ident, $kind:literal) => {
+            let answer = client
+                .$call()
+                .send()
+                .await
+                .map_err(|e| anyhow::anyhow!("{}: {e:?}", stringify!($call)))?;
+            for item in answer.$items() {
+                left.push(format!("{} {}", $kind, item.name().unwrap_or_default()));
+            }
+        };
     }
-    let e = |e: aws_sdk_personalize::error::SdkError<_, _>| anyhow::anyhow!("{e:?}");
-    for s in client.list_schemas().send().await.map_err(e)?.schemas() {
-        left.push(format!("schema {}", s.name().unwrap_or_default()));
-    }
-    let e = |e: aws_sdk_personalize::error::SdkError<_, _>| anyhow::anyhow!("{e:?}");
-    for s in client.list_solutions().send().await.map_err(e)?.solutions() {
-        left.push(format!("solution {}", s.name().unwrap_or_default()));
-    }
-    let e = |e: aws_sdk_personalize::error::SdkError<_, _>| anyhow::anyhow!("{e:?}");
-    for c in client.list_campaigns().send().await.map_err(e)?.campaigns() {
-        left.push(format!("campaign {}", c.name().unwrap_or_default()));
-    }
-    let e = |e: aws_sdk_personalize::error::SdkError<_, _>| anyhow::anyhow!("{e:?}");
-    for t in client
-        .list_event_trackers()
-        .send()
-        .await
-        .map_err(e)?
-        .event_trackers()
-    {
-        left.push(format!("event tracker {}", t.name().unwrap_or_default()));
-    }
-    let e = |e: aws_sdk_personalize::error::SdkError<_, _>| anyhow::anyhow!("{e:?}");
-    for f in client.list_filters().send().await.map_err(e)?.filters() {
-        left.push(format!("filter {}", f.name().unwrap_or_default()));
-    }
-    let e = |e: aws_sdk_personalize::error::SdkError<_, _>| anyhow::anyhow!("{e:?}");
-    for d in client.list_datasets().send().await.map_err(e)?.datasets() {
-        left.push(format!("dataset {}", d.name().unwrap_or_default()));
-    }
+    list!(list_dataset_groups, dataset_groups, "dataset group");
+    list!(list_schemas, schemas, "schema");
+    list!(list_datasets, datasets, "dataset");
+    list!(list_solutions, solutions, "solution");
+    list!(list_campaigns, campaigns, "campaign");
+    list!(list_event_trackers, event_trackers, "event tracker");
+    list!(list_filters, filters, "filter");
     Ok(left)
 }
 
