@@ -41,6 +41,11 @@ impl Workdir {
         self.dir.path()
     }
 
+    /// The CLI config with the provider's `dev_overrides`, for Terraform runs elsewhere.
+    pub fn cli_config(&self) -> &Path {
+        &self.cli_config
+    }
+
     /// Replaces `main.tf`.
     ///
     /// # Panics

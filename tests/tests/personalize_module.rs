@@ -268,3 +268,26 @@ fn recommendations(endpoint: &str, campaign: &str, user: &str) -> Vec<String> {
             .collect()
     })
 }
+
+#[test]
+fn the_local_example_validates_with_the_module_and_the_local_provider() {
+    // The example uses only our provider; validate it in place, with Terraform's data
+    // directory (modules) kept out of the source tree.
+    let tf = terraform::find().unwrap();
+    let work = workdir();
+    let example = paths::project_file("examples/local");
+    for args in [&["get"][..], &["validate", "-no-color"]] {
+        let out = tf
+            .command(&example, work.cli_config())
+            .env("TF_DATA_DIR", work.path().join("data"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "terraform {args:?} in examples/local:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
