@@ -1,0 +1,184 @@
+//! Bad module inputs are refused at plan time with a message naming the input. A module's
+//! `variables.tf` needs no provider, so Terraform plans it alone here, for the pipeline module
+//! too (whose resources need hashicorp/aws, which cannot be installed where tests run).
+
+use std::fs;
+
+use serde_json::{json, Value};
+use testkit::{paths, terraform};
+
+/// Plans `module_dir`'s variables.tf alone with `inputs`: success, and the output (stdout and
+/// stderr, whitespace collapsed).
+fn plan_variables(module_dir: &str, inputs: &Value) -> (bool, String) {
+    let tf = terraform::find().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    fs::copy(
+        paths::project_file(&format!("{module_dir}/variables.tf")),
+        dir.path().join("variables.tf"),
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("terraform.tfvars.json"),
+        serde_json::to_vec(inputs).unwrap(),
+    )
+    .unwrap();
+    let config = dir.path().join("cli.tfrc");
+    fs::write(&config, "").unwrap();
+    let out = tf
+        .command(dir.path(), &config)
+        .args(["plan", "-input=false", "-no-color"])
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Terraform wraps long messages: compare with every run of whitespace as one space.
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    (out.status.success(), text)
+}
+
+fn merged(base: &Value, overrides: &Value) -> Value {
+    let mut all = base.clone();
+    for (k, v) in overrides.as_object().unwrap() {
+        all[k] = v.clone();
+    }
+    all
+}
+
+fn pipeline_inputs() -> Value {
+    json!({
+        "name_prefix": "movies",
+        "campaign_arn": "arn:aws:personalize:us-east-1:123456789012:campaign/movies-campaign",
+        "event_tracker_arn": "arn:aws:personalize:us-east-1:123456789012:event-tracker/1cd6e5f5",
+        "tracking_id": "1cd6e5f5-0c1b-4b8e-9e0a-3f6f2b0e7d11",
+        "lambda_dist_dir": "dist/lambda",
+        "filter_arns": { "comedies": "arn:aws:personalize:us-east-1:123456789012:filter/movies-comedies" },
+    })
+}
+
+#[test]
+fn the_pipeline_accepts_the_example_inputs() {
+    let (ok, out) = plan_variables("terraform/modules/pipeline", &pipeline_inputs());
+    assert!(ok, "{out}");
+}
+
+#[test]
+fn the_pipeline_refuses_each_bad_input_with_its_reason() {
+    // One bad value for each validated input; Terraform reports every failed rule in one plan.
+    let bad = json!({
+        "name_prefix": "Movies_Prod",
+        "campaign_arn": "arn:aws:personalize:us-east-1:123456789012:solution/movies",
+        "event_tracker_arn": "*",
+        "tracking_id": "",
+        "filter_arns": { "all": "*" },
+        "bucket_name": "Data_Bucket",
+        "kms_key_arn": "alias/movies",
+        "stream_mode": "FAST",
+        "shard_count": 0.5,
+        "stream_retention_hours": 1,
+        "archive_prefix": "events",
+        "archive_buffering_seconds": 5,
+        "archive_buffering_mb": 500,
+        "lambda_architecture": "arm",
+        "lambda_memory_mb": 64,
+        "lambda_timeout_seconds": 60,
+        "reserved_concurrency": { "collect": 0, "ingest": 1, "recommend": 1 },
+        "put_events_concurrency": 1000,
+        "log_retention_days": 10,
+        "ingest_batch_size": 0,
+        "ingest_batching_window_seconds": 301,
+        "ingest_max_retries": -1,
+        "ingest_max_record_age_seconds": 10,
+        "api_authorization": "OPEN",
+        "throttle_rate_limit": 0,
+        "throttle_burst_limit": 0,
+        "execution_logging_level": "DEBUG",
+        "iterator_age_alarm_ms": 10,
+    });
+    let (ok, out) = plan_variables(
+        "terraform/modules/pipeline",
+        &merged(&pipeline_inputs(), &bad),
+    );
+    assert!(!ok, "bad inputs were accepted:\n{out}");
+    for message in [
+        "name_prefix must be 2-24 characters",
+        "campaign_arn must be a Personalize campaign ARN",
+        "event_tracker_arn must be a Personalize event tracker ARN",
+        "tracking_id must be the event tracker's tracking id",
+        "Every filter_arns value must be a Personalize filter ARN",
+        "bucket_name must be a valid S3 bucket name",
+        "kms_key_arn must be a KMS key ARN",
+        "stream_mode must be ON_DEMAND or PROVISIONED",
+        "shard_count must be a whole number",
+        "stream_retention_hours must be between 24 and 8760",
+        "archive_prefix must be a non-empty S3 key prefix ending in '/'",
+        "archive_buffering_seconds must be between 60 and 900",
+        "archive_buffering_mb must be between 1 and 128",
+        "lambda_architecture must be arm64 or x86_64",
+        "lambda_memory_mb must be between 128 and 10240",
+        "lambda_timeout_seconds must be between 1 and 29",
+        "Every reserved_concurrency value must be at least 1",
+        "put_events_concurrency must be between 1 and 64",
+        "log_retention_days must be a value CloudWatch Logs accepts",
+        "ingest_batch_size must be between 1 and 10000",
+        "ingest_batching_window_seconds must be between 0 and 300",
+        "ingest_max_retries must be between 0 and 10000",
+        "ingest_max_record_age_seconds must be between 60 and 604800",
+        "api_authorization must be API_KEY, IAM or NONE",
+        "throttle_rate_limit must be positive",
+        "throttle_burst_limit must be a whole number of at least 1",
+        "execution_logging_level must be OFF, ERROR or INFO",
+        "iterator_age_alarm_ms must be at least 1000",
+    ] {
+        assert!(out.contains(message), "no {message:?} in:\n{out}");
+    }
+}
+
+#[test]
+fn the_pipeline_refuses_a_missing_required_input() {
+    let mut inputs = pipeline_inputs();
+    inputs.as_object_mut().unwrap().remove("campaign_arn");
+    let (ok, out) = plan_variables("terraform/modules/pipeline", &inputs);
+    assert!(!ok);
+    assert!(
+        out.contains("input variable \"campaign_arn\" is not set"),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_personalize_module_refuses_bad_imports() {
+    let base = json!({
+        "name_prefix": "movies",
+        "role_arn": "arn:aws:iam::123456789012:role/movies-personalize",
+        "bucket_name": "movies-data",
+        "interactions": { "key": "import/interactions.csv", "data_version": "v1" },
+    });
+    let (ok, out) = plan_variables("terraform/modules/personalize", &base);
+    assert!(ok, "{out}");
+
+    let bad = json!({
+        "name_prefix": "-movies",
+        "role_arn": "movies-personalize",
+        "interactions": { "key": "/import/interactions.csv", "data_version": "", "schema": "{not json" },
+        "items": { "key": "", "data_version": "v1" },
+        "users": { "key": "u.csv", "data_version": "v1", "schema": "[]" },
+        "filters": { "ok": "" },
+    });
+    let (ok, out) = plan_variables("terraform/modules/personalize", &merged(&base, &bad));
+    assert!(!ok, "bad inputs were accepted:\n{out}");
+    for message in [
+        "name_prefix must be 1-30 letters",
+        "role_arn must be an IAM role ARN",
+        "interactions.key must be an object key without a leading '/'",
+        "interactions.data_version must not be empty",
+        "interactions.schema must be an Avro record schema",
+        "items needs a non-empty key and data_version",
+        "users.schema must be an Avro record schema",
+        "expressions 1-2500 characters",
+    ] {
+        assert!(out.contains(message), "no {message:?} in:\n{out}");
+    }
+}
