@@ -310,3 +310,33 @@ pub fn start_stack(binary: &Path, outputs: &Path, logs: &Path) -> anyhow::Result
         |line| line.starts_with("http://").then(|| line.trim().to_owned()),
     )
 }
+
+/// Personalize resources the emulator still holds, as `kind name` lines.
+///
+/// # Errors
+/// When a list call fails.
+pub async fn leftovers(endpoint: &str) -> anyhow::Result<Vec<String>> {
+    let client = aws_sdk_personalize::Client::new(&pr_sdk::local(endpoint, super::REGION));
+    let mut left = Vec::new();
+    // Each kind: its List call, the list in the answer, and how a reader names it.
+    macro_rules! list {
+        ($call:ident, $items:ident, $kind:literal) => {
+            let answer = client
+                .$call()
+                .send()
+                .await
+                .map_err(|e| anyhow::anyhow!("{}: {e:?}", stringify!($call)))?;
+            for item in answer.$items() {
+                left.push(format!("{} {}", $kind, item.name().unwrap_or_default()));
+            }
+        };
+    }
+    list!(list_dataset_groups, dataset_groups, "dataset group");
+    list!(list_schemas, schemas, "schema");
+    list!(list_datasets, datasets, "dataset");
+    list!(list_solutions, solutions, "solution");
+    list!(list_campaigns, campaigns, "campaign");
+    list!(list_event_trackers, event_trackers, "event tracker");
+    list!(list_filters, filters, "filter");
+    Ok(left)
+}

@@ -6,20 +6,25 @@
 //!
 //! - [`infra`]: the processes, the upload and Terraform.
 //! - [`walk`]: the HTTP walkthrough and its checks.
+//! - [`keep`]: a demo left running (`--keep-running`), its state file, and [`stop`].
 
 pub mod infra;
+pub mod keep;
 pub mod walk;
 
-use std::path::{Path, PathBuf};
+pub use infra::leftovers;
+pub use keep::{state_file, stop};
+
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use futures::future::BoxFuture;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::json;
 
 use crate::config::StackConfig;
-use crate::process::{terminate_pid, Process};
+use crate::process::Process;
 use crate::resources::AwsClients;
 use infra::{EmulatorOptions, Terraform};
 
@@ -96,35 +101,15 @@ pub struct Report {
 
 /// The processes and Terraform of a run, for teardown.
 #[derive(Default)]
-struct Running {
-    moto: Option<Process>,
-    emulator: Option<Process>,
-    stack: Option<Process>,
-    terraform: Option<Terraform>,
-    emulator_url: Option<String>,
+pub(crate) struct Running {
+    pub(crate) moto: Option<Process>,
+    pub(crate) emulator: Option<Process>,
+    pub(crate) stack: Option<Process>,
+    pub(crate) terraform: Option<Terraform>,
+    pub(crate) emulator_url: Option<String>,
 }
 
-/// The state file of a demo left running.
-#[derive(Debug, Serialize, Deserialize)]
-struct State {
-    moto_pid: u32,
-    emulator_pid: u32,
-    stack_pid: u32,
-    emulator_url: String,
-    base_url: String,
-    terraform: PathBuf,
-    config_dir: PathBuf,
-    work_dir: PathBuf,
-    provider_dir: PathBuf,
-    vars: std::collections::BTreeMap<String, String>,
-}
-
-/// Where a demo left running records itself.
-pub fn state_file(work_dir: &Path) -> PathBuf {
-    work_dir.join("demo-state.json")
-}
-
-fn step_start(verbose: bool, what: &str) -> Instant {
+pub(crate) fn step_start(verbose: bool, what: &str) -> Instant {
     if verbose {
         println!("\n==> {what} ...");
     }
@@ -165,7 +150,7 @@ pub async fn run(mut options: DemoOptions) -> anyhow::Result<Report> {
         }
     };
     if outcome.is_ok() && options.keep_running {
-        keep(&options, running, &report)?;
+        keep::keep(&options, running, &report)?;
         report.total = started.elapsed();
         return Ok(report);
     }
@@ -483,7 +468,12 @@ async fn teardown(
                         }
                     }
                 }
-                Err(e) => errors.push(format!("{e:#}")),
+                Err(e) => {
+                    if verbose {
+                        println!("    terraform destroy failed; the emulator stops anyway and the next run starts it empty");
+                    }
+                    errors.push(format!("{e:#}"));
+                }
             }
             step_end(report, verbose, what, t);
             if let Some(url) = &running.emulator_url {
@@ -512,126 +502,6 @@ async fn teardown(
     } else {
         bail!("{}", errors.join("\n"))
     }
-}
-
-/// Personalize resources the emulator still holds, as `kind name` lines.
-///
-/// # Errors
-/// When a list call fails.
-pub async fn leftovers(endpoint: &str) -> anyhow::Result<Vec<String>> {
-    let client = aws_sdk_personalize::Client::new(&pr_sdk::local(endpoint, REGION));
-    let mut left = Vec::new();
-    // Each kind: its List call, the list in the answer, and how a reader names it.
-    macro_rules! list {
-        ($call:ident, $items:ident, $kind:literal) => {
-            let answer = client
-                .$call()
-                .send()
-                .await
-                .map_err(|e| anyhow::anyhow!("{}: {e:?}", stringify!($call)))?;
-            for item in answer.$items() {
-                left.push(format!("{} {}", $kind, item.name().unwrap_or_default()));
-            }
-        };
-    }
-    list!(list_dataset_groups, dataset_groups, "dataset group");
-    list!(list_schemas, schemas, "schema");
-    list!(list_datasets, datasets, "dataset");
-    list!(list_solutions, solutions, "solution");
-    list!(list_campaigns, campaigns, "campaign");
-    list!(list_event_trackers, event_trackers, "event tracker");
-    list!(list_filters, filters, "filter");
-    Ok(left)
-}
-
-fn keep(options: &DemoOptions, mut running: Running, report: &Report) -> anyhow::Result<()> {
-    let terraform = running.terraform.take().context("no Terraform to keep")?;
-    let state = State {
-        moto_pid: running.moto.take().context("moto is not running")?.detach(),
-        emulator_pid: running
-            .emulator
-            .take()
-            .context("the emulator is not running")?
-            .detach(),
-        stack_pid: running
-            .stack
-            .take()
-            .context("local-stack is not running")?
-            .detach(),
-        emulator_url: running.emulator_url.clone().unwrap_or_default(),
-        base_url: report.base_url.clone(),
-        terraform: terraform.executable.clone(),
-        config_dir: terraform.config_dir.clone(),
-        work_dir: terraform.work_dir.clone(),
-        provider_dir: options.bin_dir.clone(),
-        vars: terraform.vars.clone(),
-    };
-    std::fs::write(
-        state_file(&options.work_dir),
-        serde_json::to_string_pretty(&state)?,
-    )?;
-    let api = &report.base_url;
-    println!(
-        "\nThe local stack keeps running (logs in {}). Try:\n\n\
-         curl -s '{api}/recommendations?userId=429&numResults=5'\n\
-         curl -s '{api}/recommendations?userId=429&numResults=5&filter=comedies'\n\
-         curl -s -X POST '{api}/events' -H 'content-type: application/json' \\\n  \
-         -d '{{\"userId\":\"429\",\"sessionId\":\"s1\",\"events\":[{{\"eventType\":\"click\",\"itemId\":\"185\"}}]}}'\n\n\
-         Stop it (terraform destroy, then every process) with:\n\n  cargo xtask demo --stop\n",
-        options.work_dir.join("logs").display()
-    );
-    Ok(())
-}
-
-/// Tears down a demo left running by `keep_running`: local-stack stopped, `terraform
-/// destroy`, personalize-local and moto stopped, the state file removed.
-///
-/// # Errors
-/// When there is no state file, or `terraform destroy` fails (the processes are stopped
-/// anyway).
-pub async fn stop(work_dir: &Path, verbose: bool) -> anyhow::Result<()> {
-    let path = state_file(work_dir);
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("no demo is running (no {})", path.display()))?;
-    let state: State = serde_json::from_str(&text).context("reading the demo state file")?;
-    let grace = Duration::from_secs(15);
-    let t = step_start(verbose, "stopping local-stack");
-    terminate_pid(state.stack_pid, grace);
-    if verbose {
-        println!(
-            "==> stopping local-stack: done in {:.1} s",
-            t.elapsed().as_secs_f64()
-        );
-    }
-    let mut terraform = Terraform::new(
-        state.terraform.clone(),
-        state.config_dir.clone(),
-        state.work_dir.clone(),
-        &state.provider_dir,
-    )?;
-    terraform.vars = state.vars.clone();
-    let t = step_start(verbose, "terraform destroy");
-    let destroyed = if crate::process::alive(state.emulator_pid) {
-        terraform.destroy().await.map(drop)
-    } else {
-        Err(anyhow::anyhow!(
-            "personalize-local is no longer running; nothing to destroy against"
-        ))
-    };
-    if verbose {
-        println!(
-            "==> terraform destroy: done in {:.1} s",
-            t.elapsed().as_secs_f64()
-        );
-    }
-    terminate_pid(state.emulator_pid, grace);
-    terminate_pid(state.moto_pid, grace);
-    std::fs::remove_file(&path)?;
-    let _ = std::fs::remove_file(terraform.state_file());
-    if verbose {
-        println!("==> stopped: local-stack, personalize-local, moto");
-    }
-    destroyed
 }
 
 fn print_summary(report: &Report) {

@@ -1,0 +1,126 @@
+//! A demo left running with `--keep-running`: its processes detached, a state file naming them
+//! and the Terraform run, and [`stop`], which tears it down later from that file.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+
+use super::infra::Terraform;
+use super::{step_start, DemoOptions, Report, Running};
+use crate::process::terminate_pid;
+
+/// The state file of a demo left running.
+#[derive(Debug, Serialize, Deserialize)]
+struct State {
+    moto_pid: u32,
+    emulator_pid: u32,
+    stack_pid: u32,
+    emulator_url: String,
+    base_url: String,
+    terraform: PathBuf,
+    config_dir: PathBuf,
+    work_dir: PathBuf,
+    provider_dir: PathBuf,
+    vars: std::collections::BTreeMap<String, String>,
+}
+
+/// Where a demo left running records itself.
+pub fn state_file(work_dir: &Path) -> PathBuf {
+    work_dir.join("demo-state.json")
+}
+
+pub(crate) fn keep(
+    options: &DemoOptions,
+    mut running: Running,
+    report: &Report,
+) -> anyhow::Result<()> {
+    let terraform = running.terraform.take().context("no Terraform to keep")?;
+    let state = State {
+        moto_pid: running.moto.take().context("moto is not running")?.detach(),
+        emulator_pid: running
+            .emulator
+            .take()
+            .context("the emulator is not running")?
+            .detach(),
+        stack_pid: running
+            .stack
+            .take()
+            .context("local-stack is not running")?
+            .detach(),
+        emulator_url: running.emulator_url.clone().unwrap_or_default(),
+        base_url: report.base_url.clone(),
+        terraform: terraform.executable.clone(),
+        config_dir: terraform.config_dir.clone(),
+        work_dir: terraform.work_dir.clone(),
+        provider_dir: options.bin_dir.clone(),
+        vars: terraform.vars.clone(),
+    };
+    std::fs::write(
+        state_file(&options.work_dir),
+        serde_json::to_string_pretty(&state)?,
+    )?;
+    let api = &report.base_url;
+    println!(
+        "\nThe local stack keeps running (logs in {}). Try:\n\n\
+         curl -s '{api}/recommendations?userId=429&numResults=5'\n\
+         curl -s '{api}/recommendations?userId=429&numResults=5&filter=comedies'\n\
+         curl -s -X POST '{api}/events' -H 'content-type: application/json' \\\n  \
+         -d '{{\"userId\":\"429\",\"sessionId\":\"s1\",\"events\":[{{\"eventType\":\"click\",\"itemId\":\"185\"}}]}}'\n\n\
+         Stop it (terraform destroy, then every process) with:\n\n  cargo xtask demo --stop\n",
+        options.work_dir.join("logs").display()
+    );
+    Ok(())
+}
+
+/// Tears down a demo left running by `keep_running`: local-stack stopped, `terraform
+/// destroy`, personalize-local and moto stopped, the state file removed.
+///
+/// # Errors
+/// When there is no state file, or `terraform destroy` fails (the processes are stopped
+/// anyway).
+pub async fn stop(work_dir: &Path, verbose: bool) -> anyhow::Result<()> {
+    let path = state_file(work_dir);
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("no demo is running (no {})", path.display()))?;
+    let state: State = serde_json::from_str(&text).context("reading the demo state file")?;
+    let grace = Duration::from_secs(15);
+    let t = step_start(verbose, "stopping local-stack");
+    terminate_pid(state.stack_pid, grace);
+    if verbose {
+        println!(
+            "==> stopping local-stack: done in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
+    }
+    let mut terraform = Terraform::new(
+        state.terraform.clone(),
+        state.config_dir.clone(),
+        state.work_dir.clone(),
+        &state.provider_dir,
+    )?;
+    terraform.vars = state.vars.clone();
+    let t = step_start(verbose, "terraform destroy");
+    let destroyed = if crate::process::alive(state.emulator_pid) {
+        terraform.destroy().await.map(drop)
+    } else {
+        Err(anyhow::anyhow!(
+            "personalize-local is no longer running; nothing to destroy against"
+        ))
+    };
+    if verbose {
+        println!(
+            "==> terraform destroy: done in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
+    }
+    terminate_pid(state.emulator_pid, grace);
+    terminate_pid(state.moto_pid, grace);
+    std::fs::remove_file(&path)?;
+    let _ = std::fs::remove_file(terraform.state_file());
+    if verbose {
+        println!("==> stopped: local-stack, personalize-local, moto");
+    }
+    destroyed
+}
