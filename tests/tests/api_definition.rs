@@ -245,3 +245,116 @@ fn the_document_has_exactly_the_routes_of_the_design_each_with_a_known_handler()
         ]
     );
 }
+
+/// Errors of `instance` against `components/schemas/<schema>` of the document (OpenAPI 3.0
+/// semantics, as API Gateway's request validation applies them); empty when valid.
+fn schema_errors(schema: &str, instance: &Value) -> Vec<String> {
+    let venv = python::venv().unwrap();
+    let script = "import json, sys, yaml\n\
+        from openapi_schema_validator import OAS30Validator\n\
+        doc = yaml.safe_load(open(sys.argv[1]))\n\
+        root = {'$ref': '#/components/schemas/' + sys.argv[2], 'components': doc['components']}\n\
+        errors = [e.message for e in OAS30Validator(root).iter_errors(json.loads(sys.argv[3]))]\n\
+        print(json.dumps(errors))";
+    let out = venv
+        .python_command()
+        .args(["-c", script])
+        .arg(paths::project_file("api/openapi.yaml"))
+        .arg(schema)
+        .arg(instance.to_string())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn the_gateway_accepts_what_the_lambdas_accept() {
+    use serde_json::json;
+    // The Lambda fixture's body, and the walkthrough's calls of examples/movies/README.md.
+    let fixture: Value = serde_json::from_str(
+        &fs::read_to_string(paths::project_file(
+            "lambdas/common/tests/data/apigw_v1_events.json",
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let body: Value = serde_json::from_str(fixture["body"].as_str().unwrap()).unwrap();
+    for (schema, instance) in [
+        ("EventsRequest", body),
+        (
+            "EventsRequest",
+            json!({"userId": "429", "sessionId": "s-1", "events": [
+                {"eventType": "watch", "itemId": "185"},
+                {"eventType": "click", "sentAt": "2024-01-01T00:00:00Z", "eventValue": 4.5,
+                 "properties": {"device": "tv"}, "impression": ["1", "2"], "recommendationId": "r1", "eventId": "e1"}
+            ]}),
+        ),
+        (
+            "SeedDataRequest",
+            json!({"stream-name": "movies-events", "PartitionKey": "429", "Data": {
+                "userId": "429", "itemId": "185", "eventType": "watch", "interactions": "20",
+                "dateFrom": "2024-01-01", "dateTo": "2024-01-31"}}),
+        ),
+        (
+            "SeedDataRequest",
+            json!({"Data": {"userId": 429, "itemId": 185, "eventType": "watch", "interactions": 3,
+                "trackingId": "t", "dateFrom": "2024-01-01T00:00:00Z", "dateTo": "2024-01-02"}}),
+        ),
+    ] {
+        let errors = schema_errors(schema, &instance);
+        assert!(errors.is_empty(), "{schema} refuses {instance}: {errors:?}");
+    }
+}
+
+#[test]
+fn the_gateway_refuses_what_is_malformed_for_sure() {
+    use serde_json::json;
+    for (schema, instance, why) in [
+        (
+            "EventsRequest",
+            json!({"userId": "429", "sessionId": "s", "events": []}),
+            "[] should be non-empty",
+        ),
+        (
+            "EventsRequest",
+            json!({"sessionId": "s", "events": [{"eventType": "w"}]}),
+            "'userId' is a required property",
+        ),
+        (
+            "EventsRequest",
+            json!({"userId": "", "sessionId": "s", "events": [{"eventType": "w"}]}),
+            "should be non-empty",
+        ),
+        (
+            "EventsRequest",
+            json!({"userId": "u", "sessionId": "s", "events": [{"eventType": "w", "colour": 1}]}),
+            "Additional properties are not allowed",
+        ),
+        (
+            "EventsRequest",
+            json!({"userId": "u".repeat(257), "sessionId": "s", "events": [{"eventType": "w"}]}),
+            "is too long",
+        ),
+        (
+            "SeedDataRequest",
+            json!({"Data": {"userId": "1", "itemId": "2", "eventType": "w", "interactions": "50000", "dateFrom": "a", "dateTo": "b"}}),
+            "is not valid under any of the given schemas",
+        ),
+        (
+            "SeedDataRequest",
+            json!({"Data": {"userId": "1"}}),
+            "'itemId' is a required property",
+        ),
+    ] {
+        let errors = schema_errors(schema, &instance);
+        assert!(
+            errors.iter().any(|e| e.contains(why)),
+            "{schema} {instance}: {errors:?}, wanted {why:?}"
+        );
+    }
+}
