@@ -40,10 +40,11 @@ async fn the_walkthrough_changes_429s_recommendations_archives_everything_and_cl
     assert_eq!(report.before.len(), 10, "{report:?}");
     assert_eq!(report.after.len(), 10, "{report:?}");
     assert_ne!(report.before, report.after, "the clicks changed nothing");
+    // Towards 185's neighbourhood: more of the items its viewers also watched.
     assert!(
-        report.affinity.1 > report.affinity.0,
-        "the list did not move towards item 185's genres: {:?}",
-        report.affinity
+        report.neighbourhood.1 > report.neighbourhood.0,
+        "the list did not move towards item 185's neighbourhood: {:?}",
+        report.neighbourhood
     );
     assert_eq!(report.events_sent, 3);
     assert_eq!(report.events_archived, report.events_sent, "{report:?}");

@@ -85,6 +85,9 @@ pub struct Report {
     pub after: Vec<String>,
     /// Mean genre similarity of the lists to item 185, before and after.
     pub affinity: (f64, f64),
+    /// How many items of each list are among the 50 items most co-interacted with item 185
+    /// (its behavioural neighbourhood), before and after.
+    pub neighbourhood: (usize, usize),
     /// From the clicks' POST to the first changed answer of GET /recommendations.
     pub latency: Duration,
     /// Events sent through the API.
@@ -389,12 +392,23 @@ async fn walkthrough(
         walk::affinity(&report.before, ITEM, &meta),
         walk::affinity(&report.after, ITEM, &meta),
     );
+    let interactions =
+        std::fs::read_to_string(options.root.join("examples/movies/data/interactions.csv"))?;
+    let neighbours = walk::co_neighbours(&interactions, ITEM, walk::NEIGHBOURHOOD)?;
+    report.neighbourhood = (
+        walk::in_neighbourhood(&report.before, &neighbours),
+        walk::in_neighbourhood(&report.after, &neighbours),
+    );
     if verbose {
         println!(
-            "\n{}\n  recommendations changed {:.2} s after the clicks were sent; \
+            "\n{}\n  recommendations changed {:.2} s after the clicks were sent\n  \
+             among the {} items most watched with {ITEM}: {} -> {} of {NUM_RESULTS}; \
              genre affinity to {ITEM}: {:.2} -> {:.2}",
             walk::side_by_side(&report.before, &report.after, &meta),
             report.latency.as_secs_f64(),
+            walk::NEIGHBOURHOOD,
+            report.neighbourhood.0,
+            report.neighbourhood.1,
             report.affinity.0,
             report.affinity.1
         );

@@ -56,6 +56,50 @@ pub fn read_item_meta(text: &str) -> anyhow::Result<BTreeMap<String, ItemMeta>> 
     Ok(items)
 }
 
+/// Size of an item's behavioural neighbourhood: its most co-interacted items.
+pub const NEIGHBOURHOOD: usize = 50;
+
+/// The `k` items most often interacted with by the users who interacted with `item`
+/// (`interactions.csv`: `USER_ID,ITEM_ID,...`), ties broken by item id.
+///
+/// # Errors
+/// When a line has fewer than two fields.
+pub fn co_neighbours(interactions: &str, item: &str, k: usize) -> anyhow::Result<BTreeSet<String>> {
+    let mut by_user: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (n, line) in interactions.lines().enumerate().skip(1) {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let mut fields = line.split(',');
+        let (Some(user), Some(id)) = (fields.next(), fields.next()) else {
+            bail!(
+                "interactions.csv line {}: expected USER_ID,ITEM_ID,...: {line}",
+                n + 1
+            );
+        };
+        by_user.entry(user).or_default().push(id);
+    }
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for items in by_user.values().filter(|items| items.contains(&item)) {
+        let distinct: BTreeSet<&str> = items.iter().copied().filter(|i| *i != item).collect();
+        for i in distinct {
+            *counts.entry(i).or_default() += 1;
+        }
+    }
+    let mut ranked: Vec<(&str, usize)> = counts.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    Ok(ranked
+        .into_iter()
+        .take(k)
+        .map(|(i, _)| i.to_owned())
+        .collect())
+}
+
+/// How many of `items` are in `neighbourhood`.
+pub fn in_neighbourhood(items: &[String], neighbourhood: &BTreeSet<String>) -> usize {
+    items.iter().filter(|i| neighbourhood.contains(*i)).count()
+}
+
 /// How close a list is to an item: the mean genre Jaccard similarity of its items to it.
 pub fn affinity(items: &[String], target: &str, meta: &BTreeMap<String, ItemMeta>) -> f64 {
     let Some(target) = meta.get(target) else {
@@ -331,6 +375,18 @@ mod tests {
         assert!((affinity(&["1".into(), "2".into()], ITEM, &m) - 1.0 / 3.0).abs() < 1e-9);
         assert_eq!(affinity(&[], ITEM, &m), 0.0);
         assert_eq!(affinity(&["unknown".into()], ITEM, &m), 0.0);
+    }
+
+    #[test]
+    fn neighbours_are_the_most_co_interacted_items() {
+        let csv =
+            "USER_ID,ITEM_ID,TIMESTAMP\n1,185,0\n1,7,0\n1,7,1\n2,185,0\n2,7,0\n2,8,0\n3,9,0\n";
+        let top = co_neighbours(csv, ITEM, 1).unwrap();
+        assert_eq!(top, BTreeSet::from(["7".to_owned()]));
+        let all = co_neighbours(csv, ITEM, 10).unwrap();
+        assert_eq!(all, BTreeSet::from(["7".to_owned(), "8".to_owned()]));
+        assert_eq!(in_neighbourhood(&["7".into(), "9".into()], &all), 1);
+        assert!(co_neighbours("USER_ID,ITEM_ID\n1\n", ITEM, 1).is_err());
     }
 
     #[test]
