@@ -14,6 +14,8 @@ module "pipeline" {
   api_authorization   = "API_KEY"
   create_alarm_topic  = true
 
+  manage_api_gateway_account = var.manage_api_gateway_account
+
   # The example's data is the repository's: destroy may take the bucket with it.
   force_destroy_bucket = true
 

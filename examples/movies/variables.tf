@@ -33,3 +33,9 @@ variable "alarm_email" {
   type        = string
   default     = null
 }
+
+variable "manage_api_gateway_account" {
+  description = "Set the region's API Gateway CloudWatch role (needed once per account and region for API logs); false where it is already set."
+  type        = bool
+  default     = false
+}

@@ -38,17 +38,52 @@ resource "aws_api_gateway_deployment" "this" {
   }
 }
 
+# Access (and execution) logs need the region's API Gateway account to name a CloudWatch role.
+resource "aws_iam_role" "api_gateway_logs" {
+  count = var.manage_api_gateway_account ? 1 : 0
+
+  name               = "${var.name_prefix}-apigateway-logs"
+  assume_role_policy = data.aws_iam_policy_document.api_gateway_assume.json
+  tags               = var.tags
+}
+
+data "aws_iam_policy_document" "api_gateway_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["apigateway.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy_attachment" "api_gateway_logs" {
+  count = var.manage_api_gateway_account ? 1 : 0
+
+  role       = aws_iam_role.api_gateway_logs[0].name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+}
+
+resource "aws_api_gateway_account" "this" {
+  count = var.manage_api_gateway_account ? 1 : 0
+
+  cloudwatch_role_arn = aws_iam_role.api_gateway_logs[0].arn
+  depends_on          = [aws_iam_role_policy_attachment.api_gateway_logs]
+}
+
 resource "aws_api_gateway_stage" "prod" {
   #checkov:skip=CKV_AWS_120:Responses are per user and must reflect events within seconds; a stage cache would serve stale recommendations.
   #checkov:skip=CKV2_AWS_51:Client certificates authenticate API Gateway to an HTTP backend; the backends here are Lambda proxies invoked by the service itself.
   #checkov:skip=CKV2_AWS_29:A WAF web ACL is the account's choice and is associated through web_acl_arn (aws_wafv2_web_acl_association.prod); throttling and authentication are always on.
   #checkov:skip=CKV2_AWS_77:The web ACL, and so its managed rule groups (Log4j AMR included), is the account's, passed in as web_acl_arn.
-  #checkov:skip=CKV2_AWS_4:Execution logging needs the account-wide API Gateway CloudWatch role, which a module must not own; it is set with execution_logging_level, and access logs are always on.
+  #checkov:skip=CKV2_AWS_4:Execution logging needs the account-wide API Gateway CloudWatch role (manage_api_gateway_account), which is off by default; it is set with execution_logging_level, and access logs are always on.
   rest_api_id          = aws_api_gateway_rest_api.this.id
   deployment_id        = aws_api_gateway_deployment.this.id
   stage_name           = "prod"
   xray_tracing_enabled = true
   tags                 = var.tags
+
+  depends_on = [aws_api_gateway_account.this]
 
   access_log_settings {
     destination_arn = aws_cloudwatch_log_group.api.arn

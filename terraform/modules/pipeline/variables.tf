@@ -348,7 +348,7 @@ variable "api_quota_per_day" {
 }
 
 variable "execution_logging_level" {
-  description = "API Gateway execution logging: OFF, ERROR or INFO. Anything but OFF needs the account-wide API Gateway CloudWatch role (aws_api_gateway_account), which this module does not own. Access logs are always on."
+  description = "API Gateway execution logging: OFF, ERROR or INFO. Anything but OFF needs the region's API Gateway CloudWatch role (see manage_api_gateway_account). Access logs are always on."
   type        = string
   default     = "OFF"
 
@@ -356,6 +356,12 @@ variable "execution_logging_level" {
     condition     = contains(["OFF", "ERROR", "INFO"], var.execution_logging_level)
     error_message = "execution_logging_level must be OFF, ERROR or INFO."
   }
+}
+
+variable "manage_api_gateway_account" {
+  description = "Create the CloudWatch role API Gateway needs for any logging and set it in the region's API Gateway account settings (aws_api_gateway_account). An account-wide setting: enable it only where no other stack owns it."
+  type        = bool
+  default     = false
 }
 
 variable "web_acl_arn" {
