@@ -79,9 +79,12 @@ fn every_tf_file_is_terraform_fmt_clean() {
 
 #[test]
 fn each_lambda_gets_exactly_the_environment_of_the_contract() {
+    // python-hcl2 renders the list's quotes one way, checkov's fork the other.
     assert_eq!(
-        local(PIPELINE, "functions"),
-        &json!("${toset(['collect', 'ingest', 'recommend'])}")
+        local(PIPELINE, "functions")
+            .as_str()
+            .map(|e| e.replace('\'', "\"")),
+        Some(r#"${toset(["collect", "ingest", "recommend"])}"#.to_owned())
     );
     let expected = json!({
         "collect": { "STREAM_NAME": "${aws_kinesis_stream.events.name}" },
