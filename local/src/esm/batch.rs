@@ -11,7 +11,9 @@
 //!   more records in halves, each retried on its own, without spending a retry attempt; a
 //!   single record is retried;
 //! - once retries are exhausted, the remaining records are handed back as a failed range
-//!   for the on-failure destination, and the shard moves on.
+//!   for the on-failure destination, and the shard moves on;
+//! - records older than `MaximumRecordAgeInSeconds` are not (re)sent: they go to the
+//!   on-failure destination with the condition `RecordAgeExceeded`.
 
 use std::time::Duration;
 
@@ -35,16 +37,20 @@ pub struct RetryPolicy {
     pub max_backoff: Duration,
     /// The function's timeout: an invocation still running after it is a function error.
     pub function_timeout: Duration,
+    /// `MaximumRecordAgeInSeconds`: older records are given up on.
+    pub max_record_age: Duration,
 }
 
 impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
-            max_retry_attempts: 3,
+            // The pipeline module's defaults (ingest_max_retries, ingest_max_record_age_seconds).
+            max_retry_attempts: 5,
             bisect_on_error: true,
             backoff: Duration::from_millis(100),
             max_backoff: Duration::from_secs(2),
             function_timeout: Duration::from_secs(60),
+            max_record_age: Duration::from_secs(3600),
         }
     }
 }
@@ -67,7 +73,7 @@ pub struct Source {
 pub struct FailedRange {
     /// The records, in shard order.
     pub records: Vec<Record>,
-    /// `RetryAttemptsExhausted` (the only condition the local mapping produces).
+    /// `RetryAttemptsExhausted` or `RecordAgeExceeded`.
     pub condition: &'static str,
     /// Invocations that included these records, bisected parents too
     /// (`approximateInvokeCount`).
@@ -160,6 +166,22 @@ fn read_answer(answer: Result<Value, String>, batch: &[Record]) -> Answer {
     }
 }
 
+/// How many records at the front of `batch` arrived more than `max_age` ago (a shard's
+/// records arrive in order, so the old ones are a prefix).
+fn expired_prefix(batch: &[Record], max_age: Duration) -> usize {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs_f64();
+    batch
+        .iter()
+        .take_while(|r| {
+            r.approximate_arrival_timestamp
+                .is_some_and(|t| now - t.as_secs_f64() > max_age.as_secs_f64())
+        })
+        .count()
+}
+
 /// Delivers `records` to `function` under `policy`, in shard order.
 pub async fn deliver(
     function: &dyn Function,
@@ -173,6 +195,15 @@ pub async fn deliver(
     let mut pending: Vec<(Vec<Record>, u32, u32)> = vec![(records, 0, 0)];
     while let Some((mut batch, mut retries, mut invokes)) = pending.pop() {
         loop {
+            let expired = expired_prefix(&batch, policy.max_record_age);
+            if expired > 0 {
+                delivery.failed.push(FailedRange {
+                    records: batch.drain(..expired).collect(),
+                    condition: "RecordAgeExceeded",
+                    invoke_count: invokes,
+                    last_error: format!("older than {:?}", policy.max_record_age),
+                });
+            }
             if batch.is_empty() {
                 break;
             }

@@ -7,14 +7,18 @@ use serde_json::{json, Value};
 use super::*;
 use crate::function::{FunctionError, Invocation};
 
-fn record(seq: u32, data: &str) -> Record {
+fn record_at(seq: u32, data: &str, arrival: i64) -> Record {
     Record::builder()
         .sequence_number(format!("{seq:056}"))
         .partition_key("429")
         .data(Blob::new(data.as_bytes().to_vec()))
-        .approximate_arrival_timestamp(DateTime::from_secs(1_700_000_000))
+        .approximate_arrival_timestamp(DateTime::from_secs(arrival))
         .build()
         .unwrap()
+}
+
+fn record(seq: u32, data: &str) -> Record {
+    record_at(seq, data, 1_700_000_000)
 }
 
 fn source() -> Source {
@@ -30,6 +34,8 @@ fn policy() -> RetryPolicy {
     RetryPolicy {
         max_retry_attempts: 2,
         backoff: Duration::ZERO,
+        // The fixtures arrived in 2023.
+        max_record_age: Duration::from_secs(100 * 365 * 86_400),
         ..RetryPolicy::default()
     }
 }
@@ -244,11 +250,35 @@ async fn retries_back_off_exponentially_up_to_the_cap() {
         max_retry_attempts: 4,
         backoff: Duration::from_millis(100),
         max_backoff: Duration::from_millis(300),
-        ..RetryPolicy::default()
+        ..policy()
     };
     let started = tokio::time::Instant::now();
     let d = deliver(&*f, &source(), &policy, vec![record(1, "a")]).await;
     assert_eq!(d.invocations, 5);
     // 100 + 200 + 300 + 300 ms of back-off, on the paused clock.
     assert_eq!(started.elapsed(), Duration::from_millis(900));
+}
+
+#[tokio::test]
+async fn records_past_the_maximum_age_go_to_the_failed_list_unsent() {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let f = Scripted::new(|_, _| Ok(json!({})));
+    let policy = RetryPolicy {
+        max_record_age: Duration::from_secs(3600),
+        ..policy()
+    };
+    let batch = vec![
+        record_at(1, "old", now - 7200),
+        record_at(2, "older-than-an-hour", now - 3601),
+        record_at(3, "fresh", now - 5),
+    ];
+    let d = deliver(&*f, &source(), &policy, batch).await;
+    assert_eq!(f.seen(), names(&[&["fresh"]]));
+    assert_eq!(d.failed.len(), 1);
+    assert_eq!(d.failed[0].condition, "RecordAgeExceeded");
+    assert_eq!(d.failed[0].records.len(), 2);
+    assert_eq!(d.failed[0].invoke_count, 0);
 }
