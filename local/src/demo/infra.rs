@@ -285,6 +285,12 @@ impl Terraform {
             while crate::process::alive(pid) && tokio::time::Instant::now() < deadline {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
+            // An interrupted Terraform can exit before its provider plugin does, and the
+            // plugin ignores SIGTERM: end what is left of Terraform's own process group.
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pid}")])
+                .stderr(std::process::Stdio::null())
+                .status();
         }
     }
 }
