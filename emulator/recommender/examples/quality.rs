@@ -7,13 +7,17 @@
 //! ```
 //!
 //! `--set` passes a hyperparameter to every recipe that takes it; `--seeds N` averages the
-//! metrics over seeds N consecutive seeds from `--seed`.
+//! metrics over seeds N consecutive seeds from `--seed`. `--latency` instead times
+//! `Model::recommend` (25 results) for every user of the data, with and without recent
+//! events, and prints percentiles.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use personalize_recommender::{evaluate, recipes, train, TrainOptions, TrainingData};
+use personalize_recommender::{
+    evaluate, recipes, train, Interaction, Query, TrainOptions, TrainingData,
+};
 
 #[path = "../tests/support/movies.rs"]
 mod movies;
@@ -44,6 +48,7 @@ fn main() {
     let mut dir = movies::default_dir();
     let mut only: Option<String> = None;
     let mut set: BTreeMap<String, String> = BTreeMap::new();
+    let mut latency_only = false;
     while let Some(a) = args.next() {
         let mut value = || args.next().unwrap_or_else(|| panic!("{a} needs a value"));
         match a.as_str() {
@@ -51,6 +56,7 @@ fn main() {
             "--seeds" => seeds = value().parse().expect("--seeds N"),
             "--data" => dir = PathBuf::from(value()),
             "--recipe" => only = Some(value()),
+            "--latency" => latency_only = true,
             "--set" => {
                 let v = value();
                 let (k, v) = v.split_once('=').expect("--set NAME=VALUE");
@@ -60,6 +66,10 @@ fn main() {
         }
     }
     let data = movies::load(&dir);
+    if latency_only {
+        latency(&data);
+        return;
+    }
     println!(
         "{} interactions, {} items; seeds {seed}..{}",
         data.interactions.len(),
@@ -136,4 +146,62 @@ fn main() {
         }
     }
     println!();
+}
+
+/// Times GetRecommendations for every user, twice: as trained, and with three recent clicks.
+fn latency(data: &TrainingData) {
+    let options = TrainOptions {
+        recipe: "aws-user-personalization".into(),
+        ..TrainOptions::default()
+    };
+    let model = train(data, &options).expect("training");
+    let users: std::collections::BTreeSet<&str> = data
+        .interactions
+        .iter()
+        .map(|i| i.user_id.as_str())
+        .collect();
+    let mut times = Vec::new();
+    for round in 0..2 {
+        for &user in &users {
+            let recent: Vec<Interaction> = if round == 0 {
+                Vec::new()
+            } else {
+                (0..3)
+                    .map(|k| Interaction {
+                        user_id: user.into(),
+                        item_id: "185".into(),
+                        timestamp: 1_700_000_000 + k,
+                        event_type: "click".into(),
+                        event_value: None,
+                        session_id: None,
+                        attributes: BTreeMap::new(),
+                    })
+                    .collect()
+            };
+            let query = Query {
+                user_id: Some(user),
+                item_id: None,
+                num_results: 25,
+                recent: &recent,
+                new_items: &[],
+                exploration: None,
+                filter: None,
+                now: 1_700_000_000,
+            };
+            let started = Instant::now();
+            let got = model.recommend(&query).expect("recommend");
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+            assert_eq!(got.len(), 25);
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
+    println!(
+        "recommend, {} calls: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, mean {:.2} ms",
+        times.len(),
+        at(0.5),
+        at(0.99),
+        at(1.0),
+        times.iter().sum::<f64>() / times.len() as f64
+    );
 }

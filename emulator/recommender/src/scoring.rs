@@ -300,14 +300,15 @@ impl Model {
         let to = time.saturating_add((self.params.time_forward_days * DAY) as i64);
         let lo = self.timeline.partition_point(|e| e.0 < from);
         let hi = self.timeline.partition_point(|e| e.0 <= to);
-        let mut counts: std::collections::HashMap<u32, f64> = std::collections::HashMap::new();
+        // A dense tally: the period can hold tens of thousands of events.
+        let mut counts = vec![0u32; self.catalog.len()];
         for &(_, item) in &self.timeline[lo..hi] {
-            *counts.entry(item).or_default() += 1.0;
+            counts[item as usize] += 1;
         }
-        let top = counts.values().copied().fold(0.0, f64::max);
+        let top = f64::from(counts.iter().copied().max().unwrap_or(0));
         if top > 0.0 {
-            for (item, c) in counts {
-                s[item as usize] += self.params.time_blend * c / top;
+            for (x, &c) in s.iter_mut().zip(&counts) {
+                *x += self.params.time_blend * f64::from(c) / top;
             }
         }
     }

@@ -121,27 +121,19 @@ impl BoundFilter {
             && right
                 .iter()
                 .any(|r| matches!(r, Literal::Str(v) if v == "*"));
-        let equal = |op_eq: bool| {
-            (wildcard && !left.is_empty())
-                || left
-                    .iter()
-                    .any(|l| right.iter().any(|r| compare(l, r).is_eq() == op_eq))
+        // Some value on the left stands in `relation` to some value on the right.
+        let any = |relation: fn(Ordering) -> bool| {
+            left.iter()
+                .any(|l| right.iter().any(|r| relation(compare(l, r))))
         };
+        let equal = (wildcard && !left.is_empty()) || any(Ordering::is_eq);
         let result = match t.op {
-            Op::In | Op::Eq => equal(true),
-            Op::Ne => !left.is_empty() && !equal(true),
-            Op::Lt => left
-                .iter()
-                .any(|l| right.iter().any(|r| compare(l, r).is_lt())),
-            Op::Le => left
-                .iter()
-                .any(|l| right.iter().any(|r| compare(l, r).is_le())),
-            Op::Gt => left
-                .iter()
-                .any(|l| right.iter().any(|r| compare(l, r).is_gt())),
-            Op::Ge => left
-                .iter()
-                .any(|l| right.iter().any(|r| compare(l, r).is_ge())),
+            Op::In | Op::Eq => equal,
+            Op::Ne => !left.is_empty() && !equal,
+            Op::Lt => any(Ordering::is_lt),
+            Op::Le => any(Ordering::is_le),
+            Op::Gt => any(Ordering::is_gt),
+            Op::Ge => any(Ordering::is_ge),
         };
         result != t.negated
     }
