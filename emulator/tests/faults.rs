@@ -7,17 +7,7 @@ use aws_sdk_personalizeevents::types::Event;
 use aws_smithy_types::DateTime;
 use common::*;
 use personalize_local::state::LogEntry;
-use personalize_local::{app, AppState, FaultKind, Faults, Server};
-
-/// A server on port 0 in this runtime, with its state reachable for inspection.
-async fn serve(config: personalize_local::Config) -> (AppState, String) {
-    let server = Server::open(config).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    let router = app(server.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    (server, endpoint)
-}
+use personalize_local::{AppState, FaultKind, Faults};
 
 fn events_in(server: &AppState, group: &str) -> Vec<String> {
     let inner = server.state.read();
@@ -46,6 +36,31 @@ fn event(id: &str) -> Event {
         .unwrap()
 }
 
+/// Sends `events` until acknowledged; returns how many attempts failed (all with the injected
+/// 500).
+async fn send_until_ok(c: &Clients, tracking_id: &str, events: &[Event]) -> u32 {
+    let mut failures = 0;
+    loop {
+        let sent = c
+            .events
+            .put_events()
+            .tracking_id(tracking_id)
+            .user_id("u1")
+            .session_id("s")
+            .set_event_list(Some(events.to_vec()))
+            .send()
+            .await;
+        match sent {
+            Ok(_) => return failures,
+            Err(e) => {
+                let status = e.raw_response().map(|r| r.status().as_u16());
+                assert_eq!(status, Some(500), "{e:?}");
+                failures += 1;
+            }
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retried_events_arrive_exactly_once_under_faults() {
     let root = data_root();
@@ -63,47 +78,13 @@ async fn retried_events_arrive_exactly_once_under_faults() {
     for batch in 0..20 {
         let events: Vec<Event> = (0..5).map(|k| event(&format!("e{batch}-{k}"))).collect();
         // Each batch is retried until acknowledged, so some events reach the server twice.
-        loop {
-            let sent = c
-                .events
-                .put_events()
-                .tracking_id(&chain.tracking_id)
-                .user_id("u1")
-                .session_id("s")
-                .set_event_list(Some(events.clone()))
-                .send()
-                .await;
-            match sent {
-                Ok(_) => break,
-                Err(e) => {
-                    let status = e.raw_response().map(|r| r.status().as_u16());
-                    assert_eq!(status, Some(500), "{e:?}");
-                    failures += 1;
-                }
-            }
-        }
+        failures += send_until_ok(&c, &chain.tracking_id, &events).await;
         // A retry of an acknowledged batch changes nothing.
         if batch % 4 == 0 {
-            loop {
-                let again = c
-                    .events
-                    .put_events()
-                    .tracking_id(&chain.tracking_id)
-                    .user_id("u1")
-                    .session_id("s")
-                    .set_event_list(Some(events.clone()))
-                    .send()
-                    .await;
-                if again.is_ok() {
-                    break;
-                }
-            }
+            failures += send_until_ok(&c, &chain.tracking_id, &events).await;
         }
     }
-    assert!(
-        failures > 0,
-        "a share of 0.5 with retries must still fail some calls"
-    );
+    assert!(failures > 0, "a share of 0.5 must fail some calls");
     let mut stored = events_in(&server, &chain.group);
     assert_eq!(stored.len(), 100, "every event exactly once");
     stored.sort();

@@ -6,16 +6,7 @@ mod common;
 use aws_sdk_personalize::types::{DataSource, ImportMode};
 use common::*;
 use personalize_local::state::Rows;
-use personalize_local::{app, AppState, Server};
-
-async fn serve(root: &std::path::Path) -> (AppState, String) {
-    let server = Server::open(instant_config(root)).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    let router = app(server.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    (server, endpoint)
-}
+use personalize_local::AppState;
 
 fn rows(server: &AppState, dataset: &str) -> usize {
     match server.state.read().rows.get(dataset) {
@@ -41,7 +32,7 @@ async fn full_replaces_incremental_appends_prefix_reads_all() {
         "USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE\nu2,i2,2,watch\nu3,i3,3,watch\n",
     )
     .unwrap();
-    let (server, endpoint) = serve(root.path()).await;
+    let (server, endpoint) = serve(instant_config(root.path())).await;
     let c = Clients::new(&endpoint);
     let chain = build_chain(&c, "imports").await;
     let full = rows(&server, &chain.interactions);

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use aws_sdk_personalize::types::DataSource;
 use personalize_local::testing::TestServer;
-use personalize_local::Config;
+use personalize_local::{app, AppState, Config, Server};
 
 pub const REGION: &str = "eu-west-1";
 
@@ -268,4 +268,14 @@ pub async fn recommend(c: &Clients, campaign: &str, user: &str, n: i32) -> Vec<(
         .into_iter()
         .map(|i| (i.item_id.unwrap_or_default(), i.score.unwrap_or_default()))
         .collect()
+}
+
+/// A server on port 0 in the test's own runtime, with its state reachable for inspection.
+pub async fn serve(config: Config) -> (AppState, String) {
+    let server = Server::open(config).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let router = app(server.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (server, endpoint)
 }
