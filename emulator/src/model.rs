@@ -126,11 +126,14 @@ impl ServiceModel {
         let fail = |errors: &mut Vec<String>, what: String| {
             errors.push(format!(
                 "Value {} at '{at}' failed to satisfy constraint: {what}",
-                brief(value)
+                brief(shape, value)
             ));
         };
         let type_error = |errors: &mut Vec<String>, want: &str| {
-            errors.push(format!("Value {} at '{at}' must be {want}", brief(value)));
+            errors.push(format!(
+                "Value {} at '{at}' must be {want}",
+                brief(shape, value)
+            ));
         };
         match kind {
             "structure" => {
@@ -244,7 +247,7 @@ impl ServiceModel {
             if (len as u64) < min {
                 errors.push(format!(
                     "Value {} at '{at}' failed to satisfy constraint: Member must have {what} greater than or equal to {min}",
-                    brief(value)
+                    brief(shape, value)
                 ));
             }
         }
@@ -252,7 +255,7 @@ impl ServiceModel {
             if len as u64 > max {
                 errors.push(format!(
                     "Value {} at '{at}' failed to satisfy constraint: Member must have {what} less than or equal to {max}",
-                    brief(value)
+                    brief(shape, value)
                 ));
             }
         }
@@ -270,7 +273,7 @@ impl ServiceModel {
             if n < min {
                 errors.push(format!(
                     "Value {} at '{at}' failed to satisfy constraint: Member must have value greater than or equal to {min}",
-                    brief(value)
+                    brief(shape, value)
                 ));
             }
         }
@@ -278,7 +281,7 @@ impl ServiceModel {
             if n > max {
                 errors.push(format!(
                     "Value {} at '{at}' failed to satisfy constraint: Member must have value less than or equal to {max}",
-                    brief(value)
+                    brief(shape, value)
                 ));
             }
         }
@@ -321,8 +324,12 @@ fn join(path: &str, key: &str) -> String {
 }
 
 /// A value as AWS quotes it in validation messages, shortened so a hostile 1 MB value does not
-/// come back in the error.
-fn brief(value: &Value) -> String {
+/// come back in the error, and redacted when the model marks the shape sensitive (user ids,
+/// event properties), as AWS does.
+fn brief(shape: &Value, value: &Value) -> String {
+    if shape["sensitive"] == true {
+        return "'*** Sensitive Data Redacted ***'".to_owned();
+    }
     let text = match value {
         Value::String(s) => s.clone(),
         other => other.to_string(),
@@ -435,6 +442,8 @@ mod tests {
     #[test]
     fn brief_shortens_hostile_values() {
         let long = Value::String("x".repeat(10_000));
-        assert!(brief(&long).len() < 80);
+        assert!(brief(&Value::Null, &long).len() < 80);
+        let sensitive = serde_json::json!({"type": "string", "sensitive": true});
+        assert!(brief(&sensitive, &Value::from("secret")).contains("Redacted"));
     }
 }
