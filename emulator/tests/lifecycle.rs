@@ -168,3 +168,154 @@ async fn children_wait_for_an_active_parent_and_stop_interrupts_training() {
         "CREATE FAILED"
     );
 }
+
+/// Polls until `arn` is `want`, without advancing the clock (a training or an import runs on
+/// a blocking thread; yielding keeps the paused runtime busy, so time does not jump).
+async fn until(r: &axum::Router, op: &str, key: &str, arn: &str, want: &str) {
+    for _ in 0..100_000 {
+        if status(r, op, key, arn).await == want {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("{arn} never became {want}");
+}
+
+fn data_root() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("b")).unwrap();
+    let mut csv = String::from("USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE\n");
+    for u in 0..20 {
+        for k in 0..6 {
+            csv.push_str(&format!("u{u},i{},{},watch\n", (u * 3 + k) % 25, 1000 + k));
+        }
+    }
+    std::fs::write(dir.path().join("b/i.csv"), csv).unwrap();
+    dir
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_old_version_serves_until_the_campaign_update_is_active() {
+    let root = data_root();
+    let r = app(Server::open(Config {
+        stage_delay: STAGE,
+        data_root: Some(root.path().to_path_buf()),
+        ..Config::default()
+    })
+    .unwrap());
+    let arn = |v: Value, k: &str| v[k].as_str().unwrap_or_else(|| panic!("no {k} in {v}")).to_owned();
+    let group = arn(
+        call(&r, "CreateDatasetGroup", json!({"name": "g"})).await,
+        "datasetGroupArn",
+    );
+    step().await;
+    step().await;
+    let schema = r#"{"type":"record","name":"I","fields":[{"name":"USER_ID","type":"string"},{"name":"ITEM_ID","type":"string"},{"name":"TIMESTAMP","type":"long"},{"name":"EVENT_TYPE","type":"string"}]}"#;
+    let schema = arn(
+        call(&r, "CreateSchema", json!({"name": "s", "schema": schema})).await,
+        "schemaArn",
+    );
+    let dataset = arn(
+        call(&r, "CreateDataset", json!({"name": "d", "datasetGroupArn": group, "datasetType": "Interactions", "schemaArn": schema})).await,
+        "datasetArn",
+    );
+    step().await;
+    step().await;
+    let job = arn(
+        call(&r, "CreateDatasetImportJob", json!({"jobName": "j", "datasetArn": dataset, "roleArn": "arn:aws:iam::123456789012:role/r", "dataSource": {"dataLocation": "s3://b/i.csv"}})).await,
+        "datasetImportJobArn",
+    );
+    step().await;
+    step().await;
+    until(
+        &r,
+        "DescribeDatasetImportJob",
+        "datasetImportJob",
+        &job,
+        "ACTIVE",
+    )
+    .await;
+    let solution = arn(
+        call(&r, "CreateSolution", json!({"name": "s", "datasetGroupArn": group, "recipeArn": "arn:aws:personalize:::recipe/aws-user-personalization"})).await,
+        "solutionArn",
+    );
+    step().await;
+    step().await;
+    let mut versions = Vec::new();
+    for _ in 0..2 {
+        let v = arn(
+            call(
+                &r,
+                "CreateSolutionVersion",
+                json!({"solutionArn": solution}),
+            )
+            .await,
+            "solutionVersionArn",
+        );
+        step().await;
+        step().await;
+        until(
+            &r,
+            "DescribeSolutionVersion",
+            "solutionVersion",
+            &v,
+            "ACTIVE",
+        )
+        .await;
+        versions.push(v);
+    }
+    let campaign = arn(
+        call(
+            &r,
+            "CreateCampaign",
+            json!({"name": "c", "solutionVersionArn": versions[0]}),
+        )
+        .await,
+        "campaignArn",
+    );
+    step().await;
+    step().await;
+    until(&r, "DescribeCampaign", "campaign", &campaign, "ACTIVE").await;
+
+    assert_eq!(
+        call(
+            &r,
+            "UpdateCampaign",
+            json!({"campaignArn": campaign, "solutionVersionArn": versions[1]})
+        )
+        .await["campaignArn"],
+        campaign.as_str()
+    );
+    let again = call(
+        &r,
+        "UpdateCampaign",
+        json!({"campaignArn": campaign, "solutionVersionArn": versions[1]}),
+    )
+    .await;
+    assert_eq!(again["__type"], "ResourceInUseException");
+    for (update_status, serving) in [
+        ("CREATE PENDING", &versions[0]),
+        ("CREATE IN_PROGRESS", &versions[0]),
+        ("ACTIVE", &versions[1]),
+    ] {
+        let c = call(&r, "DescribeCampaign", json!({"campaignArn": campaign})).await["campaign"]
+            .clone();
+        assert_eq!(c["status"], "ACTIVE");
+        assert_eq!(c["latestCampaignUpdate"]["status"], update_status);
+        assert_eq!(c["solutionVersionArn"], serving.as_str());
+        let request = Request::post("/recommendations")
+            .header("content-type", "application/json")
+            .body(Body::from(
+                json!({"campaignArn": campaign, "userId": "u1"}).to_string(),
+            ))
+            .unwrap();
+        assert!(r
+            .clone()
+            .oneshot(request)
+            .await
+            .unwrap()
+            .status()
+            .is_success());
+        step().await;
+    }
+}
