@@ -203,7 +203,11 @@ async fn the_old_version_serves_until_the_campaign_update_is_active() {
         ..Config::default()
     })
     .unwrap());
-    let arn = |v: Value, k: &str| v[k].as_str().unwrap_or_else(|| panic!("no {k} in {v}")).to_owned();
+    let arn = |v: Value, k: &str| {
+        v[k].as_str()
+            .unwrap_or_else(|| panic!("no {k} in {v}"))
+            .to_owned()
+    };
     let group = arn(
         call(&r, "CreateDatasetGroup", json!({"name": "g"})).await,
         "datasetGroupArn",
