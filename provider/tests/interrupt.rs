@@ -30,7 +30,7 @@ fn ctrl_c_keeps_the_resource_in_state_tainted() {
         ),
     )
     .unwrap();
-    let mut child = tf
+    let child = tf
         .command(dir.path(), &cli)
         .args(["apply", "-auto-approve", "-no-color"])
         .env("AWS_ACCESS_KEY_ID", "testing")

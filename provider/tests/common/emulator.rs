@@ -15,10 +15,15 @@ pub struct Emulator {
     _dir: tempfile::TempDir,
 }
 
-/// The emulator of this test binary, started on first use.
+/// The emulator of this test binary (instant clock), started on first use.
 pub fn shared() -> &'static Emulator {
     static E: OnceLock<Emulator> = OnceLock::new();
-    E.get_or_init(|| {
+    E.get_or_init(|| start(true))
+}
+
+/// A new emulator with the walkthrough's data; `instant` or the emulator's default clock.
+pub fn start(instant: bool) -> Emulator {
+    {
         let dir = tempfile::tempdir().expect("data root");
         let data_root = dir.path().to_path_buf();
         std::fs::create_dir_all(data_root.join("data")).expect("bucket dir");
@@ -29,7 +34,7 @@ pub fn shared() -> &'static Emulator {
         )
         .expect("bad csv");
         let server = TestServer::start(personalize_local::Config {
-            instant: true,
+            instant,
             data_root: Some(data_root.clone()),
             ..Default::default()
         });
@@ -38,7 +43,7 @@ pub fn shared() -> &'static Emulator {
             data_root,
             _dir: dir,
         }
-    })
+    }
 }
 
 impl Emulator {

@@ -26,6 +26,7 @@ pub fn provider_dir() -> PathBuf {
 }
 
 pub mod emulator;
+pub mod walkthrough;
 
 /// The `terraform` block and provider configuration for an endpoint (or none).
 pub fn header(endpoint: Option<&str>) -> String {
@@ -41,7 +42,11 @@ pub fn header(endpoint: Option<&str>) -> String {
 impl Workdir {
     /// A new working directory with `main.tf` holding `config`.
     pub fn new(config: &str) -> Self {
-        let tf = terraform::find().expect("a Terraform CLI");
+        Self::with_terraform(config, terraform::find().expect("a Terraform CLI"))
+    }
+
+    /// Like [`Workdir::new`], run by a given Terraform.
+    pub fn with_terraform(config: &str, tf: Terraform) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let cli_config = dir.path().join("cli.tfrc");
         terraform::write_dev_overrides(&cli_config, &provider_dir()).expect("cli config");
