@@ -1,9 +1,9 @@
-//! Terraform configurations parsed into JSON (python-hcl2 from the project venv), for tests
+//! Terraform configurations parsed into JSON (the `hcl2` module of the project venv), for tests
 //! that check how modules are wired without any provider installed.
 //!
-//! The venv holds two distributions of the `hcl2` module (python-hcl2, and checkov's fork
-//! bc-python-hcl2) whose output shapes differ; whichever one is installed, [`parse_dir`]
-//! returns one shape, the fork's: every attribute is a one-element list holding its value
+//! The venv's `hcl2` is checkov's fork bc-python-hcl2; upstream python-hcl2 8.x ships the same
+//! module with another output shape. Whichever one is installed, [`parse_dir`] returns one
+//! shape, the fork's: every attribute is a one-element list holding its value
 //! (expressions as `"${...}"` strings), every block kind is a list of bodies, and labelled
 //! blocks nest one object a label (`resource -> [ { type -> { name -> body } } ]`).
 

@@ -3,7 +3,7 @@
 //! Created on first use and reused afterwards. Test binaries run in parallel, so creation
 //! happens under an exclusive file lock (`target/py.lock`), and the venv only counts as ready
 //! once a marker holding the exact requirements it was built from is written last: an
-//! interrupted install is redone, and a changed requirements file reinstalls.
+//! interrupted install is redone, and a changed requirements file rebuilds the venv from empty.
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
@@ -87,14 +87,16 @@ pub fn ensure(dir: &Path, requirements: &Path) -> anyhow::Result<Venv> {
         dir.display(),
         requirements.display()
     );
-    let _ = fs::remove_file(dir.join(MARKER));
-    if !venv.python().is_file() {
-        let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
-        run(
-            Command::new(&python).args(["-m", "venv"]).arg(dir),
-            "python3 -m venv",
-        )?;
+    // Start from an empty venv: pip never removes what a previous requirements file installed,
+    // and a leftover package can shadow a pinned one (two distributions may ship one module).
+    if dir.exists() {
+        fs::remove_dir_all(dir).with_context(|| format!("removing the stale {}", dir.display()))?;
     }
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    run(
+        Command::new(&python).args(["-m", "venv"]).arg(dir),
+        "python3 -m venv",
+    )?;
     run(
         venv.python_command()
             .args([
