@@ -186,3 +186,23 @@ fn provider_reports_missing_region_and_credentials() {
     let out = w.fails(&["plan", "-no-color"]);
     assert!(out.contains("No AWS region"), "{out}");
 }
+
+#[test]
+fn data_sources_refuse_bad_keys_and_name_what_is_missing() {
+    let emu = emulator::shared();
+    let w = Workdir::new(&format!(
+        "{}data \"personalize_recipe\" \"r\" {{\n  name = \"aws-nope\"\n}}\n",
+        header(Some(emu.endpoint()))
+    ));
+    let out = w.fails(&["plan", "-no-color"]);
+    assert!(out.contains("Recipe not found"), "{out}");
+    assert!(out.contains("no Recipe \"aws-nope\" exists"), "{out}");
+
+    let w = Workdir::new(&format!(
+        "{}data \"personalize_recipe\" \"r\" {{\n  name = \"bad name\"\n}}\ndata \"personalize_campaign\" \"c\" {{\n  arn = \"campaign/x\"\n}}\n",
+        header(Some(emu.endpoint()))
+    ));
+    let out = w.fails(&["validate", "-no-color"]);
+    assert!(out.contains("\"bad name\" is not a recipe name"), "{out}");
+    assert!(out.contains("\"campaign/x\" is not an ARN"), "{out}");
+}
