@@ -80,7 +80,9 @@ pub fn dist_lambdas(args: &DistArgs) -> anyhow::Result<Vec<PathBuf>> {
     for arch in arches {
         ensure_target(arch.triple())?;
         let started = Instant::now();
-        let staging = paths::target_dir().join("lambda-build").join(arch.lambda_name());
+        let staging = paths::target_dir()
+            .join("lambda-build")
+            .join(arch.lambda_name());
         let mut command = Command::new(venv.bin("cargo-lambda"));
         command
             .current_dir(paths::project_file(""))
@@ -93,7 +95,11 @@ pub fn dist_lambdas(args: &DistArgs) -> anyhow::Result<Vec<PathBuf>> {
         }
         // cargo-lambda finds zig as `python3 -m ziglang`: the venv's interpreter must come first.
         command.env("PATH", with_venv_path(venv.dir()));
-        eprintln!("xtask: building {} for {}", functions.join(", "), arch.lambda_name());
+        eprintln!(
+            "xtask: building {} for {}",
+            functions.join(", "),
+            arch.lambda_name()
+        );
         let status = command.status().context("running cargo-lambda")?;
         if !status.success() {
             bail!("cargo lambda build for {} failed ({status})", arch.triple());
@@ -109,7 +115,11 @@ pub fn dist_lambdas(args: &DistArgs) -> anyhow::Result<Vec<PathBuf>> {
             eprintln!("xtask: {} ({:.2} MB)", dest.display(), size as f64 / 1e6);
             out.push(dest);
         }
-        eprintln!("xtask: {} done in {:.0?}", arch.lambda_name(), started.elapsed());
+        eprintln!(
+            "xtask: {} done in {:.0?}",
+            arch.lambda_name(),
+            started.elapsed()
+        );
     }
     Ok(out)
 }
@@ -129,11 +139,16 @@ fn ensure_target(triple: &str) -> anyhow::Result<()> {
         .output();
     match installed {
         Ok(o) if o.status.success() => {
-            if String::from_utf8_lossy(&o.stdout).lines().any(|l| l.trim() == triple) {
+            if String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|l| l.trim() == triple)
+            {
                 return Ok(());
             }
             eprintln!("xtask: adding the Rust target {triple} (rustup)");
-            let status = Command::new("rustup").args(["target", "add", triple]).status()?;
+            let status = Command::new("rustup")
+                .args(["target", "add", triple])
+                .status()?;
             if !status.success() {
                 bail!("`rustup target add {triple}` failed ({status})");
             }
@@ -175,7 +190,11 @@ mod tests {
     #[test]
     fn zips_are_named_by_function_and_lambda_architecture() {
         let p = zip_path("ingest", Arch::Arm64);
-        assert!(p.ends_with("dist/lambda/ingest-arm64.zip"), "{}", p.display());
+        assert!(
+            p.ends_with("dist/lambda/ingest-arm64.zip"),
+            "{}",
+            p.display()
+        );
         assert!(zip_path("collect", Arch::X86_64).ends_with("dist/lambda/collect-x86_64.zip"));
         assert_eq!(Arch::Arm64.triple(), "aarch64-unknown-linux-gnu");
     }
