@@ -17,7 +17,8 @@ pub const DEFAULT_NUM_RESULTS: i64 = 25;
 /// Largest `numResults` (Personalize limit).
 pub const MAX_NUM_RESULTS: i64 = 500;
 
-const RECOMMENDATIONS_PARAMS: &[&str] = &[
+/// Query parameters `GET /recommendations` accepts; any other is refused.
+pub const RECOMMENDATIONS_PARAMS: &[&str] = &[
     "userId",
     "numResults",
     "itemId",
@@ -25,7 +26,8 @@ const RECOMMENDATIONS_PARAMS: &[&str] = &[
     "filterValues",
     "context",
 ];
-const SEED_PARAMS: &[&str] = &["campaignArn", "userId", "numResults"];
+/// Query parameters `GET /getRecommendations` accepts; any other is refused.
+pub const SEED_PARAMS: &[&str] = &["campaignArn", "userId", "numResults"];
 
 fn refuse_unknown(req: &Request, known: &[&str]) -> Result<(), ApiError> {
     match unknown_query_params(req, known).first() {

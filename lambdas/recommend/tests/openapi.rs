@@ -1,7 +1,7 @@
 //! The routes the HTTP functions serve are exactly the operations `api/openapi.yaml` assigns
-//! to them (`x-personalize-realtime-handler`), so API Gateway, the local stack and the
-//! handlers agree. (collect's routes are checked here too: this crate is the one that sees
-//! both.)
+//! to them (`x-personalize-realtime-handler`), and the query parameters recommend accepts are
+//! exactly those the document lists, so API Gateway, the local stack and the handlers agree.
+//! (collect's routes are checked here too: this crate is the one that sees both.)
 
 use std::collections::BTreeSet;
 
@@ -34,4 +34,42 @@ fn routes_match_the_openapi_document() {
         documented(&document, "recommend")
     );
     assert_eq!(declared(collect::ROUTES), documented(&document, "collect"));
+}
+
+/// Names of the query parameters of `GET <path>`, following `$ref`s into components.
+fn documented_query_params(document: &Value, path: &str) -> BTreeSet<String> {
+    let params = document["paths"][path]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    params
+        .iter()
+        .map(|p| match p["$ref"].as_str() {
+            Some(reference) => {
+                let name = reference.rsplit('/').next().unwrap();
+                &document["components"]["parameters"][name]
+            }
+            None => p,
+        })
+        .filter(|p| p["in"] == "query")
+        .map(|p| p["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn query_parameters_match_the_openapi_document() {
+    let document = testkit::openapi::document().unwrap();
+    let accepted = |names: &[&str]| {
+        names
+            .iter()
+            .map(|n| (*n).to_owned())
+            .collect::<BTreeSet<_>>()
+    };
+    assert_eq!(
+        accepted(recommend::query::RECOMMENDATIONS_PARAMS),
+        documented_query_params(&document, "/recommendations")
+    );
+    assert_eq!(
+        accepted(recommend::query::SEED_PARAMS),
+        documented_query_params(&document, "/getRecommendations")
+    );
 }
