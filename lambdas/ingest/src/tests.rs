@@ -2,7 +2,6 @@
 //! dead letters, concurrency, configuration and logs.
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
 
 use aws_lambda_events::event::kinesis::KinesisEvent;
 use lambda_common::{Backoff, Kind};
@@ -272,30 +271,44 @@ fn configuration_from_the_environment() {
     );
 }
 
-/// Collects log output in memory.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+/// tracing caches each callsite's interest process-wide, so a scoped subscriber races with
+/// other tests that hit the same callsites first (they may cache "no interest" for everyone).
+/// The log assertions therefore run in a child process of this test binary, in which
+/// [`log_capture_child`] is the only test and installs a global JSON subscriber on stdout.
+#[test]
+fn logs_carry_counts_and_never_the_tracking_id() {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "tests::log_capture_child",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("batch processed") && text.contains("\"put_calls\":2"),
+        "{text}"
+    );
+    assert!(!text.contains("SECRET-TRACKING-ID"), "{text}");
 }
 
 #[tokio::test]
-async fn logs_carry_counts_and_never_the_tracking_id() {
-    let logs = Logs::default();
-    let writer = logs.clone();
+#[ignore = "run in a child process by logs_carry_counts_and_never_the_tracking_id"]
+async fn log_capture_child() {
     let subscriber = tracing_subscriber::fmt()
         .json()
         .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
+        .with_writer(std::io::stdout)
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    tracing::subscriber::set_global_default(subscriber).unwrap();
     let mut config = Config::new("SECRET-TRACKING-ID", "https://q");
     config.backoff = Backoff::immediate(2);
     let i = Ingest::new(config, FakeSink::default(), FakeDlq::default());
@@ -305,10 +318,4 @@ async fn logs_carry_counts_and_never_the_tracking_id() {
         .fail_call(1, Kind::Throttled, "ThrottlingException");
     i.process(kinesis_event(&[record("u", "s", 2), b"junk".to_vec()]))
         .await;
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
-    assert!(
-        text.contains("batch processed") && text.contains("\"put_calls\":2"),
-        "{text}"
-    );
-    assert!(!text.contains("SECRET-TRACKING-ID"), "{text}");
 }
