@@ -182,7 +182,7 @@ fn finish_delete(server: &AppState, arn: &str, cleanup: Cleanup) {
 
 /// Restarts the lifecycles a previous process left half-way (state dir): creates resume (their
 /// work, such as an import or a training, runs again from the start), deletes finish, stops
-/// complete, campaign updates resume.
+/// complete, campaign and solution updates resume.
 pub fn resume(server: &AppState) {
     let pending: Vec<(String, Kind, String)> = server
         .state
@@ -194,6 +194,9 @@ pub fn resume(server: &AppState) {
     for (arn, kind, status) in pending {
         if kind == Kind::Campaign {
             crate::control::campaigns::resume_update(server, &arn);
+        }
+        if kind == Kind::Solution {
+            crate::control::solutions::resume_update(server, &arn);
         }
         let server = server.clone();
         match status.as_str() {

@@ -323,3 +323,60 @@ async fn the_old_version_serves_until_the_campaign_update_is_active() {
         step().await;
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_solution_update_goes_through_its_stages_and_blocks_a_second_one() {
+    let r = router();
+    let group = call(&r, "CreateDatasetGroup", json!({"name": "g"})).await["datasetGroupArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    step().await;
+    step().await;
+    let solution = call(
+        &r,
+        "CreateSolution",
+        json!({"name": "s", "datasetGroupArn": group, "performAutoTraining": false,
+               "recipeArn": "arn:aws:personalize:::recipe/aws-user-personalization"}),
+    )
+    .await["solutionArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let update = json!({"solutionArn": solution, "performAutoTraining": true,
+        "solutionUpdateConfig": {"autoTrainingConfig": {"schedulingExpression": "rate(2 days)"}}});
+    // Not before the solution is ACTIVE.
+    assert_eq!(
+        call(&r, "UpdateSolution", update.clone()).await["__type"],
+        "ResourceInUseException"
+    );
+    step().await;
+    step().await;
+    assert_eq!(
+        status(&r, "DescribeSolution", "solution", &solution).await,
+        "ACTIVE"
+    );
+    assert_eq!(
+        call(&r, "UpdateSolution", update.clone()).await["solutionArn"],
+        solution.as_str()
+    );
+    let again = call(&r, "UpdateSolution", update).await;
+    assert_eq!(again["__type"], "ResourceInUseException", "{again}");
+    assert!(again["message"].as_str().unwrap().contains("update"));
+    for (update_status, auto) in [
+        ("CREATE PENDING", false),
+        ("CREATE IN_PROGRESS", false),
+        ("ACTIVE", true),
+    ] {
+        let s = call(&r, "DescribeSolution", json!({"solutionArn": solution})).await["solution"]
+            .clone();
+        assert_eq!(s["status"], "ACTIVE");
+        assert_eq!(s["latestSolutionUpdate"]["status"], update_status);
+        assert_eq!(s["latestSolutionUpdate"]["performAutoTraining"], true);
+        // The solution keeps its old settings until the update is ACTIVE.
+        assert_eq!(s["performAutoTraining"], auto);
+        let expr = &s["solutionConfig"]["autoTrainingConfig"]["schedulingExpression"];
+        assert_eq!(*expr == "rate(2 days)", auto, "{s}");
+        step().await;
+    }
+}

@@ -33,6 +33,7 @@ pub async fn dispatch(ctx: &Ctx, op: &str, input: Value) -> Result<Value, ApiErr
         "UpdateDataset" => datasets::update_dataset(ctx, &input).await,
         "CreateDatasetImportJob" => datasets::create_import_job(ctx, &input).await,
         "CreateSolution" => solutions::create_solution(ctx, &input).await,
+        "UpdateSolution" => solutions::update_solution(ctx, &input).await,
         "CreateSolutionVersion" => solutions::create_solution_version(ctx, &input).await,
         "StopSolutionVersionCreation" => solutions::stop_solution_version(ctx, &input),
         "GetSolutionMetrics" => solutions::get_solution_metrics(ctx, &input).await,

@@ -7,19 +7,22 @@ use super::{arn_response, copy, insert_created, paginate, require_active, s, tag
 use crate::data::training;
 use crate::error::{ApiError, ErrorKind};
 use crate::lifecycle;
-use crate::state::Kind;
+use crate::state::{now_value, Kind};
 use crate::wire::Ctx;
+use crate::AppState;
 
 fn recipe_arn(name: &str) -> String {
     format!("arn:aws:personalize:::recipe/{name}")
 }
 
-/// CreateSolution: the recipe must be one the recommender implements; AutoML, HPO and
-/// auto-training are refused rather than silently ignored.
+/// CreateSolution: the recipe must be one the recommender implements; AutoML and HPO are
+/// refused rather than silently ignored. `performAutoTraining` (default true, as AWS) and every
+/// `solutionConfig` member are stored and described back; automatic training itself is not
+/// scheduled (training runs on CreateSolutionVersion).
 pub async fn create_solution(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
     let name = s(input, "name");
     let group_arn = s(input, "datasetGroupArn").to_owned();
-    for flag in ["performAutoML", "performHPO", "performAutoTraining"] {
+    for flag in ["performAutoML", "performHPO"] {
         if input.get(flag).and_then(Value::as_bool) == Some(true) {
             return Err(ApiError::invalid(format!(
                 "{flag} is not supported by personalize-local"
@@ -39,8 +42,8 @@ pub async fn create_solution(ctx: &Ctx, input: &Map<String, Value>) -> Result<Va
             known.join(", ")
         )));
     }
-    if let Some(t) = input
-        .get("solutionConfig")
+    let config = input.get("solutionConfig");
+    if let Some(t) = config
         .and_then(|c| c.get("eventValueThreshold"))
         .and_then(Value::as_str)
     {
@@ -50,6 +53,8 @@ pub async fn create_solution(ctx: &Ctx, input: &Map<String, Value>) -> Result<Va
             )));
         }
     }
+    check_auto_training(config.and_then(|c| c.get("autoTrainingConfig")))?;
+    check_hpo_resources(config.and_then(|c| c.get("hpoConfig")))?;
     let tags = tags_of(input)?;
     let arn = ctx.arn(&format!("solution/{name}"));
     ctx.server.state.mutate(|inner, writes| {
@@ -67,7 +72,13 @@ pub async fn create_solution(ctx: &Ctx, input: &Map<String, Value>) -> Result<Va
         );
         body.insert("performHPO".into(), false.into());
         body.insert("performAutoML".into(), false.into());
-        body.insert("performAutoTraining".into(), false.into());
+        body.insert(
+            "performAutoTraining".into(),
+            input
+                .get("performAutoTraining")
+                .cloned()
+                .unwrap_or(true.into()),
+        );
         insert_created(
             inner,
             writes,
@@ -80,6 +91,162 @@ pub async fn create_solution(ctx: &Ctx, input: &Map<String, Value>) -> Result<Va
     })?;
     lifecycle::run_create(&ctx.server, &arn, None).await;
     Ok(arn_response(Kind::Solution, &arn))
+}
+
+/// `schedulingExpression` beyond the model's pattern: AWS takes `rate(N day|days)` with N from
+/// 1 to 30 only.
+fn check_auto_training(config: Option<&Value>) -> Result<(), ApiError> {
+    let Some(expr) = config
+        .and_then(|c| c.get("schedulingExpression"))
+        .and_then(Value::as_str)
+    else {
+        return Ok(());
+    };
+    let days = expr
+        .strip_prefix("rate(")
+        .and_then(|r| r.strip_suffix(" days)").or_else(|| r.strip_suffix(" day)")))
+        .and_then(|n| n.parse::<u32>().ok());
+    match days {
+        Some(1..=30) => Ok(()),
+        _ => Err(ApiError::invalid(format!(
+            "schedulingExpression {expr:?} must be rate(N days) with N between 1 and 30"
+        ))),
+    }
+}
+
+/// HPO resource limits: the model types them as strings; AWS takes whole numbers up to 40
+/// training jobs and 10 in parallel.
+fn check_hpo_resources(hpo: Option<&Value>) -> Result<(), ApiError> {
+    let Some(res) = hpo.and_then(|h| h.get("hpoResourceConfig")) else {
+        return Ok(());
+    };
+    for (key, max) in [
+        ("maxNumberOfTrainingJobs", 40),
+        ("maxParallelTrainingJobs", 10),
+    ] {
+        if let Some(v) = res.get(key).and_then(Value::as_str) {
+            if !v.parse::<u32>().is_ok_and(|n| (1..=max).contains(&n)) {
+                return Err(ApiError::invalid(format!(
+                    "hpoResourceConfig.{key} {v:?} must be a whole number from 1 to {max}"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// UpdateSolution: changes automatic training. The update runs its own lifecycle in
+/// `latestSolutionUpdate` (CREATE PENDING > CREATE IN_PROGRESS > ACTIVE); the solution takes
+/// the new settings when the update is ACTIVE. One update at a time (ResourceInUse).
+pub async fn update_solution(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
+    let arn = s(input, "solutionArn").to_owned();
+    let new_auto = input
+        .get("solutionUpdateConfig")
+        .and_then(|c| c.get("autoTrainingConfig"));
+    check_auto_training(new_auto)?;
+    ctx.server.state.mutate(|inner, writes| {
+        let solution = inner.get(Kind::Solution, &arn)?;
+        require_active(solution, "Solution")?;
+        if let Some(status) = solution
+            .body
+            .get("latestSolutionUpdate")
+            .and_then(|u| u["status"].as_str())
+        {
+            if status.contains("PENDING") || status.contains("IN_PROGRESS") {
+                return Err(ApiError::in_use(format!(
+                    "Solution {arn} has an update {status}"
+                )));
+            }
+        }
+        let auto = input
+            .get("performAutoTraining")
+            .or_else(|| solution.body.get("performAutoTraining"))
+            .cloned()
+            .unwrap_or(true.into());
+        let mut config = Map::new();
+        if let Some(a) = new_auto.or_else(|| {
+            solution
+                .body
+                .get("solutionConfig")?
+                .get("autoTrainingConfig")
+        }) {
+            config.insert("autoTrainingConfig".into(), a.clone());
+        }
+        let update = json!({
+            "performAutoTraining": auto,
+            "solutionUpdateConfig": config,
+            "status": "CREATE PENDING",
+            "creationDateTime": now_value(),
+            "lastUpdatedDateTime": now_value(),
+        });
+        let solution = inner.records.get_mut(&arn).expect("checked above");
+        solution.body.insert("latestSolutionUpdate".into(), update);
+        solution.touch();
+        writes.record(inner, &arn);
+        Ok(())
+    })?;
+    let server = ctx.server.clone();
+    lifecycle::drive(&server, run_update(server.clone(), arn.clone())).await;
+    Ok(json!({ "solutionArn": arn }))
+}
+
+/// Moves `latestSolutionUpdate` from `from` to `to`; at ACTIVE the solution takes its settings.
+fn update_status(server: &AppState, arn: &str, from: &str, to: &str) -> bool {
+    server
+        .state
+        .mutate(|inner, writes| {
+            let Some(r) = inner.records.get_mut(arn) else {
+                return Ok(false);
+            };
+            let Some(update) = r.body.get_mut("latestSolutionUpdate") else {
+                return Ok(false);
+            };
+            if update["status"] != from {
+                return Ok(false);
+            }
+            update["status"] = to.into();
+            update["lastUpdatedDateTime"] = now_value();
+            if to == "ACTIVE" {
+                let update = update.clone();
+                r.body.insert(
+                    "performAutoTraining".into(),
+                    update["performAutoTraining"].clone(),
+                );
+                if let Some(a) = update["solutionUpdateConfig"].get("autoTrainingConfig") {
+                    let config = r.body.entry("solutionConfig").or_insert_with(|| json!({}));
+                    config["autoTrainingConfig"] = a.clone();
+                }
+                r.touch();
+            }
+            writes.record(inner, arn);
+            Ok(true)
+        })
+        .unwrap_or(false)
+}
+
+fn run_update(server: AppState, arn: String) -> impl std::future::Future<Output = ()> + Send {
+    let mut at = tokio::time::Instant::now();
+    async move {
+        server.clock.stage(&mut at).await;
+        if update_status(&server, &arn, "CREATE PENDING", "CREATE IN_PROGRESS") {
+            server.clock.stage(&mut at).await;
+            update_status(&server, &arn, "CREATE IN_PROGRESS", "ACTIVE");
+        }
+    }
+}
+
+/// Resumes a solution update a previous process left half-way.
+pub fn resume_update(server: &AppState, arn: &str) {
+    let pending = server.state.read().records.get(arn).is_some_and(|r| {
+        r.body
+            .get("latestSolutionUpdate")
+            .and_then(|u| u["status"].as_str())
+            .is_some_and(|s| s == "CREATE PENDING" || s == "CREATE IN_PROGRESS")
+    });
+    if pending {
+        update_status(server, arn, "CREATE IN_PROGRESS", "CREATE PENDING");
+        tokio::spawn(run_update(server.clone(), arn.to_owned()));
+    }
 }
 
 /// CreateSolutionVersion: trains in the IN_PROGRESS stage; one training at a time per
