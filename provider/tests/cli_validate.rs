@@ -142,3 +142,72 @@ fn the_schema_lists_every_resource() {
         );
     }
 }
+
+#[test]
+fn bad_solution_config_values_fail_validate_at_the_nested_attribute() {
+    let config = format!(
+        "{}{}",
+        header(Some("http://127.0.0.1:9")),
+        r#"
+resource "personalize_solution" "s" {
+  name                  = "s"
+  dataset_group_arn     = "arn:aws:personalize:us-east-1:123456789012:dataset-group/g"
+  recipe_arn            = "arn:aws:personalize:::recipe/aws-user-personalization"
+  perform_auto_training = true
+  solution_config {
+    auto_training_config {
+      scheduling_expression = "rate(45 days)"
+    }
+    optimization_objective {
+      objective_sensitivity = "EXTREME"
+    }
+    hpo_config {
+      hpo_resource_config {
+        max_parallel_training_jobs = "11"
+      }
+    }
+    training_data_config {
+      excluded_dataset_columns = { ACTIONS = "X" }
+    }
+  }
+}
+"#
+    );
+    let line = |needle: &str| config.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let w = Workdir::new(&config);
+    let out = w.run(&["validate", "-json"]);
+    assert!(!out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let diags = v["diagnostics"].as_array().unwrap();
+    let errors = diags.iter().filter(|d| d["severity"] == "error").count();
+    assert_eq!(errors, 4, "{diags:#?}");
+    for (summary, needle, detail) in [
+        (
+            "Invalid value for scheduling_expression",
+            "rate(45 days)",
+            "between 1 and 30",
+        ),
+        (
+            "Invalid value for objective_sensitivity",
+            "EXTREME",
+            "LOW, MEDIUM, HIGH, OFF",
+        ),
+        (
+            "Invalid value for max_parallel_training_jobs",
+            "\"11\"",
+            "from 1 to 10",
+        ),
+        (
+            "Invalid value for excluded_dataset_columns",
+            "ACTIONS",
+            "INTERACTIONS, ITEMS, USERS",
+        ),
+    ] {
+        let d = diags
+            .iter()
+            .find(|d| d["summary"] == summary)
+            .unwrap_or_else(|| panic!("no {summary:?} in {diags:#?}"));
+        assert!(d["detail"].as_str().unwrap().contains(detail), "{d}");
+        assert_eq!(d["range"]["start"]["line"], line(needle), "{d}");
+    }
+}

@@ -90,8 +90,13 @@ fn run(case: Case<'_>) {
         "{}: expected {wanted:?}:\n{plan}",
         case.address
     );
-    if case.change == Change::Replace {
-        assert!(plan.contains("# forces replacement"), "{plan}");
+    match case.change {
+        Change::Replace => assert!(plan.contains("# forces replacement"), "{plan}"),
+        Change::InPlace => assert!(
+            plan.contains("0 to add, 1 to change, 0 to destroy"),
+            "{}: expected one in-place change and nothing replaced:\n{plan}",
+            case.address
+        ),
     }
     w.ok(&["apply", "-auto-approve", "-no-color"]);
     let after = w.resource(case.address).unwrap();
@@ -256,6 +261,38 @@ fn solution() {
         delete: Some(|c, arn| {
             block_on(c.delete_solution().solution_arn(arn).send()).unwrap();
         }),
+    });
+}
+
+fn tuned_solution(auto: bool, schedule: &str, sensitivity: &str) -> String {
+    format!(
+        "resource \"personalize_solution\" \"x\" {{\n  name                  = \"PREFIX-tuned\"\n  dataset_group_arn     = personalize_dataset_group.g.arn\n  recipe_arn            = \"arn:aws:personalize:::recipe/aws-user-personalization\"\n  perform_auto_training = {auto}\n  solution_config {{\n    auto_training_config {{\n      scheduling_expression = \"{schedule}\"\n    }}\n    optimization_objective {{\n      item_attribute        = \"PRICE\"\n      objective_sensitivity = \"{sensitivity}\"\n    }}\n    hpo_config {{\n      hpo_resource_config {{\n        max_number_of_training_jobs = \"8\"\n      }}\n    }}\n    training_data_config {{\n      excluded_dataset_columns = {{ ITEMS = \"GENRE\" }}\n    }}\n  }}\n}}\n"
+    )
+}
+
+#[test]
+fn solution_auto_training_updates_in_place() {
+    run(Case {
+        prefix: "sa",
+        address: "personalize_solution.x",
+        base: GROUP,
+        v1: &tuned_solution(false, "rate(7 days)", "LOW"),
+        v2: &tuned_solution(true, "rate(3 days)", "LOW"),
+        change: Change::InPlace,
+        delete: None,
+    });
+}
+
+#[test]
+fn solution_config_outside_auto_training_replaces() {
+    run(Case {
+        prefix: "sr",
+        address: "personalize_solution.x",
+        base: GROUP,
+        v1: &tuned_solution(false, "rate(7 days)", "LOW"),
+        v2: &tuned_solution(false, "rate(3 days)", "HIGH"),
+        change: Change::Replace,
+        delete: None,
     });
 }
 

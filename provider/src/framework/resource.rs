@@ -85,6 +85,13 @@ pub trait Kind: Send + Sync + 'static {
         )))
     }
 
+    /// Replacements the attribute-level rule cannot see: a change inside a block that is
+    /// otherwise updated in place (e.g. `solution_config`, whose `auto_training_config` alone
+    /// changes in place). Empty by default.
+    fn replace_paths(_prior: &Obj, _planned: &Obj) -> Vec<AttributePath> {
+        Vec::new()
+    }
+
     /// Whether `update` started an asynchronous update to wait for.
     fn update_waits(_prior: &Obj, _plan: &Obj) -> bool {
         false
@@ -438,11 +445,12 @@ impl<K: Kind> Resource for Generic<K> {
             .filter(|a| a.configurable())
             .filter(|a| planned.get(a.name) != prior.get(a.name))
             .collect();
-        let replace: Vec<AttributePath> = changed
+        let mut replace: Vec<AttributePath> = changed
             .iter()
             .filter(|a| a.force_new)
             .map(|a| AttributePath::new(a.name))
             .collect();
+        replace.extend(K::replace_paths(&prior, &planned));
         if replace.is_empty() && !changed.is_empty() {
             // Optional-computed values the user removed from the configuration fall back to
             // what AWS decides, so they become unknown like at create time.

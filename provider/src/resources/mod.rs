@@ -16,6 +16,7 @@ pub mod event_tracker;
 pub mod filter;
 pub mod schema;
 pub mod solution;
+pub mod solution_config;
 pub mod solution_version;
 
 fn entry<K: Kind>(clients: &ClientSlot) -> Box<dyn DynamicResource> {

@@ -1,50 +1,33 @@
-//! `personalize_solution`: a recipe and its configuration for a dataset group. Personalize's
-//! UpdateSolution only changes automatic training, which this provider does not manage (the
-//! `personalize_solution_version` resource trains), so every argument forces replacement.
+//! `personalize_solution`: a recipe and its configuration for a dataset group. UpdateSolution
+//! changes only automatic training, so `perform_auto_training` and
+//! `solution_config.auto_training_config` change in place (waiting until
+//! `latestSolutionUpdate` is ACTIVE); every other argument forces replacement.
 
 use async_trait::async_trait;
-use aws_sdk_personalize::types::SolutionConfig;
+use aws_sdk_personalize::types::SolutionUpdateConfig;
+use tf_provider::AttributePath;
 
-use super::common::{get_block, get_bool, get_str, not_found_is_none, times};
+use super::common::{get_bool, get_str, not_found_is_none, times};
+use super::solution_config;
 use crate::framework::error::AwsError;
 use crate::framework::resource::Kind;
 use crate::framework::schema::{common_computed, status_attr, tags_attr, Attr, Ty};
 use crate::framework::tags;
-use crate::framework::timeouts::{minutes, Timeouts};
+use crate::framework::timeouts::{minutes, Op, Timeouts};
 use crate::framework::validate;
-use crate::framework::value::{b, list, map_of_strings, obj, opt_s, s, string_map, Obj};
+use crate::framework::value::{b, list, opt_s, s, Obj};
+use crate::framework::wait::Observed;
 use crate::provider::Clients;
 
 /// The resource type.
 #[derive(Debug)]
 pub struct Solution;
 
-fn solution_config_attrs() -> Vec<Attr> {
-    vec![
-        Attr::optional_computed(
-            "event_value_threshold",
-            Ty::String,
-            "Train only on events whose `EVENT_VALUE` is at least this value.",
-        )
-        .check(|v| validate::max_len(v, 256)),
-        Attr::optional_computed(
-            "algorithm_hyper_parameters",
-            Ty::MapString,
-            "Hyperparameters of the recipe's algorithm.",
-        ),
-        Attr::optional_computed(
-            "feature_transformation_parameters",
-            Ty::MapString,
-            "Parameters of the feature transformation.",
-        ),
-    ]
-}
-
 #[async_trait]
 impl Kind for Solution {
     const DISPLAY: &'static str = "Solution";
     const TIMEOUTS: Timeouts = Timeouts::all(minutes(20));
-    const UPDATES: bool = false;
+    const UPDATES: bool = true;
 
     fn description() -> &'static str {
         "An Amazon Personalize solution: a recipe and its training configuration for a dataset group. Train it with `personalize_solution_version`."
@@ -70,8 +53,9 @@ impl Kind for Solution {
             Attr::optional_computed("perform_auto_ml", Ty::Bool, "Let Personalize pick the recipe (default false).")
                 .force_new()
                 .default(b(false)),
-            Attr::optional("solution_config", Ty::Block(solution_config_attrs()), "Training configuration.")
-                .force_new(),
+            Attr::optional_computed("perform_auto_training", Ty::Bool, "Let Personalize train new versions on the `auto_training_config` schedule (AWS default true); changed in place.")
+                ,
+            Attr::optional("solution_config", Ty::Block(solution_config::attrs()), "Training configuration; `auto_training_config` changes in place, any other change replaces the solution."),
             status_attr(),
             tags_attr(),
         ];
@@ -97,17 +81,6 @@ impl Kind for Solution {
     }
 
     async fn create(c: &Clients, plan: &Obj) -> Result<String, AwsError> {
-        let config = get_block(plan, "solution_config").map(|cfg| {
-            let map = |k: &str| {
-                let m = cfg.get(k).map(map_of_strings).unwrap_or_default();
-                (!m.is_empty()).then(|| m.into_iter().collect())
-            };
-            SolutionConfig::builder()
-                .set_event_value_threshold(get_str(cfg, "event_value_threshold"))
-                .set_algorithm_hyper_parameters(map("algorithm_hyper_parameters"))
-                .set_feature_transformation_parameters(map("feature_transformation_parameters"))
-                .build()
-        });
         let out = c
             .personalize
             .create_solution()
@@ -117,7 +90,8 @@ impl Kind for Solution {
             .set_event_type(get_str(plan, "event_type"))
             .set_perform_hpo(get_bool(plan, "perform_hpo"))
             .set_perform_auto_ml(get_bool(plan, "perform_auto_ml"))
-            .set_solution_config(config)
+            .set_perform_auto_training(get_bool(plan, "perform_auto_training"))
+            .set_solution_config(solution_config::expand(plan))
             .set_tags(tags::for_create(plan.get("tags"))?)
             .send()
             .await?;
@@ -127,6 +101,53 @@ impl Kind for Solution {
 
     async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
         find_solution_by_arn(c, arn).await
+    }
+
+    async fn status(c: &Clients, arn: &str, op: Op) -> Result<Observed, AwsError> {
+        let out = not_found_is_none(
+            c.personalize
+                .describe_solution()
+                .solution_arn(arn)
+                .send()
+                .await
+                .map_err(AwsError::from),
+        )?;
+        Ok(out.and_then(|o| o.solution).map(|x| {
+            // During an update the solution stays ACTIVE; the update has its own status.
+            match x.latest_solution_update().filter(|_| op == Op::Update) {
+                Some(u) => (
+                    u.status().unwrap_or("ACTIVE").to_owned(),
+                    u.failure_reason().map(str::to_owned),
+                ),
+                None => (x.status().unwrap_or("ACTIVE").to_owned(), None),
+            }
+        }))
+    }
+
+    fn replace_paths(prior: &Obj, planned: &Obj) -> Vec<AttributePath> {
+        solution_config::replace_paths(prior, planned)
+    }
+
+    async fn update(c: &Clients, arn: &str, _prior: &Obj, plan: &Obj) -> Result<(), AwsError> {
+        let config = solution_config::expand_auto_training(plan).map(|a| {
+            SolutionUpdateConfig::builder()
+                .auto_training_config(a)
+                .build()
+        });
+        c.personalize
+            .update_solution()
+            .solution_arn(arn)
+            .set_perform_auto_training(get_bool(plan, "perform_auto_training"))
+            .set_solution_update_config(config)
+            .send()
+            .await?;
+        Ok(())
+    }
+
+    fn update_waits(prior: &Obj, plan: &Obj) -> bool {
+        ["perform_auto_training", "solution_config"]
+            .iter()
+            .any(|k| prior.get(*k) != plan.get(*k))
     }
 
     async fn delete(c: &Clients, arn: &str, _state: &Obj) -> Result<(), AwsError> {
@@ -161,10 +182,14 @@ pub async fn find_solution_by_arn(c: &Clients, arn: &str) -> Result<Option<Obj>,
         o.insert("perform_hpo".into(), b(x.perform_hpo()));
         o.insert("perform_auto_ml".into(), b(x.perform_auto_ml()));
         o.insert(
+            "perform_auto_training".into(),
+            b(x.perform_auto_training().unwrap_or(true)),
+        );
+        o.insert(
             "solution_config".into(),
             list(
                 x.solution_config()
-                    .map(flatten_config)
+                    .map(solution_config::flatten)
                     .into_iter()
                     .collect(),
             ),
@@ -176,29 +201,4 @@ pub async fn find_solution_by_arn(c: &Clients, arn: &str) -> Result<Option<Obj>,
         times(&mut o, x.creation_date_time(), x.last_updated_date_time());
         o
     }))
-}
-
-fn flatten_config(cfg: &SolutionConfig) -> crate::framework::value::Dyn {
-    let mut o = Obj::new();
-    o.insert(
-        "event_value_threshold".into(),
-        opt_s(cfg.event_value_threshold()),
-    );
-    o.insert(
-        "algorithm_hyper_parameters".into(),
-        string_map(
-            cfg.algorithm_hyper_parameters()
-                .cloned()
-                .unwrap_or_default(),
-        ),
-    );
-    o.insert(
-        "feature_transformation_parameters".into(),
-        string_map(
-            cfg.feature_transformation_parameters()
-                .cloned()
-                .unwrap_or_default(),
-        ),
-    );
-    obj(o)
 }
