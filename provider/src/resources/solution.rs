@@ -15,7 +15,7 @@ use crate::framework::schema::{common_computed, status_attr, tags_attr, Attr, Ty
 use crate::framework::tags;
 use crate::framework::timeouts::{minutes, Op, Timeouts};
 use crate::framework::validate;
-use crate::framework::value::{b, list, opt_s, s, Obj};
+use crate::framework::value::{b, list, opt_s, s, Dyn, Obj};
 use crate::framework::wait::Observed;
 use crate::provider::Clients;
 
@@ -122,6 +122,10 @@ impl Kind for Solution {
                 None => (x.status().unwrap_or("ACTIVE").to_owned(), None),
             }
         }))
+    }
+
+    fn equivalent(name: &str, state: &Dyn, remote: &Dyn) -> bool {
+        name == "solution_config" && solution_config::equivalent(state, remote)
     }
 
     fn replace_paths(prior: &Obj, planned: &Obj) -> Vec<AttributePath> {

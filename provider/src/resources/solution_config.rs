@@ -343,6 +343,31 @@ pub fn replace_paths(prior: &Obj, planned: &Obj) -> Vec<AttributePath> {
         .collect()
 }
 
+/// Whether the remote `solution_config` means the state's: AWS reports its default schedule
+/// (`rate(7 days)`) in `auto_training_config` when the configuration sets none, which must
+/// not show as a change. Leaving the block out keeps whatever schedule AWS has.
+pub fn equivalent(state: &Dyn, remote: &Dyn) -> bool {
+    let first = |v: &Dyn| {
+        v.list()
+            .and_then(|l| l.first())
+            .and_then(|o| o.obj())
+            .cloned()
+    };
+    let (Some(mut state), Some(mut remote)) = (first(state), first(remote)) else {
+        return false;
+    };
+    if state
+        .get("auto_training_config")
+        .and_then(|v| v.list())
+        .is_some_and(|l| !l.is_empty())
+    {
+        return false;
+    }
+    state.remove("auto_training_config");
+    remote.remove("auto_training_config");
+    state == remote
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -402,6 +427,24 @@ mod tests {
                 .index(0)
                 .attribute("event_value_threshold")]
         );
+    }
+
+    #[test]
+    fn an_aws_default_schedule_is_no_change() {
+        let mut state = Obj::new();
+        state.insert("event_value_threshold".into(), s("1"));
+        state.insert("auto_training_config".into(), list(vec![]));
+        let mut remote = state.clone();
+        remote.insert("auto_training_config".into(), auto("rate(7 days)"));
+        let one = |o: &Obj| list(vec![obj(o.clone())]);
+        assert!(equivalent(&one(&state), &one(&remote)));
+        // A schedule the user set is compared as usual.
+        let mut set = state.clone();
+        set.insert("auto_training_config".into(), auto("rate(3 days)"));
+        assert!(!equivalent(&one(&set), &one(&remote)));
+        // Any other difference still shows.
+        remote.insert("event_value_threshold".into(), s("2"));
+        assert!(!equivalent(&one(&state), &one(&remote)));
     }
 
     #[test]
