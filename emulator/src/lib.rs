@@ -14,6 +14,7 @@
 //!   PutItems / PutUsers, GetRecommendations / GetPersonalizedRanking.
 //! - [`state`]: resources, rows and logs in memory, written through to redb.
 //! - [`lifecycle`]: the clock and the status machines run on it.
+//! - [`updates`]: in-place updates (`latestCampaignUpdate`, `latestSolutionUpdate`) on that clock.
 //! - [`faults`]: seeded fault injection.
 //! - [`testing`]: [`testing::TestServer`], the server on its own thread for other crates' tests.
 
@@ -25,6 +26,7 @@ pub mod lifecycle;
 pub mod model;
 pub mod state;
 pub mod testing;
+pub mod updates;
 pub mod wire;
 
 use std::future::Future;

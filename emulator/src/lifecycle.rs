@@ -193,10 +193,10 @@ pub fn resume(server: &AppState) {
         .collect();
     for (arn, kind, status) in pending {
         if kind == Kind::Campaign {
-            crate::control::campaigns::resume_update(server, &arn);
+            crate::control::campaigns::CAMPAIGN_UPDATE.resume(server, &arn);
         }
         if kind == Kind::Solution {
-            crate::control::solutions::resume_update(server, &arn);
+            crate::control::solutions::SOLUTION_UPDATE.resume(server, &arn);
         }
         let server = server.clone();
         match status.as_str() {

@@ -7,6 +7,7 @@ use super::{arn_response, copy, insert_created, require_active, s, tags_of};
 use crate::error::ApiError;
 use crate::lifecycle::{self, Apply};
 use crate::state::{now_value, Inner, Kind, Writes};
+use crate::updates::InPlaceUpdate;
 use crate::wire::Ctx;
 use crate::AppState;
 
@@ -123,88 +124,26 @@ pub async fn update_campaign(ctx: &Ctx, input: &Map<String, Value>) -> Result<Va
         Ok(())
     })?;
     let server = ctx.server.clone();
-    lifecycle::drive(&server, run_update(server.clone(), arn.clone())).await;
+    lifecycle::drive(&server, CAMPAIGN_UPDATE.run(server.clone(), arn.clone())).await;
     Ok(json!({ "campaignArn": arn }))
 }
 
-fn update_status(server: &AppState, arn: &str, from: &str, to: &str) -> bool {
-    server
-        .state
-        .mutate(|inner, writes| {
-            let Some(c) = inner.records.get_mut(arn) else {
-                return Ok(false);
-            };
-            let Some(update) = c.body.get_mut("latestCampaignUpdate") else {
-                return Ok(false);
-            };
-            if update["status"] != from {
-                return Ok(false);
+/// UpdateCampaign's lifecycle: the old version serves until the update is ACTIVE; an update
+/// whose version has no loadable model fails.
+pub const CAMPAIGN_UPDATE: InPlaceUpdate = InPlaceUpdate {
+    field: "latestCampaignUpdate",
+    apply: |body, update| {
+        for key in ["solutionVersionArn", "minProvisionedTPS", "campaignConfig"] {
+            if let Some(v) = update.get(key) {
+                body.insert(key.into(), v.clone());
             }
-            update["status"] = to.into();
-            update["lastUpdatedDateTime"] = now_value();
-            if to == "ACTIVE" {
-                let update = update.clone();
-                for key in ["solutionVersionArn", "minProvisionedTPS", "campaignConfig"] {
-                    if let Some(v) = update.get(key) {
-                        c.body.insert(key.into(), v.clone());
-                    }
-                }
-                c.touch();
-            }
-            writes.record(inner, arn);
-            Ok(true)
-        })
-        .unwrap_or(false)
-}
-
-fn run_update(server: AppState, arn: String) -> impl std::future::Future<Output = ()> + Send {
-    let mut at = tokio::time::Instant::now();
-    async move { run_update_from(server, arn, &mut at).await }
-}
-
-async fn run_update_from(server: AppState, arn: String, at: &mut tokio::time::Instant) {
-    server.clock.stage(at).await;
-    if !update_status(&server, &arn, "CREATE PENDING", "CREATE IN_PROGRESS") {
-        return;
-    }
-    server.clock.stage(at).await;
-    let version = server.state.read().records.get(&arn).and_then(|c| {
-        c.body.get("latestCampaignUpdate")?["solutionVersionArn"]
-            .as_str()
-            .map(str::to_owned)
-    });
-    if version.is_some_and(|v| server.state.model(&v).is_some()) {
-        update_status(&server, &arn, "CREATE IN_PROGRESS", "ACTIVE");
-    } else {
-        let _ = server.state.mutate(|inner, writes| {
-            if let Some(u) = inner
-                .records
-                .get_mut(&arn)
-                .and_then(|c| c.body.get_mut("latestCampaignUpdate"))
-            {
-                u["status"] = "CREATE FAILED".into();
-                u["failureReason"] =
-                    "The model of the new solution version cannot be loaded".into();
-            }
-            writes.record(inner, &arn);
-            Ok(())
-        });
-    }
-}
-
-/// Resumes a campaign update a previous process left half-way.
-pub fn resume_update(server: &AppState, arn: &str) {
-    let pending = server.state.read().records.get(arn).is_some_and(|c| {
-        c.body
-            .get("latestCampaignUpdate")
-            .and_then(|u| u["status"].as_str())
-            .is_some_and(|s| s == "CREATE PENDING" || s == "CREATE IN_PROGRESS")
-    });
-    if pending {
-        update_status(server, arn, "CREATE IN_PROGRESS", "CREATE PENDING");
-        tokio::spawn(run_update(server.clone(), arn.to_owned()));
-    }
-}
+        }
+    },
+    ready: |server, update| match update["solutionVersionArn"].as_str() {
+        Some(v) if server.state.model(v).is_some() => Ok(()),
+        _ => Err("The model of the new solution version cannot be loaded".into()),
+    },
+};
 
 /// CreateEventTracker: one per dataset group; its trackingId also shows on the group's
 /// interactions dataset.

@@ -8,8 +8,8 @@ use crate::data::training;
 use crate::error::{ApiError, ErrorKind};
 use crate::lifecycle;
 use crate::state::{now_value, Kind};
+use crate::updates::InPlaceUpdate;
 use crate::wire::Ctx;
-use crate::AppState;
 
 fn recipe_arn(name: &str) -> String {
     format!("arn:aws:personalize:::recipe/{name}")
@@ -186,68 +186,26 @@ pub async fn update_solution(ctx: &Ctx, input: &Map<String, Value>) -> Result<Va
         Ok(())
     })?;
     let server = ctx.server.clone();
-    lifecycle::drive(&server, run_update(server.clone(), arn.clone())).await;
+    lifecycle::drive(&server, SOLUTION_UPDATE.run(server.clone(), arn.clone())).await;
     Ok(json!({ "solutionArn": arn }))
 }
 
-/// Moves `latestSolutionUpdate` from `from` to `to`; at ACTIVE the solution takes its settings.
-fn update_status(server: &AppState, arn: &str, from: &str, to: &str) -> bool {
-    server
-        .state
-        .mutate(|inner, writes| {
-            let Some(r) = inner.records.get_mut(arn) else {
-                return Ok(false);
-            };
-            let Some(update) = r.body.get_mut("latestSolutionUpdate") else {
-                return Ok(false);
-            };
-            if update["status"] != from {
-                return Ok(false);
-            }
-            update["status"] = to.into();
-            update["lastUpdatedDateTime"] = now_value();
-            if to == "ACTIVE" {
-                let update = update.clone();
-                r.body.insert(
-                    "performAutoTraining".into(),
-                    update["performAutoTraining"].clone(),
-                );
-                if let Some(a) = update["solutionUpdateConfig"].get("autoTrainingConfig") {
-                    let config = r.body.entry("solutionConfig").or_insert_with(|| json!({}));
-                    config["autoTrainingConfig"] = a.clone();
-                }
-                r.touch();
-            }
-            writes.record(inner, arn);
-            Ok(true)
-        })
-        .unwrap_or(false)
-}
-
-fn run_update(server: AppState, arn: String) -> impl std::future::Future<Output = ()> + Send {
-    let mut at = tokio::time::Instant::now();
-    async move {
-        server.clock.stage(&mut at).await;
-        if update_status(&server, &arn, "CREATE PENDING", "CREATE IN_PROGRESS") {
-            server.clock.stage(&mut at).await;
-            update_status(&server, &arn, "CREATE IN_PROGRESS", "ACTIVE");
+/// UpdateSolution's lifecycle: at ACTIVE the solution takes `performAutoTraining` and the
+/// new `autoTrainingConfig`.
+pub const SOLUTION_UPDATE: InPlaceUpdate = InPlaceUpdate {
+    field: "latestSolutionUpdate",
+    apply: |body, update| {
+        body.insert(
+            "performAutoTraining".into(),
+            update["performAutoTraining"].clone(),
+        );
+        if let Some(a) = update["solutionUpdateConfig"].get("autoTrainingConfig") {
+            let config = body.entry("solutionConfig").or_insert_with(|| json!({}));
+            config["autoTrainingConfig"] = a.clone();
         }
-    }
-}
-
-/// Resumes a solution update a previous process left half-way.
-pub fn resume_update(server: &AppState, arn: &str) {
-    let pending = server.state.read().records.get(arn).is_some_and(|r| {
-        r.body
-            .get("latestSolutionUpdate")
-            .and_then(|u| u["status"].as_str())
-            .is_some_and(|s| s == "CREATE PENDING" || s == "CREATE IN_PROGRESS")
-    });
-    if pending {
-        update_status(server, arn, "CREATE IN_PROGRESS", "CREATE PENDING");
-        tokio::spawn(run_update(server.clone(), arn.to_owned()));
-    }
-}
+    },
+    ready: |_, _| Ok(()),
+};
 
 /// CreateSolutionVersion: trains in the IN_PROGRESS stage; one training at a time per
 /// solution (ResourceInUseException otherwise).
