@@ -84,6 +84,8 @@ pub struct Server {
     pub faults: faults::Injector,
     /// The lifecycle clock.
     pub clock: lifecycle::Clock,
+    /// Popularity and freshness per solution version, for campaigns' ranking influence.
+    pub influence: data::influence::Cache,
 }
 
 /// The shared server handle axum passes to handlers.
@@ -106,6 +108,7 @@ impl Server {
             config,
             state,
             clock,
+            influence: data::influence::Cache::default(),
         }))
     }
 }

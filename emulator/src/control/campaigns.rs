@@ -4,6 +4,7 @@ use personalize_recommender::filter;
 use serde_json::{json, Map, Value};
 
 use super::{arn_response, copy, insert_created, require_active, s, tags_of};
+use crate::data::influence::RankingInfluence;
 use crate::error::ApiError;
 use crate::lifecycle::{self, Apply};
 use crate::state::{now_value, Inner, Kind, Writes};
@@ -11,7 +12,10 @@ use crate::updates::InPlaceUpdate;
 use crate::wire::Ctx;
 use crate::AppState;
 
+/// Checks a `campaignConfig`: the exploration parameters and the ranking influence weights
+/// (`RankingInfluence`, which every recipe accepts: AWS documents no recipe restriction).
 fn check_config(config: Option<&Value>) -> Result<(), ApiError> {
+    RankingInfluence::from_config(config).map_err(ApiError::invalid)?;
     let Some(e) = config.and_then(|c| c.get("itemExplorationConfig")) else {
         return Ok(());
     };

@@ -1,9 +1,10 @@
 //! The data plane: import jobs and training (the IN_PROGRESS work of their lifecycles),
-//! PutEvents / PutItems / PutUsers, and serving.
+//! PutEvents / PutItems / PutUsers, and serving (with the campaigns' ranking influence).
 
 pub mod avro;
 pub mod events;
 pub mod import;
+pub mod influence;
 pub mod runtime;
 pub mod training;
 

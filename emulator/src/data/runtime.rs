@@ -1,5 +1,6 @@
 //! GetRecommendations and GetPersonalizedRanking: the campaign's serving version, the user's
-//! events since that version trained, items added since, the filter bound to its values.
+//! events since that version trained, items added since, the filter bound to its values, and
+//! the campaign's ranking influence applied to the model's answer.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -7,6 +8,7 @@ use std::sync::Arc;
 use personalize_recommender::{filter, Exploration, Interaction, Item, Model, Query, Scored};
 use serde_json::{json, Map, Value};
 
+use super::influence::{self, RankingInfluence, Signals};
 use crate::error::ApiError;
 use crate::faults::Call;
 use crate::state::{now_secs, Kind};
@@ -24,6 +26,9 @@ struct Serving {
     new_items: Vec<Item>,
     exploration: Option<Exploration>,
     filter: Option<filter::BoundFilter>,
+    influence: RankingInfluence,
+    /// The version's popularity and freshness; `None` when `influence` is neutral.
+    signals: Option<Arc<Signals>>,
 }
 
 impl Serving {
@@ -39,6 +44,23 @@ impl Serving {
             now: now_secs(),
         }
     }
+
+    /// How many results to ask the model for: with a ranking influence, its whole answer
+    /// (500), so the re-rank can lift items from below the caller's `n`.
+    fn pool_size(&self, n: usize) -> usize {
+        match self.signals {
+            Some(_) => MAX_NUM_RESULTS as usize,
+            None => n,
+        }
+    }
+
+    /// The model's answer re-ranked by the campaign's ranking influence, best `n` kept.
+    fn influenced(&self, scored: Vec<Scored>, n: usize) -> Vec<Scored> {
+        match &self.signals {
+            Some(signals) => influence::rerank(scored, n, self.influence, signals, &self.new_items),
+            None => scored.into_iter().take(n).collect(),
+        }
+    }
 }
 
 fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<Serving, ApiError> {
@@ -48,7 +70,7 @@ fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<
         .ok_or_else(|| {
             ApiError::invalid("campaignArn is required (personalize-local has no recommenders)")
         })?;
-    let (version_arn, group, watermark, exploration, filter_expr) = {
+    let (version_arn, watermark, exploration, filter_expr, influence, signals) = {
         let inner = ctx.server.state.read();
         let campaign = inner.get(Kind::Campaign, campaign_arn)?;
         if !matches!(campaign.status(), "ACTIVE") {
@@ -61,6 +83,18 @@ fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<
         let version = inner.get(Kind::SolutionVersion, &version_arn)?;
         let group = version.str("datasetGroupArn").unwrap_or("").to_owned();
         let exploration = exploration_of(campaign.body.get("campaignConfig"))?;
+        let influence = RankingInfluence::from_config(campaign.body.get("campaignConfig"))
+            .map_err(ApiError::invalid)?;
+        let signals = (!influence.is_neutral()).then(|| {
+            ctx.server.influence.get_or_insert(&version_arn, || {
+                let event_type = inner
+                    .get(Kind::Solution, version.str("solutionArn").unwrap_or(""))
+                    .ok()
+                    .and_then(|solution| solution.str("eventType"))
+                    .filter(|t| !t.is_empty());
+                Signals::gather(&inner, &group, version.trained_seq, event_type)
+            })
+        });
         let filter_expr = match input.get("filterArn").and_then(Value::as_str) {
             None => None,
             Some(arn) => {
@@ -89,13 +123,13 @@ fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<
             .unwrap_or_default();
         (
             version_arn,
-            group,
             (recent, new_items),
             exploration,
             filter_expr,
+            influence,
+            signals,
         )
     };
-    let _ = group;
     let model = ctx
         .server
         .state
@@ -129,6 +163,8 @@ fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<
         new_items,
         exploration,
         filter,
+        influence,
+        signals,
     })
 }
 
@@ -188,11 +224,12 @@ pub async fn get_recommendations(ctx: &Ctx, input: &Map<String, Value>) -> Resul
     let user = input.get("userId").and_then(Value::as_str);
     let serving = prepare(ctx, input, user)?;
     let item = input.get("itemId").and_then(Value::as_str);
-    let query = serving.query(user, item, num as usize);
+    let query = serving.query(user, item, serving.pool_size(num as usize));
     let scored = serving
         .model
         .recommend(&query)
         .map_err(|e| ApiError::invalid(e.to_string()))?;
+    let scored = serving.influenced(scored, num as usize);
     Ok(json!({"itemList": item_list(scored), "recommendationId": recommendation_id()}))
 }
 
@@ -221,6 +258,7 @@ pub async fn get_personalized_ranking(
         .model
         .rank(&query, &list)
         .map_err(|e| ApiError::invalid(e.to_string()))?;
+    let scored = serving.influenced(scored, list.len());
     Ok(json!({"personalizedRanking": item_list(scored), "recommendationId": recommendation_id()}))
 }
 
