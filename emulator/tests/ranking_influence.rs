@@ -1,7 +1,7 @@
 //! `campaignConfig.rankingInfluence` through the real aws-sdk-personalize clients: stored and
-//! described by CreateCampaign, changed in place by UpdateCampaign, applied by
-//! GetRecommendations (popular and fresh items rise as the weights rise, nothing moves at 0),
-//! bad weights refused precisely; and an import job created without a roleArn.
+//! described by CreateCampaign, changed in place by UpdateCampaign, applied by GetRecommendations
+//! and GetPersonalizedRanking (popular and fresh items rise as the weights rise, nothing moves
+//! at 0), bad weights refused precisely; and an import job created without a roleArn.
 
 mod common;
 
@@ -53,6 +53,7 @@ struct Setup {
     _root: tempfile::TempDir,
     _server: personalize_local::testing::TestServer,
     c: Clients,
+    group: String,
     version: String,
 }
 
@@ -165,6 +166,7 @@ async fn setup() -> Setup {
         _root: root,
         _server: server,
         c,
+        group,
         version,
     }
 }
@@ -402,4 +404,78 @@ async fn bad_weights_are_refused_precisely() {
         described(&s, &campaign).await,
         (vec![("FRESHNESS".to_owned(), 0.2)], vec![])
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn personalized_ranking_reorders_its_list_by_the_weights_too() {
+    let s = setup().await;
+    let p = &s.c.control;
+    let solution = p
+        .create_solution()
+        .name("influence-ranking")
+        .dataset_group_arn(&s.group)
+        .recipe_arn("arn:aws:personalize:::recipe/aws-personalized-ranking")
+        .send()
+        .await
+        .unwrap()
+        .solution_arn
+        .unwrap();
+    let version = p
+        .create_solution_version()
+        .solution_arn(&solution)
+        .send()
+        .await
+        .unwrap()
+        .solution_version_arn
+        .unwrap();
+    let campaign = |name: &'static str, config: Option<CampaignConfig>| {
+        p.create_campaign()
+            .name(name)
+            .solution_version_arn(&version)
+            .set_campaign_config(config)
+            .send()
+    };
+    let plain = campaign("ranking-plain", None)
+        .await
+        .unwrap()
+        .campaign_arn
+        .unwrap();
+    let newest = campaign("ranking-fresh", Some(config(&[("FRESHNESS", 1.0)])))
+        .await
+        .unwrap()
+        .campaign_arn
+        .unwrap();
+    let input = ["i40", "i12", "i1", "never-seen", "i15"];
+    let runtime = &s.c.runtime;
+    let rank = |campaign: String| async move {
+        runtime
+            .get_personalized_ranking()
+            .campaign_arn(campaign)
+            .user_id(USER)
+            .set_input_list(Some(input.iter().map(|i| (*i).to_owned()).collect()))
+            .send()
+            .await
+            .unwrap()
+            .personalized_ranking
+            .unwrap_or_default()
+            .into_iter()
+            .map(|i| (i.item_id.unwrap_or_default(), i.score.unwrap_or_default()))
+            .collect::<Vec<_>>()
+    };
+    let model = rank(plain).await;
+    let fresh = rank(newest).await;
+    let order = |ranked: &[(String, f64)]| -> Vec<String> {
+        ranked.iter().map(|(id, _)| id.clone()).collect()
+    };
+    // CREATION_TIMESTAMP order: i15 and i12 are new; i40 was created after i1; the item the
+    // model never saw stays last, as without influence.
+    assert_eq!(order(&fresh), ["i15", "i12", "i40", "i1", "never-seen"]);
+    assert_eq!(order(&model).last().map(String::as_str), Some("never-seen"));
+    assert_ne!(
+        order(&model),
+        order(&fresh),
+        "the model alone ranks otherwise"
+    );
+    let total: f64 = fresh.iter().map(|(_, score)| score).sum();
+    assert!((total - 1.0).abs() < 1e-9, "{fresh:?}");
 }
