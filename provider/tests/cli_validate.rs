@@ -154,6 +154,7 @@ resource "personalize_solution" "s" {
   dataset_group_arn     = "arn:aws:personalize:us-east-1:123456789012:dataset-group/g"
   recipe_arn            = "arn:aws:personalize:::recipe/aws-user-personalization"
   perform_auto_training = true
+  perform_hpo           = true
   solution_config {
     auto_training_config {
       scheduling_expression = "rate(45 days)"
@@ -167,7 +168,7 @@ resource "personalize_solution" "s" {
       }
     }
     training_data_config {
-      excluded_dataset_columns = { ACTIONS = "X" }
+      excluded_dataset_columns = { ACTIONS = ["X"] }
     }
   }
 }
@@ -210,4 +211,162 @@ resource "personalize_solution" "s" {
         assert!(d["detail"].as_str().unwrap().contains(detail), "{d}");
         assert_eq!(d["range"]["start"]["line"], line(needle), "{d}");
     }
+}
+
+/// The repeated blocks and lists: per-item checks point at the item, whole-block checks
+/// (duplicates, min > max, counts) at the block, cross-argument checks at the argument.
+#[test]
+fn bad_repeated_blocks_and_lists_fail_validate_where_they_are() {
+    let events: String = (0..11)
+        .map(|i| format!("      event_parameters {{\n        event_type = \"e{i}\"\n      }}\n"))
+        .collect();
+    let config = format!(
+        r#"{header}
+resource "personalize_solution" "hpo" {{
+  name              = "hpo"
+  dataset_group_arn = "arn:aws:personalize:us-east-1:123456789012:dataset-group/g"
+  recipe_arn        = "arn:aws:personalize:::recipe/aws-user-personalization"
+  solution_config {{
+    hpo_config {{
+      algorithm_hyper_parameter_ranges {{
+        integer_hyper_parameter_range {{
+          name      = "hidden_dimension"
+          min_value = 256
+          max_value = 32
+        }}
+        continuous_hyper_parameter_range {{
+          name      = "hidden_dimension"
+          min_value = 0
+          max_value = 1
+        }}
+        categorical_hyper_parameter_range {{
+          name   = "recency_mask"
+          values = []
+        }}
+      }}
+    }}
+    events_config {{ # two blocks for click
+      event_parameters {{
+        event_type = "click"
+        weight     = 1.5
+      }}
+      event_parameters {{
+        event_type = "click"
+      }}
+    }}
+    training_data_config {{
+      included_dataset_columns = {{ ITEMS = ["GENRE", "9LIVES"] }}
+    }}
+  }}
+}}
+
+resource "personalize_solution" "auto" {{
+  name              = "auto"
+  dataset_group_arn = "arn:aws:personalize:us-east-1:123456789012:dataset-group/g"
+  recipe_arn        = "arn:aws:personalize:::recipe/aws-user-personalization-v2"
+  perform_auto_ml   = true
+  solution_config {{
+    auto_ml_config {{
+      recipe_list = ["arn:aws:personalize:::recipe/aws-sims", "aws-user-personalization"]
+    }}
+    events_config {{ # eleven event types
+{events}    }}
+  }}
+}}
+
+resource "personalize_campaign" "c" {{
+  name                 = "c"
+  solution_version_arn = "arn:aws:personalize:us-east-1:123456789012:solution/s/1"
+  campaign_config {{
+    ranking_influence = {{ POPULARITY = 0.5, PRICE = 1 }}
+  }}
+}}
+"#,
+        header = header(Some("http://127.0.0.1:9")),
+    );
+    let line = |needle: &str| config.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let w = Workdir::new(&config);
+    let out = w.run(&["validate", "-json"]);
+    assert!(!out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let diags = v["diagnostics"].as_array().unwrap();
+    let expected = [
+        (
+            "Invalid value for integer_hyper_parameter_range",
+            "integer_hyper_parameter_range {",
+            "min_value 256 is greater than max_value 32",
+        ),
+        (
+            "Invalid value for algorithm_hyper_parameter_ranges",
+            "algorithm_hyper_parameter_ranges {",
+            "\"hidden_dimension\" has more than one range",
+        ),
+        (
+            "Invalid value for values",
+            "values = []",
+            "at least one value",
+        ),
+        (
+            "hpo_config without perform_hpo",
+            "hpo_config {",
+            "perform_hpo = true",
+        ),
+        (
+            "Invalid value for weight",
+            "weight     = 1.5",
+            "between 0 and 1",
+        ),
+        (
+            "Invalid value for event_parameters",
+            "two blocks for click",
+            "\"click\" appears in more than one block",
+        ),
+        (
+            "Invalid value for included_dataset_columns",
+            "9LIVES",
+            "item 2 (\"9LIVES\")",
+        ),
+        (
+            "Conflicting recipe_arn",
+            "recipe/aws-user-personalization-v2",
+            "remove recipe_arn",
+        ),
+        (
+            "Invalid value for recipe_list",
+            "aws-sims",
+            "item 2 (\"aws-user-personalization\")",
+        ),
+        (
+            "Too many event_parameters blocks",
+            "eleven event types",
+            "at most 10 are allowed, got 11",
+        ),
+        (
+            "Invalid value for ranking_influence",
+            "PRICE = 1",
+            "\"PRICE\" is not one of POPULARITY, FRESHNESS",
+        ),
+    ];
+    let found: Vec<(String, u64, String)> = diags
+        .iter()
+        .map(|d| {
+            (
+                d["summary"].as_str().unwrap_or_default().to_owned(),
+                d["range"]["start"]["line"].as_u64().unwrap_or_default(),
+                d["detail"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let problems: Vec<String> = expected
+        .iter()
+        .filter(|(summary, needle, detail)| {
+            !found.iter().any(|(s, at, d)| {
+                s == summary && d.contains(detail) && *at as usize == line(needle)
+            })
+        })
+        .map(|(summary, needle, _)| format!("{summary} at line {}", line(needle)))
+        .collect();
+    assert!(problems.is_empty(), "missing {problems:#?} in {found:#?}");
+    let errors = diags.iter().filter(|d| d["severity"] == "error").count();
+    assert_eq!(errors, expected.len(), "{found:#?}");
 }

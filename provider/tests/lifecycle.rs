@@ -264,20 +264,49 @@ fn solution() {
     });
 }
 
-fn tuned_solution(auto: bool, schedule: &str, sensitivity: &str) -> String {
+/// A solution with every in-place member (`perform_auto_training`,
+/// `perform_incremental_update`, the schedule, `events_config`) and some that replace.
+fn tuned_solution(auto: bool, schedule: &str, weight: f64, sensitivity: &str) -> String {
     format!(
-        "resource \"personalize_solution\" \"x\" {{\n  name                  = \"PREFIX-tuned\"\n  dataset_group_arn     = personalize_dataset_group.g.arn\n  recipe_arn            = \"arn:aws:personalize:::recipe/aws-user-personalization\"\n  perform_auto_training = {auto}\n  solution_config {{\n    auto_training_config {{\n      scheduling_expression = \"{schedule}\"\n    }}\n    optimization_objective {{\n      item_attribute        = \"PRICE\"\n      objective_sensitivity = \"{sensitivity}\"\n    }}\n    hpo_config {{\n      hpo_resource_config {{\n        max_number_of_training_jobs = \"8\"\n      }}\n    }}\n    training_data_config {{\n      excluded_dataset_columns = {{ ITEMS = \"GENRE\" }}\n    }}\n  }}\n}}\n"
+        r#"resource "personalize_solution" "x" {{
+  name                       = "PREFIX-tuned"
+  dataset_group_arn          = personalize_dataset_group.g.arn
+  recipe_arn                 = "arn:aws:personalize:::recipe/aws-user-personalization-v2"
+  perform_auto_training      = {auto}
+  perform_incremental_update = {auto}
+  solution_config {{
+    auto_training_config {{
+      scheduling_expression = "{schedule}"
+    }}
+    events_config {{
+      event_parameters {{
+        event_type = "watch"
+        weight     = {weight}
+      }}
+      event_parameters {{
+        event_type            = "click"
+        event_value_threshold = 0.5
+        weight                = 0.25
+      }}
+    }}
+    optimization_objective {{
+      item_attribute        = "PRICE"
+      objective_sensitivity = "{sensitivity}"
+    }}
+  }}
+}}
+"#
     )
 }
 
 #[test]
-fn solution_auto_training_updates_in_place() {
+fn solution_training_schedule_and_events_update_in_place() {
     run(Case {
         prefix: "sa",
         address: "personalize_solution.x",
         base: GROUP,
-        v1: &tuned_solution(false, "rate(7 days)", "LOW"),
-        v2: &tuned_solution(true, "rate(3 days)", "LOW"),
+        v1: &tuned_solution(false, "rate(7 days)", 1.0, "LOW"),
+        v2: &tuned_solution(true, "rate(3 days)", 0.5, "LOW"),
         change: Change::InPlace,
         delete: None,
     });
@@ -289,8 +318,8 @@ fn solution_config_outside_auto_training_replaces() {
         prefix: "sr",
         address: "personalize_solution.x",
         base: GROUP,
-        v1: &tuned_solution(false, "rate(7 days)", "LOW"),
-        v2: &tuned_solution(false, "rate(3 days)", "HIGH"),
+        v1: &tuned_solution(false, "rate(7 days)", 1.0, "LOW"),
+        v2: &tuned_solution(false, "rate(3 days)", 0.5, "HIGH"),
         change: Change::Replace,
         delete: None,
     });

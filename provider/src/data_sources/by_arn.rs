@@ -131,6 +131,7 @@ impl DataKind for SolutionVersionData {
                 "Why training failed, if it did.",
             ),
             Attr::computed("metrics", Ty::MapNumber, "GetSolutionMetrics, once ACTIVE."),
+            solution_version::tuned_attr(),
         ];
         attrs.extend(times());
         attrs

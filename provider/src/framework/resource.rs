@@ -86,8 +86,8 @@ pub trait Kind: Send + Sync + 'static {
     }
 
     /// Replacements the attribute-level rule cannot see: a change inside a block that is
-    /// otherwise updated in place (e.g. `solution_config`, whose `auto_training_config` alone
-    /// changes in place). Empty by default.
+    /// otherwise updated in place (e.g. `solution_config`, where only `auto_training_config`
+    /// and `events_config` change in place). Empty by default.
     fn replace_paths(_prior: &Obj, _planned: &Obj) -> Vec<AttributePath> {
         Vec::new()
     }
@@ -136,13 +136,22 @@ pub fn check_attrs(diags: &mut Diagnostics, attrs: &[Attr], config: &Obj, at: &A
             continue;
         };
         let path = at.clone().attribute(attr.name);
-        if let Ty::Block(inner) = &attr.ty {
-            for (i, item) in value.list().unwrap_or_default().iter().enumerate() {
+        if let Some(inner) = attr.ty.nested() {
+            let items = value.list().unwrap_or_default();
+            if let Ty::Blocks(_, max) = attr.ty {
+                if items.len() > max {
+                    diags.error(
+                        format!("Too many {} blocks", attr.name),
+                        format!("at most {max} are allowed, got {}", items.len()),
+                        path.clone(),
+                    );
+                }
+            }
+            for (i, item) in items.iter().enumerate() {
                 if let Some(o) = item.obj() {
                     check_attrs(diags, inner, o, &path.clone().index(i as i64));
                 }
             }
-            continue;
         }
         if let (Some(check), Value::Value(_)) = (attr.check, value) {
             if value.has_unknown() {
@@ -187,7 +196,7 @@ fn mark_computed(attrs: &[Attr], planned: &mut Obj, config: Option<&Obj>) {
             .and_then(|c| c.get(attr.name))
             .is_some_and(|v| !v.is_null());
         match (&attr.ty, attr.mode) {
-            (Ty::Block(inner), _) => {
+            (Ty::Block(inner) | Ty::Blocks(inner, _), _) => {
                 let cfg_items = config
                     .and_then(|c| c.get(attr.name))
                     .and_then(|v| v.list())
@@ -222,8 +231,8 @@ fn complete(attrs: &[Attr], o: &mut Obj) {
 
 fn complete_block(attrs: &[Attr], o: &mut Obj) {
     for attr in attrs {
-        match &attr.ty {
-            Ty::Block(inner) => {
+        match attr.ty.nested() {
+            Some(inner) => {
                 let entry = o
                     .entry(attr.name.to_owned())
                     .or_insert_with(|| list(vec![]));
@@ -238,7 +247,7 @@ fn complete_block(attrs: &[Attr], o: &mut Obj) {
                     }
                 }
             }
-            _ => {
+            None => {
                 o.entry(attr.name.to_owned()).or_insert(Value::Null);
             }
         }
@@ -728,5 +737,49 @@ mod tests {
             diags.errors[0].attribute,
             AttributePath::new("cfg").index(0).attribute("x")
         );
+    }
+
+    #[test]
+    fn repeated_blocks_are_counted_and_checked_per_item_and_whole() {
+        let attrs = vec![Attr::optional(
+            "item",
+            Ty::Blocks(
+                vec![Attr::required("x", Ty::String, "x")
+                    .check(|v| crate::framework::validate::max_len(v, 3))],
+                2,
+            ),
+            "i",
+        )
+        .check(|v| match v.list().map(<[Dyn]>::len) {
+            Some(n) if n % 2 == 1 => Err(format!("odd count {n}")),
+            _ => Ok(()),
+        })];
+        let item = |x: &str| {
+            let mut o = Obj::new();
+            o.insert("x".into(), s(x));
+            obj(o)
+        };
+        let mut config = Obj::new();
+        config.insert("item".into(), list(vec![item("ok"), item("long")]));
+        let mut diags = Diagnostics::default();
+        check_attrs(&mut diags, &attrs, &config, &AttributePath::root());
+        assert_eq!(diags.errors.len(), 1, "{:?}", diags.errors);
+        assert_eq!(
+            diags.errors[0].attribute,
+            AttributePath::new("item").index(1).attribute("x")
+        );
+        config.insert("item".into(), list(vec![item("a"), item("b"), item("c")]));
+        let mut diags = Diagnostics::default();
+        check_attrs(&mut diags, &attrs, &config, &AttributePath::root());
+        let summaries: Vec<&str> = diags.errors.iter().map(|e| e.summary.as_ref()).collect();
+        assert_eq!(
+            summaries,
+            ["Too many item blocks", "Invalid value for item"]
+        );
+        assert!(diags.errors[0].detail.contains("at most 2"));
+        assert!(diags.errors[1].detail.contains("odd count 3"));
+        let mut o = Obj::new();
+        complete(&attrs, &mut o);
+        assert_eq!(o["item"], list(vec![]));
     }
 }

@@ -25,8 +25,25 @@ pub enum Ty {
     MapString,
     /// `map(number)`.
     MapNumber,
+    /// `list(string)`.
+    ListString,
+    /// `map(list(string))`.
+    MapListString,
     /// A nested block that appears at most once (a list of zero or one objects).
     Block(Vec<Attr>),
+    /// A nested block that may repeat, in order, at most `max` times (a list of objects). It
+    /// is named after the API's item shape, e.g. `event_parameters` for `eventParametersList`.
+    Blocks(Vec<Attr>, usize),
+}
+
+impl Ty {
+    /// The attributes of a nested block, `None` for plain attribute types.
+    pub fn nested(&self) -> Option<&[Attr]> {
+        match self {
+            Ty::Block(inner) | Ty::Blocks(inner, _) => Some(inner),
+            _ => None,
+        }
+    }
 }
 
 /// Who sets an attribute.
@@ -151,7 +168,11 @@ fn attribute_type(ty: &Ty) -> AttributeType {
         Ty::Bool => AttributeType::Bool,
         Ty::MapString => AttributeType::Map(AttributeType::String.into()),
         Ty::MapNumber => AttributeType::Map(AttributeType::Number.into()),
-        Ty::Block(_) => unreachable!("blocks are not attributes"),
+        Ty::ListString => AttributeType::List(AttributeType::String.into()),
+        Ty::MapListString => {
+            AttributeType::Map(AttributeType::List(AttributeType::String.into()).into())
+        }
+        Ty::Block(_) | Ty::Blocks(..) => unreachable!("blocks are not attributes"),
     }
 }
 
@@ -160,12 +181,18 @@ pub fn block(attrs: &[Attr], description: &str) -> Block {
     let mut attributes = HashMap::new();
     let mut blocks = HashMap::new();
     for attr in attrs {
-        if let Ty::Block(inner) = &attr.ty {
-            blocks.insert(
-                attr.name.to_owned(),
-                NestedBlock::Optional(block(inner, attr.description)),
-            );
-            continue;
+        match &attr.ty {
+            Ty::Block(inner) => {
+                let nested = NestedBlock::Optional(block(inner, attr.description));
+                blocks.insert(attr.name.to_owned(), nested);
+                continue;
+            }
+            Ty::Blocks(inner, _) => {
+                let nested = NestedBlock::List(block(inner, attr.description));
+                blocks.insert(attr.name.to_owned(), nested);
+                continue;
+            }
+            _ => {}
         }
         let constraint = match attr.mode {
             Mode::Required => AttributeConstraint::Required,
@@ -221,5 +248,32 @@ pub fn accepts(attr: &Attr, value: &Dyn) -> bool {
     match (attr.check, value.has_unknown()) {
         (Some(check), false) => check(value).is_ok(),
         _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_blocks_and_list_types_reach_the_schema() {
+        let attrs = vec![
+            Attr::optional("one", Ty::Block(vec![]), "o"),
+            Attr::optional("many", Ty::Blocks(vec![], 10), "m"),
+            Attr::optional("names", Ty::ListString, "n"),
+            Attr::optional("columns", Ty::MapListString, "c"),
+        ];
+        let b = block(&attrs, "d");
+        assert!(matches!(b.blocks["one"], NestedBlock::Optional(_)));
+        assert!(matches!(b.blocks["many"], NestedBlock::List(_)));
+        assert_eq!(
+            b.attributes["names"].attr_type,
+            AttributeType::List(AttributeType::String.into())
+        );
+        assert_eq!(
+            b.attributes["columns"].attr_type,
+            AttributeType::Map(AttributeType::List(AttributeType::String.into()).into())
+        );
+        assert!(attrs[1].ty.nested().is_some() && attrs[2].ty.nested().is_none());
     }
 }

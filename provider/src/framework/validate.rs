@@ -141,6 +141,54 @@ pub fn max_len(v: &Dyn, max: usize) -> Result<(), String> {
     Ok(())
 }
 
+/// A number within `min..=max`; `whole` also requires an integer.
+pub fn number_in(v: &Dyn, min: f64, max: f64, whole: bool) -> Result<(), String> {
+    let x = v.num().ok_or("expected a number")?;
+    if whole && x.fract() != 0.0 {
+        return Err(format!("{x} must be a whole number"));
+    }
+    if !(min..=max).contains(&x) {
+        return Err(if max.is_infinite() {
+            format!("{x} must be at least {min}")
+        } else {
+            format!("{x} must be between {min} and {max}")
+        });
+    }
+    Ok(())
+}
+
+/// A list of at most `max` items, each accepted by `check`; the message names the item.
+pub fn each(v: &Dyn, max: usize, check: impl Fn(&Dyn) -> Result<(), String>) -> Result<(), String> {
+    let items = v.list().ok_or("expected a list")?;
+    if items.len() > max {
+        return Err(format!(
+            "at most {max} items are allowed, got {}",
+            items.len()
+        ));
+    }
+    for (i, item) in items.iter().enumerate() {
+        if item.is_unknown() {
+            continue;
+        }
+        check(item).map_err(|e| format!("item {} ({}): {e}", i + 1, shown(item)))?;
+    }
+    Ok(())
+}
+
+fn shown(v: &Dyn) -> String {
+    match (v.str(), v.num()) {
+        (Some(s), _) => format!("{s:?}"),
+        (_, Some(n)) => n.to_string(),
+        _ => "value".to_owned(),
+    }
+}
+
+/// The first item that occurs twice in `items`, if any (unique names, event types).
+pub fn first_duplicate<'a>(items: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let mut seen = std::collections::BTreeSet::new();
+    items.into_iter().find(|k| !seen.insert(*k))
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::value::{n, obj, s};
@@ -189,6 +237,24 @@ mod tests {
         assert!(tags(&obj(m)).is_err());
         let m = (0..201).map(|i| (format!("k{i}"), s("v"))).collect();
         assert!(tags(&obj(m)).unwrap_err().contains("200"));
+    }
+
+    #[test]
+    fn numbers_lists_and_duplicates() {
+        assert!(number_in(&n(0.5), 0.0, 1.0, false).is_ok());
+        assert!(number_in(&n(1.5), 0.0, 1.0, false)
+            .unwrap_err()
+            .contains("between 0 and 1"));
+        assert!(number_in(&n(2.5), 0.0, 9.0, true)
+            .unwrap_err()
+            .contains("whole"));
+        assert!(number_in(&s("1"), 0.0, 9.0, false).is_err());
+        let l = super::super::value::string_list(["ok", "toolong"]);
+        let e = each(&l, 5, |v| max_len(v, 3)).unwrap_err();
+        assert!(e.starts_with("item 2 (\"toolong\")"), "{e}");
+        assert!(each(&l, 1, |_| Ok(())).unwrap_err().contains("at most 1"));
+        assert_eq!(first_duplicate(["a", "b", "a"]), Some("a"));
+        assert_eq!(first_duplicate(["a", "b"]), None);
     }
 
     #[test]

@@ -138,6 +138,42 @@ pub fn map_of_strings(v: &Dyn) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
+/// A list of strings.
+pub fn string_list<V: Into<String>>(items: impl IntoIterator<Item = V>) -> Dyn {
+    list(items.into_iter().map(s).collect())
+}
+
+/// The known strings of a list value (unknown or null items are skipped).
+pub fn list_of_strings(v: &Dyn) -> Vec<String> {
+    v.list()
+        .map(|l| {
+            l.iter()
+                .filter_map(|v| v.str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A map of string lists (`map(list(string))`).
+pub fn string_list_map<K: Into<String>>(pairs: impl IntoIterator<Item = (K, Vec<String>)>) -> Dyn {
+    obj(pairs
+        .into_iter()
+        .map(|(k, v)| (k.into(), string_list(v)))
+        .collect())
+}
+
+/// The known entries of a `map(list(string))` value.
+pub fn map_of_string_lists(v: &Dyn) -> BTreeMap<String, Vec<String>> {
+    v.obj()
+        .map(|m| {
+            m.iter()
+                .filter(|(_, v)| v.list().is_some())
+                .map(|(k, v)| (k.clone(), list_of_strings(v)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Replaces every unknown inside `v` by null: what a state returned after a failed apply holds
 /// where the provider never learnt a value (Terraform refuses unknowns in applied state).
 pub fn unknowns_to_null(v: &mut Dyn) {
@@ -183,6 +219,16 @@ mod tests {
         assert!(!v.has_unknown());
         assert_eq!(v.obj().unwrap()["u"], Value::Null);
         assert_eq!(v.obj().unwrap()["l"].list().unwrap()[0], Value::Null);
+    }
+
+    #[test]
+    fn string_lists_and_maps_of_them_round_trip() {
+        let v = string_list_map([("ITEMS", vec!["A".to_owned(), "B".to_owned()])]);
+        assert_eq!(map_of_string_lists(&v)["ITEMS"], ["A", "B"]);
+        let l = list(vec![s("x"), Value::Unknown, Value::Null]);
+        assert_eq!(list_of_strings(&l), ["x"]);
+        assert!(list_of_strings(&s("x")).is_empty());
+        assert_eq!(list_of_strings(&string_list(["a", "b"])), ["a", "b"]);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! the update is waited for until `latestCampaignUpdate` is ACTIVE.
 
 use async_trait::async_trait;
-use aws_sdk_personalize::types::CampaignConfig;
+use aws_sdk_personalize::types::{CampaignConfig, RankingInfluenceType};
 
 use super::common::{get_block, get_bool, get_i32, get_str, not_found_is_none, times};
 use crate::framework::error::AwsError;
@@ -49,7 +49,24 @@ fn campaign_config_attrs() -> Vec<Attr> {
             Ty::Bool,
             "Follow the solution's latest version automatically (Personalize then expects the solution's ARN in `solution_version_arn`).",
         ),
+        Attr::optional(
+            "ranking_influence",
+            Ty::MapNumber,
+            "How much `POPULARITY` and `FRESHNESS` weigh in the ranking, each from 0 (no influence) to 1 (User-Personalization-v2 recipes).",
+        )
+        .check(ranking_influence),
     ]
+}
+
+fn ranking_influence(v: &Dyn) -> Result<(), String> {
+    for (kind, weight) in v.obj().into_iter().flatten() {
+        validate::one_of(&s(kind.clone()), &["POPULARITY", "FRESHNESS"])
+            .map_err(|e| format!("ranking influence {e}"))?;
+        if !weight.is_unknown() {
+            validate::number_in(weight, 0.0, 1.0, false).map_err(|e| format!("{kind}: {e}"))?;
+        }
+    }
+    Ok(())
 }
 
 #[async_trait]
@@ -189,6 +206,11 @@ pub fn expand_config(plan: &Obj) -> Option<CampaignConfig> {
                 cfg,
                 "sync_with_latest_solution_version",
             ))
+            .set_ranking_influence(cfg.get("ranking_influence").and_then(DynExt::obj).map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| Some((RankingInfluenceType::from(k.as_str()), v.num()?)))
+                    .collect()
+            }))
             .build(),
     )
 }
@@ -219,6 +241,19 @@ pub fn flatten(x: &aws_sdk_personalize::types::Campaign) -> Obj {
         m.insert(
             "sync_with_latest_solution_version".into(),
             b(cfg.sync_with_latest_solution_version().unwrap_or(false)),
+        );
+        // Optional: absent (or empty) is null, as the plan has it.
+        m.insert(
+            "ranking_influence".into(),
+            cfg.ranking_influence().filter(|m| !m.is_empty()).map_or(
+                tf_provider::value::Value::Null,
+                |m| {
+                    obj(m
+                        .iter()
+                        .map(|(k, v)| (k.as_str().to_owned(), n(*v)))
+                        .collect())
+                },
+            ),
         );
         obj(m)
     });
@@ -267,6 +302,40 @@ mod tests {
         assert_eq!(api.enable_metadata_with_recommendations(), Some(true));
         assert_eq!(api.sync_with_latest_solution_version(), None);
         assert!(expand_config(&Obj::new()).is_none());
+    }
+
+    #[test]
+    fn ranking_influence_is_checked_and_round_trips() {
+        let weights = |pairs: &[(&str, f64)]| {
+            obj(pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), n(*v)))
+                .collect())
+        };
+        assert!(ranking_influence(&weights(&[("POPULARITY", 0.0), ("FRESHNESS", 1.0)])).is_ok());
+        let e = ranking_influence(&weights(&[("PRICE", 0.5)])).unwrap_err();
+        assert!(
+            e.contains("\"PRICE\" is not one of POPULARITY, FRESHNESS"),
+            "{e}"
+        );
+        let e = ranking_influence(&weights(&[("FRESHNESS", 1.5)])).unwrap_err();
+        assert!(e.contains("FRESHNESS: 1.5 must be between 0 and 1"), "{e}");
+        assert!(ranking_influence(&weights(&[("POPULARITY", -0.1)])).is_err());
+        let mut cfg = Obj::new();
+        cfg.insert("ranking_influence".into(), weights(&[("POPULARITY", 0.25)]));
+        let mut plan = Obj::new();
+        plan.insert("campaign_config".into(), list(vec![obj(cfg)]));
+        let api = expand_config(&plan).unwrap();
+        assert_eq!(
+            api.ranking_influence().unwrap()[&RankingInfluenceType::Popularity],
+            0.25
+        );
+        let campaign = aws_sdk_personalize::types::Campaign::builder()
+            .campaign_config(api)
+            .build();
+        let back = flatten(&campaign);
+        let cfg = get_block(&back, "campaign_config").unwrap();
+        assert_eq!(cfg["ranking_influence"], weights(&[("POPULARITY", 0.25)]));
     }
 
     #[test]

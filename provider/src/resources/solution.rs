@@ -1,13 +1,13 @@
 //! `personalize_solution`: a recipe and its configuration for a dataset group. UpdateSolution
-//! changes only automatic training, so `perform_auto_training` and
-//! `solution_config.auto_training_config` change in place (waiting until
-//! `latestSolutionUpdate` is ACTIVE); every other argument forces replacement.
+//! changes automatic training, incremental updates and the events configuration, so
+//! `perform_auto_training`, `perform_incremental_update`, `solution_config.auto_training_config`
+//! and `solution_config.events_config` change in place (waiting until `latestSolutionUpdate` is
+//! ACTIVE); every other argument forces replacement.
 
 use async_trait::async_trait;
-use aws_sdk_personalize::types::SolutionUpdateConfig;
 use tf_provider::AttributePath;
 
-use super::common::{get_bool, get_str, not_found_is_none, times};
+use super::common::{get_block, get_bool, get_str, not_found_is_none, times};
 use super::solution_config;
 use crate::framework::error::AwsError;
 use crate::framework::resource::Kind;
@@ -15,7 +15,7 @@ use crate::framework::schema::{common_computed, status_attr, tags_attr, Attr, Ty
 use crate::framework::tags;
 use crate::framework::timeouts::{minutes, Op, Timeouts};
 use crate::framework::validate;
-use crate::framework::value::{b, list, opt_s, s, Dyn, Obj};
+use crate::framework::value::{b, list, opt_s, s, Dyn, DynExt, Obj};
 use crate::framework::wait::Observed;
 use crate::provider::Clients;
 
@@ -53,9 +53,11 @@ impl Kind for Solution {
             Attr::optional_computed("perform_auto_ml", Ty::Bool, "Let Personalize pick the recipe (default false).")
                 .force_new()
                 .default(b(false)),
-            Attr::optional_computed("perform_auto_training", Ty::Bool, "Let Personalize train new versions on the `auto_training_config` schedule (AWS default true); changed in place.")
-                ,
-            Attr::optional("solution_config", Ty::Block(solution_config::attrs()), "Training configuration; `auto_training_config` changes in place, any other change replaces the solution."),
+            Attr::optional_computed("perform_auto_training", Ty::Bool, "Let Personalize train new versions on the `auto_training_config` schedule (AWS default true); changed in place."),
+            Attr::optional_computed("perform_incremental_update", Ty::Bool, "Let Personalize update the model with new data between full trainings (default false); changed in place.")
+                .default(b(false)),
+            Attr::optional("solution_config", Ty::Block(solution_config::attrs()), "Training configuration; `auto_training_config` and `events_config` change in place, any other change replaces the solution."),
+            Attr::computed("best_recipe_arn", Ty::String, "The recipe AutoML chose (with `perform_auto_ml = true`), once a version has trained."),
             status_attr(),
             tags_attr(),
         ];
@@ -64,19 +66,36 @@ impl Kind for Solution {
     }
 
     fn validate(config: &Obj, diags: &mut tf_provider::Diagnostics) {
-        let auto_ml = config
-            .get("perform_auto_ml")
-            .and_then(crate::framework::value::DynExt::boolean);
+        let flag = |k: &str| config.get(k).and_then(DynExt::boolean) == Some(true);
         let recipe = config.get("recipe_arn").is_some_and(|v| !v.is_null());
-        if auto_ml != Some(true)
-            && !recipe
-            && !config.get("recipe_arn").is_some_and(|v| v.is_unknown())
-        {
+        let recipe_unknown = config.get("recipe_arn").is_some_and(|v| v.is_unknown());
+        if !flag("perform_auto_ml") && !recipe && !recipe_unknown {
             diags.error(
                 "Missing recipe_arn",
                 "set recipe_arn, or perform_auto_ml = true to let Personalize choose the recipe",
-                tf_provider::AttributePath::new("recipe_arn"),
+                AttributePath::new("recipe_arn"),
             );
+        }
+        if flag("perform_auto_ml") && recipe {
+            diags.error(
+                "Conflicting recipe_arn",
+                "perform_auto_ml = true lets Personalize choose the recipe from solution_config.auto_ml_config.recipe_list; remove recipe_arn or set perform_auto_ml = false",
+                AttributePath::new("recipe_arn"),
+            );
+        }
+        // A configuration block whose switch is off would be sent and silently unused.
+        let cfg = get_block(config, "solution_config");
+        for (block, switch) in [
+            ("auto_ml_config", "perform_auto_ml"),
+            ("hpo_config", "perform_hpo"),
+        ] {
+            if cfg.and_then(|c| get_block(c, block)).is_some() && !flag(switch) {
+                diags.error(
+                    format!("{block} without {switch}"),
+                    format!("solution_config.{block} takes effect only with {switch} = true; set it or remove the block"),
+                    AttributePath::new("solution_config").index(0).attribute(block),
+                );
+            }
         }
     }
 
@@ -91,6 +110,7 @@ impl Kind for Solution {
             .set_perform_hpo(get_bool(plan, "perform_hpo"))
             .set_perform_auto_ml(get_bool(plan, "perform_auto_ml"))
             .set_perform_auto_training(get_bool(plan, "perform_auto_training"))
+            .set_perform_incremental_update(get_bool(plan, "perform_incremental_update"))
             .set_solution_config(solution_config::expand(plan))
             .set_tags(tags::for_create(plan.get("tags"))?)
             .send()
@@ -132,26 +152,26 @@ impl Kind for Solution {
         solution_config::replace_paths(prior, planned)
     }
 
-    async fn update(c: &Clients, arn: &str, _prior: &Obj, plan: &Obj) -> Result<(), AwsError> {
-        let config = solution_config::expand_auto_training(plan).map(|a| {
-            SolutionUpdateConfig::builder()
-                .auto_training_config(a)
-                .build()
-        });
+    async fn update(c: &Clients, arn: &str, prior: &Obj, plan: &Obj) -> Result<(), AwsError> {
         c.personalize
             .update_solution()
             .solution_arn(arn)
             .set_perform_auto_training(get_bool(plan, "perform_auto_training"))
-            .set_solution_update_config(config)
+            .set_perform_incremental_update(get_bool(plan, "perform_incremental_update"))
+            .set_solution_update_config(solution_config::expand_update(prior, plan))
             .send()
             .await?;
         Ok(())
     }
 
     fn update_waits(prior: &Obj, plan: &Obj) -> bool {
-        ["perform_auto_training", "solution_config"]
-            .iter()
-            .any(|k| prior.get(*k) != plan.get(*k))
+        [
+            "perform_auto_training",
+            "perform_incremental_update",
+            "solution_config",
+        ]
+        .iter()
+        .any(|k| prior.get(*k) != plan.get(*k))
     }
 
     async fn delete(c: &Clients, arn: &str, _state: &Obj) -> Result<(), AwsError> {
@@ -190,6 +210,10 @@ pub async fn find_solution_by_arn(c: &Clients, arn: &str) -> Result<Option<Obj>,
             b(x.perform_auto_training().unwrap_or(true)),
         );
         o.insert(
+            "perform_incremental_update".into(),
+            b(x.perform_incremental_update().unwrap_or(false)),
+        );
+        o.insert(
             "solution_config".into(),
             list(
                 x.solution_config()
@@ -197,6 +221,10 @@ pub async fn find_solution_by_arn(c: &Clients, arn: &str) -> Result<Option<Obj>,
                     .into_iter()
                     .collect(),
             ),
+        );
+        o.insert(
+            "best_recipe_arn".into(),
+            opt_s(x.auto_ml_result().and_then(|r| r.best_recipe_arn())),
         );
         o.insert("status".into(), opt_s(x.status()));
         if let Some(arn) = x.solution_arn() {

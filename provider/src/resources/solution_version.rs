@@ -13,7 +13,7 @@ use crate::framework::schema::{common_computed, status_attr, tags_attr, Attr, Ty
 use crate::framework::tags;
 use crate::framework::timeouts::{minutes, Timeouts};
 use crate::framework::validate;
-use crate::framework::value::{n, obj, opt_s, s, DynExt, Obj};
+use crate::framework::value::{n, obj, opt_s, s, string_map, DynExt, Obj};
 use crate::provider::Clients;
 
 /// The resource type.
@@ -59,6 +59,7 @@ impl Kind for SolutionVersion {
             Attr::computed("metrics", Ty::MapNumber, "Offline metrics from GetSolutionMetrics (e.g. `precision_at_25`), usable in preconditions."),
             Attr::computed("failure_reason", Ty::String, "Why training failed, if it did."),
             Attr::computed("training_hours", Ty::Number, "Billed training hours."),
+            tuned_attr(),
             status_attr(),
             tags_attr(),
         ];
@@ -140,12 +141,30 @@ pub async fn find_solution_version_by_arn(c: &Clients, arn: &str) -> Result<Opti
             v.training_hours()
                 .map_or(tf_provider::value::Value::Null, n),
         );
+        o.insert(
+            "tuned_hyper_parameters".into(),
+            string_map(
+                v.tuned_hpo_params()
+                    .and_then(|t| t.algorithm_hyper_parameters())
+                    .cloned()
+                    .unwrap_or_default(),
+            ),
+        );
         if let Some(arn) = v.solution_version_arn() {
             o.insert("arn".into(), s(arn));
         }
         times(&mut o, v.creation_date_time(), v.last_updated_date_time());
         o
     }))
+}
+
+/// The computed `tuned_hyper_parameters` (resource and data source).
+pub fn tuned_attr() -> Attr {
+    Attr::computed(
+        "tuned_hyper_parameters",
+        Ty::MapString,
+        "Hyperparameter values HPO chose (with the solution's `perform_hpo = true`); empty otherwise.",
+    )
 }
 
 /// GetSolutionMetrics as a map of numbers.
