@@ -144,24 +144,13 @@ async fn setup() -> Setup {
         );
         assert_eq!(job.role_arn(), role, "{ty}");
     }
-    let solution = p
-        .create_solution()
-        .name("influence")
-        .dataset_group_arn(&group)
-        .recipe_arn("arn:aws:personalize:::recipe/aws-user-personalization")
-        .send()
-        .await
-        .unwrap()
-        .solution_arn
-        .unwrap();
-    let version = p
-        .create_solution_version()
-        .solution_arn(&solution)
-        .send()
-        .await
-        .unwrap()
-        .solution_version_arn
-        .unwrap();
+    let (_, version) = trained_version(
+        p,
+        &group,
+        "influence",
+        "arn:aws:personalize:::recipe/aws-user-personalization",
+    )
+    .await;
     Setup {
         _root: root,
         _server: server,
@@ -410,24 +399,13 @@ async fn bad_weights_are_refused_precisely() {
 async fn personalized_ranking_reorders_its_list_by_the_weights_too() {
     let s = setup().await;
     let p = &s.c.control;
-    let solution = p
-        .create_solution()
-        .name("influence-ranking")
-        .dataset_group_arn(&s.group)
-        .recipe_arn("arn:aws:personalize:::recipe/aws-personalized-ranking")
-        .send()
-        .await
-        .unwrap()
-        .solution_arn
-        .unwrap();
-    let version = p
-        .create_solution_version()
-        .solution_arn(&solution)
-        .send()
-        .await
-        .unwrap()
-        .solution_version_arn
-        .unwrap();
+    let (_, version) = trained_version(
+        p,
+        &s.group,
+        "influence-ranking",
+        "arn:aws:personalize:::recipe/aws-personalized-ranking",
+    )
+    .await;
     let campaign = |name: &'static str, config: Option<CampaignConfig>| {
         p.create_campaign()
             .name(name)

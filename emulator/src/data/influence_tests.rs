@@ -75,6 +75,13 @@ fn signals() -> Signals {
     Signals::new(counts, times)
 }
 
+fn weights(popularity: f64, freshness: f64) -> RankingInfluence {
+    RankingInfluence {
+        popularity,
+        freshness,
+    }
+}
+
 const WEIGHTS: [f64; 5] = [0.0, 0.25, 0.5, 0.75, 1.0];
 
 #[test]
@@ -118,10 +125,7 @@ fn weight_zero_changes_nothing() {
     assert_eq!(rerank(pool(), 6, neutral, &signals(), &[]), pool());
     assert_eq!(rerank(pool(), 3, neutral, &signals(), &[]), pool()[..3]);
     // A weight with no signal to act on (no counts known) keeps the model's order too.
-    let weights = RankingInfluence {
-        popularity: 1.0,
-        freshness: 0.0,
-    };
+    let weights = weights(1.0, 0.0);
     assert_eq!(
         ids(&rerank(pool(), 6, weights, &Signals::default(), &[])),
         ids(&pool())
@@ -133,10 +137,7 @@ fn popular_items_rise_as_the_weight_rises() {
     let places: Vec<usize> = WEIGHTS
         .iter()
         .map(|&w| {
-            let weights = RankingInfluence {
-                popularity: w,
-                freshness: 0.0,
-            };
+            let weights = weights(w, 0.0);
             position(&rerank(pool(), 6, weights, &signals(), &[]), "f")
         })
         .collect();
@@ -144,16 +145,7 @@ fn popular_items_rise_as_the_weight_rises() {
     assert!(places.windows(2).all(|p| p[1] <= p[0]), "{places:?}");
     assert_eq!(places[4], 0, "at 1 the most popular item leads: {places:?}");
     // The less popular items keep the model's order among themselves.
-    let full = rerank(
-        pool(),
-        6,
-        RankingInfluence {
-            popularity: 1.0,
-            freshness: 0.0,
-        },
-        &signals(),
-        &[],
-    );
+    let full = rerank(pool(), 6, weights(1.0, 0.0), &signals(), &[]);
     let rest: Vec<&str> = ids(&full)
         .into_iter()
         .filter(|id| ["a", "b", "c", "d"].contains(id))
@@ -166,10 +158,7 @@ fn fresh_items_rise_as_the_weight_rises() {
     let places: Vec<usize> = WEIGHTS
         .iter()
         .map(|&w| {
-            let weights = RankingInfluence {
-                popularity: 0.0,
-                freshness: w,
-            };
+            let weights = weights(0.0, w);
             position(&rerank(flat_pool(), 6, weights, &signals(), &[]), "f")
         })
         .collect();
@@ -178,10 +167,7 @@ fn fresh_items_rise_as_the_weight_rises() {
     assert!(places[4] < places[0], "{places:?}");
     // The oldest item, the model's favourite, loses ground as freshness counts more.
     let a = |w| {
-        let weights = RankingInfluence {
-            popularity: 0.0,
-            freshness: w,
-        };
+        let weights = weights(0.0, w);
         position(&rerank(flat_pool(), 6, weights, &signals(), &[]), "a")
     };
     assert_eq!(a(0.0), 0);
@@ -208,10 +194,7 @@ fn items_added_after_training_count_as_newest_unless_dated() {
             attributes: [(CREATION_TIMESTAMP.to_owned(), Attr::Num(50.0))].into(),
         },
     ];
-    let weights = RankingInfluence {
-        popularity: 0.0,
-        freshness: 1.0,
-    };
+    let weights = weights(0.0, 1.0);
     let out = rerank(scored, 8, weights, &signals(), &new_items);
     assert!(
         position(&out, "new") < position(&out, "c"),
@@ -224,10 +207,7 @@ fn items_added_after_training_count_as_newest_unless_dated() {
 #[test]
 fn scores_stay_descending_and_keep_the_pools_mass() {
     for w in WEIGHTS {
-        let weights = RankingInfluence {
-            popularity: w,
-            freshness: 1.0 - w,
-        };
+        let weights = weights(w, 1.0 - w);
         let out = rerank(pool(), 6, weights, &signals(), &[]);
         assert_eq!(out.len(), 6);
         assert!(out.windows(2).all(|p| p[0].score >= p[1].score), "{out:?}");
@@ -241,10 +221,7 @@ fn scores_stay_descending_and_keep_the_pools_mass() {
 
 #[test]
 fn weights_summing_past_one_share_the_whole_blend() {
-    let both = |w| RankingInfluence {
-        popularity: w,
-        freshness: w,
-    };
+    let both = |w| weights(w, w);
     let full = rerank(pool(), 6, both(1.0), &signals(), &[]);
     assert_eq!(full, rerank(pool(), 6, both(0.5), &signals(), &[]));
     // f is both the most popular and the newest: with the model (nearly) out, it leads.

@@ -192,37 +192,13 @@ pub async fn build_chain(c: &Clients, name: &str) -> Chain {
             job.failure_reason
         );
     }
-    let solution = p
-        .create_solution()
-        .name(name)
-        .dataset_group_arn(&group)
-        .recipe_arn("arn:aws:personalize:::recipe/aws-user-personalization")
-        .send()
-        .await
-        .unwrap()
-        .solution_arn
-        .unwrap();
-    let version = p
-        .create_solution_version()
-        .solution_arn(&solution)
-        .send()
-        .await
-        .unwrap()
-        .solution_version_arn
-        .unwrap();
-    let v = p
-        .describe_solution_version()
-        .solution_version_arn(&version)
-        .send()
-        .await
-        .unwrap();
-    let v = v.solution_version.unwrap();
-    assert_eq!(
-        v.status.as_deref(),
-        Some("ACTIVE"),
-        "{:?}",
-        v.failure_reason
-    );
+    let (solution, version) = trained_version(
+        p,
+        &group,
+        name,
+        "arn:aws:personalize:::recipe/aws-user-personalization",
+    )
+    .await;
     let campaign = p
         .create_campaign()
         .name(name)
@@ -251,6 +227,48 @@ pub async fn build_chain(c: &Clients, name: &str) -> Chain {
         tracker: tracker.event_tracker_arn.unwrap(),
         tracking_id: tracker.tracking_id.unwrap(),
     }
+}
+
+/// A solution of `recipe` in `group` and its first version, trained (ACTIVE) on an instant
+/// server: (solution ARN, version ARN).
+pub async fn trained_version(
+    p: &aws_sdk_personalize::Client,
+    group: &str,
+    name: &str,
+    recipe: &str,
+) -> (String, String) {
+    let solution = p
+        .create_solution()
+        .name(name)
+        .dataset_group_arn(group)
+        .recipe_arn(recipe)
+        .send()
+        .await
+        .unwrap()
+        .solution_arn
+        .unwrap();
+    let version = p
+        .create_solution_version()
+        .solution_arn(&solution)
+        .send()
+        .await
+        .unwrap()
+        .solution_version_arn
+        .unwrap();
+    let v = p
+        .describe_solution_version()
+        .solution_version_arn(&version)
+        .send()
+        .await
+        .unwrap();
+    let v = v.solution_version.unwrap();
+    assert_eq!(
+        v.status.as_deref(),
+        Some("ACTIVE"),
+        "{:?}",
+        v.failure_reason
+    );
+    (solution, version)
 }
 
 /// The item ids recommended to `user`.
