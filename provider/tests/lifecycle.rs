@@ -226,17 +226,17 @@ fn solution_version_and_campaign() {
         "{}\nresource \"personalize_solution_version\" \"v1\" {{\n  solution_arn = personalize_solution.s.arn\n}}\nresource \"personalize_solution_version\" \"v2\" {{\n  solution_arn = personalize_solution.s.arn\n  depends_on   = [personalize_solution_version.v1]\n}}\n",
         trained()
     );
-    let campaign = |v: &str, tps: u32| {
+    let campaign = |v: &str, tps: u32, influence: &str| {
         format!(
-            "resource \"personalize_campaign\" \"x\" {{\n  name                 = \"PREFIX-campaign\"\n  solution_version_arn = personalize_solution_version.{v}.arn\n  min_provisioned_tps  = {tps}\n  campaign_config {{\n    item_exploration_config = {{ explorationWeight = \"0.3\" }}\n  }}\n}}\n"
+            "resource \"personalize_campaign\" \"x\" {{\n  name                 = \"PREFIX-campaign\"\n  solution_version_arn = personalize_solution_version.{v}.arn\n  min_provisioned_tps  = {tps}\n  campaign_config {{\n    item_exploration_config = {{ explorationWeight = \"0.3\" }}\n    {influence}\n  }}\n}}\n"
         )
     };
     run(Case {
         prefix: "cp",
         address: "personalize_campaign.x",
         base: &base,
-        v1: &campaign("v1", 1),
-        v2: &campaign("v2", 2),
+        v1: &campaign("v1", 1, ""),
+        v2: &campaign("v2", 2, "ranking_influence = { POPULARITY = 0.5 }"),
         change: Change::InPlace,
         delete: Some(|c, arn| {
             block_on(c.delete_campaign().campaign_arn(arn).send()).unwrap();
