@@ -34,6 +34,10 @@ fn walkthrough_applies_retrains_in_place_and_destroys_cleanly() {
         .as_str()
         .unwrap_or_default()
         .is_empty());
+    // The data source reads the same tracking ID back by ARN.
+    let outputs: serde_json::Value =
+        serde_json::from_str(&w.ok(&["output", "-json"])).expect("outputs as JSON");
+    assert_eq!(outputs["tracking_id_read"]["value"], tracker["tracking_id"]);
 
     // Retrain: a new version replaces the old one, the campaign follows in place.
     w.write(&config(emu.endpoint(), "2"));

@@ -1,5 +1,6 @@
 //! Data sources that read an existing resource by ARN with the resource's own finder:
-//! `personalize_campaign`, `personalize_dataset_group`, `personalize_solution_version`.
+//! `personalize_campaign`, `personalize_dataset_group`, `personalize_event_tracker`,
+//! `personalize_solution`, `personalize_solution_version`.
 
 use async_trait::async_trait;
 
@@ -9,7 +10,7 @@ use crate::framework::schema::{Attr, Ty};
 use crate::framework::validate;
 use crate::framework::value::Obj;
 use crate::provider::Clients;
-use crate::resources::{campaign, dataset_group, solution_version};
+use crate::resources::{campaign, dataset_group, event_tracker, solution, solution_version};
 
 fn arn_attr(what: &'static str) -> Attr {
     Attr::required("arn", Ty::String, what).check(validate::personalize_arn)
@@ -140,5 +141,96 @@ impl DataKind for SolutionVersionData {
     async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
         use crate::framework::resource::Kind;
         solution_version::SolutionVersion::find(c, arn).await
+    }
+}
+
+/// `data "personalize_event_tracker"`: the tracking ID an existing tracker's events need.
+#[derive(Debug)]
+pub struct EventTrackerData;
+
+#[async_trait]
+impl DataKind for EventTrackerData {
+    const DISPLAY: &'static str = "Event Tracker";
+    const KEY: &'static str = "arn";
+
+    fn description() -> &'static str {
+        "Reads an existing Amazon Personalize event tracker by ARN, with the tracking ID PutEvents needs."
+    }
+
+    fn attributes() -> Vec<Attr> {
+        let mut attrs = vec![
+            arn_attr("ARN of the event tracker."),
+            Attr::computed("name", Ty::String, "Name of the event tracker."),
+            Attr::computed("dataset_group_arn", Ty::String, "Its dataset group."),
+            Attr::computed(
+                "tracking_id",
+                Ty::String,
+                "The ID PutEvents takes as `trackingId`.",
+            ),
+            Attr::computed("account_id", Ty::String, "Account that owns it."),
+            Attr::computed("status", Ty::String, "Status of the event tracker."),
+        ];
+        attrs.extend(times());
+        attrs
+    }
+
+    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
+        event_tracker::find_event_tracker_by_arn(c, arn).await
+    }
+}
+
+/// `data "personalize_solution"`.
+#[derive(Debug)]
+pub struct SolutionData;
+
+#[async_trait]
+impl DataKind for SolutionData {
+    const DISPLAY: &'static str = "Solution";
+    const KEY: &'static str = "arn";
+
+    fn description() -> &'static str {
+        "Reads an existing Amazon Personalize solution by ARN, with the recipe AutoML chose."
+    }
+
+    fn attributes() -> Vec<Attr> {
+        let mut attrs = vec![
+            arn_attr("ARN of the solution."),
+            Attr::computed("name", Ty::String, "Name of the solution."),
+            Attr::computed("dataset_group_arn", Ty::String, "Its dataset group."),
+            Attr::computed("recipe_arn", Ty::String, "Its recipe (null with AutoML)."),
+            Attr::computed(
+                "event_type",
+                Ty::String,
+                "The event type it trains on, if one.",
+            ),
+            Attr::computed("perform_hpo", Ty::Bool, "Whether training runs HPO."),
+            Attr::computed(
+                "perform_auto_ml",
+                Ty::Bool,
+                "Whether AutoML picks the recipe.",
+            ),
+            Attr::computed(
+                "perform_auto_training",
+                Ty::Bool,
+                "Whether Personalize trains new versions on a schedule.",
+            ),
+            Attr::computed(
+                "perform_incremental_update",
+                Ty::Bool,
+                "Whether Personalize updates the model between full trainings.",
+            ),
+            Attr::computed(
+                "best_recipe_arn",
+                Ty::String,
+                "The recipe AutoML chose, once a version has trained.",
+            ),
+            Attr::computed("status", Ty::String, "Status of the solution."),
+        ];
+        attrs.extend(times());
+        attrs
+    }
+
+    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
+        solution::find_solution_by_arn(c, arn).await
     }
 }

@@ -22,6 +22,8 @@ pub fn all(clients: &ClientSlot) -> HashMap<String, Box<dyn DynamicDataSource>> 
         ("recipe", entry::<recipe::Recipe>(clients)),
         ("campaign", entry::<by_arn::CampaignData>(clients)),
         ("dataset_group", entry::<by_arn::DatasetGroupData>(clients)),
+        ("event_tracker", entry::<by_arn::EventTrackerData>(clients)),
+        ("solution", entry::<by_arn::SolutionData>(clients)),
         (
             "solution_version",
             entry::<by_arn::SolutionVersionData>(clients),

@@ -73,6 +73,10 @@ data "personalize_campaign" "c" {{
   arn = personalize_campaign.c.arn
 }}
 
+data "personalize_event_tracker" "t" {{
+  arn = personalize_event_tracker.t.arn
+}}
+
 data "personalize_solution_version" "v" {{
   arn = personalize_solution_version.v.arn
 }}
@@ -91,6 +95,10 @@ output "campaign_arn" {{
 
 output "tracking_id" {{
   value = personalize_event_tracker.t.tracking_id
+}}
+
+output "tracking_id_read" {{
+  value = data.personalize_event_tracker.t.tracking_id
 }}
 "#,
         header = header(Some(endpoint)),
