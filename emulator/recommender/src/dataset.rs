@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Interaction, Item, TrainOptions, TrainingData, Value};
+use crate::{EventParameters, Interaction, Item, TrainOptions, TrainingData, Value};
 
 /// The items a model knows: every item of the interactions and of the items dataset.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -70,17 +70,31 @@ pub(crate) struct Prepared {
     pub user_attributes: BTreeMap<String, BTreeMap<String, Value>>,
 }
 
-/// Whether an interaction is one the solution trains on.
+/// Whether an interaction is one the solution trains on: its event type (`eventType`, or
+/// listed in `eventsConfig`) and value threshold (the solution's, or its type's).
 pub(crate) fn selected(i: &Interaction, options: &TrainOptions) -> bool {
     if let Some(t) = &options.event_type {
         if &i.event_type != t {
             return false;
         }
     }
+    if !options.events.is_empty() && !selected_by_events(i, &options.events) {
+        return false;
+    }
     match options.event_value_threshold {
         Some(min) => i.event_value.is_some_and(|v| v >= min),
         None => true,
     }
+}
+
+/// Whether `eventsConfig` keeps an interaction: its type is listed and its value reaches the
+/// type's threshold (when the type has one).
+pub(crate) fn selected_by_events(i: &Interaction, events: &[EventParameters]) -> bool {
+    let Some(p) = events.iter().find(|p| p.event_type == i.event_type) else {
+        return false;
+    };
+    p.value_threshold
+        .is_none_or(|min| i.event_value.is_some_and(|v| v >= min))
 }
 
 impl Prepared {
@@ -217,6 +231,40 @@ pub(crate) mod tests {
         let p = Prepared::new(&data, &options);
         let trains: Vec<bool> = p.users["u"].iter().map(|e| e.trains).collect();
         assert_eq!(trains, [true, false, false]);
+    }
+
+    #[test]
+    fn events_config_keeps_listed_types_above_their_own_threshold() {
+        let valued = |item: &str, t: &str, v: Option<f64>| Interaction {
+            event_value: v,
+            ..ev("u", item, 1, t)
+        };
+        let options = TrainOptions {
+            events: vec![
+                crate::EventParameters {
+                    event_type: "watch".into(),
+                    value_threshold: Some(0.5),
+                    weight: 1.0,
+                },
+                crate::EventParameters {
+                    event_type: "click".into(),
+                    value_threshold: None,
+                    weight: 0.2,
+                },
+            ],
+            ..TrainOptions::default()
+        };
+        let kept: Vec<bool> = [
+            valued("a", "watch", Some(0.9)),
+            valued("b", "watch", Some(0.1)),
+            valued("c", "watch", None),
+            valued("d", "click", None),
+            valued("e", "buy", Some(9.0)),
+        ]
+        .iter()
+        .map(|i| selected(i, &options))
+        .collect();
+        assert_eq!(kept, [true, false, false, true, false]);
     }
 
     #[test]

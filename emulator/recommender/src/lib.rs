@@ -14,12 +14,16 @@
 //! - `users`: the user neighbourhood (training users with the most items in common).
 //! - `scoring`: a user's score over the catalogue (history, recent events, exploration).
 //! - `metrics`: [`evaluate`], GetSolutionMetrics on Personalize's hold-out protocol.
+//! - [`search`]: AutoML and HPO: candidate recipes and hyperparameters tried on the hold-out,
+//!   the best kept.
 //! - [`filter`]: Personalize's filter grammar, placeholders and evaluation.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+#[cfg(test)]
+mod config_tests;
 mod dataset;
 pub mod filter;
 mod metrics;
@@ -31,6 +35,7 @@ mod params;
 mod recipes;
 mod repeat;
 mod scoring;
+pub mod search;
 mod train;
 mod users;
 
@@ -101,6 +106,40 @@ pub struct TrainingData {
     pub users: Vec<User>,
 }
 
+/// One entry of `solutionConfig.eventsConfig.eventParametersList`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventParameters {
+    /// The event type the entry is about.
+    pub event_type: String,
+    /// Events of this type whose EVENT_VALUE is below this (or missing) do not train.
+    pub value_threshold: Option<f64>,
+    /// 0..1: how much one event of this type counts, replacing the learned rarity weight.
+    pub weight: f64,
+}
+
+/// Which columns of a dataset training may learn from (`trainingDataConfig`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub enum Columns {
+    /// Every column (no configuration).
+    #[default]
+    All,
+    /// Only these (`includedDatasetColumns`).
+    Only(std::collections::BTreeSet<String>),
+    /// All but these (`excludedDatasetColumns`).
+    Except(std::collections::BTreeSet<String>),
+}
+
+impl Columns {
+    /// Whether training may learn from the column `name`.
+    pub fn keeps(&self, name: &str) -> bool {
+        match self {
+            Columns::All => true,
+            Columns::Only(names) => names.contains(name),
+            Columns::Except(names) => !names.contains(name),
+        }
+    }
+}
+
 /// What a solution version is trained with: `CreateSolution`'s recipe and `solutionConfig`.
 #[derive(Clone, Debug, Default)]
 pub struct TrainOptions {
@@ -113,7 +152,15 @@ pub struct TrainOptions {
     /// `solutionConfig.eventValueThreshold`: train only on interactions whose value is at least
     /// this (interactions without a value are dropped when it is set).
     pub event_value_threshold: Option<f64>,
-    /// Seed of every random choice (the evaluation split).
+    /// `solutionConfig.eventsConfig`: when not empty, only the listed event types train, each
+    /// with its own value threshold and weight.
+    pub events: Vec<EventParameters>,
+    /// Item metadata columns the model may learn from (exploration's content features);
+    /// filters still see every column.
+    pub item_columns: Columns,
+    /// EVENT_TYPE is left out of training: every event weighs the same.
+    pub ignore_event_types: bool,
+    /// Seed of every random choice (the evaluation split, the HPO search).
     pub seed: u64,
 }
 
@@ -128,4 +175,7 @@ pub enum Error {
     /// CREATE FAILED with this failureReason.
     #[error("{0}")]
     NotEnoughData(String),
+    /// A search ([`search::run`]) was told to stop before it finished.
+    #[error("stopped before the search finished")]
+    Stopped,
 }

@@ -28,6 +28,9 @@ pub struct Model {
     pub(crate) event_weights: Vec<f32>,
     /// The solution's eventType: recent events of other types do not steer scoring.
     pub(crate) training_event_type: Option<String>,
+    /// The solution's `eventsConfig`: recent events it would not train on do not steer
+    /// scoring either.
+    pub(crate) events: Vec<crate::EventParameters>,
     pub(crate) users: BTreeMap<String, Vec<Event>>,
     pub(crate) user_attributes: BTreeMap<String, BTreeMap<String, Value>>,
     /// Users per item among training events.

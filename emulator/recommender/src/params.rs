@@ -89,7 +89,7 @@ const PERCENTILES: [&str; 2] = [
 ];
 
 /// The hyperparameter names a recipe kind accepts.
-fn accepted(kind: Kind) -> Vec<&'static str> {
+pub(crate) fn accepted(kind: Kind) -> Vec<&'static str> {
     let mut names: Vec<&'static str> = match kind {
         Kind::UserPersonalization | Kind::PersonalizedRanking => vec![
             "bptt",

@@ -11,7 +11,7 @@ use crate::dataset::Catalog;
 use crate::model::{Candidates, Model, Query};
 use crate::recipes::Kind;
 use crate::repeat::bit;
-use crate::Value;
+use crate::{Columns, Value};
 
 /// Share of the best score given to the popularity floor.
 const FLOOR: f64 = 1e-4;
@@ -41,13 +41,16 @@ pub(crate) struct Content {
     pub idf: Vec<f32>,
     /// Per catalogue item: unit-length tf-idf vector, sorted by token.
     pub items: Vec<Vec<(u32, f32)>>,
+    /// The metadata columns training learned from (new items are read the same way).
+    pub columns: Columns,
 }
 
-/// The tokens of an item's metadata. Timestamps are ages, not tastes, and are left out.
-fn tokens(attributes: &BTreeMap<String, Value>) -> Vec<String> {
+/// The tokens of an item's metadata. Timestamps are ages, not tastes, and are left out, as
+/// are the columns `trainingDataConfig` keeps out of training.
+fn tokens(attributes: &BTreeMap<String, Value>, columns: &Columns) -> Vec<String> {
     let mut out = Vec::new();
     for (name, value) in attributes {
-        if name.ends_with("TIMESTAMP") {
+        if name.ends_with("TIMESTAMP") || !columns.keeps(name) {
             continue;
         }
         match value {
@@ -67,14 +70,17 @@ fn tokens(attributes: &BTreeMap<String, Value>) -> Vec<String> {
 
 impl Content {
     /// Learns the token vocabulary and weights from the catalogue's metadata.
-    pub fn fit(catalog: &Catalog) -> Content {
-        let mut c = Content::default();
+    pub fn fit(catalog: &Catalog, columns: &Columns) -> Content {
+        let mut c = Content {
+            columns: columns.clone(),
+            ..Content::default()
+        };
         let mut df: Vec<f32> = Vec::new();
         let raw: Vec<Vec<u32>> = catalog
             .attributes
             .iter()
             .map(|a| {
-                let mut ids: Vec<u32> = tokens(a)
+                let mut ids: Vec<u32> = tokens(a, columns)
                     .into_iter()
                     .map(|t| {
                         let next = c.tokens.len() as u32;
@@ -110,7 +116,7 @@ impl Content {
     /// The vector of an item that is not in the catalogue (tokens unknown to training are
     /// ignored: nothing was learned about them).
     pub fn vector(&self, attributes: &BTreeMap<String, Value>) -> Vec<(u32, f32)> {
-        let mut ids: Vec<u32> = tokens(attributes)
+        let mut ids: Vec<u32> = tokens(attributes, &self.columns)
             .iter()
             .filter_map(|t| self.tokens.get(t).copied())
             .collect();
@@ -193,6 +199,9 @@ impl Model {
                 .as_ref()
                 .is_some_and(|t| t != &r.event_type)
             {
+                continue;
+            }
+            if !self.events.is_empty() && !crate::dataset::selected_by_events(r, &self.events) {
                 continue;
             }
             if let Some(i) = self.catalog.get(&r.item_id) {
@@ -369,7 +378,7 @@ mod tests {
             ("ADULT", Value::Bool(false)),
         ]);
         assert_eq!(
-            tokens(&a),
+            tokens(&a, &Columns::All),
             ["ADULT=false", "GENRE=Comedy", "GENRE=Drama", "YEAR=1995"]
         );
     }
@@ -383,7 +392,7 @@ mod tests {
                 .attributes
                 .push(attrs(&[("GENRE", Value::Str(g.into()))]));
         }
-        let c = Content::fit(&catalog);
+        let c = Content::fit(&catalog, &Columns::All);
         for v in &c.items {
             let norm: f32 = v.iter().map(|x| x.1 * x.1).sum();
             assert!((norm - 1.0).abs() < 1e-5);

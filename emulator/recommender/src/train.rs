@@ -40,8 +40,23 @@ fn shorten(s: &str) -> String {
 }
 
 /// Weight of each event type: rarer types say more about a user (a "watch" is scarcer and
-/// stronger than a "click"). With one type, every event weighs 1.
-fn event_weights(p: &Prepared, exponent: f64) -> Vec<f32> {
+/// stronger than a "click"). With one type, or EVENT_TYPE left out of training, every event
+/// weighs 1. A type listed in `eventsConfig` weighs its configured weight instead: the user
+/// said how much it counts, so rarity does not add to it.
+fn event_weights(p: &Prepared, exponent: f64, options: &TrainOptions) -> Vec<f32> {
+    if options.ignore_event_types {
+        return vec![1.0; p.event_types.len()];
+    }
+    let mut weights = rarity_weights(p, exponent);
+    for (name, w) in p.event_types.iter().zip(&mut weights) {
+        if let Some(e) = options.events.iter().find(|e| &e.event_type == name) {
+            *w = e.weight as f32;
+        }
+    }
+    weights
+}
+
+fn rarity_weights(p: &Prepared, exponent: f64) -> Vec<f32> {
     let mut counts = vec![0f64; p.event_types.len()];
     for e in p.users.values().flatten().filter(|e| e.trains) {
         counts[e.event_type as usize] += 1.0;
@@ -77,7 +92,7 @@ pub(crate) fn fit(
             None => "There are no interactions to train on".into(),
         }));
     }
-    let weights = event_weights(&p, params.event_weight_exponent);
+    let weights = event_weights(&p, params.event_weight_exponent, options);
     let mut popularity = vec![0f32; n];
     for e in &training {
         popularity[e.item as usize] += 1.0;
@@ -102,7 +117,7 @@ pub(crate) fn fit(
             lists: vec![Vec::new(); n],
         },
     };
-    let content = Content::fit(&p.catalog);
+    let content = Content::fit(&p.catalog, &options.item_columns);
     let mut timeline: Vec<(i64, u32)> = training.iter().map(|e| (e.timestamp, e.item)).collect();
     timeline.sort_unstable();
     let repeat = Repeat::fit(&p.training_sequences(0.0, 1.0), params.repeat_window);
@@ -127,6 +142,7 @@ pub(crate) fn fit(
         params,
         event_weights: weights,
         training_event_type: options.event_type.clone(),
+        events: options.events.clone(),
         popularity,
         trending,
         neighbours,

@@ -11,36 +11,44 @@ use crate::state::{now_value, Kind};
 use crate::updates::InPlaceUpdate;
 use crate::wire::Ctx;
 
-fn recipe_arn(name: &str) -> String {
+pub mod config;
+
+/// The ARN of the recipe called `name`.
+pub fn recipe_arn(name: &str) -> String {
     format!("arn:aws:personalize:::recipe/{name}")
 }
 
-/// CreateSolution: the recipe must be one the recommender implements; AutoML and HPO are
-/// refused rather than silently ignored. `performAutoTraining` (default true, as AWS) and every
-/// `solutionConfig` member are stored and described back; automatic training itself is not
-/// scheduled (training runs on CreateSolutionVersion).
+/// CreateSolution: the recipe must be one the recommender implements, or, with
+/// `performAutoML`, absent (AutoML picks among `autoMLConfig.recipeList`). `performHPO`,
+/// `eventsConfig` and `trainingDataConfig` are checked here and honoured by training (see
+/// [`config`]). `performAutoTraining` (default true, as AWS), `performIncrementalUpdate`
+/// (default false) and every `solutionConfig` member are stored and described back;
+/// automatic training itself is not scheduled (training runs on CreateSolutionVersion).
 pub async fn create_solution(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
     let name = s(input, "name");
     let group_arn = s(input, "datasetGroupArn").to_owned();
-    for flag in ["performAutoML", "performHPO"] {
-        if input.get(flag).and_then(Value::as_bool) == Some(true) {
+    let automl = input.get("performAutoML").and_then(Value::as_bool) == Some(true);
+    let recipe = input.get("recipeArn").and_then(Value::as_str);
+    match (automl, recipe) {
+        (true, Some(_)) => {
+            return Err(ApiError::invalid(
+                "recipeArn must be omitted when performAutoML is true: AutoML chooses the \
+                 recipe from solutionConfig.autoMLConfig.recipeList",
+            ))
+        }
+        (false, None) => {
+            return Err(ApiError::invalid(
+                "recipeArn is required when performAutoML is false",
+            ))
+        }
+        (false, Some(recipe)) if training::recipe_name(recipe).is_none() => {
+            let known: Vec<String> = rec::recipes().iter().map(|r| recipe_arn(r.name)).collect();
             return Err(ApiError::invalid(format!(
-                "{flag} is not supported by personalize-local"
+                "Unknown recipe {recipe}; implemented: {}",
+                known.join(", ")
             )));
         }
-    }
-    let recipe = input
-        .get("recipeArn")
-        .and_then(Value::as_str)
-        .ok_or_else(|| {
-            ApiError::invalid("recipeArn is required (personalize-local does not implement AutoML)")
-        })?;
-    if training::recipe_name(recipe).is_none() {
-        let known: Vec<String> = rec::recipes().iter().map(|r| recipe_arn(r.name)).collect();
-        return Err(ApiError::invalid(format!(
-            "Unknown recipe {recipe}; implemented: {}",
-            known.join(", ")
-        )));
+        _ => {}
     }
     let config = input.get("solutionConfig");
     if let Some(t) = config
@@ -70,15 +78,20 @@ pub async fn create_solution(ctx: &Ctx, input: &Map<String, Value>) -> Result<Va
                 "solutionConfig",
             ],
         );
-        body.insert("performHPO".into(), false.into());
-        body.insert("performAutoML".into(), false.into());
-        body.insert(
-            "performAutoTraining".into(),
-            input
-                .get("performAutoTraining")
-                .cloned()
-                .unwrap_or(true.into()),
-        );
+        for (flag, default) in [
+            ("performHPO", false),
+            ("performAutoML", false),
+            ("performAutoTraining", true),
+        ] {
+            let value = input.get(flag).cloned().unwrap_or(default.into());
+            body.insert(flag.into(), value);
+        }
+        // Described only once set (absent reads as false): clients with a service model older
+        // than botocore 1.44 have no such member, and strict ones refuse unknown members.
+        if let Some(v) = input.get("performIncrementalUpdate") {
+            body.insert("performIncrementalUpdate".into(), v.clone());
+        }
+        config::check_solution(inner, &group_arn, &body)?;
         insert_created(
             inner,
             writes,
@@ -135,14 +148,16 @@ fn check_hpo_resources(hpo: Option<&Value>) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// UpdateSolution: changes automatic training. The update runs its own lifecycle in
-/// `latestSolutionUpdate` (CREATE PENDING > CREATE IN_PROGRESS > ACTIVE); the solution takes
-/// the new settings when the update is ACTIVE. One update at a time (ResourceInUse).
+/// UpdateSolution: changes automatic training, `performIncrementalUpdate` and
+/// `eventsConfig`. The update runs its own lifecycle in `latestSolutionUpdate` (CREATE
+/// PENDING > CREATE IN_PROGRESS > ACTIVE); the solution takes the new settings when the
+/// update is ACTIVE, so versions created before then train with the old ones. One update at a
+/// time (ResourceInUse).
 pub async fn update_solution(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
     let arn = s(input, "solutionArn").to_owned();
-    let new_auto = input
-        .get("solutionUpdateConfig")
-        .and_then(|c| c.get("autoTrainingConfig"));
+    let update_config = input.get("solutionUpdateConfig");
+    let new_auto = update_config.and_then(|c| c.get("autoTrainingConfig"));
+    let new_events = update_config.and_then(|c| c.get("eventsConfig"));
     check_auto_training(new_auto)?;
     ctx.server.state.mutate(|inner, writes| {
         let solution = inner.get(Kind::Solution, &arn)?;
@@ -158,27 +173,37 @@ pub async fn update_solution(ctx: &Ctx, input: &Map<String, Value>) -> Result<Va
                 )));
             }
         }
+        if let Some(events) = new_events {
+            config::check_update_events(&solution.body, events)?;
+        }
         let auto = input
             .get("performAutoTraining")
             .or_else(|| solution.body.get("performAutoTraining"))
             .cloned()
             .unwrap_or(true.into());
         let mut config = Map::new();
-        if let Some(a) = new_auto.or_else(|| {
-            solution
-                .body
-                .get("solutionConfig")?
-                .get("autoTrainingConfig")
-        }) {
-            config.insert("autoTrainingConfig".into(), a.clone());
+        for (member, new) in [
+            ("autoTrainingConfig", new_auto),
+            ("eventsConfig", new_events),
+        ] {
+            if let Some(v) = new.or_else(|| solution.body.get("solutionConfig")?.get(member)) {
+                config.insert(member.into(), v.clone());
+            }
         }
-        let update = json!({
+        let mut update = json!({
             "performAutoTraining": auto,
             "solutionUpdateConfig": config,
             "status": "CREATE PENDING",
             "creationDateTime": now_value(),
             "lastUpdatedDateTime": now_value(),
         });
+        // Like CreateSolution: in the update only once the solution has the flag at all.
+        if let Some(v) = input
+            .get("performIncrementalUpdate")
+            .or_else(|| solution.body.get("performIncrementalUpdate"))
+        {
+            update["performIncrementalUpdate"] = v.clone();
+        }
         let solution = inner.records.get_mut(&arn).expect("checked above");
         solution.body.insert("latestSolutionUpdate".into(), update);
         solution.touch();
@@ -190,18 +215,21 @@ pub async fn update_solution(ctx: &Ctx, input: &Map<String, Value>) -> Result<Va
     Ok(json!({ "solutionArn": arn }))
 }
 
-/// UpdateSolution's lifecycle: at ACTIVE the solution takes `performAutoTraining` and the
-/// new `autoTrainingConfig`.
+/// UpdateSolution's lifecycle: at ACTIVE the solution takes `performAutoTraining`,
+/// `performIncrementalUpdate`, and the update's `autoTrainingConfig` and `eventsConfig`.
 pub const SOLUTION_UPDATE: InPlaceUpdate = InPlaceUpdate {
     field: "latestSolutionUpdate",
     apply: |body, update| {
-        body.insert(
-            "performAutoTraining".into(),
-            update["performAutoTraining"].clone(),
-        );
-        if let Some(a) = update["solutionUpdateConfig"].get("autoTrainingConfig") {
-            let config = body.entry("solutionConfig").or_insert_with(|| json!({}));
-            config["autoTrainingConfig"] = a.clone();
+        for flag in ["performAutoTraining", "performIncrementalUpdate"] {
+            if let Some(v) = update.get(flag) {
+                body.insert(flag.into(), v.clone());
+            }
+        }
+        for member in ["autoTrainingConfig", "eventsConfig"] {
+            if let Some(a) = update["solutionUpdateConfig"].get(member) {
+                let config = body.entry("solutionConfig").or_insert_with(|| json!({}));
+                config[member] = a.clone();
+            }
         }
     },
     ready: |_, _| Ok(()),
@@ -242,6 +270,10 @@ pub async fn create_solution_version(
             )));
         }
         let solution = solution.clone();
+        // Datasets may come after the solution: by now every column it names must exist.
+        let group = solution.str("datasetGroupArn").unwrap_or("").to_owned();
+        let solution_config = solution.body.get("solutionConfig").unwrap_or(&Value::Null);
+        config::TrainingColumns::parse(solution_config)?.check_exist(inner, &group, true)?;
         let id = format!("{:08x}", uuid::Uuid::new_v4().as_u128() as u32);
         let arn = format!("{solution_arn}/{id}");
         let mut body = copy(
@@ -253,6 +285,7 @@ pub async fn create_solution_version(
                 "solutionConfig",
                 "performHPO",
                 "performAutoML",
+                "performIncrementalUpdate",
             ],
         );
         body.insert("solutionArn".into(), solution_arn.clone().into());

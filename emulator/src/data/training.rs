@@ -8,6 +8,7 @@ use std::sync::Arc;
 use personalize_recommender::{self as rec, Item, TrainOptions, TrainingData, User};
 use serde_json::Value;
 
+use crate::control::solutions::config;
 use crate::lifecycle::Apply;
 use crate::state::{Inner, Kind, LogEntry, Record, Rows, Write, Writes};
 use crate::AppState;
@@ -70,10 +71,16 @@ pub fn options(solution: &Record, version_arn: &str) -> TrainOptions {
                 .collect()
         })
         .unwrap_or_default();
+    // Checked when the solution was created (or updated), so a stored config always reads.
+    let events = config::events(config.get("eventsConfig")).unwrap_or_default();
+    let columns = config::TrainingColumns::parse(config).unwrap_or_default();
     TrainOptions {
         recipe: recipe_name(solution.str("recipeArn").unwrap_or(""))
             .unwrap_or("aws-user-personalization")
             .to_owned(),
+        events,
+        item_columns: columns.item_columns(),
+        ignore_event_types: columns.ignores_event_types(),
         hyperparameters,
         event_type: solution
             .str("eventType")
@@ -93,21 +100,23 @@ fn fnv(s: &str) -> u64 {
 }
 
 /// The training of a version: gathers its data (setting the watermark), fits the model off the
-/// async threads, and on success stores model and training time with the ACTIVE transition.
+/// async threads (an AutoML or HPO search when the solution asks for one), and on success
+/// stores model and training time with the ACTIVE transition.
 pub async fn run(server: AppState, version_arn: String) -> Result<Apply, String> {
-    let (data, opts, watermark) = server
+    let (data, opts, watermark, search) = server
         .state
         .mutate(|inner, writes| {
             let version = inner.get(Kind::SolutionVersion, &version_arn)?;
             let solution = inner.get(Kind::Solution, version.str("solutionArn").unwrap_or(""))?;
             let group = version.str("datasetGroupArn").unwrap_or("").to_owned();
             let opts = options(solution, &version_arn);
+            let search = config::search(&solution.body)?;
             let watermark = inner.next_seq;
             let data = gather(inner, &group, watermark);
             let version = inner.records.get_mut(&version_arn).expect("checked above");
             version.trained_seq = watermark;
             writes.record(inner, &version_arn);
-            Ok((data, opts, watermark))
+            Ok((data, opts, watermark, search))
         })
         .map_err(|e| e.message)?;
     if data.interactions.is_empty() {
@@ -115,6 +124,9 @@ pub async fn run(server: AppState, version_arn: String) -> Result<Apply, String>
             "The dataset group has no interactions: import data or send events before training"
                 .into(),
         );
+    }
+    if let Some(search) = search {
+        return tuning::run(server, version_arn, data, opts, search, watermark).await;
     }
     let started = std::time::Instant::now();
     let model = tokio::task::spawn_blocking(move || rec::train(&data, &opts))
@@ -164,6 +176,8 @@ pub async fn metrics(
         .map_err(|e| format!("evaluation failed: {e}"))?
         .map_err(|e| e.to_string())
 }
+
+mod tuning;
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,124 @@
+//! Training a version of an AutoML or HPO solution: the recommender's search off the async
+//! threads, logged trial by trial, stopped by StopSolutionVersionCreation, and its winner
+//! stored as the version's model, metrics, `recipeArn` / `tunedHPOParams`, and the solution's
+//! `autoMLResult`.
+
+use std::sync::Arc;
+
+use personalize_recommender::search::{Search, Trial};
+use personalize_recommender::{self as rec, TrainOptions, TrainingData};
+use serde_json::{json, Value};
+
+use crate::control::solutions::recipe_arn;
+use crate::lifecycle::Apply;
+use crate::state::{Inner, Write, Writes};
+use crate::AppState;
+
+/// Runs `search` for `version_arn` on `data`; the version's `trained_seq` is already set.
+pub(super) async fn run(
+    server: AppState,
+    version_arn: String,
+    data: TrainingData,
+    opts: TrainOptions,
+    search: Search,
+    watermark: u64,
+) -> Result<Apply, String> {
+    let started = std::time::Instant::now();
+    let trials = search.recipes.len()
+        * if search.ranges.is_empty() {
+            1
+        } else {
+            search.trials
+        };
+    tracing::info!(
+        %version_arn,
+        recipes = ?search.recipes,
+        trials,
+        parallel = search.parallel,
+        metric = %search.objective.metric,
+        "search started"
+    );
+    let watcher = server.clone();
+    let arn = version_arn.clone();
+    let outcome = tokio::task::spawn_blocking(move || {
+        // Anything but IN_PROGRESS (a Stop, a Delete) ends the search before its next trial.
+        let stop = || {
+            watcher
+                .state
+                .read()
+                .records
+                .get(&arn)
+                .is_none_or(|r| r.status() != "CREATE IN_PROGRESS")
+        };
+        let metric = search.objective.metric.clone();
+        let progress = |t: &Trial, result: &Result<f64, String>| match result {
+            Ok(value) => tracing::info!(
+                version_arn = %arn,
+                trial = t.index + 1,
+                of = trials,
+                recipe = %t.recipe,
+                hyperparameters = ?t.hyperparameters,
+                %metric,
+                value,
+                "trial scored"
+            ),
+            Err(reason) => tracing::warn!(
+                version_arn = %arn,
+                trial = t.index + 1,
+                of = trials,
+                recipe = %t.recipe,
+                %reason,
+                "trial failed"
+            ),
+        };
+        rec::search::run(&data, &opts, &search, &stop, &progress)
+    })
+    .await
+    .map_err(|e| format!("training failed: {e}"))?
+    .map_err(|e| e.to_string())?;
+    let hours = started.elapsed().as_secs_f64() / 3600.0;
+    tracing::info!(
+        %version_arn,
+        watermark,
+        recipe = %outcome.best.recipe,
+        hyperparameters = ?outcome.best.hyperparameters,
+        "search finished: best trial {}",
+        outcome.best.index + 1
+    );
+    let bytes = outcome.model.to_bytes();
+    let model = Arc::new(outcome.model);
+    let metrics = serde_json::to_value(&outcome.metrics).map_err(|e| e.to_string())?;
+    let best = outcome.best;
+    let state = server.clone();
+    Ok(Box::new(move |inner: &mut Inner, writes: &mut Writes| {
+        let Some(v) = inner.records.get_mut(&version_arn) else {
+            return;
+        };
+        let automl = v.body.get("performAutoML").and_then(Value::as_bool) == Some(true);
+        let hpo = v.body.get("performHPO").and_then(Value::as_bool) == Some(true);
+        let solution_arn = v.str("solutionArn").unwrap_or("").to_owned();
+        v.body.insert("trainingHours".into(), Value::from(hours));
+        // Kept like GetSolutionMetrics' cache: they are the winner's hold-out figures.
+        v.body.insert("metrics".into(), metrics);
+        v.body
+            .insert("recipeArn".into(), recipe_arn(&best.recipe).into());
+        if hpo {
+            v.body.insert(
+                "tunedHPOParams".into(),
+                json!({ "algorithmHyperParameters": best.hyperparameters }),
+            );
+        }
+        writes.record(inner, &version_arn);
+        if automl {
+            if let Some(s) = inner.records.get_mut(&solution_arn) {
+                s.body.insert(
+                    "autoMLResult".into(),
+                    json!({ "bestRecipeArn": recipe_arn(&best.recipe) }),
+                );
+                writes.record(inner, &solution_arn);
+            }
+        }
+        writes.push(Write::Model(version_arn.clone(), bytes));
+        state.state.cache_model(&version_arn, model);
+    }))
+}
