@@ -122,3 +122,119 @@ pub(super) async fn run(
         state.state.cache_model(&version_arn, model);
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use personalize_recommender::search::{Goal, Objective, ParameterRange, Range};
+    use personalize_recommender::Interaction;
+    use serde_json::Map;
+
+    use super::*;
+    use crate::control::insert_created;
+    use crate::state::Kind;
+    use crate::{Config, Server};
+
+    const ARN: &str = "arn:aws:personalize:us-east-1:123456789012:solution/s/00000001";
+
+    fn data() -> TrainingData {
+        let mut d = TrainingData::default();
+        for u in 0..20 {
+            for k in 0..6 {
+                d.interactions.push(Interaction {
+                    user_id: format!("u{u}"),
+                    item_id: format!("i{}", (u * 5 + k * 3) % 15),
+                    timestamp: k,
+                    event_type: String::new(),
+                    event_value: None,
+                    session_id: None,
+                    attributes: Default::default(),
+                });
+            }
+        }
+        d
+    }
+
+    fn search(trials: usize) -> Search {
+        Search {
+            recipes: vec!["aws-user-personalization".into()],
+            ranges: vec![ParameterRange {
+                name: "bptt".into(),
+                range: Range::Integer { min: 1, max: 64 },
+            }],
+            trials,
+            parallel: 1,
+            objective: Objective {
+                metric: "precision_at_25".into(),
+                goal: Goal::Maximize,
+            },
+        }
+    }
+
+    /// A version in `status` whose search is then run.
+    async fn run_in(status: &str, trials: usize) -> (AppState, Result<Apply, String>) {
+        let server = Server::open(Config::default()).unwrap();
+        server
+            .state
+            .mutate(|inner, writes| {
+                let mut body = Map::new();
+                body.insert("performHPO".into(), true.into());
+                insert_created(
+                    inner,
+                    writes,
+                    Kind::SolutionVersion,
+                    ARN,
+                    body,
+                    Some(status),
+                    Default::default(),
+                )
+            })
+            .unwrap();
+        let opts = TrainOptions {
+            recipe: "aws-user-personalization".into(),
+            ..TrainOptions::default()
+        };
+        let out = run(server.clone(), ARN.into(), data(), opts, search(trials), 0).await;
+        (server, out)
+    }
+
+    #[tokio::test]
+    async fn a_version_no_longer_in_progress_runs_no_trial() {
+        // StopSolutionVersionCreation moved it to CREATE STOPPING: the search ends at once,
+        // whatever its size, and nothing is stored.
+        let (server, out) = run_in("CREATE STOPPING", 40).await;
+        let reason = out.err().expect("a stopped search has no result");
+        assert!(reason.contains("stopped"), "{reason}");
+        assert!(server.state.read().records[ARN]
+            .body
+            .get("tunedHPOParams")
+            .is_none());
+    }
+
+    #[tokio::test]
+    async fn a_search_in_progress_stores_its_winner_on_apply() {
+        let (server, out) = run_in("CREATE IN_PROGRESS", 2).await;
+        let apply = out.unwrap();
+        server
+            .state
+            .mutate(|inner, writes| {
+                apply(inner, writes);
+                Ok(())
+            })
+            .unwrap();
+        let inner = server.state.read();
+        let body = &inner.records[ARN].body;
+        let bptt = body["tunedHPOParams"]["algorithmHyperParameters"]["bptt"]
+            .as_str()
+            .unwrap()
+            .parse::<u32>()
+            .unwrap();
+        assert!((1..=64).contains(&bptt));
+        assert!(body["metrics"]["precision_at_25"].is_number());
+        assert_eq!(
+            body["recipeArn"],
+            "arn:aws:personalize:::recipe/aws-user-personalization"
+        );
+        drop(inner);
+        assert!(server.state.model(ARN).is_some());
+    }
+}
