@@ -62,6 +62,16 @@ fn refused(result: Result<String, (String, String)>, code: &str, needle: &str) {
     assert!(message.contains(needle), "{needle}: {message}");
 }
 
+async fn described(p: &Client, arn: &str) -> aws_sdk_personalize::types::Solution {
+    p.describe_solution()
+        .solution_arn(arn)
+        .send()
+        .await
+        .unwrap()
+        .solution
+        .unwrap()
+}
+
 /// Trains a version and returns it once final.
 async fn train(p: &Client, solution: &str) -> aws_sdk_personalize::types::SolutionVersion {
     let arn = p
@@ -99,15 +109,7 @@ async fn events_config_and_incremental_updates_reach_training_and_update_in_plac
     })
     .await
     .unwrap();
-    let describe = || async {
-        p.describe_solution()
-            .solution_arn(&arn)
-            .send()
-            .await
-            .unwrap()
-            .solution
-            .unwrap()
-    };
+    let describe = || described(p, &arn);
     let s = describe().await;
     assert_eq!(s.perform_incremental_update(), Some(true));
     assert_eq!(s.solution_config(), Some(&config));
@@ -229,30 +231,21 @@ async fn training_data_columns_are_checked_against_the_schemas() {
             .training_data_config(b.build())
             .build()
     };
-    refused(
-        solution(p, g, "nope", Some(V1), |b| {
-            b.solution_config(columns(false, "ITEMS", &["NOPE"]))
-        })
-        .await,
-        "InvalidInputException",
-        "no column NOPE",
-    );
-    refused(
-        solution(p, g, "id", Some(V1), |b| {
-            b.solution_config(columns(false, "INTERACTIONS", &["ITEM_ID"]))
-        })
-        .await,
-        "InvalidInputException",
-        "ITEM_ID",
-    );
-    refused(
-        solution(p, g, "type", Some(V1), |b| {
-            b.solution_config(columns(false, "CLICKS", &["X"]))
-        })
-        .await,
-        "InvalidInputException",
-        "CLICKS",
-    );
+    for (name, config, needle) in [
+        ("nope", columns(false, "ITEMS", &["NOPE"]), "no column NOPE"),
+        (
+            "id",
+            columns(false, "INTERACTIONS", &["ITEM_ID"]),
+            "ITEM_ID",
+        ),
+        ("type", columns(false, "CLICKS", &["X"]), "CLICKS"),
+    ] {
+        refused(
+            solution(p, g, name, Some(V1), |b| b.solution_config(config)).await,
+            "InvalidInputException",
+            needle,
+        );
+    }
     let both = SolutionConfig::builder()
         .training_data_config(
             TrainingDataConfig::builder()
@@ -368,14 +361,7 @@ async fn automl_trains_every_candidate_and_keeps_the_best() {
     .unwrap();
     let v = train(p, &arn).await;
     assert_eq!(v.status(), Some("ACTIVE"), "{:?}", v.failure_reason());
-    let s = p
-        .describe_solution()
-        .solution_arn(&arn)
-        .send()
-        .await
-        .unwrap()
-        .solution
-        .unwrap();
+    let s = described(p, &arn).await;
     assert!(s.perform_auto_ml());
     assert_eq!(s.recipe_arn(), None);
     let best = s

@@ -197,15 +197,7 @@ impl TrainingColumns {
                          excludedDatasetColumns per type"
                     )));
                 }
-                let cols: Vec<String> = cols
-                    .as_array()
-                    .map(|l| {
-                        l.iter()
-                            .filter_map(Value::as_str)
-                            .map(str::to_owned)
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                let cols = strings(cols);
                 if !included {
                     if let Some(c) = cols
                         .iter()
@@ -344,6 +336,18 @@ pub fn candidate_recipes(solution: &Map<String, Value>) -> Result<Vec<String>, A
     }
 }
 
+/// The strings of a JSON list (nothing for anything else).
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|l| {
+            l.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn number(v: &Value, member: &str) -> Result<f64, ApiError> {
     v.as_f64()
         .ok_or_else(|| ApiError::invalid(format!("{member} must be a number")))
@@ -372,17 +376,7 @@ fn ranges(hpo: &Value, recipe: &str) -> Result<Vec<ParameterRange>, ApiError> {
                     min: number(&e["minValue"], &format!("{at}.minValue"))?,
                     max: number(&e["maxValue"], &format!("{at}.maxValue"))?,
                 },
-                _ => Range::Categorical(
-                    e["values"]
-                        .as_array()
-                        .map(|l| {
-                            l.iter()
-                                .filter_map(Value::as_str)
-                                .map(str::to_owned)
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                ),
+                _ => Range::Categorical(strings(&e["values"])),
             };
             out.push(ParameterRange {
                 name: name.to_owned(),
