@@ -46,7 +46,9 @@ fn main() {
         seed,
         ..TrainOptions::default()
     };
-    println!("| trials | parallel | wall time (s) | {metric} defaults (trial 0) | best | best trial |");
+    println!(
+        "| trials | parallel | wall time (s) | {metric} defaults (trial 0) | best | best trial |"
+    );
     println!("|---:|---:|---:|---:|---:|---|");
     for p in parallel {
         let s = Search {
