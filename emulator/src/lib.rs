@@ -9,9 +9,11 @@
 //!   region from the SigV4 credential scope, body limits, validation against the model.
 //! - [`model`]: the botocore service models as data (input validation, output projection).
 //! - [`error`]: the AWS error format, rendered in one place.
-//! - [`control`]: the control-plane operations, one file per resource family.
+//! - [`control`]: the control-plane operations, one file per resource family
+//!   (`control::solutions::config` checks a solutionConfig and makes it a training plan).
 //! - [`data`]: the data plane: import jobs (CSV checked against the Avro schema), PutEvents /
-//!   PutItems / PutUsers, GetRecommendations / GetPersonalizedRanking.
+//!   PutItems / PutUsers, GetRecommendations / GetPersonalizedRanking, training (with AutoML
+//!   and HPO searches).
 //! - [`state`]: resources, rows and logs in memory, written through to redb.
 //! - [`lifecycle`]: the clock and the status machines run on it.
 //! - [`updates`]: in-place updates (`latestCampaignUpdate`, `latestSolutionUpdate`) on that clock.
