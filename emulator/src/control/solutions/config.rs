@@ -506,3 +506,7 @@ pub fn check_update_events(
     check_events_with(&events, &recipes, event_type, config)?;
     TrainingColumns::parse(config)?.check_with(event_type, config, &events)
 }
+
+#[cfg(test)]
+#[path = "config_tests.rs"]
+mod tests;
