@@ -20,9 +20,15 @@ fn type_of(body: &Value) -> String {
         .strip_prefix("${")
         .and_then(|t| t.strip_suffix('}'))
         .unwrap_or(raw);
-    // Object types render as Python dicts in the parse: name the constructor only.
+    // Object types render as Python dicts in the parse: name the constructor only, closing
+    // the collections around it (`map(object(...))`).
     match inner.split_once("({") {
-        Some((constructor, _)) => format!("{constructor}(...)"),
+        Some((constructor, _)) => {
+            format!(
+                "{constructor}(...){}",
+                ")".repeat(constructor.matches('(').count())
+            )
+        }
         None => inner.to_owned(),
     }
 }

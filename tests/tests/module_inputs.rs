@@ -182,3 +182,60 @@ fn the_personalize_module_refuses_bad_imports() {
         assert!(out.contains(message), "no {message:?} in:\n{out}");
     }
 }
+
+#[test]
+fn the_personalize_module_refuses_bad_training_and_ranking_settings() {
+    let base = json!({
+        "name_prefix": "movies",
+        "role_arn": "arn:aws:iam::123456789012:role/movies-personalize",
+        "bucket_name": "movies-data",
+        "interactions": { "key": "import/interactions.csv", "data_version": "v1" },
+    });
+    let good = json!({
+        "perform_auto_training": false,
+        "event_parameters": { "watch": { "weight": 1 }, "click": { "weight": 0.3, "event_value_threshold": 0.5 } },
+        "ranking_influence": { "POPULARITY": 0.2, "FRESHNESS": 0 },
+        "excluded_dataset_columns": { "ITEMS": ["DESCRIPTION"], "INTERACTIONS": ["EVENT_VALUE"] },
+    });
+    let (ok, out) = plan_variables("terraform/modules/personalize", &merged(&base, &good));
+    assert!(ok, "{out}");
+
+    // Eleven event types, one weighing 1.5; an unknown and an out-of-range influence; an
+    // unknown dataset type, an id column and an empty list of columns.
+    let mut eleven: serde_json::Map<String, Value> =
+        (1..=10).map(|i| (format!("type{i}"), json!({}))).collect();
+    eleven.insert("click".into(), json!({ "weight": 1.5 }));
+    let bad = json!({
+        "event_parameters": eleven,
+        "ranking_influence": { "PRICE": 0.5, "FRESHNESS": 2 },
+        "excluded_dataset_columns": { "Items": ["DESCRIPTION"], "INTERACTIONS": ["TIMESTAMP"], "USERS": [] },
+    });
+    let (ok, out) = plan_variables("terraform/modules/personalize", &merged(&base, &bad));
+    assert!(!ok, "bad inputs were accepted:\n{out}");
+    for message in [
+        "event_parameters takes at most 10 event types (the Personalize limit); got 11.",
+        "Every event_parameters weight must be from 0 to 1 (and no entry null); out of range: click = 1.5.",
+        "ranking_influence keys must be POPULARITY or FRESHNESS; unknown: PRICE.",
+        "Every ranking_influence value must be from 0 to 1; out of range: FRESHNESS = 2.",
+        "excluded_dataset_columns keys must be INTERACTIONS, ITEMS or USERS; unknown: Items.",
+        "excluded_dataset_columns cannot leave out the id columns training needs",
+        "got INTERACTIONS: TIMESTAMP.",
+        "excluded_dataset_columns values must be non-empty lists of column names",
+    ] {
+        assert!(out.contains(message), "no {message:?} in:\n{out}");
+    }
+
+    // Null where a value is expected is refused too, naming the entry.
+    let nulls = json!({
+        "event_parameters": { "click": null },
+        "ranking_influence": { "POPULARITY": null },
+    });
+    let (ok, out) = plan_variables("terraform/modules/personalize", &merged(&base, &nulls));
+    assert!(!ok, "null inputs were accepted:\n{out}");
+    for message in [
+        "out of range: click = null.",
+        "out of range: POPULARITY = null.",
+    ] {
+        assert!(out.contains(message), "no {message:?} in:\n{out}");
+    }
+}

@@ -1,6 +1,8 @@
 //! The `personalize` module through the real Terraform CLI and the locally built provider:
 //! validated, then applied against personalize-local with the walkthrough's data (both imports,
-//! training, campaign, tracker, filters), retrained in place, and destroyed.
+//! training, campaign, tracker, filters), retrained in place, and destroyed; and with a v2
+//! recipe's event weights, ranking influence and excluded columns, checked through the SDK and
+//! changed in place.
 
 use std::fs;
 use std::path::Path;
@@ -22,6 +24,25 @@ const FILTERS: &str = r#"  filters = {
     explorationItemAgeCutOff = "30"
   }
 "#;
+
+/// The training and ranking settings a v2 recipe takes, as module inputs: the walkthrough's
+/// watch weighted fully and click less, popularity nudging the ranking, the items' YEAR
+/// (free-form ranges) kept out of training. `click` and `popularity` vary between applies.
+///
+/// The fractions are exact in binary (0.25, 0.5): Terraform sends any other fraction, such as
+/// 0.3, as a decimal string, which the provider does not read as a number yet.
+fn tuning(click: f64, popularity: f64) -> String {
+    format!(
+        r#"  recipe_arn = "arn:aws:personalize:::recipe/aws-user-personalization-v2"
+  event_parameters = {{
+    watch = {{ weight = 1 }}
+    click = {{ weight = {click} }}
+  }}
+  ranking_influence        = {{ POPULARITY = {popularity} }}
+  excluded_dataset_columns = {{ ITEMS = ["YEAR"] }}
+"#
+    )
+}
 
 /// A Terraform working directory using the locally built provider.
 fn workdir() -> Workdir {
@@ -107,6 +128,7 @@ fn the_module_validates_and_refuses_bad_inputs_at_plan_time() {
     work.ok(&["get"]);
     work.ok(&["validate"]);
 
+    let with_event_type = format!("{}  event_type = \"watch\"", tuning(0.25, 0.25));
     for (extra, message) in [
         (
             "  training_mode = \"PARTIAL\"",
@@ -124,10 +146,21 @@ fn the_module_validates_and_refuses_bad_inputs_at_plan_time() {
             "  filters = { \"bad name!\" = \"x\" }",
             "Filter names must be 1-31 letters",
         ),
+        // Preconditions across inputs: the default recipe is v1.
+        (
+            "  event_parameters = { watch = { weight = 1 } }",
+            "event_parameters needs a v2 recipe",
+        ),
+        (
+            with_event_type.as_str(),
+            "event_parameters replaces event_type and event_value_threshold",
+        ),
     ] {
         let bad = config(server.endpoint(), extra);
         work.write(&bad);
         let out = work.fails(&["plan", "-input=false"]);
+        // Terraform wraps long messages: compare with every run of whitespace as one space.
+        let out = out.split_whitespace().collect::<Vec<_>>().join(" ");
         assert!(out.contains(message), "{extra}: {out}");
     }
 }
@@ -243,6 +276,189 @@ fn the_module_applies_retrains_in_place_and_destroys_against_personalize_local()
         client.list_dataset_groups().send().await.unwrap()
     });
     assert!(groups.dataset_groups().is_empty(), "{groups:?}");
+}
+
+#[test]
+fn event_weights_ranking_influence_and_excluded_columns_reach_personalize_and_change_in_place() {
+    let (server, _root) = emulator();
+    let work = workdir();
+    work.write(&config(server.endpoint(), &tuning(0.25, 0.25)));
+    work.ok(&["get"]);
+    work.ok(&["apply", "-auto-approve", "-input=false"]);
+    let all = work.outputs()["all"]["value"].clone();
+    let solution = all["solution_arn"].as_str().unwrap().to_owned();
+    let first_solution = solution.clone();
+    let campaign = all["campaign_arn"].as_str().unwrap().to_owned();
+    let first_version = all["solution_version_arn"].as_str().unwrap().to_owned();
+
+    // Behind Terraform's back: the solution carries what the module was given, and automatic
+    // training is off (the API default would train and bill a version every 7 days).
+    let seen = described(server.endpoint(), &solution, &campaign);
+    assert_eq!(seen.auto_training, Some(false));
+    assert_eq!(
+        seen.events,
+        [
+            ("click".to_owned(), Some(0.25)),
+            ("watch".to_owned(), Some(1.0))
+        ]
+    );
+    assert_eq!(
+        seen.excluded,
+        [("ITEMS".to_owned(), vec!["YEAR".to_owned()])]
+    );
+    assert_eq!(seen.popularity, Some(0.25));
+    assert_eq!(seen.serving, first_version);
+    assert_eq!(
+        recommendations(server.endpoint(), &campaign, "429").len(),
+        25
+    );
+
+    // Nothing drifts: maps of objects, numbers and lists read back as written.
+    let plan = work.run(&["plan", "-detailed-exitcode", "-input=false"]);
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "second plan is not empty:\n{}",
+        String::from_utf8_lossy(&plan.stdout)
+    );
+
+    // New weights change the solution in place and train a version that uses them; a new
+    // influence changes the campaign in place, which moves to that version.
+    work.write(&config(server.endpoint(), &tuning(0.5, 0.5)));
+    let plan = work.ok(&["plan", "-input=false"]);
+    for expected in [
+        "module.personalize.personalize_solution.this will be updated in-place",
+        "module.personalize.personalize_solution_version.this must be replaced",
+        "module.personalize.personalize_campaign.this will be updated in-place",
+    ] {
+        assert!(plan.contains(expected), "no {expected:?} in:\n{plan}");
+    }
+    for kept in [
+        "personalize_solution.this must be replaced",
+        "personalize_campaign.this must be replaced",
+    ] {
+        assert!(!plan.contains(kept), "{plan}");
+    }
+    work.ok(&["apply", "-auto-approve", "-input=false"]);
+    let all = work.outputs()["all"]["value"].clone();
+    assert_eq!(all["solution_arn"], solution.as_str());
+    assert_eq!(all["campaign_arn"], campaign.as_str());
+    let seen = described(server.endpoint(), &solution, &campaign);
+    assert_eq!(
+        seen.events,
+        [
+            ("click".to_owned(), Some(0.5)),
+            ("watch".to_owned(), Some(1.0))
+        ]
+    );
+    assert_eq!(seen.popularity, Some(0.5));
+    assert_ne!(seen.serving, first_version);
+    assert_eq!(all["solution_version_arn"], seen.serving.as_str());
+    let plan = work.run(&["plan", "-detailed-exitcode", "-input=false"]);
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "plan after the update is not empty:\n{}",
+        String::from_utf8_lossy(&plan.stdout)
+    );
+
+    // Other excluded columns replace the solution, which is created before the old one goes
+    // (its name carries a hash of such settings), and retrain; the campaign stays.
+    work.write(
+        &config(server.endpoint(), &tuning(0.5, 0.5))
+            .replace(r#"ITEMS = ["YEAR"]"#, r#"ITEMS = ["GENRE"]"#),
+    );
+    let plan = work.ok(&["plan", "-input=false"]);
+    assert!(
+        plan.contains("module.personalize.personalize_solution.this must be replaced"),
+        "{plan}"
+    );
+    work.ok(&["apply", "-auto-approve", "-input=false"]);
+    let all = work.outputs()["all"]["value"].clone();
+    assert_eq!(all["campaign_arn"], campaign.as_str());
+    let solution = all["solution_arn"].as_str().unwrap();
+    let seen = described(server.endpoint(), solution, &campaign);
+    assert_eq!(
+        seen.excluded,
+        [("ITEMS".to_owned(), vec!["GENRE".to_owned()])]
+    );
+    assert_eq!(all["solution_version_arn"], seen.serving.as_str());
+    assert_ne!(solution, first_solution);
+    // The old solution is gone once the campaign moved off it.
+    let solutions: Vec<String> = runtime().block_on(async {
+        let client =
+            aws_sdk_personalize::Client::new(&pr_sdk::local(server.endpoint(), "us-east-1"));
+        let out = client.list_solutions().send().await.unwrap();
+        out.solutions()
+            .iter()
+            .filter_map(|s| s.solution_arn().map(str::to_owned))
+            .collect()
+    });
+    assert_eq!(solutions, [solution.to_owned()]);
+}
+
+/// What DescribeSolution and DescribeCampaign report of the settings the module passes.
+#[derive(Debug)]
+struct Described {
+    auto_training: Option<bool>,
+    /// Event type and weight, in the order Personalize lists them.
+    events: Vec<(String, Option<f64>)>,
+    /// Dataset type and excluded columns, sorted by type.
+    excluded: Vec<(String, Vec<String>)>,
+    popularity: Option<f64>,
+    /// The solution version the campaign serves.
+    serving: String,
+}
+
+fn described(endpoint: &str, solution: &str, campaign: &str) -> Described {
+    runtime().block_on(async {
+        let client = aws_sdk_personalize::Client::new(&pr_sdk::local(endpoint, "us-east-1"));
+        let solution = client
+            .describe_solution()
+            .solution_arn(solution)
+            .send()
+            .await
+            .unwrap()
+            .solution
+            .unwrap();
+        let campaign = client
+            .describe_campaign()
+            .campaign_arn(campaign)
+            .send()
+            .await
+            .unwrap()
+            .campaign
+            .unwrap();
+        let config = solution.solution_config();
+        let events = config
+            .and_then(|c| c.events_config())
+            .map(|e| e.event_parameters_list())
+            .unwrap_or_default()
+            .iter()
+            .map(|p| (p.event_type().unwrap_or_default().to_owned(), p.weight()))
+            .collect();
+        let mut excluded: Vec<(String, Vec<String>)> = config
+            .and_then(|c| c.training_data_config())
+            .and_then(|t| t.excluded_dataset_columns())
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default();
+        excluded.sort();
+        let popularity = campaign
+            .campaign_config()
+            .and_then(|c| c.ranking_influence())
+            .and_then(|m| m.get(&aws_sdk_personalize::types::RankingInfluenceType::Popularity))
+            .copied();
+        Described {
+            auto_training: solution.perform_auto_training(),
+            events,
+            excluded,
+            popularity,
+            serving: campaign
+                .solution_version_arn()
+                .unwrap_or_default()
+                .to_owned(),
+        }
+    })
 }
 
 fn runtime() -> tokio::runtime::Runtime {

@@ -39,6 +39,29 @@ locals {
   schemas = {
     for type, spec in local.imports : type => coalesce(spec.schema, try(local.default_schemas[lower(type)], null))
   }
+
+  # The settings that replace the solution, hashed into its name. The solution version's
+  # create_before_destroy extends to the solution, so a replacement creates the new solution
+  # while the old one still exists: with one fixed name, Personalize would refuse it. Settings
+  # UpdateSolution changes in place (perform_auto_training, event_parameters) stay out.
+  solution_generation = substr(sha256(jsonencode({
+    recipe_arn                 = var.recipe_arn
+    event_type                 = var.event_type
+    perform_hpo                = var.perform_hpo
+    event_value_threshold      = var.event_value_threshold
+    algorithm_hyper_parameters = var.algorithm_hyper_parameters
+    excluded_dataset_columns   = var.excluded_dataset_columns
+  })), 0, 8)
+
+  solution_config_set = anytrue([
+    var.event_value_threshold != null,
+    length(var.algorithm_hyper_parameters) > 0,
+    length(var.event_parameters) > 0,
+    length(var.excluded_dataset_columns) > 0,
+  ])
+
+  # An empty map is no influence: sent as such it would read back as none, a difference.
+  ranking_influence = try(length(var.ranking_influence), 0) == 0 ? null : var.ranking_influence
 }
 
 resource "personalize_dataset_group" "this" {
@@ -87,19 +110,55 @@ resource "personalize_dataset_import_job" "this" {
 }
 
 resource "personalize_solution" "this" {
-  name              = "${var.name_prefix}-solution"
-  dataset_group_arn = personalize_dataset_group.this.arn
-  recipe_arn        = var.recipe_arn
-  event_type        = var.event_type
-  perform_hpo       = var.perform_hpo
-  tags              = var.tags
+  name                  = "${var.name_prefix}-solution-${local.solution_generation}"
+  dataset_group_arn     = personalize_dataset_group.this.arn
+  recipe_arn            = var.recipe_arn
+  event_type            = var.event_type
+  perform_hpo           = var.perform_hpo
+  perform_auto_training = var.perform_auto_training
+  tags                  = var.tags
 
   # Only when something is set: an empty block would still be a (replacing) difference.
   dynamic "solution_config" {
-    for_each = var.event_value_threshold == null && length(var.algorithm_hyper_parameters) == 0 ? [] : [1]
+    for_each = local.solution_config_set ? [1] : []
     content {
       event_value_threshold      = var.event_value_threshold
       algorithm_hyper_parameters = length(var.algorithm_hyper_parameters) == 0 ? null : var.algorithm_hyper_parameters
+
+      # One block per event type, in the map's (sorted) order, so plans are stable.
+      dynamic "events_config" {
+        for_each = length(var.event_parameters) == 0 ? [] : [1]
+        content {
+          dynamic "event_parameters" {
+            for_each = var.event_parameters
+            content {
+              event_type            = event_parameters.key
+              weight                = event_parameters.value.weight
+              event_value_threshold = event_parameters.value.event_value_threshold
+            }
+          }
+        }
+      }
+
+      dynamic "training_data_config" {
+        for_each = length(var.excluded_dataset_columns) == 0 ? [] : [1]
+        content {
+          excluded_dataset_columns = var.excluded_dataset_columns
+        }
+      }
+    }
+  }
+
+  lifecycle {
+    # Checked at plan time: on AWS the solution is created only after the imports, so a
+    # refused CreateSolution would come late.
+    precondition {
+      condition     = length(var.event_parameters) == 0 || can(regex("recipe/aws-(user-personalization|personalized-ranking)-v2$", var.recipe_arn))
+      error_message = "event_parameters needs a v2 recipe (aws-user-personalization-v2 or aws-personalized-ranking-v2), the only ones Personalize weighs event types for; recipe_arn is ${var.recipe_arn}."
+    }
+    precondition {
+      condition     = length(var.event_parameters) == 0 || (var.event_type == null && var.event_value_threshold == null)
+      error_message = "event_parameters replaces event_type and event_value_threshold: list the event types in event_parameters (each with its own event_value_threshold) and leave those two null."
     }
   }
 
@@ -107,16 +166,20 @@ resource "personalize_solution" "this" {
   depends_on = [personalize_dataset_import_job.this]
 }
 
-# A new version trains whenever an import (so the data) or the retrain trigger changes; the
-# campaign then moves to it in place and keeps serving the old one until it is ACTIVE.
+# A new version trains whenever an import (so the data), the retrain trigger or the event
+# weights change; the campaign then moves to it in place and keeps serving the old one until
+# it is ACTIVE.
 resource "personalize_solution_version" "this" {
   solution_arn  = personalize_solution.this.arn
   training_mode = var.training_mode
   tags          = var.tags
 
+  # New event weights count only from the next training, so they start one. The key is absent
+  # while event_parameters is empty: a deployment that sets none keeps its version.
   triggers = merge(
     { for type, job in personalize_dataset_import_job.this : "import_${lower(type)}" => job.arn },
     { retrain = var.retrain_trigger },
+    length(var.event_parameters) == 0 ? {} : { events_config = sha256(jsonencode(var.event_parameters)) },
   )
 
   timeouts {
@@ -134,10 +197,12 @@ resource "personalize_campaign" "this" {
   min_provisioned_tps  = var.min_provisioned_tps
   tags                 = var.tags
 
+  # Only when something is set, as for solution_config.
   dynamic "campaign_config" {
-    for_each = var.item_exploration_config == null ? [] : [var.item_exploration_config]
+    for_each = var.item_exploration_config == null && local.ranking_influence == null ? [] : [1]
     content {
-      item_exploration_config = campaign_config.value
+      item_exploration_config = var.item_exploration_config
+      ranking_influence       = local.ranking_influence
     }
   }
 

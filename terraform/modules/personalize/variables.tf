@@ -119,6 +119,60 @@ variable "event_value_threshold" {
   default     = null
 }
 
+variable "perform_auto_training" {
+  description = "Let Personalize also train a new solution version on its own schedule (every 7 days by default), billed as any training. Off by default: the module trains through its own solution version, on each new import or retrain_trigger, and the campaign serves that version, not the automatic ones."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "event_parameters" {
+  description = "How each event type counts in training, as EVENT_TYPE => { weight (0 to 1), event_value_threshold }, e.g. { watch = { weight = 1 }, click = { weight = 0.5 } }; at most 10 types. A change updates the solution in place and trains a new version. Only v2 recipes (aws-user-personalization-v2, aws-personalized-ranking-v2) take it, and not together with event_type or event_value_threshold."
+  type = map(object({
+    weight                = optional(number)
+    event_value_threshold = optional(number)
+  }))
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = length(var.event_parameters) <= 10
+    error_message = "event_parameters takes at most 10 event types (the Personalize limit); got ${length(var.event_parameters)}."
+  }
+  validation {
+    condition     = alltrue([for type, p in var.event_parameters : p == null ? false : (p.weight == null ? true : p.weight >= 0 && p.weight <= 1)])
+    error_message = "Every event_parameters weight must be from 0 to 1 (and no entry null); out of range: ${join(", ", [for type, p in var.event_parameters : "${type} = ${p == null ? "null" : try(tostring(p.weight), "null")}" if p == null ? true : (p.weight == null ? false : p.weight < 0 || p.weight > 1)])}."
+  }
+  validation {
+    condition     = alltrue([for type in keys(var.event_parameters) : length(type) >= 1 && length(type) <= 256])
+    error_message = "event_parameters keys are event types: 1 to 256 characters each."
+  }
+}
+
+variable "excluded_dataset_columns" {
+  description = "Columns training leaves out, as dataset type (INTERACTIONS, ITEMS, USERS) => column names, e.g. { ITEMS = [\"DESCRIPTION\"] } to keep a free-text column out of the model while filters can still use it. The id columns (USER_ID, ITEM_ID, TIMESTAMP) cannot be left out. A change replaces the solution."
+  type        = map(list(string))
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for type in keys(var.excluded_dataset_columns) : contains(["INTERACTIONS", "ITEMS", "USERS"], type)])
+    error_message = "excluded_dataset_columns keys must be INTERACTIONS, ITEMS or USERS; unknown: ${join(", ", [for type in keys(var.excluded_dataset_columns) : type if !contains(["INTERACTIONS", "ITEMS", "USERS"], type)])}."
+  }
+  validation {
+    condition = alltrue(flatten([
+      for type, columns in var.excluded_dataset_columns : [
+        for column in coalesce(columns, []) : !contains(lookup({ INTERACTIONS = ["USER_ID", "ITEM_ID", "TIMESTAMP"], ITEMS = ["ITEM_ID"], USERS = ["USER_ID"] }, type, []), upper(column))
+      ]
+    ]))
+    error_message = "excluded_dataset_columns cannot leave out the id columns training needs (INTERACTIONS: USER_ID, ITEM_ID, TIMESTAMP; ITEMS: ITEM_ID; USERS: USER_ID); got ${join(", ", flatten([for type, columns in var.excluded_dataset_columns : [for column in coalesce(columns, []) : "${type}: ${column}" if contains(lookup({ INTERACTIONS = ["USER_ID", "ITEM_ID", "TIMESTAMP"], ITEMS = ["ITEM_ID"], USERS = ["USER_ID"] }, type, []), upper(column))]]))}."
+  }
+  validation {
+    condition     = alltrue([for columns in values(var.excluded_dataset_columns) : try(length(columns) > 0 && alltrue([for column in columns : can(regex("^[A-Za-z_][A-Za-z0-9_]{0,149}$", column))]), false)])
+    error_message = "excluded_dataset_columns values must be non-empty lists of column names (letters, digits and '_', not starting with a digit); leave a dataset type out to keep all its columns."
+  }
+}
+
 variable "perform_hpo" {
   description = "Hyperparameter optimisation while training (slower, more expensive)."
   type        = bool
@@ -163,6 +217,21 @@ variable "item_exploration_config" {
   description = "User-Personalization exploration, e.g. { explorationWeight = \"0.3\", explorationItemAgeCutOff = \"30\" }; null for the recipe's defaults. Only for User-Personalization recipes."
   type        = map(string)
   default     = null
+}
+
+variable "ranking_influence" {
+  description = "How much POPULARITY and FRESHNESS weigh in the campaign's ranking, each from 0 (none) to 1, e.g. { POPULARITY = 0.25 }; null for none. Changed in place. For User-Personalization-v2 recipes."
+  type        = map(number)
+  default     = null
+
+  validation {
+    condition     = var.ranking_influence == null ? true : alltrue([for factor in keys(var.ranking_influence) : contains(["POPULARITY", "FRESHNESS"], factor)])
+    error_message = "ranking_influence keys must be POPULARITY or FRESHNESS; unknown: ${var.ranking_influence == null ? "" : join(", ", [for factor in keys(var.ranking_influence) : factor if !contains(["POPULARITY", "FRESHNESS"], factor)])}."
+  }
+  validation {
+    condition     = var.ranking_influence == null ? true : alltrue([for weight in values(var.ranking_influence) : weight == null ? false : weight >= 0 && weight <= 1])
+    error_message = "Every ranking_influence value must be from 0 to 1; out of range: ${var.ranking_influence == null ? "" : join(", ", [for factor, weight in var.ranking_influence : "${factor} = ${weight == null ? "null" : weight}" if weight == null ? true : weight < 0 || weight > 1])}."
+  }
 }
 
 variable "filters" {
