@@ -225,13 +225,7 @@ fn the_module_applies_retrains_in_place_and_destroys_against_personalize_local()
     assert_eq!(items.len(), 25, "{items:?}");
 
     // Nothing drifts.
-    let plan = work.run(&["plan", "-detailed-exitcode", "-input=false"]);
-    assert_eq!(
-        plan.status.code(),
-        Some(0),
-        "second plan is not empty:\n{}",
-        String::from_utf8_lossy(&plan.stdout)
-    );
+    assert_no_change(&work, "after the apply");
 
     // A new trigger trains a new version, and the campaign moves to it in place.
     work.write(&config(
@@ -314,13 +308,7 @@ fn event_weights_ranking_influence_and_excluded_columns_reach_personalize_and_ch
     );
 
     // Nothing drifts: maps of objects, numbers and lists read back as written.
-    let plan = work.run(&["plan", "-detailed-exitcode", "-input=false"]);
-    assert_eq!(
-        plan.status.code(),
-        Some(0),
-        "second plan is not empty:\n{}",
-        String::from_utf8_lossy(&plan.stdout)
-    );
+    assert_no_change(&work, "after the apply");
 
     // New weights change the solution in place and train a version that uses them; a new
     // influence changes the campaign in place, which moves to that version.
@@ -354,13 +342,7 @@ fn event_weights_ranking_influence_and_excluded_columns_reach_personalize_and_ch
     assert_eq!(seen.popularity, Some(0.5));
     assert_ne!(seen.serving, first_version);
     assert_eq!(all["solution_version_arn"], seen.serving.as_str());
-    let plan = work.run(&["plan", "-detailed-exitcode", "-input=false"]);
-    assert_eq!(
-        plan.status.code(),
-        Some(0),
-        "plan after the update is not empty:\n{}",
-        String::from_utf8_lossy(&plan.stdout)
-    );
+    assert_no_change(&work, "after the update");
 
     // Other excluded columns replace the solution, which is created before the old one goes
     // (its name carries a hash of such settings), and retrain; the campaign stays.
@@ -459,6 +441,18 @@ fn described(endpoint: &str, solution: &str, campaign: &str) -> Described {
                 .to_owned(),
         }
     })
+}
+
+/// A plan shows no change (`-detailed-exitcode` 0): what Terraform wrote reads back as is.
+fn assert_no_change(work: &Workdir, when: &str) {
+    let plan = work.run(&["plan", "-detailed-exitcode", "-input=false"]);
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "the plan {when} is not empty:\n{}{}",
+        String::from_utf8_lossy(&plan.stdout),
+        String::from_utf8_lossy(&plan.stderr)
+    );
 }
 
 fn runtime() -> tokio::runtime::Runtime {
