@@ -22,7 +22,8 @@ pub fn recipe_arn(name: &str) -> String {
 /// `performAutoML`, absent (AutoML picks among `autoMLConfig.recipeList`). `performHPO`,
 /// `eventsConfig` and `trainingDataConfig` are checked here and honoured by training (see
 /// [`config`]). `performAutoTraining` (default true, as AWS), `performIncrementalUpdate`
-/// (default false) and every `solutionConfig` member are stored and described back;
+/// (described once set; absent reads as false) and every `solutionConfig` member are stored
+/// and described back;
 /// automatic training itself is not scheduled (training runs on CreateSolutionVersion).
 pub async fn create_solution(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
     let name = s(input, "name");
