@@ -9,19 +9,27 @@
 //! - `mirror/registry.terraform.io/personalize-realtime/personalize/` with the same zips: a
 //!   packed `filesystem_mirror` that `terraform init` installs from, with no registry.
 //!
-//! Targets: the host by default; `--target` adds Rust triples (linux and macOS on amd64 and
-//! arm64). A target whose standard library or linker is missing is skipped with the reason,
-//! since cross toolchains are a property of the machine ("where the toolchain allows").
-//! `--binary` packages an already built binary for the host instead of building (tests).
+//! Targets: by default every release platform (linux and macOS on amd64 and arm64); those this
+//! machine cannot build are skipped with the reason ("where the toolchain allows"). `--target`
+//! names triples instead, and then a target that cannot be built is an error. How each target
+//! is linked is decided in [`toolchain`] (zig for Linux); every built binary is inspected
+//! ([`binary`]) before it is packaged. `--binary` packages an already built binary for the
+//! host (tests), next to any `--target` built.
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::time::Instant;
 
 use anyhow::{bail, Context};
 use sha2::{Digest, Sha256};
-use testkit::paths;
+use testkit::{paths, python};
+
+mod binary;
+mod toolchain;
+
+use binary::{Arch, Format};
+use toolchain::Linker;
 
 /// The provider's type name and source address parts.
 const NAME: &str = "personalize";
@@ -31,13 +39,21 @@ const HOSTNAME: &str = "registry.terraform.io";
 /// Options of `cargo xtask dist-provider`.
 #[derive(Debug, clap::Args)]
 pub struct DistArgs {
-    /// Rust target triples to build (default: the host). Supported: x86_64/aarch64 linux-gnu
+    /// Rust target triples to build (default: every release platform this machine can build,
+    /// skipping the others with the reason). Supported: x86_64/aarch64 linux-gnu, linux-musl
     /// and apple-darwin.
     #[arg(long = "target")]
     pub targets: Vec<String>,
-    /// Package this already built host binary instead of building a release.
+    /// Package this already built binary for the host platform (besides any `--target`).
     #[arg(long)]
     pub binary: Option<PathBuf>,
+    /// Link the host target with the system linker instead of zig (no Python needed; the
+    /// binary then needs the build machine's glibc or newer).
+    #[arg(long)]
+    pub native: bool,
+    /// Cargo profile of the builds.
+    #[arg(long, default_value = "release")]
+    pub profile: String,
     /// Output directory (default: target/dist/provider).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -54,15 +70,60 @@ pub fn platform(triple: &str) -> anyhow::Result<&'static str> {
     })
 }
 
-fn host_triple() -> anyhow::Result<String> {
-    let out = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
-        .arg("-vV")
-        .output()
-        .context("running rustc -vV")?;
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .find_map(|l| l.strip_prefix("host: ").map(str::to_owned))
-        .context("rustc -vV printed no host")
+/// The executable format and CPU a platform's binary must have.
+fn expected(platform: &str) -> anyhow::Result<(Format, Arch)> {
+    let (os, arch) = platform
+        .split_once('_')
+        .with_context(|| format!("platform {platform:?} is not OS_ARCH"))?;
+    let format = match os {
+        "linux" => Format::Elf,
+        "darwin" => Format::MachO,
+        other => bail!("no executable format known for {other}"),
+    };
+    let arch = match arch {
+        "amd64" => Arch::Amd64,
+        "arm64" => Arch::Arm64,
+        other => bail!("no CPU known for {other}"),
+    };
+    Ok((format, arch))
+}
+
+/// Checks that `path` runs on `platform` (and needs no glibc newer than `floor`); returns a
+/// description for the progress line.
+fn verify(
+    path: &Path,
+    platform: &str,
+    floor: Option<binary::GlibcVersion>,
+) -> anyhow::Result<String> {
+    let bytes = fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let exe = binary::inspect(&bytes).with_context(|| format!("inspecting {}", path.display()))?;
+    let (format, arch) = expected(platform)?;
+    if (exe.format, exe.arch) != (format, arch) {
+        bail!(
+            "{} is a {:?} {:?} executable, not one for {platform}",
+            path.display(),
+            exe.arch,
+            exe.format
+        );
+    }
+    let mut text = format!(
+        "{:.1} MB, {:?} {:?}",
+        bytes.len() as f64 / 1e6,
+        exe.arch,
+        exe.format
+    );
+    if let Some((major, minor)) = exe.glibc {
+        if let Some(floor) = floor.filter(|f| (major, minor) > *f) {
+            bail!(
+                "{} needs glibc {major}.{minor}, above the floor {}.{} it was linked for",
+                path.display(),
+                floor.0,
+                floor.1
+            );
+        }
+        text.push_str(&format!(", needs glibc >= {major}.{minor}"));
+    }
+    Ok(text)
 }
 
 fn version() -> String {
@@ -72,58 +133,79 @@ fn version() -> String {
 /// Builds and packages; returns the zips written.
 ///
 /// # Errors
-/// When nothing could be built, or writing fails.
+/// When a named target cannot be built here, a build fails or produces a binary for the wrong
+/// platform, nothing could be built, or writing fails.
 pub fn dist_provider(args: &DistArgs) -> anyhow::Result<Vec<PathBuf>> {
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| paths::target_dir().join("dist").join("provider"));
     let version = version();
+    let machine = toolchain::Machine::probe()?;
     let mut binaries: Vec<(String, PathBuf)> = Vec::new();
     if let Some(binary) = &args.binary {
-        binaries.push((platform(&host_triple()?)?.to_owned(), binary.clone()));
+        let plat = platform(&machine.host)?;
+        let what = verify(binary, plat, None)?;
+        eprintln!("xtask: {plat}: packaging {} ({what})", binary.display());
+        binaries.push((plat.to_owned(), binary.clone()));
+    }
+    // Named targets must build; the default set is "what this machine can", the rest skipped.
+    let explicit = !args.targets.is_empty() || args.binary.is_some();
+    let targets: Vec<String> = if explicit {
+        args.targets.clone()
     } else {
-        let targets = if args.targets.is_empty() {
-            vec![host_triple()?]
-        } else {
-            args.targets.clone()
-        };
-        for triple in &targets {
-            let plat = platform(triple)?;
-            match build(triple) {
-                Ok(bin) => binaries.push((plat.to_owned(), bin)),
-                Err(e) => eprintln!("xtask: skipping {triple}: {e:#}"),
-            }
+        toolchain::RELEASE_TARGETS
+            .iter()
+            .map(|t| (*t).to_owned())
+            .collect()
+    };
+    let mut builds: Vec<(String, &'static str, Linker)> = Vec::new();
+    for triple in &targets {
+        let plat = platform(triple)?;
+        if binaries.iter().any(|(p, _)| p == plat) || builds.iter().any(|(_, p, _)| *p == plat) {
+            bail!("{triple} would be a second {plat} binary");
         }
+        match toolchain::plan(triple, &machine, args.native) {
+            Ok(linker) => builds.push((triple.clone(), plat, linker)),
+            Err(why) if explicit => bail!("cannot build {triple} on this machine: {why}"),
+            Err(why) => eprintln!("xtask: skipping {triple} ({plat}): {why}"),
+        }
+    }
+    let venv = if builds
+        .iter()
+        .any(|(_, _, l)| matches!(l, Linker::Zig { .. }))
+    {
+        let venv = python::venv().context("zig comes from the project venv")?;
+        Some(venv.dir().to_path_buf())
+    } else {
+        None
+    };
+    let total = builds.len();
+    for (i, (triple, plat, linker)) in builds.iter().enumerate() {
+        let (how, floor) = match linker {
+            Linker::Native => ("the system linker".to_owned(), None),
+            Linker::Zig { glibc: Some(g) } => (format!("zig, glibc {}.{}", g.0, g.1), Some(*g)),
+            Linker::Zig { glibc: None } => ("zig".to_owned(), None),
+        };
+        eprintln!(
+            "xtask: [{}/{total}] {plat}: building {triple} ({} profile, {how})...",
+            i + 1,
+            args.profile
+        );
+        let started = Instant::now();
+        let bin = toolchain::build(triple, &args.profile, linker, venv.as_deref())?;
+        let what = verify(&bin, plat, floor)?;
+        eprintln!(
+            "xtask: [{}/{total}] {plat}: built in {:.0?} ({what})",
+            i + 1,
+            started.elapsed()
+        );
+        binaries.push(((*plat).to_owned(), bin));
     }
     if binaries.is_empty() {
         bail!("no target could be built");
     }
     package(&out, &version, &binaries)
-}
-
-fn build(triple: &str) -> anyhow::Result<PathBuf> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args([
-            "build",
-            "--release",
-            "-p",
-            "terraform-provider-personalize",
-            "--bin",
-            "terraform-provider-personalize",
-            "--target",
-            triple,
-        ])
-        .status()
-        .context("running cargo build")?;
-    if !status.success() {
-        bail!("cargo build --target {triple} failed ({status}); is the target's std and linker installed?");
-    }
-    Ok(paths::target_dir()
-        .join(triple)
-        .join("release")
-        .join("terraform-provider-personalize"))
 }
 
 /// Writes the release files and the mirror for `(OS_ARCH, binary)` pairs; returns the zips.
