@@ -236,7 +236,7 @@ fn solution_version_and_campaign() {
         address: "personalize_campaign.x",
         base: &base,
         v1: &campaign("v1", 1, ""),
-        v2: &campaign("v2", 2, "ranking_influence = { POPULARITY = 0.5 }"),
+        v2: &campaign("v2", 2, "ranking_influence = { POPULARITY = 0.2 }"),
         change: Change::InPlace,
         delete: Some(|c, arn| {
             block_on(c.delete_campaign().campaign_arn(arn).send()).unwrap();
@@ -285,8 +285,8 @@ fn tuned_solution(auto: bool, schedule: &str, weight: f64, sensitivity: &str) ->
       }}
       event_parameters {{
         event_type            = "click"
-        event_value_threshold = 0.5
-        weight                = 0.25
+        event_value_threshold = 0.7
+        weight                = 0.3
       }}
     }}
     optimization_objective {{

@@ -248,7 +248,11 @@ mod tests {
         assert!(number_in(&n(2.5), 0.0, 9.0, true)
             .unwrap_err()
             .contains("whole"));
-        assert!(number_in(&s("1"), 0.0, 9.0, false).is_err());
+        // Terraform sends an inexact decimal as its text: still a number.
+        assert!(number_in(&s("0.3"), 0.0, 1.0, false).is_ok());
+        assert!(number_in(&s("x"), 0.0, 9.0, false)
+            .unwrap_err()
+            .contains("expected a number"));
         let l = super::super::value::string_list(["ok", "toolong"]);
         let e = each(&l, 5, |v| max_len(v, 3)).unwrap_err();
         assert!(e.starts_with("item 2 (\"toolong\")"), "{e}");

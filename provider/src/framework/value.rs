@@ -17,12 +17,21 @@ pub type Dyn = Value<Node>;
 pub type Obj = BTreeMap<String, Dyn>;
 
 /// A known Terraform value.
+///
+/// Terraform's numbers are arbitrary-precision decimals. Over MessagePack it sends a number
+/// that neither an i64 nor an f64 holds exactly (`0.3`) as its decimal text, which decodes here
+/// as [`Node::String`]; [`DynExt::num`] reads such text as a number. The other way, a
+/// [`Node::Number`] goes out as its shortest decimal text whenever the f64 is not exactly that
+/// decimal, so `0.3` read back from AWS is Terraform's `0.3` again, not
+/// 0.299999999999999988897769753748434595763683319091796875 (a diff on every plan).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Node {
     /// `bool`.
     Bool(bool),
-    /// `number`: f64 covers every number the Personalize API exchanges (counts, TPS, metrics).
+    /// `number`: f64 covers every number the Personalize API exchanges (counts, TPS, weights,
+    /// metrics).
+    #[serde(serialize_with = "number")]
     Number(f64),
     /// `string`.
     String(String),
@@ -32,11 +41,33 @@ pub enum Node {
     Map(Obj),
 }
 
+/// Writes a number as Terraform reads it back unchanged: integers as integers, an f64 that is
+/// exactly its shortest decimal as a float, any other as that decimal's text.
+fn number<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+    const EXACT_INT: f64 = 9_007_199_254_740_992.0; // 2^53
+    if x.fract() == 0.0 && x.abs() <= EXACT_INT {
+        #[allow(clippy::cast_possible_truncation)]
+        return s.serialize_i64(*x as i64);
+    }
+    if !x.is_finite() {
+        return s.serialize_f64(*x);
+    }
+    let shortest = x.to_string();
+    // Every f64 is a finite decimal: 1100 places hold all its digits.
+    let full = format!("{x:.1100}");
+    let full = full.trim_end_matches('0').trim_end_matches('.');
+    if full == shortest {
+        s.serialize_f64(*x)
+    } else {
+        s.serialize_str(&shortest)
+    }
+}
+
 /// Shorthands to build and read [`Dyn`] values.
 pub trait DynExt {
     /// The string, if this is a known string.
     fn str(&self) -> Option<&str>;
-    /// The number, if this is a known number.
+    /// The number, if this is a known number (or the decimal text Terraform sends for one).
     fn num(&self) -> Option<f64>;
     /// The bool, if this is a known bool.
     fn boolean(&self) -> Option<bool>;
@@ -58,6 +89,7 @@ impl DynExt for Dyn {
     fn num(&self) -> Option<f64> {
         match self {
             Value::Value(Node::Number(n)) => Some(*n),
+            Value::Value(Node::String(text)) => text.parse().ok().filter(|n: &f64| n.is_finite()),
             _ => None,
         }
     }
@@ -200,6 +232,35 @@ mod tests {
         let text = serde_json::to_string(&v).unwrap();
         let back: Dyn = serde_json::from_str(&text).unwrap();
         assert_eq!(back, v);
+    }
+
+    #[test]
+    fn inexact_decimals_travel_as_their_text_exact_ones_as_numbers() {
+        let mut buf = Vec::new();
+        let encode = |v: &Dyn, buf: &mut Vec<u8>| {
+            buf.clear();
+            rmp_serde::encode::write(buf, v).unwrap();
+        };
+        // 0.3 has no exact f64: Terraform sends "0.3", and must get "0.3" back.
+        encode(&n(0.3), &mut buf);
+        assert_eq!(rmp_serde::from_slice::<String>(&buf).unwrap(), "0.3");
+        encode(&n(0.1 + 0.2), &mut buf);
+        assert_eq!(
+            rmp_serde::from_slice::<String>(&buf).unwrap(),
+            "0.30000000000000004"
+        );
+        // Exact ones stay MessagePack numbers.
+        encode(&n(0.25), &mut buf);
+        assert_eq!(rmp_serde::from_slice::<f64>(&buf).unwrap(), 0.25);
+        encode(&n(7.0), &mut buf);
+        assert_eq!(rmp_serde::from_slice::<i64>(&buf).unwrap(), 7);
+        encode(&n(-1e6), &mut buf);
+        assert_eq!(rmp_serde::from_slice::<i64>(&buf).unwrap(), -1_000_000);
+        // What Terraform sends for 0.3 reads as a number.
+        let got: Dyn = rmp_serde::from_slice(&rmp_serde::to_vec(&"0.3").unwrap()).unwrap();
+        assert_eq!(got.num(), Some(0.3));
+        assert_eq!(s("abc").num(), None);
+        assert_eq!(s("inf").num(), None);
     }
 
     #[test]
