@@ -132,8 +132,9 @@ fn with_venv_path(venv: &Path) -> std::ffi::OsString {
     std::env::join_paths(dirs).unwrap_or_default()
 }
 
-/// Adds the target's standard library through rustup when it is missing.
-fn ensure_target(triple: &str) -> anyhow::Result<()> {
+/// Adds the target's standard library through rustup when it is missing (also used by
+/// `dist-provider` for a target named on its command line).
+pub fn ensure_target(triple: &str) -> anyhow::Result<()> {
     let installed = Command::new("rustup")
         .args(["target", "list", "--installed"])
         .output();

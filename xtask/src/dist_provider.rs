@@ -141,7 +141,7 @@ pub fn dist_provider(args: &DistArgs) -> anyhow::Result<Vec<PathBuf>> {
         .clone()
         .unwrap_or_else(|| paths::target_dir().join("dist").join("provider"));
     let version = version();
-    let machine = toolchain::Machine::probe()?;
+    let mut machine = toolchain::Machine::probe()?;
     let mut binaries: Vec<(String, PathBuf)> = Vec::new();
     if let Some(binary) = &args.binary {
         let plat = platform(&machine.host)?;
@@ -164,6 +164,16 @@ pub fn dist_provider(args: &DistArgs) -> anyhow::Result<Vec<PathBuf>> {
         let plat = platform(triple)?;
         if binaries.iter().any(|(p, _)| p == plat) || builds.iter().any(|(_, p, _)| *p == plat) {
             bail!("{triple} would be a second {plat} binary");
+        }
+        if explicit && !machine.installed.contains(triple) {
+            // A named target gets its standard library through rustup, as in dist-lambdas,
+            // unless something else would stop it anyway (macOS without Apple's SDK).
+            let mut assumed = machine.clone();
+            assumed.installed.push(triple.clone());
+            if toolchain::plan(triple, &assumed, args.native).is_ok() {
+                crate::dist_lambdas::ensure_target(triple)?;
+                machine.recheck(triple);
+            }
         }
         match toolchain::plan(triple, &machine, args.native) {
             Ok(linker) => builds.push((triple.clone(), plat, linker)),
@@ -330,6 +340,72 @@ mod tests {
         assert_eq!(platform("x86_64-unknown-linux-gnu").unwrap(), "linux_amd64");
         assert_eq!(platform("aarch64-apple-darwin").unwrap(), "darwin_arm64");
         assert!(platform("wasm32-unknown-unknown").is_err());
+    }
+
+    /// Runs the command with `targets` and `binary` into a scratch directory.
+    fn run(targets: &[&str], binary: Option<PathBuf>) -> anyhow::Result<Vec<PathBuf>> {
+        let out = tempfile::tempdir().unwrap();
+        dist_provider(&DistArgs {
+            targets: targets.iter().map(|t| (*t).to_owned()).collect(),
+            binary,
+            native: false,
+            profile: "release".into(),
+            out: Some(out.path().to_path_buf()),
+        })
+    }
+
+    #[test]
+    fn bad_command_lines_fail_before_any_build() {
+        let err = run(&["wasm32-unknown-unknown"], None).unwrap_err();
+        assert!(err.to_string().contains("unsupported target"), "{err:#}");
+        let err = run(
+            &["x86_64-unknown-linux-gnu", "x86_64-unknown-linux-musl"],
+            None,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("second linux_amd64"), "{err:#}");
+        let err = run(&[], Some(PathBuf::from("no/such/binary"))).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("reading no/such/binary"),
+            "{err:#}"
+        );
+    }
+
+    #[test]
+    fn a_binary_for_another_platform_is_not_packaged() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("script");
+        fs::write(&script, b"#!/bin/sh\necho hi\n").unwrap();
+        let err = run(&[], Some(script)).unwrap_err();
+        assert!(format!("{err:#}").contains("not an executable"), "{err:#}");
+        // An ELF header for a CPU other than the host's.
+        let other = if cfg!(target_arch = "aarch64") {
+            binary::EM_X86_64
+        } else {
+            binary::EM_AARCH64
+        };
+        let mut elf = vec![0u8; 64];
+        elf[..6].copy_from_slice(b"\x7fELF\x02\x01");
+        elf[18..20].copy_from_slice(&other.to_le_bytes());
+        let foreign = dir.path().join("foreign");
+        fs::write(&foreign, elf).unwrap();
+        let err = run(&[], Some(foreign)).unwrap_err();
+        assert!(format!("{err:#}").contains("not one for"), "{err:#}");
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn a_named_target_this_machine_cannot_link_is_an_error() {
+        if std::env::var_os("SDKROOT").is_some() {
+            return; // zig could link macOS here.
+        }
+        let err = run(&["aarch64-apple-darwin"], None).unwrap_err();
+        let text = format!("{err:#}");
+        assert!(
+            text.contains("cannot build aarch64-apple-darwin on this machine")
+                && text.contains("Apple's SDK"),
+            "{text}"
+        );
     }
 
     #[test]

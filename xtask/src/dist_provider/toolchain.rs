@@ -82,6 +82,13 @@ impl Machine {
             installed,
         })
     }
+
+    /// Looks for the standard library of `triple` again (after `rustup target add`).
+    pub fn recheck(&mut self, triple: &str) {
+        if !self.installed.iter().any(|t| t == triple) && std_installed(triple) {
+            self.installed.push(triple.to_owned());
+        }
+    }
 }
 
 /// How to build `triple` on `machine`, or why it cannot be built here. `native` asks for
@@ -90,24 +97,27 @@ impl Machine {
 /// # Errors
 /// The reason the target cannot be built on this machine (a sentence for the skip line).
 pub fn plan(triple: &str, machine: &Machine, native: bool) -> Result<Linker, String> {
-    if !machine.installed.iter().any(|t| t == triple) {
-        return Err(format!(
-            "the Rust standard library for it is not installed (`rustup target add {triple}`)"
-        ));
-    }
+    // The SDK first: it is the reason that no rustup command can mend.
     let host_is_mac = machine.host.ends_with("-apple-darwin");
-    if triple.ends_with("-apple-darwin") {
-        if host_is_mac {
-            return Ok(Linker::Native);
-        }
-        if machine.sdkroot {
-            return Ok(Linker::Zig { glibc: None });
-        }
+    let to_mac = triple.ends_with("-apple-darwin");
+    if to_mac && !host_is_mac && !machine.sdkroot {
         return Err(
             "linking for macOS needs Apple's SDK: build on a Mac, or set SDKROOT to a \
                     macOS SDK"
                 .to_owned(),
         );
+    }
+    if !machine.installed.iter().any(|t| t == triple) {
+        return Err(format!(
+            "the Rust standard library for it is not installed (`rustup target add {triple}`)"
+        ));
+    }
+    if to_mac {
+        return Ok(if host_is_mac {
+            Linker::Native
+        } else {
+            Linker::Zig { glibc: None }
+        });
     }
     if native && triple == machine.host {
         return Ok(Linker::Native);
@@ -295,8 +305,11 @@ mod tests {
             why.contains("rustup target add aarch64-unknown-linux-gnu"),
             "{why}"
         );
-        let why = plan("aarch64-apple-darwin", &machine, false).unwrap_err();
-        assert!(why.contains("SDKROOT"), "{why}");
+        for mac in ["aarch64-apple-darwin", "x86_64-apple-darwin"] {
+            // Installed or not, the SDK is what is missing.
+            let why = plan(mac, &machine, false).unwrap_err();
+            assert!(why.contains("SDKROOT"), "{why}");
+        }
         let with_sdk = Machine {
             sdkroot: true,
             ..machine
