@@ -16,24 +16,34 @@ fn main() -> anyhow::Result<()> {
 }
 
 async fn serve() -> anyhow::Result<()> {
-    // Ctrl-C reaches the provider too (same process group as Terraform): turn it into a stop
-    // request instead of dying, so resources being created still reach the state.
+    // Ctrl-C reaches the provider too (same process group as Terraform): the first SIGINT or
+    // SIGTERM becomes a stop request instead of death, so resources being created still reach
+    // the state. A second one exits at once, as a second Ctrl-C does for Terraform itself.
     tokio::spawn(async {
         let mut term =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-        let terminated = async {
-            match term.as_mut() {
-                Some(t) => {
-                    t.recv().await;
+        for first in [true, false] {
+            let terminated = async {
+                match term.as_mut() {
+                    Some(t) => {
+                        t.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
                 }
-                None => std::future::pending::<()>().await,
+            };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                () = terminated => {}
             }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            () = terminated => {}
+            if first {
+                // Terraform logs a provider's stderr; tests use this line to sequence signals.
+                eprintln!("stop requested: waits in progress end now; a second signal exits");
+                stop::request();
+            } else {
+                eprintln!("second stop signal: exiting");
+                std::process::exit(130);
+            }
         }
-        stop::request();
     });
     tf_provider::serve(
         terraform_provider_personalize::NAME,

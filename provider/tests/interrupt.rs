@@ -106,3 +106,44 @@ fn ctrl_c_keeps_the_resource_in_state_tainted() {
     let left = rt.block_on(client.list_dataset_groups().send()).unwrap();
     assert!(left.dataset_groups().is_empty(), "{left:?}");
 }
+
+/// Run on its own (by a supervisor, say), the provider survives the first SIGTERM, which only
+/// stops waits, and exits on the second.
+#[test]
+fn a_second_stop_signal_exits() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_terraform-provider-personalize"))
+        .env(
+            "TF_PLUGIN_MAGIC_COOKIE",
+            "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2",
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut handshake = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut handshake)
+        .unwrap();
+    assert!(handshake.starts_with("1|6|tcp|"), "{handshake:?}");
+    let term = |pid: u32| {
+        let ok = Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+    };
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    term(child.id());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    assert!(line.contains("stop requested"), "{line:?}");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the first signal must not kill it"
+    );
+    term(child.id());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{status:?}");
+}
