@@ -443,6 +443,73 @@ fn described(endpoint: &str, solution: &str, campaign: &str) -> Described {
     })
 }
 
+/// Changing a dataset's schema (a schema is immutable in Personalize) creates a new schema
+/// beside the old one, moves the dataset to it in place (UpdateDataset), then deletes the old
+/// one: nothing clashes on names, nothing else is replaced, no retraining.
+#[test]
+fn a_schema_change_moves_the_dataset_in_place() {
+    let (server, _root) = emulator();
+    let work = workdir();
+    let with_items_schema = |year: &str| {
+        let schema = format!(
+            r#"{{"type":"record","name":"Items","namespace":"com.amazonaws.personalize.schema","fields":[{{"name":"ITEM_ID","type":"string"}},{{"name":"GENRE","type":["null","string"],"categorical":true}},{{"name":"YEAR","type":["null","string"]{year}}}],"version":"1.0"}}"#
+        );
+        config(server.endpoint(), "").replace(
+            "    key          = \"import/item-meta.csv\"\n",
+            &format!(
+                "    key          = \"import/item-meta.csv\"\n    schema       = {}\n",
+                hcl_string(&schema)
+            ),
+        )
+    };
+    work.write(&with_items_schema(r#","categorical":true"#));
+    work.ok(&["get"]);
+    work.ok(&["apply", "-auto-approve", "-input=false"]);
+    let before = work.outputs()["all"]["value"].clone();
+
+    work.write(&with_items_schema(""));
+    let plan = work.ok(&["plan", "-no-color", "-input=false"]);
+    assert!(
+        plan.contains("1 to add, 1 to change, 1 to destroy"),
+        "a new schema, the dataset in place, the old schema gone:\n{plan}"
+    );
+    work.ok(&["apply", "-auto-approve", "-input=false"]);
+    let after = work.outputs()["all"]["value"].clone();
+    for key in ["dataset_arns", "solution_version_arn", "campaign_arn"] {
+        assert_eq!(after[key], before[key], "{key} kept");
+    }
+    assert_no_change(&work, "after the schema change");
+    let schemas = runtime().block_on(async {
+        let client =
+            aws_sdk_personalize::Client::new(&pr_sdk::local(server.endpoint(), "us-east-1"));
+        let items = client
+            .describe_dataset()
+            .dataset_arn(after["dataset_arns"]["Items"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+        let in_use = items.dataset().unwrap().schema_arn().unwrap().to_owned();
+        let listed = client.list_schemas().send().await.unwrap();
+        let names: Vec<String> = listed
+            .schemas()
+            .iter()
+            .filter_map(|s| s.name().map(str::to_owned))
+            .collect();
+        (in_use, names)
+    });
+    assert_eq!(
+        schemas.1.len(),
+        2,
+        "interactions and the new items schema: {:?}",
+        schemas.1
+    );
+    assert!(
+        schemas.1.iter().any(|n| schemas.0.ends_with(n.as_str())),
+        "the dataset uses a listed schema: {schemas:?}"
+    );
+    work.ok(&["destroy", "-auto-approve", "-input=false"]);
+}
+
 /// A plan shows no change (`-detailed-exitcode` 0): what Terraform wrote reads back as is.
 fn assert_no_change(work: &Workdir, when: &str) {
     let plan = work.run(&["plan", "-detailed-exitcode", "-input=false"]);

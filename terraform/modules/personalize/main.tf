@@ -74,7 +74,10 @@ resource "personalize_dataset_group" "this" {
 resource "personalize_schema" "this" {
   for_each = local.schemas
 
-  name   = "${var.name_prefix}-${lower(each.key)}"
+  # A changed schema is a new schema (Personalize cannot edit one) that the dataset then
+  # takes in place; the import jobs' create_before_destroy extends to it, so the new one is
+  # created while the old one still exists, and the two need different names.
+  name   = "${var.name_prefix}-${lower(each.key)}-${substr(sha256(each.value), 0, 8)}"
   schema = each.value
 }
 
