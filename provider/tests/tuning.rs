@@ -5,7 +5,8 @@
 
 mod common;
 
-use common::emulator::{self, INTERACTIONS_SCHEMA};
+use common::emulator;
+use common::walkthrough::data_chain;
 use common::{header, Workdir};
 
 const UP: &str = "arn:aws:personalize:::recipe/aws-user-personalization";
@@ -13,29 +14,7 @@ const UP2: &str = "arn:aws:personalize:::recipe/aws-user-personalization-v2";
 
 fn config(endpoint: &str) -> String {
     format!(
-        r#"{header}
-resource "personalize_dataset_group" "g" {{
-  name = "tune"
-}}
-
-resource "personalize_schema" "interactions" {{
-  name   = "tune-interactions"
-  schema = {schema}
-}}
-
-resource "personalize_dataset" "interactions" {{
-  name              = "tune-interactions"
-  dataset_group_arn = personalize_dataset_group.g.arn
-  dataset_type      = "Interactions"
-  schema_arn        = personalize_schema.interactions.arn
-}}
-
-resource "personalize_dataset_import_job" "interactions" {{
-  job_name      = "tune-import"
-  dataset_arn   = personalize_dataset.interactions.arn
-  data_location = "s3://data/interactions.csv"
-}}
-
+        r#"{header}{data}
 resource "personalize_solution" "hpo" {{
   name                  = "tune-hpo"
   dataset_group_arn     = personalize_dataset_group.g.arn
@@ -100,7 +79,7 @@ data "personalize_solution" "auto" {{
 }}
 "#,
         header = header(Some(endpoint)),
-        schema = testkit::terraform::hcl_string(INTERACTIONS_SCHEMA),
+        data = data_chain("tune"),
     )
 }
 

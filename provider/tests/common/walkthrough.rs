@@ -3,34 +3,43 @@
 use super::emulator::INTERACTIONS_SCHEMA;
 use super::header;
 
-/// Dataset group to campaign, event tracker and filter against `endpoint`; `retrain` goes into
-/// the solution version's triggers.
-pub fn config(endpoint: &str, retrain: &str) -> String {
+/// The data half of the walkthrough under `prefix`: dataset group `g`, the interactions schema,
+/// dataset and import job (all named `interactions`), reading `s3://data/interactions.csv`.
+pub fn data_chain(prefix: &str) -> String {
     format!(
-        r#"{header}
+        r#"
 resource "personalize_dataset_group" "g" {{
-  name = "walk"
+  name = "{prefix}"
 }}
 
 resource "personalize_schema" "interactions" {{
-  name   = "walk-interactions"
+  name   = "{prefix}-interactions"
   schema = {schema}
 }}
 
 resource "personalize_dataset" "interactions" {{
-  name              = "walk-interactions"
+  name              = "{prefix}-interactions"
   dataset_group_arn = personalize_dataset_group.g.arn
   dataset_type      = "Interactions"
   schema_arn        = personalize_schema.interactions.arn
 }}
 
 resource "personalize_dataset_import_job" "interactions" {{
-  job_name      = "walk-import"
+  job_name      = "{prefix}-import"
   dataset_arn   = personalize_dataset.interactions.arn
   data_location = "s3://data/interactions.csv"
   role_arn      = "arn:aws:iam::123456789012:role/personalize"
 }}
+"#,
+        schema = testkit::terraform::hcl_string(INTERACTIONS_SCHEMA),
+    )
+}
 
+/// Dataset group to campaign, event tracker and filter against `endpoint`; `retrain` goes into
+/// the solution version's triggers.
+pub fn config(endpoint: &str, retrain: &str) -> String {
+    format!(
+        r#"{header}{data}
 resource "personalize_solution" "s" {{
   name              = "walk-solution"
   dataset_group_arn = personalize_dataset_group.g.arn
@@ -102,6 +111,6 @@ output "tracking_id_read" {{
 }}
 "#,
         header = header(Some(endpoint)),
-        schema = testkit::terraform::hcl_string(INTERACTIONS_SCHEMA),
+        data = data_chain("walk"),
     )
 }
