@@ -42,6 +42,19 @@ impl Venv {
     pub fn python_command(&self) -> Command {
         Command::new(self.python())
     }
+
+    /// A command running the venv's executable `name` with the venv's `bin` first on `PATH`,
+    /// for tools that start `python3` themselves (cargo-lambda and cargo-zigbuild run zig as
+    /// `python3 -m ziglang`, which only the venv's interpreter has).
+    pub fn tool_command(&self, name: &str) -> Command {
+        let mut dirs = vec![self.dir.join("bin")];
+        if let Some(path) = std::env::var_os("PATH") {
+            dirs.extend(std::env::split_paths(&path));
+        }
+        let mut command = Command::new(self.bin(name));
+        command.env("PATH", std::env::join_paths(dirs).unwrap_or_default());
+        command
+    }
 }
 
 /// The project venv, created if needed. Cheap after the first call in a process.

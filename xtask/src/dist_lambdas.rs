@@ -83,8 +83,8 @@ pub fn dist_lambdas(args: &DistArgs) -> anyhow::Result<Vec<PathBuf>> {
         let staging = paths::target_dir()
             .join("lambda-build")
             .join(arch.lambda_name());
-        let mut command = Command::new(venv.bin("cargo-lambda"));
-        command
+        let mut command = venv.tool_command("cargo-lambda");
+        crate::dist_provider::toolchain::without_package_variables(&mut command)
             .current_dir(paths::project_file(""))
             .args(["lambda", "build", "--release", "--output-format", "zip"])
             .args(["--target", arch.triple()])
@@ -93,8 +93,6 @@ pub fn dist_lambdas(args: &DistArgs) -> anyhow::Result<Vec<PathBuf>> {
         for f in &functions {
             command.args(["--package", f]);
         }
-        // cargo-lambda finds zig as `python3 -m ziglang`: the venv's interpreter must come first.
-        command.env("PATH", with_venv_path(venv.dir()));
         eprintln!(
             "xtask: building {} for {}",
             functions.join(", "),
@@ -122,14 +120,6 @@ pub fn dist_lambdas(args: &DistArgs) -> anyhow::Result<Vec<PathBuf>> {
         );
     }
     Ok(out)
-}
-
-fn with_venv_path(venv: &Path) -> std::ffi::OsString {
-    let mut dirs = vec![venv.join("bin")];
-    if let Some(path) = std::env::var_os("PATH") {
-        dirs.extend(std::env::split_paths(&path));
-    }
-    std::env::join_paths(dirs).unwrap_or_default()
 }
 
 /// Adds the target's standard library through rustup when it is missing (also used by

@@ -26,7 +26,7 @@ use sha2::{Digest, Sha256};
 use testkit::{paths, python};
 
 mod binary;
-mod toolchain;
+pub(crate) mod toolchain;
 
 use binary::{Arch, Format};
 use toolchain::Linker;
@@ -186,7 +186,7 @@ pub fn dist_provider(args: &DistArgs) -> anyhow::Result<Vec<PathBuf>> {
         .any(|(_, _, l)| matches!(l, Linker::Zig { .. }))
     {
         let venv = python::venv().context("zig comes from the project venv")?;
-        Some(venv.dir().to_path_buf())
+        Some(venv)
     } else {
         None
     };
@@ -203,7 +203,7 @@ pub fn dist_provider(args: &DistArgs) -> anyhow::Result<Vec<PathBuf>> {
             args.profile
         );
         let started = Instant::now();
-        let bin = toolchain::build(triple, &args.profile, linker, venv.as_deref())?;
+        let bin = toolchain::build(triple, &args.profile, linker, venv.as_ref())?;
         let what = verify(&bin, plat, floor)?;
         eprintln!(
             "xtask: [{}/{total}] {plat}: built in {:.0?} ({what})",

@@ -136,27 +136,16 @@ pub fn build(
     triple: &str,
     profile: &str,
     linker: &Linker,
-    venv: Option<&Path>,
+    venv: Option<&testkit::python::Venv>,
 ) -> anyhow::Result<PathBuf> {
     let mut command = match linker {
         Linker::Native => Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())),
         Linker::Zig { .. } => {
             let venv = venv.context("zig builds need the project venv")?;
-            let mut c = Command::new(venv.join("bin").join("cargo-zigbuild"));
-            // cargo-zigbuild runs zig as `python3 -m ziglang`: the venv's interpreter first.
-            c.env("PATH", path_with(&venv.join("bin")));
-            c
+            venv.tool_command("cargo-zigbuild")
         }
     };
-    // `cargo run` (and a test harness) set per-package variables such as CARGO_MANIFEST_DIR
-    // for xtask; a build script that reads one (ring's does) would see it change between a
-    // `cargo xtask` run and a direct one and rebuild ring and its dependants each time.
-    for (key, _) in std::env::vars_os() {
-        if key.to_str().is_some_and(is_package_variable) {
-            command.env_remove(key);
-        }
-    }
-    command
+    without_package_variables(&mut command)
         .current_dir(testkit::paths::workspace_root())
         .args(["build", "--profile", profile])
         .args(["-p", "terraform-provider-personalize"])
@@ -186,6 +175,19 @@ pub fn build(
         )))
 }
 
+/// Removes from a nested cargo build the per-package variables `cargo run` (and a test
+/// harness) set for xtask, such as CARGO_MANIFEST_DIR: a build script that reads one (ring's
+/// does) would see it change between a `cargo xtask` run and a direct one, and rebuild ring
+/// and its dependants each time. Used by `dist-provider` and `dist-lambdas`.
+pub fn without_package_variables(command: &mut Command) -> &mut Command {
+    for (key, _) in std::env::vars_os() {
+        if key.to_str().is_some_and(is_package_variable) {
+            command.env_remove(key);
+        }
+    }
+    command
+}
+
 /// Variables cargo sets for the one package it runs (not configuration of the build).
 fn is_package_variable(key: &str) -> bool {
     key.starts_with("CARGO_PKG_")
@@ -197,15 +199,6 @@ fn is_package_variable(key: &str) -> bool {
                 | "CARGO_CRATE_NAME"
                 | "CARGO_PRIMARY_PACKAGE"
         )
-}
-
-/// `dir` first, then the inherited `PATH`.
-fn path_with(dir: &Path) -> std::ffi::OsString {
-    let mut dirs = vec![dir.to_path_buf()];
-    if let Some(path) = std::env::var_os("PATH") {
-        dirs.extend(std::env::split_paths(&path));
-    }
-    std::env::join_paths(dirs).unwrap_or_default()
 }
 
 /// The host triple of the Rust toolchain.
