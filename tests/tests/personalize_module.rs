@@ -510,6 +510,39 @@ fn a_schema_change_moves_the_dataset_in_place() {
     work.ok(&["destroy", "-auto-approve", "-input=false"]);
 }
 
+/// Encrypting the dataset group with a KMS key replaces it and everything inside it; the
+/// import jobs' create_before_destroy extends to the group, so the new chain is built while
+/// the old one still exists, and ends with one of each and the campaign kept.
+#[test]
+fn a_new_kms_key_rebuilds_the_chain_without_name_clashes() {
+    let (server, _root) = emulator();
+    let work = workdir();
+    work.write(&config(server.endpoint(), FILTERS));
+    work.ok(&["get"]);
+    work.ok(&["apply", "-auto-approve", "-input=false"]);
+    let before = work.outputs()["all"]["value"].clone();
+
+    let kms = "  kms_key_arn = \"arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab\"\n";
+    work.write(&config(server.endpoint(), &format!("{FILTERS}{kms}")));
+    work.ok(&["apply", "-auto-approve", "-input=false"]);
+    let after = work.outputs()["all"]["value"].clone();
+    assert_ne!(after["dataset_group_arn"], before["dataset_group_arn"]);
+    assert_eq!(
+        after["campaign_arn"], before["campaign_arn"],
+        "campaign kept"
+    );
+    assert_no_change(&work, "after the new key");
+    let (groups, solutions) = runtime().block_on(async {
+        let client =
+            aws_sdk_personalize::Client::new(&pr_sdk::local(server.endpoint(), "us-east-1"));
+        let groups = client.list_dataset_groups().send().await.unwrap();
+        let solutions = client.list_solutions().send().await.unwrap();
+        (groups.dataset_groups().len(), solutions.solutions().len())
+    });
+    assert_eq!((groups, solutions), (1, 1), "the old chain is gone");
+    work.ok(&["destroy", "-auto-approve", "-input=false"]);
+}
+
 /// A plan shows no change (`-detailed-exitcode` 0): what Terraform wrote reads back as is.
 fn assert_no_change(work: &Workdir, when: &str) {
     let plan = work.run(&["plan", "-detailed-exitcode", "-input=false"]);

@@ -40,18 +40,27 @@ locals {
     for type, spec in local.imports : type => coalesce(spec.schema, try(local.default_schemas[lower(type)], null))
   }
 
+  # What replaces the dataset group (a KMS key, and the role that uses it), hashed into the
+  # names that must differ between the old chain and the new one built beside it (the import
+  # jobs' create_before_destroy extends to the group): the group's, the import jobs' and the
+  # solution's. Empty without a key, so unencrypted deployments keep their names.
+  group_generation = var.kms_key_arn == null ? "" : "-${substr(sha256(jsonencode({
+    kms_key_arn = var.kms_key_arn
+    role_arn    = var.role_arn
+  })), 0, 8)}"
+
   # The settings that replace the solution, hashed into its name. The solution version's
   # create_before_destroy extends to the solution, so a replacement creates the new solution
   # while the old one still exists: with one fixed name, Personalize would refuse it. Settings
   # UpdateSolution changes in place (perform_auto_training, event_parameters) stay out.
-  solution_generation = substr(sha256(jsonencode({
+  solution_generation = substr(sha256(jsonencode(merge({
     recipe_arn                 = var.recipe_arn
     event_type                 = var.event_type
     perform_hpo                = var.perform_hpo
     event_value_threshold      = var.event_value_threshold
     algorithm_hyper_parameters = var.algorithm_hyper_parameters
     excluded_dataset_columns   = var.excluded_dataset_columns
-  })), 0, 8)
+  }, local.group_generation == "" ? {} : { group = local.group_generation }))), 0, 8)
 
   solution_config_set = anytrue([
     var.event_value_threshold != null,
@@ -65,7 +74,7 @@ locals {
 }
 
 resource "personalize_dataset_group" "this" {
-  name        = "${var.name_prefix}-dataset-group"
+  name        = "${var.name_prefix}-dataset-group${local.group_generation}"
   role_arn    = var.kms_key_arn == null ? null : var.role_arn
   kms_key_arn = var.kms_key_arn
   tags        = var.tags
@@ -96,7 +105,7 @@ resource "personalize_dataset" "this" {
 resource "personalize_dataset_import_job" "this" {
   for_each = local.imports
 
-  job_name      = "${var.name_prefix}-${lower(each.key)}-${substr(sha256(each.value.data_version), 0, 12)}"
+  job_name      = "${var.name_prefix}-${lower(each.key)}-${substr(sha256("${each.value.data_version}${local.group_generation}"), 0, 12)}"
   dataset_arn   = personalize_dataset.this[each.key].arn
   data_location = "s3://${var.bucket_name}/${each.value.key}"
   role_arn      = var.role_arn
