@@ -8,7 +8,7 @@ mod common;
 use std::collections::HashMap;
 
 use aws_sdk_personalize::error::ProvideErrorMetadata;
-use aws_sdk_personalize::types::{CampaignConfig, DataSource, RankingInfluenceType};
+use aws_sdk_personalize::types::{CampaignConfig, RankingInfluenceType};
 use common::*;
 
 const ITEMS_WITH_DATES: &str = r#"{"type":"record","name":"Items","namespace":"com.amazonaws.personalize.schema","fields":[{"name":"ITEM_ID","type":"string"},{"name":"GENRE","type":"string","categorical":true},{"name":"CREATION_TIMESTAMP","type":"long"}],"version":"1.0"}"#;
@@ -81,61 +81,16 @@ async fn setup() -> Setup {
         ("Interactions", INTERACTIONS_SCHEMA),
         ("Items", ITEMS_WITH_DATES),
     ] {
-        let schema = p
-            .create_schema()
-            .name(format!("influence-{ty}"))
-            .schema(schema)
-            .send()
-            .await
-            .unwrap()
-            .schema_arn
-            .unwrap();
-        let dataset = p
-            .create_dataset()
-            .name(format!("influence-{ty}"))
-            .dataset_group_arn(&group)
-            .dataset_type(ty)
-            .schema_arn(schema)
-            .send()
-            .await
-            .unwrap()
-            .dataset_arn
-            .unwrap();
-        datasets.insert(ty, dataset);
+        let (_, arn) = dataset(p, &group, &format!("influence-{ty}"), ty, schema).await;
+        datasets.insert(ty, arn);
     }
     // The interactions import names no role (optional since botocore 1.44.8), the items one
     // does: both import, and each describes what it was given.
     for (ty, key, role) in [
         ("Interactions", "interactions.csv", None),
-        (
-            "Items",
-            "items.csv",
-            Some("arn:aws:iam::123456789012:role/personalize"),
-        ),
+        ("Items", "items.csv", Some(ROLE)),
     ] {
-        let job = p
-            .create_dataset_import_job()
-            .job_name(format!("influence-{ty}"))
-            .dataset_arn(&datasets[ty])
-            .set_role_arn(role.map(str::to_owned))
-            .data_source(
-                DataSource::builder()
-                    .data_location(format!("s3://data/{key}"))
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap()
-            .dataset_import_job_arn
-            .unwrap();
-        let job = p
-            .describe_dataset_import_job()
-            .dataset_import_job_arn(&job)
-            .send()
-            .await
-            .unwrap()
-            .dataset_import_job
-            .unwrap();
+        let job = import(p, &datasets[ty], &format!("influence-{ty}"), key, role).await;
         assert_eq!(
             job.status(),
             Some("ACTIVE"),

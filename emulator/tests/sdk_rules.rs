@@ -4,7 +4,7 @@
 mod common;
 
 use aws_sdk_personalize::error::ProvideErrorMetadata;
-use aws_sdk_personalize::types::{DataSource, Tag};
+use aws_sdk_personalize::types::Tag;
 use common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -160,53 +160,12 @@ async fn a_bad_file_fails_the_import_with_line_and_column() {
         .unwrap()
         .dataset_group_arn
         .unwrap();
-    let schema = p
-        .create_schema()
-        .name("i")
-        .schema(INTERACTIONS_SCHEMA)
-        .send()
-        .await
-        .unwrap()
-        .schema_arn
-        .unwrap();
-    let dataset = p
-        .create_dataset()
-        .name("i")
-        .dataset_group_arn(&group)
-        .dataset_type("Interactions")
-        .schema_arn(&schema)
-        .send()
-        .await
-        .unwrap()
-        .dataset_arn
-        .unwrap();
+    let (_, dataset) = dataset(p, &group, "i", "Interactions", INTERACTIONS_SCHEMA).await;
     for (name, key, want) in [
         ("bad", "bad.csv", "line 3, column TIMESTAMP"),
         ("gone", "nothing.csv", "nothing.csv"),
     ] {
-        let job = p
-            .create_dataset_import_job()
-            .job_name(name)
-            .dataset_arn(&dataset)
-            .role_arn("arn:aws:iam::123456789012:role/r")
-            .data_source(
-                DataSource::builder()
-                    .data_location(format!("s3://data/{key}"))
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap()
-            .dataset_import_job_arn
-            .unwrap();
-        let job = p
-            .describe_dataset_import_job()
-            .dataset_import_job_arn(job)
-            .send()
-            .await
-            .unwrap()
-            .dataset_import_job
-            .unwrap();
+        let job = import(p, &dataset, name, key, Some(ROLE)).await;
         assert_eq!(job.status.as_deref(), Some("CREATE FAILED"));
         let reason = job.failure_reason.unwrap();
         assert!(reason.contains(want), "{reason}");

@@ -111,6 +111,74 @@ pub struct Chain {
     pub tracking_id: String,
 }
 
+/// The role every test import names.
+pub const ROLE: &str = "arn:aws:iam::123456789012:role/personalize";
+
+/// Creates a schema from `schema_json` and a dataset of `ty` on it, both named `name`;
+/// returns (schema ARN, dataset ARN).
+pub async fn dataset(
+    p: &aws_sdk_personalize::Client,
+    group: &str,
+    name: &str,
+    ty: &str,
+    schema_json: &str,
+) -> (String, String) {
+    let schema = p
+        .create_schema()
+        .name(name)
+        .schema(schema_json)
+        .send()
+        .await
+        .unwrap()
+        .schema_arn
+        .unwrap();
+    let dataset = p
+        .create_dataset()
+        .name(name)
+        .dataset_group_arn(group)
+        .dataset_type(ty)
+        .schema_arn(&schema)
+        .send()
+        .await
+        .unwrap()
+        .dataset_arn
+        .unwrap();
+    (schema, dataset)
+}
+
+/// Imports `s3://data/{key}` into `dataset` (with `role`, if any) and describes the job once
+/// the call returns (ACTIVE at once on an instant server, unless the data is refused).
+pub async fn import(
+    p: &aws_sdk_personalize::Client,
+    dataset: &str,
+    job_name: &str,
+    key: &str,
+    role: Option<&str>,
+) -> aws_sdk_personalize::types::DatasetImportJob {
+    let job = p
+        .create_dataset_import_job()
+        .job_name(job_name)
+        .dataset_arn(dataset)
+        .set_role_arn(role.map(str::to_owned))
+        .data_source(
+            DataSource::builder()
+                .data_location(format!("s3://data/{key}"))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .dataset_import_job_arn
+        .unwrap();
+    p.describe_dataset_import_job()
+        .dataset_import_job_arn(&job)
+        .send()
+        .await
+        .unwrap()
+        .dataset_import_job
+        .unwrap()
+}
+
 /// Creates everything up to an ACTIVE campaign and an event tracker on an instant server.
 pub async fn build_chain(c: &Clients, name: &str) -> Chain {
     let p = &c.control;
@@ -122,75 +190,20 @@ pub async fn build_chain(c: &Clients, name: &str) -> Chain {
         .unwrap()
         .dataset_group_arn
         .unwrap();
-    let interactions_schema = p
-        .create_schema()
-        .name(format!("{name}-interactions"))
-        .schema(INTERACTIONS_SCHEMA)
-        .send()
-        .await
-        .unwrap()
-        .schema_arn
-        .unwrap();
-    let items_schema = p
-        .create_schema()
-        .name(format!("{name}-items"))
-        .schema(ITEMS_SCHEMA)
-        .send()
-        .await
-        .unwrap()
-        .schema_arn
-        .unwrap();
-    let interactions = p
-        .create_dataset()
-        .name(format!("{name}-interactions"))
-        .dataset_group_arn(&group)
-        .dataset_type("Interactions")
-        .schema_arn(&interactions_schema)
-        .send()
-        .await
-        .unwrap()
-        .dataset_arn
-        .unwrap();
-    let items = p
-        .create_dataset()
-        .name(format!("{name}-items"))
-        .dataset_group_arn(&group)
-        .dataset_type("Items")
-        .schema_arn(&items_schema)
-        .send()
-        .await
-        .unwrap()
-        .dataset_arn
-        .unwrap();
+    let (interactions_schema, interactions) = dataset(
+        p,
+        &group,
+        &format!("{name}-interactions"),
+        "Interactions",
+        INTERACTIONS_SCHEMA,
+    )
+    .await;
+    let (items_schema, items) =
+        dataset(p, &group, &format!("{name}-items"), "Items", ITEMS_SCHEMA).await;
     for (dataset, key) in [(&interactions, "interactions.csv"), (&items, "items.csv")] {
-        let job = p
-            .create_dataset_import_job()
-            .job_name(format!("{name}-{}", key.trim_end_matches(".csv")))
-            .dataset_arn(dataset)
-            .role_arn("arn:aws:iam::123456789012:role/personalize")
-            .data_source(
-                DataSource::builder()
-                    .data_location(format!("s3://data/{key}"))
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap()
-            .dataset_import_job_arn
-            .unwrap();
-        let described = p
-            .describe_dataset_import_job()
-            .dataset_import_job_arn(&job)
-            .send()
-            .await
-            .unwrap();
-        let job = described.dataset_import_job.unwrap();
-        assert_eq!(
-            job.status.as_deref(),
-            Some("ACTIVE"),
-            "{:?}",
-            job.failure_reason
-        );
+        let job_name = format!("{name}-{}", key.trim_end_matches(".csv"));
+        let job = import(p, dataset, &job_name, key, Some(ROLE)).await;
+        assert_eq!(job.status(), Some("ACTIVE"), "{:?}", job.failure_reason());
     }
     let (solution, version) = trained_version(
         p,
