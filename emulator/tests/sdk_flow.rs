@@ -9,10 +9,8 @@ use common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chain_serves_recommendations_that_follow_events_then_deletes_cleanly() {
-    let root = data_root();
-    let server = start_instant(root.path());
-    let c = Clients::new(server.endpoint());
-    let chain = build_chain(&c, "flow").await;
+    let f = Fixture::start("flow").await;
+    let (c, chain) = (&f.c, &f.chain);
     assert!(chain
         .group
         .starts_with("arn:aws:personalize:eu-west-1:123456789012:dataset-group/flow"));
@@ -24,7 +22,7 @@ async fn chain_serves_recommendations_that_follow_events_then_deletes_cleanly() 
     assert_eq!(chain.version.rsplit('/').next().unwrap().len(), 8);
 
     // A comedy fan gets comedies; scores are positive, sorted, and at most 1 in total.
-    let before = recommend(&c, &chain.campaign, "u1", 10).await;
+    let before = recommend(c, &chain.campaign, "u1", 10).await;
     assert_eq!(before.len(), 10);
     assert!(before.windows(2).all(|w| w[0].1 >= w[1].1));
     assert!(before.iter().all(|(_, s)| *s > 0.0));
@@ -56,7 +54,7 @@ async fn chain_serves_recommendations_that_follow_events_then_deletes_cleanly() 
         .send()
         .await
         .unwrap();
-    let after = recommend(&c, &chain.campaign, "u1", 10).await;
+    let after = recommend(c, &chain.campaign, "u1", 10).await;
     assert_ne!(before, after, "PutEvents must change the recommendations");
     let dramas = after
         .iter()
@@ -193,10 +191,8 @@ async fn chain_serves_recommendations_that_follow_events_then_deletes_cleanly() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn filters_bind_values_and_put_items_become_recommendable() {
-    let root = data_root();
-    let server = start_instant(root.path());
-    let c = Clients::new(server.endpoint());
-    let chain = build_chain(&c, "filters").await;
+    let f = Fixture::start("filters").await;
+    let (c, chain) = (&f.c, &f.chain);
     let filter = c
         .control
         .create_filter()
@@ -270,7 +266,7 @@ async fn filters_bind_values_and_put_items_become_recommendable() {
         .unwrap()
         .campaign_arn
         .unwrap();
-    let items = recommend(&c, &exploring, "u1", 25).await;
+    let items = recommend(c, &exploring, "u1", 25).await;
     assert!(items.iter().any(|(i, _)| i == "fresh"), "{items:?}");
     let err = c
         .events

@@ -9,11 +9,9 @@ use common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dependency_rules_and_typed_errors() {
-    let root = data_root();
-    let server = start_instant(root.path());
-    let c = Clients::new(server.endpoint());
+    let f = Fixture::start("rules").await;
+    let (c, chain) = (&f.c, &f.chain);
     let p = &c.control;
-    let chain = build_chain(&c, "rules").await;
 
     let err = p
         .delete_dataset_group()
@@ -274,11 +272,9 @@ async fn tags_pagination_and_recipes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn campaign_update_switches_the_serving_version() {
-    let root = data_root();
-    let server = start_instant(root.path());
-    let c = Clients::new(server.endpoint());
+    let f = Fixture::start("update").await;
+    let (c, chain) = (&f.c, &f.chain);
     let p = &c.control;
-    let chain = build_chain(&c, "update").await;
     let v2 = p
         .create_solution_version()
         .solution_arn(&chain.solution)
@@ -308,7 +304,7 @@ async fn campaign_update_switches_the_serving_version() {
     assert_eq!(campaign.min_provisioned_tps(), Some(2));
     let update = campaign.latest_campaign_update().unwrap();
     assert_eq!(update.status(), Some("ACTIVE"));
-    assert_eq!(recommend(&c, &chain.campaign, "u3", 5).await.len(), 5);
+    assert_eq!(recommend(c, &chain.campaign, "u3", 5).await.len(), 5);
     let err = p
         .update_campaign()
         .campaign_arn(&chain.campaign)

@@ -93,11 +93,9 @@ async fn train(p: &Client, solution: &str) -> aws_sdk_personalize::types::Soluti
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_config_and_incremental_updates_reach_training_and_update_in_place() {
-    let root = data_root();
-    let server = start_instant(root.path());
-    let c = Clients::new(server.endpoint());
+    let f = Fixture::start("events").await;
+    let (c, chain) = (&f.c, &f.chain);
     let p = &c.control;
-    let chain = build_chain(&c, "events").await;
     let g = chain.group.as_str();
 
     let config = SolutionConfig::builder()
@@ -213,11 +211,9 @@ async fn events_config_and_incremental_updates_reach_training_and_update_in_plac
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn training_data_columns_are_checked_against_the_schemas() {
-    let root = data_root();
-    let server = start_instant(root.path());
-    let c = Clients::new(server.endpoint());
+    let f = Fixture::start("columns").await;
+    let (c, chain) = (&f.c, &f.chain);
     let p = &c.control;
-    let chain = build_chain(&c, "columns").await;
     let g = chain.group.as_str();
     let columns = |included: bool, ty: &str, cols: &[&str]| {
         let cols: Vec<String> = cols.iter().map(|s| s.to_string()).collect();
@@ -304,11 +300,9 @@ async fn training_data_columns_are_checked_against_the_schemas() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn automl_trains_every_candidate_and_keeps_the_best() {
-    let root = data_root();
-    let server = start_instant(root.path());
-    let c = Clients::new(server.endpoint());
+    let f = Fixture::start("automl").await;
+    let (c, chain) = (&f.c, &f.chain);
     let p = &c.control;
-    let chain = build_chain(&c, "automl").await;
     let g = chain.group.as_str();
     let automl = |recipes: &[&str], metric: &str| {
         SolutionConfig::builder()
@@ -431,11 +425,9 @@ fn ints(list: Vec<IntegerHyperParameterRange>) -> HyperParameterRanges {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hpo_searches_the_ranges_and_reports_the_winner() {
-    let root = data_root();
-    let server = start_instant(root.path());
-    let c = Clients::new(server.endpoint());
+    let f = Fixture::start("hpo").await;
+    let (c, chain) = (&f.c, &f.chain);
     let p = &c.control;
-    let chain = build_chain(&c, "hpo").await;
     let g = chain.group.as_str();
     let m = maximize("precision_at_25");
     let bad: Vec<(HyperParameterRanges, HpoObjective, &str)> = vec![
@@ -537,5 +529,5 @@ async fn hpo_searches_the_ranges_and_reports_the_winner() {
         .unwrap()
         .campaign_arn
         .unwrap();
-    assert_eq!(recommend(&c, &campaign, "u1", 5).await.len(), 5);
+    assert_eq!(recommend(c, &campaign, "u1", 5).await.len(), 5);
 }

@@ -111,6 +111,33 @@ pub struct Chain {
     pub tracking_id: String,
 }
 
+/// The prologue of most SDK tests: an instant server on the test data and a whole chain
+/// ([`build_chain`]) named `name`. Dropping it stops the server, then removes the data.
+pub struct Fixture {
+    /// The SDK clients of the server.
+    pub c: Clients,
+    /// Group to campaign and tracker.
+    pub chain: Chain,
+    _server: TestServer,
+    _root: tempfile::TempDir,
+}
+
+impl Fixture {
+    /// Starts the server and builds the chain.
+    pub async fn start(name: &str) -> Self {
+        let root = data_root();
+        let server = start_instant(root.path());
+        let c = Clients::new(server.endpoint());
+        let chain = build_chain(&c, name).await;
+        Self {
+            c,
+            chain,
+            _server: server,
+            _root: root,
+        }
+    }
+}
+
 /// The role every test import names.
 pub const ROLE: &str = "arn:aws:iam::123456789012:role/personalize";
 
