@@ -12,6 +12,7 @@ use tf_provider::value::ValueEmpty;
 use tf_provider::{AttributePath, Diagnostics, DynamicDataSource, DynamicResource, Provider};
 
 use crate::framework::schema::{self, Attr, Ty};
+use crate::framework::validate;
 use crate::framework::value::{Dyn, DynExt, Obj};
 use crate::{data_sources, resources};
 
@@ -72,13 +73,8 @@ fn endpoint_check(v: &Dyn) -> Result<(), String> {
 }
 
 fn retries_check(v: &Dyn) -> Result<(), String> {
-    match v.num() {
-        Some(n) if n.fract() == 0.0 && (0.0..=100.0).contains(&n) => Ok(()),
-        Some(n) => Err(format!(
-            "max_retries must be a whole number from 0 to 100, got {n}"
-        )),
-        None => Err("expected a number".into()),
-    }
+    validate::number_in(v, 0.0, 100.0, true)
+        .map_err(|e| format!("max_retries must be a whole number from 0 to 100: {e}"))
 }
 
 /// The provider's configuration attributes.

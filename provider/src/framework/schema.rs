@@ -181,18 +181,14 @@ pub fn block(attrs: &[Attr], description: &str) -> Block {
     let mut attributes = HashMap::new();
     let mut blocks = HashMap::new();
     for attr in attrs {
-        match &attr.ty {
-            Ty::Block(inner) => {
-                let nested = NestedBlock::Optional(block(inner, attr.description));
-                blocks.insert(attr.name.to_owned(), nested);
-                continue;
-            }
-            Ty::Blocks(inner, _) => {
-                let nested = NestedBlock::List(block(inner, attr.description));
-                blocks.insert(attr.name.to_owned(), nested);
-                continue;
-            }
-            _ => {}
+        if let Some(inner) = attr.ty.nested() {
+            let inner = block(inner, attr.description);
+            let nested = match attr.ty {
+                Ty::Blocks(..) => NestedBlock::List(inner),
+                _ => NestedBlock::Optional(inner),
+            };
+            blocks.insert(attr.name.to_owned(), nested);
+            continue;
         }
         let constraint = match attr.mode {
             Mode::Required => AttributeConstraint::Required,

@@ -23,13 +23,8 @@ use crate::provider::Clients;
 pub struct Campaign;
 
 fn tps(v: &Dyn) -> Result<(), String> {
-    match v.num() {
-        Some(x) if x.fract() == 0.0 && (1.0..=100_000.0).contains(&x) => Ok(()),
-        Some(x) => Err(format!(
-            "min_provisioned_tps must be a whole number of at least 1, got {x}"
-        )),
-        None => Err("expected a number".into()),
-    }
+    validate::number_in(v, 1.0, 100_000.0, true)
+        .map_err(|e| format!("min_provisioned_tps must be a whole number of at least 1: {e}"))
 }
 
 fn campaign_config_attrs() -> Vec<Attr> {
