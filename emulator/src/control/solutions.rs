@@ -13,11 +13,6 @@ use crate::wire::Ctx;
 
 pub mod config;
 
-/// The ARN of the recipe called `name`.
-pub fn recipe_arn(name: &str) -> String {
-    format!("arn:aws:personalize:::recipe/{name}")
-}
-
 /// CreateSolution: the recipe must be one the recommender implements, or, with
 /// `performAutoML`, absent (AutoML picks among `autoMLConfig.recipeList`). `performHPO`,
 /// `eventsConfig` and `trainingDataConfig` are checked here and honoured by training (see
@@ -43,7 +38,10 @@ pub async fn create_solution(ctx: &Ctx, input: &Map<String, Value>) -> Result<Va
             ))
         }
         (false, Some(recipe)) if training::recipe_name(recipe).is_none() => {
-            let known: Vec<String> = rec::recipes().iter().map(|r| recipe_arn(r.name)).collect();
+            let known: Vec<String> = rec::recipes()
+                .iter()
+                .map(|r| training::recipe_arn(r.name))
+                .collect();
             return Err(ApiError::invalid(format!(
                 "Unknown recipe {recipe}; implemented: {}",
                 known.join(", ")
@@ -412,7 +410,7 @@ pub async fn get_solution_metrics(
 fn recipe_body(r: &rec::RecipeInfo) -> Value {
     json!({
         "name": r.name,
-        "recipeArn": recipe_arn(r.name),
+        "recipeArn": training::recipe_arn(r.name),
         "algorithmArn": format!("arn:aws:personalize:::algorithm/{}", r.name),
         "featureTransformationArn": "arn:aws:personalize:::feature-transformation/sims",
         "status": "ACTIVE",

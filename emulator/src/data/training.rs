@@ -13,11 +13,19 @@ use crate::lifecycle::Apply;
 use crate::state::{Inner, Kind, LogEntry, Record, Rows, Write, Writes};
 use crate::AppState;
 
+/// What every recipe ARN starts with; the recipe's name follows.
+const RECIPE_ARN_PREFIX: &str = "arn:aws:personalize:::recipe/";
+
 /// The recipe named by a recipe ARN (`arn:aws:personalize:::recipe/NAME`).
 pub fn recipe_name(recipe_arn: &str) -> Option<&str> {
     recipe_arn
-        .strip_prefix("arn:aws:personalize:::recipe/")
+        .strip_prefix(RECIPE_ARN_PREFIX)
         .filter(|n| rec::recipe(n).is_some())
+}
+
+/// The ARN of the recipe called `name`.
+pub fn recipe_arn(name: &str) -> String {
+    format!("{RECIPE_ARN_PREFIX}{name}")
 }
 
 /// The group's rows plus its log entries with a sequence number up to `upto`.

@@ -9,7 +9,7 @@ use personalize_recommender::{self as rec, Columns, EventParameters};
 use serde_json::{Map, Value};
 
 use crate::data::avro;
-use crate::data::training::recipe_name;
+use crate::data::training::{recipe_arn, recipe_name};
 use crate::error::ApiError;
 use crate::state::{Inner, Kind};
 
@@ -24,10 +24,6 @@ pub const DEFAULT_PARALLEL_JOBS: usize = 2;
 /// The recipes whose solutions take an `eventsConfig` (AWS: the v2 recipes only).
 const EVENTS_CONFIG_RECIPES: [&str; 2] =
     ["aws-user-personalization-v2", "aws-personalized-ranking-v2"];
-
-fn recipe_arn(name: &str) -> String {
-    format!("arn:aws:personalize:::recipe/{name}")
-}
 
 /// The implemented recipes AutoML may choose from (USER_PERSONALIZATION ones).
 fn automl_candidates() -> Vec<&'static str> {

@@ -9,7 +9,7 @@ use personalize_recommender::search::{Search, Trial};
 use personalize_recommender::{self as rec, TrainOptions, TrainingData};
 use serde_json::{json, Value};
 
-use crate::control::solutions::recipe_arn;
+use super::recipe_arn;
 use crate::lifecycle::Apply;
 use crate::state::{Inner, Write, Writes};
 use crate::AppState;
