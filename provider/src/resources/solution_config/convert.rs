@@ -283,7 +283,7 @@ fn flatten_hpo(h: &HpoConfig) -> Obj {
 
 /// DescribeSolution's SolutionConfig as the `solution_config` block value.
 pub fn flatten(cfg: &SolutionConfig) -> Dyn {
-    let strings = |m: Option<&std::collections::HashMap<String, String>>| {
+    let string_maps = |m: Option<&std::collections::HashMap<String, String>>| {
         string_map(m.cloned().unwrap_or_default())
     };
     // Optional maps: absent (or empty, as AWS may answer) is null, as the plan has it.
@@ -316,11 +316,11 @@ pub fn flatten(cfg: &SolutionConfig) -> Dyn {
         ("event_value_threshold", opt_s(cfg.event_value_threshold())),
         (
             "algorithm_hyper_parameters",
-            strings(cfg.algorithm_hyper_parameters()),
+            string_maps(cfg.algorithm_hyper_parameters()),
         ),
         (
             "feature_transformation_parameters",
-            strings(cfg.feature_transformation_parameters()),
+            string_maps(cfg.feature_transformation_parameters()),
         ),
         ("hpo_config", one(cfg.hpo_config().map(flatten_hpo))),
         (
