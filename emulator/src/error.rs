@@ -49,6 +49,8 @@ pub enum ErrorKind {
     Throttling,
     /// Injected fault: a server-side failure.
     Internal,
+    /// Injected fault: the service is unavailable (HTTP 503, which every AWS SDK retries).
+    Unavailable,
 }
 
 /// Which service answers: the runtime and events services map some errors to other status
@@ -82,6 +84,7 @@ impl ErrorKind {
             Self::TooLarge => "RequestEntityTooLargeException",
             Self::Throttling => "ThrottlingException",
             Self::Internal => "InternalFailure",
+            Self::Unavailable => "ServiceUnavailable",
         }
     }
 
@@ -90,6 +93,7 @@ impl ErrorKind {
         match (self, service) {
             (Self::TooLarge, _) => StatusCode::PAYLOAD_TOO_LARGE,
             (Self::Internal, _) => StatusCode::INTERNAL_SERVER_ERROR,
+            (Self::Unavailable, _) => StatusCode::SERVICE_UNAVAILABLE,
             (Self::ResourceNotFound, Service::Events | Service::Runtime) => StatusCode::NOT_FOUND,
             (Self::ResourceInUse, Service::Events) => StatusCode::CONFLICT,
             _ => StatusCode::BAD_REQUEST,

@@ -1,6 +1,7 @@
 //! Fault injection for the reliability tests of the event pipeline: a seeded share of PutEvents
 //! and GetRecommendations calls is answered with an error before anything is stored, so a
-//! retried call is the only way the data gets in.
+//! retried call is the only way the data gets in. The faults can be changed while the server
+//! runs ([`Injector::set`]), so a test can open and close an outage.
 
 use std::sync::Mutex;
 
@@ -14,6 +15,8 @@ pub enum FaultKind {
     Throttling,
     /// `InternalFailure`, HTTP 500.
     Internal,
+    /// `ServiceUnavailable`, HTTP 503: the whole service is down (share 1.0).
+    Unavailable,
 }
 
 impl std::str::FromStr for FaultKind {
@@ -22,8 +25,9 @@ impl std::str::FromStr for FaultKind {
         match s {
             "throttling" => Ok(Self::Throttling),
             "internal" => Ok(Self::Internal),
+            "unavailable" => Ok(Self::Unavailable),
             other => Err(format!(
-                "unknown fault kind {other:?}: use throttling or internal"
+                "unknown fault kind {other:?}: use throttling, internal or unavailable"
             )),
         }
     }
@@ -45,8 +49,8 @@ pub struct Faults {
 /// The seeded draw (splitmix64: tiny, and reproducible across platforms).
 #[derive(Debug)]
 pub struct Injector {
-    faults: Faults,
-    state: Mutex<u64>,
+    /// The faults in force and the draw's state.
+    state: Mutex<(Faults, u64)>,
 }
 
 /// Which call is asking.
@@ -62,38 +66,54 @@ impl Injector {
     /// An injector for `faults`.
     pub fn new(faults: Faults) -> Self {
         Self {
-            faults,
-            state: Mutex::new(faults.seed),
+            state: Mutex::new((faults, faults.seed)),
         }
+    }
+
+    /// Replaces the faults in force (the draw restarts from the new seed): later calls see
+    /// them, calls already answered are not affected.
+    pub fn set(&self, faults: Faults) {
+        *self.state.lock().unwrap_or_else(|e| e.into_inner()) = (faults, faults.seed);
+    }
+
+    /// The faults in force.
+    pub fn faults(&self) -> Faults {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).0
     }
 
     /// `Err` when this call is to fail.
     pub fn check(&self, call: Call) -> Result<(), ApiError> {
-        let share = match call {
-            Call::PutEvents => self.faults.put_events,
-            Call::GetRecommendations => self.faults.get_recommendations,
-        };
-        if share <= 0.0 {
-            return Ok(());
-        }
-        let draw = {
-            let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let faults = {
+            let mut guard = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            let (faults, s) = &mut *guard;
+            let share = match call {
+                Call::PutEvents => faults.put_events,
+                Call::GetRecommendations => faults.get_recommendations,
+            };
+            if share <= 0.0 {
+                return Ok(());
+            }
             *s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
             let mut z = *s;
             z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
             z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+            let draw = ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64;
+            if draw >= share {
+                return Ok(());
+            }
+            *faults
         };
-        if draw >= share {
-            return Ok(());
-        }
-        Err(match self.faults.kind {
+        Err(match faults.kind {
             FaultKind::Throttling => {
                 ApiError::new(ErrorKind::Throttling, "Rate exceeded (injected fault)")
             }
             FaultKind::Internal => {
                 ApiError::new(ErrorKind::Internal, "Internal failure (injected fault)")
             }
+            FaultKind::Unavailable => ApiError::new(
+                ErrorKind::Unavailable,
+                "Service unavailable (injected fault)",
+            ),
         })
     }
 }
@@ -144,6 +164,30 @@ mod tests {
     #[test]
     fn kind_parses() {
         assert_eq!("internal".parse::<FaultKind>(), Ok(FaultKind::Internal));
-        assert!("boom".parse::<FaultKind>().is_err());
+        assert_eq!(
+            "unavailable".parse::<FaultKind>(),
+            Ok(FaultKind::Unavailable)
+        );
+        let err = "boom".parse::<FaultKind>().unwrap_err();
+        assert!(err.contains("unavailable"), "{err}");
+    }
+
+    #[test]
+    fn an_outage_opens_and_closes_while_running() {
+        let inj = Injector::new(Faults::default());
+        assert!(inj.check(Call::PutEvents).is_ok());
+        let outage = Faults {
+            put_events: 1.0,
+            kind: FaultKind::Unavailable,
+            ..Faults::default()
+        };
+        inj.set(outage);
+        assert_eq!(inj.faults(), outage);
+        let err = inj.check(Call::PutEvents).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Unavailable);
+        assert_eq!(err.kind.status(crate::error::Service::Events).as_u16(), 503);
+        assert!(inj.check(Call::GetRecommendations).is_ok());
+        inj.set(Faults::default());
+        assert!(inj.check(Call::PutEvents).is_ok());
     }
 }

@@ -1,14 +1,16 @@
 //! The server for other crates' tests: [`TestServer`] runs it on `127.0.0.1:0` on its own
 //! thread and tokio runtime, so sync and async tests alike can use it, and stops it on drop.
+//! [`TestServer::server`] gives the test the server's state and fault injector.
 
 use std::thread::JoinHandle;
 
-use crate::Config;
+use crate::{AppState, Config};
 
 /// A running server.
 #[derive(Debug)]
 pub struct TestServer {
     endpoint: String,
+    server: AppState,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -46,7 +48,8 @@ impl TestServer {
                         }
                     };
                     crate::lifecycle::resume(&server);
-                    let _ = ready_tx.send(addr.map_err(|e| e.to_string()));
+                    let _ =
+                        ready_tx.send(addr.map(|a| (a, server.clone())).map_err(|e| e.to_string()));
                     let shutdown = async {
                         let _ = stop_rx.await;
                     };
@@ -59,12 +62,13 @@ impl TestServer {
                 });
             })
             .expect("spawning the test server thread");
-        let addr = ready_rx
+        let (addr, server) = ready_rx
             .recv()
             .expect("test server thread ended before it was ready")
             .unwrap_or_else(|e| panic!("test server failed to start: {e}"));
         Self {
             endpoint: format!("http://{addr}"),
+            server,
             stop: Some(stop_tx),
             thread: Some(thread),
         }
@@ -73,6 +77,12 @@ impl TestServer {
     /// `http://127.0.0.1:PORT`.
     pub fn endpoint(&self) -> &str {
         &self.endpoint
+    }
+
+    /// The server itself: its state, and its fault injector (`server().faults.set(...)` opens
+    /// or closes an outage while it runs).
+    pub fn server(&self) -> &AppState {
+        &self.server
     }
 }
 

@@ -1,14 +1,18 @@
-//! Reliability: injected faults store nothing, and retried events arrive exactly once thanks to
-//! the eventId deduplication.
+//! Reliability: injected faults store nothing, and retried events arrive exactly once in
+//! training terms thanks to the eventId deduplication; a repeat still reaches the real-time
+//! path, as the PutEvents reference describes `eventId` ("Any subsequent events after the first
+//! with the same event ID are not used in model training").
 
 mod common;
 
 use aws_sdk_personalizeevents::types::Event;
 use aws_smithy_types::DateTime;
 use common::*;
+use personalize_local::data::training;
 use personalize_local::state::LogEntry;
 use personalize_local::{AppState, FaultKind, Faults};
 
+/// The training events' dedup keys of `group`, in log order.
 fn events_in(server: &AppState, group: &str) -> Vec<String> {
     let inner = server.state.read();
     inner
@@ -90,6 +94,8 @@ async fn retried_events_arrive_exactly_once_under_faults() {
     stored.sort();
     stored.dedup();
     assert_eq!(stored.len(), 100);
+    // The five batches sent again after their acknowledgement are kept as repeats.
+    assert_eq!(repeats_in(&server, &chain.group), 25);
 
     let mut served = 0;
     let mut refused = 0;
@@ -110,6 +116,45 @@ async fn retried_events_arrive_exactly_once_under_faults() {
         served > 0 && refused > 0,
         "served {served}, refused {refused}"
     );
+}
+
+fn repeats_in(server: &AppState, group: &str) -> usize {
+    let inner = server.state.read();
+    inner.logs.get(group).map_or(0, |l| {
+        l.entries
+            .iter()
+            .filter(|(_, e)| matches!(e, LogEntry::Repeat { .. }))
+            .count()
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_event_id_reaches_real_time_but_not_training() {
+    let root = data_root();
+    let (server, endpoint) = serve(instant_config(root.path())).await;
+    let c = Clients::without_retries(&endpoint);
+    let chain = build_chain(&c, "repeats").await;
+    let trained = |server: &AppState| {
+        let inner = server.state.read();
+        training::gather(&inner, &chain.group, u64::MAX)
+            .interactions
+            .iter()
+            .filter(|i| i.user_id == "u1")
+            .count()
+    };
+    let before = trained(&server);
+    // The same eventId twice in one call, then again in a second call.
+    let first = [event("r-1"), event("r-1")];
+    assert_eq!(send_until_ok(&c, &chain.tracking_id, &first).await, 0);
+    assert_eq!(
+        send_until_ok(&c, &chain.tracking_id, &[event("r-1")]).await,
+        0
+    );
+    assert_eq!(trained(&server), before + 1, "training sees the first only");
+    assert_eq!(repeats_in(&server, &chain.group), 2);
+    let inner = server.state.read();
+    let realtime = inner.logs[&chain.group].user_events_after("u1", 0);
+    assert_eq!(realtime.len(), 3, "the real-time path sees every delivery");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

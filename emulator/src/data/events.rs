@@ -1,6 +1,7 @@
 //! PutEvents, PutItems, PutUsers: validated in full first, then appended to the dataset group's
-//! log in one durable write, so a call either stores everything or nothing. Events carrying an
-//! `eventId` are stored once per tracking id, however often a retry repeats them.
+//! log in one durable write, so a call either stores everything or nothing. An event whose
+//! `eventId` was already stored for the tracking id is kept as a repeat: it reaches the user's
+//! real-time recommendations, and training leaves it out.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -147,24 +148,33 @@ pub fn put_events(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiErr
             if let Some(schema) = &interactions_schema {
                 attributes.retain(|k, _| schema.field(k).is_some());
             }
+            let interaction = Interaction {
+                user_id: user_id.clone(),
+                item_id: item_id.to_owned(),
+                timestamp: sent_at as i64,
+                event_type: str_of(event, "eventType").unwrap_or("").to_owned(),
+                event_value: event.get("eventValue").and_then(Value::as_f64),
+                session_id: Some(session_id.to_owned()),
+                attributes,
+            };
             let dedup = str_of(event, "eventId").map(|id| format!("{tracking_id}/{id}"));
-            if let Some(key) = &dedup {
-                let seen = inner.logs.get(&group).is_some_and(|l| l.seen.contains(key));
-                if seen || !in_call.insert(key.clone()) {
-                    continue;
+            batch.push(match dedup {
+                // "Any subsequent events after the first with the same event ID are not used
+                // in model training" (Amazon Personalize API reference, Event): a repeat is
+                // kept for the user's real-time recommendations and left out of training.
+                Some(key)
+                    if inner
+                        .logs
+                        .get(&group)
+                        .is_some_and(|l| l.seen.contains(&key))
+                        || !in_call.insert(key.clone()) =>
+                {
+                    LogEntry::Repeat {
+                        dedup: key,
+                        interaction,
+                    }
                 }
-            }
-            batch.push(LogEntry::Event {
-                dedup,
-                interaction: Interaction {
-                    user_id: user_id.clone(),
-                    item_id: item_id.to_owned(),
-                    timestamp: sent_at as i64,
-                    event_type: str_of(event, "eventType").unwrap_or("").to_owned(),
-                    event_value: event.get("eventValue").and_then(Value::as_f64),
-                    session_id: Some(session_id.to_owned()),
-                    attributes,
-                },
+                dedup => LogEntry::Event { dedup, interaction },
             });
         }
         append(inner, writes, &group, batch);

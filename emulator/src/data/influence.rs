@@ -136,7 +136,8 @@ impl Signals {
                             None => created.remove(&i.item_id),
                         };
                     }
-                    LogEntry::User(_) => {}
+                    // Not training data: a repeated eventId (PutEvents API reference, Event).
+                    LogEntry::User(_) | LogEntry::Repeat { .. } => {}
                 }
             }
         }

@@ -55,6 +55,8 @@ pub fn gather(inner: &Inner, group_arn: &str, upto: u64) -> TrainingData {
                 LogEntry::User(u) => {
                     users.insert(u.user_id.clone(), u.clone());
                 }
+                // A repeated eventId is not used in training (PutEvents API reference, Event).
+                LogEntry::Repeat { .. } => {}
             }
         }
     }

@@ -167,6 +167,17 @@ pub enum LogEntry {
     Item(Item),
     /// A user added or replaced through PutUsers.
     User(User),
+    /// An event whose `trackingId/eventId` was already stored: kept for the real-time path
+    /// (the user's recent events) and left out of training, as the PutEvents reference says
+    /// of `eventId`: "Any subsequent events after the first with the same event ID are not
+    /// used in model training" (API_UBS_Event, Amazon Personalize API reference). Appended
+    /// last, so logs written before it still decode (postcard numbers the variants).
+    Repeat {
+        /// Deduplication key of the first event with this id.
+        dedup: String,
+        /// The interaction as sent again.
+        interaction: Interaction,
+    },
 }
 
 /// The log of one dataset group, with the indexes serving needs.
@@ -185,10 +196,12 @@ pub struct GroupLog {
 impl GroupLog {
     /// Appends an entry, updating the indexes.
     pub fn push(&mut self, seq: u64, entry: LogEntry) {
-        if let LogEntry::Event {
-            dedup, interaction, ..
-        } = &entry
-        {
+        let event = match &entry {
+            LogEntry::Event { dedup, interaction } => Some((dedup.as_ref(), interaction)),
+            LogEntry::Repeat { dedup, interaction } => Some((Some(dedup), interaction)),
+            _ => None,
+        };
+        if let Some((dedup, interaction)) = event {
             if let Some(key) = dedup {
                 self.seen.insert(key.clone());
             }
@@ -222,9 +235,10 @@ impl GroupLog {
             .into_iter()
             .flatten()
             .filter_map(|&i| match &self.entries[i] {
-                (seq, LogEntry::Event { interaction, .. }) if *seq > after => {
-                    Some(interaction.clone())
-                }
+                (
+                    seq,
+                    LogEntry::Event { interaction, .. } | LogEntry::Repeat { interaction, .. },
+                ) if *seq > after => Some(interaction.clone()),
                 _ => None,
             })
             .collect()
@@ -448,6 +462,18 @@ mod tests {
         assert_eq!(log.user_events_after("a", 1).len(), 1);
         assert_eq!(log.user_events_after("b", 4).len(), 0);
         assert!(log.seen.contains("t/a"));
+        // A repeated eventId still reaches the user's real-time events.
+        let LogEntry::Event { interaction, .. } = event("b") else {
+            unreachable!()
+        };
+        log.push(
+            5,
+            LogEntry::Repeat {
+                dedup: "t/b".into(),
+                interaction,
+            },
+        );
+        assert_eq!(log.user_events_after("b", 4).len(), 1);
         assert_eq!(log.items_after(1).len(), 1);
         assert_eq!(log.items_after(2).len(), 0);
     }
