@@ -20,6 +20,8 @@
 //! - [`faults`]: seeded fault injection.
 //! - [`testing`]: [`testing::TestServer`], the server on its own thread for other crates' tests.
 
+#![warn(missing_docs)]
+
 pub mod control;
 pub mod data;
 pub mod error;

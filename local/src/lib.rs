@@ -18,6 +18,8 @@
 //! - [`process`]: child processes of the demo (own process group, log files, detachable).
 //! - [`demo`]: the one-command demo of the walkthrough, also run by the end-to-end test.
 
+#![warn(missing_docs)]
+
 pub mod apigw;
 pub mod config;
 pub mod demo;

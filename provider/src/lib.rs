@@ -13,6 +13,8 @@
 //! - [`data_sources`]: read-only lookups (`personalize_recipe`, `personalize_campaign`, ...).
 //! - [`avro`]: Avro schema checks and JSON-semantic comparison for `personalize_schema`.
 
+#![warn(missing_docs)]
+
 pub mod avro;
 pub mod data_sources;
 pub mod framework;

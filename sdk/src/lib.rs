@@ -5,6 +5,8 @@
 //! cross-compiling the Lambdas. [`http_client`] supplies one rustls client with the `ring`
 //! crypto provider instead, and [`load`] / [`local`] put it into an [`SdkConfig`].
 
+#![warn(missing_docs)]
+
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_smithy_http_client::{

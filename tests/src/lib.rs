@@ -15,6 +15,8 @@
 //! - [`workdir`]: a Terraform working directory using the locally built provider.
 //! - [`process`]: child processes that announce their address on a line and die with the test.
 
+#![warn(missing_docs)]
+
 pub mod hcl;
 pub mod moto;
 pub mod openapi;

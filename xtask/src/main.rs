@@ -1,7 +1,7 @@
 //! `cargo xtask <task>`: the project's tasks, written in Rust so they run wherever cargo does.
 //!
-//! - `test`: checks formatting, builds every binary and test of the workspace, then runs every
-//!   test (`cargo test --workspace`). End-to-end tests run the binaries (emulator, provider, local stack) as real
+//! - `test`: checks formatting, unused dependencies, clippy and rustdoc (warnings denied), builds
+//!   every binary and test of the workspace, then runs every test (`cargo test --workspace`). End-to-end tests run the binaries (emulator, provider, local stack) as real
 //!   processes, so they are built first, once, into the shared target directory.
 //! - `demo`: the local walkthrough (see `xtask/src/demo.rs`).
 //! - `dist-lambdas`: the Lambda zips (see `xtask/src/dist_lambdas.rs`).
@@ -20,6 +20,7 @@ use testkit::{python, terraform};
 mod demo;
 mod dist_lambdas;
 mod dist_provider;
+mod hygiene;
 
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", about = "Project tasks")]
@@ -41,7 +42,7 @@ enum Task {
     /// The whole walkthrough on this machine: build, start moto and personalize-local,
     /// terraform apply examples/local, serve the Lambdas, play the calls, tear down.
     Demo(demo::DemoArgs),
-    /// Build the Lambda zips: target/dist/lambda/<function>-<arm64|x86_64>.zip.
+    /// Build the Lambda zips: `target/dist/lambda/<function>-<arm64|x86_64>.zip`.
     DistLambdas(dist_lambdas::DistArgs),
     /// Build the provider's release zips, SHA256SUMS, manifest and filesystem mirror:
     /// target/dist/provider/{release,mirror}.
@@ -73,6 +74,12 @@ fn test(args: &[String]) -> anyhow::Result<()> {
     step("checking formatting", || {
         cargo(&["fmt", "--all", "--check"])
     })?;
+    let root = testkit::paths::workspace_root();
+    step("checking for unused dependencies", || {
+        hygiene::unused_dependencies(&root)
+    })?;
+    step("clippy, warnings denied", hygiene::clippy)?;
+    step("rustdoc, warnings denied", hygiene::rustdoc)?;
     // Binaries and tests in one build, so both share one feature resolution: a plain `--bins`
     // build leaves dev-dependency features out, and `cargo test` would then rebuild part of
     // the dependency tree.

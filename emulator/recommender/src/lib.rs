@@ -18,6 +18,8 @@
 //!   the best kept.
 //! - [`filter`]: Personalize's filter grammar, placeholders and evaluation.
 
+#![warn(missing_docs)]
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};

@@ -10,6 +10,8 @@
 //! The `/events` body and the record format are checked by
 //! [`lambda_common::record::parse_record`], shared with ingest.
 
+#![warn(missing_docs)]
+
 pub mod data;
 pub mod handler;
 pub mod stream;

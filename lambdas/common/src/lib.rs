@@ -6,11 +6,13 @@
 //!   parameters, JSON responses.
 //! - [`fields`]: field-by-field checks of JSON values with errors naming the field's path.
 //! - [`record`]: the Kinesis record format between collect and ingest, and its validation.
-//! - [`env`]: configuration variables with errors naming the variable.
+//! - [`env`](mod@env): configuration variables with errors naming the variable.
 //! - [`backoff`]: exponential backoff with full jitter for retries.
 //! - [`telemetry`]: tracing for CloudWatch (JSON when `AWS_LAMBDA_LOG_FORMAT=JSON`).
 //! - [`upstream`]: classification of AWS SDK failures (throttled, not found, unavailable,
 //!   rejected) and caller-safe messages.
+
+#![warn(missing_docs)]
 
 pub mod api_error;
 pub mod backoff;

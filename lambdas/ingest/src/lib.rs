@@ -8,6 +8,8 @@
 //! - [`sink`]: the narrow [`EventSink`] trait (one PutEvents call) and its Personalize client.
 //! - [`dlq`]: [`DeadLetter`], the narrow [`DeadLetterQueue`] trait and its SQS client.
 
+#![warn(missing_docs)]
+
 pub mod decode;
 pub mod dlq;
 pub mod handler;

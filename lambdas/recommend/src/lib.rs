@@ -9,6 +9,8 @@
 //! - [`upstream`]: the narrow [`Recommender`] trait, its Personalize implementation and the
 //!   response shape.
 
+#![warn(missing_docs)]
+
 pub mod handler;
 pub mod query;
 pub mod upstream;
