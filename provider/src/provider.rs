@@ -12,6 +12,7 @@ use tf_provider::value::ValueEmpty;
 use tf_provider::{AttributePath, Diagnostics, DynamicDataSource, DynamicResource, Provider};
 
 use crate::framework::schema::{self, Attr, Ty};
+use crate::framework::tags::{self, TagConfig};
 use crate::framework::validate;
 use crate::framework::value::{Dyn, DynExt, Obj};
 use crate::{data_sources, resources};
@@ -24,6 +25,8 @@ pub const DEFAULT_MAX_RETRIES: u32 = 5;
 pub struct Clients {
     /// Amazon Personalize control plane.
     pub personalize: aws_sdk_personalize::Client,
+    /// `default_tags` and `ignore_tags` of the provider block.
+    pub tags: TagConfig,
 }
 
 /// Where the resources find the clients: empty until Terraform configures the provider.
@@ -111,6 +114,9 @@ pub fn attributes() -> Vec<Attr> {
             "Custom service endpoints, e.g. the local stack's emulator.",
         ),
     ]
+    .into_iter()
+    .chain(tags::provider_attrs())
+    .collect()
 }
 
 #[async_trait]
@@ -188,6 +194,7 @@ impl Provider for PersonalizeProvider {
         }
         self.clients.set(Clients {
             personalize: aws_sdk_personalize::Client::from_conf(builder.build()),
+            tags: TagConfig::from_provider(&config),
         });
         Some(())
     }

@@ -168,3 +168,55 @@ fn documented_timeouts_match_the_defaults() {
     check::<event_tracker::EventTracker>("event_tracker.md");
     check::<filter::Filter>("filter.md");
 }
+
+/// The Personalize operations a source file calls on its client (`c.personalize
+/// .create_dataset_group()` -> `CreateDatasetGroup`).
+fn operations(source: &str) -> BTreeSet<String> {
+    source
+        .split(".personalize")
+        .skip(1)
+        .filter_map(|rest| rest.trim_start().strip_prefix('.'))
+        .filter_map(|rest| rest.split_once("()").map(|(call, _)| call))
+        .filter(|call| call.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        .map(|call| {
+            call.split('_')
+                .map(|w| w[..1].to_ascii_uppercase() + &w[1..])
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn every_resource_page_names_the_iam_actions_its_code_calls() {
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src");
+    let tagging = operations(&std::fs::read_to_string(src.join("framework/tags.rs")).unwrap());
+    assert_eq!(
+        tagging,
+        ["ListTagsForResource", "TagResource", "UntagResource"]
+            .map(String::from)
+            .into()
+    );
+    let mut problems = Vec::new();
+    for page in page_files("resources") {
+        let name = page.trim_end_matches(".md");
+        let code = std::fs::read_to_string(src.join("resources").join(format!("{name}.rs")))
+            .unwrap_or_else(|_| panic!("a source file for {page}"));
+        let body = std::fs::read_to_string(docs_dir().join("resources").join(&page)).unwrap();
+        let mut wanted = operations(&code);
+        if code.contains("tags_attr()") {
+            wanted.extend(tagging.iter().cloned());
+        }
+        assert!(!wanted.is_empty(), "{name}: no operations found");
+        for op in wanted {
+            if !body.contains(&format!("`personalize:{op}`")) {
+                problems.push(format!("{page}: personalize:{op} is not documented"));
+            }
+        }
+        if !body.contains("## Required IAM permissions") {
+            problems.push(format!(
+                "{page}: no \"## Required IAM permissions\" section"
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}

@@ -22,7 +22,9 @@ use tf_provider::{AttributePath, Diagnostics, Resource};
 use super::error::AwsError;
 use super::schema::{Attr, Mode, Ty};
 use super::timeouts::{self, Op, Timeouts};
-use super::value::{list, obj, s, unknowns_to_null, Dyn, DynExt, Node, Obj};
+use super::value::{
+    list, map_of_strings, obj, s, string_map, unknowns_to_null, Dyn, DynExt, Node, Obj,
+};
 use super::wait::{self, Observed, Target, WaitError};
 use super::{stop, tags};
 use crate::provider::{ClientSlot, Clients};
@@ -127,6 +129,20 @@ impl<K: Kind> Generic<K> {
             kind: PhantomData,
         }
     }
+}
+
+/// The resource's attributes as Terraform sees them: a taggable resource (one with `tags`) also
+/// gets the computed `tags_all` (see [`tags`]).
+fn attributes<K: Kind>() -> Vec<Attr> {
+    let mut attrs = K::attributes();
+    if taggable(&attrs) {
+        attrs.push(tags::tags_all_attr());
+    }
+    attrs
+}
+
+fn taggable(attrs: &[Attr]) -> bool {
+    attrs.iter().any(|a| a.name == "tags")
 }
 
 /// Reports every attribute whose known value its check refuses, at the attribute's path.
@@ -290,6 +306,19 @@ impl<K: Kind> Generic<K> {
         }
     }
 
+    /// Plans `tags_all` from `tags` and the provider's tag configuration (unknown before the
+    /// provider is configured, or while a tag is).
+    fn plan_tags_all(&self, planned: &mut Obj) {
+        if !taggable(&K::attributes()) {
+            return;
+        }
+        let all = match self.clients.get() {
+            Ok(c) => c.tags.plan_all(planned.get("tags")),
+            Err(_) => Value::Unknown,
+        };
+        planned.insert("tags_all".into(), all);
+    }
+
     /// Merges the remote view into `state` (see the module doc).
     fn merge(state: &mut Obj, remote: Obj, importing: bool) {
         for (k, v) in remote {
@@ -321,13 +350,20 @@ impl<K: Kind> Generic<K> {
         let Some(mut remote) = K::find(c, arn).await? else {
             return Ok(false);
         };
-        if K::attributes().iter().any(|a| a.name == "tags") {
-            remote.insert("tags".into(), tags::list(c, arn).await?);
-        }
+        let all_tags = if taggable(&K::attributes()) {
+            let (own, all) = c.tags.read(&tags::list(c, arn).await?, state.get("tags"));
+            remote.insert("tags".into(), string_map(own));
+            Some(string_map(all))
+        } else {
+            None
+        };
         remote.insert("arn".into(), s(arn));
         remote.insert("id".into(), s(arn));
         Self::merge(state, remote, importing);
-        complete(&K::attributes(), state);
+        if let Some(all) = all_tags {
+            state.insert("tags_all".into(), all);
+        }
+        complete(&attributes::<K>(), state);
         Ok(true)
     }
 
@@ -378,14 +414,14 @@ impl<K: Kind> Resource for Generic<K> {
 
     fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
         Some(super::schema::resource_schema(
-            &K::attributes(),
+            &attributes::<K>(),
             K::description(),
             K::UPDATES,
         ))
     }
 
     async fn validate<'a>(&self, diags: &mut Diagnostics, config: Obj) -> Option<()> {
-        check_attrs(diags, &K::attributes(), &config, &AttributePath::root());
+        check_attrs(diags, &attributes::<K>(), &config, &AttributePath::root());
         check_timeouts(diags, &config);
         K::validate(&config, diags);
         Some(())
@@ -433,7 +469,8 @@ impl<K: Kind> Resource for Generic<K> {
         _meta: ValueEmpty,
     ) -> Option<(Obj, Dyn)> {
         let mut planned = proposed;
-        mark_computed(&K::attributes(), &mut planned, Some(&config));
+        mark_computed(&attributes::<K>(), &mut planned, Some(&config));
+        self.plan_tags_all(&mut planned);
         K::plan(None, &mut planned, &config);
         Some((planned, Value::Null))
     }
@@ -448,7 +485,7 @@ impl<K: Kind> Resource for Generic<K> {
         _meta: ValueEmpty,
     ) -> Option<(Obj, Dyn, Vec<AttributePath>)> {
         let mut planned = proposed;
-        let attrs = K::attributes();
+        let attrs = attributes::<K>();
         let changed: Vec<&Attr> = attrs
             .iter()
             .filter(|a| a.configurable())
@@ -481,6 +518,7 @@ impl<K: Kind> Resource for Generic<K> {
                 }
             }
         }
+        self.plan_tags_all(&mut planned);
         K::plan(Some(&prior), &mut planned, &config);
         Some((planned, private, replace))
     }
@@ -511,6 +549,10 @@ impl<K: Kind> Resource for Generic<K> {
                 label(&planned)
             ));
             return None;
+        }
+        let mut planned = planned;
+        if taggable(&K::attributes()) {
+            planned.insert("tags_all".into(), c.tags.plan_all(planned.get("tags")));
         }
         let arn = match K::create(&c, &planned).await {
             Ok(arn) => arn,
@@ -563,13 +605,22 @@ impl<K: Kind> Resource for Generic<K> {
     ) -> Option<(Obj, Dyn)> {
         let c = self.clients(diags)?;
         let arn = arn_of(&prior)?;
-        let attrs = K::attributes();
+        let attrs = attributes::<K>();
         let changed_other = attrs
             .iter()
             .filter(|a| a.configurable() && a.name != "tags")
             .any(|a| planned.get(a.name) != prior.get(a.name));
-        if planned.get("tags") != prior.get("tags") {
-            if let Err(e) = tags::update(&c, &arn, prior.get("tags"), planned.get("tags")).await {
+        let mut planned = planned;
+        if taggable(&attrs) {
+            planned.insert("tags_all".into(), c.tags.plan_all(planned.get("tags")));
+        }
+        let tags_of = |o: &Obj, k: &str| o.get(k).map(map_of_strings);
+        let old_tags = tags_of(&prior, "tags_all")
+            .or_else(|| tags_of(&prior, "tags"))
+            .unwrap_or_default();
+        let new_tags = tags_of(&planned, "tags_all").unwrap_or_default();
+        if taggable(&attrs) && old_tags != new_tags {
+            if let Err(e) = tags::update(&c, &arn, &old_tags, &new_tags).await {
                 diags.error(
                     format!("updating tags of {} ({arn})", K::DISPLAY),
                     e.to_string(),
@@ -662,7 +713,7 @@ impl<K: Kind> Resource for Generic<K> {
         let mut state = Obj::new();
         state.insert("arn".into(), s(&id));
         state.insert("id".into(), s(&id));
-        complete(&K::attributes(), &mut state);
+        complete(&attributes::<K>(), &mut state);
         let mut private = Obj::new();
         private.insert("importing".into(), super::value::b(true));
         Some((state, obj(private)))

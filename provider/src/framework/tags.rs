@@ -1,23 +1,185 @@
-//! Tags: passed at create time by each resource, then read and changed through the tagging API
-//! (ListTagsForResource, TagResource, UntagResource) the same way for every resource.
+//! Tags, as terraform-provider-aws manages them (its "Resource Tagging" guide and the
+//! `default_tags` / `ignore_tags` arguments of its provider block):
+//! - `tags` are the resource's own; the provider block's `default_tags { tags }` apply to every
+//!   taggable resource, a resource tag of the same key winning; the computed `tags_all` is the
+//!   merge, and is what Create* receives and TagResource/UntagResource keep in step.
+//! - `ignore_tags { keys key_prefixes }` makes matching tags invisible: never read into `tags`
+//!   or `tags_all`, never sent, never removed. Keys starting with `aws:` (tags AWS itself adds)
+//!   are ignored the same way.
+//! - Reading: `tags_all` is what ListTagsForResource returns minus the ignored keys; `tags` is
+//!   that minus the keys of `default_tags`, except the keys the resource itself sets. A tag
+//!   added or changed out of band shows in the next plan (in `tags_all` only when it is a
+//!   default's key), and a changed default value plans a change of `tags_all` alone.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_personalize::types::Tag;
 
 use super::error::AwsError;
-use super::value::{map_of_strings, string_map, Dyn};
+use super::schema::{Attr, Ty};
+use super::value::{list_of_strings, map_of_strings, string_map, Dyn, DynExt, Obj};
 use crate::provider::Clients;
 
-/// The `Tags` list of a Create* call, from the planned `tags` attribute.
+/// The provider block's `default_tags` and `ignore_tags`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TagConfig {
+    /// `default_tags.tags`.
+    pub defaults: BTreeMap<String, String>,
+    /// `ignore_tags.keys`.
+    pub ignore_keys: BTreeSet<String>,
+    /// `ignore_tags.key_prefixes`.
+    pub ignore_prefixes: Vec<String>,
+}
+
+/// The prefix of the tags AWS adds itself; the user cannot set or remove them.
+const SYSTEM_PREFIX: &str = "aws:";
+
+fn block<'a>(config: &'a Obj, name: &str) -> Option<&'a Obj> {
+    config
+        .get(name)
+        .and_then(|v| v.list())
+        .and_then(|l| l.first())
+        .and_then(|v| v.obj())
+}
+
+impl TagConfig {
+    /// Reads `default_tags` and `ignore_tags` from the provider configuration.
+    pub fn from_provider(config: &Obj) -> Self {
+        let defaults = block(config, "default_tags")
+            .and_then(|b| b.get("tags"))
+            .map(map_of_strings)
+            .unwrap_or_default();
+        let ignore = block(config, "ignore_tags");
+        let strings = |k: &str| {
+            ignore
+                .and_then(|b| b.get(k))
+                .map(list_of_strings)
+                .unwrap_or_default()
+        };
+        Self {
+            defaults,
+            ignore_keys: strings("keys").into_iter().collect(),
+            ignore_prefixes: strings("key_prefixes"),
+        }
+    }
+
+    /// Whether a key is invisible to Terraform.
+    pub fn ignored(&self, key: &str) -> bool {
+        key.to_ascii_lowercase().starts_with(SYSTEM_PREFIX)
+            || self.ignore_keys.contains(key)
+            || self
+                .ignore_prefixes
+                .iter()
+                .any(|p| key.starts_with(p.as_str()))
+    }
+
+    /// `tags_all` for a resource's own `tags`: the defaults overlaid with them, minus the
+    /// ignored keys.
+    pub fn all(&self, tags: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+        let mut all = self.defaults.clone();
+        all.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
+        all.retain(|k, _| !self.ignored(k));
+        all
+    }
+
+    /// The planned `tags_all` for a `tags` value: unknown while any tag is.
+    pub fn plan_all(&self, tags: Option<&Dyn>) -> Dyn {
+        match tags {
+            Some(t) if t.has_unknown() => Dyn::Unknown,
+            Some(t) => string_map(self.all(&map_of_strings(t))),
+            None => string_map(self.all(&BTreeMap::new())),
+        }
+    }
+
+    /// `(tags, tags_all)` read from the remote tags; `own` is the resource's `tags` in state
+    /// (null after an import, when every default key reads as `tags_all` only).
+    pub fn read(
+        &self,
+        remote: &BTreeMap<String, String>,
+        own: Option<&Dyn>,
+    ) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
+        let own = own.map(map_of_strings).unwrap_or_default();
+        let all: BTreeMap<String, String> = remote
+            .iter()
+            .filter(|(k, _)| !self.ignored(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let tags = all
+            .iter()
+            .filter(|(k, _)| own.contains_key(*k) || !self.defaults.contains_key(*k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        (tags, all)
+    }
+}
+
+/// The provider block's `default_tags` and `ignore_tags` blocks.
+pub fn provider_attrs() -> Vec<Attr> {
+    vec![
+        Attr::optional(
+            "default_tags",
+            Ty::Block(vec![Attr::optional(
+                "tags",
+                Ty::MapString,
+                "Tags every taggable resource gets; a resource's own `tags` win on the same key.",
+            )
+            .check(super::validate::tags)]),
+            "Tags applied to every taggable resource of this provider (as in the `aws` provider).",
+        ),
+        Attr::optional(
+            "ignore_tags",
+            Ty::Block(vec![
+                Attr::optional("keys", Ty::ListString, "Tag keys to ignore.")
+                    .check(key_list),
+                Attr::optional(
+                    "key_prefixes",
+                    Ty::ListString,
+                    "Tag key prefixes to ignore.",
+                )
+                .check(key_list),
+            ]),
+            "Tags the provider never reads, sets or removes on any resource (e.g. tags another tool manages).",
+        ),
+    ]
+}
+
+fn key_list(v: &Dyn) -> Result<(), String> {
+    for k in v.list().unwrap_or_default() {
+        match k.str() {
+            Some("") => return Err("an empty tag key or prefix matches nothing".into()),
+            Some(s) if s.len() > 128 => {
+                return Err(format!(
+                    "{s:?} is longer than 128 characters, the longest tag key"
+                ))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The computed `tags_all` attribute of every taggable resource.
+pub fn tags_all_attr() -> Attr {
+    Attr::computed(
+        "tags_all",
+        Ty::MapString,
+        "All the resource's tags: the provider's `default_tags` overlaid with `tags`, without ignored keys.",
+    )
+}
+
+/// The `Tags` list of a Create* call, from the plan's `tags_all`.
 ///
 /// # Errors
 /// Never in practice: the builder only fails on a missing key or value, which a map excludes.
-pub fn for_create(plan_tags: Option<&Dyn>) -> Result<Option<Vec<Tag>>, AwsError> {
-    let map = plan_tags.map(map_of_strings).unwrap_or_default();
+pub fn for_create(plan: &Obj) -> Result<Option<Vec<Tag>>, AwsError> {
+    let map = plan.get("tags_all").map(map_of_strings).unwrap_or_default();
     if map.is_empty() {
         return Ok(None);
     }
+    to_tags(map).map(Some)
+}
+
+fn to_tags(map: BTreeMap<String, String>) -> Result<Vec<Tag>, AwsError> {
     map.into_iter()
         .map(|(k, v)| {
             Tag::builder()
@@ -26,24 +188,25 @@ pub fn for_create(plan_tags: Option<&Dyn>) -> Result<Option<Vec<Tag>>, AwsError>
                 .build()
                 .map_err(|e| AwsError::local(e.to_string()))
         })
-        .collect::<Result<Vec<_>, _>>()
-        .map(Some)
+        .collect()
 }
 
-/// The resource's tags as a `tags` value.
+/// The resource's tags as ListTagsForResource returns them.
 ///
 /// # Errors
 /// When ListTagsForResource fails.
-pub async fn list(c: &Clients, arn: &str) -> Result<Dyn, AwsError> {
+pub async fn list(c: &Clients, arn: &str) -> Result<BTreeMap<String, String>, AwsError> {
     let out = c
         .personalize
         .list_tags_for_resource()
         .resource_arn(arn)
         .send()
         .await?;
-    Ok(string_map(out.tags().iter().map(|t| {
-        (t.tag_key().to_owned(), t.tag_value().to_owned())
-    })))
+    Ok(out
+        .tags()
+        .iter()
+        .map(|t| (t.tag_key().to_owned(), t.tag_value().to_owned()))
+        .collect())
 }
 
 /// What to untag and what to (re)tag to go from `old` to `new`.
@@ -64,19 +227,17 @@ pub fn diff(
     (removed, set)
 }
 
-/// Applies a change of the `tags` attribute.
+/// Applies a change of `tags_all` (UntagResource, then TagResource).
 ///
 /// # Errors
 /// When UntagResource or TagResource fails.
 pub async fn update(
     c: &Clients,
     arn: &str,
-    old: Option<&Dyn>,
-    new: Option<&Dyn>,
+    old: &BTreeMap<String, String>,
+    new: &BTreeMap<String, String>,
 ) -> Result<(), AwsError> {
-    let old = old.map(map_of_strings).unwrap_or_default();
-    let new = new.map(map_of_strings).unwrap_or_default();
-    let (removed, set) = diff(&old, &new);
+    let (removed, set) = diff(old, new);
     if !removed.is_empty() {
         c.personalize
             .untag_resource()
@@ -86,20 +247,10 @@ pub async fn update(
             .await?;
     }
     if !set.is_empty() {
-        let tags = set
-            .into_iter()
-            .map(|(k, v)| {
-                Tag::builder()
-                    .tag_key(k)
-                    .tag_value(v)
-                    .build()
-                    .map_err(|e| AwsError::local(e.to_string()))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
         c.personalize
             .tag_resource()
             .resource_arn(arn)
-            .set_tags(Some(tags))
+            .set_tags(Some(to_tags(set)?))
             .send()
             .await?;
     }
@@ -109,19 +260,100 @@ pub async fn update(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::framework::value::{list, obj, string_list};
+
+    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn config() -> TagConfig {
+        TagConfig {
+            defaults: map(&[("env", "prod"), ("team", "recs")]),
+            ignore_keys: ["external".to_owned()].into(),
+            ignore_prefixes: vec!["kubernetes.io/".into()],
+        }
+    }
 
     #[test]
     fn diff_untags_removed_and_sets_changed() {
-        let old: BTreeMap<_, _> = [("a", "1"), ("b", "2"), ("c", "3")]
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let new: BTreeMap<_, _> = [("a", "1"), ("b", "9"), ("d", "4")]
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let old = map(&[("a", "1"), ("b", "2"), ("c", "3")]);
+        let new = map(&[("a", "1"), ("b", "9"), ("d", "4")]);
         let (removed, set) = diff(&old, &new);
         assert_eq!(removed, vec!["c".to_string()]);
         assert_eq!(set.keys().collect::<Vec<_>>(), vec!["b", "d"]);
+    }
+
+    #[test]
+    fn provider_blocks_are_read() {
+        let mut default_tags = Obj::new();
+        default_tags.insert("tags".into(), string_map([("env", "prod")]));
+        let mut ignore = Obj::new();
+        ignore.insert("keys".into(), string_list(["external"]));
+        ignore.insert("key_prefixes".into(), string_list(["kubernetes.io/"]));
+        let mut provider = Obj::new();
+        provider.insert("default_tags".into(), list(vec![obj(default_tags)]));
+        provider.insert("ignore_tags".into(), list(vec![obj(ignore)]));
+        let c = TagConfig::from_provider(&provider);
+        assert_eq!(c.defaults, map(&[("env", "prod")]));
+        assert!(c.ignored("external") && c.ignored("kubernetes.io/name"));
+        assert!(c.ignored("aws:cloudformation:stack-name") && c.ignored("AWS:x"));
+        assert!(!c.ignored("externals") && !c.ignored("env"));
+        assert_eq!(TagConfig::from_provider(&Obj::new()), TagConfig::default());
+    }
+
+    #[test]
+    fn all_overlays_resource_tags_on_defaults_without_ignored_keys() {
+        let all = config().all(&map(&[("env", "dev"), ("external", "x"), ("app", "a")]));
+        assert_eq!(all, map(&[("app", "a"), ("env", "dev"), ("team", "recs")]));
+        assert_eq!(config().plan_all(Some(&Dyn::Unknown)), Dyn::Unknown);
+        let mut partly = Obj::new();
+        partly.insert("app".into(), Dyn::Unknown);
+        assert_eq!(config().plan_all(Some(&obj(partly))), Dyn::Unknown);
+        assert_eq!(
+            config().plan_all(None),
+            string_map([("env", "prod"), ("team", "recs")])
+        );
+    }
+
+    #[test]
+    fn read_hides_defaults_and_ignored_but_keeps_own_and_drift() {
+        let remote = map(&[
+            ("env", "prod"),          // a default, same value: not the resource's own
+            ("team", "other"),        // a default's key, changed out of band: tags_all only
+            ("app", "a"),             // the resource's own
+            ("added", "oob"),         // added out of band
+            ("external", "x"),        // ignored key
+            ("kubernetes.io/n", "y"), // ignored prefix
+        ]);
+        let own = string_map([("app", "a")]);
+        let (tags, all) = config().read(&remote, Some(&own));
+        assert_eq!(tags, map(&[("added", "oob"), ("app", "a")]));
+        assert_eq!(
+            all,
+            map(&[
+                ("added", "oob"),
+                ("app", "a"),
+                ("env", "prod"),
+                ("team", "other")
+            ])
+        );
+        // A resource that sets a default's key to the default's value keeps it in `tags`.
+        let own = string_map([("env", "prod")]);
+        let (tags, _) = config().read(&map(&[("env", "prod")]), Some(&own));
+        assert_eq!(tags, map(&[("env", "prod")]));
+        let (tags, _) = config().read(&map(&[("env", "prod")]), None);
+        assert!(tags.is_empty());
+    }
+
+    #[test]
+    fn key_lists_refuse_empty_and_overlong_keys() {
+        assert!(key_list(&string_list(["a", "b/"])).is_ok());
+        assert!(key_list(&string_list([""])).unwrap_err().contains("empty"));
+        assert!(key_list(&string_list(["k".repeat(129)]))
+            .unwrap_err()
+            .contains("128"));
     }
 }

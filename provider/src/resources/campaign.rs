@@ -101,7 +101,7 @@ impl Kind for Campaign {
             .set_solution_version_arn(get_str(plan, "solution_version_arn"))
             .set_min_provisioned_tps(get_i32(plan, "min_provisioned_tps"))
             .set_campaign_config(expand_config(plan))
-            .set_tags(tags::for_create(plan.get("tags"))?)
+            .set_tags(tags::for_create(plan)?)
             .send()
             .await?;
         out.campaign_arn

@@ -77,7 +77,7 @@ impl Kind for Dataset {
             .set_dataset_group_arn(get_str(plan, "dataset_group_arn"))
             .set_dataset_type(get_str(plan, "dataset_type"))
             .set_schema_arn(get_str(plan, "schema_arn"))
-            .set_tags(tags::for_create(plan.get("tags"))?)
+            .set_tags(tags::for_create(plan)?)
             .send()
             .await?;
         out.dataset_arn

@@ -81,7 +81,7 @@ impl Kind for DatasetGroup {
             .set_role_arn(get_str(plan, "role_arn"))
             .set_kms_key_arn(get_str(plan, "kms_key_arn"))
             .set_domain(get_str(plan, "domain").map(|d| Domain::from(d.as_str())))
-            .set_tags(tags::for_create(plan.get("tags"))?)
+            .set_tags(tags::for_create(plan)?)
             .send()
             .await?;
         out.dataset_group_arn

@@ -99,7 +99,7 @@ impl Kind for DatasetImportJob {
                 plan,
                 "publish_attribution_metrics_to_s3",
             ))
-            .set_tags(tags::for_create(plan.get("tags"))?)
+            .set_tags(tags::for_create(plan)?)
             .send()
             .await?;
         out.dataset_import_job_arn

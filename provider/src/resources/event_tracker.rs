@@ -62,7 +62,7 @@ impl Kind for EventTracker {
             .create_event_tracker()
             .set_name(get_str(plan, "name"))
             .set_dataset_group_arn(get_str(plan, "dataset_group_arn"))
-            .set_tags(tags::for_create(plan.get("tags"))?)
+            .set_tags(tags::for_create(plan)?)
             .send()
             .await?;
         out.event_tracker_arn

@@ -73,7 +73,7 @@ impl Kind for Filter {
             .set_name(get_str(plan, "name"))
             .set_dataset_group_arn(get_str(plan, "dataset_group_arn"))
             .set_filter_expression(get_str(plan, "filter_expression"))
-            .set_tags(tags::for_create(plan.get("tags"))?)
+            .set_tags(tags::for_create(plan)?)
             .send()
             .await?;
         out.filter_arn

@@ -112,7 +112,7 @@ impl Kind for Solution {
             .set_perform_auto_training(get_bool(plan, "perform_auto_training"))
             .set_perform_incremental_update(get_bool(plan, "perform_incremental_update"))
             .set_solution_config(solution_config::expand(plan))
-            .set_tags(tags::for_create(plan.get("tags"))?)
+            .set_tags(tags::for_create(plan)?)
             .send()
             .await?;
         out.solution_arn

@@ -76,7 +76,7 @@ impl Kind for SolutionVersion {
             .set_training_mode(
                 get_str(plan, "training_mode").map(|m| TrainingMode::from(m.as_str())),
             )
-            .set_tags(tags::for_create(plan.get("tags"))?)
+            .set_tags(tags::for_create(plan)?)
             .send()
             .await?;
         out.solution_version_arn

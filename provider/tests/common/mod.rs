@@ -28,6 +28,15 @@ pub fn provider_dir() -> PathBuf {
 pub mod emulator;
 pub mod walkthrough;
 
+/// Runs a future to completion on a fresh current-thread runtime (for SDK calls in tests).
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+        .block_on(f)
+}
+
 /// The `terraform` block and provider configuration for an endpoint (or none).
 pub fn header(endpoint: Option<&str>) -> String {
     let endpoints = endpoint
