@@ -1,8 +1,8 @@
 //! # terraform-provider-personalize
 //!
 //! A Terraform provider (plugin protocol 6, through the `tf-provider` crate) for Amazon
-//! Personalize, including the resources no other provider has: solution versions, campaigns
-//! and event trackers.
+//! Personalize, including solution versions (training) and standalone dataset import jobs,
+//! which no other provider has (`awscc` also has campaigns and event trackers).
 //!
 //! # Layout
 //! - [`provider`]: the `provider "personalize"` block, SDK clients, the resource list.
