@@ -13,7 +13,7 @@ use std::path::Path;
 use anyhow::{bail, Context};
 use serde_json::Value;
 
-use crate::python;
+use crate::{paths, python};
 
 /// Normalises both `hcl2` output shapes to the fork's and prints `{relative path: parsed}`.
 const SCRIPT: &str = r#"
@@ -99,6 +99,22 @@ pub fn parse_dir(root: &Path) -> anyhow::Result<BTreeMap<String, Value>> {
         );
     }
     serde_json::from_slice(&output.stdout).context("python-hcl2 printed no JSON")
+}
+
+/// Every `.tf` file of the project's modules and examples (`terraform/` and `examples/`),
+/// parsed, by path relative to the workspace root (`terraform/modules/pipeline/api.tf`).
+///
+/// # Errors
+/// As [`parse_dir`].
+pub fn parse_project() -> anyhow::Result<BTreeMap<String, Value>> {
+    let root = paths::workspace_root();
+    let mut files = BTreeMap::new();
+    for dir in ["terraform", "examples"] {
+        for (path, body) in parse_dir(&root.join(dir))? {
+            files.insert(format!("{dir}/{path}"), body);
+        }
+    }
+    Ok(files)
 }
 
 /// One top-level block with its labels, e.g. `resource "aws_sqs_queue" "dlq"`.

