@@ -13,6 +13,7 @@ module "pipeline" {
   lambda_architecture = var.lambda_architecture
   api_authorization   = "API_KEY"
   create_alarm_topic  = true
+  alarm_emails        = var.alarm_email == null ? [] : [var.alarm_email]
 
   manage_api_gateway_account = var.manage_api_gateway_account
 
@@ -27,14 +28,14 @@ module "pipeline" {
 
 resource "aws_s3_object" "interactions" {
   bucket      = module.pipeline.bucket_name
-  key         = "import/interactions.csv"
+  key         = "${module.pipeline.training_prefix}interactions.csv"
   source      = "${local.data_dir}/interactions.csv"
   source_hash = filemd5("${local.data_dir}/interactions.csv")
 }
 
 resource "aws_s3_object" "items" {
   bucket      = module.pipeline.bucket_name
-  key         = "import/item-meta.csv"
+  key         = "${module.pipeline.training_prefix}item-meta.csv"
   source      = "${local.data_dir}/item-meta.csv"
   source_hash = filemd5("${local.data_dir}/item-meta.csv")
 }
@@ -65,12 +66,4 @@ module "personalize" {
     comedies = "INCLUDE ItemID WHERE Items.GENRE IN (\"Comedy\")"
     unseen   = "EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN (\"watch\")"
   }
-}
-
-resource "aws_sns_topic_subscription" "alarm_email" {
-  count = var.alarm_email == null ? 0 : 1
-
-  topic_arn = module.pipeline.alarm_topic_arn
-  protocol  = "email"
-  endpoint  = var.alarm_email
 }

@@ -14,16 +14,7 @@ const EXAMPLE: &str = "examples/movies/";
 
 fn parsed() -> &'static BTreeMap<String, Value> {
     static FILES: OnceLock<BTreeMap<String, Value>> = OnceLock::new();
-    FILES.get_or_init(|| {
-        let root = paths::workspace_root();
-        let mut files = BTreeMap::new();
-        for dir in ["terraform", "examples"] {
-            for (path, body) in hcl::parse_dir(&root.join(dir)).unwrap() {
-                files.insert(format!("{dir}/{path}"), body);
-            }
-        }
-        files
-    })
+    FILES.get_or_init(|| hcl::parse_project().unwrap())
 }
 
 fn resource<'a>(prefix: &str, kind: &str, name: &str) -> Block<'a> {
@@ -468,14 +459,23 @@ fn every_log_group_has_a_retention_and_the_key() {
 }
 
 #[test]
-fn alarms_watch_lambda_errors_iterator_age_and_dlq_depth_and_notify_the_topic() {
+fn alarms_watch_api_5xx_lambda_errors_throttles_lag_archive_freshness_and_dlq_depth() {
     // An expression, so only its text can be checked.
     let alarms = local(PIPELINE, "alarms").as_str().unwrap();
     for watched in [
         "for name in local.functions",
-        "Errors",
-        "IteratorAge",
-        "ApproximateNumberOfMessagesVisible",
+        // The parser prints the expression back with Python's quotes.
+        "'metric': 'Errors'",
+        "'metric': 'Throttles'",
+        "'metric': 'IteratorAge'",
+        "'namespace': 'AWS/ApiGateway'",
+        "'metric': '5XXError'",
+        "'ApiName': '${aws_api_gateway_rest_api.this.name}'",
+        "'namespace': 'AWS/Firehose'",
+        "'metric': 'DeliveryToS3.DataFreshness'",
+        "'DeliveryStreamName': '${aws_kinesis_firehose_delivery_stream.archive.name}'",
+        "var.archive_freshness_alarm_seconds",
+        "'metric': 'ApproximateNumberOfMessagesVisible'",
         "aws_sqs_queue.dlq.name",
     ] {
         assert!(
@@ -489,4 +489,109 @@ fn alarms_watch_lambda_errors_iterator_age_and_dlq_depth_and_notify_the_topic() 
         let expr = attr_str(alarm.body, actions).unwrap_or_default();
         assert!(expr.contains("local.alarm_topic_arn"), "{actions} = {expr}");
     }
+    // Created by default, so the alarms notify someone unless the caller says otherwise.
+    let create = blocks(parsed(), PIPELINE, "variable")
+        .into_iter()
+        .find(|v| v.kind == "create_alarm_topic")
+        .unwrap();
+    assert_eq!(attr(create.body, "default"), Some(&json!(true)));
+    let subscription = resource(PIPELINE, "aws_sns_topic_subscription", "alarm_email");
+    assert_eq!(
+        attr_str(subscription.body, "topic_arn"),
+        Some("${aws_sns_topic.alarms[0].arn}")
+    );
+}
+
+#[test]
+fn the_dashboard_shows_what_the_alarms_watch() {
+    let widgets = local(PIPELINE, "dashboard_widgets").to_string();
+    for metric in [
+        "5XXError",
+        "Latency",
+        "Throttles",
+        "Errors",
+        "Duration",
+        "IncomingRecords",
+        "IteratorAge",
+        "DeliveryToS3.DataFreshness",
+        "ApproximateNumberOfMessagesVisible",
+    ] {
+        // A quoted name, in a literal list or inside an expression's text (Python's quotes).
+        assert!(
+            widgets.contains(&format!("\"{metric}\"")) || widgets.contains(&format!("'{metric}'")),
+            "no dashboard widget shows {metric}: {widgets}"
+        );
+    }
+    let dashboard = resource(PIPELINE, "aws_cloudwatch_dashboard", "this");
+    let body = attr_str(dashboard.body, "dashboard_body").unwrap();
+    assert!(body.contains("local.dashboard_widgets"), "{body}");
+}
+
+#[test]
+fn personalize_reads_only_the_training_prefix_never_the_archive() {
+    let docs: Vec<_> = blocks(parsed(), PIPELINE, "data")
+        .into_iter()
+        .filter(|d| {
+            d.kind == "aws_iam_policy_document" && ["personalize", "bucket"].contains(&d.name)
+        })
+        .collect();
+    assert_eq!(docs.len(), 2, "the role's policy and the bucket policy");
+    for doc in docs {
+        for statement in statements(doc.body) {
+            let actions = strings(attr(statement, "actions"));
+            if !actions.iter().any(|a| a == "s3:GetObject") {
+                continue;
+            }
+            let objects: Vec<String> = strings(attr(statement, "resources"))
+                .into_iter()
+                .filter(|r| r.contains("${local.bucket_arn}/"))
+                .collect();
+            assert_eq!(
+                objects,
+                vec!["${local.bucket_arn}/${var.training_prefix}*".to_owned()],
+                "data.{}.{}: s3:GetObject must name the training prefix only",
+                doc.kind,
+                doc.name
+            );
+        }
+    }
+    // The two prefixes may not overlap, or the role could read the archive after all.
+    let policy = resource(PIPELINE, "aws_iam_role_policy", "personalize");
+    let precondition = nested(&nested(policy.body, "lifecycle")[0], "precondition");
+    let condition = attr_str(&precondition[0], "condition")
+        .unwrap()
+        .replace(' ', "");
+    assert!(
+        condition.contains("!startswith(var.archive_prefix,var.training_prefix)")
+            && condition.contains("!startswith(var.training_prefix,var.archive_prefix)"),
+        "{condition}"
+    );
+}
+
+#[test]
+fn the_archive_and_its_errors_expire_after_the_configured_days() {
+    let lifecycle = resource(PIPELINE, "aws_s3_bucket_lifecycle_configuration", "data");
+    let dynamic = nested(lifecycle.body, "dynamic");
+    let rule = dynamic
+        .iter()
+        .find_map(|d| d.get("rule"))
+        .expect("a dynamic rule block");
+    let for_each = attr_str(rule, "for_each").unwrap();
+    for part in [
+        "var.archive_expiration_days ==",
+        "var.archive_prefix",
+        "local.archive_errors_prefix",
+    ] {
+        assert!(for_each.contains(part), "for_each lacks {part}: {for_each}");
+    }
+    let content = &nested(rule, "content")[0];
+    assert_eq!(attr_str(content, "status"), Some("Enabled"));
+    assert_eq!(
+        attr_str(&nested(content, "filter")[0], "prefix"),
+        Some("${rule.value}")
+    );
+    assert_eq!(
+        attr_str(&nested(content, "expiration")[0], "days"),
+        Some("${var.archive_expiration_days}")
+    );
 }

@@ -96,6 +96,11 @@ fn the_pipeline_refuses_each_bad_input_with_its_reason() {
         "throttle_burst_limit": 0,
         "execution_logging_level": "DEBUG",
         "iterator_age_alarm_ms": 10,
+        "archive_expiration_days": 0.5,
+        "training_prefix": "/import",
+        "alarm_emails": ["ops@example.com", "not an address"],
+        "api_5xx_alarm_count": -1,
+        "archive_freshness_alarm_seconds": 30,
     });
     let (ok, out) = plan_variables(
         "terraform/modules/pipeline",
@@ -131,6 +136,11 @@ fn the_pipeline_refuses_each_bad_input_with_its_reason() {
         "throttle_burst_limit must be a whole number of at least 1",
         "execution_logging_level must be OFF, ERROR or INFO",
         "iterator_age_alarm_ms must be at least 1000",
+        "archive_expiration_days must be a whole number of days >= 1, or null",
+        "training_prefix must be a non-empty S3 key prefix ending in '/'",
+        "Every alarm_emails entry must be an email address",
+        "api_5xx_alarm_count must be a whole number >= 0",
+        "archive_freshness_alarm_seconds must be at least 60",
     ] {
         assert!(out.contains(message), "no {message:?} in:\n{out}");
     }

@@ -6,9 +6,34 @@ resource "aws_sns_topic" "alarms" {
   tags              = var.tags
 }
 
+resource "aws_sns_topic_subscription" "alarm_email" {
+  for_each = toset(length(aws_sns_topic.alarms) == 0 ? [] : var.alarm_emails)
+
+  topic_arn = aws_sns_topic.alarms[0].arn
+  protocol  = "email"
+  endpoint  = each.value
+}
+
 locals {
   # Each alarm: what it watches and when it fires (above threshold for every period).
+  # Metrics and dimensions as AWS documents them:
+  # https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html (Errors, Throttles, IteratorAge),
+  # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-metrics-and-dimensions.html (5XXError by ApiName and Stage),
+  # https://docs.aws.amazon.com/firehose/latest/dev/monitoring-with-cloudwatch-metrics.html (DeliveryToS3.DataFreshness),
+  # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html.
   alarms = merge(
+    {
+      for name in local.functions : "${name}-throttles" => {
+        description = "The ${name} Lambda was throttled: its reserved concurrency is exhausted (callers get 5xx, or ingest falls behind)."
+        namespace   = "AWS/Lambda"
+        metric      = "Throttles"
+        dimensions  = { FunctionName = aws_lambda_function.this[name].function_name }
+        statistic   = "Sum"
+        period      = 300
+        periods     = 1
+        threshold   = 0
+      }
+    },
     {
       for name in local.functions : "${name}-errors" => {
         description = "The ${name} Lambda raised errors (unhandled failures, timeouts)."
@@ -31,6 +56,26 @@ locals {
         period      = 60
         periods     = 5
         threshold   = var.iterator_age_alarm_ms
+      }
+      api-5xx = {
+        description = "The REST API answered 5xx: a Lambda failed, timed out or was throttled."
+        namespace   = "AWS/ApiGateway"
+        metric      = "5XXError"
+        dimensions  = { ApiName = aws_api_gateway_rest_api.this.name, Stage = aws_api_gateway_stage.prod.stage_name }
+        statistic   = "Sum"
+        period      = 300
+        periods     = 1
+        threshold   = var.api_5xx_alarm_count
+      }
+      archive-freshness = {
+        description = "The oldest event not yet archived in S3 is older than expected: Firehose cannot deliver (permissions, key, bucket)."
+        namespace   = "AWS/Firehose"
+        metric      = "DeliveryToS3.DataFreshness"
+        dimensions  = { DeliveryStreamName = aws_kinesis_firehose_delivery_stream.archive.name }
+        statistic   = "Maximum"
+        period      = 300
+        periods     = 1
+        threshold   = var.archive_freshness_alarm_seconds
       }
       ingest-dlq-depth = {
         description = "Events are in the dead-letter queue: they did not reach Personalize and need a look."

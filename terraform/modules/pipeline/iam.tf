@@ -144,7 +144,7 @@ data "aws_iam_policy_document" "firehose" {
   statement {
     sid       = "WriteArchive"
     actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
-    resources = ["${local.bucket_arn}/${var.archive_prefix}*", "${local.bucket_arn}/${trimsuffix(var.archive_prefix, "/")}-errors/*"]
+    resources = ["${local.bucket_arn}/${var.archive_prefix}*", "${local.bucket_arn}/${local.archive_errors_prefix}*"]
   }
   statement {
     sid       = "UseDataKey"

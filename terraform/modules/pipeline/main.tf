@@ -12,6 +12,9 @@ locals {
   bucket_name = coalesce(var.bucket_name, "${var.name_prefix}-data-${local.account_id}")
   bucket_arn  = "arn:${local.partition}:s3:::${local.bucket_name}"
 
+  # Firehose writes records it could not deliver beside the archive.
+  archive_errors_prefix = "${trimsuffix(var.archive_prefix, "/")}-errors/"
+
   # Every Lambda of the pipeline; the zip names are the contract with `cargo xtask dist-lambdas`.
   functions = toset(["collect", "ingest", "recommend"])
 

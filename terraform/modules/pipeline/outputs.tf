@@ -47,6 +47,16 @@ output "personalize_role_arn" {
   depends_on = [aws_iam_role_policy.personalize, aws_s3_bucket_policy.data]
 }
 
+output "training_prefix" {
+  description = "Key prefix for import (training) files in the bucket: the only objects Personalize's role may read."
+  value       = var.training_prefix
+}
+
+output "dashboard_name" {
+  description = "CloudWatch dashboard of the pipeline (API, Lambdas, ingest lag, archive freshness, dead letters)."
+  value       = aws_cloudwatch_dashboard.this.dashboard_name
+}
+
 output "kms_key_arn" {
   description = "KMS key encrypting the bucket, stream, archive, queue, logs and Lambda environments."
   value       = local.kms_key_arn

@@ -64,6 +64,25 @@ resource "aws_s3_bucket_lifecycle_configuration" "data" {
     }
   }
 
+  # The archive (and Firehose's delivery errors beside it) expires; versioning then keeps the
+  # deleted objects as noncurrent versions for the 30 days of the rule below.
+  dynamic "rule" {
+    for_each = var.archive_expiration_days == null ? {} : {
+      expire-archive        = var.archive_prefix
+      expire-archive-errors = local.archive_errors_prefix
+    }
+    content {
+      id     = rule.key
+      status = "Enabled"
+      filter {
+        prefix = rule.value
+      }
+      expiration {
+        days = var.archive_expiration_days
+      }
+    }
+  }
+
   # Versioning keeps every overwritten export; old versions are only needed for a while.
   rule {
     id     = "expire-noncurrent-versions"
@@ -113,13 +132,14 @@ data "aws_iam_policy_document" "bucket" {
     }
   }
 
-  # Personalize reads the import data as the service as well as through its role.
+  # Personalize reads the import data as the service as well as through its role: the
+  # training prefix only, never the event archive.
   statement {
     sid     = "PersonalizeReadsImports"
     actions = ["s3:GetObject", "s3:ListBucket"]
     resources = [
       local.bucket_arn,
-      "${local.bucket_arn}/*",
+      "${local.bucket_arn}/${var.training_prefix}*",
     ]
     principals {
       type        = "Service"
@@ -156,11 +176,20 @@ data "aws_iam_policy_document" "personalize_assume" {
 }
 
 resource "aws_iam_role_policy" "personalize" {
-  name   = "read-data-bucket"
+  name   = "read-training-data"
   role   = aws_iam_role.personalize.id
   policy = data.aws_iam_policy_document.personalize.json
+
+  lifecycle {
+    precondition {
+      condition     = !startswith(var.archive_prefix, var.training_prefix) && !startswith(var.training_prefix, var.archive_prefix)
+      error_message = "training_prefix and archive_prefix must not overlap: Personalize's role may read the training prefix and must not read the event archive."
+    }
+  }
 }
 
+# Training data only: ListBucket names keys (Personalize lists a folder it imports), GetObject
+# reads them, and only under the training prefix; the event archive stays out of reach.
 data "aws_iam_policy_document" "personalize" {
   statement {
     sid       = "ListDataBucket"
@@ -168,9 +197,9 @@ data "aws_iam_policy_document" "personalize" {
     resources = [local.bucket_arn]
   }
   statement {
-    sid       = "ReadData"
+    sid       = "ReadTrainingData"
     actions   = ["s3:GetObject"]
-    resources = ["${local.bucket_arn}/*"]
+    resources = ["${local.bucket_arn}/${var.training_prefix}*"]
   }
   statement {
     sid       = "DecryptData"

@@ -28,7 +28,7 @@ resource "aws_kinesis_firehose_delivery_stream" "archive" {
     role_arn            = aws_iam_role.firehose.arn
     bucket_arn          = local.bucket_arn
     prefix              = "${var.archive_prefix}year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/"
-    error_output_prefix = "${trimsuffix(var.archive_prefix, "/")}-errors/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/"
+    error_output_prefix = "${local.archive_errors_prefix}!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/"
     compression_format  = "GZIP"
     kms_key_arn         = local.kms_key_arn
     buffering_size      = var.archive_buffering_mb

@@ -151,6 +151,28 @@ variable "archive_prefix" {
   }
 }
 
+variable "archive_expiration_days" {
+  description = "Days after which archived events (and delivery errors) are deleted from the bucket; null keeps them forever. Applies to a created bucket (create_bucket = true)."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = var.archive_expiration_days == null ? true : var.archive_expiration_days >= 1 && floor(var.archive_expiration_days) == var.archive_expiration_days
+    error_message = "archive_expiration_days must be a whole number of days >= 1, or null."
+  }
+}
+
+variable "training_prefix" {
+  description = "Key prefix of the import (training) files in the data bucket: the only objects Personalize's role may read. Must not overlap archive_prefix."
+  type        = string
+  default     = "import/"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9!_.*'()-][A-Za-z0-9!_.*'()/-]*/$", var.training_prefix))
+    error_message = "training_prefix must be a non-empty S3 key prefix ending in '/'."
+  }
+}
+
 variable "archive_buffering_seconds" {
   description = "Firehose buffering interval (60-900 s): how late an event may reach the archive."
   type        = number
@@ -379,9 +401,42 @@ variable "alarm_topic_arn" {
 }
 
 variable "create_alarm_topic" {
-  description = "Create an encrypted SNS topic for the alarms (output alarm_topic_arn); ignored when alarm_topic_arn is set."
+  description = "Create an encrypted SNS topic for the alarms (output alarm_topic_arn; subscribe to it, or list alarm_emails); ignored when alarm_topic_arn is set."
   type        = bool
-  default     = false
+  default     = true
+}
+
+variable "alarm_emails" {
+  description = "Email addresses subscribed to the created alarm topic (each confirms by email); ignored when alarm_topic_arn is set."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for email in var.alarm_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", email))])
+    error_message = "Every alarm_emails entry must be an email address (name@domain.tld)."
+  }
+}
+
+variable "api_5xx_alarm_count" {
+  description = "Alarm when the API answers more than this many 5xx responses in 5 minutes."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.api_5xx_alarm_count >= 0 && floor(var.api_5xx_alarm_count) == var.api_5xx_alarm_count
+    error_message = "api_5xx_alarm_count must be a whole number >= 0."
+  }
+}
+
+variable "archive_freshness_alarm_seconds" {
+  description = "Alarm when the oldest event Firehose has not yet delivered to S3 is older than this (DeliveryToS3.DataFreshness); keep it above archive_buffering_seconds."
+  type        = number
+  default     = 900
+
+  validation {
+    condition     = var.archive_freshness_alarm_seconds >= 60
+    error_message = "archive_freshness_alarm_seconds must be at least 60."
+  }
 }
 
 variable "iterator_age_alarm_ms" {
