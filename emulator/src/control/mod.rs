@@ -220,65 +220,116 @@ fn list(ctx: &Ctx, op: &str, kind: Kind, input: &Map<String, Value>) -> Result<V
         .filter(|(k, _)| k.ends_with("Arn"))
         .filter_map(|(k, v)| v.as_str().map(|v| (k, v)))
         .collect();
+    let scope: Vec<String> = parents.iter().map(|(k, v)| format!("{k}={v}")).collect();
     let inner = ctx.server.state.read();
     let mut records: Vec<&Record> = inner
         .records
         .values()
         .filter(|r| r.kind == kind)
-        .filter(|r| parents.iter().all(|(k, v)| r.str(k) == Some(v)))
+        .filter(|r| parents.iter().all(|(k, v)| in_parent(r, k, v)))
         .collect();
     records.sort_by_key(|r| std::cmp::Reverse(r.seq));
-    let items: Vec<Value> = records
+    let items: Vec<(u64, Value)> = records
         .into_iter()
-        .map(|r| model.project(&summary, &Value::Object(r.body.clone())))
+        .map(|r| {
+            let summary = model.project(&summary, &Value::Object(r.body.clone()));
+            (r.seq, summary)
+        })
         .collect();
-    paginate(op, input, items, &list_key)
+    paginate(op, &scope.join(","), input, items, &list_key)
 }
 
-/// One page of `items` as `{list_key: [...], nextToken?}`; tokens are opaque and bound to `op`.
+/// Whether `record` belongs to the parent a List input names in `member` (e.g.
+/// `ListDatasets(datasetGroupArn)`). A parent is matched on the record's member of the same
+/// name, except where the record names it through a child: ListCampaigns takes a
+/// `solutionArn` and lists "the campaigns that use the given solution" (API_ListCampaigns),
+/// while a campaign names a solution version, `solution/NAME/ID`.
+fn in_parent(record: &Record, member: &str, parent: &str) -> bool {
+    match (record.kind, member) {
+        (Kind::Campaign, "solutionArn") => uses_solution(record, parent),
+        _ => record.str(member) == Some(parent),
+    }
+}
+
+/// Whether `campaign` serves a version of `solution_arn`, now or once its pending update is
+/// ACTIVE (campaigns name a version, `solution/NAME/ID`).
+fn uses_solution(campaign: &Record, solution_arn: &str) -> bool {
+    [
+        campaign.str("solutionVersionArn"),
+        campaign
+            .body
+            .get("latestCampaignUpdate")
+            .and_then(|u| u["solutionVersionArn"].as_str()),
+    ]
+    .into_iter()
+    .flatten()
+    .any(|v| version_of(v, solution_arn))
+}
+
+/// Whether `version_arn` (`.../solution/NAME/ID`) is a version of `solution_arn`.
+pub fn version_of(version_arn: &str, solution_arn: &str) -> bool {
+    version_arn
+        .strip_prefix(solution_arn)
+        .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// One page of `items` as `{list_key: [...], nextToken?}`. `items` come newest first, each
+/// with its creation sequence number: a token is a cursor (the last sequence number handed
+/// out), so resources created or deleted between pages never make a later page repeat or skip
+/// one (AWS documents a `nextToken` as the place to continue from, e.g. API_ListCampaigns).
+/// Tokens are opaque and bound to `op` and to `scope` (the call's filter).
 ///
 /// # Errors
-/// InvalidNextTokenException for a token this operation did not issue.
+/// InvalidNextTokenException for a token this operation, with this filter, did not issue.
 pub fn paginate(
     op: &str,
+    scope: &str,
     input: &Map<String, Value>,
-    items: Vec<Value>,
+    items: Vec<(u64, Value)>,
     list_key: &str,
 ) -> Result<Value, ApiError> {
     let max = input
         .get("maxResults")
         .and_then(Value::as_u64)
         .unwrap_or(100) as usize;
-    let start = match input.get("nextToken").and_then(Value::as_str) {
-        None => 0,
-        Some(token) => decode_token(op, token).ok_or_else(|| {
+    let after = match input.get("nextToken").and_then(Value::as_str) {
+        None => u64::MAX,
+        Some(token) => decode_token(op, scope, token).ok_or_else(|| {
             ApiError::new(
                 ErrorKind::InvalidNextToken,
                 "The nextToken is not valid for this call",
             )
         })?,
     };
-    let end = (start + max).min(items.len());
-    let page: Vec<Value> = items.get(start.min(end)..end).unwrap_or_default().to_vec();
+    let mut rest = items.into_iter().filter(|(seq, _)| *seq < after).peekable();
+    let mut page = Vec::new();
+    let mut last = None;
+    while page.len() < max {
+        let Some((seq, item)) = rest.next() else {
+            break;
+        };
+        page.push(item);
+        last = Some(seq);
+    }
     let mut out = json!({ list_key: page });
-    if end < items.len() {
-        out["nextToken"] = encode_token(op, end).into();
+    if let (Some(last), Some(_)) = (last, rest.peek()) {
+        out["nextToken"] = encode_token(op, scope, last).into();
     }
     Ok(out)
 }
 
-fn encode_token(op: &str, offset: usize) -> String {
-    base64::engine::general_purpose::STANDARD.encode(format!("{op}:{offset}"))
+fn encode_token(op: &str, scope: &str, cursor: u64) -> String {
+    base64::engine::general_purpose::STANDARD.encode(format!("{op}\n{scope}\n{cursor}"))
 }
 
-fn decode_token(op: &str, token: &str) -> Option<usize> {
+fn decode_token(op: &str, scope: &str, token: &str) -> Option<u64> {
     let raw = base64::engine::general_purpose::STANDARD
         .decode(token)
         .ok()?;
     let text = String::from_utf8(raw).ok()?;
-    let (token_op, offset) = text.split_once(':')?;
-    (token_op == op).then_some(())?;
-    offset.parse().ok()
+    let (issued_for, cursor) = text.rsplit_once('\n')?;
+    (issued_for == format!("{op}\n{scope}")).then_some(())?;
+    cursor.parse().ok()
 }
 
 /// Deletes a resource: dependency checks, then the DELETE lifecycle (schemas, which have no
@@ -345,20 +396,11 @@ fn check_dependants(inner: &Inner, kind: Kind, arn: &str) -> Result<(), ApiError
         }
     }
     if kind == Kind::Solution {
-        // Campaigns name a version (`solution/NAME/ID`), current or pending in an update.
-        let prefix = format!("{arn}/");
-        if let Some(c) = inner.records.values().find(|r| {
-            r.kind == Kind::Campaign
-                && [
-                    r.str("solutionVersionArn"),
-                    r.body
-                        .get("latestCampaignUpdate")
-                        .and_then(|u| u["solutionVersionArn"].as_str()),
-                ]
-                .into_iter()
-                .flatten()
-                .any(|v| v.starts_with(&prefix))
-        }) {
+        if let Some(c) = inner
+            .records
+            .values()
+            .find(|r| r.kind == Kind::Campaign && uses_solution(r, arn))
+        {
             return Err(ApiError::in_use(format!(
                 "{arn} is in use by {}",
                 c.str("campaignArn").unwrap_or("")
@@ -517,21 +559,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tokens_are_bound_to_their_operation() {
-        let t = encode_token("ListSchemas", 5);
-        assert_eq!(decode_token("ListSchemas", &t), Some(5));
-        assert_eq!(decode_token("ListDatasets", &t), None);
-        assert_eq!(decode_token("ListSchemas", "!!"), None);
+    fn tokens_are_bound_to_their_operation_and_filter() {
+        let t = encode_token("ListSchemas", "", 5);
+        assert_eq!(decode_token("ListSchemas", "", &t), Some(5));
+        assert_eq!(decode_token("ListDatasets", "", &t), None);
+        assert_eq!(decode_token("ListSchemas", "", "!!"), None);
+        let t = encode_token("ListDatasets", "datasetGroupArn=a", 5);
+        assert_eq!(decode_token("ListDatasets", "datasetGroupArn=b", &t), None);
+        assert_eq!(decode_token("ListDatasets", "", &t), None);
     }
 
-    #[test]
-    fn pages_cover_everything_once() {
-        let items: Vec<Value> = (0..5).map(Value::from).collect();
+    fn numbered(seqs: &[u64]) -> Vec<(u64, Value)> {
+        seqs.iter().map(|&s| (s, Value::from(s))).collect()
+    }
+
+    fn all_pages(items: impl Fn() -> Vec<(u64, Value)>) -> Vec<Value> {
         let mut input = Map::new();
         input.insert("maxResults".into(), 2.into());
         let mut seen = Vec::new();
         loop {
-            let page = paginate("ListX", &input, items.clone(), "xs").unwrap();
+            let page = paginate("ListX", "", &input, items(), "xs").unwrap();
             seen.extend(page["xs"].as_array().unwrap().clone());
             match page.get("nextToken") {
                 Some(t) => {
@@ -540,7 +587,81 @@ mod tests {
                 None => break,
             }
         }
-        assert_eq!(seen, items);
+        seen
+    }
+
+    #[test]
+    fn pages_cover_everything_once() {
+        let seen = all_pages(|| numbered(&[5, 4, 3, 2, 1]));
+        assert_eq!(
+            seen,
+            numbered(&[5, 4, 3, 2, 1])
+                .into_iter()
+                .map(|i| i.1)
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn a_resource_created_between_pages_moves_nothing() {
+        // The second call sees one more (newer) resource: an offset would repeat item 3.
+        let calls = std::cell::Cell::new(0);
+        let seen = all_pages(|| {
+            calls.set(calls.get() + 1);
+            if calls.get() == 1 {
+                numbered(&[5, 4, 3, 2, 1])
+            } else {
+                numbered(&[6, 5, 4, 3, 2, 1])
+            }
+        });
+        assert_eq!(
+            seen,
+            numbered(&[5, 4, 3, 2, 1])
+                .into_iter()
+                .map(|i| i.1)
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn every_list_filter_matches_a_member_of_the_listed_kind() {
+        // The audit of issue 13: each `...Arn` member of a List input must select records
+        // through `in_parent`, either on a member the kind's Describe shape has, or through an
+        // explicit rule (ListCampaigns' solutionArn).
+        let model = model::control();
+        for kind in Kind::ALL {
+            let op = format!("List{}s", kind.op_name());
+            let input = model.operation(&op).and_then(|o| o.input.clone()).unwrap();
+            let described = model::control()
+                .members(kind.op_name())
+                .into_iter()
+                .map(|m| m.0)
+                .collect::<Vec<_>>();
+            for (member, _) in model.members(&input) {
+                if !member.ends_with("Arn") {
+                    continue;
+                }
+                let explicit = matches!((kind, member.as_str()), (Kind::Campaign, "solutionArn"));
+                assert!(
+                    explicit || described.contains(&member),
+                    "{op}({member}) matches no member of {}",
+                    kind.op_name()
+                );
+            }
+        }
+        let mut campaign = Record {
+            kind: Kind::Campaign,
+            seq: 1,
+            body: Map::new(),
+            tags: BTreeMap::new(),
+            trained_seq: 0,
+        };
+        campaign
+            .body
+            .insert("solutionVersionArn".into(), "arn:s/solution/a/1".into());
+        assert!(in_parent(&campaign, "solutionArn", "arn:s/solution/a"));
+        assert!(!in_parent(&campaign, "solutionArn", "arn:s/solution/ab"));
+        assert!(!in_parent(&campaign, "solutionArn", "arn:s/solution/a/1"));
     }
 
     #[test]

@@ -426,11 +426,17 @@ pub fn list_recipes(input: &Map<String, Value>) -> Result<Value, ApiError> {
     if input.contains_key("domain") {
         return Ok(json!({"recipes": []}));
     }
-    let items: Vec<Value> = rec::recipes()
+    // Recipes never change: their position (newest first) is their cursor.
+    let recipes = rec::recipes();
+    let items: Vec<(u64, Value)> = recipes
         .iter()
-        .map(|r| crate::model::control().project("RecipeSummary", &recipe_body(r)))
+        .enumerate()
+        .map(|(i, r)| {
+            let summary = crate::model::control().project("RecipeSummary", &recipe_body(r));
+            ((recipes.len() - i) as u64, summary)
+        })
         .collect();
-    paginate("ListRecipes", input, items, "recipes")
+    paginate("ListRecipes", "", input, items, "recipes")
 }
 
 /// DescribeRecipe.
