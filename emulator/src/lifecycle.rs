@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::state::{Inner, Kind, Writes};
+use crate::state::{Kind, Txn, Writes};
 use crate::AppState;
 
 /// The lifecycle clock.
@@ -52,7 +52,7 @@ impl Clock {
 
 /// What finishing a piece of work does to the state, applied atomically with the ACTIVE
 /// transition (and only if the resource is still IN_PROGRESS).
-pub type Apply = Box<dyn FnOnce(&mut Inner, &mut Writes) + Send>;
+pub type Apply = Box<dyn for<'a> FnOnce(&mut Txn<'a>, &mut Writes) + Send>;
 
 /// The work of a CREATE IN_PROGRESS stage (an import, a training): `Err` is the failureReason.
 pub type Work = Pin<Box<dyn Future<Output = Result<Apply, String>> + Send>>;
@@ -119,7 +119,7 @@ async fn create_from(server: AppState, arn: String, work: Option<WorkFn>, at: &m
     }
     let outcome = match work {
         Some(work) => work().await,
-        None => Ok(Box::new(|_: &mut Inner, _: &mut Writes| {}) as Apply),
+        None => Ok(Box::new(|_: &mut Txn<'_>, _: &mut Writes| {}) as Apply),
     };
     let _ = server.state.mutate(|inner, writes| {
         let Some(record) = inner.records.get_mut(&arn) else {
@@ -155,7 +155,7 @@ fn finish_stopped(server: &AppState, arn: &str) {
 }
 
 /// What deleting a resource removes besides its record (rows, logs, models).
-pub type Cleanup = Box<dyn FnOnce(&mut Inner, &mut Writes) + Send>;
+pub type Cleanup = Box<dyn for<'a> FnOnce(&mut Txn<'a>, &mut Writes) + Send>;
 
 /// The delete lifecycle of `arn` (already DELETE PENDING).
 pub fn delete(server: AppState, arn: String, cleanup: Cleanup) -> impl Future<Output = ()> + Send {

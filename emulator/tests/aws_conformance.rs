@@ -3,6 +3,9 @@
 
 mod common;
 
+use aws_sdk_personalize::types::{
+    EventParameters, EventsConfig, SolutionConfig, SolutionUpdateConfig,
+};
 use common::*;
 
 /// API_ListCampaigns: "Returns a list of campaigns that use the given solution." A campaign
@@ -45,9 +48,9 @@ async fn list_campaigns_by_solution_lists_the_campaigns_of_its_versions() {
     };
     assert_eq!(
         listed(Some(chain.solution.clone())).await,
-        [chain.campaign.clone()]
+        [chain.campaign.as_str()]
     );
-    assert_eq!(listed(Some(other.clone())).await, [other_campaign.clone()]);
+    assert_eq!(listed(Some(other.clone())).await, [other_campaign.as_str()]);
     let mut all = vec![chain.campaign.clone(), other_campaign];
     all.sort();
     assert_eq!(listed(None).await, all);
@@ -137,4 +140,80 @@ async fn pagination_tokens_are_stable_cursors_bound_to_the_filter() {
         .await
         .unwrap();
     assert_eq!(next.datasets.unwrap().len(), 1);
+}
+
+/// API_SolutionVersion: a version carries "the configuration properties for the solution" it
+/// was trained with. GetSolutionMetrics of an older version must not change when
+/// UpdateSolution changes the solution's eventsConfig afterwards (here to an event type the
+/// data does not have: evaluating with the live config finds nothing to evaluate).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_keeps_the_config_it_was_trained_with() {
+    let f = Fixture::start("snap").await;
+    let (p, chain) = (&f.c.control, &f.chain);
+    let only = |t: &str| {
+        EventsConfig::builder()
+            .event_parameters_list(EventParameters::builder().event_type(t).weight(1.0).build())
+            .build()
+    };
+    let solution = p
+        .create_solution()
+        .name("snap-v2")
+        .dataset_group_arn(&chain.group)
+        .recipe_arn("arn:aws:personalize:::recipe/aws-user-personalization-v2")
+        .solution_config(
+            SolutionConfig::builder()
+                .events_config(only("watch"))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .solution_arn
+        .unwrap();
+    let version = p
+        .create_solution_version()
+        .solution_arn(&solution)
+        .send()
+        .await
+        .unwrap()
+        .solution_version_arn
+        .unwrap();
+    p.update_solution()
+        .solution_arn(&solution)
+        .solution_update_config(
+            SolutionUpdateConfig::builder()
+                .events_config(only("purchase"))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let metrics = p
+        .get_solution_metrics()
+        .solution_version_arn(&version)
+        .send()
+        .await
+        .unwrap()
+        .metrics
+        .unwrap();
+    assert!(metrics["precision_at_25"] > 0.0, "{metrics:?}");
+    let described = p
+        .describe_solution_version()
+        .solution_version_arn(&version)
+        .send()
+        .await
+        .unwrap()
+        .solution_version
+        .unwrap();
+    let kept: Vec<&str> = described
+        .solution_config()
+        .and_then(|c| c.events_config())
+        .map(|e| {
+            e.event_parameters_list()
+                .iter()
+                .filter_map(|p| p.event_type())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(kept, ["watch"]);
 }

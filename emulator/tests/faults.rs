@@ -188,3 +188,33 @@ async fn a_throttled_call_stores_nothing() {
     // Recommendations are not affected by the PutEvents share.
     assert_eq!(recommend(&c, &chain.campaign, "u1", 3).await.len(), 3);
 }
+
+/// A PutEvents whose commit to the state directory fails is answered 500 and leaves nothing
+/// behind: not in memory, not as a seen eventId. So the client's retry (the PutEvents docs:
+/// "Amazon Personalize uses the eventId to distinguish unique events", so a retry carries the
+/// same id) is stored, once, and survives a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_commit_is_not_acknowledged_and_its_retry_is_kept() {
+    let root = data_root();
+    let state_dir = tempfile::tempdir().unwrap();
+    let mut config = instant_config(root.path());
+    config.state_dir = Some(state_dir.path().to_path_buf());
+    let (server, endpoint) = serve(config.clone()).await;
+    let c = Clients::without_retries(&endpoint);
+    let chain = build_chain(&c, "commit").await;
+    server.state.store().unwrap().fail_next_commits(1);
+    let events = [event("e1"), event("e2")];
+    let failures = send_until_ok(&c, &chain.tracking_id, &events).await;
+    assert_eq!(
+        failures, 1,
+        "the failed commit is answered 500, the retry succeeds"
+    );
+    let t = &chain.tracking_id;
+    assert_eq!(
+        events_in(&server, &chain.group),
+        [format!("{t}/e1"), format!("{t}/e2")]
+    );
+    // What was acknowledged is in the database (a committed read, as a restart loads it).
+    let stored = server.state.store().unwrap().load().unwrap();
+    assert_eq!(stored.logs[&chain.group].entries.len(), 2);
+}

@@ -7,7 +7,7 @@ use super::{arn_response, copy, insert_created, require_active, s, tags_of};
 use crate::data::influence::RankingInfluence;
 use crate::error::ApiError;
 use crate::lifecycle::{self, Apply};
-use crate::state::{now_value, Inner, Kind, Writes};
+use crate::state::{now_value, Kind, Txn, View, Writes};
 use crate::updates::InPlaceUpdate;
 use crate::wire::Ctx;
 use crate::AppState;
@@ -39,7 +39,7 @@ fn check_config(config: Option<&Value>) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn active_version(inner: &Inner, arn: &str) -> Result<(), ApiError> {
+fn active_version(inner: &impl View, arn: &str) -> Result<(), ApiError> {
     let v = inner.get(Kind::SolutionVersion, arn)?;
     require_active(v, "Solution version")
 }
@@ -81,8 +81,8 @@ fn load_model_work(server: &AppState, version_arn: String) -> lifecycle::WorkFn 
     Box::new(move || {
         Box::pin(async move {
             match server.state.model(&version_arn) {
-                Some(_) => Ok(Box::new(|_: &mut Inner, _: &mut Writes| {}) as Apply),
-                None => Err(format!("The model of {version_arn} cannot be loaded")),
+                Ok(_) => Ok(Box::new(|_: &mut Txn<'_>, _: &mut Writes| {}) as Apply),
+                Err(reason) => Err(reason),
             }
         })
     })
@@ -144,8 +144,8 @@ pub const CAMPAIGN_UPDATE: InPlaceUpdate = InPlaceUpdate {
         }
     },
     ready: |server, update| match update["solutionVersionArn"].as_str() {
-        Some(v) if server.state.model(v).is_some() => Ok(()),
-        _ => Err("The model of the new solution version cannot be loaded".into()),
+        Some(v) => server.state.model(v).map(|_| ()),
+        None => Err("The update names no solution version".into()),
     },
 };
 

@@ -7,7 +7,7 @@ use super::{arn_response, copy, insert_created, require_active, s, tags_of};
 use crate::data::avro::{self, DatasetType};
 use crate::error::{ApiError, ErrorKind};
 use crate::lifecycle;
-use crate::state::{Kind, Writes};
+use crate::state::{Kind, View, Writes};
 use crate::wire::Ctx;
 
 /// Most dataset groups per account and region (Personalize's default quota).
@@ -80,7 +80,7 @@ pub fn create_schema(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, Api
 }
 
 fn schema_for(
-    inner: &crate::state::Inner,
+    inner: &impl crate::state::View,
     schema_arn: &str,
     ty: DatasetType,
 ) -> Result<(), ApiError> {

@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 use crate::error::{ApiError, ErrorKind};
 use crate::lifecycle::{self, Cleanup};
 use crate::model;
-use crate::state::{now_value, Inner, Kind, Record, Write, Writes};
+use crate::state::{now_value, Kind, Record, Txn, View, Write, Writes};
 use crate::wire::Ctx;
 
 /// Most tags a resource may carry (Personalize's quota).
@@ -82,7 +82,7 @@ pub fn s<'a>(input: &'a Map<String, Value>, key: &str) -> &'a str {
 
 /// A new record of `kind` at `arn` with `body` plus ARN, timestamps and (when given) status.
 pub fn new_record(
-    inner: &mut Inner,
+    inner: &mut Txn<'_>,
     kind: Kind,
     arn: &str,
     mut body: Map<String, Value>,
@@ -129,7 +129,7 @@ pub fn tags_of(input: &Map<String, Value>) -> Result<BTreeMap<String, String>, A
 
 /// Makes and inserts a new record (see [`new_record`]) with `tags`, refusing an ARN in use.
 pub fn insert_created(
-    inner: &mut Inner,
+    inner: &mut Txn<'_>,
     writes: &mut Writes,
     kind: Kind,
     arn: &str,
@@ -144,7 +144,7 @@ pub fn insert_created(
 
 /// Inserts a new record, refusing an ARN in use.
 pub fn insert_new(
-    inner: &mut Inner,
+    inner: &mut Txn<'_>,
     writes: &mut Writes,
     arn: &str,
     record: Record,
@@ -364,7 +364,7 @@ async fn delete(ctx: &Ctx, kind: Kind, input: &Map<String, Value>) -> Result<Val
     Ok(json!({}))
 }
 
-fn check_dependants(inner: &Inner, kind: Kind, arn: &str) -> Result<(), ApiError> {
+fn check_dependants(inner: &Txn<'_>, kind: Kind, arn: &str) -> Result<(), ApiError> {
     let blocking: &[(Kind, &str)] = match kind {
         Kind::DatasetGroup => &[
             (Kind::Dataset, "datasetGroupArn"),
@@ -429,8 +429,8 @@ fn check_dependants(inner: &Inner, kind: Kind, arn: &str) -> Result<(), ApiError
 /// the `trackingId` on the group's interactions dataset.
 pub fn cleanup_for(kind: Kind, arn: &str) -> Cleanup {
     let arn = arn.to_owned();
-    Box::new(move |inner: &mut Inner, writes: &mut Writes| {
-        let remove_children = |inner: &mut Inner, writes: &mut Writes, child: Kind, key: &str| {
+    Box::new(move |inner: &mut Txn<'_>, writes: &mut Writes| {
+        let remove_children = |inner: &mut Txn<'_>, writes: &mut Writes, child: Kind, key: &str| {
             let arns: Vec<String> = inner
                 .children(child, key, &arn)
                 .filter_map(|r| r.str(child.arn_member()).map(str::to_owned))
@@ -443,7 +443,6 @@ pub fn cleanup_for(kind: Kind, arn: &str) -> Cleanup {
         };
         match kind {
             Kind::Dataset => {
-                inner.rows.remove(&arn);
                 writes.push(Write::Rows(arn.clone(), None));
                 remove_children(inner, writes, Kind::DatasetImportJob, "datasetArn");
             }
@@ -454,7 +453,6 @@ pub fn cleanup_for(kind: Kind, arn: &str) -> Cleanup {
             }
             Kind::DatasetGroup => {
                 remove_children(inner, writes, Kind::Filter, "datasetGroupArn");
-                inner.logs.remove(&arn);
                 writes.push(Write::DropLog(arn.clone()));
             }
             Kind::EventTracker => {
@@ -488,7 +486,7 @@ pub fn cleanup_for(kind: Kind, arn: &str) -> Cleanup {
     })
 }
 
-fn tag_target<'a>(inner: &'a mut Inner, arn: &str) -> Result<&'a mut Record, ApiError> {
+fn tag_target<'a>(inner: &'a mut Txn<'_>, arn: &str) -> Result<&'a mut Record, ApiError> {
     inner
         .records
         .get_mut(arn)

@@ -7,7 +7,7 @@ use super::{arn_response, copy, insert_created, paginate, require_active, s, tag
 use crate::data::training;
 use crate::error::{ApiError, ErrorKind};
 use crate::lifecycle;
-use crate::state::{now_value, Kind};
+use crate::state::{now_value, Kind, View};
 use crate::updates::InPlaceUpdate;
 use crate::wire::Ctx;
 

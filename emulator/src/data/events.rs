@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 use super::avro::{self, DatasetType, Schema};
 use crate::error::ApiError;
 use crate::faults::Call;
-use crate::state::{Inner, Kind, LogEntry, Write};
+use crate::state::{Kind, LogEntry, Txn, View, Write};
 use crate::wire::Ctx;
 
 fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
@@ -83,9 +83,9 @@ pub fn snake_upper(key: &str) -> String {
     out
 }
 
-fn schema_of(inner: &Inner, dataset_arn: &str) -> Option<Schema> {
-    let dataset = inner.records.get(dataset_arn)?;
-    let schema = inner.records.get(dataset.str("schemaArn")?)?;
+fn schema_of(inner: &impl View, dataset_arn: &str) -> Option<Schema> {
+    let dataset = inner.records().get(dataset_arn)?;
+    let schema = inner.records().get(dataset.str("schemaArn")?)?;
     avro::parse(schema.str("schema")?).ok()
 }
 
@@ -182,21 +182,21 @@ pub fn put_events(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiErr
     })
 }
 
-fn append(inner: &mut Inner, writes: &mut crate::state::Writes, group: &str, batch: Vec<LogEntry>) {
+fn append(
+    inner: &mut Txn<'_>,
+    writes: &mut crate::state::Writes,
+    group: &str,
+    batch: Vec<LogEntry>,
+) {
     for entry in batch {
         let seq = inner.seq();
-        writes.push(Write::Log(group.to_owned(), seq, entry.clone()));
-        inner
-            .logs
-            .entry(group.to_owned())
-            .or_default()
-            .push(seq, entry);
+        writes.push(Write::Log(group.to_owned(), seq, entry));
     }
 }
 
 /// The dataset at `arn`, which must be an ACTIVE dataset of type `want`: (group, schema).
 fn target_dataset(
-    inner: &Inner,
+    inner: &impl View,
     arn: &str,
     want: DatasetType,
 ) -> Result<(String, Schema), ApiError> {

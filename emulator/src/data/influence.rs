@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use personalize_recommender::{Interaction, Item, Scored, Value as Attr};
 use serde_json::Value;
 
-use crate::state::{Inner, Kind, LogEntry, Rows};
+use crate::state::{Kind, LogEntry, Rows, View};
 
 /// The two factors AWS defines (`RankingInfluenceType`).
 pub const TYPES: [&str; 2] = ["POPULARITY", "FRESHNESS"];
@@ -105,7 +105,7 @@ impl Signals {
     /// The signals of the data a version trained on: the group's rows plus its log up to
     /// `upto` (the version's watermark), counting the interactions of `event_type` (all when
     /// `None`). Every interaction dates its item, whatever its type.
-    pub fn gather(inner: &Inner, group_arn: &str, upto: u64, event_type: Option<&str>) -> Self {
+    pub fn gather(inner: &impl View, group_arn: &str, upto: u64, event_type: Option<&str>) -> Self {
         let mut counts: HashMap<String, u64> = HashMap::new();
         let mut first_seen: HashMap<String, i64> = HashMap::new();
         let mut created: HashMap<String, i64> = HashMap::new();
@@ -117,7 +117,7 @@ impl Signals {
             *first = (*first).min(i.timestamp);
         };
         for dataset in inner.children(Kind::Dataset, "datasetGroupArn", group_arn) {
-            match inner.rows.get(dataset.str("datasetArn").unwrap_or("")) {
+            match inner.rows().get(dataset.str("datasetArn").unwrap_or("")) {
                 Some(Rows::Interactions(v)) => v.iter().for_each(&mut interaction),
                 Some(Rows::Items(v)) => {
                     created.extend(v.iter().filter_map(|i| Some((i.item_id.clone(), date(i)?))));
@@ -125,7 +125,7 @@ impl Signals {
                 _ => {}
             }
         }
-        if let Some(log) = inner.logs.get(group_arn) {
+        if let Some(log) = inner.logs().get(group_arn) {
             for (_, entry) in log.entries.iter().take_while(|(seq, _)| *seq <= upto) {
                 match entry {
                     LogEntry::Event { interaction: i, .. } => interaction(i),

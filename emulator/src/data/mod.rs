@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::error::ApiError;
 use crate::lifecycle::{Apply, WorkFn};
-use crate::state::{Inner, Kind, Write, Writes};
+use crate::state::{Kind, Txn, View, Write, Writes};
 use crate::wire::Ctx;
 use crate::AppState;
 
@@ -23,9 +23,20 @@ use crate::AppState;
 pub async fn dispatch(ctx: &Ctx, op: &str, input: Value) -> Result<Value, ApiError> {
     let input: Map<String, Value> = input.as_object().cloned().unwrap_or_default();
     match op {
-        "PutEvents" => events::put_events(ctx, &input),
-        "PutItems" => events::put_items(ctx, &input),
-        "PutUsers" => events::put_users(ctx, &input),
+        "PutEvents" | "PutItems" | "PutUsers" => {
+            // The durable commit (an fsync with --state-dir) blocks: it runs off the async
+            // workers, so it never holds up requests that only read, such as
+            // GetRecommendations.
+            let ctx = ctx.clone();
+            let op = op.to_owned();
+            tokio::task::spawn_blocking(move || match op.as_str() {
+                "PutEvents" => events::put_events(&ctx, &input),
+                "PutItems" => events::put_items(&ctx, &input),
+                _ => events::put_users(&ctx, &input),
+            })
+            .await
+            .map_err(|e| ApiError::new(crate::error::ErrorKind::Internal, e.to_string()))?
+        }
         "GetRecommendations" => runtime::get_recommendations(ctx, &input).await,
         "GetPersonalizedRanking" => runtime::get_personalized_ranking(ctx, &input).await,
         _ => Err(ApiError::new(crate::error::ErrorKind::UnknownOperation, op)),
@@ -77,12 +88,11 @@ async fn run_import(server: AppState, job_arn: String) -> Result<Apply, String> 
     let rows = tokio::task::spawn_blocking(move || import::parse_rows(&schema, ty, &objects))
         .await
         .map_err(|e| format!("import failed: {e}"))??;
-    Ok(Box::new(move |inner: &mut Inner, writes: &mut Writes| {
-        let rows = match (mode.as_str(), inner.rows.remove(&dataset_arn)) {
-            ("INCREMENTAL", Some(old)) => import::merge(old, rows),
+    Ok(Box::new(move |inner: &mut Txn<'_>, writes: &mut Writes| {
+        let rows = match (mode.as_str(), inner.rows.get(&dataset_arn)) {
+            ("INCREMENTAL", Some(old)) => import::merge(old.clone(), rows),
             _ => rows,
         };
-        writes.push(Write::Rows(dataset_arn.clone(), Some(rows.clone())));
-        inner.rows.insert(dataset_arn, rows);
+        writes.push(Write::Rows(dataset_arn, Some(rows)));
     }))
 }

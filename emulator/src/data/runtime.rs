@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 use super::influence::{self, RankingInfluence, Signals};
 use crate::error::ApiError;
 use crate::faults::Call;
-use crate::state::{now_secs, Kind};
+use crate::state::{now_secs, Kind, View};
 use crate::wire::Ctx;
 
 /// numResults when the request has none.
@@ -92,7 +92,7 @@ fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<
                     .ok()
                     .and_then(|solution| solution.str("eventType"))
                     .filter(|t| !t.is_empty());
-                Signals::gather(&inner, &group, version.trained_seq, event_type)
+                Signals::gather(&*inner, &group, version.trained_seq, event_type)
             })
         });
         let filter_expr = match input.get("filterArn").and_then(Value::as_str) {
@@ -134,7 +134,7 @@ fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<
         .server
         .state
         .model(&version_arn)
-        .ok_or_else(|| ApiError::not_found(&version_arn))?;
+        .map_err(ApiError::invalid)?;
     let filter = match filter_expr {
         None => None,
         Some(expr) => {

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::control::solutions::config;
 use crate::lifecycle::Apply;
-use crate::state::{Inner, Kind, LogEntry, Record, Rows, Write, Writes};
+use crate::state::{Kind, LogEntry, Record, Rows, Txn, View, Write, Writes};
 use crate::AppState;
 
 /// What every recipe ARN starts with; the recipe's name follows.
@@ -29,20 +29,20 @@ pub fn recipe_arn(name: &str) -> String {
 }
 
 /// The group's rows plus its log entries with a sequence number up to `upto`.
-pub fn gather(inner: &Inner, group_arn: &str, upto: u64) -> TrainingData {
+pub fn gather(inner: &impl View, group_arn: &str, upto: u64) -> TrainingData {
     let mut data = TrainingData::default();
     let mut items: BTreeMap<String, Item> = BTreeMap::new();
     let mut users: BTreeMap<String, User> = BTreeMap::new();
     for dataset in inner.children(Kind::Dataset, "datasetGroupArn", group_arn) {
         let arn = dataset.str("datasetArn").unwrap_or("");
-        match inner.rows.get(arn) {
+        match inner.rows().get(arn) {
             Some(Rows::Interactions(v)) => data.interactions.extend(v.iter().cloned()),
             Some(Rows::Items(v)) => items.extend(v.iter().map(|i| (i.item_id.clone(), i.clone()))),
             Some(Rows::Users(v)) => users.extend(v.iter().map(|u| (u.user_id.clone(), u.clone()))),
             None => {}
         }
     }
-    if let Some(log) = inner.logs.get(group_arn) {
+    if let Some(log) = inner.logs().get(group_arn) {
         for (seq, entry) in &log.entries {
             if *seq > upto {
                 break;
@@ -65,10 +65,14 @@ pub fn gather(inner: &Inner, group_arn: &str, upto: u64) -> TrainingData {
     data
 }
 
-/// The options a version of `solution` trains with; the seed derives from the version ARN so
-/// a version's metrics are reproducible.
-pub fn options(solution: &Record, version_arn: &str) -> TrainOptions {
-    let config = &solution
+/// The options `version` trains with: the recipe and `solutionConfig` its solution had when
+/// the version was created (CreateSolutionVersion copies them into the version, as
+/// DescribeSolutionVersion shows them), never the solution's live ones, so UpdateSolution does
+/// not change an existing version's model or GetSolutionMetrics (API_SolutionVersion: "the
+/// configuration properties for the solution" of that version). The seed derives from the
+/// version ARN so a version's metrics are reproducible.
+pub fn options(version: &Record, version_arn: &str) -> TrainOptions {
+    let config = &version
         .body
         .get("solutionConfig")
         .cloned()
@@ -85,14 +89,14 @@ pub fn options(solution: &Record, version_arn: &str) -> TrainOptions {
     let events = config::events(config.get("eventsConfig")).unwrap_or_default();
     let columns = config::TrainingColumns::parse(config).unwrap_or_default();
     TrainOptions {
-        recipe: recipe_name(solution.str("recipeArn").unwrap_or(""))
+        recipe: recipe_name(version.str("recipeArn").unwrap_or(""))
             .unwrap_or("aws-user-personalization")
             .to_owned(),
         events,
         item_columns: columns.item_columns(),
         ignore_event_types: columns.ignores_event_types(),
         hyperparameters,
-        event_type: solution
+        event_type: version
             .str("eventType")
             .filter(|t| !t.is_empty())
             .map(str::to_owned),
@@ -117,10 +121,9 @@ pub async fn run(server: AppState, version_arn: String) -> Result<Apply, String>
         .state
         .mutate(|inner, writes| {
             let version = inner.get(Kind::SolutionVersion, &version_arn)?;
-            let solution = inner.get(Kind::Solution, version.str("solutionArn").unwrap_or(""))?;
             let group = version.str("datasetGroupArn").unwrap_or("").to_owned();
-            let opts = options(solution, &version_arn);
-            let search = config::search(&solution.body)?;
+            let opts = options(version, &version_arn);
+            let search = config::search(&version.body)?;
             let watermark = inner.next_seq;
             let data = gather(inner, &group, watermark);
             let version = inner.records.get_mut(&version_arn).expect("checked above");
@@ -148,7 +151,7 @@ pub async fn run(server: AppState, version_arn: String) -> Result<Apply, String>
     let model = Arc::new(model);
     let state = server.clone();
     tracing::info!(%version_arn, watermark, "trained");
-    Ok(Box::new(move |inner: &mut Inner, writes: &mut Writes| {
+    Ok(Box::new(move |inner: &mut Txn<'_>, writes: &mut Writes| {
         if let Some(v) = inner.records.get_mut(&version_arn) {
             v.body.insert("trainingHours".into(), Value::from(hours));
         }
@@ -172,13 +175,10 @@ pub async fn metrics(
         let version = inner
             .get(Kind::SolutionVersion, version_arn)
             .map_err(|e| e.message)?;
-        let solution = inner
-            .get(Kind::Solution, version.str("solutionArn").unwrap_or(""))
-            .map_err(|e| e.message)?;
         let group = version.str("datasetGroupArn").unwrap_or("");
         (
-            gather(&inner, group, version.trained_seq),
-            options(solution, version_arn),
+            gather(&*inner, group, version.trained_seq),
+            options(version, version_arn),
         )
     };
     tokio::task::spawn_blocking(move || rec::evaluate(&data, &opts))

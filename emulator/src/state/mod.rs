@@ -1,6 +1,11 @@
 //! The core: every resource as a [`Record`], imported rows, the event/item/user logs of each
-//! dataset group, and the one way to change them ([`State::mutate`]), which writes the change
-//! through to the embedded database before the caller acknowledges it.
+//! dataset group, and the one way to change them ([`State::mutate`]).
+//!
+//! A change is atomic and durable before anyone sees it: the mutation runs on a [`Txn`] (a
+//! staged copy of the records over the committed rows and logs, which readers keep reading),
+//! its [`Write`]s are committed to the embedded database, and only then are they applied to
+//! memory, in one short exclusive section. A failed commit changes nothing, in memory or on
+//! disk, and readers never wait for a commit (only for that short apply).
 //!
 //! A record's `body` is the resource exactly as Describe answers it (the model's shape, e.g.
 //! `DatasetGroup`); List answers project it onto the summary shape. What the service keeps but
@@ -9,8 +14,9 @@
 mod store;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Deref;
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use personalize_recommender::{Interaction, Item, Model, User};
@@ -245,12 +251,13 @@ impl GroupLog {
     }
 }
 
-/// Everything in memory.
+/// Everything in memory, as committed.
 #[derive(Debug, Default)]
 pub struct Inner {
     /// Resources by ARN.
     pub records: BTreeMap<String, Record>,
-    /// Next sequence number (records and log entries share it).
+    /// The last sequence number handed out (records and log entries share it; persisted, so a
+    /// restart never hands one out twice).
     pub next_seq: u64,
     /// Imported rows by dataset ARN.
     pub rows: HashMap<String, Rows>,
@@ -259,30 +266,149 @@ pub struct Inner {
 }
 
 impl Inner {
-    /// A fresh sequence number.
-    pub fn seq(&mut self) -> u64 {
-        self.next_seq += 1;
-        self.next_seq
+    /// Applies the rows and log changes of committed `writes` (records are swapped in whole by
+    /// [`State::mutate`]; models live in the store and the model cache).
+    fn apply(&mut self, writes: Vec<Write>) {
+        for write in writes {
+            match write {
+                Write::Rows(arn, Some(rows)) => {
+                    self.rows.insert(arn, rows);
+                }
+                Write::Rows(arn, None) => {
+                    self.rows.remove(&arn);
+                }
+                Write::Log(group, seq, entry) => {
+                    self.logs.entry(group).or_default().push(seq, entry)
+                }
+                Write::DropLog(group) => {
+                    self.logs.remove(&group);
+                }
+                Write::Record(..) | Write::Model(..) | Write::DropModel(..) => {}
+            }
+        }
     }
+}
+
+/// Read access to a state: the committed one ([`Inner`]) or one being changed ([`Txn`]).
+pub trait View {
+    /// Resources by ARN.
+    fn records(&self) -> &BTreeMap<String, Record>;
+    /// Imported rows by dataset ARN.
+    fn rows(&self) -> &HashMap<String, Rows>;
+    /// Logs by dataset group ARN.
+    fn logs(&self) -> &HashMap<String, GroupLog>;
 
     /// The record at `arn` if it is of `kind`.
-    pub fn get(&self, kind: Kind, arn: &str) -> Result<&Record, ApiError> {
-        self.records
+    ///
+    /// # Errors
+    /// ResourceNotFoundException otherwise.
+    fn get(&self, kind: Kind, arn: &str) -> Result<&Record, ApiError> {
+        self.records()
             .get(arn)
             .filter(|r| r.kind == kind)
             .ok_or_else(|| ApiError::not_found(arn))
     }
 
     /// Records of `kind` whose body member `key` equals `value`.
-    pub fn children<'a>(
+    fn children<'a>(
         &'a self,
         kind: Kind,
         key: &'a str,
         value: &'a str,
     ) -> impl Iterator<Item = &'a Record> + 'a {
-        self.records
+        self.records()
             .values()
             .filter(move |r| r.kind == kind && r.str(key) == Some(value))
+    }
+}
+
+impl View for Inner {
+    fn records(&self) -> &BTreeMap<String, Record> {
+        &self.records
+    }
+    fn rows(&self) -> &HashMap<String, Rows> {
+        &self.rows
+    }
+    fn logs(&self) -> &HashMap<String, GroupLog> {
+        &self.logs
+    }
+}
+
+/// The records as a mutation sees them: the committed map until the first change, then a
+/// private copy (records are few; rows and logs, which are large, are never copied).
+#[derive(Debug)]
+pub struct Staged<'a> {
+    base: &'a BTreeMap<String, Record>,
+    own: Option<BTreeMap<String, Record>>,
+}
+
+impl Deref for Staged<'_> {
+    type Target = BTreeMap<String, Record>;
+
+    fn deref(&self) -> &Self::Target {
+        self.own.as_ref().unwrap_or(self.base)
+    }
+}
+
+impl Staged<'_> {
+    fn to_mut(&mut self) -> &mut BTreeMap<String, Record> {
+        let base = self.base;
+        self.own.get_or_insert_with(|| base.clone())
+    }
+
+    /// The record at `arn`, to change.
+    pub fn get_mut(&mut self, arn: &str) -> Option<&mut Record> {
+        if !self.contains_key(arn) {
+            return None;
+        }
+        self.to_mut().get_mut(arn)
+    }
+
+    /// Puts a record.
+    pub fn insert(&mut self, arn: String, record: Record) -> Option<Record> {
+        self.to_mut().insert(arn, record)
+    }
+
+    /// Removes a record.
+    pub fn remove(&mut self, arn: &str) -> Option<Record> {
+        if !self.contains_key(arn) {
+            return None;
+        }
+        self.to_mut().remove(arn)
+    }
+}
+
+/// What a mutation works on: staged records and sequence over the committed rows and logs.
+/// Rows and logs change only through [`Write`]s, applied once they are committed.
+#[derive(Debug)]
+pub struct Txn<'a> {
+    /// Resources by ARN, staged.
+    pub records: Staged<'a>,
+    /// The last sequence number handed out, staged.
+    pub next_seq: u64,
+    /// Imported rows by dataset ARN, as committed.
+    pub rows: &'a HashMap<String, Rows>,
+    /// Logs by dataset group ARN, as committed.
+    pub logs: &'a HashMap<String, GroupLog>,
+}
+
+impl Txn<'_> {
+    /// A fresh sequence number.
+    pub fn seq(&mut self) -> u64 {
+        self.next_seq += 1;
+        self.next_seq
+    }
+}
+
+impl View for Txn<'_> {
+    fn records(&self) -> &BTreeMap<String, Record> {
+        &self.records
+    }
+    fn rows(&self) -> &HashMap<String, Rows> {
+        self.rows
+    }
+    fn logs(&self) -> &HashMap<String, GroupLog> {
+        self.logs
     }
 }
 
@@ -308,12 +434,10 @@ pub enum Write {
 pub struct Writes(pub Vec<Write>);
 
 impl Writes {
-    /// Persist `record` (a clone of the current in-memory value).
-    pub fn record(&mut self, inner: &Inner, arn: &str) {
-        self.0.push(Write::Record(
-            arn.to_owned(),
-            inner.records.get(arn).cloned(),
-        ));
+    /// Persist `record` (a clone of its staged value; `None` when it was removed).
+    pub fn record(&mut self, txn: &Txn<'_>, arn: &str) {
+        self.0
+            .push(Write::Record(arn.to_owned(), txn.records.get(arn).cloned()));
     }
 
     /// Persist any other change.
@@ -325,9 +449,9 @@ impl Writes {
 /// The shared state of one server.
 #[derive(Debug)]
 pub struct State {
-    inner: Mutex<Inner>,
-    /// Serialises mutations with their disk commit, so a later snapshot never lands before an
-    /// earlier one; readers only take `inner`.
+    inner: RwLock<Inner>,
+    /// Serialises mutations with their disk commit, so a later change never lands before an
+    /// earlier one; readers only take `inner`, and only briefly.
     write_lock: Mutex<()>,
     store: Option<Store>,
     models: Mutex<HashMap<String, Arc<Model>>>,
@@ -347,33 +471,51 @@ impl State {
             None => (Inner::default(), None),
         };
         Ok(Self {
-            inner: Mutex::new(inner),
+            inner: RwLock::new(inner),
             write_lock: Mutex::new(()),
             store,
             models: Mutex::new(HashMap::new()),
         })
     }
 
-    /// Read access.
-    pub fn read(&self) -> MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    /// Read access to the committed state. Hold it briefly: a mutation's apply waits for it.
+    pub fn read(&self) -> RwLockReadGuard<'_, Inner> {
+        self.inner.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Runs `f` on the state and makes its writes durable before returning. `f` returning an
-    /// error must not have changed anything.
+    /// The embedded database, when the state is persisted.
+    pub fn store(&self) -> Option<&Store> {
+        self.store.as_ref()
+    }
+
+    /// Runs `f` on a [`Txn`] over the committed state, commits its writes to the store, and
+    /// only then makes them visible in memory. When `f` fails or the commit fails, nothing
+    /// changes anywhere and the error is returned (a failed commit is InternalFailure, 500).
     pub fn mutate<R>(
         &self,
-        f: impl FnOnce(&mut Inner, &mut Writes) -> Result<R, ApiError>,
+        f: impl FnOnce(&mut Txn<'_>, &mut Writes) -> Result<R, ApiError>,
     ) -> Result<R, ApiError> {
         let _serial = self.write_lock.lock().unwrap_or_else(|e| e.into_inner());
         let mut writes = Writes::default();
-        let result = {
-            let mut inner = self.read();
-            f(&mut inner, &mut writes)?
+        let (result, records, next_seq) = {
+            let inner = self.read();
+            let mut txn = Txn {
+                records: Staged {
+                    base: &inner.records,
+                    own: None,
+                },
+                next_seq: inner.next_seq,
+                rows: &inner.rows,
+                logs: &inner.logs,
+            };
+            let result = f(&mut txn, &mut writes)?;
+            (result, txn.records.own, txn.next_seq)
         };
+        if writes.0.is_empty() && records.is_none() {
+            return Ok(result);
+        }
         if let Some(store) = &self.store {
-            if let Err(e) = store.commit(writes.0) {
-                // The change is in memory but not on disk; refuse to acknowledge it.
+            if let Err(e) = store.commit(&writes.0, next_seq) {
                 tracing::error!("persisting state failed: {e:#}");
                 return Err(ApiError::new(
                     crate::error::ErrorKind::Internal,
@@ -381,23 +523,60 @@ impl State {
                 ));
             }
         }
+        let replaced = {
+            let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
+            inner.next_seq = next_seq;
+            inner.apply(writes.0);
+            records.map(|records| std::mem::replace(&mut inner.records, records))
+        };
+        // The old records are dropped outside the exclusive section.
+        drop(replaced);
         Ok(result)
     }
 
     /// The trained model of a solution version (cached; loaded from the store after restart).
-    pub fn model(&self, version_arn: &str) -> Option<Arc<Model>> {
+    ///
+    /// # Errors
+    /// Why it cannot be served: there is none, or the stored one cannot be decoded (a model
+    /// written by an incompatible build, or damaged). The latter is logged and the version is
+    /// marked CREATE FAILED with that `failureReason`, so it shows instead of looking missing.
+    pub fn model(&self, version_arn: &str) -> Result<Arc<Model>, String> {
         if let Some(m) = self
             .models
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(version_arn)
         {
-            return Some(m.clone());
+            return Ok(m.clone());
         }
-        let bytes = self.store.as_ref()?.model(version_arn).ok()??;
-        let model = Arc::new(Model::from_bytes(&bytes).ok()?);
-        self.cache_model(version_arn, model.clone());
-        Some(model)
+        let missing = || format!("The model of {version_arn} is not available");
+        let store = self.store.as_ref().ok_or_else(missing)?;
+        let bytes = store
+            .model(version_arn)
+            .map_err(|e| format!("The model of {version_arn} cannot be read: {e}"))?
+            .ok_or_else(missing)?;
+        match Model::from_bytes(&bytes) {
+            Ok(model) => {
+                let model = Arc::new(model);
+                self.cache_model(version_arn, model.clone());
+                Ok(model)
+            }
+            Err(e) => {
+                let reason = format!(
+                    "The stored model cannot be decoded ({e}): train a new solution version"
+                );
+                tracing::error!(%version_arn, "{reason}");
+                let _ = self.mutate(|txn, writes| {
+                    if let Some(v) = txn.records.get_mut(version_arn) {
+                        v.set_status("CREATE FAILED");
+                        v.body.insert("failureReason".into(), reason.clone().into());
+                        writes.record(txn, version_arn);
+                    }
+                    Ok(())
+                });
+                Err(format!("{version_arn}: {reason}"))
+            }
+        }
     }
 
     /// Keeps a model in memory.
@@ -443,6 +622,120 @@ mod tests {
                 attributes: BTreeMap::new(),
             },
         }
+    }
+
+    /// A record and one event with an eventId, in one mutation.
+    fn put_record_and_event(state: &State) -> Result<(), ApiError> {
+        state.mutate(|txn, writes| {
+            let seq = txn.seq();
+            let record = Record {
+                kind: Kind::Schema,
+                seq,
+                body: Map::new(),
+                tags: BTreeMap::new(),
+                trained_seq: 0,
+            };
+            txn.records.insert("arn:s".into(), record);
+            writes.record(txn, "arn:s");
+            let seq = txn.seq();
+            writes.push(Write::Log("g".into(), seq, event("a")));
+            Ok(())
+        })
+    }
+
+    #[test]
+    fn a_failed_commit_changes_nothing_and_the_retry_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = State::open(Some(dir.path())).unwrap();
+        state.store().unwrap().fail_next_commits(1);
+        let err = put_record_and_event(&state).unwrap_err();
+        assert_eq!(err.kind, crate::error::ErrorKind::Internal);
+        {
+            let inner = state.read();
+            assert!(inner.records.is_empty());
+            assert!(
+                inner.logs.is_empty(),
+                "the eventId must not be recorded as seen"
+            );
+            assert_eq!(inner.next_seq, 0);
+        }
+        put_record_and_event(&state).unwrap();
+        assert!(state.read().logs["g"].seen.contains("t/a"));
+        drop(state);
+        let state = State::open(Some(dir.path())).unwrap();
+        let inner = state.read();
+        assert_eq!(inner.records["arn:s"].seq, 1);
+        assert_eq!(inner.logs["g"].entries.len(), 1);
+        assert_eq!(inner.next_seq, 2);
+    }
+
+    #[test]
+    fn readers_see_a_change_only_once_it_is_committed() {
+        // The mutation runs while a reader holds the committed state: it must not need it
+        // exclusively until its commit is done (then the apply waits for the reader).
+        let state = Arc::new(State::open(None).unwrap());
+        let reader = state.read();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let writer = {
+            let state = state.clone();
+            std::thread::spawn(move || {
+                state
+                    .mutate(|txn, writes| {
+                        let seq = txn.seq();
+                        writes.push(Write::Log("g".into(), seq, event("b")));
+                        Ok(())
+                    })
+                    .unwrap();
+                tx.send(()).unwrap();
+            })
+        };
+        assert!(reader.logs.is_empty());
+        assert!(rx
+            .recv_timeout(std::time::Duration::from_millis(50))
+            .is_err());
+        drop(reader);
+        rx.recv().unwrap();
+        writer.join().unwrap();
+        assert_eq!(state.read().logs["g"].entries.len(), 1);
+    }
+
+    #[test]
+    fn an_undecodable_model_fails_its_version_visibly() {
+        let dir = tempfile::tempdir().unwrap();
+        let arn = "arn:aws:personalize:us-east-1:1:solution/s/v1";
+        {
+            let state = State::open(Some(dir.path())).unwrap();
+            state
+                .mutate(|txn, writes| {
+                    let mut body = Map::new();
+                    body.insert("status".into(), "ACTIVE".into());
+                    let seq = txn.seq();
+                    let record = Record {
+                        kind: Kind::SolutionVersion,
+                        seq,
+                        body,
+                        tags: BTreeMap::new(),
+                        trained_seq: 0,
+                    };
+                    txn.records.insert(arn.into(), record);
+                    writes.record(txn, arn);
+                    writes.push(Write::Model(arn.into(), vec![0xff; 7]));
+                    Ok(())
+                })
+                .unwrap();
+        }
+        let state = State::open(Some(dir.path())).unwrap();
+        let reason = state.model(arn).unwrap_err();
+        assert!(reason.contains("cannot be decoded"), "{reason}");
+        drop(state);
+        // Marked for good, with the reason, not silently missing.
+        let state = State::open(Some(dir.path())).unwrap();
+        let inner = state.read();
+        assert_eq!(inner.records[arn].status(), "CREATE FAILED");
+        assert!(inner.records[arn]
+            .str("failureReason")
+            .unwrap()
+            .contains("decoded"));
     }
 
     #[test]

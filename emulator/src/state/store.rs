@@ -6,6 +6,7 @@
 //! postcard (compact, and the recommender types derive serde).
 
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
@@ -16,10 +17,15 @@ const RECORDS: TableDefinition<&str, &[u8]> = TableDefinition::new("records");
 const ROWS: TableDefinition<&str, &[u8]> = TableDefinition::new("rows");
 const LOG: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("log");
 const MODELS: TableDefinition<&str, &[u8]> = TableDefinition::new("models");
+const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+/// The META key of the last sequence number handed out.
+const NEXT_SEQ: &str = "next_seq";
 
 /// The embedded database.
 pub struct Store {
     db: Database,
+    /// Commits still to fail on purpose (tests of what a failed commit leaves behind).
+    failures: AtomicUsize,
 }
 
 impl std::fmt::Debug for Store {
@@ -43,8 +49,18 @@ impl Store {
         txn.open_table(ROWS)?;
         txn.open_table(LOG)?;
         txn.open_table(MODELS)?;
+        txn.open_table(META)?;
         txn.commit()?;
-        Ok(Self { db })
+        Ok(Self {
+            db,
+            failures: AtomicUsize::new(0),
+        })
+    }
+
+    /// Makes the next `n` commits fail: each writes its tables, then aborts the redb
+    /// transaction instead of committing it, as a commit that fails on disk would leave it.
+    pub fn fail_next_commits(&self, n: usize) {
+        self.failures.store(n, Ordering::SeqCst);
     }
 
     /// Everything except models (those are loaded when first served).
@@ -54,6 +70,9 @@ impl Store {
     pub fn load(&self) -> anyhow::Result<Inner> {
         let txn = self.db.begin_read()?;
         let mut inner = Inner::default();
+        if let Some(seq) = txn.open_table(META)?.get(NEXT_SEQ)? {
+            inner.next_seq = seq.value();
+        }
         for entry in txn.open_table(RECORDS)?.iter()? {
             let (k, v) = entry?;
             let record: Record = serde_json::from_slice(v.value())
@@ -82,16 +101,14 @@ impl Store {
         Ok(inner)
     }
 
-    /// Applies `writes` in one durable transaction.
+    /// Applies `writes` and the last sequence number handed out in one durable transaction.
     ///
     /// # Errors
     /// When encoding or the commit fails (nothing is then applied).
-    pub fn commit(&self, writes: Vec<Write>) -> anyhow::Result<()> {
-        if writes.is_empty() {
-            return Ok(());
-        }
+    pub fn commit(&self, writes: &[Write], next_seq: u64) -> anyhow::Result<()> {
         let txn = self.db.begin_write()?;
         {
+            txn.open_table(META)?.insert(NEXT_SEQ, next_seq)?;
             let mut records = txn.open_table(RECORDS)?;
             let mut rows = txn.open_table(ROWS)?;
             let mut log = txn.open_table(LOG)?;
@@ -99,21 +116,21 @@ impl Store {
             for write in writes {
                 match write {
                     Write::Record(arn, Some(record)) => {
-                        records.insert(arn.as_str(), serde_json::to_vec(&record)?.as_slice())?;
+                        records.insert(arn.as_str(), serde_json::to_vec(record)?.as_slice())?;
                     }
                     Write::Record(arn, None) => {
                         records.remove(arn.as_str())?;
                     }
                     Write::Rows(arn, Some(r)) => {
-                        rows.insert(arn.as_str(), postcard::to_allocvec(&r)?.as_slice())?;
+                        rows.insert(arn.as_str(), postcard::to_allocvec(r)?.as_slice())?;
                     }
                     Write::Rows(arn, None) => {
                         rows.remove(arn.as_str())?;
                     }
                     Write::Log(group, seq, entry) => {
                         log.insert(
-                            (group.as_str(), seq),
-                            postcard::to_allocvec(&entry)?.as_slice(),
+                            (group.as_str(), *seq),
+                            postcard::to_allocvec(entry)?.as_slice(),
                         )?;
                     }
                     Write::DropLog(group) => {
@@ -128,6 +145,14 @@ impl Store {
                     }
                 }
             }
+        }
+        let fail = self
+            .failures
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if fail {
+            txn.abort()?;
+            anyhow::bail!("injected commit failure");
         }
         txn.commit()?;
         Ok(())
@@ -169,19 +194,23 @@ mod tests {
         {
             let store = Store::open(dir.path()).unwrap();
             store
-                .commit(vec![
-                    Write::Record("arn:a".into(), Some(record)),
-                    Write::Log("g1".into(), 8, item("x")),
-                    Write::Log("g2".into(), 9, item("y")),
-                    Write::Model("arn:v".into(), vec![1, 2, 3]),
-                ])
+                .commit(
+                    &[
+                        Write::Record("arn:a".into(), Some(record)),
+                        Write::Log("g1".into(), 8, item("x")),
+                        Write::Log("g2".into(), 9, item("y")),
+                        Write::Model("arn:v".into(), vec![1, 2, 3]),
+                    ],
+                    9,
+                )
                 .unwrap();
-            store.commit(vec![Write::DropLog("g1".into())]).unwrap();
+            // Sequence numbers handed out to resources deleted since stay used.
+            store.commit(&[Write::DropLog("g1".into())], 12).unwrap();
         }
         let store = Store::open(dir.path()).unwrap();
         let inner = store.load().unwrap();
         assert_eq!(inner.records.len(), 1);
-        assert_eq!(inner.next_seq, 9);
+        assert_eq!(inner.next_seq, 12);
         assert!(!inner.logs.contains_key("g1"));
         assert_eq!(inner.logs["g2"].entries.len(), 1);
         assert_eq!(store.model("arn:v").unwrap(), Some(vec![1, 2, 3]));

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use crate::data::avro;
 use crate::data::training::{recipe_arn, recipe_name};
 use crate::error::ApiError;
-use crate::state::{Inner, Kind};
+use crate::state::{Kind, View};
 
 /// The metric AutoML and HPO optimise when the configuration names none (AWS's default).
 pub const DEFAULT_METRIC: &str = "precision_at_25";
@@ -248,7 +248,12 @@ impl TrainingColumns {
     ///
     /// # Errors
     /// The first unknown column, or a missing dataset when `complete`.
-    pub fn check_exist(&self, inner: &Inner, group: &str, complete: bool) -> Result<(), ApiError> {
+    pub fn check_exist(
+        &self,
+        inner: &impl View,
+        group: &str,
+        complete: bool,
+    ) -> Result<(), ApiError> {
         for (ty, included, cols) in &self.entries {
             let member = if *included {
                 "includedDatasetColumns"
@@ -271,7 +276,7 @@ impl TrainingColumns {
                 continue;
             };
             let text = inner
-                .records
+                .records()
                 .get(dataset.str("schemaArn").unwrap_or(""))
                 .and_then(|s| s.str("schema"))
                 .unwrap_or("");
@@ -471,7 +476,7 @@ fn objective(hpo: &Value) -> Result<Objective, ApiError> {
 /// # Errors
 /// The first rule broken, as InvalidInputException.
 pub fn check_solution(
-    inner: &Inner,
+    inner: &impl View,
     group: &str,
     solution: &Map<String, Value>,
 ) -> Result<(), ApiError> {

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::recipe_arn;
 use crate::lifecycle::Apply;
-use crate::state::{Inner, Write, Writes};
+use crate::state::{Txn, Write, Writes};
 use crate::AppState;
 
 /// Runs `search` for `version_arn` on `data`; the version's `trained_seq` is already set.
@@ -90,7 +90,7 @@ pub(super) async fn run(
     let metrics = serde_json::to_value(&outcome.metrics).map_err(|e| e.to_string())?;
     let best = outcome.best;
     let state = server.clone();
-    Ok(Box::new(move |inner: &mut Inner, writes: &mut Writes| {
+    Ok(Box::new(move |inner: &mut Txn<'_>, writes: &mut Writes| {
         let Some(v) = inner.records.get_mut(&version_arn) else {
             return;
         };
@@ -235,6 +235,6 @@ mod tests {
             "arn:aws:personalize:::recipe/aws-user-personalization"
         );
         drop(inner);
-        assert!(server.state.model(ARN).is_some());
+        assert!(server.state.model(ARN).is_ok());
     }
 }
