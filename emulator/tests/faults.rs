@@ -136,7 +136,7 @@ async fn a_repeated_event_id_reaches_real_time_but_not_training() {
     let chain = build_chain(&c, "repeats").await;
     let trained = |server: &AppState| {
         let inner = server.state.read();
-        training::gather(&inner, &chain.group, u64::MAX)
+        training::gather(&*inner, &chain.group, u64::MAX)
             .interactions
             .iter()
             .filter(|i| i.user_id == "u1")
@@ -199,22 +199,34 @@ async fn a_failed_commit_is_not_acknowledged_and_its_retry_is_kept() {
     let state_dir = tempfile::tempdir().unwrap();
     let mut config = instant_config(root.path());
     config.state_dir = Some(state_dir.path().to_path_buf());
-    let (server, endpoint) = serve(config.clone()).await;
+    let (server, endpoint) = serve(config).await;
     let c = Clients::without_retries(&endpoint);
     let chain = build_chain(&c, "commit").await;
     server.state.store().unwrap().fail_next_commits(1);
     let events = [event("e1"), event("e2")];
-    let failures = send_until_ok(&c, &chain.tracking_id, &events).await;
-    assert_eq!(
-        failures, 1,
-        "the failed commit is answered 500, the retry succeeds"
-    );
+    let put = || {
+        c.events
+            .put_events()
+            .tracking_id(&chain.tracking_id)
+            .user_id("u1")
+            .session_id("s")
+            .set_event_list(Some(events.to_vec()))
+            .send()
+    };
+    let err = put().await.unwrap_err();
+    assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(500));
+    // Nothing of the failed call is visible: no entry at all, so no eventId counts as seen.
+    assert!(!server.state.read().logs.contains_key(&chain.group));
+    put().await.unwrap();
     let t = &chain.tracking_id;
-    assert_eq!(
-        events_in(&server, &chain.group),
-        [format!("{t}/e1"), format!("{t}/e2")]
-    );
-    // What was acknowledged is in the database (a committed read, as a restart loads it).
+    let first_time = [format!("{t}/e1"), format!("{t}/e2")];
+    assert_eq!(events_in(&server, &chain.group), first_time);
+    // What was acknowledged is in the database (a committed read, as a restart loads it), as
+    // first-time events, not as repeats of events that were never stored.
     let stored = server.state.store().unwrap().load().unwrap();
-    assert_eq!(stored.logs[&chain.group].entries.len(), 2);
+    let entries = &stored.logs[&chain.group].entries;
+    assert_eq!(entries.len(), 2);
+    assert!(entries
+        .iter()
+        .all(|(_, e)| matches!(e, LogEntry::Event { .. })));
 }
