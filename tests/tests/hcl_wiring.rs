@@ -595,3 +595,121 @@ fn the_archive_and_its_errors_expire_after_the_configured_days() {
         Some("${var.archive_expiration_days}")
     );
 }
+
+fn variable_default<'a>(prefix: &str, name: &str) -> &'a Value {
+    let found = blocks(parsed(), prefix, "variable")
+        .into_iter()
+        .find(|v| v.kind == name)
+        .unwrap_or_else(|| panic!("{prefix}: no variable {name}"));
+    attr(found.body, "default").unwrap_or_else(|| panic!("{name} has no default"))
+}
+
+#[test]
+fn post_data_gets_a_much_lower_throttle_than_the_stage_and_no_shared_quota() {
+    let throttles = variable_default(PIPELINE, "route_throttles");
+    let data = &throttles["POST /data"];
+    let stage_rate = variable_default(PIPELINE, "throttle_rate_limit")
+        .as_f64()
+        .unwrap();
+    let stage_burst = variable_default(PIPELINE, "throttle_burst_limit")
+        .as_f64()
+        .unwrap();
+    assert!(
+        data["rate_limit"].as_f64().unwrap() * 5.0 <= stage_rate
+            && data["burst_limit"].as_f64().unwrap() * 5.0 <= stage_burst,
+        "POST /data {data} is not much lower than the stage's {stage_rate}/{stage_burst}"
+    );
+    let settings = resource(PIPELINE, "aws_api_gateway_method_settings", "route");
+    let for_each = attr_str(settings.body, "for_each").unwrap();
+    assert!(
+        for_each.contains("module.api_definition.routes")
+            && for_each.contains("var.route_throttles"),
+        "{for_each}"
+    );
+    // API Gateway's method path: the resource path without its leading slash, then the method.
+    assert_eq!(
+        attr_str(settings.body, "method_path"),
+        Some("${trimprefix(each.value.path, \"/\")}/${each.value.method}")
+    );
+    let applied = &nested(settings.body, "settings")[0];
+    assert_eq!(
+        attr_str(applied, "throttling_rate_limit"),
+        Some("${each.value.rate_limit}")
+    );
+    // One key is shared by every caller: a quota on it is one every caller can exhaust.
+    assert_eq!(
+        variable_default(PIPELINE, "api_quota_per_day"),
+        &Value::Null
+    );
+}
+
+#[test]
+fn the_module_web_acl_limits_bodies_with_a_413_json_and_rates_per_address() {
+    let acl = resource(PIPELINE, "aws_wafv2_web_acl", "api");
+    assert_eq!(attr_str(acl.body, "scope"), Some("REGIONAL"));
+    let limit = &nested(
+        &nested(&nested(acl.body, "association_config")[0], "request_body")[0],
+        "api_gateway",
+    )[0];
+    assert_eq!(
+        attr_str(limit, "default_size_inspection_limit"),
+        Some("KB_64")
+    );
+    let bodies: BTreeMap<&str, &Value> = nested(acl.body, "custom_response_body")
+        .iter()
+        .map(|b| (attr_str(b, "key").unwrap(), b))
+        .collect();
+    assert_eq!(
+        attr_str(bodies["too-large"], "content_type"),
+        Some("APPLICATION_JSON")
+    );
+
+    let size_rule = &nested(acl.body, "rule")[0];
+    assert_eq!(attr_str(size_rule, "name"), Some("body-size"));
+    let response = &nested(
+        &nested(&nested(size_rule, "action")[0], "block")[0],
+        "custom_response",
+    )[0];
+    assert_eq!(attr(response, "response_code"), Some(&json!(413)));
+    assert_eq!(
+        attr_str(response, "custom_response_body_key"),
+        Some("too-large")
+    );
+    let size = &nested(
+        &nested(size_rule, "statement")[0],
+        "size_constraint_statement",
+    )[0];
+    assert_eq!(attr_str(size, "comparison_operator"), Some("GT"));
+    assert_eq!(attr_str(size, "size"), Some("${var.max_body_kb * 1024}"));
+    let body = &nested(&nested(size, "field_to_match")[0], "body")[0];
+    assert_eq!(
+        attr_str(body, "oversize_handling"),
+        Some("MATCH"),
+        "a body over 64 KB must match, not pass"
+    );
+
+    let rate = nested(acl.body, "dynamic")
+        .iter()
+        .find_map(|d| d.get("rule"))
+        .expect("the optional rate-based rule");
+    assert!(attr_str(rate, "for_each")
+        .unwrap()
+        .contains("var.waf_rate_limit =="));
+    let content = &nested(rate, "content")[0];
+    let statement = &nested(&nested(content, "statement")[0], "rate_based_statement")[0];
+    assert_eq!(attr_str(statement, "aggregate_key_type"), Some("IP"));
+    let response = &nested(
+        &nested(&nested(content, "action")[0], "block")[0],
+        "custom_response",
+    )[0];
+    assert_eq!(attr(response, "response_code"), Some(&json!(429)));
+
+    // Associated with the stage, or the caller's own ACL instead.
+    let association = resource(PIPELINE, "aws_wafv2_web_acl_association", "prod");
+    let arn = attr_str(association.body, "web_acl_arn").unwrap();
+    assert!(
+        arn.contains("? var.web_acl_arn : aws_wafv2_web_acl.api[0].arn"),
+        "{arn}"
+    );
+    assert_eq!(variable_default(PIPELINE, "create_web_acl"), &json!(true));
+}

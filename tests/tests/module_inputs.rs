@@ -101,6 +101,10 @@ fn the_pipeline_refuses_each_bad_input_with_its_reason() {
         "alarm_emails": ["ops@example.com", "not an address"],
         "api_5xx_alarm_count": -1,
         "archive_freshness_alarm_seconds": 30,
+        "max_body_kb": 128,
+        "waf_rate_limit": 5,
+        "api_quota_per_day": 0.5,
+        "route_throttles": { "data": { "rate_limit": 0, "burst_limit": 1 } },
     });
     let (ok, out) = plan_variables(
         "terraform/modules/pipeline",
@@ -141,6 +145,10 @@ fn the_pipeline_refuses_each_bad_input_with_its_reason() {
         "Every alarm_emails entry must be an email address",
         "api_5xx_alarm_count must be a whole number >= 0",
         "archive_freshness_alarm_seconds must be at least 60",
+        "max_body_kb must be a whole number between 1 and 64",
+        "waf_rate_limit must be a whole number between 10 and 2000000000, or null",
+        "api_quota_per_day must be a whole number of at least 1, or null",
+        "Every route_throttles key must be",
     ] {
         assert!(out.contains(message), "no {message:?} in:\n{out}");
     }

@@ -74,8 +74,8 @@ resource "aws_api_gateway_account" "this" {
 resource "aws_api_gateway_stage" "prod" {
   #checkov:skip=CKV_AWS_120:Responses are per user and must reflect events within seconds; a stage cache would serve stale recommendations.
   #checkov:skip=CKV2_AWS_51:Client certificates authenticate API Gateway to an HTTP backend; the backends here are Lambda proxies invoked by the service itself.
-  #checkov:skip=CKV2_AWS_29:A WAF web ACL is the account's choice and is associated through web_acl_arn (aws_wafv2_web_acl_association.prod); throttling and authentication are always on.
-  #checkov:skip=CKV2_AWS_77:The web ACL, and so its managed rule groups (Log4j AMR included), is the account's, passed in as web_acl_arn.
+  #checkov:skip=CKV2_AWS_29:The web ACL is associated through aws_wafv2_web_acl_association.prod: the module's own (waf.tf, on by default) or the account's web_acl_arn.
+  #checkov:skip=CKV2_AWS_77:The module's web ACL holds the body-size and rate rules; managed rule groups (Log4j AMR) protect Java backends, and an account wanting them passes its own web_acl_arn.
   #checkov:skip=CKV2_AWS_4:Execution logging needs the account-wide API Gateway CloudWatch role (manage_api_gateway_account), which is off by default; it is set with execution_logging_level, and access logs are always on.
   rest_api_id          = aws_api_gateway_rest_api.this.id
   deployment_id        = aws_api_gateway_deployment.this.id
@@ -121,6 +121,28 @@ resource "aws_api_gateway_method_settings" "all" {
   }
 }
 
+# Per-method limits below the stage's: API Gateway applies the most specific method settings.
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html
+resource "aws_api_gateway_method_settings" "route" {
+  #checkov:skip=CKV_AWS_225:Caching is off on purpose (see CKV_AWS_120 on the stage): recommendations must reflect recent events.
+  for_each = {
+    for route in module.api_definition.routes : "${route.method} ${route.path}" => merge(route, var.route_throttles["${route.method} ${route.path}"])
+    if contains(keys(var.route_throttles), "${route.method} ${route.path}")
+  }
+
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  stage_name  = aws_api_gateway_stage.prod.stage_name
+  method_path = "${trimprefix(each.value.path, "/")}/${each.value.method}"
+
+  settings {
+    metrics_enabled        = true
+    logging_level          = var.execution_logging_level
+    data_trace_enabled     = false
+    throttling_rate_limit  = each.value.rate_limit
+    throttling_burst_limit = each.value.burst_limit
+  }
+}
+
 resource "aws_cloudwatch_log_group" "api" {
   name              = "/aws/apigateway/${var.name_prefix}-api"
   retention_in_days = var.log_retention_days
@@ -129,10 +151,10 @@ resource "aws_cloudwatch_log_group" "api" {
 }
 
 resource "aws_wafv2_web_acl_association" "prod" {
-  count = var.web_acl_arn == null ? 0 : 1
+  count = var.web_acl_arn != null || var.create_web_acl ? 1 : 0
 
   resource_arn = aws_api_gateway_stage.prod.arn
-  web_acl_arn  = var.web_acl_arn
+  web_acl_arn  = var.web_acl_arn != null ? var.web_acl_arn : aws_wafv2_web_acl.api[0].arn
 }
 
 # API_KEY: one key, bound to the stage by a usage plan with the same throttle and a quota.

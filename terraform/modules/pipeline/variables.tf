@@ -364,9 +364,30 @@ variable "throttle_burst_limit" {
 }
 
 variable "api_quota_per_day" {
-  description = "Requests per day of the API key's usage plan (API_KEY only); null for no quota."
+  description = "Requests per day of the API key's usage plan (API_KEY only). The one key is shared by every caller, so one caller could exhaust a quota for all: null (no quota) unless each client has its own key."
   type        = number
-  default     = 100000
+  default     = null
+
+  validation {
+    condition     = var.api_quota_per_day == null ? true : var.api_quota_per_day >= 1 && floor(var.api_quota_per_day) == var.api_quota_per_day
+    error_message = "api_quota_per_day must be a whole number of at least 1, or null."
+  }
+}
+
+variable "route_throttles" {
+  description = "Per-method throttles below the stage's, keyed \"METHOD /path\" as in the routes output; a route missing from the API is ignored. POST /data turns one request into many events, so it gets a much lower limit."
+  type = map(object({
+    rate_limit  = number
+    burst_limit = number
+  }))
+  default = {
+    "POST /data" = { rate_limit = 5, burst_limit = 10 }
+  }
+
+  validation {
+    condition     = alltrue([for key, t in var.route_throttles : can(regex("^(GET|POST|PUT|PATCH|DELETE) /[A-Za-z0-9/_-]*$", key)) && t.rate_limit > 0 && t.burst_limit >= 1 && floor(t.burst_limit) == t.burst_limit])
+    error_message = "Every route_throttles key must be \"METHOD /path\" (e.g. \"POST /data\"), with rate_limit > 0 and a whole burst_limit of at least 1."
+  }
 }
 
 variable "execution_logging_level" {
@@ -386,8 +407,36 @@ variable "manage_api_gateway_account" {
   default     = false
 }
 
+variable "create_web_acl" {
+  description = "Create the API's own WAF web ACL (waf.tf: a max_body_kb body limit answering 413 JSON, and the waf_rate_limit rule) and associate it with the stage; ignored when web_acl_arn is set."
+  type        = bool
+  default     = true
+}
+
+variable "max_body_kb" {
+  description = "Largest request body the web ACL lets through, in KB (1-64: WAF inspects at most 64 KB of an API Gateway body); larger ones get 413 with a JSON message."
+  type        = number
+  default     = 64
+
+  validation {
+    condition     = var.max_body_kb >= 1 && var.max_body_kb <= 64 && floor(var.max_body_kb) == var.max_body_kb
+    error_message = "max_body_kb must be a whole number between 1 and 64."
+  }
+}
+
+variable "waf_rate_limit" {
+  description = "Requests one client address may make in 5 minutes before the web ACL answers 429 (a WAF rate-based rule, 10-2000000000); null for no such rule."
+  type        = number
+  default     = 3000
+
+  validation {
+    condition     = var.waf_rate_limit == null ? true : var.waf_rate_limit >= 10 && var.waf_rate_limit <= 2000000000 && floor(var.waf_rate_limit) == var.waf_rate_limit
+    error_message = "waf_rate_limit must be a whole number between 10 and 2000000000, or null."
+  }
+}
+
 variable "web_acl_arn" {
-  description = "WAFv2 web ACL (REGIONAL scope) to associate with the stage; null for none."
+  description = "WAFv2 web ACL (REGIONAL scope) to associate with the stage instead of the module's own (create_web_acl); null to use that one."
   type        = string
   default     = null
 }
