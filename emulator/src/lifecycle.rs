@@ -150,6 +150,26 @@ async fn create_from(server: AppState, arn: String, work: Option<WorkFn>, at: &m
     });
 }
 
+/// Marks `arn`, left CREATE IN_PROGRESS by a previous process, CREATE FAILED.
+fn fail_interrupted(server: &AppState, arn: &str, what: &str) {
+    let _ = server.state.mutate(|txn, writes| {
+        let Some(record) = txn.records.get_mut(arn) else {
+            return Ok(());
+        };
+        if record.status() != "CREATE IN_PROGRESS" {
+            return Ok(());
+        }
+        record.set_status("CREATE FAILED");
+        let reason = format!(
+            "The {what} was interrupted: personalize-local stopped while it was in progress. \
+             Create a new one."
+        );
+        record.body.insert("failureReason".into(), reason.into());
+        writes.record(txn, arn);
+        Ok(())
+    });
+}
+
 fn finish_stopped(server: &AppState, arn: &str) {
     transition(server, arn, "CREATE STOPPING", "CREATE STOPPED");
 }
@@ -180,9 +200,13 @@ fn finish_delete(server: &AppState, arn: &str, cleanup: Cleanup) {
     });
 }
 
-/// Restarts the lifecycles a previous process left half-way (state dir): creates resume (their
-/// work, such as an import or a training, runs again from the start), deletes finish, stops
-/// complete, campaign and solution updates resume.
+/// Restarts the lifecycles a previous process left half-way (state dir): creates that had not
+/// started resume, deletes finish, stops complete, campaign and solution updates resume. An
+/// import or a training that was IN_PROGRESS when the process stopped is not run again from the
+/// start behind the caller's back (a training would see other data than at its start): it is
+/// marked CREATE FAILED with a `failureReason` saying it was interrupted, as Personalize reports
+/// a job that failed (API_DatasetImportJob, API_SolutionVersion: `failureReason`, "If a ...
+/// fails, the reason behind the failure"), and the caller creates a new one.
 pub fn resume(server: &AppState) {
     let pending: Vec<(String, Kind, String)> = server
         .state
@@ -199,7 +223,18 @@ pub fn resume(server: &AppState) {
             crate::control::solutions::SOLUTION_UPDATE.resume(server, &arn);
         }
         let server = server.clone();
+        let has_work = matches!(kind, Kind::DatasetImportJob | Kind::SolutionVersion);
         match status.as_str() {
+            "CREATE IN_PROGRESS" if has_work => {
+                let what = match kind {
+                    Kind::DatasetImportJob => "import",
+                    _ => "training",
+                };
+                fail_interrupted(&server, &arn, what);
+                if kind == Kind::SolutionVersion {
+                    crate::control::solutions::sync_latest_version(&server, &arn);
+                }
+            }
             "CREATE PENDING" | "CREATE IN_PROGRESS" => {
                 transition(&server, &arn, "CREATE IN_PROGRESS", "CREATE PENDING");
                 if kind == Kind::SolutionVersion {
@@ -220,6 +255,71 @@ pub fn resume(server: &AppState) {
             }
             "CREATE STOPPING" => finish_stopped(&server, &arn),
             _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Config, Server};
+    use serde_json::Map;
+
+    const JOB: &str = "arn:aws:personalize:us-east-1:1:dataset-import-job/j";
+    const VERSION: &str = "arn:aws:personalize:us-east-1:1:solution/s/v";
+    const GROUP: &str = "arn:aws:personalize:us-east-1:1:dataset-group/g";
+
+    fn config(dir: &std::path::Path) -> Config {
+        Config {
+            instant: true,
+            state_dir: Some(dir.to_path_buf()),
+            ..Config::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn work_interrupted_by_a_stop_fails_with_a_reason_and_pending_work_resumes() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let server = Server::open(config(dir.path())).unwrap();
+            server
+                .state
+                .mutate(|txn, writes| {
+                    for (kind, arn, status) in [
+                        (Kind::DatasetImportJob, JOB, "CREATE IN_PROGRESS"),
+                        (Kind::SolutionVersion, VERSION, "CREATE IN_PROGRESS"),
+                        (Kind::DatasetGroup, GROUP, "CREATE PENDING"),
+                    ] {
+                        crate::control::insert_created(
+                            txn,
+                            writes,
+                            kind,
+                            arn,
+                            Map::new(),
+                            Some(status),
+                            Default::default(),
+                        )?;
+                    }
+                    Ok(())
+                })
+                .unwrap();
+        }
+        let server = Server::open(config(dir.path())).unwrap();
+        resume(&server);
+        for arn in [JOB, VERSION] {
+            let inner = server.state.read();
+            let record = &inner.records[arn];
+            assert_eq!(record.status(), "CREATE FAILED", "{arn}");
+            assert!(
+                record.str("failureReason").unwrap().contains("interrupted"),
+                "{arn}"
+            );
+        }
+        // What had not started yet still runs (here to ACTIVE, the group having no work).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while server.state.read().records[GROUP].status() != "ACTIVE" {
+            assert!(std::time::Instant::now() < deadline);
+            tokio::task::yield_now().await;
         }
     }
 }

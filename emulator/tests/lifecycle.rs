@@ -380,3 +380,60 @@ async fn a_solution_update_goes_through_its_stages_and_blocks_a_second_one() {
         step().await;
     }
 }
+
+/// API_DeleteDataset: "You can't delete a dataset if an associated DatasetImportJob or
+/// SolutionVersion is in the CREATE PENDING or IN PROGRESS state."
+#[tokio::test(start_paused = true)]
+async fn a_dataset_cannot_be_deleted_while_a_version_of_its_group_trains() {
+    let r = router();
+    let arn = |v: Value, k: &str| v[k].as_str().unwrap_or_else(|| panic!("{v}")).to_owned();
+    let group = arn(
+        call(&r, "CreateDatasetGroup", json!({"name": "g"})).await,
+        "datasetGroupArn",
+    );
+    step().await;
+    step().await;
+    let schema = r#"{"type":"record","name":"I","fields":[{"name":"USER_ID","type":"string"},{"name":"ITEM_ID","type":"string"},{"name":"TIMESTAMP","type":"long"}]}"#;
+    let schema = arn(
+        call(&r, "CreateSchema", json!({"name": "s", "schema": schema})).await,
+        "schemaArn",
+    );
+    let dataset = arn(
+        call(&r, "CreateDataset", json!({"name": "d", "datasetGroupArn": group, "datasetType": "Interactions", "schemaArn": schema})).await,
+        "datasetArn",
+    );
+    let solution = arn(
+        call(&r, "CreateSolution", json!({"name": "s", "datasetGroupArn": group, "recipeArn": "arn:aws:personalize:::recipe/aws-user-personalization"})).await,
+        "solutionArn",
+    );
+    step().await;
+    step().await;
+    let version = arn(
+        call(
+            &r,
+            "CreateSolutionVersion",
+            json!({"solutionArn": solution}),
+        )
+        .await,
+        "solutionVersionArn",
+    );
+    let delete = || call(&r, "DeleteDataset", json!({"datasetArn": dataset}));
+    for _ in 0..2 {
+        // CREATE PENDING, then CREATE IN_PROGRESS.
+        let refused = delete().await;
+        assert_eq!(refused["__type"], "ResourceInUseException", "{refused}");
+        assert!(refused["message"].as_str().unwrap().contains(&version));
+        step().await;
+    }
+    // Training ends (CREATE FAILED here: no interactions); then the dataset can go.
+    until(
+        &r,
+        "DescribeSolutionVersion",
+        "solutionVersion",
+        &version,
+        "CREATE FAILED",
+    )
+    .await;
+    let accepted = delete().await;
+    assert!(accepted.get("__type").is_none(), "{accepted}");
+}

@@ -385,6 +385,19 @@ fn check_dependants(inner: &Txn<'_>, kind: Kind, arn: &str) -> Result<(), ApiErr
         }
     }
     if kind == Kind::Dataset {
+        // API_DeleteDataset: "You can't delete a dataset if an associated DatasetImportJob or
+        // SolutionVersion is in the CREATE PENDING or IN PROGRESS state." A version is
+        // associated with the datasets of the group it trains on.
+        let group = inner.get(kind, arn)?.str("datasetGroupArn").unwrap_or("");
+        if let Some(v) = inner
+            .children(Kind::SolutionVersion, "datasetGroupArn", group)
+            .find(|v| matches!(v.status(), "CREATE PENDING" | "CREATE IN_PROGRESS"))
+        {
+            return Err(ApiError::in_use(format!(
+                "{arn} is used by a solution version in training: {}",
+                v.str("solutionVersionArn").unwrap_or("")
+            )));
+        }
         if let Some(job) = inner
             .children(Kind::DatasetImportJob, "datasetArn", arn)
             .find(|j| j.status().starts_with("CREATE ") && j.status() != "CREATE FAILED")

@@ -333,7 +333,7 @@ pub fn version_lifecycle(
 }
 
 /// Copies a version's final status into its solution's `latestSolutionVersion`.
-fn sync_latest_version(server: &crate::AppState, version_arn: &str) {
+pub fn sync_latest_version(server: &crate::AppState, version_arn: &str) {
     let _ = server.state.mutate(|inner, writes| {
         let Some(v) = inner.records.get(version_arn).cloned() else {
             return Ok(());
