@@ -2,8 +2,9 @@
 //! under a size limit, its query parameters, and JSON responses.
 //!
 //! Routes match on the resource path without the API Gateway stage, so the same handler serves
-//! a REST API proxy event (`path` = `/events`), an HTTP API v2 event on a named stage
-//! (`rawPath` = `/prod/events`), a function URL, and the local stack.
+//! a REST API proxy event (its `resource`, `/events`, whatever the URL path: behind a custom
+//! domain with a base path mapping `path` is `/v1/events`), an HTTP API v2 event on a named
+//! stage (`rawPath` = `/prod/events`), a function URL, and the local stack.
 
 use lambda_http::aws_lambda_events::query_map::QueryMap;
 use lambda_http::http::{header, Method, StatusCode};
@@ -14,7 +15,22 @@ use serde::Serialize;
 use crate::ApiError;
 
 /// The path a request is for, without the API Gateway stage prefix and trailing slash.
+///
+/// For a REST API event it is the resource API Gateway matched (`requestContext.resourcePath`),
+/// not the URL path: a custom domain's base path mapping (`api.example.com/v1` -> stage `prod`)
+/// puts the base path in `path` but not in the resource. A resource with a path parameter
+/// (`/{proxy+}`) names no route, so the URL path is used then. Input format:
+/// <https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html#api-gateway-simple-proxy-for-lambda-input-format>
 pub fn route_path(req: &Request) -> String {
+    if let Some(RequestContext::ApiGatewayV1(ctx)) = req.request_context_ref() {
+        if let Some(resource) = ctx
+            .resource_path
+            .as_deref()
+            .filter(|r| r.starts_with('/') && !r.contains('{'))
+        {
+            return without_trailing_slash(resource);
+        }
+    }
     let raw = req.raw_http_path();
     let raw = if raw.is_empty() {
         req.uri().path()
@@ -35,6 +51,10 @@ pub fn route_path(req: &Request) -> String {
             }
         }
     }
+    without_trailing_slash(path)
+}
+
+fn without_trailing_slash(path: &str) -> String {
     let trimmed = path.trim_end_matches('/');
     if trimmed.is_empty() {
         "/".to_owned()
@@ -45,7 +65,9 @@ pub fn route_path(req: &Request) -> String {
 
 /// Finds the route of `req` among `routes` (method, path): `Ok(path)` when one matches, 404
 /// for an unknown path, 405 (with `Allow`) for a known path and another method. `HEAD` and
-/// `OPTIONS` are not served: API Gateway answers CORS preflights itself.
+/// `OPTIONS` are not served. API Gateway does not answer a CORS preflight by itself for a REST
+/// API: only an `OPTIONS` method of the API (a mock integration) does, so no `OPTIONS` request
+/// should reach a function.
 pub fn match_route(
     req: &Request,
     routes: &[(&str, &'static str)],
@@ -185,6 +207,26 @@ mod tests {
         assert_eq!(route_path(&request("POST", "/")), "/");
         assert_eq!(match_route(&v1, ROUTES), Ok("/events"));
         assert_eq!(match_route(&v2, ROUTES), Ok("/events"));
+    }
+
+    /// A REST event through a custom domain whose base path mapping `v1` points at the stage.
+    fn behind_base_path(resource: &str) -> Request {
+        let mut event: serde_json::Value =
+            serde_json::from_str(include_str!("../tests/data/apigw_v1_events.json")).unwrap();
+        event["path"] = "/v1/events".into();
+        event["resource"] = resource.into();
+        event["requestContext"]["resourcePath"] = resource.into();
+        event["requestContext"]["path"] = "/v1/events".into();
+        lambda_http::request::from_str(&event.to_string()).unwrap()
+    }
+
+    #[test]
+    fn rest_events_route_on_the_resource_so_a_base_path_mapping_works() {
+        let req = behind_base_path("/events");
+        assert_eq!(route_path(&req), "/events");
+        assert_eq!(match_route(&req, ROUTES), Ok("/events"));
+        // A greedy resource names no route: the URL path is all there is.
+        assert_eq!(route_path(&behind_base_path("/{proxy+}")), "/v1/events");
     }
 
     #[test]
