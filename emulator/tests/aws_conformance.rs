@@ -217,3 +217,50 @@ async fn a_version_keeps_the_config_it_was_trained_with() {
         .unwrap_or_default();
     assert_eq!(kept, ["watch"]);
 }
+
+/// "Amazon Personalize doesn't show scores for domain recommenders or the Similar-Items, SIMS
+/// or Popularity-Count recipes" (developer guide, How recommendation scoring works): their
+/// items come without `score`, while User-Personalization's carry one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sims_and_popularity_count_recommend_without_scores() {
+    let f = Fixture::start("unscored").await;
+    let (c, chain) = (&f.c, &f.chain);
+    let scores = |items: Vec<aws_sdk_personalizeruntime::types::PredictedItem>| {
+        items.iter().map(|i| i.score).collect::<Vec<_>>()
+    };
+    for (recipe, item) in [("aws-popularity-count", None), ("aws-sims", Some("i3"))] {
+        let (_, version) = trained_version(
+            &c.control,
+            &chain.group,
+            &format!("unscored-{recipe}"),
+            &format!("arn:aws:personalize:::recipe/{recipe}"),
+        )
+        .await;
+        let campaign = c
+            .control
+            .create_campaign()
+            .name(format!("unscored-{recipe}"))
+            .solution_version_arn(&version)
+            .send()
+            .await
+            .unwrap()
+            .campaign_arn
+            .unwrap();
+        let items = c
+            .runtime
+            .get_recommendations()
+            .campaign_arn(&campaign)
+            .user_id("u1")
+            .set_item_id(item.map(str::to_owned))
+            .num_results(5)
+            .send()
+            .await
+            .unwrap()
+            .item_list
+            .unwrap();
+        assert_eq!(items.len(), 5, "{recipe}");
+        assert!(scores(items).iter().all(Option::is_none), "{recipe}");
+    }
+    let scored = recommend(c, &chain.campaign, "u1", 5).await;
+    assert!(scored.iter().all(|(_, s)| *s > 0.0));
+}

@@ -193,10 +193,20 @@ fn exploration_of(config: Option<&Value>) -> Result<Option<Exploration>, ApiErro
     }))
 }
 
-fn item_list(scored: Vec<Scored>) -> Vec<Value> {
+/// Recipes whose recommendations carry no `score`: "Amazon Personalize doesn't show scores for
+/// domain recommenders or the Similar-Items, SIMS or Popularity-Count recipes" (developer
+/// guide, How recommendation scoring works (custom resources)).
+const UNSCORED_RECIPES: [&str; 2] = ["aws-sims", "aws-popularity-count"];
+
+/// The answer's items, with their scores when the recipe shows them.
+fn item_list(scored: Vec<Scored>, recipe: &str) -> Vec<Value> {
+    let scores = !UNSCORED_RECIPES.contains(&recipe);
     scored
         .into_iter()
-        .map(|s| json!({"itemId": s.item_id, "score": s.score}))
+        .map(|s| match scores {
+            true => json!({"itemId": s.item_id, "score": s.score}),
+            false => json!({"itemId": s.item_id}),
+        })
         .collect()
 }
 
@@ -230,7 +240,8 @@ pub async fn get_recommendations(ctx: &Ctx, input: &Map<String, Value>) -> Resul
         .recommend(&query)
         .map_err(|e| ApiError::invalid(e.to_string()))?;
     let scored = serving.influenced(scored, num as usize);
-    Ok(json!({"itemList": item_list(scored), "recommendationId": recommendation_id()}))
+    let items = item_list(scored, serving.model.recipe());
+    Ok(json!({"itemList": items, "recommendationId": recommendation_id()}))
 }
 
 /// GetPersonalizedRanking.
@@ -259,12 +270,30 @@ pub async fn get_personalized_ranking(
         .rank(&query, &list)
         .map_err(|e| ApiError::invalid(e.to_string()))?;
     let scored = serving.influenced(scored, list.len());
-    Ok(json!({"personalizedRanking": item_list(scored), "recommendationId": recommendation_id()}))
+    let items = item_list(scored, serving.model.recipe());
+    Ok(json!({"personalizedRanking": items, "recommendationId": recommendation_id()}))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sims_and_popularity_count_answer_without_scores() {
+        let scored = || {
+            vec![Scored {
+                item_id: "i".into(),
+                score: 0.5,
+            }]
+        };
+        assert_eq!(
+            item_list(scored(), "aws-user-personalization"),
+            [json!({"itemId": "i", "score": 0.5})]
+        );
+        for recipe in UNSCORED_RECIPES {
+            assert_eq!(item_list(scored(), recipe), [json!({"itemId": "i"})]);
+        }
+    }
 
     #[test]
     fn exploration_defaults_and_errors() {
