@@ -1,4 +1,9 @@
 //! Solutions, solution versions (training, stop, metrics) and recipes.
+//!
+//! [`config`] checks a solution's `solutionConfig` beyond the botocore model (eventsConfig,
+//! trainingDataConfig columns against the schemas, AutoML's recipe list and metric, HPO's
+//! objective and ranges) and turns a stored solution into the recommender's training plan
+//! (events, columns, the AutoML/HPO search); its unit tests are in `config_tests.rs`.
 
 use personalize_recommender as rec;
 use serde_json::{json, Map, Value};

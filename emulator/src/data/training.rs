@@ -1,6 +1,11 @@
 //! Training a solution version and its offline metrics: what data a version sees (the group's
 //! imported rows plus its log up to a watermark) and how the solution's settings become
 //! [`TrainOptions`].
+//!
+//! `tuning.rs` runs an AutoML or HPO search (the recommender's `search::run`) off the async
+//! threads, logs each trial, stops when the version is no longer IN_PROGRESS, and stores the
+//! winner as the version's model, metrics, `recipeArn` and `tunedHPOParams`, and the solution's
+//! `autoMLResult`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -1,4 +1,7 @@
-//! The machinery shared by every resource and data source (see the folder's README).
+//! The machinery every resource and data source shares: the dynamic value type ([`value`]),
+//! declarative attribute specs and the Terraform schema built from them ([`schema`]), plan-time
+//! checks ([`validate`]), the generic resource ([`resource`]), the waiter ([`wait`]), timeouts
+//! ([`timeouts`]), tags ([`tags`]), AWS error wording ([`error`]) and the stop signal ([`stop`]).
 
 pub mod error;
 pub mod resource;
