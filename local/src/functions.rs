@@ -14,6 +14,7 @@ use lambda_common::Env;
 
 use crate::apigw::Route;
 use crate::config::StackConfig;
+use crate::esm::batch::RetryPolicy;
 use crate::function::sandboxed;
 use crate::hosting::http_function;
 use crate::resources::Resources;
@@ -59,6 +60,18 @@ fn env_of<'a>(
 /// # Errors
 /// When a function refuses its configuration (the message names the variable).
 pub fn build(config: &StackConfig, resources: &Resources) -> anyhow::Result<Functions> {
+    build_with(config, resources, RetryPolicy::default().function_timeout)
+}
+
+/// [`build`], with ingest's timeout (the mapping's `function_timeout`) as its deadline.
+///
+/// # Errors
+/// When a function refuses its configuration (the message names the variable).
+pub fn build_with(
+    config: &StackConfig,
+    resources: &Resources,
+    ingest_timeout: std::time::Duration,
+) -> anyhow::Result<Functions> {
     let envs = environments(config, resources)?;
     let moto = pr_sdk::local(&config.aws_endpoint, &config.region);
     let personalize = pr_sdk::local(&config.personalize_endpoint, &config.region);
@@ -69,7 +82,7 @@ pub fn build(config: &StackConfig, resources: &Resources) -> anyhow::Result<Func
 
     let ingest_config =
         ingest::Config::from_env(&env_of(&envs["ingest"])).context("ingest configuration")?;
-    let sink = ingest::PersonalizeSink::new(aws_sdk_personalizeevents::Client::new(&personalize));
+    let sink = ingest::PersonalizeSink::from_sdk(&personalize, ingest_config.put_events);
     let dlq = ingest::SqsQueue::new(aws_sdk_sqs::Client::new(&moto), &ingest_config.dlq_url);
     let ingest = Arc::new(ingest::Ingest::new(ingest_config, sink, dlq));
 
@@ -103,9 +116,11 @@ pub fn build(config: &StackConfig, resources: &Resources) -> anyhow::Result<Func
         }
     }
     // Ingest's future is not Send (it borrows across buffer_unordered): it runs sandboxed.
+    // Each invocation gets Lambda's deadline: the function's timeout from now.
     let ingest = sandboxed("ingest", move |event: KinesisEvent| {
         let handler = ingest.clone();
-        async move { Ok::<_, Infallible>(handler.handle(event).await) }
+        let deadline = tokio::time::Instant::now() + ingest_timeout;
+        async move { Ok::<_, Infallible>(handler.handle(event, deadline).await) }
     })?;
     Ok(Functions { routes, ingest })
 }

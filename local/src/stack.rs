@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 
 use crate::apigw::{self, Route};
 use crate::config::StackConfig;
-use crate::esm::{self, batch::RetryPolicy, MappingConfig, MappingStats};
+use crate::esm::{self, batch::RetryPolicy, Destinations, MappingConfig, MappingStats, OnFailure};
 use crate::firehose::{self, ArchiveConfig, ArchiveStats};
 use crate::function::SharedFunction;
 use crate::resources::{self, AwsClients, Resources};
@@ -50,6 +50,20 @@ pub struct Options {
     pub archive_interval: Duration,
     /// Archiver buffer size, bytes.
     pub archive_bytes: usize,
+    /// The mapping's on-failure destination: the data bucket (full records, the pipeline
+    /// module's default) or the dead-letter queue (metadata only).
+    pub failure_destination: FailureDestination,
+}
+
+/// Which resource takes the batches the mapping gives up on (the pipeline module's
+/// `ingest_failure_destination`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FailureDestination {
+    /// The data bucket, under `aws/lambda/`: the invocation record with every record.
+    #[default]
+    S3,
+    /// The dead-letter queue: the invocation record, metadata only.
+    Sqs,
 }
 
 impl Default for Options {
@@ -65,6 +79,7 @@ impl Default for Options {
             // the archive observable during the demo.
             archive_interval: Duration::from_secs(1),
             archive_bytes: 1 << 20,
+            failure_destination: FailureDestination::default(),
         }
     }
 }
@@ -109,6 +124,7 @@ impl RunningStack {
             records = self.mapping.records_read.load(Ordering::Relaxed),
             invocations = self.mapping.invocations.load(Ordering::Relaxed),
             failed = self.mapping.records_failed.load(Ordering::Relaxed),
+            lost = self.mapping.records_lost.load(Ordering::Relaxed),
             archived = self.archive.records_written.load(Ordering::Relaxed),
             "local stack stopped"
         );
@@ -171,10 +187,21 @@ pub async fn start_with(
             batch_size: options.batch_size,
             poll_interval: options.poll_interval,
             policy: options.retry.clone(),
-            on_failure_queue_url: Some(resources.dlq_url.clone()),
+            on_failure: Some(match options.failure_destination {
+                FailureDestination::S3 => OnFailure::S3 {
+                    bucket: config.bucket_name.clone(),
+                },
+                FailureDestination::Sqs => OnFailure::Sqs {
+                    queue_url: resources.dlq_url.clone(),
+                },
+            }),
+            uuid: uuid::Uuid::new_v4().to_string(),
         },
         aws.kinesis.clone(),
-        aws.sqs.clone(),
+        Destinations {
+            sqs: aws.sqs.clone(),
+            s3: aws.s3.clone(),
+        },
         functions.ingest,
         mapping.clone(),
         watch_rx.clone(),

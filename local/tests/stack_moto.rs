@@ -1,6 +1,7 @@
 //! The stack's service side against a real moto: records sent through the API reach the
 //! ingest function through the event source mapping in shard order, a record that always
-//! fails ends in the dead-letter queue, and the archive in S3 holds every record.
+//! fails ends in the on-failure destination (S3, with its data), and the archive in S3 holds
+//! every record.
 //!
 //! The functions here are small stand-ins written for the test (the real handlers are
 //! exercised by the end-to-end test of the demo); what is under test is the wiring.
@@ -110,7 +111,7 @@ async fn records_flow_to_ingest_in_order_poison_to_the_dlq_and_all_to_the_archiv
         batch_size: 5,
         poll_interval: Duration::from_millis(50),
         retry: RetryPolicy {
-            max_retry_attempts: 1,
+            max_retry_attempts: Some(1),
             backoff: Duration::ZERO,
             ..RetryPolicy::default()
         },
@@ -159,25 +160,53 @@ async fn records_flow_to_ingest_in_order_poison_to_the_dlq_and_all_to_the_archiv
     }
     assert!(seen.iter().all(|r| r["n"] != 7));
 
-    // The poison record alone went to the DLQ, as Lambda's on-failure record.
-    let messages = aws
-        .sqs
-        .receive_message()
-        .queue_url(&resources.dlq_url)
-        .max_number_of_messages(10)
+    // The poison record alone went to the on-failure destination (the bucket, under
+    // aws/lambda/), as Lambda's on-failure record with the whole invocation payload.
+    let failures = aws
+        .s3
+        .list_objects_v2()
+        .bucket(&config.bucket_name)
+        .prefix("aws/lambda/")
+        .send()
+        .await
+        .unwrap();
+    let keys: Vec<&str> = failures.contents().iter().filter_map(|o| o.key()).collect();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    let parts: Vec<&str> = keys[0].split('/').collect();
+    assert_eq!(
+        parts.len(),
+        8,
+        "aws/lambda/<uuid>/<shard>/Y/M/D/<time>-<uuid>: {keys:?}"
+    );
+    assert!(parts[3].starts_with("shardId-"), "{keys:?}");
+    let body = aws
+        .s3
+        .get_object()
+        .bucket(&config.bucket_name)
+        .key(keys[0])
         .send()
         .await
         .unwrap()
-        .messages
-        .unwrap_or_default();
-    assert_eq!(messages.len(), 1, "{messages:?}");
-    let record: Value = serde_json::from_str(messages[0].body().unwrap()).unwrap();
+        .body
+        .collect()
+        .await
+        .unwrap()
+        .into_bytes();
+    let record: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(
         record["requestContext"]["condition"],
         "RetryAttemptsExhausted"
     );
     assert_eq!(record["KinesisBatchInfo"]["batchSize"], 1);
     assert_eq!(record["KinesisBatchInfo"]["streamArn"], config.stream_arn());
+    let kept = &record["payload"]["Records"][0]["kinesis"];
+    let data = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        kept["data"].as_str().unwrap(),
+    )
+    .unwrap();
+    let kept: Value = serde_json::from_slice(&data).unwrap();
+    assert_eq!(kept["n"], 7, "the full record is kept beside its metadata");
     let shard = record["KinesisBatchInfo"]["shardId"].as_str().unwrap();
     let seq = record["KinesisBatchInfo"]["startSequenceNumber"]
         .as_str()
@@ -205,7 +234,7 @@ async fn records_flow_to_ingest_in_order_poison_to_the_dlq_and_all_to_the_archiv
     let failed: Value = serde_json::from_slice(failed.records[0].data.as_ref()).unwrap();
     assert_eq!(
         failed["n"], 7,
-        "the DLQ names the poison record by its sequence number"
+        "the on-failure record names the poison record by its sequence number"
     );
 
     // The archive holds every record once, GZIP, newline-delimited, hive-partitioned.

@@ -12,6 +12,31 @@ use serde::Serialize;
 /// and in the S3 archive.
 pub const MAX_DATA_CHARS: usize = 200 * 1024;
 
+/// Largest SQS message body: 256 KiB ("Amazon SQS message quotas", SQS developer guide).
+pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
+
+/// The SQS message body of `letter`, at most [`MAX_MESSAGE_BYTES`]: JSON escaping can make a
+/// letter whose data is under [`MAX_DATA_CHARS`] longer than that (a control character takes
+/// six bytes), so `data` is cut further, on a character boundary, until the body fits.
+pub fn message_body(letter: &DeadLetter) -> String {
+    let mut letter = letter.clone();
+    loop {
+        let body = serde_json::to_string(&letter).unwrap_or_default();
+        let over = body.len().saturating_sub(MAX_MESSAGE_BYTES);
+        if over == 0 || letter.data.is_empty() {
+            return body;
+        }
+        // Each byte of data takes at most six in the body: cutting `over / 6 + 1` bytes (at
+        // least) is safe, and the loop ends in a few rounds.
+        let mut cut = letter.data.len().saturating_sub((over / 6).max(1));
+        while !letter.data.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        letter.data.truncate(cut);
+        letter.data_truncated = true;
+    }
+}
+
 /// One thing that can never succeed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -69,7 +94,7 @@ impl DeadLetterQueue for SqsQueue {
     async fn send(&self, letters: &[DeadLetter]) -> Result<Vec<usize>, Upstream> {
         let mut request = self.client.send_message_batch().queue_url(&self.url);
         for (i, letter) in letters.iter().enumerate() {
-            let body = serde_json::to_string(letter).unwrap_or_default();
+            let body = message_body(letter);
             let entry = SendMessageBatchRequestEntry::builder()
                 .id(i.to_string())
                 .message_body(body)
@@ -91,5 +116,48 @@ impl DeadLetterQueue for SqsQueue {
             .iter()
             .filter_map(|f| f.id().parse().ok())
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn letter(data: String) -> DeadLetter {
+        DeadLetter {
+            reason: "record data is not JSON".into(),
+            field: None,
+            event_id: None,
+            event_source_arn: "arn:aws:kinesis:us-east-1:123456789012:stream/events".into(),
+            shard_id: "shardId-000000000000".into(),
+            sequence_number: "4954".into(),
+            partition_key: "429".into(),
+            data,
+            data_encoding: "text",
+            data_truncated: false,
+        }
+    }
+
+    #[test]
+    fn a_letter_of_escaped_characters_is_cut_to_the_sqs_limit() {
+        // 200 KiB of control characters: six bytes each once escaped, 1.2 MiB in all.
+        let hostile = letter("\u{1}".repeat(MAX_DATA_CHARS));
+        let body = message_body(&hostile);
+        assert!(body.len() <= MAX_MESSAGE_BYTES, "{}", body.len());
+        let parsed: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(parsed["dataTruncated"], true);
+        assert_eq!(parsed["sequenceNumber"], "4954", "the position is kept");
+        // Multi-byte characters are cut on a boundary.
+        let wide = letter("é\"".repeat(MAX_DATA_CHARS / 3));
+        let body = message_body(&wide);
+        assert!(body.len() <= MAX_MESSAGE_BYTES);
+        serde_json::from_str::<serde_json::Value>(&body).unwrap();
+    }
+
+    #[test]
+    fn a_letter_under_the_limit_is_unchanged() {
+        let plain = letter("x".repeat(1000));
+        let body = message_body(&plain);
+        assert_eq!(body, serde_json::to_string(&plain).unwrap());
     }
 }

@@ -3,12 +3,20 @@
 //!
 //! Events are grouped by (user, session) keeping their stream order, sent in calls of at most
 //! 10, one call at a time within a session (so order holds) and sessions in parallel (at most
-//! `concurrency` calls in flight). A retryable failure stops that session and makes the
-//! batch report the earliest failed record, so Kinesis redelivers from there; events already
-//! sent are sent again and Personalize keeps one of each by `eventId`. Records and events
-//! that can never succeed go to the dead-letter queue and do not hold the batch back.
+//! `concurrency` calls in flight). A call that still fails after the SDK's retries stops
+//! that session and makes the batch report the earliest failed record, so Kinesis
+//! redelivers from there; events already sent are sent again, and Personalize leaves the
+//! repeats out of training by `eventId`. Records and events that can never succeed go to
+//! the dead-letter queue and do not hold the batch back.
+//!
+//! The invocation works within its deadline: no PutEvents call starts unless its operation
+//! timeout and the configured margin fit before the deadline; the sessions that could not
+//! go on are reported like failed calls, so the function answers before Lambda times it out
+//! (a timeout would make the mapping retry or bisect the whole batch).
 
 use std::collections::HashMap;
+
+use tokio::time::Instant;
 
 use aws_lambda_events::event::kinesis::KinesisEvent;
 use aws_lambda_events::streams::KinesisEventResponse;
@@ -49,6 +57,8 @@ pub struct BatchOutcome {
     pub dead_letters: usize,
     /// Index of the record Kinesis will redeliver from, if any.
     pub retry_from: Option<usize>,
+    /// Whether sessions stopped because the deadline was near.
+    pub out_of_time: bool,
 }
 
 /// One session's events with the index of the record each came from.
@@ -62,6 +72,7 @@ struct Session<'a> {
 struct SessionResult {
     put_calls: usize,
     retry_from: Option<usize>,
+    out_of_time: bool,
     rejected: Vec<(usize, String, Upstream)>,
 }
 
@@ -89,13 +100,24 @@ impl<P: EventSink, D: DeadLetterQueue> Ingest<P, D> {
         &self.dlq
     }
 
-    /// Handles one Kinesis event: the response lists the record to redeliver from, if any.
-    pub async fn handle(&self, event: KinesisEvent) -> KinesisEventResponse {
-        self.process(event).await.response
+    /// Handles one Kinesis event that must be answered by `deadline`: the response lists
+    /// the record to redeliver from, if any.
+    pub async fn handle(&self, event: KinesisEvent, deadline: Instant) -> KinesisEventResponse {
+        self.process_until(event, Some(deadline)).await.response
     }
 
-    /// Handles one Kinesis event and reports what happened.
+    /// Handles one Kinesis event without a deadline and reports what happened.
     pub async fn process(&self, event: KinesisEvent) -> BatchOutcome {
+        self.process_until(event, None).await
+    }
+
+    /// Handles one Kinesis event, starting no PutEvents call that could end past
+    /// `deadline`, and reports what happened.
+    pub async fn process_until(
+        &self,
+        event: KinesisEvent,
+        deadline: Option<Instant>,
+    ) -> BatchOutcome {
         let records = &event.records;
         let mut outcome = BatchOutcome {
             records: records.len(),
@@ -133,13 +155,14 @@ impl<P: EventSink, D: DeadLetterQueue> Ingest<P, D> {
         }
 
         let results: Vec<SessionResult> = stream::iter(sessions.iter())
-            .map(|s| self.session(s))
+            .map(|s| self.session(s, deadline))
             .buffer_unordered(self.config.concurrency)
             .collect()
             .await;
         let mut retry_from: Option<usize> = None;
         for r in results {
             outcome.put_calls += r.put_calls;
+            outcome.out_of_time |= r.out_of_time;
             retry_from = min_opt(retry_from, r.retry_from);
             for (i, event_id, err) in r.rejected {
                 let mut letter = dead_letter(
@@ -176,21 +199,45 @@ impl<P: EventSink, D: DeadLetterQueue> Ingest<P, D> {
             put_calls = outcome.put_calls,
             dead_letters = outcome.dead_letters,
             retry_from = ?outcome.retry_from,
+            out_of_time = outcome.out_of_time,
             "batch processed"
         );
         outcome
     }
 
-    /// Sends one session's events in order, stopping at the first retryable failure.
-    async fn session(&self, session: &Session<'_>) -> SessionResult {
+    /// Whether a PutEvents call started now could outlast `deadline` (less the margin).
+    fn too_late(&self, deadline: Option<Instant>) -> bool {
+        deadline.is_some_and(|d| {
+            Instant::now() + self.config.put_events.operation_timeout + self.config.deadline_margin
+                > d
+        })
+    }
+
+    /// Sends one session's events in order, stopping at the first retryable failure or when
+    /// the deadline is near.
+    async fn session(&self, session: &Session<'_>, deadline: Option<Instant>) -> SessionResult {
         let mut result = SessionResult::default();
         for chunk in session.events.chunks(MAX_EVENTS_PER_CALL) {
+            if self.too_late(deadline) {
+                result.out_of_time = true;
+                tracing::warn!(
+                    record = chunk[0].0,
+                    "deadline near: no further PutEvents call; the batch will be retried from this record"
+                );
+                result.retry_from = Some(chunk[0].0);
+                return result;
+            }
             match self.put(session, chunk, &mut result).await {
                 Ok(()) => {}
                 Err(e) if is_permanent(&e) => {
                     // One bad event spoils its call: send the chunk's events one by one to
                     // find it, so the good ones still arrive.
                     for single in chunk.chunks(1) {
+                        if self.too_late(deadline) {
+                            result.out_of_time = true;
+                            result.retry_from = Some(single[0].0);
+                            return result;
+                        }
                         match self.put(session, single, &mut result).await {
                             Ok(()) => {}
                             Err(e) if is_permanent(&e) => {
@@ -215,7 +262,7 @@ impl<P: EventSink, D: DeadLetterQueue> Ingest<P, D> {
         result
     }
 
-    /// One PutEvents call, retried with backoff while the failure is transient.
+    /// One PutEvents call (the sink's SDK client retries it; nothing here does).
     async fn put(
         &self,
         session: &Session<'_>,
@@ -228,18 +275,8 @@ impl<P: EventSink, D: DeadLetterQueue> Ingest<P, D> {
             session_id: session.session_id,
             events: events.iter().map(|(_, e)| *e).collect(),
         };
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            result.put_calls += 1;
-            match self.sink.put_events(&call).await {
-                Ok(()) => return Ok(()),
-                Err(e) if is_permanent(&e) || attempt >= self.config.backoff.attempts => {
-                    return Err(e)
-                }
-                Err(_) => self.config.backoff.wait(attempt - 1).await,
-            }
-        }
+        result.put_calls += 1;
+        self.sink.put_events(&call).await
     }
 
     /// Sends dead letters in order; returns how many were taken and the record index of the

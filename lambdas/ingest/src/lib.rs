@@ -22,7 +22,7 @@ mod tests;
 
 pub use dlq::{DeadLetter, DeadLetterQueue, SqsQueue};
 pub use handler::{BatchOutcome, Ingest};
-pub use sink::{EventSink, PersonalizeSink, PutEventsCall};
+pub use sink::{CallLimits, EventSink, PersonalizeSink, PutEventsCall};
 
 use std::time::Duration;
 
@@ -43,7 +43,14 @@ pub struct Config {
     pub dlq_url: String,
     /// PutEvents calls in flight (`PUT_EVENTS_CONCURRENCY`, default 8).
     pub concurrency: usize,
-    /// Retries of a call within one invocation, before handing over to Kinesis redelivery.
+    /// The one retry layer of a PutEvents call: the SDK's attempts and timeouts.
+    pub put_events: CallLimits,
+    /// Time kept back at the end of an invocation: no PutEvents call starts unless its
+    /// operation timeout plus this margin fit before the deadline, so the dead letters and
+    /// the answer are sent in time.
+    pub deadline_margin: Duration,
+    /// Retries of the dead letters SQS did not take (SendMessageBatch reports them per
+    /// entry; the SDK does not retry them), before handing over to Kinesis redelivery.
     pub backoff: Backoff,
 }
 
@@ -53,6 +60,8 @@ impl std::fmt::Debug for Config {
             .field("tracking_id", &"<redacted>")
             .field("dlq_url", &self.dlq_url)
             .field("concurrency", &self.concurrency)
+            .field("put_events", &self.put_events)
+            .field("deadline_margin", &self.deadline_margin)
             .field("backoff", &self.backoff)
             .finish()
     }
@@ -65,6 +74,8 @@ impl Config {
             tracking_id: tracking_id.into(),
             dlq_url: dlq_url.into(),
             concurrency: DEFAULT_CONCURRENCY,
+            put_events: CallLimits::default(),
+            deadline_margin: Duration::from_secs(2),
             backoff: Backoff {
                 attempts: 3,
                 base: Duration::from_millis(100),
@@ -88,7 +99,7 @@ impl Config {
 impl Ingest<PersonalizeSink, SqsQueue> {
     /// The handler on the real Personalize events and SQS clients.
     pub fn from_sdk(config: Config, sdk: &pr_sdk::aws_config::SdkConfig) -> Self {
-        let sink = PersonalizeSink::new(aws_sdk_personalizeevents::Client::new(sdk));
+        let sink = PersonalizeSink::from_sdk(sdk, config.put_events);
         let dlq = SqsQueue::new(aws_sdk_sqs::Client::new(sdk), &config.dlq_url);
         Self::new(config, sink, dlq)
     }

@@ -15,7 +15,15 @@ async fn main() -> Result<(), Error> {
     let handler = &handler;
     run(service_fn(
         move |event: LambdaEvent<KinesisEvent>| async move {
-            Ok::<_, Error>(handler.handle(event.payload).await)
+            // The context's deadline is epoch milliseconds; the handler works on the monotonic
+            // clock.
+            let now_ms = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64);
+            let left =
+                std::time::Duration::from_millis(event.context.deadline.saturating_sub(now_ms));
+            let deadline = tokio::time::Instant::now() + left;
+            Ok::<_, Error>(handler.handle(event.payload, deadline).await)
         },
     ))
     .await

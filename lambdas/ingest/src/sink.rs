@@ -1,5 +1,12 @@
 //! Where ingest sends events: the narrow [`EventSink`] trait (one PutEvents call) and its
 //! Personalize implementation.
+//!
+//! A PutEvents call has exactly one retry layer: the SDK's standard retry mode (exponential
+//! back-off with jitter on throttling, 5xx and timeouts), bounded by an attempt timeout and an
+//! operation timeout ([`CallLimits`]). The handler does not retry on top of it: a call that
+//! still fails hands its records back to Kinesis, which redelivers them.
+
+use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_personalizeevents::types::Event;
@@ -27,6 +34,30 @@ pub trait EventSink: Send + Sync {
     async fn put_events(&self, call: &PutEventsCall<'_>) -> Result<(), Upstream>;
 }
 
+/// Attempts and timeouts of one PutEvents call, given to the SDK.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallLimits {
+    /// Attempts in all (the SDK's `max_attempts`; 1 = no retry).
+    pub attempts: u32,
+    /// Longest single attempt.
+    pub attempt_timeout: Duration,
+    /// Longest call, retries and back-off included.
+    pub operation_timeout: Duration,
+}
+
+impl Default for CallLimits {
+    /// 3 attempts of at most 5 s each, 15 s in all: a failing call gives its records back to
+    /// Kinesis well inside the invocation's 120 s, and a slow but working call is not cut
+    /// short (a cut attempt the service did take comes back as a repeat).
+    fn default() -> Self {
+        Self {
+            attempts: 3,
+            attempt_timeout: Duration::from_secs(5),
+            operation_timeout: Duration::from_secs(15),
+        }
+    }
+}
+
 /// The Personalize events API.
 #[derive(Debug, Clone)]
 pub struct PersonalizeSink {
@@ -34,9 +65,24 @@ pub struct PersonalizeSink {
 }
 
 impl PersonalizeSink {
-    /// A sink on `client`.
+    /// A sink on `client`, as configured.
     pub fn new(client: aws_sdk_personalizeevents::Client) -> Self {
         Self { client }
+    }
+
+    /// A sink on a client built from `sdk` with `limits` as its retry and timeout settings.
+    pub fn from_sdk(sdk: &pr_sdk::aws_config::SdkConfig, limits: CallLimits) -> Self {
+        use aws_sdk_personalizeevents::config::{retry::RetryConfig, timeout::TimeoutConfig};
+        let config = aws_sdk_personalizeevents::config::Builder::from(sdk)
+            .retry_config(RetryConfig::standard().with_max_attempts(limits.attempts.max(1)))
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .operation_attempt_timeout(limits.attempt_timeout)
+                    .operation_timeout(limits.operation_timeout)
+                    .build(),
+            )
+            .build();
+        Self::new(aws_sdk_personalizeevents::Client::from_conf(config))
     }
 }
 

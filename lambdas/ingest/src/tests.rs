@@ -106,13 +106,46 @@ async fn events_are_grouped_by_session_in_calls_of_ten_keeping_order() {
 }
 
 #[tokio::test]
-async fn a_throttled_call_is_retried_within_the_invocation() {
+async fn a_failed_call_is_not_retried_by_the_handler_but_handed_back_to_kinesis() {
+    // The SDK client is the one retry layer; the handler does not add its own.
     let i = ingest();
     i.sink()
         .fail_call(0, Kind::Throttled, "ThrottlingException");
     let out = i.process(kinesis_event(&[record("u", "s", 2)])).await;
-    assert!(out.response.batch_item_failures.is_empty());
-    assert_eq!(out.put_calls, 2);
+    assert_eq!(out.put_calls, 1);
+    assert_eq!(out.retry_from, Some(0));
+}
+
+#[tokio::test(start_paused = true)]
+async fn near_its_deadline_it_starts_no_call_and_reports_the_rest_for_redelivery() {
+    let mut config = Config::new("tracking-id", "https://sqs.example/dlq");
+    config.put_events.operation_timeout = std::time::Duration::from_millis(100);
+    config.deadline_margin = std::time::Duration::ZERO;
+    let i = Ingest::new(config, FakeSink::default(), FakeDlq::default());
+    i.sink().slow(); // 10 ms a call
+                     // Ten records of ten events of one session: one call each, one after the other.
+    let event = kinesis_event(&vec![record("u", "s", 10); 10]);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_millis(125);
+    let out = i.process_until(event.clone(), Some(deadline)).await;
+    // Calls start at 0, 10 and 20 ms; at 30 ms a 100 ms call would end past 125 ms.
+    assert_eq!(out.put_calls, 3);
+    assert!(out.out_of_time);
+    assert_eq!(out.retry_from, Some(3));
+    let failed: Vec<_> = out
+        .response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone().unwrap())
+        .collect();
+    assert_eq!(failed, vec!["1003".to_owned()]);
+    assert!(
+        tokio::time::Instant::now() <= deadline,
+        "answered before the deadline"
+    );
+    // Without a deadline the same batch goes through whole.
+    let whole = i.process(event).await;
+    assert!(whole.response.batch_item_failures.is_empty());
+    assert!(!whole.out_of_time);
 }
 
 #[tokio::test]
@@ -122,13 +155,11 @@ async fn persistent_failure_reports_the_earliest_record_and_redelivery_completes
         record("u2", "b", 2),
         record("u1", "a", 2),
     ]);
-    // One call at a time, so session a's first call is calls 0..3: it fails all three
-    // attempts; session b goes through.
+    // One call at a time, so session a's first call is call 0: it fails (after the SDK's
+    // retries); session b goes through.
     let i = ingest_with(1);
-    for n in 0..3 {
-        i.sink()
-            .fail_call(n, Kind::Unavailable, "InternalServerError");
-    }
+    i.sink()
+        .fail_call(0, Kind::Unavailable, "InternalServerError");
     let out = i.process(event.clone()).await;
     assert_eq!(out.retry_from, Some(0));
     let failures: Vec<_> = out
@@ -294,7 +325,9 @@ fn logs_carry_counts_and_never_the_tracking_id() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        text.contains("batch processed") && text.contains("\"put_calls\":2"),
+        text.contains("batch processed")
+            && text.contains("\"put_calls\":1")
+            && text.contains("\"out_of_time\":false"),
         "{text}"
     );
     assert!(!text.contains("SECRET-TRACKING-ID"), "{text}");

@@ -125,7 +125,8 @@ async fn under_faults_every_event_arrives_exactly_once_and_poison_goes_to_the_dl
             },
         )
         .await;
-        // No SDK retries and no in-invocation retries: every fault becomes a Kinesis redelivery.
+        // No SDK retries (the handler has none of its own): every fault becomes a Kinesis
+        // redelivery.
         let personalize = personalize_sdk(&stack.personalize_endpoint, false);
         let mut config = Config::new(&stack.tracking_id, &stack.dlq_url);
         config.backoff = Backoff::immediate(1);

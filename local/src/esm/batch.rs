@@ -11,9 +11,16 @@
 //!   more records in halves, each retried on its own, without spending a retry attempt; a
 //!   single record is retried;
 //! - once retries are exhausted, the remaining records are handed back as a failed range
-//!   for the on-failure destination, and the shard moves on;
+//!   for the on-failure destination, and the shard moves on; `MaximumRetryAttempts` -1
+//!   (`None` here) retries without limit, "until the record expires in the event source"
+//!   (Lambda API reference, CreateEventSourceMapping);
 //! - records older than `MaximumRecordAgeInSeconds` are not (re)sent: they go to the
-//!   on-failure destination with the condition `RecordAgeExceeded`.
+//!   on-failure destination with the condition `RecordAgeExceeded`. -1 (`None`) means no
+//!   age limit below the stream's retention: a record that reaches the retention period
+//!   expires from the stream, and it is handed back the same way instead of vanishing.
+//!
+//! Time (back-off and record ages) runs on a [`Clock`], the real one or one compressed by a
+//! factor, so a test can play an hour-long outage in seconds.
 
 use std::time::Duration;
 
@@ -23,11 +30,61 @@ use serde_json::{json, Value};
 
 use crate::function::Function;
 
+/// The mapping's time: real, or compressed (`speed` simulated seconds pass in each real
+/// second). Record ages are real ages times the speed; back-off delays are simulated
+/// durations, slept as that duration divided by the speed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clock {
+    speed: u32,
+}
+
+impl Clock {
+    /// Real time.
+    pub const REAL: Self = Self { speed: 1 };
+
+    /// `speed` simulated seconds per real second (at least 1).
+    pub fn compressed(speed: u32) -> Self {
+        Self {
+            speed: speed.max(1),
+        }
+    }
+
+    /// Simulated seconds per real second.
+    pub fn speed(self) -> u32 {
+        self.speed
+    }
+
+    /// The simulated age of something that happened at `epoch_seconds` (wall clock).
+    pub fn age(self, epoch_seconds: f64) -> Duration {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs_f64();
+        Duration::from_secs_f64(((now - epoch_seconds).max(0.0)) * f64::from(self.speed))
+    }
+
+    /// Sleeps for `simulated` simulated time.
+    pub async fn sleep(self, simulated: Duration) {
+        tokio::time::sleep(simulated / self.speed).await;
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Self::REAL
+    }
+}
+
+/// Kinesis's default retention when a stream is created with a retention of 168 hours, the
+/// pipeline module's default (`stream_retention_hours`).
+pub const DEFAULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+
 /// Retry behaviour of the mapping.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
-    /// `MaximumRetryAttempts`: retries of one batch after its first attempt.
-    pub max_retry_attempts: u32,
+    /// `MaximumRetryAttempts`: retries of one batch after its first attempt; `None` is -1,
+    /// retry until the record expires.
+    pub max_retry_attempts: Option<u32>,
     /// `BisectBatchOnFunctionError`.
     pub bisect_on_error: bool,
     /// Delay before the first retry, doubled each time up to [`RetryPolicy::max_backoff`]
@@ -37,20 +94,38 @@ pub struct RetryPolicy {
     pub max_backoff: Duration,
     /// The function's timeout: an invocation still running after it is a function error.
     pub function_timeout: Duration,
-    /// `MaximumRecordAgeInSeconds`: older records are given up on.
-    pub max_record_age: Duration,
+    /// `MaximumRecordAgeInSeconds`: older records are given up on; `None` is -1, no limit
+    /// below the stream's retention.
+    pub max_record_age: Option<Duration>,
+    /// The stream's retention period: a record this old expires from the stream.
+    pub retention: Duration,
+    /// The clock back-off and record ages run on.
+    pub clock: Clock,
+}
+
+impl RetryPolicy {
+    /// The age at which a record is given up on: the maximum record age, or the retention.
+    pub fn age_limit(&self) -> Duration {
+        self.max_record_age
+            .map_or(self.retention, |age| age.min(self.retention))
+    }
 }
 
 impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
-            // The pipeline module's defaults (ingest_max_retries, ingest_max_record_age_seconds).
-            max_retry_attempts: 5,
+            // The pipeline module's defaults: ingest_max_retries -1 (retry until the records
+            // approach the end of the retention), ingest_max_record_age_seconds = the
+            // retention (7 days) less one hour, so the records reach the on-failure
+            // destination before the stream trims them.
+            max_retry_attempts: None,
             bisect_on_error: true,
             backoff: Duration::from_millis(100),
             max_backoff: Duration::from_secs(2),
             function_timeout: Duration::from_secs(60),
-            max_record_age: Duration::from_secs(3600),
+            max_record_age: Some(DEFAULT_RETENTION - Duration::from_secs(3600)),
+            retention: DEFAULT_RETENTION,
+            clock: Clock::REAL,
         }
     }
 }
@@ -166,18 +241,14 @@ fn read_answer(answer: Result<Value, String>, batch: &[Record]) -> Answer {
     }
 }
 
-/// How many records at the front of `batch` arrived more than `max_age` ago (a shard's
-/// records arrive in order, so the old ones are a prefix).
-fn expired_prefix(batch: &[Record], max_age: Duration) -> usize {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs_f64();
+/// How many records at the front of `batch` arrived more than `max_age` ago on `clock` (a
+/// shard's records arrive in order, so the old ones are a prefix).
+fn expired_prefix(batch: &[Record], max_age: Duration, clock: Clock) -> usize {
     batch
         .iter()
         .take_while(|r| {
             r.approximate_arrival_timestamp
-                .is_some_and(|t| now - t.as_secs_f64() > max_age.as_secs_f64())
+                .is_some_and(|t| clock.age(t.as_secs_f64()) > max_age)
         })
         .count()
 }
@@ -195,13 +266,13 @@ pub async fn deliver(
     let mut pending: Vec<(Vec<Record>, u32, u32)> = vec![(records, 0, 0)];
     while let Some((mut batch, mut retries, mut invokes)) = pending.pop() {
         loop {
-            let expired = expired_prefix(&batch, policy.max_record_age);
+            let expired = expired_prefix(&batch, policy.age_limit(), policy.clock);
             if expired > 0 {
                 delivery.failed.push(FailedRange {
                     records: batch.drain(..expired).collect(),
                     condition: "RecordAgeExceeded",
                     invoke_count: invokes,
-                    last_error: format!("older than {:?}", policy.max_record_age),
+                    last_error: format!("older than {:?}", policy.age_limit()),
                 });
             }
             if batch.is_empty() {
@@ -235,7 +306,7 @@ pub async fn deliver(
                     why
                 }
             };
-            if retries >= policy.max_retry_attempts {
+            if policy.max_retry_attempts.is_some_and(|max| retries >= max) {
                 delivery.failed.push(FailedRange {
                     records: std::mem::take(&mut batch),
                     condition: "RetryAttemptsExhausted",
@@ -248,8 +319,8 @@ pub async fn deliver(
                 .backoff
                 .saturating_mul(1 << retries.min(16))
                 .min(policy.max_backoff);
-            retries += 1;
-            tokio::time::sleep(backoff).await;
+            retries = retries.saturating_add(1);
+            policy.clock.sleep(backoff).await;
         }
     }
     delivery

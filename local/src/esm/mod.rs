@@ -1,8 +1,16 @@
 //! The Kinesis event source mapping: polls every shard of the stream, delivers batches to
 //! the function with the mapping's retry rules ([`batch`]) and sends what it gives up on to
-//! the on-failure destination (an SQS queue), as Lambda's poller does with
-//! `ReportBatchItemFailures`, `BisectBatchOnFunctionError`, `MaximumRetryAttempts` and a
+//! the on-failure destination, as Lambda's poller does with `ReportBatchItemFailures`,
+//! `BisectBatchOnFunctionError`, `MaximumRetryAttempts`, `MaximumRecordAgeInSeconds` and a
 //! `DestinationConfig.OnFailure`.
+//!
+//! The destination is an S3 bucket or an SQS queue, written as Lambda writes them ("Retain
+//! discarded batch records for a Kinesis Data Streams event source in Lambda", Lambda
+//! developer guide): SQS gets the invocation record (metadata: the shard and the sequence
+//! numbers, the records stay in the stream); S3 gets the same record plus the whole
+//! invocation payload (`payload`: the Kinesis event with every record's data), as an object
+//! named `aws/lambda/<ESM-UUID>/<shardID>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<Random UUID>`, so
+//! the records survive the stream's retention and can be replayed from there.
 //!
 //! One task per shard keeps the per-shard ordering guarantee: a shard does not advance while a
 //! batch of it is being retried. Shards present at start are followed; resharding is out of
@@ -43,9 +51,26 @@ pub struct MappingConfig {
     pub poll_interval: Duration,
     /// Retry rules.
     pub policy: RetryPolicy,
-    /// SQS queue URL of the on-failure destination; without one, failed batches are only
-    /// logged and counted (as on AWS, they are then lost).
-    pub on_failure_queue_url: Option<String>,
+    /// The on-failure destination; without one, failed batches are only logged and counted
+    /// (as on AWS, they are then lost).
+    pub on_failure: Option<OnFailure>,
+    /// The mapping's UUID (named in S3 on-failure object keys).
+    pub uuid: String,
+}
+
+/// Where the mapping sends the batches it gives up on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OnFailure {
+    /// An S3 bucket: the invocation record with the full payload, one object a batch.
+    S3 {
+        /// The bucket.
+        bucket: String,
+    },
+    /// An SQS queue: the invocation record, metadata only.
+    Sqs {
+        /// The queue URL.
+        queue_url: String,
+    },
 }
 
 /// Counters of a running mapping.
@@ -57,6 +82,8 @@ pub struct MappingStats {
     pub invocations: AtomicU64,
     /// Records sent to the on-failure destination.
     pub records_failed: AtomicU64,
+    /// Records given up on that the destination did not take (or that had none): lost.
+    pub records_lost: AtomicU64,
 }
 
 /// Runs the mapping until `shutdown` turns true; the batch in flight on each shard finishes.
@@ -66,7 +93,7 @@ pub struct MappingStats {
 pub async fn run(
     config: MappingConfig,
     kinesis: aws_sdk_kinesis::Client,
-    sqs: aws_sdk_sqs::Client,
+    destinations: Destinations,
     function: SharedFunction,
     stats: Arc<MappingStats>,
     shutdown: watch::Receiver<bool>,
@@ -78,7 +105,7 @@ pub async fn run(
         tasks.spawn(poll_shard(
             config.clone(),
             reader,
-            sqs.clone(),
+            destinations.clone(),
             function.clone(),
             stats.clone(),
             shutdown.clone(),
@@ -88,10 +115,19 @@ pub async fn run(
     Ok(())
 }
 
+/// The clients of the destination services.
+#[derive(Debug, Clone)]
+pub struct Destinations {
+    /// SQS.
+    pub sqs: aws_sdk_sqs::Client,
+    /// S3 (path-style).
+    pub s3: aws_sdk_s3::Client,
+}
+
 async fn poll_shard(
     config: Arc<MappingConfig>,
     mut reader: ShardReader,
-    sqs: aws_sdk_sqs::Client,
+    destinations: Destinations,
     function: SharedFunction,
     stats: Arc<MappingStats>,
     mut shutdown: watch::Receiver<bool>,
@@ -132,7 +168,11 @@ async fn poll_shard(
             stats
                 .records_failed
                 .fetch_add(failed.records.len() as u64, Ordering::Relaxed);
-            send_to_destination(&config, &source, &sqs, &failed).await;
+            if !send_to_destination(&config, &source, &destinations, &failed).await {
+                stats
+                    .records_lost
+                    .fetch_add(failed.records.len() as u64, Ordering::Relaxed);
+            }
         }
     }
 }
@@ -179,28 +219,69 @@ pub fn on_failure_record(
     })
 }
 
+/// The S3 object key Lambda uses for an on-failure record:
+/// `aws/lambda/<ESM-UUID>/<shardID>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<Random UUID>`.
+pub fn on_failure_key(uuid: &str, shard_id: &str, at: OffsetDateTime) -> String {
+    format!(
+        "aws/lambda/{uuid}/{shard_id}/{:04}/{:02}/{:02}/{:04}-{:02}-{:02}T{:02}.{:02}.{:02}-{}",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        uuid::Uuid::new_v4()
+    )
+}
+
+/// Sends `failed` to the destination; `false` when it was not taken (or there is none).
 async fn send_to_destination(
     config: &MappingConfig,
     source: &Source,
-    sqs: &aws_sdk_sqs::Client,
+    destinations: &Destinations,
     failed: &FailedRange,
-) {
-    let body = on_failure_record(config, source, failed, OffsetDateTime::now_utc());
+) -> bool {
+    let now = OffsetDateTime::now_utc();
+    let mut body = on_failure_record(config, source, failed, now);
     tracing::warn!(shard = %source.shard_id, records = failed.records.len(),
         "giving up on a batch: {}", failed.last_error);
-    let Some(url) = &config.on_failure_queue_url else {
-        return;
+    let sent = match &config.on_failure {
+        None => return false,
+        Some(OnFailure::Sqs { queue_url }) => destinations
+            .sqs
+            .send_message()
+            .queue_url(queue_url)
+            .message_body(body.to_string())
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| anyhow::Error::new(e.into_service_error())),
+        Some(OnFailure::S3 { bucket }) => {
+            body["payload"] = batch::kinesis_event(source, &failed.records);
+            destinations
+                .s3
+                .put_object()
+                .bucket(bucket)
+                .key(on_failure_key(&config.uuid, &source.shard_id, now))
+                .content_type("application/json")
+                .body(body.to_string().into_bytes().into())
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| anyhow::Error::new(e.into_service_error()))
+        }
     };
-    if let Err(e) = sqs
-        .send_message()
-        .queue_url(url)
-        .message_body(body.to_string())
-        .send()
-        .await
-    {
-        tracing::error!(
-            "sending a failed batch to {url}: {:#}",
-            anyhow::Error::new(e.into_service_error())
-        );
+    match sent {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::error!(
+                destination = ?config.on_failure,
+                "sending a failed batch to the on-failure destination: {e:#}"
+            );
+            false
+        }
     }
 }

@@ -242,7 +242,11 @@ where
         invocations += 1;
         assert!(invocations < 1000, "no progress at record {position}");
         let end = (position + batch_size).min(records.len());
-        let response = ingest.handle(kinesis_event(&records[position..end])).await;
+        // A Lambda timeout of a minute, as the pipeline module's default.
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+        let response = ingest
+            .handle(kinesis_event(&records[position..end]), deadline)
+            .await;
         position = match response.batch_item_failures.first() {
             None => end,
             Some(failure) => {

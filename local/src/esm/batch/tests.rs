@@ -32,10 +32,11 @@ fn source() -> Source {
 
 fn policy() -> RetryPolicy {
     RetryPolicy {
-        max_retry_attempts: 2,
+        max_retry_attempts: Some(2),
         backoff: Duration::ZERO,
         // The fixtures arrived in 2023.
-        max_record_age: Duration::from_secs(100 * 365 * 86_400),
+        max_record_age: None,
+        retention: Duration::from_secs(100 * 365 * 86_400),
         ..RetryPolicy::default()
     }
 }
@@ -230,7 +231,7 @@ async fn a_function_that_outlives_its_timeout_counts_as_an_error() {
         }
     }
     let policy = RetryPolicy {
-        max_retry_attempts: 0,
+        max_retry_attempts: Some(0),
         function_timeout: Duration::from_secs(3),
         ..policy()
     };
@@ -247,7 +248,7 @@ async fn a_function_that_outlives_its_timeout_counts_as_an_error() {
 async fn retries_back_off_exponentially_up_to_the_cap() {
     let f = Scripted::new(|_, _| Err(FunctionError::new("Unhandled", "down")));
     let policy = RetryPolicy {
-        max_retry_attempts: 4,
+        max_retry_attempts: Some(4),
         backoff: Duration::from_millis(100),
         max_backoff: Duration::from_millis(300),
         ..policy()
@@ -267,7 +268,7 @@ async fn records_past_the_maximum_age_go_to_the_failed_list_unsent() {
         .as_secs() as i64;
     let f = Scripted::new(|_, _| Ok(json!({})));
     let policy = RetryPolicy {
-        max_record_age: Duration::from_secs(3600),
+        max_record_age: Some(Duration::from_secs(3600)),
         ..policy()
     };
     let batch = vec![
@@ -281,4 +282,76 @@ async fn records_past_the_maximum_age_go_to_the_failed_list_unsent() {
     assert_eq!(d.failed[0].condition, "RecordAgeExceeded");
     assert_eq!(d.failed[0].records.len(), 2);
     assert_eq!(d.failed[0].invoke_count, 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_a_retry_limit_a_failing_batch_is_retried_until_it_succeeds() {
+    // Down for 50 attempts, then up: -1 retries never gives up on the records.
+    let f = Scripted::new(|_, call| {
+        if call <= 50 {
+            Err(FunctionError::new("Unhandled", "down"))
+        } else {
+            Ok(json!({}))
+        }
+    });
+    let policy = RetryPolicy {
+        max_retry_attempts: None,
+        backoff: Duration::from_millis(100),
+        max_backoff: Duration::from_secs(2),
+        ..policy()
+    };
+    let d = deliver(&*f, &source(), &policy, vec![record(1, "a")]).await;
+    assert_eq!(d.invocations, 51);
+    assert!(d.failed.is_empty(), "{:?}", d.failed);
+}
+
+#[tokio::test]
+async fn without_a_maximum_age_records_are_kept_until_the_retention_ends() {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let f = Scripted::new(|_, _| Ok(json!({})));
+    let policy = RetryPolicy {
+        max_record_age: None,
+        retention: Duration::from_secs(24 * 3600),
+        ..policy()
+    };
+    let batch = vec![
+        record_at(1, "past-retention", now - 24 * 3600 - 60),
+        record_at(2, "within-retention", now - 23 * 3600),
+    ];
+    let d = deliver(&*f, &source(), &policy, batch).await;
+    assert_eq!(f.seen(), names(&[&["within-retention"]]));
+    assert_eq!(d.failed.len(), 1);
+    assert_eq!(d.failed[0].condition, "RecordAgeExceeded");
+    // A maximum age past the retention cannot keep a record longer than the stream does.
+    let longer = RetryPolicy {
+        max_record_age: Some(Duration::from_secs(48 * 3600)),
+        ..policy
+    };
+    assert_eq!(longer.age_limit(), Duration::from_secs(24 * 3600));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_compressed_clock_ages_records_and_shortens_back_off_by_its_speed() {
+    let clock = Clock::compressed(3600);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    // Two real seconds are two simulated hours.
+    let age = clock.age(now - 2.0);
+    assert!(
+        age >= Duration::from_secs(7200) && age < Duration::from_secs(7300),
+        "{age:?}"
+    );
+    let started = tokio::time::Instant::now();
+    clock.sleep(Duration::from_secs(3600)).await;
+    assert_eq!(started.elapsed(), Duration::from_secs(1));
+    assert_eq!(
+        Clock::compressed(0).speed(),
+        1,
+        "a speed of 0 would stop time"
+    );
 }
