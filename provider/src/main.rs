@@ -9,10 +9,45 @@ fn main() -> anyhow::Result<()> {
     if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
         std::env::set_var("RUST_LIB_BACKTRACE", "0");
     }
+    install_tracing()?;
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
         .block_on(serve())
+}
+
+/// The provider's one `tracing` subscriber: the StopProvider watcher, and (as tf-provider does
+/// when `PLUGIN_LOG_FILE` names a file) every event at TRACE level into that file. tf-provider
+/// would install its own global subscriber for `PLUGIN_LOG_FILE` and fail because this one is
+/// already there, so the variable is taken over here and removed before `serve`.
+fn install_tracing() -> anyhow::Result<()> {
+    use tracing_subscriber::filter::LevelFilter;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::Layer;
+
+    let log_file = match std::env::var_os("PLUGIN_LOG_FILE") {
+        Some(path) => {
+            std::env::remove_var("PLUGIN_LOG_FILE");
+            let file = std::fs::File::create(&path).map_err(|e| {
+                anyhow::anyhow!(
+                    "PLUGIN_LOG_FILE {}: {e}",
+                    std::path::Path::new(&path).display()
+                )
+            })?;
+            Some(
+                tracing_subscriber::fmt::layer()
+                    .with_ansi(false)
+                    .with_writer(std::sync::Mutex::new(file))
+                    .with_filter(LevelFilter::TRACE),
+            )
+        }
+        None => None,
+    };
+    let subscriber = tracing_subscriber::registry()
+        .with(stop::stop_provider_layer())
+        .with(log_file);
+    tracing::subscriber::set_global_default(subscriber)?;
+    Ok(())
 }
 
 async fn serve() -> anyhow::Result<()> {

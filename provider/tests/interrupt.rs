@@ -1,6 +1,11 @@
-//! Ctrl-C during a long create: the terminal sends SIGINT to Terraform's whole process group,
-//! provider included. The provider must not die: its wait returns "interrupted" with the ARN in
-//! state, so Terraform records the resource as tainted instead of orphaning it.
+//! Interrupting Terraform during a long create, both ways it happens:
+//! - Ctrl-C in a terminal sends SIGINT to Terraform's whole process group, provider included.
+//!   The provider must not die.
+//! - A CI runner or Terraform Cloud signals only the `terraform` process (no TTY, no process
+//!   group signal); Terraform then sends the provider the gRPC call StopProvider.
+//!
+//! Either way the provider's wait returns "interrupted" with the ARN in state, so Terraform
+//! records the resource as tainted instead of orphaning it.
 
 mod common;
 
@@ -11,8 +16,27 @@ use std::time::{Duration, Instant};
 use common::{header, provider_dir};
 use personalize_local::testing::TestServer;
 
+/// Who receives the SIGINT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Interrupt {
+    /// Terraform's whole process group, as a terminal's Ctrl-C does.
+    ProcessGroup,
+    /// The `terraform` process alone, as automation does: the provider gets no signal, only
+    /// Terraform's StopProvider call.
+    TerraformOnly,
+}
+
 #[test]
 fn ctrl_c_keeps_the_resource_in_state_tainted() {
+    interrupted_create_is_kept_tainted(Interrupt::ProcessGroup);
+}
+
+#[test]
+fn stop_provider_from_automation_keeps_the_resource_in_state_tainted() {
+    interrupted_create_is_kept_tainted(Interrupt::TerraformOnly);
+}
+
+fn interrupted_create_is_kept_tainted(how: Interrupt) {
     let slow = TestServer::start(personalize_local::Config {
         instant: false,
         stage_delay: std::time::Duration::from_secs(3),
@@ -35,15 +59,17 @@ fn ctrl_c_keeps_the_resource_in_state_tainted() {
         .args(["apply", "-auto-approve", "-no-color"])
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
+        // No TTY, and its own process group: like a shell job, where Ctrl-C signals the whole
+        // group, or like a CI step, where only Terraform is signalled.
+        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        // Its own process group, like a shell job: Ctrl-C signals the whole group.
         .process_group(0)
         .spawn()
         .unwrap();
     let pgid = child.id();
 
-    // Wait until the create call reached the emulator, then press Ctrl-C.
+    // Wait until the create call reached the emulator, then interrupt.
     let client = aws_sdk_personalize::Client::new(&pr_sdk::local(slow.endpoint(), "us-east-1"));
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -61,8 +87,12 @@ fn ctrl_c_keeps_the_resource_in_state_tainted() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+    let target = match how {
+        Interrupt::ProcessGroup => format!("-{pgid}"),
+        Interrupt::TerraformOnly => pgid.to_string(),
+    };
     let status = Command::new("kill")
-        .args(["-INT", "--", &format!("-{pgid}")])
+        .args(["-INT", "--", &target])
         .status()
         .unwrap();
     assert!(status.success());
@@ -73,7 +103,10 @@ fn ctrl_c_keeps_the_resource_in_state_tainted() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(!out.status.success(), "{text}");
-    assert!(text.contains("interrupted"), "{text}");
+    assert!(
+        text.contains("interrupted: Terraform asked the provider to stop"),
+        "{text}"
+    );
     assert!(
         !text.contains("plugin exited") && !text.contains("plugin crashed"),
         "{text}"
