@@ -14,9 +14,6 @@ provider "personalize" {
   region = var.region
 
   endpoints {
-    personalize         = var.personalize_endpoint
-    personalize_events  = var.personalize_endpoint
-    personalize_runtime = var.personalize_endpoint
-    s3                  = var.s3_endpoint
+    personalize = var.personalize_endpoint
   }
 }

@@ -60,13 +60,16 @@ fn every_attribute_is_documented() {
         &schema["provider_schemas"]["registry.terraform.io/personalize-realtime/personalize"];
 
     let index = std::fs::read_to_string(docs_dir().join("index.md")).unwrap();
-    let missing: Vec<_> = names(&provider["provider"]["block"])
-        .difference(&listed(&index))
-        .cloned()
-        .collect();
+    let arguments = names(&provider["provider"]["block"]);
+    let missing: Vec<_> = arguments.difference(&listed(&index)).cloned().collect();
     assert!(
         missing.is_empty(),
         "index.md misses provider arguments {missing:?}"
+    );
+    let stale: Vec<_> = listed(&index).difference(&arguments).cloned().collect();
+    assert!(
+        stale.is_empty(),
+        "index.md documents arguments the provider does not have: {stale:?}"
     );
 
     let mut problems = Vec::new();

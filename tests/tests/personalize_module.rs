@@ -65,9 +65,7 @@ fn config(endpoint: &str, extra: &str) -> String {
 provider "personalize" {{
   region = "us-east-1"
   endpoints {{
-    personalize         = "{endpoint}"
-    personalize_events  = "{endpoint}"
-    personalize_runtime = "{endpoint}"
+    personalize = "{endpoint}"
   }}
 }}
 
