@@ -110,7 +110,17 @@ async fn events_config_and_incremental_updates_reach_training_and_update_in_plac
     let describe = || described(p, &arn);
     let s = describe().await;
     assert_eq!(s.perform_incremental_update(), Some(true));
-    assert_eq!(s.solution_config(), Some(&config));
+    // With automatic training on (AWS's default), AWS's default schedule is filled in.
+    assert_eq!(
+        s.solution_config().and_then(|c| c.events_config()),
+        config.events_config()
+    );
+    assert_eq!(
+        s.solution_config()
+            .and_then(|c| c.auto_training_config())
+            .and_then(|a| a.scheduling_expression()),
+        Some("rate(7 days)")
+    );
     let v = train(p, &arn).await;
     assert_eq!(v.status(), Some("ACTIVE"), "{:?}", v.failure_reason());
     assert_eq!(v.perform_incremental_update(), Some(true));

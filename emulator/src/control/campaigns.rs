@@ -40,8 +40,94 @@ fn check_config(config: Option<&Value>) -> Result<(), ApiError> {
 }
 
 fn active_version(inner: &impl View, arn: &str) -> Result<(), ApiError> {
-    let v = inner.get(Kind::SolutionVersion, arn)?;
+    let v = inner.get(Kind::SolutionVersion, &resolve_version(inner, arn)?)?;
     require_active(v, "Solution version")
+}
+
+/// The suffix that names a solution's latest version: "If you specify True [for
+/// syncWithLatestSolutionVersion], you must specify the ARN of your solution for the
+/// SolutionVersionArn parameter. It must be in SolutionArn/$LATEST format."
+/// (<https://docs.aws.amazon.com/personalize/latest/APIReference/API_CampaignConfig.html>)
+pub const LATEST: &str = "/$LATEST";
+
+/// The version a campaign's `solutionVersionArn` deploys: itself, or for `SOLUTION/$LATEST`
+/// the solution's newest ACTIVE version (so a campaign that keeps the `$LATEST` form follows
+/// each new version once it is ACTIVE).
+///
+/// # Errors
+/// `ResourceNotFoundException` when the solution does not exist or has no ACTIVE version.
+pub fn resolve_version(inner: &impl View, arn: &str) -> Result<String, ApiError> {
+    let Some(solution) = arn.strip_suffix(LATEST) else {
+        return Ok(arn.to_owned());
+    };
+    inner.get(Kind::Solution, solution)?;
+    inner
+        .children(Kind::SolutionVersion, "solutionArn", solution)
+        .filter(|v| v.status() == "ACTIVE")
+        .max_by_key(|v| v.seq)
+        .and_then(|v| v.str("solutionVersionArn"))
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            ApiError::invalid(format!(
+                "Solution {solution} has no ACTIVE solution version for {arn}"
+            ))
+        })
+}
+
+/// `syncWithLatestSolutionVersion` takes the `SOLUTION/$LATEST` form, as AWS requires (see
+/// [`LATEST`]); without it the `$LATEST` form deploys the newest ACTIVE version once and stays
+/// on it, so the concrete ARN is kept.
+fn deployed_arn(inner: &impl View, arn: &str, config: Option<&Value>) -> Result<String, ApiError> {
+    let sync = config
+        .and_then(|c| c.get("syncWithLatestSolutionVersion"))
+        .and_then(Value::as_bool)
+        == Some(true);
+    match (sync, arn.ends_with(LATEST)) {
+        (true, false) => Err(ApiError::invalid(format!(
+            "syncWithLatestSolutionVersion is true: solutionVersionArn must be the solution's \
+             ARN in SolutionArn/$LATEST format, not {arn}"
+        ))),
+        (true, true) => {
+            active_version(inner, arn)?;
+            Ok(arn.to_owned())
+        }
+        (false, _) => {
+            let concrete = resolve_version(inner, arn)?;
+            active_version(inner, &concrete)?;
+            Ok(concrete)
+        }
+    }
+}
+
+/// The campaign configuration as AWS stores it: on a User-Personalization campaign the
+/// exploration keys left out take their documented defaults, explorationWeight 0.3 and
+/// explorationItemAgeCutOff 30 days
+/// (<https://docs.aws.amazon.com/personalize/latest/dg/native-recipe-new-item-USER_PERSONALIZATION.html>),
+/// and DescribeCampaign reports them.
+fn with_defaults(inner: &impl View, version_arn: &str, config: Option<&Value>) -> Option<Value> {
+    let recipe = resolve_version(inner, version_arn)
+        .ok()
+        .and_then(|v| inner.get(Kind::SolutionVersion, &v).ok())
+        .and_then(|v| v.str("recipeArn"))
+        .map(str::to_owned);
+    let explores = recipe.is_some_and(|r| r.ends_with("recipe/aws-user-personalization"));
+    if !explores {
+        return config.cloned();
+    }
+    let mut config = config.cloned().unwrap_or_else(|| json!({}));
+    let exploration = config
+        .as_object_mut()?
+        .entry("itemExplorationConfig")
+        .or_insert_with(|| json!({}));
+    if let Some(e) = exploration.as_object_mut() {
+        for (key, default) in [
+            ("explorationWeight", "0.3"),
+            ("explorationItemAgeCutOff", "30"),
+        ] {
+            e.entry(key).or_insert_with(|| default.into());
+        }
+    }
+    Some(config)
 }
 
 /// CreateCampaign: deploys an ACTIVE solution version; the IN_PROGRESS stage loads its model.
@@ -51,9 +137,13 @@ pub async fn create_campaign(ctx: &Ctx, input: &Map<String, Value>) -> Result<Va
     check_config(input.get("campaignConfig"))?;
     let tags = tags_of(input)?;
     let arn = ctx.arn(&format!("campaign/{name}"));
-    ctx.server.state.mutate(|inner, writes| {
-        active_version(inner, &version_arn)?;
-        let mut body = copy(input, &["name", "solutionVersionArn", "campaignConfig"]);
+    let deployed = ctx.server.state.mutate(|inner, writes| {
+        let deployed = deployed_arn(inner, &version_arn, input.get("campaignConfig"))?;
+        let mut body = copy(input, &["name"]);
+        body.insert("solutionVersionArn".into(), deployed.clone().into());
+        if let Some(config) = with_defaults(inner, &deployed, input.get("campaignConfig")) {
+            body.insert("campaignConfig".into(), config);
+        }
         body.insert(
             "minProvisionedTPS".into(),
             input
@@ -69,9 +159,10 @@ pub async fn create_campaign(ctx: &Ctx, input: &Map<String, Value>) -> Result<Va
             body,
             Some("CREATE PENDING"),
             tags,
-        )
+        )?;
+        Ok(deployed)
     })?;
-    let work = load_model_work(&ctx.server, version_arn);
+    let work = load_model_work(&ctx.server, deployed);
     lifecycle::run_create(&ctx.server, &arn, Some(work)).await;
     Ok(arn_response(Kind::Campaign, &arn))
 }
@@ -80,7 +171,9 @@ fn load_model_work(server: &AppState, version_arn: String) -> lifecycle::WorkFn 
     let server = server.clone();
     Box::new(move || {
         Box::pin(async move {
-            match server.state.model(&version_arn) {
+            let resolved = resolve_version(&*server.state.read(), &version_arn)
+                .map_err(|e| e.message)?;
+            match server.state.model(&resolved) {
                 Ok(_) => Ok(Box::new(|_: &mut Txn<'_>, _: &mut Writes| {}) as Apply),
                 Err(reason) => Err(reason),
             }
@@ -95,7 +188,12 @@ pub async fn update_campaign(ctx: &Ctx, input: &Map<String, Value>) -> Result<Va
     check_config(input.get("campaignConfig"))?;
     ctx.server.state.mutate(|inner, writes| {
         let campaign = inner.get(Kind::Campaign, &arn)?;
-        require_active(campaign, "Campaign")?;
+        // A campaign whose creation failed may be updated to recover it, as AWS allows:
+        // "You can update a campaign if its status is ACTIVE or CREATE FAILED"
+        // (<https://docs.aws.amazon.com/personalize/latest/dg/update-campaigns.html>).
+        if campaign.status() != "CREATE FAILED" {
+            require_active(campaign, "Campaign")?;
+        }
         if let Some(status) = campaign
             .body
             .get("latestCampaignUpdate")
@@ -113,8 +211,15 @@ pub async fn update_campaign(ctx: &Ctx, input: &Map<String, Value>) -> Result<Va
                 update.insert(key.into(), v.clone());
             }
         }
-        if let Some(v) = input.get("solutionVersionArn").and_then(Value::as_str) {
-            active_version(inner, v)?;
+        let version = update
+            .get("solutionVersionArn")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
+        let deployed = deployed_arn(inner, &version, update.get("campaignConfig"))?;
+        update.insert("solutionVersionArn".into(), deployed.clone().into());
+        if let Some(config) = with_defaults(inner, &deployed, update.get("campaignConfig")) {
+            update.insert("campaignConfig".into(), config);
         }
         update.insert("status".into(), "CREATE PENDING".into());
         update.insert("creationDateTime".into(), now_value());
@@ -142,9 +247,17 @@ pub const CAMPAIGN_UPDATE: InPlaceUpdate = InPlaceUpdate {
                 body.insert(key.into(), v.clone());
             }
         }
+        // An update of a campaign whose creation failed deploys it.
+        if body.get("status").and_then(Value::as_str) == Some("CREATE FAILED") {
+            body.insert("status".into(), "ACTIVE".into());
+            body.remove("failureReason");
+        }
     },
     ready: |server, update| match update["solutionVersionArn"].as_str() {
-        Some(v) => server.state.model(v).map(|_| ()),
+        Some(v) => {
+            let resolved = resolve_version(&*server.state.read(), v).map_err(|e| e.message)?;
+            server.state.model(&resolved).map(|_| ())
+        }
         None => Err("The update names no solution version".into()),
     },
 };

@@ -95,6 +95,7 @@ pub async fn create_solution(ctx: &Ctx, input: &Map<String, Value>) -> Result<Va
         if let Some(v) = input.get("performIncrementalUpdate") {
             body.insert("performIncrementalUpdate".into(), v.clone());
         }
+        fill_schedule(&mut body);
         config::check_solution(inner, &group_arn, &body)?;
         insert_created(
             inner,
@@ -108,6 +109,24 @@ pub async fn create_solution(ctx: &Ctx, input: &Map<String, Value>) -> Result<Va
     })?;
     lifecycle::run_create(&ctx.server, &arn, None).await;
     Ok(arn_response(Kind::Solution, &arn))
+}
+
+/// The schedule AWS trains on when automatic training is on and no `autoTrainingConfig` is
+/// given: "The default is every 7 days"
+/// (<https://docs.aws.amazon.com/personalize/latest/APIReference/API_AutoTrainingConfig.html>).
+/// DescribeSolution reports it, as AWS does.
+pub const DEFAULT_SCHEDULE: &str = "rate(7 days)";
+
+/// Fills the default schedule into a solution body with `performAutoTraining` true.
+fn fill_schedule(body: &mut Map<String, Value>) {
+    if body.get("performAutoTraining").and_then(Value::as_bool) != Some(true) {
+        return;
+    }
+    let config = body.entry("solutionConfig").or_insert_with(|| json!({}));
+    if let Some(c) = config.as_object_mut() {
+        c.entry("autoTrainingConfig")
+            .or_insert_with(|| json!({ "schedulingExpression": DEFAULT_SCHEDULE }));
+    }
 }
 
 /// `schedulingExpression` beyond the model's pattern: AWS takes `rate(N day|days)` with N from
@@ -235,6 +254,7 @@ pub const SOLUTION_UPDATE: InPlaceUpdate = InPlaceUpdate {
                 config[member] = a.clone();
             }
         }
+        fill_schedule(body);
     },
     ready: |_, _| Ok(()),
 };

@@ -79,7 +79,11 @@ fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<
                 campaign.status()
             )));
         }
-        let version_arn = campaign.str("solutionVersionArn").unwrap_or("").to_owned();
+        // `SOLUTION/$LATEST` (syncWithLatestSolutionVersion) serves the newest ACTIVE version.
+        let version_arn = crate::control::campaigns::resolve_version(
+            &*inner,
+            campaign.str("solutionVersionArn").unwrap_or(""),
+        )?;
         let version = inner.get(Kind::SolutionVersion, &version_arn)?;
         let group = version.str("datasetGroupArn").unwrap_or("").to_owned();
         let exploration = exploration_of(campaign.body.get("campaignConfig"))?;

@@ -34,6 +34,9 @@ use crate::provider::{ClientSlot, Clients};
 pub trait Kind: Send + Sync + 'static {
     /// Human name used in diagnostics, e.g. `Dataset Group`.
     const DISPLAY: &'static str;
+    /// The resource part of its ARNs, e.g. `campaign/NAME`: import refuses an ARN of another
+    /// type (same first segment, same number of segments).
+    const ARN_FORM: &'static str;
     /// Default timeouts.
     const TIMEOUTS: Timeouts;
     /// Whether some attributes update in place (adds `timeouts.update`).
@@ -101,6 +104,13 @@ pub trait Kind: Send + Sync + 'static {
 
     /// Calls Delete*; not-found is treated as done by the caller.
     async fn delete(c: &Clients, arn: &str, state: &Obj) -> Result<(), AwsError>;
+
+    /// The attribute holding a name Personalize never frees (import jobs and solution versions
+    /// have no delete API): a replacement that keeps it would fail at apply with
+    /// ResourceAlreadyExistsException, so the plan refuses it and names the fix.
+    fn single_use_name() -> Option<&'static str> {
+        None
+    }
 
     /// Whether destroy waits for the resource to be gone (false for solution versions, which
     /// have no delete API and are only forgotten).
@@ -237,6 +247,123 @@ fn mark_computed(attrs: &[Attr], planned: &mut Obj, config: Option<&Obj>) {
     }
 }
 
+/// Where an attribute sits, for the private record of what the configuration set: names joined
+/// by `.`, block items by their index (`campaign_config.0.item_exploration_config`).
+fn path_of(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
+
+/// The optional-computed attributes `config` sets, as [`path_of`] names them.
+fn configured_paths(attrs: &[Attr], config: &Obj, prefix: &str, out: &mut Vec<Dyn>) {
+    for attr in attrs {
+        let Some(value) = config.get(attr.name).filter(|v| !v.is_null()) else {
+            continue;
+        };
+        let path = path_of(prefix, attr.name);
+        if let Some(inner) = attr.ty.nested() {
+            for (i, item) in value.list().unwrap_or_default().iter().enumerate() {
+                if let Some(o) = item.obj() {
+                    configured_paths(inner, o, &format!("{path}.{i}"), out);
+                }
+            }
+        } else if attr.mode == Mode::OptionalComputed {
+            out.push(s(path));
+        }
+    }
+}
+
+/// The private state an apply leaves: which optional-computed attributes the configuration
+/// set. A later plan tells from it a value the user removed (it falls back to what AWS decides)
+/// from one AWS chose (it stays as it is).
+fn private_for(attrs: &[Attr], config: &Obj) -> Dyn {
+    let mut paths = Vec::new();
+    configured_paths(attrs, config, "", &mut paths);
+    let mut o = Obj::new();
+    o.insert("configured".into(), list(paths));
+    obj(o)
+}
+
+/// The private state a read passes on: the record of configured attributes and whether the
+/// resource was imported since the last apply, without the import marker (an import has read
+/// the resource once it returns).
+fn keep_configured(private: &Dyn) -> Dyn {
+    let mut o = Obj::new();
+    for key in ["configured", "adopted"] {
+        if let Some(c) = private.obj().and_then(|o| o.get(key)) {
+            o.insert(key.into(), c.clone());
+        }
+    }
+    obj(o)
+}
+
+/// The paths of [`private_for`].
+fn configured_set(private: &Dyn) -> std::collections::BTreeSet<String> {
+    private
+        .obj()
+        .and_then(|o| o.get("configured"))
+        .and_then(|v| v.list())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|v| v.str().map(str::to_owned))
+        .collect()
+}
+
+/// Plans what an optional-computed attribute the configuration leaves unset falls back to:
+/// its default when AWS documents one (so removing `min_provisioned_tps = 2` plans 1), unknown
+/// when the user had set it and AWS will decide, and otherwise the value AWS chose. Terraform
+/// proposes the prior value for all three, which would hide a removal.
+fn revert_removed(
+    attrs: &[Attr],
+    planned: &mut Obj,
+    config: Option<&Obj>,
+    prior: Option<&Obj>,
+    configured: &std::collections::BTreeSet<String>,
+    prefix: &str,
+) {
+    let Some(prior) = prior else {
+        // A block item added by this change: planned as at create.
+        mark_computed(attrs, planned, config);
+        return;
+    };
+    for attr in attrs {
+        let path = path_of(prefix, attr.name);
+        let in_config = config.and_then(|c| c.get(attr.name));
+        if let Some(inner) = attr.ty.nested() {
+            let cfg_items = in_config.and_then(|v| v.list()).unwrap_or_default();
+            let prior_items = prior
+                .get(attr.name)
+                .and_then(|v| v.list())
+                .unwrap_or_default();
+            if let Some(Value::Value(Node::List(items))) = planned.get_mut(attr.name) {
+                for (i, item) in items.iter_mut().enumerate() {
+                    if let Value::Value(Node::Map(o)) = item {
+                        let cfg = cfg_items.get(i).and_then(|v| v.obj());
+                        let before = prior_items.get(i).and_then(|v| v.obj());
+                        revert_removed(inner, o, cfg, before, configured, &format!("{path}.{i}"));
+                    }
+                }
+            }
+            continue;
+        }
+        if attr.mode != Mode::OptionalComputed || in_config.is_some_and(|v| !v.is_null()) {
+            continue;
+        }
+        match &attr.default {
+            Some(default) => {
+                planned.insert(attr.name.to_owned(), default.clone());
+            }
+            None if configured.contains(&path) => {
+                planned.insert(attr.name.to_owned(), Value::Unknown);
+            }
+            None => {}
+        }
+    }
+}
+
 /// Fills every schema attribute missing from a resource object with null (and blocks with an
 /// empty list, `timeouts` included), so Terraform always receives complete objects.
 fn complete(attrs: &[Attr], o: &mut Obj) {
@@ -268,6 +395,15 @@ fn complete_block(attrs: &[Attr], o: &mut Obj) {
             }
         }
     }
+}
+
+/// Whether an ARN's resource part has `form`'s type and number of segments
+/// (`solution/NAME` is a solution, `solution/NAME/ID` one of its versions).
+fn arn_has_form(arn: &str, form: &str) -> bool {
+    let resource = arn.splitn(6, ':').nth(5).unwrap_or_default();
+    let (got, want): (Vec<&str>, Vec<&str>) =
+        (resource.split('/').collect(), form.split('/').collect());
+    got.len() == want.len() && got[0] == want[0] && got.iter().all(|s| !s.is_empty())
 }
 
 /// The resource's identifying value for messages before it has an ARN.
@@ -319,8 +455,11 @@ impl<K: Kind> Generic<K> {
         planned.insert("tags_all".into(), all);
     }
 
-    /// Merges the remote view into `state` (see the module doc).
-    fn merge(state: &mut Obj, remote: Obj, importing: bool) {
+    /// Merges the remote view into `state` (see the module doc). Every remote value is taken,
+    /// nested blocks the configuration leaves out included, so drift always shows in the next
+    /// plan; only an empty remote value over a null one, and what [`Kind::equivalent`] calls the
+    /// same, keep the state's form.
+    fn merge(state: &mut Obj, remote: Obj) {
         for (k, v) in remote {
             let current = state.get(&k).cloned().unwrap_or(Value::Null);
             let empty = match &v {
@@ -330,9 +469,6 @@ impl<K: Kind> Generic<K> {
                 _ => false,
             };
             let keep = (empty && current.is_null())
-                || (!importing
-                    && current.list().is_some_and(<[Dyn]>::is_empty)
-                    && v.list().is_some())
                 || (!current.is_null() && K::equivalent(&k, &current, &v));
             if !keep {
                 state.insert(k, v);
@@ -341,12 +477,7 @@ impl<K: Kind> Generic<K> {
     }
 
     /// Reads the resource into `state`; `Ok(false)` when it is gone.
-    async fn refresh(
-        c: &Clients,
-        arn: &str,
-        state: &mut Obj,
-        importing: bool,
-    ) -> Result<bool, AwsError> {
+    async fn refresh(c: &Clients, arn: &str, state: &mut Obj) -> Result<bool, AwsError> {
         let Some(mut remote) = K::find(c, arn).await? else {
             return Ok(false);
         };
@@ -359,7 +490,7 @@ impl<K: Kind> Generic<K> {
         };
         remote.insert("arn".into(), s(arn));
         remote.insert("id".into(), s(arn));
-        Self::merge(state, remote, importing);
+        Self::merge(state, remote);
         if let Some(all) = all_tags {
             state.insert("tags_all".into(), all);
         }
@@ -396,7 +527,7 @@ impl<K: Kind> Generic<K> {
         state.insert("arn".into(), s(arn));
         state.insert("id".into(), s(arn));
         // Best effort: a failed refresh leaves the planned values, which is still a valid state.
-        let _ = Self::refresh(c, arn, &mut state, false).await;
+        let _ = Self::refresh(c, arn, &mut state).await;
         let mut whole = obj(state);
         unknowns_to_null(&mut whole);
         match whole {
@@ -444,8 +575,8 @@ impl<K: Kind> Resource for Generic<K> {
             .and_then(|o| o.get("importing"))
             .and_then(|v| v.boolean())
             .unwrap_or(false);
-        match Self::refresh(&c, &arn, &mut state, importing).await {
-            Ok(true) => Some((state, Value::Null)),
+        match Self::refresh(&c, &arn, &mut state).await {
+            Ok(true) => Some((state, keep_configured(&private))),
             Ok(false) if importing => {
                 diags.root_error(
                     format!("Cannot import non-existent {}", K::DISPLAY),
@@ -477,7 +608,7 @@ impl<K: Kind> Resource for Generic<K> {
 
     async fn plan_update<'a>(
         &self,
-        _diags: &mut Diagnostics,
+        diags: &mut Diagnostics,
         prior: Obj,
         proposed: Obj,
         config: Obj,
@@ -486,35 +617,59 @@ impl<K: Kind> Resource for Generic<K> {
     ) -> Option<(Obj, Dyn, Vec<AttributePath>)> {
         let mut planned = proposed;
         let attrs = attributes::<K>();
+        revert_removed(
+            &attrs,
+            &mut planned,
+            Some(&config),
+            Some(&prior),
+            &configured_set(&private),
+            "",
+        );
         let changed: Vec<&Attr> = attrs
             .iter()
             .filter(|a| a.configurable())
             .filter(|a| planned.get(a.name) != prior.get(a.name))
             .collect();
+        // After an import, what only Terraform keeps (`triggers`) is adopted from the
+        // configuration: replacing would, e.g., retrain the imported solution version.
+        let adopting = private
+            .obj()
+            .and_then(|o| o.get("adopted"))
+            .and_then(|v| v.boolean())
+            == Some(true);
         let mut replace: Vec<AttributePath> = changed
             .iter()
             .filter(|a| a.force_new)
+            .filter(|a| !(a.local && adopting && prior.get(a.name).is_none_or(Value::is_null)))
             .map(|a| AttributePath::new(a.name))
             .collect();
         replace.extend(K::replace_paths(&prior, &planned));
-        if replace.is_empty() && !changed.is_empty() {
-            // Optional-computed values the user removed from the configuration fall back to
-            // what AWS decides, so they become unknown like at create time.
-            for attr in &changed {
-                if attr.mode == Mode::OptionalComputed
-                    && config.get(attr.name).is_none_or(Value::is_null)
-                {
-                    planned.insert(
-                        attr.name.to_owned(),
-                        attr.default.clone().unwrap_or(Value::Unknown),
-                    );
-                }
+        if let Some(key) = K::single_use_name() {
+            let kept = planned.get(key).and_then(|v| v.str());
+            if !replace.is_empty() && kept.is_some() && kept == prior.get(key).and_then(|v| v.str())
+            {
+                let changed: Vec<String> = changed
+                    .iter()
+                    .filter(|a| a.force_new)
+                    .map(|a| a.name.to_owned())
+                    .collect();
+                diags.error(
+                    format!("{key} must change when the {} is replaced", K::DISPLAY),
+                    format!(
+                        "changing {} replaces the {display}, but Personalize keeps every {display} and its {key} {:?} for good (it has no delete API), so creating the new one under the same {key} would fail with ResourceAlreadyExistsException. Give it a new {key} in the same change, e.g. with a version or date suffix.",
+                        changed.join(", "),
+                        kept.unwrap_or_default(),
+                        display = K::DISPLAY.to_lowercase(),
+                    ),
+                    AttributePath::new(key),
+                );
+                return None;
             }
-            if changed.iter().any(|a| a.name != "tags") {
-                for key in ["status", "last_updated_date_time"] {
-                    if planned.contains_key(key) {
-                        planned.insert(key.to_owned(), Value::Unknown);
-                    }
+        }
+        if replace.is_empty() && changed.iter().any(|a| a.name != "tags") {
+            for key in ["status", "last_updated_date_time"] {
+                if planned.contains_key(key) {
+                    planned.insert(key.to_owned(), Value::Unknown);
                 }
             }
         }
@@ -537,7 +692,7 @@ impl<K: Kind> Resource for Generic<K> {
         &self,
         diags: &mut Diagnostics,
         planned: Obj,
-        _config: Obj,
+        config: Obj,
         _private: Dyn,
         _meta: ValueEmpty,
     ) -> Option<(Obj, Dyn)> {
@@ -565,16 +720,17 @@ impl<K: Kind> Resource for Generic<K> {
                 return None;
             }
         };
+        let private = private_for(&K::attributes(), &config);
         let mut state = planned;
         state.insert("arn".into(), s(&arn));
         state.insert("id".into(), s(&arn));
         if let Some(target) = K::create_target() {
             if let Err((_, e)) = Self::wait(&c, &arn, Op::Create, target, &state).await {
                 diags.root_error_short(e);
-                return Some((Self::salvage(&c, &arn, state).await, Value::Null));
+                return Some((Self::salvage(&c, &arn, state).await, private));
             }
         }
-        match Self::refresh(&c, &arn, &mut state, false).await {
+        match Self::refresh(&c, &arn, &mut state).await {
             Ok(true) => {}
             Ok(false) => {
                 diags.root_error_short(format!(
@@ -591,7 +747,7 @@ impl<K: Kind> Resource for Generic<K> {
         let Value::Value(Node::Map(state)) = whole else {
             return None;
         };
-        Some((state, Value::Null))
+        Some((state, private))
     }
 
     async fn update<'a>(
@@ -599,8 +755,8 @@ impl<K: Kind> Resource for Generic<K> {
         diags: &mut Diagnostics,
         prior: Obj,
         planned: Obj,
-        _config: Obj,
-        _private: Dyn,
+        config: Obj,
+        private: Dyn,
         _meta: ValueEmpty,
     ) -> Option<(Obj, Dyn)> {
         let c = self.clients(diags)?;
@@ -608,7 +764,7 @@ impl<K: Kind> Resource for Generic<K> {
         let attrs = attributes::<K>();
         let changed_other = attrs
             .iter()
-            .filter(|a| a.configurable() && a.name != "tags")
+            .filter(|a| a.configurable() && !a.local && a.name != "tags")
             .any(|a| planned.get(a.name) != prior.get(a.name));
         let mut planned = planned;
         if taggable(&attrs) {
@@ -626,25 +782,25 @@ impl<K: Kind> Resource for Generic<K> {
                     e.to_string(),
                     AttributePath::new("tags"),
                 );
-                return Some((Self::salvage(&c, &arn, prior).await, Value::Null));
+                return Some((Self::salvage(&c, &arn, prior).await, private));
             }
         }
         let mut state = planned.clone();
         if changed_other {
             if let Err(e) = K::update(&c, &arn, &prior, &planned).await {
                 diags.root_error_short(format!("updating {} ({arn}): {e}", K::DISPLAY));
-                return Some((Self::salvage(&c, &arn, prior).await, Value::Null));
+                return Some((Self::salvage(&c, &arn, prior).await, private));
             }
             if K::update_waits(&prior, &planned) {
                 if let Err((_, e)) =
                     Self::wait(&c, &arn, Op::Update, wait::UPDATING, &planned).await
                 {
                     diags.root_error_short(e);
-                    return Some((Self::salvage(&c, &arn, state).await, Value::Null));
+                    return Some((Self::salvage(&c, &arn, state).await, private));
                 }
             }
         }
-        match Self::refresh(&c, &arn, &mut state, false).await {
+        match Self::refresh(&c, &arn, &mut state).await {
             Ok(true) => {}
             Ok(false) => diags.root_error_short(format!(
                 "reading {} ({arn}) after update: it no longer exists",
@@ -659,7 +815,7 @@ impl<K: Kind> Resource for Generic<K> {
         let Value::Value(Node::Map(state)) = whole else {
             return None;
         };
-        Some((state, Value::Null))
+        Some((state, private_for(&attrs, &config)))
     }
 
     async fn destroy<'a>(
@@ -693,8 +849,17 @@ impl<K: Kind> Resource for Generic<K> {
                 return None;
             }
         }
-        if K::delete_waits() {
-            if let Err((_, e)) = Self::wait(&c, &arn, Op::Delete, wait::DELETING, &state).await {
+        let after = match (K::delete_waits(), K::create_target()) {
+            (true, _) => wait::DELETING,
+            // Nothing to delete: wait for the job or training to end (see wait::FINISHING).
+            (false, Some(_)) => wait::FINISHING,
+            (false, None) => return Some(()),
+        };
+        match Self::wait(&c, &arn, Op::Delete, after, &state).await {
+            Ok(()) | Err((Some(WaitError::Gone | WaitError::Failed { .. }), _))
+                if !K::delete_waits() => {}
+            Ok(()) => {}
+            Err((_, e)) => {
                 diags.root_error_short(e);
                 return None;
             }
@@ -710,12 +875,24 @@ impl<K: Kind> Resource for Generic<K> {
             );
             return None;
         }
+        if !arn_has_form(&id, K::ARN_FORM) {
+            diags.root_error(
+                format!("Cannot import {}", K::DISPLAY),
+                format!(
+                    "{id} is not the ARN of a {}: expected arn:PARTITION:personalize:REGION:ACCOUNT:{}",
+                    K::DISPLAY,
+                    K::ARN_FORM
+                ),
+            );
+            return None;
+        }
         let mut state = Obj::new();
         state.insert("arn".into(), s(&id));
         state.insert("id".into(), s(&id));
         complete(&attributes::<K>(), &mut state);
         let mut private = Obj::new();
         private.insert("importing".into(), super::value::b(true));
+        private.insert("adopted".into(), super::value::b(true));
         Some((state, obj(private)))
     }
 }
@@ -757,6 +934,79 @@ mod tests {
             Value::Unknown
         );
         assert_eq!(planned["name"], s("a"));
+    }
+
+    #[test]
+    fn import_ids_must_have_the_resource_types_form() {
+        let arn = |r: &str| format!("arn:aws:personalize:us-east-1:123456789012:{r}");
+        assert!(arn_has_form(&arn("solution/s"), "solution/NAME"));
+        assert!(!arn_has_form(&arn("solution/s/1a2b"), "solution/NAME"));
+        assert!(arn_has_form(&arn("solution/s/1a2b"), "solution/NAME/ID"));
+        assert!(!arn_has_form(&arn("campaign/c"), "solution/NAME"));
+        assert!(!arn_has_form(&arn("solution/"), "solution/NAME"));
+        assert!(arn_has_form(
+            &arn("dataset/g/INTERACTIONS"),
+            "dataset/GROUP/TYPE"
+        ));
+        assert!(!arn_has_form(&arn("dataset-group/g"), "dataset/GROUP/TYPE"));
+    }
+
+    #[test]
+    fn removed_optional_computed_values_fall_back() {
+        let attrs = attrs();
+        let mut prior = Obj::new();
+        prior.insert("tps".into(), n(2.0));
+        prior.insert("mode".into(), s("chosen"));
+        let mut inner = Obj::new();
+        inner.insert("x".into(), s("set"));
+        prior.insert("cfg".into(), list(vec![obj(inner)]));
+        let mut config = Obj::new();
+        config.insert("cfg".into(), list(vec![obj(Obj::new())]));
+        // Never configured: AWS's choice stays; configured then removed: unknown; a default
+        // is planned whatever happened before.
+        let mut planned = prior.clone();
+        revert_removed(
+            &attrs,
+            &mut planned,
+            Some(&config),
+            Some(&prior),
+            &Default::default(),
+            "",
+        );
+        assert_eq!(planned["tps"], n(1.0));
+        assert_eq!(planned["mode"], s("chosen"));
+        assert_eq!(
+            planned["cfg"].list().unwrap()[0].obj().unwrap()["x"],
+            s("set")
+        );
+        let mut full = config.clone();
+        full.insert("mode".into(), s("mine"));
+        let mut inner = Obj::new();
+        inner.insert("x".into(), s("set"));
+        full.insert("cfg".into(), list(vec![obj(inner)]));
+        let configured = configured_set(&private_for(&attrs, &full));
+        assert_eq!(
+            configured.iter().map(String::as_str).collect::<Vec<_>>(),
+            ["cfg.0.x", "mode"]
+        );
+        let mut planned = prior.clone();
+        revert_removed(
+            &attrs,
+            &mut planned,
+            Some(&config),
+            Some(&prior),
+            &configured,
+            "",
+        );
+        assert_eq!(planned["mode"], Value::Unknown);
+        assert_eq!(
+            planned["cfg"].list().unwrap()[0].obj().unwrap()["x"],
+            Value::Unknown
+        );
+        assert_eq!(
+            configured_set(&keep_configured(&private_for(&attrs, &full))),
+            configured
+        );
     }
 
     #[test]

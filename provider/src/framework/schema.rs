@@ -76,6 +76,8 @@ pub struct Attr {
     pub default: Option<Dyn>,
     /// Markdown description (also shown by `terraform providers schema -json`).
     pub description: &'static str,
+    /// Kept in Terraform state only: Personalize neither stores nor returns it (`triggers`).
+    pub local: bool,
 }
 
 impl Attr {
@@ -88,6 +90,7 @@ impl Attr {
             check: None,
             default: None,
             description,
+            local: false,
         }
     }
     /// A required attribute.
@@ -119,6 +122,12 @@ impl Attr {
     /// Planned value when unset (makes sense with [`Mode::OptionalComputed`]).
     pub fn default(mut self, value: Dyn) -> Self {
         self.default = Some(value);
+        self
+    }
+    /// Kept in Terraform state only (see [`Attr::local`]): an import cannot read it, so the
+    /// first plan after an import adopts the configuration's value without replacement.
+    pub fn local(mut self) -> Self {
+        self.local = true;
         self
     }
     /// Whether the user may set it.

@@ -111,6 +111,14 @@ pub const SETTLING: Target<'static> = Target {
     target: &["ACTIVE", "CREATE FAILED", "UPDATE FAILED"],
 };
 
+/// Statuses a resource without a delete API (a solution version, an import job) passes before
+/// destroy forgets it: a training destroy stopped ends `CREATE STOPPED`, an import job runs to
+/// its end, so what depends on them (the solution, the dataset) can then be deleted.
+pub const FINISHING: Target<'static> = Target {
+    pending: &["CREATE PENDING", "CREATE IN_PROGRESS", "CREATE STOPPING"],
+    target: &["ACTIVE", "CREATE FAILED", "CREATE STOPPED"],
+};
+
 /// Statuses of a delete in progress; done when the resource is gone.
 pub const DELETING: Target<'static> = Target {
     pending: &[

@@ -32,18 +32,20 @@ fn campaign_config_attrs() -> Vec<Attr> {
         Attr::optional_computed(
             "item_exploration_config",
             Ty::MapString,
-            "Exploration of new items (`explorationWeight`, `explorationItemAgeCutOff`, as the API names them), User-Personalization recipes only.",
+            "Exploration of new items (`explorationWeight`, `explorationItemAgeCutOff`, as the API names them), User-Personalization recipes only; AWS fills in `0.3` and `30` days for what is left out.",
         ),
         Attr::optional_computed(
             "enable_metadata_with_recommendations",
             Ty::Bool,
-            "Return item metadata with recommendations.",
-        ),
+            "Return item metadata with recommendations (default false).",
+        )
+        .default(b(false)),
         Attr::optional_computed(
             "sync_with_latest_solution_version",
             Ty::Bool,
-            "Follow the solution's latest version automatically (Personalize then expects the solution's ARN in `solution_version_arn`).",
-        ),
+            "Follow the solution's latest ACTIVE version automatically (default false); `solution_version_arn` is then `<solution ARN>/$LATEST`.",
+        )
+        .default(b(false)),
         Attr::optional(
             "ranking_influence",
             Ty::MapNumber,
@@ -67,6 +69,7 @@ fn ranking_influence(v: &Dyn) -> Result<(), String> {
 #[async_trait]
 impl Kind for Campaign {
     const DISPLAY: &'static str = "Campaign";
+    const ARN_FORM: &'static str = "campaign/NAME";
     const TIMEOUTS: Timeouts = Timeouts::all(minutes(30));
     const UPDATES: bool = true;
 
@@ -118,13 +121,13 @@ impl Kind for Campaign {
             .map(|x| campaign_status(&x, op)))
     }
 
-    async fn update(c: &Clients, arn: &str, _prior: &Obj, plan: &Obj) -> Result<(), AwsError> {
+    async fn update(c: &Clients, arn: &str, prior: &Obj, plan: &Obj) -> Result<(), AwsError> {
         c.personalize
             .update_campaign()
             .campaign_arn(arn)
             .set_solution_version_arn(get_str(plan, "solution_version_arn"))
             .set_min_provisioned_tps(get_i32(plan, "min_provisioned_tps"))
-            .set_campaign_config(expand_config(plan))
+            .set_campaign_config(expand_update_config(prior, plan))
             .send()
             .await?;
         Ok(())
@@ -132,6 +135,31 @@ impl Kind for Campaign {
 
     fn update_waits(_prior: &Obj, _plan: &Obj) -> bool {
         true
+    }
+
+    fn equivalent(name: &str, state: &Dyn, remote: &Dyn) -> bool {
+        match name {
+            "campaign_config" => {
+                let first = |v: &Dyn| {
+                    canonical_config(
+                        v.list()
+                            .and_then(|l| l.first())
+                            .and_then(DynExt::obj)
+                            .unwrap_or(&Obj::new()),
+                    )
+                };
+                first(state) == first(remote)
+            }
+            // With sync_with_latest_solution_version the campaign follows the solution: the
+            // `$LATEST` form and the version it resolved to name the same deployment.
+            "solution_version_arn" => match (state.str(), remote.str()) {
+                (Some(st), Some(re)) => st
+                    .strip_suffix(LATEST)
+                    .is_some_and(|solution| re.starts_with(solution)),
+                _ => false,
+            },
+            _ => false,
+        }
     }
 
     async fn delete(c: &Clients, arn: &str, _state: &Obj) -> Result<(), AwsError> {
@@ -181,33 +209,116 @@ pub fn campaign_status(
     }
 }
 
+/// The suffix that makes a solution ARN name its latest version
+/// (<https://docs.aws.amazon.com/personalize/latest/APIReference/API_CampaignConfig.html>:
+/// "It must be in SolutionArn/$LATEST format").
+pub const LATEST: &str = "/$LATEST";
+
+/// What AWS fills in for exploration keys left out, on User-Personalization campaigns
+/// (<https://docs.aws.amazon.com/personalize/latest/dg/native-recipe-new-item-USER_PERSONALIZATION.html>:
+/// exploration weight 0.3, item age cut-off 30 days).
+pub const EXPLORATION_DEFAULTS: [(&str, f64); 2] = [
+    ("explorationWeight", 0.3),
+    ("explorationItemAgeCutOff", 30.0),
+];
+
+/// A `campaign_config` object without what AWS assumes anyway (false flags, default
+/// exploration values, zero ranking weights): two configurations mean the same exactly when
+/// these are equal, and a configuration of defaults only is `None`, as if the block were absent.
+fn canonical_config(cfg: &Obj) -> Option<Obj> {
+    let mut out = Obj::new();
+    let exploration: Obj = cfg
+        .get("item_exploration_config")
+        .and_then(DynExt::obj)
+        .into_iter()
+        .flatten()
+        .filter(|(k, v)| {
+            let default = EXPLORATION_DEFAULTS.iter().find(|(d, _)| d == k);
+            !matches!((default, v.str().and_then(|x| x.trim().parse::<f64>().ok())),
+                (Some((_, d)), Some(x)) if x == *d)
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if !exploration.is_empty() {
+        out.insert("item_exploration_config".into(), obj(exploration));
+    }
+    for flag in [
+        "enable_metadata_with_recommendations",
+        "sync_with_latest_solution_version",
+    ] {
+        if cfg.get(flag).and_then(DynExt::boolean) == Some(true) {
+            out.insert(flag.into(), b(true));
+        }
+    }
+    let influence: Obj = cfg
+        .get("ranking_influence")
+        .and_then(DynExt::obj)
+        .into_iter()
+        .flatten()
+        .filter(|(_, v)| v.num().is_some_and(|w| w != 0.0))
+        .map(|(k, v)| (k.clone(), n(v.num().unwrap_or_default())))
+        .collect();
+    if !influence.is_empty() {
+        out.insert("ranking_influence".into(), obj(influence));
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// The CampaignConfig UpdateCampaign receives. What the plan leaves out but the prior state had
+/// is reset explicitly (false flags, an empty exploration map that AWS fills with its
+/// defaults, an empty ranking influence): UpdateCampaign without `campaignConfig` would keep
+/// the old configuration, so removing the block would change nothing.
+pub fn expand_update_config(prior: &Obj, plan: &Obj) -> Option<CampaignConfig> {
+    let had = get_block(prior, "campaign_config");
+    let had_key = |k: &str| {
+        had.and_then(|h| h.get(k))
+            .is_some_and(|v| v.obj().is_some_and(|m| !m.is_empty()))
+    };
+    let cfg = get_block(plan, "campaign_config");
+    if cfg.is_none() && had.is_none() {
+        return None;
+    }
+    let empty = Obj::new();
+    let api = config_builder(cfg.unwrap_or(&empty)).build();
+    let mut builder = config_builder(cfg.unwrap_or(&empty));
+    if cfg.is_none() {
+        builder = builder
+            .enable_metadata_with_recommendations(false)
+            .sync_with_latest_solution_version(false);
+    }
+    if api.item_exploration_config().is_none() && had_key("item_exploration_config") {
+        builder = builder.set_item_exploration_config(Some(Default::default()));
+    }
+    if api.ranking_influence().is_none() && had_key("ranking_influence") {
+        builder = builder.set_ranking_influence(Some(Default::default()));
+    }
+    Some(builder.build())
+}
+
 /// The `campaign_config` block as the API's CampaignConfig.
 pub fn expand_config(plan: &Obj) -> Option<CampaignConfig> {
-    let cfg = get_block(plan, "campaign_config")?;
+    get_block(plan, "campaign_config").map(|cfg| config_builder(cfg).build())
+}
+
+fn config_builder(cfg: &Obj) -> aws_sdk_personalize::types::builders::CampaignConfigBuilder {
     let exploration = cfg
         .get("item_exploration_config")
         .map(map_of_strings)
         .unwrap_or_default();
-    Some(
-        CampaignConfig::builder()
-            .set_item_exploration_config(
-                (!exploration.is_empty()).then(|| exploration.into_iter().collect()),
-            )
-            .set_enable_metadata_with_recommendations(get_bool(
-                cfg,
-                "enable_metadata_with_recommendations",
-            ))
-            .set_sync_with_latest_solution_version(get_bool(
-                cfg,
-                "sync_with_latest_solution_version",
-            ))
-            .set_ranking_influence(cfg.get("ranking_influence").and_then(DynExt::obj).map(|m| {
-                m.iter()
-                    .filter_map(|(k, v)| Some((RankingInfluenceType::from(k.as_str()), v.num()?)))
-                    .collect()
-            }))
-            .build(),
-    )
+    CampaignConfig::builder()
+        .set_item_exploration_config(
+            (!exploration.is_empty()).then(|| exploration.into_iter().collect()),
+        )
+        .set_enable_metadata_with_recommendations(get_bool(
+            cfg,
+            "enable_metadata_with_recommendations",
+        ))
+        .set_sync_with_latest_solution_version(get_bool(cfg, "sync_with_latest_solution_version"))
+        .set_ranking_influence(cfg.get("ranking_influence").and_then(DynExt::obj).map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((RankingInfluenceType::from(k.as_str()), v.num()?)))
+                .collect()
+        }))
 }
 
 /// DescribeCampaign's shape as attribute values.
@@ -250,8 +361,11 @@ pub fn flatten(x: &aws_sdk_personalize::types::Campaign) -> Obj {
                 },
             ),
         );
-        obj(m)
+        m
     });
+    // A configuration of AWS's defaults only (what AWS reports for a campaign created or reset
+    // without one) reads as no block, as the configuration that made it has it.
+    let config = config.filter(|m| canonical_config(m).is_some()).map(obj);
     o.insert("campaign_config".into(), list(config.into_iter().collect()));
     o.insert("status".into(), opt_s(x.status()));
     o.insert("failure_reason".into(), opt_s(x.failure_reason()));

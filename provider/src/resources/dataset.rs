@@ -34,6 +34,7 @@ fn dataset_type(v: &Dyn) -> Result<(), String> {
 #[async_trait]
 impl Kind for Dataset {
     const DISPLAY: &'static str = "Dataset";
+    const ARN_FORM: &'static str = "dataset/GROUP/TYPE";
     const TIMEOUTS: Timeouts = Timeouts::all(minutes(20));
     const UPDATES: bool = true;
 

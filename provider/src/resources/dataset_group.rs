@@ -28,6 +28,7 @@ fn domain(v: &Dyn) -> Result<(), String> {
 #[async_trait]
 impl Kind for DatasetGroup {
     const DISPLAY: &'static str = "Dataset Group";
+    const ARN_FORM: &'static str = "dataset-group/NAME";
     const TIMEOUTS: Timeouts = Timeouts::all(minutes(20));
     const UPDATES: bool = false;
 

@@ -13,7 +13,7 @@ use crate::framework::schema::{common_computed, status_attr, tags_attr, Attr, Ty
 use crate::framework::tags;
 use crate::framework::timeouts::{minutes, Timeouts};
 use crate::framework::validate;
-use crate::framework::value::{opt_s, s, Obj};
+use crate::framework::value::{b, opt_s, s, Obj};
 use crate::provider::Clients;
 
 /// The resource type.
@@ -23,6 +23,7 @@ pub struct DatasetImportJob;
 #[async_trait]
 impl Kind for DatasetImportJob {
     const DISPLAY: &'static str = "Dataset Import Job";
+    const ARN_FORM: &'static str = "dataset-import-job/NAME";
     const TIMEOUTS: Timeouts = Timeouts::all(minutes(120));
     const UPDATES: bool = false;
 
@@ -64,12 +65,13 @@ impl Kind for DatasetImportJob {
             .force_new()
             .default(s("FULL"))
             .check(|v| validate::one_of(v, &["FULL", "INCREMENTAL"])),
-            Attr::optional(
+            Attr::optional_computed(
                 "publish_attribution_metrics_to_s3",
                 Ty::Bool,
-                "Publish the metrics of the dataset group's metric attribution to S3.",
+                "Publish the metrics of the dataset group's metric attribution to S3 (default false).",
             )
-            .force_new(),
+            .force_new()
+            .default(b(false)),
             Attr::computed(
                 "failure_reason",
                 Ty::String,
@@ -118,6 +120,10 @@ impl Kind for DatasetImportJob {
     fn delete_waits() -> bool {
         false
     }
+
+    fn single_use_name() -> Option<&'static str> {
+        Some("job_name")
+    }
 }
 
 /// The job's attributes, `None` when it does not exist.
@@ -148,6 +154,10 @@ pub async fn find_dataset_import_job_by_arn(
         o.insert(
             "import_mode".into(),
             opt_s(j.import_mode().map(ImportMode::as_str)),
+        );
+        o.insert(
+            "publish_attribution_metrics_to_s3".into(),
+            b(j.publish_attribution_metrics_to_s3().unwrap_or(false)),
         );
         o.insert("status".into(), opt_s(j.status()));
         o.insert("failure_reason".into(), opt_s(j.failure_reason()));

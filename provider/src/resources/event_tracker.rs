@@ -20,6 +20,7 @@ pub struct EventTracker;
 #[async_trait]
 impl Kind for EventTracker {
     const DISPLAY: &'static str = "Event Tracker";
+    const ARN_FORM: &'static str = "event-tracker/ID";
     const TIMEOUTS: Timeouts = Timeouts::all(minutes(20));
     const UPDATES: bool = false;
 

@@ -36,6 +36,7 @@ fn expression(v: &Dyn) -> Result<(), String> {
 #[async_trait]
 impl Kind for Filter {
     const DISPLAY: &'static str = "Filter";
+    const ARN_FORM: &'static str = "filter/NAME";
     const TIMEOUTS: Timeouts = Timeouts::all(minutes(20));
     const UPDATES: bool = false;
 

@@ -27,6 +27,7 @@ fn avro_check(v: &Dyn) -> Result<(), String> {
 #[async_trait]
 impl Kind for Schema {
     const DISPLAY: &'static str = "Schema";
+    const ARN_FORM: &'static str = "schema/NAME";
     const TIMEOUTS: Timeouts = Timeouts::all(minutes(5));
     const UPDATES: bool = false;
 

@@ -16,7 +16,7 @@ use crate::framework::tags;
 use crate::framework::timeouts::{minutes, Op, Timeouts};
 use crate::framework::validate;
 use crate::framework::value::{b, list, opt_s, s, Dyn, DynExt, Obj};
-use crate::framework::wait::Observed;
+use crate::framework::wait::{self, Observed};
 use crate::provider::Clients;
 
 /// The resource type.
@@ -26,6 +26,7 @@ pub struct Solution;
 #[async_trait]
 impl Kind for Solution {
     const DISPLAY: &'static str = "Solution";
+    const ARN_FORM: &'static str = "solution/NAME";
     const TIMEOUTS: Timeouts = Timeouts::all(minutes(20));
     const UPDATES: bool = true;
 
@@ -53,7 +54,8 @@ impl Kind for Solution {
             Attr::optional_computed("perform_auto_ml", Ty::Bool, "Let Personalize pick the recipe (default false).")
                 .force_new()
                 .default(b(false)),
-            Attr::optional_computed("perform_auto_training", Ty::Bool, "Let Personalize train new versions on the `auto_training_config` schedule (AWS default true); changed in place."),
+            Attr::optional_computed("perform_auto_training", Ty::Bool, "Let Personalize train new versions on the `auto_training_config` schedule (default true, as AWS); changed in place.")
+                .default(b(true)),
             Attr::optional_computed("perform_incremental_update", Ty::Bool, "Let Personalize update the model with new data between full trainings (default false); changed in place.")
                 .default(b(false)),
             Attr::optional("solution_config", Ty::Block(solution_config::attrs()), "Training configuration; `auto_training_config` and `events_config` change in place, any other change replaces the solution."),
@@ -174,13 +176,93 @@ impl Kind for Solution {
         .any(|k| prior.get(*k) != plan.get(*k))
     }
 
-    async fn delete(c: &Clients, arn: &str, _state: &Obj) -> Result<(), AwsError> {
+    async fn delete(c: &Clients, arn: &str, state: &Obj) -> Result<(), AwsError> {
+        // Personalize refuses to delete a solution while a version trains, and automatic
+        // training starts versions Terraform never sees: stop each, wait for CREATE STOPPED.
+        let timeout = Self::TIMEOUTS
+            .get(
+                state
+                    .get("timeouts")
+                    .unwrap_or(&tf_provider::value::Value::Null),
+                Op::Delete,
+            )
+            .map_err(AwsError::local)?;
+        wait::until(wait::FINISHING, timeout, || async {
+            let training = versions_in_training(c, arn).await?;
+            for (version, status) in &training {
+                if status != "CREATE STOPPING" {
+                    stop_training(c, version).await?;
+                }
+            }
+            let status = if training.is_empty() {
+                "ACTIVE"
+            } else {
+                "CREATE STOPPING"
+            };
+            Ok(Some((status.to_owned(), None)))
+        })
+        .await
+        .map_err(|e| {
+            AwsError::local(format!(
+                "waiting for the trainings of Solution ({arn}) to stop: {e}"
+            ))
+        })?;
         c.personalize
             .delete_solution()
             .solution_arn(arn)
             .send()
             .await?;
         Ok(())
+    }
+}
+
+/// The solution's versions still training or stopping, with their status.
+async fn versions_in_training(c: &Clients, arn: &str) -> Result<Vec<(String, String)>, AwsError> {
+    let mut out = Vec::new();
+    let mut pages = c
+        .personalize
+        .list_solution_versions()
+        .solution_arn(arn)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = match not_found_is_none(page.map_err(AwsError::from))? {
+            Some(p) => p,
+            None => return Ok(out),
+        };
+        for v in page.solution_versions() {
+            let status = v.status().unwrap_or_default();
+            if wait::FINISHING.pending.contains(&status) {
+                out.push((
+                    v.solution_version_arn().unwrap_or_default().to_owned(),
+                    status.to_owned(),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// StopSolutionVersionCreation; a version that finished (or went) meanwhile is not an error.
+pub async fn stop_training(c: &Clients, version: &str) -> Result<(), AwsError> {
+    let Err(e) = c
+        .personalize
+        .stop_solution_version_creation()
+        .solution_version_arn(version)
+        .send()
+        .await
+        .map_err(AwsError::from)
+    else {
+        return Ok(());
+    };
+    let now = super::solution_version::find_solution_version_by_arn(c, version).await?;
+    match now
+        .as_ref()
+        .and_then(|o| o.get("status"))
+        .and_then(|v| v.str())
+    {
+        Some(status) if wait::FINISHING.pending.contains(&status) => Err(e),
+        _ => Ok(()),
     }
 }
 
@@ -216,8 +298,12 @@ pub async fn find_solution_by_arn(c: &Clients, arn: &str) -> Result<Option<Obj>,
         o.insert(
             "solution_config".into(),
             list(
+                // Without AWS's defaults (the `rate(7 days)` schedule), as a configuration
+                // that leaves them out has it; defaults only read as no block.
                 x.solution_config()
                     .map(solution_config::flatten)
+                    .and_then(|v| v.obj().and_then(solution_config::canonical))
+                    .map(crate::framework::value::obj)
                     .into_iter()
                     .collect(),
             ),

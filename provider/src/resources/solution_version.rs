@@ -26,6 +26,7 @@ const TRAINING: &[&str] = &["CREATE PENDING", "CREATE IN_PROGRESS"];
 #[async_trait]
 impl Kind for SolutionVersion {
     const DISPLAY: &'static str = "Solution Version";
+    const ARN_FORM: &'static str = "solution/NAME/ID";
     // Training takes hours on AWS.
     const TIMEOUTS: Timeouts = Timeouts {
         create: minutes(12 * 60),
@@ -53,9 +54,10 @@ impl Kind for SolutionVersion {
             Attr::optional(
                 "triggers",
                 Ty::MapString,
-                "Arbitrary values; changing any of them trains a new version (e.g. the import job's ARN or a data checksum).",
+                "Arbitrary values; changing any of them trains a new version (e.g. the import job's ARN or a data checksum). Kept in Terraform state only: after an import the configuration's triggers are adopted without training.",
             )
-            .force_new(),
+            .force_new()
+            .local(),
             Attr::computed("metrics", Ty::MapNumber, "Offline metrics from GetSolutionMetrics (e.g. `precision_at_25`), usable in preconditions."),
             Attr::computed("failure_reason", Ty::String, "Why training failed, if it did."),
             Attr::computed("training_hours", Ty::Number, "Billed training hours."),
@@ -99,17 +101,17 @@ impl Kind for SolutionVersion {
         };
         let status = o.get("status").and_then(|v| v.str()).unwrap_or_default();
         if TRAINING.contains(&status) {
-            c.personalize
-                .stop_solution_version_creation()
-                .solution_version_arn(arn)
-                .send()
-                .await?;
+            super::solution::stop_training(c, arn).await?;
         }
         Ok(())
     }
 
     fn delete_waits() -> bool {
         false
+    }
+
+    fn single_use_name() -> Option<&'static str> {
+        Some("name")
     }
 }
 

@@ -23,6 +23,22 @@ pub fn shared() -> &'static Emulator {
 
 /// A new emulator with the walkthrough's data; `instant` or the emulator's default clock.
 pub fn start(instant: bool) -> Emulator {
+    start_config(personalize_local::Config {
+        instant,
+        ..Default::default()
+    })
+}
+
+/// A new emulator with the walkthrough's data whose lifecycle stages each take `delay`.
+pub fn start_with_delay(delay: std::time::Duration) -> Emulator {
+    start_config(personalize_local::Config {
+        instant: false,
+        stage_delay: delay,
+        ..Default::default()
+    })
+}
+
+fn start_config(config: personalize_local::Config) -> Emulator {
     {
         let dir = tempfile::tempdir().expect("data root");
         let data_root = dir.path().to_path_buf();
@@ -34,9 +50,8 @@ pub fn start(instant: bool) -> Emulator {
         )
         .expect("bad csv");
         let server = TestServer::start(personalize_local::Config {
-            instant,
             data_root: Some(data_root.clone()),
-            ..Default::default()
+            ..config
         });
         Emulator {
             server,

@@ -84,7 +84,15 @@ pub fn expand_update(prior: &Obj, plan: &Obj) -> Option<SolutionUpdateConfig> {
                 .build()
         })
     });
-    let auto = expand_auto_training(plan);
+    // A schedule removed from the configuration goes back to AWS's default explicitly:
+    // UpdateSolution without one keeps the old schedule.
+    let auto = expand_auto_training(plan).or_else(|| {
+        expand_auto_training(prior).map(|_| {
+            AutoTrainingConfig::builder()
+                .scheduling_expression(super::DEFAULT_SCHEDULE)
+                .build()
+        })
+    });
     (events.is_some() || auto.is_some()).then(|| {
         SolutionUpdateConfig::builder()
             .set_auto_training_config(auto)

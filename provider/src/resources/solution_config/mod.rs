@@ -358,27 +358,45 @@ pub fn replace_paths(prior: &Obj, planned: &Obj) -> Vec<AttributePath> {
         .collect()
 }
 
-/// Whether the remote `solution_config` means the state's: AWS reports its default schedule
-/// (`rate(7 days)`) in `auto_training_config` when the configuration sets none, which must
-/// not show as a change. Leaving the block out keeps whatever schedule AWS has.
+/// The schedule AWS trains on when `auto_training_config` is left out
+/// (<https://docs.aws.amazon.com/personalize/latest/APIReference/API_AutoTrainingConfig.html>:
+/// "The default is every 7 days").
+pub const DEFAULT_SCHEDULE: &str = "rate(7 days)";
+
+/// A `solution_config` object without empty members and without the default schedule: two
+/// configurations mean the same exactly when these are equal, and one holding nothing else is
+/// `None`, as if the block were absent.
+pub fn canonical(cfg: &Obj) -> Option<Obj> {
+    let out: Obj = cfg
+        .iter()
+        .filter(|(k, v)| {
+            let default_schedule = k.as_str() == "auto_training_config"
+                && get_block(cfg, k)
+                    .and_then(|b| b.get("scheduling_expression"))
+                    .is_none_or(|e| e.str() == Some(DEFAULT_SCHEDULE));
+            !default_schedule && !is_empty(v)
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    (!out.is_empty()).then_some(out)
+}
+
+fn is_empty(v: &Dyn) -> bool {
+    match v {
+        Value::Null => true,
+        v => v.list().is_some_and(<[Dyn]>::is_empty) || v.obj().is_some_and(|m| m.is_empty()),
+    }
+}
+
+/// Whether the remote `solution_config` means the state's (see [`canonical`]): AWS reports
+/// its default schedule when the configuration sets none, which must not show as a change,
+/// while any other schedule, set behind Terraform's back, must.
 pub fn equivalent(state: &Dyn, remote: &Dyn) -> bool {
     let first = |v: &Dyn| {
         v.list()
             .and_then(|l| l.first())
             .and_then(|o| o.obj())
-            .cloned()
+            .and_then(canonical)
     };
-    let (Some(mut state), Some(mut remote)) = (first(state), first(remote)) else {
-        return false;
-    };
-    if state
-        .get("auto_training_config")
-        .and_then(|v| v.list())
-        .is_some_and(|l| !l.is_empty())
-    {
-        return false;
-    }
-    state.remove("auto_training_config");
-    remote.remove("auto_training_config");
-    state == remote
+    first(state) == first(remote)
 }

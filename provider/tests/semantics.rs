@@ -1,0 +1,550 @@
+//! What Terraform promises when configuration shrinks or the world drifts, through the Terraform
+//! CLI against personalize-local: removing an optional argument or block plans what AWS falls
+//! back to (its default, or a replacement where the API cannot update), a change made behind
+//! Terraform's back shows in the next plan, blocks the configuration leaves out included, and
+//! the defaults AWS fills in never show as a change.
+
+mod common;
+
+use aws_sdk_personalize::types::{CampaignConfig, SolutionUpdateConfig};
+use common::emulator::{self, Emulator};
+use common::walkthrough::data_chain;
+use common::{header, Workdir};
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+/// A working directory whose configuration is the data chain under `prefix` plus `rest`.
+struct Steps<'a> {
+    w: Workdir,
+    emu: &'a Emulator,
+    prefix: &'a str,
+}
+
+impl<'a> Steps<'a> {
+    fn new(emu: &'a Emulator, prefix: &'a str, rest: &str) -> Self {
+        let w = Workdir::new(&Self::config(emu, prefix, rest));
+        Self { w, emu, prefix }
+    }
+
+    fn config(emu: &Emulator, prefix: &str, rest: &str) -> String {
+        format!(
+            "{}{}\n{}",
+            header(Some(emu.endpoint())),
+            data_chain(prefix),
+            rest.replace("PREFIX", prefix)
+        )
+    }
+
+    fn write(&self, rest: &str) {
+        self.w.write(&Self::config(self.emu, self.prefix, rest));
+    }
+
+    fn apply(&self) {
+        self.w.ok(&["apply", "-auto-approve", "-no-color"]);
+    }
+
+    /// Asserts the next plan is empty.
+    fn no_change(&self, after: &str) {
+        let (code, plan) = self.w.plan_exit_code();
+        assert_eq!(code, 0, "no change expected after {after}:\n{plan}");
+    }
+
+    /// The plan, asserting it has changes and, for every `wanted` entry, one line holding all
+    /// of its `|`-separated parts (Terraform aligns `=` signs, so spacing is not compared).
+    fn plan_has(&self, wanted: &[&str]) -> String {
+        let (code, plan) = self.w.plan_exit_code();
+        assert_eq!(code, 2, "a change expected:\n{plan}");
+        for entry in wanted {
+            let parts: Vec<&str> = entry.split('|').collect();
+            assert!(
+                plan.lines().any(|l| parts.iter().all(|p| l.contains(p))),
+                "expected a line with {parts:?} in:\n{plan}"
+            );
+        }
+        plan
+    }
+}
+
+const SOLUTION_AND_VERSION: &str = r#"
+resource "personalize_solution" "s" {
+  name                  = "PREFIX-solution"
+  dataset_group_arn     = personalize_dataset_group.g.arn
+  recipe_arn            = "arn:aws:personalize:::recipe/aws-user-personalization"
+  perform_auto_training = false
+  depends_on            = [personalize_dataset_import_job.interactions]
+}
+
+resource "personalize_solution_version" "v" {
+  solution_arn = personalize_solution.s.arn
+}
+"#;
+
+fn campaign(body: &str) -> String {
+    format!(
+        "{SOLUTION_AND_VERSION}\nresource \"personalize_campaign\" \"c\" {{\n  name                 = \"PREFIX-campaign\"\n  solution_version_arn = personalize_solution_version.v.arn\n{body}}}\n"
+    )
+}
+
+fn describe_campaign(emu: &Emulator, arn: &str) -> aws_sdk_personalize::types::Campaign {
+    block_on(emu.client().describe_campaign().campaign_arn(arn).send())
+        .unwrap()
+        .campaign
+        .unwrap()
+}
+
+#[test]
+fn removing_campaign_arguments_and_blocks_reverts_them() {
+    let emu = emulator::shared();
+    let full = campaign(
+        "  min_provisioned_tps = 2\n  campaign_config {\n    item_exploration_config = { explorationWeight = \"0.5\", explorationItemAgeCutOff = \"10\" }\n    enable_metadata_with_recommendations = true\n    ranking_influence = { POPULARITY = 0.2 }\n  }\n",
+    );
+    let t = Steps::new(emu, "rmc", &full);
+    t.apply();
+    t.no_change("create");
+    let arn = t.w.resource("personalize_campaign.c").unwrap()["arn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // min_provisioned_tps: AWS's default is 1.
+    t.write(&campaign(
+        "  campaign_config {\n    item_exploration_config = { explorationWeight = \"0.5\", explorationItemAgeCutOff = \"10\" }\n    enable_metadata_with_recommendations = true\n    ranking_influence = { POPULARITY = 0.2 }\n  }\n",
+    ));
+    t.plan_has(&[
+        "~ min_provisioned_tps|= 2 -> 1",
+        "0 to add, 1 to change, 0 to destroy",
+    ]);
+    t.apply();
+    assert_eq!(describe_campaign(emu, &arn).min_provisioned_tps(), Some(1));
+    t.no_change("removing min_provisioned_tps");
+
+    // campaign_config.enable_metadata_with_recommendations and ranking_influence: false, none.
+    t.write(&campaign(
+        "  campaign_config {\n    item_exploration_config = { explorationWeight = \"0.5\", explorationItemAgeCutOff = \"10\" }\n  }\n",
+    ));
+    t.plan_has(&[
+        "~ enable_metadata_with_recommendations|= true -> false",
+        "- ranking_influence|= {",
+        "- \"POPULARITY\" = 0.2",
+    ]);
+    t.apply();
+    let cfg = describe_campaign(emu, &arn).campaign_config.unwrap();
+    assert_eq!(cfg.enable_metadata_with_recommendations(), Some(false));
+    assert!(
+        cfg.ranking_influence()
+            .is_none_or(|m| m.values().all(|w| *w == 0.0)),
+        "{cfg:?}"
+    );
+    t.no_change("removing members of campaign_config");
+
+    // campaign_config.item_exploration_config: AWS fills its defaults back in, and the block,
+    // holding nothing but defaults, reads as absent.
+    t.write(&campaign("  campaign_config {\n  }\n"));
+    t.plan_has(&["explorationWeight", "0 to add, 1 to change, 0 to destroy"]);
+    t.apply();
+    let cfg = describe_campaign(emu, &arn).campaign_config.unwrap();
+    let exploration = cfg.item_exploration_config().unwrap();
+    assert_eq!(exploration["explorationWeight"], "0.3", "{cfg:?}");
+    assert_eq!(exploration["explorationItemAgeCutOff"], "30", "{cfg:?}");
+    t.no_change("removing item_exploration_config");
+
+    // The whole block: an explicit reset is sent, and it reads back as removed.
+    t.write(&campaign(
+        "  campaign_config {\n    enable_metadata_with_recommendations = true\n    item_exploration_config = { explorationWeight = \"0.9\" }\n  }\n",
+    ));
+    t.apply();
+    t.no_change("setting campaign_config again");
+    t.write(&campaign(""));
+    t.plan_has(&["- campaign_config {", "0 to add, 1 to change, 0 to destroy"]);
+    t.apply();
+    let cfg = describe_campaign(emu, &arn).campaign_config.unwrap();
+    assert_eq!(cfg.enable_metadata_with_recommendations(), Some(false));
+    assert_eq!(
+        cfg.item_exploration_config().unwrap()["explorationWeight"],
+        "0.3"
+    );
+    let state = t.w.resource("personalize_campaign.c").unwrap();
+    assert_eq!(state["campaign_config"], serde_json::json!([]), "{state}");
+    t.no_change("removing campaign_config");
+
+    // Drift, with the configuration setting neither: TPS and the whole campaign_config block.
+    block_on(
+        emu.client()
+            .update_campaign()
+            .campaign_arn(&arn)
+            .min_provisioned_tps(5)
+            .campaign_config(
+                CampaignConfig::builder()
+                    .enable_metadata_with_recommendations(true)
+                    .build(),
+            )
+            .send(),
+    )
+    .unwrap();
+    t.plan_has(&[
+        "~ min_provisioned_tps|= 5 -> 1",
+        "- campaign_config {",
+        "- enable_metadata_with_recommendations|= true -> null",
+    ]);
+    t.apply();
+    let c = describe_campaign(emu, &arn);
+    assert_eq!(c.min_provisioned_tps(), Some(1));
+    assert_eq!(
+        c.campaign_config()
+            .unwrap()
+            .enable_metadata_with_recommendations(),
+        Some(false)
+    );
+    t.no_change("reverting drift");
+    t.w.ok(&["destroy", "-auto-approve", "-no-color"]);
+}
+
+fn solution(body: &str) -> String {
+    format!(
+        "resource \"personalize_solution\" \"s\" {{\n  name              = \"PREFIX-solution\"\n  dataset_group_arn = personalize_dataset_group.g.arn\n  recipe_arn        = \"arn:aws:personalize:::recipe/aws-user-personalization\"\n{body}}}\n"
+    )
+}
+
+#[test]
+fn removing_solution_arguments_reverts_or_replaces_and_drift_shows() {
+    let emu = emulator::shared();
+    let t = Steps::new(
+        emu,
+        "rms",
+        &solution(
+            "  perform_auto_training      = false\n  perform_incremental_update = true\n  solution_config {\n    auto_training_config {\n      scheduling_expression = \"rate(3 days)\"\n    }\n  }\n",
+        ),
+    );
+    t.apply();
+    t.no_change("create");
+    let arn = t.w.resource("personalize_solution.s").unwrap()["arn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let describe = || {
+        block_on(emu.client().describe_solution().solution_arn(&arn).send())
+            .unwrap()
+            .solution
+            .unwrap()
+    };
+
+    // perform_auto_training (AWS default true), perform_incremental_update (default false)
+    // and the schedule (AWS default every 7 days) change back in place.
+    t.write(&solution(""));
+    t.plan_has(&[
+        "~ perform_auto_training|= false -> true",
+        "~ perform_incremental_update|= true -> false",
+        "- solution_config {",
+        "0 to add, 1 to change, 0 to destroy",
+    ]);
+    t.apply();
+    let s = describe();
+    assert_eq!(s.perform_auto_training(), Some(true));
+    assert_eq!(s.perform_incremental_update(), Some(false));
+    assert_eq!(
+        s.solution_config()
+            .and_then(|c| c.auto_training_config())
+            .and_then(|a| a.scheduling_expression()),
+        Some("rate(7 days)"),
+        "{s:?}"
+    );
+    t.no_change("removing the in-place arguments");
+
+    // Drift of the schedule and the flag, with the configuration setting neither.
+    block_on(
+        emu.client()
+            .update_solution()
+            .solution_arn(&arn)
+            .perform_auto_training(false)
+            .solution_update_config(
+                SolutionUpdateConfig::builder()
+                    .auto_training_config(
+                        aws_sdk_personalize::types::AutoTrainingConfig::builder()
+                            .scheduling_expression("rate(2 days)")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send(),
+    )
+    .unwrap();
+    t.plan_has(&[
+        "~ perform_auto_training|= false -> true",
+        "- scheduling_expression|= \"rate(2 days)\" -> null",
+    ]);
+    t.apply();
+    let s = describe();
+    assert_eq!(s.perform_auto_training(), Some(true));
+    assert_eq!(
+        s.solution_config()
+            .and_then(|c| c.auto_training_config())
+            .and_then(|a| a.scheduling_expression()),
+        Some("rate(7 days)")
+    );
+    t.no_change("reverting drift");
+
+    // Arguments CreateSolution alone takes: removing them replaces the solution.
+    t.write(&solution(
+        "  perform_hpo = true\n  solution_config {\n    algorithm_hyper_parameters = { hidden_dimension = \"64\" }\n  }\n",
+    ));
+    t.apply();
+    t.no_change("perform_hpo and hyperparameters");
+    t.write(&solution(""));
+    t.plan_has(&[
+        "~ perform_hpo|= true -> false # forces replacement",
+        "must be replaced",
+    ]);
+    t.write(&solution("  perform_hpo = true\n"));
+    t.plan_has(&["algorithm_hyper_parameters", "# forces replacement"]);
+    t.apply();
+    t.no_change("removing algorithm_hyper_parameters");
+    assert!(describe()
+        .solution_config()
+        .and_then(|c| c.algorithm_hyper_parameters())
+        .is_none_or(|h| !h.contains_key("hidden_dimension")));
+    t.w.ok(&["destroy", "-auto-approve", "-no-color"]);
+}
+
+#[test]
+fn import_jobs_are_single_use_and_removing_import_mode_replaces() {
+    let emu = emulator::shared();
+    let incremental = |job: &str, location: &str, mode: &str| {
+        let chain = data_chain("sun")
+            .replace("\"sun-import\"", &format!("\"{job}\""))
+            .replace("s3://data/interactions.csv", location)
+            .replace(
+                "  role_arn      = \"arn:aws:iam::123456789012:role/personalize\"\n}",
+                &format!(
+                    "  role_arn      = \"arn:aws:iam::123456789012:role/personalize\"\n{mode}}}"
+                ),
+            );
+        format!("{}{chain}", header(Some(emu.endpoint())))
+    };
+    let mode = "  import_mode   = \"INCREMENTAL\"\n";
+    let t = Steps::new(emu, "sun", "");
+    t.w.write(&incremental(
+        "sun-import",
+        "s3://data/interactions.csv",
+        mode,
+    ));
+    t.apply();
+    t.no_change("create");
+
+    // Keeping job_name through a replacement would fail at apply: refused at plan.
+    t.w.write(&incremental("sun-import", "s3://data/other.csv", mode));
+    let out = t.w.fails(&["plan", "-no-color"]);
+    assert!(
+        out.contains("job_name must change when the Dataset Import Job is replaced"),
+        "{out}"
+    );
+    assert!(out.contains("changing data_location replaces"), "{out}");
+    assert!(out.contains("ResourceAlreadyExistsException"), "{out}");
+    t.w.write(&incremental("sun-import", "s3://data/interactions.csv", ""));
+    let out = t.w.fails(&["plan", "-no-color"]);
+    assert!(out.contains("changing import_mode replaces"), "{out}");
+
+    // With a new job_name: removing import_mode plans AWS's default, FULL, by replacement.
+    t.w.write(&incremental(
+        "sun-import-2",
+        "s3://data/interactions.csv",
+        "",
+    ));
+    t.plan_has(&[
+        "import_mode|\"INCREMENTAL\" -> \"FULL\" # forces replacement",
+        "1 to add, 0 to change, 1 to destroy",
+    ]);
+    t.apply();
+    t.no_change("replacing the job");
+    t.w.ok(&["destroy", "-auto-approve", "-no-color"]);
+}
+
+/// Every attribute but the ones only Terraform keeps, as ImportStateVerify compares them.
+fn verified(values: &serde_json::Value) -> serde_json::Value {
+    let mut v = values.clone();
+    let o = v.as_object_mut().unwrap();
+    o.remove("triggers");
+    o.remove("timeouts");
+    v
+}
+
+#[test]
+fn import_is_lossless_for_every_resource_and_refuses_other_types() {
+    let emu = emulator::shared();
+    let rest = format!(
+        "{}\nresource \"personalize_event_tracker\" \"t\" {{\n  name              = \"PREFIX-tracker\"\n  dataset_group_arn = personalize_dataset_group.g.arn\n  depends_on        = [personalize_dataset.interactions]\n}}\nresource \"personalize_filter\" \"f\" {{\n  name              = \"PREFIX-filter\"\n  dataset_group_arn = personalize_dataset_group.g.arn\n  filter_expression = \"EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN (\\\"watch\\\")\"\n  depends_on        = [personalize_dataset.interactions]\n}}\n",
+        campaign("  campaign_config {\n    enable_metadata_with_recommendations = true\n  }\n").replace(
+            "resource \"personalize_solution_version\" \"v\" {\n  solution_arn = personalize_solution.s.arn\n}",
+            "resource \"personalize_solution_version\" \"v\" {\n  solution_arn = personalize_solution.s.arn\n  triggers     = { import = personalize_dataset_import_job.interactions.arn }\n}",
+        )
+    );
+    let t = Steps::new(emu, "imp", &rest);
+    let with_publish = Steps::config(emu, "imp", &rest).replace(
+        "  role_arn      = \"arn:aws:iam::123456789012:role/personalize\"\n}",
+        "  role_arn      = \"arn:aws:iam::123456789012:role/personalize\"\n  publish_attribution_metrics_to_s3 = true\n}",
+    );
+    t.w.write(&with_publish);
+    t.apply();
+    t.no_change("create");
+    let addresses = [
+        "personalize_dataset_group.g",
+        "personalize_schema.interactions",
+        "personalize_dataset.interactions",
+        "personalize_dataset_import_job.interactions",
+        "personalize_solution.s",
+        "personalize_solution_version.v",
+        "personalize_campaign.c",
+        "personalize_event_tracker.t",
+        "personalize_filter.f",
+    ];
+    let version_arn = t.w.resource("personalize_solution_version.v").unwrap()["arn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for address in addresses {
+        let before = t.w.resource(address).unwrap();
+        let arn = before["arn"].as_str().unwrap().to_owned();
+        t.w.ok(&["state", "rm", address]);
+        t.w.ok(&["import", "-no-color", address, &arn]);
+        let after = t.w.resource(address).unwrap();
+        assert_eq!(
+            verified(&after),
+            verified(&before),
+            "{address} after import"
+        );
+    }
+    // Only the version's triggers, which Personalize does not store, are adopted: no retrain.
+    let plan = t.plan_has(&[
+        "personalize_solution_version.v will be updated in-place",
+        "0 to add, 1 to change, 0 to destroy",
+    ]);
+    assert!(!plan.contains("must be replaced"), "{plan}");
+    t.apply();
+    assert_eq!(
+        t.w.resource("personalize_solution_version.v").unwrap()["arn"],
+        version_arn.as_str()
+    );
+    t.no_change("adopting the triggers");
+
+    // An import block, and its triggers adopted the same way.
+    t.w.ok(&["state", "rm", "personalize_solution_version.v"]);
+    t.w.write(&format!(
+        "{with_publish}\nimport {{\n  to = personalize_solution_version.v\n  id = \"{version_arn}\"\n}}\n"
+    ));
+    let plan = t.plan_has(&["1 to import, 0 to add, 1 to change, 0 to destroy"]);
+    assert!(!plan.contains("must be replaced"), "{plan}");
+    t.apply();
+    t.no_change("an import block");
+
+    // The ARN of another resource type is refused, naming the form expected.
+    t.w.ok(&["state", "rm", "personalize_campaign.c"]);
+    t.w.write(&with_publish);
+    let out = t.w.fails(&[
+        "import",
+        "-no-color",
+        "personalize_campaign.c",
+        &version_arn,
+    ]);
+    assert!(
+        out.contains(&format!("{version_arn} is not the ARN of a Campaign")),
+        "{out}"
+    );
+    assert!(out.contains("ACCOUNT:campaign/NAME"), "{out}");
+    let solution_arn = version_arn.rsplit_once('/').unwrap().0;
+    let out = t.w.fails(&[
+        "import",
+        "-no-color",
+        "personalize_solution_version.v",
+        solution_arn,
+    ]);
+    assert!(
+        out.contains("is not the ARN of a Solution Version"),
+        "{out}"
+    );
+    let campaign_arn = version_arn
+        .split(":solution/")
+        .next()
+        .map(|head| format!("{head}:campaign/imp-campaign"))
+        .unwrap();
+    t.w.ok(&[
+        "import",
+        "-no-color",
+        "personalize_campaign.c",
+        &campaign_arn,
+    ]);
+    t.no_change("re-importing the campaign");
+    t.w.ok(&["destroy", "-auto-approve", "-no-color"]);
+}
+
+#[test]
+fn destroy_waits_out_an_import_and_stops_trainings_terraform_never_saw() {
+    // Real stages, so an import job and a training are still running when destroy starts.
+    let slow = emulator::start_with_delay(std::time::Duration::from_secs(4));
+    let job_timeout = data_chain("dst").replace(
+        "  role_arn      = \"arn:aws:iam::123456789012:role/personalize\"\n}",
+        "  role_arn      = \"arn:aws:iam::123456789012:role/personalize\"\n  timeouts {\n    create = \"1s\"\n  }\n}",
+    );
+    let w = Workdir::new(&format!("{}{job_timeout}", header(Some(slow.endpoint()))));
+    let out = w.fails(&["apply", "-auto-approve", "-no-color"]);
+    assert!(out.contains("waiting for Dataset Import Job"), "{out}");
+    let job = w
+        .resource("personalize_dataset_import_job.interactions")
+        .unwrap();
+    let c = slow.client();
+    let status = block_on(
+        c.describe_dataset_import_job()
+            .dataset_import_job_arn(job["arn"].as_str().unwrap())
+            .send(),
+    )
+    .unwrap()
+    .dataset_import_job
+    .unwrap()
+    .status
+    .unwrap();
+    assert!(status.starts_with("CREATE "), "still importing: {status}");
+    // The dataset goes only once the job has ended.
+    w.ok(&["destroy", "-auto-approve", "-no-color"]);
+    assert!(block_on(c.list_datasets().send())
+        .unwrap()
+        .datasets()
+        .is_empty());
+
+    // A training started behind Terraform's back (as automatic training does).
+    let w = Workdir::new(&format!(
+        "{}{}\n{}",
+        header(Some(slow.endpoint())),
+        data_chain("dst"),
+        solution("  perform_auto_training = false\n  depends_on = [personalize_dataset_import_job.interactions]\n")
+            .replace("PREFIX", "dst")
+    ));
+    w.ok(&["apply", "-auto-approve", "-no-color"]);
+    let solution_arn = w.resource("personalize_solution.s").unwrap()["arn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let version = block_on(
+        c.create_solution_version()
+            .solution_arn(&solution_arn)
+            .send(),
+    )
+    .unwrap()
+    .solution_version_arn
+    .unwrap();
+    w.ok(&["destroy", "-auto-approve", "-no-color"]);
+    let groups = block_on(c.list_dataset_groups().send()).unwrap();
+    assert!(groups.dataset_groups().is_empty(), "{groups:?}");
+    let gone = block_on(
+        c.describe_solution_version()
+            .solution_version_arn(&version)
+            .send(),
+    );
+    assert!(
+        gone.is_err(),
+        "the stopped version goes with its solution: {gone:?}"
+    );
+}
