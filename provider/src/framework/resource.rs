@@ -460,15 +460,20 @@ impl<K: Kind> Generic<K> {
     /// plan; only an empty remote value over a null one, and what [`Kind::equivalent`] calls the
     /// same, keep the state's form.
     fn merge(state: &mut Obj, remote: Obj) {
+        let attrs = K::attributes();
         for (k, v) in remote {
             let current = state.get(&k).cloned().unwrap_or(Value::Null);
+            // What only the provider sets is taken as read, so an import reads what a create
+            // does (e.g. an empty map, not null).
+            let computed =
+                super::schema::find(&attrs, &k).is_some_and(|a| a.mode == Mode::Computed);
             let empty = match &v {
                 Value::Value(Node::Map(m)) => m.is_empty(),
                 Value::Value(Node::List(l)) => l.is_empty(),
                 Value::Null => true,
                 _ => false,
             };
-            let keep = (empty && current.is_null())
+            let keep = (!computed && empty && current.is_null())
                 || (!current.is_null() && K::equivalent(&k, &current, &v));
             if !keep {
                 state.insert(k, v);

@@ -227,20 +227,9 @@ pub const EXPLORATION_DEFAULTS: [(&str, f64); 2] = [
 /// these are equal, and a configuration of defaults only is `None`, as if the block were absent.
 fn canonical_config(cfg: &Obj) -> Option<Obj> {
     let mut out = Obj::new();
-    let exploration: Obj = cfg
-        .get("item_exploration_config")
-        .and_then(DynExt::obj)
-        .into_iter()
-        .flatten()
-        .filter(|(k, v)| {
-            let default = EXPLORATION_DEFAULTS.iter().find(|(d, _)| d == k);
-            !matches!((default, v.str().and_then(|x| x.trim().parse::<f64>().ok())),
-                (Some((_, d)), Some(x)) if x == *d)
-        })
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    if !exploration.is_empty() {
-        out.insert("item_exploration_config".into(), obj(exploration));
+    let exploration = without_default_exploration(cfg.get("item_exploration_config"));
+    if !exploration.is_null() {
+        out.insert("item_exploration_config".into(), exploration);
     }
     for flag in [
         "enable_metadata_with_recommendations",
@@ -262,6 +251,27 @@ fn canonical_config(cfg: &Obj) -> Option<Obj> {
         out.insert("ranking_influence".into(), obj(influence));
     }
     (!out.is_empty()).then_some(out)
+}
+
+/// An `item_exploration_config` without the keys at AWS's default values; null when none is
+/// left (what a configuration leaving them out has).
+fn without_default_exploration(map: Option<&Dyn>) -> Dyn {
+    let left: Obj = map
+        .and_then(DynExt::obj)
+        .into_iter()
+        .flatten()
+        .filter(|(k, v)| {
+            let default = EXPLORATION_DEFAULTS.iter().find(|(d, _)| d == k);
+            let value = v.str().and_then(|x| x.trim().parse::<f64>().ok());
+            !matches!((default, value), (Some((_, d)), Some(x)) if x == *d)
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if left.is_empty() {
+        tf_provider::value::Value::Null
+    } else {
+        obj(left)
+    }
 }
 
 /// The CampaignConfig UpdateCampaign receives. What the plan leaves out but the prior state had
@@ -336,9 +346,12 @@ pub fn flatten(x: &aws_sdk_personalize::types::Campaign) -> Obj {
     );
     let config = x.campaign_config().map(|cfg| {
         let mut m = Obj::new();
+        // What AWS filled in reads as left out, as the configuration that made it has it.
         m.insert(
             "item_exploration_config".into(),
-            string_map(cfg.item_exploration_config().cloned().unwrap_or_default()),
+            without_default_exploration(Some(&string_map(
+                cfg.item_exploration_config().cloned().unwrap_or_default(),
+            ))),
         );
         m.insert(
             "enable_metadata_with_recommendations".into(),
