@@ -228,7 +228,7 @@ fn solution_version_and_campaign() {
     );
     let campaign = |v: &str, tps: u32, influence: &str| {
         format!(
-            "resource \"personalize_campaign\" \"x\" {{\n  name                 = \"PREFIX-campaign\"\n  solution_version_arn = personalize_solution_version.{v}.arn\n  min_provisioned_tps  = {tps}\n  campaign_config {{\n    item_exploration_config = {{ explorationWeight = \"0.3\" }}\n    {influence}\n  }}\n}}\n"
+            "resource \"personalize_campaign\" \"x\" {{\n  name                 = \"PREFIX-campaign\"\n  solution_version_arn = personalize_solution_version.{v}.arn\n  min_provisioned_tps  = {tps}\n  campaign_config {{\n    item_exploration_config = {{ explorationWeight = \"0.4\" }}\n    {influence}\n  }}\n}}\n"
         )
     };
     run(Case {

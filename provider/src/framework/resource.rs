@@ -364,6 +364,25 @@ fn revert_removed(
     }
 }
 
+/// Replaces what is unknown inside `state` (what AWS was to decide) by the remote value at the
+/// same place, when the rest of the state's form is kept.
+fn fill_unknowns(state: &mut Dyn, remote: &Dyn) {
+    match (state, remote) {
+        (v @ Value::Unknown, r) => *v = r.clone(),
+        (Value::Value(Node::List(l)), Value::Value(Node::List(r))) => {
+            for (s, r) in l.iter_mut().zip(r) {
+                fill_unknowns(s, r);
+            }
+        }
+        (Value::Value(Node::Map(m)), Value::Value(Node::Map(r))) => {
+            for (k, s) in m.iter_mut() {
+                fill_unknowns(s, r.get(k).unwrap_or(&Value::Null));
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Fills every schema attribute missing from a resource object with null (and blocks with an
 /// empty list, `timeouts` included), so Terraform always receives complete objects.
 fn complete(attrs: &[Attr], o: &mut Obj) {
@@ -477,6 +496,8 @@ impl<K: Kind> Generic<K> {
                 || (!current.is_null() && K::equivalent(&k, &current, &v));
             if !keep {
                 state.insert(k, v);
+            } else if let Some(current) = state.get_mut(&k) {
+                fill_unknowns(current, &v);
             }
         }
     }
@@ -1012,6 +1033,21 @@ mod tests {
             configured_set(&keep_configured(&private_for(&attrs, &full))),
             configured
         );
+    }
+
+    #[test]
+    fn unknowns_take_the_remote_value_at_their_place() {
+        let mut inner = Obj::new();
+        inner.insert("x".into(), Value::Unknown);
+        inner.insert("y".into(), s("kept"));
+        let mut state = list(vec![obj(inner)]);
+        let mut remote_inner = Obj::new();
+        remote_inner.insert("x".into(), s("aws"));
+        remote_inner.insert("y".into(), s("other form"));
+        fill_unknowns(&mut state, &list(vec![obj(remote_inner)]));
+        let o = state.list().unwrap()[0].obj().unwrap();
+        assert_eq!(o["x"], s("aws"));
+        assert_eq!(o["y"], s("kept"));
     }
 
     #[test]

@@ -298,12 +298,11 @@ pub async fn find_solution_by_arn(c: &Clients, arn: &str) -> Result<Option<Obj>,
         o.insert(
             "solution_config".into(),
             list(
-                // Without AWS's defaults (the `rate(7 days)` schedule), as a configuration
-                // that leaves them out has it; defaults only read as no block.
+                // A configuration of AWS's defaults only (its `rate(7 days)` schedule) reads as
+                // no block, as the configuration that leaves it out has it.
                 x.solution_config()
                     .map(solution_config::flatten)
-                    .and_then(|v| v.obj().and_then(solution_config::canonical))
-                    .map(crate::framework::value::obj)
+                    .filter(|v| v.obj().and_then(solution_config::canonical).is_some())
                     .into_iter()
                     .collect(),
             ),

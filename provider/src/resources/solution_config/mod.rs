@@ -376,14 +376,31 @@ pub fn canonical(cfg: &Obj) -> Option<Obj> {
                     .is_none_or(|e| e.str() == Some(DEFAULT_SCHEDULE));
             !default_schedule && !is_empty(v)
         })
-        .map(|(k, v)| (k.clone(), v.clone()))
+        .map(|(k, v)| (k.clone(), numbers(v)))
         .collect();
     (!out.is_empty()).then_some(out)
 }
 
+/// A value with every number as a number: Terraform sends `0.3` as its decimal text, AWS
+/// answers a number, and the two mean the same.
+fn numbers(v: &Dyn) -> Dyn {
+    use crate::framework::value::{list, n, obj, Node};
+    match v {
+        Value::Value(Node::String(text)) => text
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .map_or_else(|| v.clone(), n),
+        Value::Value(Node::List(l)) => list(l.iter().map(numbers).collect()),
+        Value::Value(Node::Map(m)) => obj(m.iter().map(|(k, x)| (k.clone(), numbers(x))).collect()),
+        _ => v.clone(),
+    }
+}
+
 fn is_empty(v: &Dyn) -> bool {
     match v {
-        Value::Null => true,
+        // What the plan left to AWS.
+        Value::Null | Value::Unknown => true,
         v => v.list().is_some_and(<[Dyn]>::is_empty) || v.obj().is_some_and(|m| m.is_empty()),
     }
 }
