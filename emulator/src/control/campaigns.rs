@@ -347,3 +347,32 @@ pub async fn create_filter(ctx: &Ctx, input: &Map<String, Value>) -> Result<Valu
     lifecycle::run_create(&ctx.server, &arn, None).await;
     Ok(arn_response(Kind::Filter, &arn))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_successful_update_deploys_a_campaign_whose_creation_failed() {
+        let mut body = json!({
+            "status": "CREATE FAILED",
+            "failureReason": "The model cannot be loaded",
+            "minProvisionedTPS": 1,
+        })
+        .as_object()
+        .cloned()
+        .unwrap();
+        (CAMPAIGN_UPDATE.apply)(
+            &mut body,
+            &json!({"minProvisionedTPS": 2, "solutionVersionArn": "arn:v"}),
+        );
+        assert_eq!(body["status"], "ACTIVE");
+        assert!(body.get("failureReason").is_none());
+        assert_eq!(body["minProvisionedTPS"], 2);
+        assert_eq!(body["solutionVersionArn"], "arn:v");
+        // An ACTIVE campaign keeps its status.
+        let mut active = json!({"status": "ACTIVE"}).as_object().cloned().unwrap();
+        (CAMPAIGN_UPDATE.apply)(&mut active, &json!({"minProvisionedTPS": 3}));
+        assert_eq!(active["status"], "ACTIVE");
+    }
+}
