@@ -156,7 +156,7 @@ async fn automatic_training_reports_the_default_schedule() {
 /// format." (<https://docs.aws.amazon.com/personalize/latest/APIReference/API_CampaignConfig.html>)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_latest_campaign_follows_each_new_active_version() {
-    let f = Fixture::start("latest").await;
+    let f = Fixture::start("follow").await;
     let (c, chain) = (&f.c, &f.chain);
     let p = &c.control;
     let latest = format!("{}/$LATEST", chain.solution);
