@@ -171,8 +171,8 @@ fn load_model_work(server: &AppState, version_arn: String) -> lifecycle::WorkFn 
     let server = server.clone();
     Box::new(move || {
         Box::pin(async move {
-            let resolved = resolve_version(&*server.state.read(), &version_arn)
-                .map_err(|e| e.message)?;
+            let resolved =
+                resolve_version(&*server.state.read(), &version_arn).map_err(|e| e.message)?;
             match server.state.model(&resolved) {
                 Ok(_) => Ok(Box::new(|_: &mut Txn<'_>, _: &mut Writes| {}) as Apply),
                 Err(reason) => Err(reason),

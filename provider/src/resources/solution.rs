@@ -298,10 +298,11 @@ pub async fn find_solution_by_arn(c: &Clients, arn: &str) -> Result<Option<Obj>,
         o.insert(
             "solution_config".into(),
             list(
-                // A configuration of AWS's defaults only (its `rate(7 days)` schedule) reads as
-                // no block, as the configuration that leaves it out has it.
+                // AWS's default schedule reads as left out, and a configuration of defaults
+                // only as no block, as the configuration that leaves them out has it.
                 x.solution_config()
                     .map(solution_config::flatten)
+                    .map(solution_config::without_default_schedule)
                     .filter(|v| v.obj().and_then(solution_config::canonical).is_some())
                     .into_iter()
                     .collect(),

@@ -397,6 +397,23 @@ fn numbers(v: &Dyn) -> Dyn {
     }
 }
 
+/// A `solution_config` value whose `auto_training_config` is AWS's default schedule, with that
+/// block left out (the state of a configuration that leaves it out).
+pub fn without_default_schedule(mut v: Dyn) -> Dyn {
+    if let Value::Value(crate::framework::value::Node::Map(cfg)) = &mut v {
+        let default = get_block(cfg, "auto_training_config")
+            .and_then(|b| b.get("scheduling_expression"))
+            .is_some_and(|e| e.str() == Some(DEFAULT_SCHEDULE));
+        if default {
+            cfg.insert(
+                "auto_training_config".into(),
+                crate::framework::value::list(vec![]),
+            );
+        }
+    }
+    v
+}
+
 fn is_empty(v: &Dyn) -> bool {
     match v {
         // What the plan left to AWS.
