@@ -1,12 +1,13 @@
 //! `cargo xtask dist-provider` output: the host zip next to a cross-built one for the other
 //! Linux architecture (linked by zig), both listed in SHA256SUMS and the mirror, and the host
-//! zip installs with plain `terraform init` through a `filesystem_mirror` CLI config (no
-//! registry, no dev_overrides), after which a plan runs with it.
+//! zip installs with plain `terraform init` (no registry, no dev_overrides) through a
+//! `filesystem_mirror` CLI config, and through a `network_mirror` one with the same directory
+//! served over HTTPS on loopback (Terraform's static-file mirror protocol), after which a
+//! plan runs with it. A mirror whose archive does not match its listed hashes is refused.
 
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use common::emulator;
 
@@ -69,27 +70,21 @@ fn elf_machine(bytes: &[u8]) -> u16 {
 fn dist_cross_builds_and_terraform_init_installs_from_the_mirror() {
     let out = tempfile::tempdir().unwrap();
     let (triple, platforms) = platforms();
-    let cargo = option_env!("CARGO").unwrap_or("cargo");
     // The host zip packages this crate's test binary; the other architecture is really built
     // (dev profile: the same zig link and C cross-compilation as a release, at a fraction of
     // the compile time).
-    let status = Command::new(cargo)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args([
-            "run",
-            "-q",
-            "-p",
-            "xtask",
-            "--",
-            "dist-provider",
-            "--binary",
-        ])
-        .arg(env!("CARGO_BIN_EXE_terraform-provider-personalize"))
-        .args(["--target", triple, "--profile", "dev", "--out"])
-        .arg(out.path())
-        .status()
-        .unwrap();
-    assert!(status.success(), "cargo xtask dist-provider failed");
+    let provider = env!("CARGO_BIN_EXE_terraform-provider-personalize");
+    common::dist_provider(
+        &[
+            "--binary".as_ref(),
+            provider.as_ref(),
+            "--target".as_ref(),
+            triple.as_ref(),
+            "--profile".as_ref(),
+            "dev".as_ref(),
+        ],
+        out.path(),
+    );
     let version = env!("CARGO_PKG_VERSION");
     let release = out.path().join("release");
     let sums = std::fs::read_to_string(release.join(format!(
@@ -129,55 +124,155 @@ fn dist_cross_builds_and_terraform_init_installs_from_the_mirror() {
     .unwrap();
     assert!(manifest.contains("\"6.0\""), "{manifest}");
 
-    let tf = testkit::terraform::find().unwrap();
-    let work = tempfile::tempdir().unwrap();
-    let cli = work.path().join("mirror.tfrc");
-    std::fs::write(
-        &cli,
-        format!(
-            "provider_installation {{\n  filesystem_mirror {{\n    path    = {}\n    include = [\"personalize-realtime/personalize\"]\n  }}\n  direct {{\n    exclude = [\"personalize-realtime/personalize\"]\n  }}\n}}\n",
-            testkit::terraform::hcl_string(&out.path().join("mirror").display().to_string())
+    let emu = emulator::shared();
+    let mirror = out.path().join("mirror");
+    let filesystem = common::mirror_cli_config(
+        "filesystem_mirror",
+        &format!(
+            "path    = {}",
+            testkit::terraform::hcl_string(&mirror.display().to_string())
         ),
+    );
+    let (work, installed) = init(&filesystem, None, emu.endpoint());
+    assert!(installed.status.success(), "{}", text(&installed));
+    assert!(
+        !text(&installed).contains("dev_overrides"),
+        "{}",
+        text(&installed)
+    );
+    let lock = std::fs::read_to_string(work.path().join(".terraform.lock.hcl")).unwrap();
+    assert!(lock.contains("h1:"), "{lock}");
+    let plan = terraform(&work, &["plan", "-no-color"], None);
+    assert!(plan.status.success(), "{}", text(&plan));
+    assert!(
+        text(&plan).contains("personalize_dataset_group.g will be created"),
+        "{}",
+        text(&plan)
+    );
+}
+
+#[test]
+fn terraform_init_installs_from_the_network_mirror_over_https() {
+    let version = env!("CARGO_PKG_VERSION");
+    let out = tempfile::tempdir().unwrap();
+    let provider = env!("CARGO_BIN_EXE_terraform-provider-personalize");
+    common::dist_provider(&["--binary".as_ref(), provider.as_ref()], out.path());
+    let mirror = out.path().join("mirror");
+    let provider_dir = mirror.join("registry.terraform.io/personalize-realtime/personalize");
+    let index: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(provider_dir.join("index.json")).unwrap())
+            .unwrap();
+    assert_eq!(index, serde_json::json!({ "versions": { version: {} } }));
+    let listed: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(provider_dir.join(format!("{version}.json"))).unwrap(),
     )
     .unwrap();
+    let host_platform = platforms().1[1].0;
+    let archive = &listed["archives"][host_platform];
+    let zip_name = format!("terraform-provider-personalize_{version}_{host_platform}.zip");
+    assert_eq!(archive["url"], zip_name.as_str(), "{listed}");
+
     let emu = emulator::shared();
+    let host = testkit::https::StaticHost::start(&mirror).unwrap();
+    let network =
+        common::mirror_cli_config("network_mirror", &format!("url     = \"{}\"", host.url()));
+    let (work, installed) = init(&network, Some(host.cert()), emu.endpoint());
+    assert!(installed.status.success(), "{}", text(&installed));
+    // Terraform computed the package's h1 itself and checked it against the mirror's list;
+    // the lock file records every hash the mirror lists.
+    let lock = std::fs::read_to_string(work.path().join(".terraform.lock.hcl")).unwrap();
+    for hash in archive["hashes"].as_array().unwrap() {
+        assert!(lock.contains(hash.as_str().unwrap()), "{hash} in\n{lock}");
+    }
+    let plan = terraform(&work, &["plan", "-no-color"], None);
+    assert!(plan.status.success(), "{}", text(&plan));
+    assert!(
+        text(&plan).contains("personalize_dataset_group.g will be created"),
+        "{}",
+        text(&plan)
+    );
+
+    // Without the certificate trusted, the mirror is refused (network mirrors are https only).
+    let (_, installed) = init(&network, None, emu.endpoint());
+    assert!(!installed.status.success(), "{}", text(&installed));
+    assert!(
+        text(&installed).contains("certificate"),
+        "{}",
+        text(&installed)
+    );
+
+    // A hostile mirror: the archive swapped for another valid zip of the same name.
+    let other = tempfile::tempdir().unwrap();
+    let emulator_binary = testkit::paths::workspace_bin("personalize-local").unwrap();
+    common::dist_provider(
+        &["--binary".as_ref(), emulator_binary.as_os_str()],
+        other.path(),
+    );
+    std::fs::copy(
+        other
+            .path()
+            .join("mirror/registry.terraform.io/personalize-realtime/personalize")
+            .join(&zip_name),
+        provider_dir.join(&zip_name),
+    )
+    .unwrap();
+    let (_, installed) = init(&network, Some(host.cert()), emu.endpoint());
+    assert!(!installed.status.success(), "{}", text(&installed));
+    assert!(
+        text(&installed).contains("checksum"),
+        "{}",
+        text(&installed)
+    );
+}
+
+/// `terraform init` in a new directory with the CLI config `cli_config` (see
+/// [`common::mirror_cli_config`]); `cert` is trusted as a root (`SSL_CERT_FILE`).
+fn init(
+    cli_config: &str,
+    cert: Option<&Path>,
+    endpoint: &str,
+) -> (tempfile::TempDir, std::process::Output) {
+    let version = env!("CARGO_PKG_VERSION");
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(work.path().join("mirror.tfrc"), cli_config).unwrap();
     std::fs::write(
         work.path().join("main.tf"),
         format!(
-            "terraform {{\n  required_providers {{\n    personalize = {{\n      source  = \"personalize-realtime/personalize\"\n      version = \"= {version}\"\n    }}\n  }}\n}}\nprovider \"personalize\" {{\n  region = \"us-east-1\"\n  endpoints {{\n    personalize = \"{}\"\n  }}\n}}\nresource \"personalize_dataset_group\" \"g\" {{\n  name = \"mirrored\"\n}}\n",
-            emu.endpoint()
+            "terraform {{\n  required_providers {{\n    personalize = {{\n      source  = \"personalize-realtime/personalize\"\n      version = \"= {version}\"\n    }}\n  }}\n}}\nprovider \"personalize\" {{\n  region = \"us-east-1\"\n  endpoints {{\n    personalize = \"{endpoint}\"\n  }}\n}}\nresource \"personalize_dataset_group\" \"g\" {{\n  name = \"mirrored\"\n}}\n"
         ),
     )
     .unwrap();
-    let run = |args: &[&str]| {
-        let o = tf
-            .command(work.path(), &cli)
-            .args(args)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .output()
-            .unwrap();
-        let text = format!(
-            "{}\n{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
+    let installed = terraform(&work, &["init", "-no-color"], cert);
+    if installed.status.success() {
+        assert!(
+            text(&installed).contains(&format!(
+                "Installed personalize-realtime/personalize v{version}"
+            )),
+            "{}",
+            text(&installed)
         );
-        assert!(o.status.success(), "terraform {args:?}:\n{text}");
-        text
-    };
-    let init = run(&["init", "-no-color"]);
-    assert!(
-        init.contains(&format!(
-            "Installed personalize-realtime/personalize v{version}"
-        )),
-        "{init}"
-    );
-    assert!(!init.contains("dev_overrides"), "{init}");
-    let lock = std::fs::read_to_string(work.path().join(".terraform.lock.hcl")).unwrap();
-    assert!(lock.contains("h1:"), "{lock}");
-    let plan = run(&["plan", "-no-color"]);
-    assert!(
-        plan.contains("personalize_dataset_group.g will be created"),
-        "{plan}"
-    );
+    }
+    (work, installed)
+}
+
+/// Runs terraform in `work` with its `mirror.tfrc`.
+fn terraform(work: &tempfile::TempDir, args: &[&str], cert: Option<&Path>) -> std::process::Output {
+    let tf = testkit::terraform::find().unwrap();
+    let mut command = tf.command(work.path(), &work.path().join("mirror.tfrc"));
+    command
+        .args(args)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing");
+    if let Some(cert) = cert {
+        command.env("SSL_CERT_FILE", cert);
+    }
+    command.output().unwrap()
+}
+
+fn text(o: &std::process::Output) -> String {
+    format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }

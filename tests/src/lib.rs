@@ -12,6 +12,7 @@
 //! - [`aws_schema`]: the hashicorp/aws schema (from the npm package `@cdktn/provider-aws`,
 //!   cached under `target/aws-schema`) and a check of `aws_*` blocks against it.
 //! - [`hcl`]: `.tf` files parsed to JSON (python-hcl2) for static wiring checks.
+//! - [`https`]: a static HTTPS host on loopback (a provider network mirror's server).
 //! - [`moto`]: a moto server (S3, Kinesis, SQS...) on a free loopback port, killed on drop.
 //! - [`openapi`]: `api/openapi.yaml` as JSON.
 //! - [`workdir`]: a Terraform working directory using the locally built provider.
@@ -21,6 +22,7 @@
 
 pub mod aws_schema;
 pub mod hcl;
+pub mod https;
 pub mod moto;
 pub mod openapi;
 pub mod paths;

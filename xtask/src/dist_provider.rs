@@ -1,20 +1,25 @@
-//! `cargo xtask dist-provider`: the Terraform provider as the Registry and a filesystem mirror
-//! expect it.
+//! `cargo xtask dist-provider`: the Terraform provider as the Registry, a filesystem mirror
+//! and a network mirror expect it.
 //!
 //! Output under `target/dist/provider/` (or `--out`):
 //! - `release/terraform-provider-personalize_VERSION_OS_ARCH.zip`, each holding the binary
-//!   `terraform-provider-personalize_vVERSION`; `release/..._VERSION_manifest.json` declaring
-//!   plugin protocol 6; `release/..._VERSION_SHA256SUMS` over all of them (the Registry's
-//!   release layout);
-//! - `mirror/registry.terraform.io/personalize-realtime/personalize/` with the same zips: a
-//!   packed `filesystem_mirror` that `terraform init` installs from, with no registry.
+//!   `terraform-provider-personalize_vVERSION` (`.exe` on Windows);
+//!   `release/..._VERSION_manifest.json`, a copy of the repository's
+//!   `terraform-registry-manifest.json` (plugin protocol 6); `release/..._VERSION_SHA256SUMS`
+//!   over all of them (the Registry's release layout; `gpg --detach-sign` makes the `.sig`);
+//! - `mirror/registry.terraform.io/personalize-realtime/personalize/` with the same zips, plus
+//!   `index.json` and `VERSION.json` (archive URLs relative to that file, `h1:` and `zh:`
+//!   hashes): the directory is at once a packed `filesystem_mirror` and, uploaded to any static
+//!   HTTPS host, a provider network mirror (Terraform's documented static-file protocol).
+//!   Versions already in the directory stay and are listed in `index.json`.
 //!
-//! Targets: by default every release platform (linux and macOS on amd64 and arm64); those this
-//! machine cannot build are skipped with the reason ("where the toolchain allows"). `--target`
-//! names triples instead, and then a target that cannot be built is an error. How each target
-//! is linked is decided in [`toolchain`] (zig for Linux); every built binary is inspected
-//! ([`binary`]) before it is packaged. `--binary` packages an already built binary for the
-//! host (tests), next to any `--target` built.
+//! Targets: by default every release platform (linux, macOS and Windows on amd64 and arm64);
+//! those this machine cannot build are skipped with the reason ("where the toolchain allows").
+//! `--target` names triples instead, and then a target that cannot be built is an error. How
+//! each target is linked is decided in [`toolchain`] (zig for Linux); every built binary is
+//! inspected ([`binary`]) before it is packaged. `--binary` packages an already built binary
+//! for the host (tests), and `--prebuilt OS_ARCH=PATH` one built elsewhere (the release
+//! workflow's native runners), next to any `--target` built.
 
 use std::fs;
 use std::io::Write;
@@ -30,6 +35,10 @@ pub(crate) mod toolchain;
 
 use binary::{Arch, Format};
 use toolchain::Linker;
+
+/// The Registry's manifest of the provider (plugin protocol 6), kept at the repository root
+/// where the Registry's release tooling reads it.
+pub const REGISTRY_MANIFEST: &str = include_str!("../../terraform-registry-manifest.json");
 
 /// The provider's type name and source address parts.
 const NAME: &str = "personalize";
@@ -47,6 +56,11 @@ pub struct DistArgs {
     /// Package this already built binary for the host platform (besides any `--target`).
     #[arg(long)]
     pub binary: Option<PathBuf>,
+    /// Package a binary built on another machine, as `OS_ARCH=PATH` (repeatable): how the
+    /// release workflow joins the builds of its native runners. Linux binaries must keep to
+    /// the glibc floor.
+    #[arg(long, value_name = "OS_ARCH=PATH")]
+    pub prebuilt: Vec<String>,
     /// Link the host target with the system linker instead of zig (no Python needed; the
     /// binary then needs the build machine's glibc or newer).
     #[arg(long)]
@@ -66,7 +80,9 @@ pub fn platform(triple: &str) -> anyhow::Result<&'static str> {
         "aarch64-unknown-linux-gnu" | "aarch64-unknown-linux-musl" => "linux_arm64",
         "x86_64-apple-darwin" => "darwin_amd64",
         "aarch64-apple-darwin" => "darwin_arm64",
-        other => bail!("unsupported target {other:?} (linux or macOS, amd64 or arm64)"),
+        "x86_64-pc-windows-msvc" => "windows_amd64",
+        "aarch64-pc-windows-msvc" => "windows_arm64",
+        other => bail!("unsupported target {other:?} (linux, macOS or Windows, amd64 or arm64)"),
     })
 }
 
@@ -78,6 +94,7 @@ fn expected(platform: &str) -> anyhow::Result<(Format, Arch)> {
     let format = match os {
         "linux" => Format::Elf,
         "darwin" => Format::MachO,
+        "windows" => Format::Pe,
         other => bail!("no executable format known for {other}"),
     };
     let arch = match arch {
@@ -149,8 +166,18 @@ pub fn dist_provider(args: &DistArgs) -> anyhow::Result<Vec<PathBuf>> {
         eprintln!("xtask: {plat}: packaging {} ({what})", binary.display());
         binaries.push((plat.to_owned(), binary.clone()));
     }
+    for spec in &args.prebuilt {
+        let (plat, path) = prebuilt(spec)?;
+        if binaries.iter().any(|(p, _)| *p == plat) {
+            bail!("--prebuilt {spec}: a second {plat} binary");
+        }
+        let floor = plat.starts_with("linux_").then_some(toolchain::GLIBC_FLOOR);
+        let what = verify(&path, &plat, floor)?;
+        eprintln!("xtask: {plat}: packaging {} ({what})", path.display());
+        binaries.push((plat, path));
+    }
     // Named targets must build; the default set is "what this machine can", the rest skipped.
-    let explicit = !args.targets.is_empty() || args.binary.is_some();
+    let explicit = !args.targets.is_empty() || args.binary.is_some() || !args.prebuilt.is_empty();
     let targets: Vec<String> = if explicit {
         args.targets.clone()
     } else {
@@ -218,6 +245,27 @@ pub fn dist_provider(args: &DistArgs) -> anyhow::Result<Vec<PathBuf>> {
     package(&out, &version, &binaries)
 }
 
+/// `OS_ARCH=PATH` of `--prebuilt`, the platform one a release covers.
+fn prebuilt(spec: &str) -> anyhow::Result<(String, PathBuf)> {
+    let (plat, path) = spec
+        .split_once('=')
+        .with_context(|| format!("--prebuilt {spec:?} is not OS_ARCH=PATH"))?;
+    let known = toolchain::RELEASE_TARGETS
+        .iter()
+        .filter_map(|t| platform(t).ok())
+        .collect::<Vec<_>>();
+    if !known.contains(&plat) {
+        bail!(
+            "--prebuilt {spec:?}: {plat:?} is not a release platform ({})",
+            known.join(", ")
+        );
+    }
+    if path.is_empty() {
+        bail!("--prebuilt {spec:?} names no file");
+    }
+    Ok((plat.to_owned(), PathBuf::from(path)))
+}
+
 /// Writes the release files and the mirror for `(OS_ARCH, binary)` pairs; returns the zips.
 ///
 /// # Errors
@@ -229,38 +277,103 @@ pub fn package(
 ) -> anyhow::Result<Vec<PathBuf>> {
     let release = out.join("release");
     let mirror = out.join("mirror").join(HOSTNAME).join(NAMESPACE).join(NAME);
-    for dir in [&release, &mirror] {
-        if dir.exists() {
-            fs::remove_dir_all(dir).with_context(|| format!("clearing {}", dir.display()))?;
-        }
-        fs::create_dir_all(dir)?;
+    if release.exists() {
+        fs::remove_dir_all(&release).with_context(|| format!("clearing {}", release.display()))?;
     }
+    fs::create_dir_all(&release)?;
+    fs::create_dir_all(&mirror)?;
     let prefix = format!("terraform-provider-{NAME}_{version}");
+    // This version's files are replaced; other versions in the mirror stay.
+    for entry in fs::read_dir(&mirror)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with(&format!("{prefix}_")) || name == format!("{version}.json") {
+            fs::remove_file(entry.path())?;
+        }
+    }
     let mut sums = Vec::new();
     let mut zips = Vec::new();
+    let mut archives = serde_json::Map::new();
     for (plat, binary) in binaries {
         let bytes = fs::read(binary).with_context(|| format!("reading {}", binary.display()))?;
         let zip_name = format!("{prefix}_{plat}.zip");
-        let zip = zip_one(&format!("terraform-provider-{NAME}_v{version}"), &bytes)?;
+        let exe = if plat.starts_with("windows_") {
+            ".exe"
+        } else {
+            ""
+        };
+        let member = format!("terraform-provider-{NAME}_v{version}{exe}");
+        let zip = zip_one(&member, &bytes)?;
         fs::write(release.join(&zip_name), &zip)?;
         fs::write(mirror.join(&zip_name), &zip)?;
-        sums.push((sha256_hex(&zip), zip_name));
+        let zip_sha = sha256_hex(&zip);
+        archives.insert(
+            plat.clone(),
+            serde_json::json!({
+                "url": zip_name,
+                "hashes": [hash_h1(&[(&member, &bytes)]), format!("zh:{zip_sha}")],
+            }),
+        );
+        sums.push((zip_sha, zip_name));
         zips.push(release.join(format!("{prefix}_{plat}.zip")));
     }
     let manifest_name = format!("{prefix}_manifest.json");
-    let manifest =
-        "{\n  \"version\": 1,\n  \"metadata\": {\n    \"protocol_versions\": [\"6.0\"]\n  }\n}\n";
-    fs::write(release.join(&manifest_name), manifest)?;
-    sums.push((sha256_hex(manifest.as_bytes()), manifest_name));
+    fs::write(release.join(&manifest_name), REGISTRY_MANIFEST)?;
+    sums.push((sha256_hex(REGISTRY_MANIFEST.as_bytes()), manifest_name));
     sums.sort_by(|a, b| a.1.cmp(&b.1));
     let text: String = sums.iter().map(|(h, n)| format!("{h}  {n}\n")).collect();
     fs::write(release.join(format!("{prefix}_SHA256SUMS")), text)?;
+    write_json(
+        &mirror.join(format!("{version}.json")),
+        &serde_json::json!({ "archives": archives }),
+    )?;
+    write_mirror_index(&mirror)?;
     eprintln!(
         "xtask: provider {version} for {} platform(s) in {}",
         binaries.len(),
         out.display()
     );
     Ok(zips)
+}
+
+/// `index.json` of a network mirror: every `VERSION.json` beside it, as the protocol's
+/// "List Available Versions" answer (`{"versions": {"0.1.0": {}}}`).
+fn write_mirror_index(mirror: &Path) -> anyhow::Result<()> {
+    let mut versions = serde_json::Map::new();
+    for entry in fs::read_dir(mirror)? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if let Some(v) = name.strip_suffix(".json").filter(|v| *v != "index") {
+            versions.insert(v.to_owned(), serde_json::json!({}));
+        }
+    }
+    write_json(
+        &mirror.join("index.json"),
+        &serde_json::json!({ "versions": versions }),
+    )
+}
+
+fn write_json(path: &Path, value: &serde_json::Value) -> anyhow::Result<()> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
+
+/// Terraform's `h1:` hash of a provider package: the SHA-256 of the lines
+/// `"<hex SHA-256 of the file>  <name>\n"` of its files sorted by name, in base64 (the scheme
+/// of Go's `dirhash.Hash1`, which Terraform applies to the unpacked zip and records in
+/// `.terraform.lock.hcl`).
+pub fn hash_h1(files: &[(&str, &[u8])]) -> String {
+    use base64::Engine as _;
+    let mut files = files.to_vec();
+    files.sort_by(|a, b| a.0.cmp(b.0));
+    let mut summary = Sha256::new();
+    for (name, bytes) in files {
+        summary.update(format!("{}  {name}\n", sha256_hex(bytes)));
+    }
+    format!(
+        "h1:{}",
+        base64::engine::general_purpose::STANDARD.encode(summary.finalize())
+    )
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -348,6 +461,7 @@ mod tests {
         dist_provider(&DistArgs {
             targets: targets.iter().map(|t| (*t).to_owned()).collect(),
             binary,
+            prebuilt: Vec::new(),
             native: false,
             profile: "release".into(),
             out: Some(out.path().to_path_buf()),
@@ -409,6 +523,62 @@ mod tests {
     }
 
     #[test]
+    fn h1_is_terraforms_dirhash_of_the_unpacked_files() {
+        // Known answer, computed independently: SHA-256 over the sorted
+        // "<hex sha256>  <name>\n" lines, base64.
+        assert_eq!(
+            hash_h1(&[("b", b"world"), ("a", b"hello")]),
+            "h1:LA9SOxcQFeNs5FFe07rPuwc30I/D1icwPEVtfcsu/QM="
+        );
+    }
+
+    #[test]
+    fn the_manifest_declares_the_protocol_the_provider_serves() {
+        let manifest: serde_json::Value = serde_json::from_str(REGISTRY_MANIFEST).unwrap();
+        assert_eq!(manifest["version"], 1);
+        assert_eq!(
+            manifest["metadata"]["protocol_versions"],
+            serde_json::json!(["6.0"])
+        );
+    }
+
+    #[test]
+    fn prebuilt_binaries_are_named_by_release_platform() {
+        let (plat, path) = prebuilt("windows_arm64=dist/a.exe").unwrap();
+        assert_eq!(
+            (plat.as_str(), path),
+            ("windows_arm64", PathBuf::from("dist/a.exe"))
+        );
+        for (spec, expected) in [
+            ("linux_amd64", "is not OS_ARCH=PATH"),
+            ("", "is not OS_ARCH=PATH"),
+            (
+                "freebsd_amd64=x",
+                "\"freebsd_amd64\" is not a release platform",
+            ),
+            ("linux_amd64=", "names no file"),
+            ("../../etc=x", "is not a release platform"),
+        ] {
+            let err = prebuilt(spec).unwrap_err().to_string();
+            assert!(err.contains(expected), "{spec:?}: {err}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("script");
+        fs::write(&script, b"#!/bin/sh\n").unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let err = dist_provider(&DistArgs {
+            targets: Vec::new(),
+            binary: None,
+            prebuilt: vec![format!("darwin_arm64={}", script.display())],
+            native: false,
+            profile: "release".into(),
+            out: Some(out.path().to_path_buf()),
+        })
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("not an executable"), "{err:#}");
+    }
+
+    #[test]
     fn package_writes_registry_and_mirror_layouts() {
         let dir = tempfile::tempdir().unwrap();
         let bin = dir.path().join("bin");
@@ -437,9 +607,60 @@ mod tests {
         assert!(zip
             .windows(33)
             .any(|w| w == b"terraform-provider-personalize_v1"));
-        assert!(dir
+        let mirror = dir
             .path()
-            .join("out/mirror/registry.terraform.io/personalize-realtime/personalize/terraform-provider-personalize_1.2.3_linux_amd64.zip")
+            .join("out/mirror/registry.terraform.io/personalize-realtime/personalize");
+        assert!(mirror
+            .join("terraform-provider-personalize_1.2.3_linux_amd64.zip")
             .is_file());
+        let read = |name: &str| -> serde_json::Value {
+            serde_json::from_str(&fs::read_to_string(mirror.join(name)).unwrap()).unwrap()
+        };
+        let v = read("1.2.3.json");
+        let archive = &v["archives"]["linux_amd64"];
+        assert_eq!(
+            archive["url"],
+            "terraform-provider-personalize_1.2.3_linux_amd64.zip"
+        );
+        let member: &[u8] = b"#!/bin/sh\necho hi\n";
+        assert_eq!(
+            archive["hashes"],
+            serde_json::json!([
+                hash_h1(&[("terraform-provider-personalize_v1.2.3", member)]),
+                format!("zh:{}", sha256_hex(&zip)),
+            ])
+        );
+        assert_eq!(
+            read("index.json"),
+            serde_json::json!({"versions": {"1.2.3": {}}})
+        );
+
+        // A second version joins the first; Windows binaries are `.exe` in their zip.
+        package(
+            &dir.path().join("out"),
+            "1.3.0",
+            &[("windows_amd64".into(), dir.path().join("bin"))],
+        )
+        .unwrap();
+        assert_eq!(
+            read("index.json"),
+            serde_json::json!({"versions": {"1.2.3": {}, "1.3.0": {}}})
+        );
+        assert!(read("1.3.0.json")["archives"]["windows_amd64"]["hashes"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("h1:"));
+        let zip = fs::read(
+            dir.path()
+                .join("out/release/terraform-provider-personalize_1.3.0_windows_amd64.zip"),
+        )
+        .unwrap();
+        assert!(zip
+            .windows(41)
+            .any(|w| w == b"terraform-provider-personalize_v1.3.0.exe"));
+        assert!(!dir
+            .path()
+            .join("out/release/terraform-provider-personalize_1.2.3_SHA256SUMS")
+            .exists());
     }
 }

@@ -37,6 +37,30 @@ pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
         .block_on(f)
 }
 
+/// Runs `cargo xtask dist-provider --out OUT ARGS` (the release packaging, mirror included).
+pub fn dist_provider(args: &[&std::ffi::OsStr], out: &Path) {
+    let cargo = option_env!("CARGO").unwrap_or("cargo");
+    let status = std::process::Command::new(cargo)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", "-q", "-p", "xtask", "--", "dist-provider", "--out"])
+        .arg(out)
+        .args(args)
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "cargo xtask dist-provider failed");
+}
+
+/// A CLI config installing this provider through one method block (`network_mirror {
+/// url = ... }` or `filesystem_mirror { path = ... }`, given as its name and its one
+/// argument line) and every other provider directly, as the README's "Use it from your
+/// infra repo" shows it.
+pub fn mirror_cli_config(method: &str, argument: &str) -> String {
+    format!(
+        "provider_installation {{\n  {method} {{\n    {argument}\n    include = [\"{source}\"]\n  }}\n  direct {{\n    exclude = [\"{source}\"]\n  }}\n}}\n",
+        source = terraform::PROVIDER_SOURCE
+    )
+}
+
 /// The `terraform` block and provider configuration for an endpoint (or none).
 pub fn header(endpoint: Option<&str>) -> String {
     let endpoints = endpoint

@@ -2,8 +2,8 @@
 //! programs, the newest glibc symbol version it needs. Checked after every build, so a zip
 //! never holds a binary for the wrong platform or one that needs a newer glibc than promised.
 //!
-//! Reads ELF64 little-endian (Linux on amd64 and arm64) and 64-bit Mach-O (macOS) by hand:
-//! no `file` or `readelf` on the machine is assumed. Every offset is bounds-checked, so a
+//! Reads ELF64 little-endian (Linux on amd64 and arm64), 64-bit Mach-O (macOS) and PE
+//! (Windows) by hand: no `file` or `readelf` on the machine is assumed. Every offset is bounds-checked, so a
 //! truncated or hostile file is an error, never a panic.
 
 use anyhow::{bail, Context};
@@ -16,6 +16,10 @@ pub const EM_AARCH64: u16 = 183;
 const CPU_TYPE_X86_64: u32 = 0x0100_0007;
 /// Mach-O `cputype` of arm64 (`CPU_TYPE_ARM | CPU_ARCH_ABI64`).
 const CPU_TYPE_ARM64: u32 = 0x0100_000c;
+/// PE `Machine` of x86-64 (`IMAGE_FILE_MACHINE_AMD64`).
+const IMAGE_FILE_MACHINE_AMD64: u16 = 0x8664;
+/// PE `Machine` of arm64 (`IMAGE_FILE_MACHINE_ARM64`).
+const IMAGE_FILE_MACHINE_ARM64: u16 = 0xaa64;
 /// Section type of the version requirements (`.gnu.version_r`).
 const SHT_GNU_VERNEED: u32 = 0x6fff_fffe;
 
@@ -35,6 +39,8 @@ pub enum Format {
     Elf,
     /// Mach-O (macOS).
     MachO,
+    /// Portable Executable (Windows).
+    Pe,
 }
 
 /// A glibc version, e.g. `2.17` is `(2, 17)`.
@@ -71,8 +77,28 @@ pub fn inspect(bytes: &[u8]) -> anyhow::Result<Executable> {
                 glibc: None,
             })
         }
-        _ => bail!("not an executable: no ELF or 64-bit Mach-O magic"),
+        _ if bytes.starts_with(b"MZ") => inspect_pe(bytes),
+        _ => bail!("not an executable: no ELF, 64-bit Mach-O or PE magic"),
     }
+}
+
+/// A PE image: the DOS header's `e_lfanew` (at 0x3c) points at `PE\0\0`, followed by the
+/// COFF header whose first field is the machine.
+fn inspect_pe(bytes: &[u8]) -> anyhow::Result<Executable> {
+    let at = u32_at(bytes, 0, 0x3c)? as usize;
+    if slice(bytes, at, 4).context("PE signature")? != b"PE\0\0" {
+        bail!("MZ file without a PE signature at {at}");
+    }
+    let arch = match u16_at(bytes, at, 4)? {
+        IMAGE_FILE_MACHINE_AMD64 => Arch::Amd64,
+        IMAGE_FILE_MACHINE_ARM64 => Arch::Arm64,
+        other => bail!("PE for an unsupported machine {other:#x}"),
+    };
+    Ok(Executable {
+        format: Format::Pe,
+        arch,
+        glibc: None,
+    })
 }
 
 fn inspect_elf(bytes: &[u8]) -> anyhow::Result<Executable> {

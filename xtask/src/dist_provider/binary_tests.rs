@@ -115,6 +115,50 @@ fn reads_mach_o_headers() {
         .contains("CPU type"));
 }
 
+/// A minimal PE image: DOS header pointing at the signature, then the COFF machine.
+fn pe(machine: u16) -> Vec<u8> {
+    let mut bytes = vec![0u8; 0x80];
+    bytes[..2].copy_from_slice(b"MZ");
+    bytes[0x3c..0x40].copy_from_slice(&0x40u32.to_le_bytes());
+    bytes[0x40..0x44].copy_from_slice(b"PE\0\0");
+    bytes[0x44..0x46].copy_from_slice(&machine.to_le_bytes());
+    bytes
+}
+
+#[test]
+fn reads_pe_headers() {
+    let exe = inspect(&pe(IMAGE_FILE_MACHINE_AMD64)).unwrap();
+    assert_eq!((exe.format, exe.arch), (Format::Pe, Arch::Amd64));
+    let exe = inspect(&pe(IMAGE_FILE_MACHINE_ARM64)).unwrap();
+    assert_eq!((exe.format, exe.arch), (Format::Pe, Arch::Arm64));
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("i386", pe(0x14c), "unsupported machine 0x14c"),
+        (
+            "no signature",
+            {
+                let mut b = pe(IMAGE_FILE_MACHINE_AMD64);
+                b[0x40] = b'X';
+                b
+            },
+            "without a PE signature",
+        ),
+        (
+            "e_lfanew outside the file",
+            {
+                let mut b = pe(IMAGE_FILE_MACHINE_AMD64);
+                b[0x3c..0x40].copy_from_slice(&u32::MAX.to_le_bytes());
+                b
+            },
+            "outside the file",
+        ),
+        ("cut short", b"MZ".to_vec(), "too short"),
+    ];
+    for (what, bytes, expected) in cases {
+        let err = format!("{:#}", inspect(&bytes).unwrap_err());
+        assert!(err.contains(expected), "{what}: {err}");
+    }
+}
+
 #[test]
 fn refuses_what_is_not_a_supported_executable() {
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![

@@ -6,7 +6,8 @@
 //! machine has (a native link would need the build machine's glibc or newer). zig also
 //! compiles ring's C and assembly for the target, so no system cross toolchain is needed; the
 //! Rust standard library of the target must be installed (rustup). macOS needs Apple's SDK to
-//! link, which only a Mac (or `SDKROOT`) provides.
+//! link, which only a Mac (or `SDKROOT`) provides; Windows needs the MSVC linker, which only
+//! Windows provides (the release workflow builds each of them on its own runner).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -25,6 +26,8 @@ pub const RELEASE_TARGETS: &[&str] = &[
     "aarch64-unknown-linux-gnu",
     "x86_64-apple-darwin",
     "aarch64-apple-darwin",
+    "x86_64-pc-windows-msvc",
+    "aarch64-pc-windows-msvc",
 ];
 
 /// How one target gets built.
@@ -107,10 +110,21 @@ pub fn plan(triple: &str, machine: &Machine, native: bool) -> Result<Linker, Str
                 .to_owned(),
         );
     }
+    let to_windows = triple.ends_with("-pc-windows-msvc");
+    if to_windows && !machine.host.ends_with("-pc-windows-msvc") {
+        return Err(
+            "linking for Windows needs the MSVC toolchain: build on Windows (the release \
+             workflow does, on a Windows runner)"
+                .to_owned(),
+        );
+    }
     if !machine.installed.iter().any(|t| t == triple) {
         return Err(format!(
             "the Rust standard library for it is not installed (`rustup target add {triple}`)"
         ));
+    }
+    if to_windows {
+        return Ok(Linker::Native);
     }
     if to_mac {
         return Ok(if host_is_mac {
@@ -311,6 +325,24 @@ mod tests {
             plan("aarch64-apple-darwin", &with_sdk, false),
             Ok(Linker::Zig { glibc: None })
         );
+    }
+
+    #[test]
+    fn windows_builds_only_on_windows() {
+        let machine = linux_box(&["x86_64-pc-windows-msvc"]);
+        let why = plan("x86_64-pc-windows-msvc", &machine, false).unwrap_err();
+        assert!(why.contains("MSVC"), "{why}");
+        let windows = Machine {
+            host: "x86_64-pc-windows-msvc".into(),
+            installed: vec!["x86_64-pc-windows-msvc".into()],
+            sdkroot: false,
+        };
+        assert_eq!(
+            plan("x86_64-pc-windows-msvc", &windows, false),
+            Ok(Linker::Native)
+        );
+        let why = plan("aarch64-pc-windows-msvc", &windows, false).unwrap_err();
+        assert!(why.contains("rustup target add"), "{why}");
     }
 
     #[test]
