@@ -16,6 +16,7 @@ use local_stack::{functions, resources, stack};
 #[derive(Debug, Parser)]
 #[command(
     name = "local-stack",
+    version,
     about = "The pipeline's Lambda functions served locally, as AWS wires them"
 )]
 enum Cli {

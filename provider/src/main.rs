@@ -4,6 +4,14 @@ use terraform_provider_personalize::framework::stop;
 use terraform_provider_personalize::provider::PersonalizeProvider;
 
 fn main() -> anyhow::Result<()> {
+    // Terraform starts the provider without arguments; a person asks which release it is.
+    if std::env::args().nth(1).as_deref() == Some("--version") {
+        println!(
+            "terraform-provider-personalize {}",
+            env!("CARGO_PKG_VERSION")
+        );
+        return Ok(());
+    }
     // tf-provider captures a backtrace into every diagnostic when backtraces are enabled
     // (RUST_BACKTRACE set for a test run, say); users must see the message, not a stack.
     if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
@@ -55,8 +63,12 @@ async fn serve() -> anyhow::Result<()> {
     // SIGTERM becomes a stop request instead of death, so resources being created still reach
     // the state. A second one exits at once, as a second Ctrl-C does for Terraform itself.
     tokio::spawn(async {
+        // SIGTERM exists on Unix only; on Windows Ctrl-C alone stops the waits.
+        #[cfg(unix)]
         let mut term =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        #[cfg(not(unix))]
+        let mut term: Option<tokio::sync::mpsc::Receiver<()>> = None;
         for first in [true, false] {
             let terminated = async {
                 match term.as_mut() {

@@ -7,7 +7,7 @@ use lambda_http::{run, service_fn, Error, Request};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    telemetry::init();
+    telemetry::start("collect", env!("CARGO_PKG_VERSION"));
     let config = Config::from_env(&Env::process())?;
     let sdk = pr_sdk::load(&pr_sdk::Settings::default()).await;
     let handler = Collect::from_sdk(config, &sdk);

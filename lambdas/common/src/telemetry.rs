@@ -5,6 +5,18 @@
 
 use tracing_subscriber::EnvFilter;
 
+/// What a function's `main` calls first: `bootstrap --version` prints `function version` and
+/// exits; otherwise the subscriber is installed ([`init`]) and the cold start logs the release
+/// it runs (`version`, the workspace version all Lambdas, the provider and the modules share).
+pub fn start(function: &str, version: &str) {
+    if std::env::args().nth(1).as_deref() == Some("--version") {
+        println!("{function} {version}");
+        std::process::exit(0);
+    }
+    init();
+    tracing::info!(function, version, "starting");
+}
+
 /// Installs the global subscriber; a second call is a no-op.
 pub fn init() {
     let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")

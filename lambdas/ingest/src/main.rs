@@ -8,7 +8,7 @@ use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    telemetry::init();
+    telemetry::start("ingest", env!("CARGO_PKG_VERSION"));
     let config = Config::from_env(&Env::process())?;
     let sdk = pr_sdk::load(&pr_sdk::Settings::default()).await;
     let handler = Ingest::from_sdk(config, &sdk);

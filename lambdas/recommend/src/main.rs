@@ -7,7 +7,7 @@ use recommend::{Config, Recommend};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    telemetry::init();
+    telemetry::start("recommend", env!("CARGO_PKG_VERSION"));
     let config = Config::from_env(&Env::process())?;
     let sdk = pr_sdk::load(&pr_sdk::Settings::default()).await;
     let handler = Recommend::from_sdk(config, &sdk);

@@ -3,7 +3,8 @@ terraform {
 
   required_providers {
     personalize = {
-      source = "personalize-realtime/personalize"
+      source  = "personalize-realtime/personalize"
+      version = ">= 0.1.0"
     }
   }
 }
