@@ -7,6 +7,8 @@
 //! - `dist-lambdas`: the Lambda zips (see `xtask/src/dist_lambdas.rs`).
 //! - `dist-provider`: the provider's release zips and filesystem mirror (see
 //!   `xtask/src/dist_provider.rs`).
+//! - `release VERSION`: version, CHANGELOG section, artifacts, commit and tag (see
+//!   `xtask/src/release.rs`); `release-notes VERSION` prints a released CHANGELOG section.
 //! - `bootstrap`: prepares what the tests use from outside Rust (the Python venv, a Terraform,
 //!   the hashicorp/aws schema) and reports what it found.
 
@@ -21,6 +23,7 @@ mod demo;
 mod dist_lambdas;
 mod dist_provider;
 mod hygiene;
+mod release;
 
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", about = "Project tasks")]
@@ -47,6 +50,14 @@ enum Task {
     /// Build the provider's release zips, SHA256SUMS, manifest and filesystem mirror:
     /// target/dist/provider/{release,mirror}.
     DistProvider(dist_provider::DistArgs),
+    /// Release VERSION: check, write the version and the CHANGELOG section, build the
+    /// provider and Lambda artifacts, commit, tag vVERSION.
+    Release(release::ReleaseArgs),
+    /// Print the CHANGELOG section of a released VERSION (the release workflow's notes).
+    ReleaseNotes {
+        /// A version with a section in CHANGELOG.md, e.g. 0.1.0.
+        version: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -66,6 +77,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Task::Demo(args) => demo::demo(&args),
         Task::DistLambdas(args) => dist_lambdas::dist_lambdas(&args).map(drop),
         Task::DistProvider(args) => dist_provider::dist_provider(&args).map(drop),
+        Task::Release(args) => release::release(&args),
+        Task::ReleaseNotes { version } => {
+            print!("{}", release::notes(&version)?);
+            Ok(())
+        }
     }
 }
 
