@@ -104,10 +104,19 @@ fn each_lambda_gets_exactly_the_environment_of_the_contract() {
     );
     assert_eq!(attr_str(function.body, "runtime"), Some("provided.al2023"));
     assert_eq!(attr_str(function.body, "handler"), Some("bootstrap"));
-    assert_eq!(
-        attr_str(function.body, "filename"),
-        Some("${var.lambda_dist_dir}/${each.key}-${var.lambda_architecture}.zip")
-    );
+    for source in [
+        "filename",
+        "s3_bucket",
+        "s3_key",
+        "s3_object_version",
+        "source_code_hash",
+    ] {
+        assert_eq!(
+            attr_str(function.body, source),
+            Some(format!("${{local.lambda_packages[each.key].{source}}}").as_str()),
+            "{source}"
+        );
+    }
     let arch = blocks(parsed(), PIPELINE, "variable")
         .into_iter()
         .find(|v| v.kind == "lambda_architecture")

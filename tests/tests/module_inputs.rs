@@ -155,6 +155,46 @@ fn the_pipeline_refuses_each_bad_input_with_its_reason() {
 }
 
 #[test]
+fn the_pipeline_takes_prebuilt_packages_and_refuses_bad_ones() {
+    let mut inputs = pipeline_inputs();
+    inputs.as_object_mut().unwrap().remove("lambda_dist_dir");
+    let good = json!({ "lambda_packages": {
+        "collect": {
+            "s3_bucket": "releases-bucket",
+            "s3_key": "personalize-realtime/v0.1.0/collect-arm64.zip",
+            "s3_object_version": "3sL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY",
+            "source_code_hash": "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=",
+        },
+        "ingest": { "filename": "dist/ingest-arm64.zip" },
+        "recommend": {
+            "s3_bucket": "releases-bucket",
+            "s3_key": "personalize-realtime/v0.1.0/recommend-arm64.zip",
+            "source_code_hash": "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=",
+        },
+    }});
+    let (ok, out) = plan_variables("terraform/modules/pipeline", &merged(&inputs, &good));
+    assert!(ok, "{out}");
+
+    let bad = json!({ "lambda_packages": {
+        "bogus": { "filename": "x.zip" },
+        "collect": { "filename": "a.zip", "s3_bucket": "releases-bucket", "s3_key": "k" },
+        "ingest": { "s3_bucket": "Bad_Bucket", "s3_key": "/collect-arm64.zip" },
+        "recommend": { "filename": "r.zip", "source_code_hash": "abc" },
+    }});
+    let (ok, out) = plan_variables("terraform/modules/pipeline", &merged(&inputs, &bad));
+    assert!(!ok, "bad packages were accepted:\n{out}");
+    for message in [
+        "lambda_packages keys must be collect, ingest or recommend",
+        "needs either filename or s3_bucket and s3_key, not both",
+        "needs s3_bucket, s3_key and source_code_hash",
+        "source_code_hash must be the base64 SHA-256 of the zip",
+        "s3_bucket must be a valid S3 bucket name and s3_key an object key without a leading '/'",
+    ] {
+        assert!(out.contains(message), "no {message:?} in:\n{out}");
+    }
+}
+
+#[test]
 fn the_pipeline_refuses_a_missing_required_input() {
     let mut inputs = pipeline_inputs();
     inputs.as_object_mut().unwrap().remove("campaign_arn");

@@ -10,9 +10,13 @@ resource "aws_lambda_function" "this" {
   runtime       = "provided.al2023"
   handler       = "bootstrap"
   architectures = [var.lambda_architecture]
-  filename      = "${var.lambda_dist_dir}/${each.key}-${var.lambda_architecture}.zip"
+  # One package source per function: a local zip or an S3 object (local.lambda_packages).
+  filename          = local.lambda_packages[each.key].filename
+  s3_bucket         = local.lambda_packages[each.key].s3_bucket
+  s3_key            = local.lambda_packages[each.key].s3_key
+  s3_object_version = local.lambda_packages[each.key].s3_object_version
+  source_code_hash  = local.lambda_packages[each.key].source_code_hash
 
-  source_code_hash               = filebase64sha256("${var.lambda_dist_dir}/${each.key}-${var.lambda_architecture}.zip")
   memory_size                    = var.lambda_memory_mb
   timeout                        = var.lambda_timeout_seconds
   reserved_concurrent_executions = var.reserved_concurrency[each.key]
@@ -30,6 +34,34 @@ resource "aws_lambda_function" "this" {
   logging_config {
     log_format = "JSON"
     log_group  = aws_cloudwatch_log_group.lambda[each.key].name
+  }
+
+  lifecycle {
+    precondition {
+      condition     = local.lambda_packages[each.key].filename != null || local.lambda_packages[each.key].s3_bucket != null
+      error_message = "No deployment package for ${each.key}: set lambda_dist_dir or lambda_packages[\"${each.key}\"]."
+    }
+  }
+}
+
+locals {
+  # Each function's package: its lambda_packages entry, else <lambda_dist_dir>/<name>-<arch>.zip.
+  # A local zip is pinned by its own hash unless one is given; an S3 object by the given one.
+  lambda_package_entries = {
+    for name in local.functions : name => (
+      contains(keys(var.lambda_packages), name) ? var.lambda_packages[name] : {
+        filename          = var.lambda_dist_dir == null ? null : "${var.lambda_dist_dir}/${name}-${var.lambda_architecture}.zip"
+        s3_bucket         = null
+        s3_key            = null
+        s3_object_version = null
+        source_code_hash  = null
+      }
+    )
+  }
+  lambda_packages = {
+    for name, p in local.lambda_package_entries : name => merge(p, {
+      source_code_hash = p.source_code_hash != null ? p.source_code_hash : (p.filename != null ? filebase64sha256(p.filename) : null)
+    })
   }
 }
 

@@ -198,8 +198,55 @@ variable "archive_buffering_mb" {
 # --- Lambdas ---
 
 variable "lambda_dist_dir" {
-  description = "Directory holding the Lambda zips <collect|ingest|recommend>-<architecture>.zip built by `cargo xtask dist-lambdas` (target/dist/lambda)."
+  description = "Directory holding the Lambda zips <collect|ingest|recommend>-<architecture>.zip of a release (or `cargo xtask dist-lambdas`); each is pinned by its filebase64sha256. Null when every function has an entry in lambda_packages."
   type        = string
+  default     = null
+}
+
+variable "lambda_packages" {
+  description = "Prebuilt deployment package per function (collect, ingest, recommend), overriding lambda_dist_dir: a local zip (filename; source_code_hash defaults to its filebase64sha256) or an S3 object of a release (s3_bucket, s3_key, optional s3_object_version, and source_code_hash required: the release's <zip>.base64sha256)."
+  type = map(object({
+    filename          = optional(string)
+    s3_bucket         = optional(string)
+    s3_key            = optional(string)
+    s3_object_version = optional(string)
+    source_code_hash  = optional(string)
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for name in keys(var.lambda_packages) : contains(["collect", "ingest", "recommend"], name)])
+    error_message = "lambda_packages keys must be collect, ingest or recommend."
+  }
+
+  validation {
+    condition = alltrue([for p in values(var.lambda_packages) :
+      (p.filename != null) != (p.s3_bucket != null || p.s3_key != null || p.s3_object_version != null)
+    ])
+    error_message = "Each lambda_packages entry needs either filename or s3_bucket and s3_key, not both."
+  }
+
+  validation {
+    condition = alltrue([for p in values(var.lambda_packages) :
+      p.filename != null || (p.s3_bucket != null && p.s3_key != null && p.source_code_hash != null)
+    ])
+    error_message = "An S3 lambda_packages entry needs s3_bucket, s3_key and source_code_hash (the release's <zip>.base64sha256)."
+  }
+
+  validation {
+    condition = alltrue([for p in values(var.lambda_packages) :
+      p.source_code_hash == null || can(regex("^[A-Za-z0-9+/]{43}=$", coalesce(p.source_code_hash, "-")))
+    ])
+    error_message = "source_code_hash must be the base64 SHA-256 of the zip (44 characters, as filebase64sha256 and the release's .base64sha256 files give it)."
+  }
+
+  validation {
+    condition = alltrue([for p in values(var.lambda_packages) :
+      (p.s3_bucket == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", coalesce(p.s3_bucket, "-")))) &&
+      (p.s3_key == null || (length(coalesce(p.s3_key, "-")) <= 1024 && !startswith(coalesce(p.s3_key, "-"), "/")))
+    ])
+    error_message = "lambda_packages s3_bucket must be a valid S3 bucket name and s3_key an object key without a leading '/'."
+  }
 }
 
 variable "lambda_architecture" {
