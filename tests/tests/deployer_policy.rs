@@ -96,6 +96,10 @@ const NEEDS: &[(&str, &[&str])] = &[
     ),
     ("aws_s3_bucket_versioning", &["s3:PutBucketVersioning"]),
     ("aws_sns_topic", &["sns:CreateTopic", "sns:DeleteTopic"]),
+    (
+        "aws_sns_topic_subscription",
+        &["sns:Subscribe", "sns:Unsubscribe"],
+    ),
     ("aws_sqs_queue", &["sqs:CreateQueue", "sqs:DeleteQueue"]),
     ("aws_sqs_queue_policy", &["sqs:SetQueueAttributes"]),
     (
