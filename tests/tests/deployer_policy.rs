@@ -12,6 +12,14 @@ use testkit::{hcl, paths};
 /// and deletes written beside it in the policy).
 const NEEDS: &[(&str, &[&str])] = &[
     (
+        "aws_cloudwatch_dashboard",
+        &["cloudwatch:PutDashboard", "cloudwatch:DeleteDashboards"],
+    ),
+    (
+        "aws_wafv2_web_acl",
+        &["wafv2:CreateWebACL", "wafv2:DeleteWebACL"],
+    ),
+    (
         "aws_api_gateway_",
         &["apigateway:POST", "apigateway:GET", "apigateway:DELETE"],
     ),
