@@ -4,11 +4,15 @@
 //!
 //! Kept from API Gateway: routes live under `/<stage>`; a path or method with no route gets
 //! `403 {"message":"Missing Authentication Token"}`; a body over 10 MB gets
-//! `413 {"message":"Request Too Long"}`; a function error or a malformed proxy response gets
+//! `413 {"message":"Request Too Long"}` (reached only without the web ACL, below); a function error or a malformed proxy response gets
 //! `502 {"message":"Internal server error"}`; an integration slower than 29 s gets
 //! `504 {"message":"Endpoint request timed out"}`. Query parameters and headers are given in
 //! both the single-value (last wins) and multi-value forms; a body that is not UTF-8 is sent
 //! base64-encoded with `isBase64Encoded`.
+//!
+//! Kept from the pipeline module's web ACL (`terraform/modules/pipeline/waf.tf`, on by
+//! default), which sees a request before API Gateway does: a body over its `max_body_kb` (64 KB)
+//! gets `413 {"message":"request body is larger than 64 KB","field":"body"}`, whatever the route.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -31,6 +35,11 @@ pub const STAGE: &str = "prod";
 
 /// API Gateway's payload limit.
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+
+/// The pipeline module's web ACL body limit (`max_body_kb`, default 64: the most AWS WAF
+/// inspects of an API Gateway body; a larger body matches its size rule).
+/// <https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-size-constraint-match.html>
+pub const WEB_ACL_MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// API Gateway's integration timeout.
 pub const INTEGRATION_TIMEOUT: Duration = Duration::from_secs(29);
@@ -56,6 +65,8 @@ impl std::fmt::Debug for Route {
 struct Gateway {
     routes: Vec<Route>,
     timeout: Duration,
+    /// The web ACL's body limit; `None` for a stage without the module's web ACL.
+    web_acl_max_body: Option<usize>,
 }
 
 /// The router serving `routes` under `/prod`. Serve it with
@@ -66,9 +77,32 @@ pub fn app(routes: Vec<Route>) -> Router {
 
 /// [`app`] with another integration timeout (tests).
 pub fn app_with_timeout(routes: Vec<Route>, timeout: Duration) -> Router {
-    Router::new()
-        .fallback(handle)
-        .with_state(Arc::new(Gateway { routes, timeout }))
+    app_with(routes, timeout, Some(WEB_ACL_MAX_BODY_BYTES))
+}
+
+/// [`app`] with another integration timeout and web ACL body limit (`None`: no web ACL, as
+/// with `create_web_acl = false`).
+pub fn app_with(routes: Vec<Route>, timeout: Duration, web_acl_max_body: Option<usize>) -> Router {
+    Router::new().fallback(handle).with_state(Arc::new(Gateway {
+        routes,
+        timeout,
+        web_acl_max_body,
+    }))
+}
+
+/// The web ACL's answer to an oversized body: its custom response, JSON, 413.
+fn web_acl_too_large(limit: usize) -> Response {
+    Response::builder()
+        .status(StatusCode::PAYLOAD_TOO_LARGE)
+        .header("content-type", "application/json")
+        .body(Body::from(
+            json!({
+                "message": format!("request body is larger than {} KB", limit / 1024),
+                "field": "body",
+            })
+            .to_string(),
+        ))
+        .expect("static response parts are valid")
 }
 
 fn message(status: StatusCode, text: &str) -> Response {
@@ -96,6 +130,19 @@ async fn handle(State(gateway): State<Arc<Gateway>>, request: Request) -> Respon
         .map(|c| c.0.ip().to_string())
         .unwrap_or_else(|| "127.0.0.1".into());
     let path = request.uri().path().to_owned();
+    let (parts, body) = request.into_parts();
+    let body = match read_body(body).await {
+        Ok(body) => body,
+        Err(e) => {
+            tracing::info!("{path}: reading the request body: {e}");
+            return message(StatusCode::BAD_REQUEST, "Could not read the request body");
+        }
+    };
+    if let Some(limit) = gateway.web_acl_max_body {
+        if body.as_ref().is_none_or(|b| b.len() > limit) {
+            return web_acl_too_large(limit);
+        }
+    }
     let Some(resource) = path
         .strip_prefix('/')
         .and_then(|p| p.strip_prefix(STAGE))
@@ -107,18 +154,12 @@ async fn handle(State(gateway): State<Arc<Gateway>>, request: Request) -> Respon
     let Some(route) = gateway
         .routes
         .iter()
-        .find(|r| r.method == request.method() && r.resource == resource)
+        .find(|r| r.method == parts.method && r.resource == resource)
     else {
         return message(StatusCode::FORBIDDEN, "Missing Authentication Token");
     };
-    let (parts, body) = request.into_parts();
-    let body = match read_body(body).await {
-        Ok(Some(body)) => body,
-        Ok(None) => return message(StatusCode::PAYLOAD_TOO_LARGE, "Request Too Long"),
-        Err(e) => {
-            tracing::info!("{route:?}: reading the request body: {e}");
-            return message(StatusCode::BAD_REQUEST, "Could not read the request body");
-        }
+    let Some(body) = body else {
+        return message(StatusCode::PAYLOAD_TOO_LARGE, "Request Too Long");
     };
     let event = proxy_event(&parts, &resource, &peer, &body);
     let answer = match tokio::time::timeout(gateway.timeout, route.function.invoke(event)).await {

@@ -133,13 +133,46 @@ async fn unknown_paths_methods_and_stages_get_missing_authentication_token() {
 }
 
 #[tokio::test]
-async fn an_oversized_body_is_refused_before_the_function_runs() {
+async fn without_the_web_acl_a_body_over_api_gateways_limit_is_refused_before_the_function_runs() {
     let request = Request::post("/prod/events")
         .body(Body::from(vec![b'a'; MAX_BODY_BYTES + 1]))
         .unwrap();
-    let (status, body) = call(app(routes(answering(json!({"statusCode": 500})))), request).await;
+    let app = app_with(
+        routes(answering(json!({"statusCode": 500}))),
+        INTEGRATION_TIMEOUT,
+        None,
+    );
+    let (status, body) = call(app, request).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(body, json!({ "message": "Request Too Long" }));
+}
+
+#[tokio::test]
+async fn the_web_acl_answers_413_json_to_a_body_over_its_limit_on_any_path() {
+    // The module's web ACL (waf.tf) comes first: any body over 64 KB, routed or not.
+    for (path, size) in [
+        ("/prod/events", WEB_ACL_MAX_BODY_BYTES + 1),
+        ("/prod/nope", WEB_ACL_MAX_BODY_BYTES + 1),
+        ("/prod/events", MAX_BODY_BYTES + 1),
+    ] {
+        let request = Request::post(path)
+            .body(Body::from(vec![b'a'; size]))
+            .unwrap();
+        let (status, body) =
+            call(app(routes(answering(json!({"statusCode": 500})))), request).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{path} {size}");
+        assert_eq!(
+            body,
+            json!({ "message": "request body is larger than 64 KB", "field": "body" }),
+            "{path} {size}"
+        );
+    }
+    // At the limit the request goes through to the function.
+    let request = Request::post("/prod/events")
+        .body(Body::from(vec![b'a'; WEB_ACL_MAX_BODY_BYTES]))
+        .unwrap();
+    let (status, _) = call(app(routes(answering(json!({"statusCode": 202})))), request).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
 }
 
 #[tokio::test]
