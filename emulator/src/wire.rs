@@ -35,11 +35,14 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    /// `arn:aws:personalize:REGION:ACCOUNT:<resource>`.
+    /// `arn:PARTITION:personalize:REGION:ACCOUNT:<resource>`, the partition of the region
+    /// (`aws-cn` in `cn-north-1`: AWS General Reference, "Amazon Resource Names (ARNs)").
     pub fn arn(&self, resource: &str) -> String {
         format!(
-            "arn:aws:personalize:{}:{}:{resource}",
-            self.region, self.server.config.account_id
+            "arn:{}:personalize:{}:{}:{resource}",
+            pr_sdk::partition(&self.region),
+            self.region,
+            self.server.config.account_id
         )
     }
 }

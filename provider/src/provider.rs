@@ -33,6 +33,9 @@ pub struct Clients {
     pub personalize: aws_sdk_personalize::Client,
     /// `default_tags` and `ignore_tags` of the provider block.
     pub tags: TagConfig,
+    /// The partition of the configured region (`aws`, `aws-cn`, `aws-us-gov`...), for the ARNs
+    /// the provider writes itself (recipes).
+    pub partition: &'static str,
 }
 
 /// Where the resources find the clients: empty until Terraform configures the provider.
@@ -580,6 +583,7 @@ impl Provider for PersonalizeProvider {
         self.clients.set(Clients {
             personalize: aws_sdk_personalize::Client::from_conf(builder.build()),
             tags: TagConfig::from_provider(&config),
+            partition: pr_sdk::partition(sdk.region().map_or("", |r| r.as_ref())),
         });
         Some(())
     }

@@ -26,8 +26,11 @@ use aws_smithy_http_client::{
     Builder,
 };
 
+pub mod partition;
+
 pub use aws_config;
 pub use aws_types::sdk_config::SharedHttpClient;
+pub use partition::partition;
 pub use sts::{caller_account, AssumeRole, WebIdentity, WebIdentityToken};
 
 /// The HTTPS client every SDK client of the project uses: hyper with rustls on `ring`.

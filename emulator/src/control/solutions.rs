@@ -432,12 +432,15 @@ pub async fn get_solution_metrics(
     Ok(json!({"solutionVersionArn": arn, "metrics": metrics}))
 }
 
-fn recipe_body(r: &rec::RecipeInfo) -> Value {
+/// A recipe as Describe/ListRecipes show it, its ARNs in the partition of the caller's region.
+fn recipe_body(ctx: &Ctx, r: &rec::RecipeInfo) -> Value {
+    let partition = pr_sdk::partition(&ctx.region);
+    let in_partition = |arn: String| arn.replacen("arn:aws:", &format!("arn:{partition}:"), 1);
     json!({
         "name": r.name,
-        "recipeArn": training::recipe_arn(r.name),
-        "algorithmArn": format!("arn:aws:personalize:::algorithm/{}", r.name),
-        "featureTransformationArn": "arn:aws:personalize:::feature-transformation/sims",
+        "recipeArn": in_partition(training::recipe_arn(r.name)),
+        "algorithmArn": format!("arn:{partition}:personalize:::algorithm/{}", r.name),
+        "featureTransformationArn": format!("arn:{partition}:personalize:::feature-transformation/sims"),
         "status": "ACTIVE",
         "description": r.description,
         "recipeType": r.recipe_type,
@@ -447,7 +450,7 @@ fn recipe_body(r: &rec::RecipeInfo) -> Value {
 }
 
 /// ListRecipes: the recipes the recommender implements.
-pub fn list_recipes(input: &Map<String, Value>) -> Result<Value, ApiError> {
+pub fn list_recipes(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
     if input.contains_key("domain") {
         return Ok(json!({"recipes": []}));
     }
@@ -457,7 +460,7 @@ pub fn list_recipes(input: &Map<String, Value>) -> Result<Value, ApiError> {
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            let summary = crate::model::control().project("RecipeSummary", &recipe_body(r));
+            let summary = crate::model::control().project("RecipeSummary", &recipe_body(ctx, r));
             ((recipes.len() - i) as u64, summary)
         })
         .collect();
@@ -465,10 +468,10 @@ pub fn list_recipes(input: &Map<String, Value>) -> Result<Value, ApiError> {
 }
 
 /// DescribeRecipe.
-pub fn describe_recipe(input: &Map<String, Value>) -> Result<Value, ApiError> {
+pub fn describe_recipe(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
     let arn = s(input, "recipeArn");
     let recipe = training::recipe_name(arn)
         .and_then(rec::recipe)
         .ok_or_else(|| ApiError::not_found(arn))?;
-    Ok(json!({"recipe": recipe_body(recipe)}))
+    Ok(json!({"recipe": recipe_body(ctx, recipe)}))
 }

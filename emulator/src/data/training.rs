@@ -21,10 +21,13 @@ use crate::AppState;
 /// What every recipe ARN starts with; the recipe's name follows.
 const RECIPE_ARN_PREFIX: &str = "arn:aws:personalize:::recipe/";
 
-/// The recipe named by a recipe ARN (`arn:aws:personalize:::recipe/NAME`).
+/// The recipe named by a recipe ARN (`arn:PARTITION:personalize:::recipe/NAME`, in any
+/// partition: `arn:aws-cn:...` in the China regions).
 pub fn recipe_name(recipe_arn: &str) -> Option<&str> {
-    recipe_arn
-        .strip_prefix(RECIPE_ARN_PREFIX)
+    let (partition, rest) = recipe_arn.strip_prefix("arn:")?.split_once(':')?;
+    Some(rest)
+        .filter(|_| partition.starts_with("aws"))
+        .and_then(|r| r.strip_prefix(&RECIPE_ARN_PREFIX["arn:aws:".len()..]))
         .filter(|n| rec::recipe(n).is_some())
 }
 
@@ -205,6 +208,14 @@ mod tests {
             Some("aws-user-personalization")
         );
         assert_eq!(recipe_name("arn:aws:personalize:::recipe/aws-nope"), None);
+        assert_eq!(
+            recipe_name("arn:aws-cn:personalize:::recipe/aws-user-personalization"),
+            Some("aws-user-personalization")
+        );
+        assert_eq!(
+            recipe_name("arn:azure:personalize:::recipe/aws-user-personalization"),
+            None
+        );
         assert_eq!(recipe_name("aws-user-personalization"), None);
     }
 

@@ -1,16 +1,23 @@
 //! Data sources that read an existing resource by ARN with the resource's own finder:
 //! `personalize_campaign`, `personalize_dataset_group`, `personalize_event_tracker`,
-//! `personalize_solution`, `personalize_solution_version`.
+//! `personalize_solution`, `personalize_solution_version`; `personalize_schema`,
+//! `personalize_dataset` and `personalize_filter` mirror their resource ([`Mirror`]);
+//! `personalize_active_solution_version` finds a solution's newest ACTIVE version.
+
+use std::marker::PhantomData;
 
 use async_trait::async_trait;
 
 use super::generic::DataKind;
 use crate::framework::error::AwsError;
+use crate::framework::resource::Kind;
 use crate::framework::schema::{Attr, Ty};
 use crate::framework::validate;
 use crate::framework::value::Obj;
 use crate::provider::Clients;
-use crate::resources::{campaign, dataset_group, event_tracker, solution, solution_version};
+use crate::resources::{
+    campaign, dataset, dataset_group, event_tracker, filter, schema, solution, solution_version,
+};
 
 fn arn_attr(what: &'static str) -> Attr {
     Attr::required("arn", Ty::String, what).check(validate::personalize_arn)
@@ -139,7 +146,6 @@ impl DataKind for SolutionVersionData {
     }
 
     async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
-        use crate::framework::resource::Kind;
         solution_version::SolutionVersion::find(c, arn).await
     }
 }
@@ -232,5 +238,113 @@ impl DataKind for SolutionData {
 
     async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
         solution::find_solution_by_arn(c, arn).await
+    }
+}
+
+/// A resource whose finder a by-ARN data source reuses as it is ([`Mirror`]).
+pub trait Mirrored: Kind {
+    /// Markdown description of the data source.
+    const READS: &'static str;
+}
+
+/// `data "personalize_X"` for a resource `K`: every attribute the resource reads back from
+/// Personalize, computed, by `arn` (nested blocks, `tags` and Terraform-only arguments such as
+/// `triggers` are left out; the resource's finder fills the rest).
+#[derive(Debug)]
+pub struct Mirror<K>(PhantomData<fn() -> K>);
+
+/// The computed attributes a data source mirrors from a resource's attributes.
+fn mirrored(attrs: Vec<Attr>, skip: &[&str]) -> Vec<Attr> {
+    attrs
+        .into_iter()
+        .filter(|a| a.ty.nested().is_none())
+        .filter(|a| !["id", "tags", "triggers", "arn"].contains(&a.name) && !skip.contains(&a.name))
+        .map(|a| Attr::computed(a.name, a.ty, a.description))
+        .collect()
+}
+
+#[async_trait]
+impl<K: Mirrored> DataKind for Mirror<K> {
+    const DISPLAY: &'static str = K::DISPLAY;
+    const KEY: &'static str = "arn";
+
+    fn description() -> &'static str {
+        K::READS
+    }
+
+    fn attributes() -> Vec<Attr> {
+        let mut attrs = vec![arn_attr("ARN to read.")];
+        attrs.extend(mirrored(K::attributes(), &[]));
+        attrs
+    }
+
+    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
+        K::find(c, arn).await
+    }
+}
+
+impl Mirrored for schema::Schema {
+    const READS: &'static str = "Reads an existing Amazon Personalize schema by ARN.";
+}
+
+impl Mirrored for dataset::Dataset {
+    const READS: &'static str =
+        "Reads an existing Amazon Personalize dataset by ARN, with its latest update.";
+}
+
+impl Mirrored for filter::Filter {
+    const READS: &'static str = "Reads an existing Amazon Personalize filter by ARN.";
+}
+
+/// `data "personalize_active_solution_version"`: the newest ACTIVE version of a solution
+/// (ListSolutionVersions, newest `creationDateTime` among the ACTIVE ones), e.g. to deploy the
+/// model auto-training produced.
+#[derive(Debug)]
+pub struct ActiveSolutionVersionData;
+
+#[async_trait]
+impl DataKind for ActiveSolutionVersionData {
+    const DISPLAY: &'static str = "ACTIVE solution version of the solution";
+    const KEY: &'static str = "solution_arn";
+
+    fn description() -> &'static str {
+        "Reads the newest ACTIVE version of an Amazon Personalize solution (trained by Terraform or by auto-training), with its metrics."
+    }
+
+    fn attributes() -> Vec<Attr> {
+        let mut attrs = vec![
+            Attr::required("solution_arn", Ty::String, "ARN of the solution.")
+                .check(validate::personalize_arn),
+            Attr::computed("arn", Ty::String, "ARN of the newest ACTIVE version."),
+        ];
+        attrs.extend(mirrored(
+            solution_version::SolutionVersion::attributes(),
+            &["solution_arn"],
+        ));
+        attrs
+    }
+
+    async fn find(c: &Clients, solution_arn: &str) -> Result<Option<Obj>, AwsError> {
+        let versions = c
+            .personalize
+            .list_solution_versions()
+            .solution_arn(solution_arn)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await?;
+        let newest = versions
+            .iter()
+            .filter(|v| v.status() == Some("ACTIVE"))
+            .max_by_key(|v| v.creation_date_time().map(|t| (t.secs(), t.subsec_nanos())));
+        let Some(arn) = newest.and_then(|v| v.solution_version_arn()) else {
+            return Ok(None);
+        };
+        let found = solution_version::SolutionVersion::find(c, arn).await?;
+        Ok(found.map(|mut o| {
+            o.insert("arn".into(), crate::framework::value::s(arn));
+            o
+        }))
     }
 }

@@ -5,9 +5,11 @@ use std::collections::HashMap;
 use tf_provider::DynamicDataSource;
 
 use crate::provider::ClientSlot;
+use crate::resources::{dataset, filter, schema};
 
 pub mod by_arn;
 pub mod generic;
+pub mod lists;
 pub mod recipe;
 
 use generic::{DataKind, GenericData};
@@ -28,6 +30,31 @@ pub fn all(clients: &ClientSlot) -> HashMap<String, Box<dyn DynamicDataSource>> 
             "solution_version",
             entry::<by_arn::SolutionVersionData>(clients),
         ),
+        ("schema", entry::<by_arn::Mirror<schema::Schema>>(clients)),
+        (
+            "dataset",
+            entry::<by_arn::Mirror<dataset::Dataset>>(clients),
+        ),
+        ("filter", entry::<by_arn::Mirror<filter::Filter>>(clients)),
+        (
+            "active_solution_version",
+            entry::<by_arn::ActiveSolutionVersionData>(clients),
+        ),
+        ("dataset_groups", entry::<lists::DatasetGroupsData>(clients)),
+        ("schemas", entry::<lists::SchemasData>(clients)),
+        ("datasets", entry::<lists::DatasetsData>(clients)),
+        (
+            "dataset_import_jobs",
+            entry::<lists::DatasetImportJobsData>(clients),
+        ),
+        ("solutions", entry::<lists::SolutionsData>(clients)),
+        (
+            "solution_versions",
+            entry::<lists::SolutionVersionsData>(clients),
+        ),
+        ("campaigns", entry::<lists::CampaignsData>(clients)),
+        ("event_trackers", entry::<lists::EventTrackersData>(clients)),
+        ("filters", entry::<lists::FiltersData>(clients)),
     ]
     .into_iter()
     .map(|(name, d)| (name.to_owned(), d))

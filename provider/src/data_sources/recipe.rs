@@ -74,7 +74,7 @@ impl DataKind for Recipe {
     }
 
     async fn find(c: &Clients, name: &str) -> Result<Option<Obj>, AwsError> {
-        let arn = format!("arn:aws:personalize:::recipe/{name}");
+        let arn = format!("arn:{}:personalize:::recipe/{name}", c.partition);
         let out = not_found_is_none(
             c.personalize
                 .describe_recipe()

@@ -693,7 +693,13 @@ impl<K: Kind> Resource for Generic<K> {
             }
         }
         if replace.is_empty() && changed.iter().any(|a| a.name != "tags") {
-            for key in ["status", "last_updated_date_time"] {
+            for key in [
+                "status",
+                "last_updated_date_time",
+                "latest_campaign_update",
+                "latest_dataset_update",
+                "latest_solution_update",
+            ] {
                 if planned.contains_key(key) {
                     planned.insert(key.to_owned(), Value::Unknown);
                 }

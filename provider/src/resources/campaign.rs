@@ -5,7 +5,9 @@
 use async_trait::async_trait;
 use aws_sdk_personalize::types::{CampaignConfig, RankingInfluenceType};
 
-use super::common::{get_block, get_bool, get_i32, get_str, not_found_is_none, times};
+use super::common::{
+    get_block, get_bool, get_i32, get_str, not_found_is_none, summary, summary_members, times,
+};
 use crate::framework::error::AwsError;
 use crate::framework::resource::Kind;
 use crate::framework::schema::{common_computed, status_attr, tags_attr, Attr, Ty};
@@ -89,6 +91,7 @@ impl Kind for Campaign {
                 .check(tps),
             Attr::optional("campaign_config", Ty::Block(campaign_config_attrs()), "Campaign configuration; changed in place."),
             Attr::computed("failure_reason", Ty::String, "Why creation or the last update failed, if it did."),
+            Attr::computed("latest_campaign_update", Ty::MapString, "The last UpdateCampaign, as Personalize reports it: `status`, `failure_reason`, `solution_version_arn`, `min_provisioned_tps`, `creation_date_time`, `last_updated_date_time` (members Personalize leaves out are absent); null before the first update."),
             status_attr(),
             tags_attr(),
         ];
@@ -380,6 +383,26 @@ pub fn flatten(x: &aws_sdk_personalize::types::Campaign) -> Obj {
     // without one) reads as no block, as the configuration that made it has it.
     let config = config.filter(|m| canonical_config(m).is_some()).map(obj);
     o.insert("campaign_config".into(), list(config.into_iter().collect()));
+    o.insert(
+        "latest_campaign_update".into(),
+        summary(x.latest_campaign_update().map(|u| {
+            let [st, fr, cr, up] = summary_members!(u);
+            [
+                st,
+                fr,
+                (
+                    "solution_version_arn",
+                    u.solution_version_arn().map(str::to_owned),
+                ),
+                (
+                    "min_provisioned_tps",
+                    u.min_provisioned_tps().map(|t| t.to_string()),
+                ),
+                cr,
+                up,
+            ]
+        })),
+    );
     o.insert("status".into(), opt_s(x.status()));
     o.insert("failure_reason".into(), opt_s(x.failure_reason()));
     if let Some(arn) = x.campaign_arn() {

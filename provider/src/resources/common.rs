@@ -4,7 +4,7 @@
 use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
 
-use crate::framework::value::{s, Dyn, DynExt, Obj};
+use crate::framework::value::{obj, s, Dyn, DynExt, Obj};
 use tf_provider::value::Value;
 
 /// A known string attribute of a plan.
@@ -32,8 +32,52 @@ pub fn get_block<'a>(o: &'a Obj, key: &str) -> Option<&'a Obj> {
 
 /// An SDK timestamp as RFC 3339, or null.
 pub fn time(t: Option<&DateTime>) -> Dyn {
+    time_text(t).map_or(Value::Null, s)
+}
+
+/// An SDK timestamp as RFC 3339.
+pub fn time_text(t: Option<&DateTime>) -> Option<String> {
     t.and_then(|t| t.fmt(Format::DateTime).ok())
-        .map_or(Value::Null, s)
+}
+
+/// A read-only summary attribute (`latest_campaign_update`, `latest_solution_version`...): a
+/// map of the members Personalize returned, or null when it returned no summary.
+pub fn summary<const N: usize>(members: Option<[(&str, Option<String>); N]>) -> Dyn {
+    members.map_or(Value::Null, |m| {
+        obj(m
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k.to_owned(), s(v))))
+            .collect())
+    })
+}
+
+/// The common members of an SDK summary value (`CampaignUpdateSummary`,
+/// `SolutionVersionSummary`...): every one has these four getters, but no shared trait.
+macro_rules! summary_members {
+    ($u:expr) => {
+        $crate::resources::common::update_members(
+            $u.status(),
+            $u.failure_reason(),
+            $u.creation_date_time(),
+            $u.last_updated_date_time(),
+        )
+    };
+}
+pub(crate) use summary_members;
+
+/// The common members of an update summary.
+pub fn update_members(
+    status: Option<&str>,
+    failure_reason: Option<&str>,
+    created: Option<&DateTime>,
+    updated: Option<&DateTime>,
+) -> [(&'static str, Option<String>); 4] {
+    [
+        ("status", status.map(str::to_owned)),
+        ("failure_reason", failure_reason.map(str::to_owned)),
+        ("creation_date_time", time_text(created)),
+        ("last_updated_date_time", time_text(updated)),
+    ]
 }
 
 /// Inserts the common timestamps.

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use super::common::{get_str, not_found_is_none, times};
+use super::common::{get_str, not_found_is_none, summary, summary_members, times};
 use crate::framework::error::AwsError;
 use crate::framework::resource::Kind;
 use crate::framework::schema::{common_computed, status_attr, tags_attr, Attr, Ty};
@@ -63,6 +63,7 @@ impl Kind for Dataset {
                 "ARN of the schema; changed in place with UpdateDataset.",
             )
             .check(validate::personalize_arn),
+            Attr::computed("latest_dataset_update", Ty::MapString, "The last UpdateDataset, as Personalize reports it: `status`, `failure_reason`, `schema_arn`, `creation_date_time`, `last_updated_date_time`; null before the first update."),
             status_attr(),
             tags_attr(),
         ];
@@ -154,6 +155,19 @@ fn flatten(d: &aws_sdk_personalize::types::Dataset) -> Obj {
     o.insert("dataset_type".into(), opt_s(d.dataset_type()));
     o.insert("schema_arn".into(), opt_s(d.schema_arn()));
     o.insert("status".into(), opt_s(d.status()));
+    o.insert(
+        "latest_dataset_update".into(),
+        summary(d.latest_dataset_update().map(|u| {
+            let [st, fr, cr, up] = summary_members!(u);
+            [
+                st,
+                fr,
+                ("schema_arn", u.schema_arn().map(str::to_owned)),
+                cr,
+                up,
+            ]
+        })),
+    );
     if let Some(arn) = d.dataset_arn() {
         o.insert("arn".into(), s(arn));
     }

@@ -7,7 +7,9 @@
 use async_trait::async_trait;
 use tf_provider::AttributePath;
 
-use super::common::{get_block, get_bool, get_str, not_found_is_none, times};
+use super::common::{
+    get_block, get_bool, get_str, not_found_is_none, summary, summary_members, times,
+};
 use super::solution_config;
 use crate::framework::error::AwsError;
 use crate::framework::resource::Kind;
@@ -60,6 +62,8 @@ impl Kind for Solution {
                 .default(b(false)),
             Attr::optional("solution_config", Ty::Block(solution_config::attrs()), "Training configuration; `auto_training_config` and `events_config` change in place, any other change replaces the solution."),
             Attr::computed("best_recipe_arn", Ty::String, "The recipe AutoML chose (with `perform_auto_ml = true`), once a version has trained."),
+            Attr::computed("latest_solution_update", Ty::MapString, "The last UpdateSolution, as Personalize reports it: `status`, `failure_reason`, `perform_auto_training`, `perform_incremental_update`, `creation_date_time`, `last_updated_date_time`; null before the first update."),
+            Attr::computed("latest_solution_version", Ty::MapString, "The newest version of the solution, whatever its status (trained by Terraform or by auto-training): `arn`, `status`, `training_mode`, `training_type` (`MANUAL` or `AUTOMATIC`), `failure_reason`, `creation_date_time`, `last_updated_date_time`; null before the first version."),
             status_attr(),
             tags_attr(),
         ];
@@ -313,6 +317,45 @@ pub async fn find_solution_by_arn(c: &Clients, arn: &str) -> Result<Option<Obj>,
             opt_s(x.auto_ml_result().and_then(|r| r.best_recipe_arn())),
         );
         o.insert("status".into(), opt_s(x.status()));
+        o.insert(
+            "latest_solution_update".into(),
+            summary(x.latest_solution_update().map(|u| {
+                let [st, fr, cr, up] = summary_members!(u);
+                let flag = |f: Option<bool>| f.map(|f| f.to_string());
+                [
+                    st,
+                    fr,
+                    ("perform_auto_training", flag(u.perform_auto_training())),
+                    (
+                        "perform_incremental_update",
+                        flag(u.perform_incremental_update()),
+                    ),
+                    cr,
+                    up,
+                ]
+            })),
+        );
+        o.insert(
+            "latest_solution_version".into(),
+            summary(x.latest_solution_version().map(|v| {
+                let [st, fr, cr, up] = summary_members!(v);
+                [
+                    ("arn", v.solution_version_arn().map(str::to_owned)),
+                    st,
+                    (
+                        "training_mode",
+                        v.training_mode().map(|m| m.as_str().to_owned()),
+                    ),
+                    (
+                        "training_type",
+                        v.training_type().map(|t| t.as_str().to_owned()),
+                    ),
+                    fr,
+                    cr,
+                    up,
+                ]
+            })),
+        );
         if let Some(arn) = x.solution_arn() {
             o.insert("arn".into(), s(arn));
         }

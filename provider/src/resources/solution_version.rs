@@ -61,6 +61,8 @@ impl Kind for SolutionVersion {
             Attr::computed("metrics", Ty::MapNumber, "Offline metrics from GetSolutionMetrics (e.g. `precision_at_25`), usable in preconditions."),
             Attr::computed("failure_reason", Ty::String, "Why training failed, if it did."),
             Attr::computed("training_hours", Ty::Number, "Billed training hours."),
+            Attr::computed("training_type", Ty::String, "`MANUAL` (CreateSolutionVersion, as here) or `AUTOMATIC` (auto-training)."),
+            Attr::computed("recipe_arn", Ty::String, "The recipe the version trained with (with AutoML, the one it chose)."),
             tuned_attr(),
             status_attr(),
             tags_attr(),
@@ -138,6 +140,11 @@ pub async fn find_solution_version_by_arn(c: &Clients, arn: &str) -> Result<Opti
         );
         o.insert("status".into(), opt_s(v.status()));
         o.insert("failure_reason".into(), opt_s(v.failure_reason()));
+        o.insert(
+            "training_type".into(),
+            opt_s(v.training_type().map(|t| t.as_str())),
+        );
+        o.insert("recipe_arn".into(), opt_s(v.recipe_arn()));
         o.insert(
             "training_hours".into(),
             v.training_hours()
