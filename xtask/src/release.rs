@@ -127,6 +127,8 @@ pub fn release(args: &ReleaseArgs) -> anyhow::Result<()> {
         &[
             "tag",
             "--annotate",
+            // Keep the section's `### Added` headings: git strips #-lines by default.
+            "--cleanup=verbatim",
             &tag,
             "--message",
             &format!("{tag}\n\n{section}"),
