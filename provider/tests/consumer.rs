@@ -18,7 +18,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use common::emulator::{self, INTERACTIONS_SCHEMA};
-use testkit::{paths, python, terraform};
+use testkit::{aws_schema, hcl, paths, python, terraform};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -234,5 +234,17 @@ output "campaign_arn" {{
     assert!(
         fetched.contains("variable \"lambda_packages\""),
         "{fetched}"
+    );
+    // hashicorp/aws cannot be installed here, so `terraform validate` cannot run on the
+    // fetched module: check its aws_ blocks against that provider's schema instead.
+    let schema = aws_schema::schema().unwrap();
+    let fetched_module = pipeline.join(".terraform/modules/pipeline/terraform/modules/pipeline");
+    let report = aws_schema::check(schema, &hcl::parse_dir(&fetched_module).unwrap());
+    assert!(report.checked >= 30, "only {} aws_ blocks checked", report.checked);
+    assert!(
+        report.problems.is_empty(),
+        "the pipeline module at the tag does not match hashicorp/aws {}:\n{}",
+        schema.provider_version,
+        report.problems.join("\n")
     );
 }
