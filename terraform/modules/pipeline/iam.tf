@@ -93,6 +93,17 @@ data "aws_iam_policy_document" "lambda" {
     }
   }
 
+  # The event source mapping writes failed batches with the function's execution role, under
+  # the key prefix Lambda uses (aws/lambda/<mapping UUID>/...).
+  dynamic "statement" {
+    for_each = each.key == "ingest" && var.ingest_failure_destination == "s3" ? [1] : []
+    content {
+      sid       = "WriteFailedBatches"
+      actions   = ["s3:PutObject", "s3:ListBucket"]
+      resources = [local.bucket_arn, "${local.bucket_arn}/aws/lambda/*"]
+    }
+  }
+
   dynamic "statement" {
     for_each = each.key == "recommend" ? [1] : []
     content {

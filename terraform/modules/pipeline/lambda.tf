@@ -18,7 +18,7 @@ resource "aws_lambda_function" "this" {
   source_code_hash  = local.lambda_packages[each.key].source_code_hash
 
   memory_size                    = var.lambda_memory_mb
-  timeout                        = var.lambda_timeout_seconds
+  timeout                        = each.key == "ingest" ? var.ingest_timeout_seconds : var.lambda_timeout_seconds
   reserved_concurrent_executions = var.reserved_concurrency[each.key]
   kms_key_arn                    = local.kms_key_arn
   tags                           = var.tags
@@ -74,7 +74,10 @@ resource "aws_cloudwatch_log_group" "lambda" {
   tags              = var.tags
 }
 
-# Kinesis -> ingest: partial batch failures, bisecting, bounded retries, then the DLQ.
+# Kinesis -> ingest: partial batch failures, bisecting, retries until the records approach the
+# end of the stream's retention, then the on-failure destination. With S3 Lambda writes the
+# whole invocation record, every record's data included ("Retain discarded batch records for a
+# Kinesis Data Streams event source in Lambda", Lambda developer guide); SQS gets metadata only.
 resource "aws_lambda_event_source_mapping" "ingest" {
   event_source_arn                   = aws_kinesis_stream.events.arn
   function_name                      = aws_lambda_function.this["ingest"].arn
@@ -84,11 +87,11 @@ resource "aws_lambda_event_source_mapping" "ingest" {
   function_response_types            = ["ReportBatchItemFailures"]
   bisect_batch_on_function_error     = true
   maximum_retry_attempts             = var.ingest_max_retries
-  maximum_record_age_in_seconds      = var.ingest_max_record_age_seconds
+  maximum_record_age_in_seconds      = local.ingest_max_record_age_seconds
 
   destination_config {
     on_failure {
-      destination_arn = aws_sqs_queue.dlq.arn
+      destination_arn = var.ingest_failure_destination == "s3" ? local.bucket_arn : aws_sqs_queue.dlq.arn
     }
   }
 

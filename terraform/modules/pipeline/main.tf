@@ -15,6 +15,13 @@ locals {
   # Firehose writes records it could not deliver beside the archive.
   archive_errors_prefix = "${trimsuffix(var.archive_prefix, "/")}-errors/"
 
+  # Records are retried until an hour before Kinesis trims them (Lambda allows at most 7 days),
+  # then written to the on-failure destination.
+  ingest_max_record_age_seconds = coalesce(
+    var.ingest_max_record_age_seconds,
+    min(var.stream_retention_hours * 3600 - 3600, 604800),
+  )
+
   # Every Lambda of the pipeline; the zip names are the contract with `cargo xtask dist-lambdas`.
   functions = toset(["collect", "ingest", "recommend"])
 

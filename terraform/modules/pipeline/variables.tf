@@ -130,9 +130,9 @@ variable "shard_count" {
 }
 
 variable "stream_retention_hours" {
-  description = "How long Kinesis keeps records (24-8760 hours): the window to fix and replay a failing ingest."
+  description = "How long Kinesis keeps records (24-8760 hours): how long the ingest mapping keeps retrying a Personalize outage before the records go to the on-failure destination."
   type        = number
-  default     = 24
+  default     = 168
 
   validation {
     condition     = var.stream_retention_hours >= 24 && var.stream_retention_hours <= 8760
@@ -272,7 +272,7 @@ variable "lambda_memory_mb" {
 }
 
 variable "lambda_timeout_seconds" {
-  description = "Timeout of each Lambda (1-29 s: API Gateway stops waiting after 29 s)."
+  description = "Timeout of the collect and recommend Lambdas (1-29 s: API Gateway stops waiting after 29 s); ingest has its own, ingest_timeout_seconds."
   type        = number
   default     = 15
 
@@ -348,24 +348,46 @@ variable "ingest_batching_window_seconds" {
 }
 
 variable "ingest_max_retries" {
-  description = "Retries of a failing batch (after bisecting) before its records go to the dead-letter queue (0-10000)."
+  description = "Retries of a failing batch (after bisecting) before its records go to the on-failure destination: -1 (default) retries until the records reach ingest_max_record_age_seconds, so no outage shorter than the stream's retention loses an event (-1 or 0-10000)."
   type        = number
-  default     = 5
+  default     = -1
 
   validation {
-    condition     = var.ingest_max_retries >= 0 && var.ingest_max_retries <= 10000
-    error_message = "ingest_max_retries must be between 0 and 10000."
+    condition     = var.ingest_max_retries >= -1 && var.ingest_max_retries <= 10000 && floor(var.ingest_max_retries) == var.ingest_max_retries
+    error_message = "ingest_max_retries must be -1 (until the records expire) or a whole number between 0 and 10000."
   }
 }
 
 variable "ingest_max_record_age_seconds" {
-  description = "Records older than this go to the dead-letter queue instead of Personalize (60-604800 s)."
+  description = "Records older than this go to the on-failure destination instead of Personalize (-1 or 60-604800 s). Default null: the stream's retention less one hour (at most Lambda's 604800), so records are retried until they approach the end of the retention and are written out before Kinesis trims them. -1 leaves only the retention, and records it trims are lost."
   type        = number
-  default     = 3600
+  default     = null
 
   validation {
-    condition     = var.ingest_max_record_age_seconds >= 60 && var.ingest_max_record_age_seconds <= 604800
-    error_message = "ingest_max_record_age_seconds must be between 60 and 604800."
+    condition     = var.ingest_max_record_age_seconds == null || try(var.ingest_max_record_age_seconds == -1 || (var.ingest_max_record_age_seconds >= 60 && var.ingest_max_record_age_seconds <= 604800), false)
+    error_message = "ingest_max_record_age_seconds must be null, -1 or between 60 and 604800."
+  }
+}
+
+variable "ingest_failure_destination" {
+  description = "Where the event source mapping sends the batches it gives up on: s3 (default; the data bucket under aws/lambda/, the invocation record with every record's data, so the records outlive the stream) or sqs (the dead-letter queue; Lambda sends only metadata there, so the records must be read from the stream within its retention)."
+  type        = string
+  default     = "s3"
+
+  validation {
+    condition     = contains(["s3", "sqs"], var.ingest_failure_destination)
+    error_message = "ingest_failure_destination must be s3 or sqs."
+  }
+}
+
+variable "ingest_timeout_seconds" {
+  description = "Timeout of the ingest Lambda (10-900 s). It is not behind API Gateway, so it is not bound by the 29 s of lambda_timeout_seconds; the handler starts no PutEvents call that could end past it and hands the rest of the batch back to Kinesis."
+  type        = number
+  default     = 120
+
+  validation {
+    condition     = var.ingest_timeout_seconds >= 10 && var.ingest_timeout_seconds <= 900
+    error_message = "ingest_timeout_seconds must be between 10 and 900."
   }
 }
 
