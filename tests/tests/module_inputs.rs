@@ -1,6 +1,8 @@
 //! Bad module inputs are refused at plan time with a message naming the input. A module's
 //! `variables.tf` needs no provider, so Terraform plans it alone here, for the pipeline module
 //! too (whose resources need hashicorp/aws, which cannot be installed where tests run).
+// The bad-input object below is one json! literal of every validated input.
+#![recursion_limit = "256"]
 
 use std::fs;
 
