@@ -240,7 +240,11 @@ output "campaign_arn" {{
     let schema = aws_schema::schema().unwrap();
     let fetched_module = pipeline.join(".terraform/modules/pipeline/terraform/modules/pipeline");
     let report = aws_schema::check(schema, &hcl::parse_dir(&fetched_module).unwrap());
-    assert!(report.checked >= 30, "only {} aws_ blocks checked", report.checked);
+    assert!(
+        report.checked >= 30,
+        "only {} aws_ blocks checked",
+        report.checked
+    );
     assert!(
         report.problems.is_empty(),
         "the pipeline module at the tag does not match hashicorp/aws {}:\n{}",

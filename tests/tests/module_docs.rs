@@ -33,6 +33,16 @@ fn type_of(body: &Value) -> String {
     }
 }
 
+/// A default as HCL writes it. The parser reads a negative number (`-1`, a unary expression
+/// in HCL) as the interpolation `"${-1}"`: show the number.
+fn literal(value: &Value) -> Value {
+    value
+        .as_str()
+        .and_then(|s| s.strip_prefix("${")?.strip_suffix('}'))
+        .and_then(|inner| inner.parse::<i64>().ok())
+        .map_or_else(|| value.clone(), Value::from)
+}
+
 /// The markdown the README must hold between its markers, from the module's .tf files.
 fn render(module_dir: &str) -> String {
     let files = hcl::parse_dir(&paths::project_file(module_dir)).unwrap();
@@ -44,7 +54,10 @@ fn render(module_dir: &str) -> String {
             .unwrap_or_else(|| panic!("{module_dir}: variable {} has no description", v.kind));
         let (default, required) = match attr(v.body, "default") {
             None if v.body.get("default").is_none() => ("n/a".to_owned(), "yes"),
-            value => (format!("`{}`", value.unwrap_or(&Value::Null)), "no"),
+            value => (
+                format!("`{}`", literal(value.unwrap_or(&Value::Null))),
+                "no",
+            ),
         };
         out += &format!(
             "| `{}` | {} | `{}` | {} | {} |\n",
@@ -101,4 +114,11 @@ fn api_definition_readme_tables_match_the_module() {
 #[test]
 fn movies_example_readme_tables_match_the_example() {
     check("examples/movies");
+}
+
+#[test]
+fn a_negative_default_reads_as_the_number_hcl_writes() {
+    assert_eq!(literal(&Value::from("${-1}")), Value::from(-1));
+    assert_eq!(literal(&Value::from("${var.x}")), Value::from("${var.x}"));
+    assert_eq!(literal(&Value::from(7)), Value::from(7));
 }
