@@ -114,7 +114,7 @@ async fn state_survives_kill_9_and_restart() {
     let mut second = second;
     second.kill();
     // Read what the killed server left on disk: e1 once as a training event, once as a repeat.
-    let inner = personalize_local::state::store::Store::open(state.path())
+    let inner = personalize_local::state::Store::open(state.path())
         .unwrap()
         .load()
         .unwrap();
