@@ -398,6 +398,9 @@ fn import_is_lossless_for_every_resource_and_refuses_other_types() {
     t.w.write(&with_publish);
     t.apply();
     t.no_change("create");
+    // ImportStateVerify compares with the refreshed state: the solution's computed
+    // latest_solution_version is only read after the version that the same apply created.
+    t.w.ok(&["apply", "-refresh-only", "-auto-approve", "-no-color"]);
     let addresses = [
         "personalize_dataset_group.g",
         "personalize_schema.interactions",
