@@ -294,7 +294,7 @@ fn iam_policies_name_concrete_arns_for_personalize_kinesis_and_sqs() {
 }
 
 #[test]
-fn the_event_source_mapping_reports_failures_bisects_and_bounds_retries() {
+fn the_event_source_mapping_reports_failures_bisects_and_retries_until_the_retention_ends() {
     let mapping = resource(PIPELINE, "aws_lambda_event_source_mapping", "ingest");
     let body = mapping.body;
     assert_eq!(
@@ -314,27 +314,35 @@ fn the_event_source_mapping_reports_failures_bisects_and_bounds_retries() {
         .map(|d| nested(d, "on_failure"))
         .and_then(|f| f.first())
         .and_then(|f| attr_str(f, "destination_arn"));
-    assert_eq!(destination, Some("${aws_sqs_queue.dlq.arn}"));
-
-    // Bounded: the variables behind the retry settings default to finite, small values.
+    // Batches it gives up on go whole to the bucket by default (Lambda's S3 on-failure
+    // destination keeps the records), metadata only to the DLQ on request.
+    assert_eq!(
+        destination,
+        Some("${var.ingest_failure_destination == \"s3\" ? local.bucket_arn : aws_sqs_queue.dlq.arn}")
+    );
     let variables = blocks(parsed(), PIPELINE, "variable");
-    for (setting, limit) in [
-        ("maximum_retry_attempts", 10),
-        ("maximum_record_age_in_seconds", 86_400),
-    ] {
-        let expr = attr_str(body, setting).unwrap_or_else(|| panic!("{setting} unset"));
-        let var = expr.trim_start_matches("${var.").trim_end_matches('}');
-        let default = variables
+    let default = |name: &str| {
+        variables
             .iter()
-            .find(|v| v.kind == var)
+            .find(|v| v.kind == name)
             .and_then(|v| attr(v.body, "default"))
-            .and_then(Value::as_i64)
-            .unwrap_or_else(|| panic!("{setting} = {expr} has no numeric default"));
-        assert!(
-            (0..=limit).contains(&default),
-            "{setting} defaults to {default}"
-        );
-    }
+            .cloned()
+    };
+    assert_eq!(default("ingest_failure_destination"), Some(json!("s3")));
+
+    // No event lost to an outage shorter than the stream's retention: no retry-count limit by
+    // default (the parser reads HCL's -1 as the expression "${-1}"), a record-age limit that
+    // follows the retention, and 7 days of retention.
+    assert_eq!(
+        attr_str(body, "maximum_retry_attempts"),
+        Some("${var.ingest_max_retries}")
+    );
+    assert_eq!(default("ingest_max_retries"), Some(json!("${-1}")));
+    assert_eq!(
+        attr_str(body, "maximum_record_age_in_seconds"),
+        Some("${local.ingest_max_record_age_seconds}")
+    );
+    assert_eq!(default("stream_retention_hours"), Some(json!(168)));
 }
 
 #[test]
