@@ -317,6 +317,69 @@ fn removing_solution_arguments_reverts_or_replaces_and_drift_shows() {
 }
 
 #[test]
+fn removing_perform_auto_ml_or_training_mode_replaces_with_the_default() {
+    let emu = emulator::shared();
+    let auto_ml = "resource \"personalize_solution\" \"a\" {\n  name                  = \"PREFIX-auto\"\n  dataset_group_arn     = personalize_dataset_group.g.arn\n  perform_auto_training = false\n  perform_auto_ml       = true\n  solution_config {\n    auto_ml_config {\n      metric_name = \"precision_at_25\"\n      recipe_list = [\"arn:aws:personalize:::recipe/aws-user-personalization\", \"arn:aws:personalize:::recipe/aws-user-personalization-v2\"]\n    }\n  }\n}\n";
+    // An incremental version on top of the full one (AWS: UPDATE needs an ACTIVE FULL version).
+    let update = "resource \"personalize_solution_version\" \"u\" {\n  solution_arn  = personalize_solution.s.arn\n  training_mode = \"UPDATE\"\n  depends_on    = [personalize_solution_version.v]\n}\n";
+    let t = Steps::new(
+        emu,
+        "rma",
+        &format!("{SOLUTION_AND_VERSION}{auto_ml}{update}"),
+    );
+    t.apply();
+    t.no_change("create");
+    let state = |address: &str| t.w.resource(address).unwrap();
+    let update_arn = state("personalize_solution_version.u")["arn"].clone();
+    assert_eq!(
+        state("personalize_solution_version.u")["training_mode"],
+        "UPDATE"
+    );
+
+    // perform_auto_ml (AWS default false) is CreateSolution-only: removing it, with the recipe
+    // it needs then, replaces the solution. training_mode (default FULL) replaces the version.
+    let manual = auto_ml
+        .replace("  perform_auto_ml       = true\n", "  recipe_arn            = \"arn:aws:personalize:::recipe/aws-user-personalization\"\n")
+        .replace("  solution_config {\n    auto_ml_config {\n      metric_name = \"precision_at_25\"\n      recipe_list = [\"arn:aws:personalize:::recipe/aws-user-personalization\", \"arn:aws:personalize:::recipe/aws-user-personalization-v2\"]\n    }\n  }\n", "");
+    let full = update.replace("  training_mode = \"UPDATE\"\n", "");
+    t.write(&format!("{SOLUTION_AND_VERSION}{manual}{full}"));
+    t.plan_has(&[
+        "~ perform_auto_ml|= true -> false # forces replacement",
+        "~ training_mode|= \"UPDATE\" -> \"FULL\" # forces replacement",
+        "2 to add, 0 to change, 2 to destroy",
+    ]);
+    t.apply();
+    t.no_change("removing perform_auto_ml and training_mode");
+    let solution_arn = state("personalize_solution.a")["arn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let s = block_on(
+        emu.client()
+            .describe_solution()
+            .solution_arn(&solution_arn)
+            .send(),
+    )
+    .unwrap()
+    .solution
+    .unwrap();
+    assert!(!s.perform_auto_ml(), "{s:?}");
+    let version = state("personalize_solution_version.u");
+    assert_ne!(version["arn"], update_arn);
+    let v = block_on(
+        emu.client()
+            .describe_solution_version()
+            .solution_version_arn(version["arn"].as_str().unwrap())
+            .send(),
+    )
+    .unwrap()
+    .solution_version
+    .unwrap();
+    assert_eq!(v.training_mode().map(|m| m.as_str()), Some("FULL"));
+    t.w.ok(&["destroy", "-auto-approve", "-no-color"]);
+}
+
+#[test]
 fn import_jobs_are_single_use_and_removing_import_mode_replaces() {
     let emu = emulator::shared();
     let incremental = |job: &str, location: &str, mode: &str| {
