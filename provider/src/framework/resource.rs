@@ -508,7 +508,14 @@ impl<K: Kind> Generic<K> {
             return Ok(false);
         };
         let all_tags = if taggable(&K::attributes()) {
-            let (own, all) = c.tags.read(&tags::list(c, arn).await?, state.get("tags"));
+            let listed = tags::list(c, arn).await?;
+            // After an import, the triggers come back from the tags that keep them.
+            if state.get("triggers").is_some_and(Value::is_null) {
+                if let Some(triggers) = tags::triggers_from(&listed) {
+                    remote.insert("triggers".into(), string_map(triggers));
+                }
+            }
+            let (own, all) = c.tags.read(&listed, state.get("tags"));
             remote.insert("tags".into(), string_map(own));
             Some(string_map(all))
         } else {

@@ -34,6 +34,55 @@ pub struct TagConfig {
 /// The prefix of the tags AWS adds itself; the user cannot set or remove them.
 const SYSTEM_PREFIX: &str = "aws:";
 
+/// The prefix of the tags that also keep a resource's `triggers` on AWS, one tag per entry
+/// (`tf-personalize:trigger:KEY` = value), so that an import reads them back: Personalize
+/// stores nothing else Terraform could recover them from. Hidden from `tags` and `tags_all`
+/// like the `aws:` tags, and refused in a configuration's `tags`.
+pub const TRIGGER_PREFIX: &str = "tf-personalize:trigger:";
+
+/// Tags a Personalize resource can have ("Tagging Amazon Personalize resources": 50 per
+/// resource); trigger tags that would pass it are not written.
+const MAX_TAGS: usize = 50;
+
+/// Whether `text` fits Personalize's `TagKey`/`TagValue` pattern
+/// (`^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$` in the API model), read conservatively: ASCII letters,
+/// digits, space and `_.:/=+-@`. ARNs, checksums, dates and version strings fit.
+fn tag_text(text: &str) -> bool {
+    text.chars()
+        .all(|c| c.is_ascii_alphanumeric() || " _.:/=+-@".contains(c))
+}
+
+/// The tags that keep `triggers` beside `others` tags: every entry, or none when any key or
+/// value does not fit a tag (pattern, 128-character keys, 256-character values) or the tags
+/// would pass AWS's per-resource limit. With none, the triggers stay in Terraform state only
+/// and an import adopts the configuration's in place.
+pub fn trigger_tags(triggers: Option<&Dyn>, others: usize) -> BTreeMap<String, String> {
+    let Some(triggers) = triggers.filter(|t| !t.is_null() && !t.has_unknown()) else {
+        return BTreeMap::new();
+    };
+    let tags: BTreeMap<String, String> = map_of_strings(triggers)
+        .into_iter()
+        .map(|(k, v)| (format!("{TRIGGER_PREFIX}{k}"), v))
+        .collect();
+    let fits = tags
+        .iter()
+        .all(|(k, v)| k.len() <= 128 && v.len() <= 256 && tag_text(k) && tag_text(v));
+    if fits && others + tags.len() <= MAX_TAGS {
+        tags
+    } else {
+        BTreeMap::new()
+    }
+}
+
+/// The `triggers` kept in `remote` tags by [`trigger_tags`], `None` when there are none.
+pub fn triggers_from(remote: &BTreeMap<String, String>) -> Option<BTreeMap<String, String>> {
+    let triggers: BTreeMap<String, String> = remote
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix(TRIGGER_PREFIX)?.to_owned(), v.clone())))
+        .collect();
+    (!triggers.is_empty()).then_some(triggers)
+}
+
 fn block<'a>(config: &'a Obj, name: &str) -> Option<&'a Obj> {
     config
         .get(name)
@@ -66,6 +115,7 @@ impl TagConfig {
     /// Whether a key is invisible to Terraform.
     pub fn ignored(&self, key: &str) -> bool {
         key.to_ascii_lowercase().starts_with(SYSTEM_PREFIX)
+            || key.starts_with(TRIGGER_PREFIX)
             || self.ignore_keys.contains(key)
             || self
                 .ignore_prefixes
@@ -167,12 +217,14 @@ pub fn tags_all_attr() -> Attr {
     )
 }
 
-/// The `Tags` list of a Create* call, from the plan's `tags_all`.
+/// The `Tags` list of a Create* call: the plan's `tags_all`, plus its `triggers` as
+/// [`trigger_tags`] when the resource has them.
 ///
 /// # Errors
 /// Never in practice: the builder only fails on a missing key or value, which a map excludes.
 pub fn for_create(plan: &Obj) -> Result<Option<Vec<Tag>>, AwsError> {
-    let map = plan.get("tags_all").map(map_of_strings).unwrap_or_default();
+    let mut map = plan.get("tags_all").map(map_of_strings).unwrap_or_default();
+    map.extend(trigger_tags(plan.get("triggers"), map.len()));
     if map.is_empty() {
         return Ok(None);
     }
@@ -346,6 +398,41 @@ mod tests {
         assert_eq!(tags, map(&[("env", "prod")]));
         let (tags, _) = config().read(&map(&[("env", "prod")]), None);
         assert!(tags.is_empty());
+    }
+
+    #[test]
+    fn triggers_are_kept_in_tags_all_or_nothing_and_read_back() {
+        let arn = "arn:aws:personalize:us-east-1:123456789012:dataset-import-job/x";
+        let triggers = string_map([("import", arn), ("sum", "9f86d081")]);
+        let tags = trigger_tags(Some(&triggers), 3);
+        assert_eq!(
+            tags,
+            map(&[
+                ("tf-personalize:trigger:import", arn),
+                ("tf-personalize:trigger:sum", "9f86d081")
+            ])
+        );
+        let mut remote = tags.clone();
+        remote.insert("team".into(), "recs".into());
+        assert_eq!(
+            triggers_from(&remote),
+            Some(map(&[("import", arn), ("sum", "9f86d081")]))
+        );
+        assert_eq!(triggers_from(&map(&[("team", "recs")])), None);
+        // Hidden from tags and tags_all.
+        assert_eq!(config().read(&remote, None).1.len(), 1);
+        // One entry no tag can hold keeps every entry in state only.
+        for bad in [
+            string_map([("import", arn), ("json", "{\"rows\":2}")]),
+            string_map([("long", "v".repeat(257).as_str())]),
+            string_map([("k".repeat(106).as_str(), "v")]),
+            string_map([("tab", "a\tb")]),
+        ] {
+            assert!(trigger_tags(Some(&bad), 0).is_empty(), "{bad:?}");
+        }
+        assert!(trigger_tags(Some(&triggers), 49).is_empty());
+        assert!(trigger_tags(Some(&Dyn::Unknown), 0).is_empty());
+        assert!(trigger_tags(None, 0).is_empty());
     }
 
     #[test]

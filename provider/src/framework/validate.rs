@@ -98,7 +98,8 @@ pub fn s3_uri(v: &Dyn) -> Result<(), String> {
     Ok(())
 }
 
-/// Tags: at most 200, keys 1-128 characters, values at most 256, no `aws:` prefix.
+/// Tags: at most 200, keys 1-128 characters, values at most 256, no `aws:` prefix and not the
+/// prefix of the tags that keep triggers.
 pub fn tags(v: &Dyn) -> Result<(), String> {
     let Some(m) = v.obj() else {
         return Ok(());
@@ -112,6 +113,12 @@ pub fn tags(v: &Dyn) -> Result<(), String> {
         }
         if k.to_ascii_lowercase().starts_with("aws:") {
             return Err(format!("tag key {k:?} uses the reserved prefix \"aws:\""));
+        }
+        if k.starts_with(super::tags::TRIGGER_PREFIX) {
+            return Err(format!(
+                "tag key {k:?} uses the prefix {:?}, which keeps a solution version's triggers",
+                super::tags::TRIGGER_PREFIX
+            ));
         }
         if val.str().is_some_and(|s| s.len() > 256) {
             return Err(format!(
@@ -232,6 +239,9 @@ mod tests {
         let mut m = super::super::value::Obj::new();
         m.insert("aws:owner".into(), s("x"));
         assert!(tags(&obj(m)).unwrap_err().contains("reserved"));
+        let mut m = super::super::value::Obj::new();
+        m.insert("tf-personalize:trigger:x".into(), s("x"));
+        assert!(tags(&obj(m)).unwrap_err().contains("triggers"));
         let mut m = super::super::value::Obj::new();
         m.insert("k".into(), s("v".repeat(257)));
         assert!(tags(&obj(m)).is_err());

@@ -54,7 +54,7 @@ impl Kind for SolutionVersion {
             Attr::optional(
                 "triggers",
                 Ty::MapString,
-                "Arbitrary values; changing any of them trains a new version (e.g. the import job's ARN or a data checksum). Kept in Terraform state only: after an import the configuration's triggers are adopted without training.",
+                "Arbitrary values; changing any of them trains a new version (e.g. the import job's ARN or a data checksum). Also kept as `tf-personalize:trigger:KEY` tags on the version when they fit tag rules, so an import reads them back; otherwise an import adopts the configuration's triggers without training.",
             )
             .force_new()
             .local(),
