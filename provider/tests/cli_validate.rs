@@ -228,6 +228,9 @@ resource "personalize_solution" "hpo" {{
   recipe_arn        = "arn:aws:personalize:::recipe/aws-user-personalization"
   solution_config {{
     hpo_config {{
+      hpo_objective {{
+        metric_name = "precision_at_25"
+      }}
       algorithm_hyper_parameter_ranges {{
         integer_hyper_parameter_range {{
           name      = "hidden_dimension"
@@ -310,6 +313,11 @@ resource "personalize_campaign" "c" {{
             "hpo_config without perform_hpo",
             "hpo_config {",
             "perform_hpo = true",
+        ),
+        (
+            "hpo_objective is not supported",
+            "hpo_objective {",
+            "doesn't support configuring the HPO objective",
         ),
         (
             "Invalid value for weight",

@@ -23,10 +23,6 @@ resource "personalize_solution" "hpo" {{
   perform_auto_training = false
   solution_config {{
     hpo_config {{
-      hpo_objective {{
-        type        = "Maximize"
-        metric_name = "precision_at_25"
-      }}
       hpo_resource_config {{
         max_number_of_training_jobs = "3"
         max_parallel_training_jobs  = "2"

@@ -91,6 +91,23 @@ impl Kind for Solution {
         }
         // A configuration block whose switch is off would be sent and silently unused.
         let cfg = get_block(config, "solution_config");
+        // API reference, HPOObjective and HPOConfig: "Amazon Personalize doesn't support
+        // configuring the hpoObjective at this time."
+        if cfg
+            .and_then(|c| get_block(c, "hpo_config"))
+            .and_then(|h| get_block(h, "hpo_objective"))
+            .is_some()
+        {
+            diags.error(
+                "hpo_objective is not supported",
+                "Amazon Personalize doesn't support configuring the HPO objective (API reference, HPOObjective): remove the hpo_objective block; HPO then optimises Personalize's own objective",
+                AttributePath::new("solution_config")
+                    .index(0)
+                    .attribute("hpo_config")
+                    .index(0)
+                    .attribute("hpo_objective"),
+            );
+        }
         for (block, switch) in [
             ("auto_ml_config", "perform_auto_ml"),
             ("hpo_config", "perform_hpo"),

@@ -402,7 +402,9 @@ fn job_count(hpo: &Value, member: &str, default: usize) -> usize {
 /// The search a solution's versions run, or `None` for a plain solution (one recipe, its
 /// hyperparameters as given). AutoML tries each candidate recipe and picks by
 /// `autoMLConfig.metricName`; HPO tries `maxNumberOfTrainingJobs` hyperparameter sets per
-/// recipe and picks by `hpoObjective` (with AutoML too: AutoML's metric decides).
+/// recipe and picks by [`DEFAULT_METRIC`] (with AutoML too: AutoML's metric decides).
+/// `hpoObjective` is refused: the API reference (HPOObjective, HPOConfig, CreateSolution) says
+/// "Amazon Personalize doesn't support configuring the hpoObjective at this time".
 ///
 /// # Errors
 /// Bad recipes, metrics, objective or ranges, naming the member at fault.
@@ -411,20 +413,28 @@ pub fn search(solution: &Map<String, Value>) -> Result<Option<Search>, ApiError>
     let hpo = solution.get("performHPO").and_then(Value::as_bool) == Some(true);
     let config = solution.get("solutionConfig").unwrap_or(&Value::Null);
     let hpo_config = &config["hpoConfig"];
+    if hpo_config
+        .get("hpoObjective")
+        .is_some_and(|o| !o.is_null() && o.as_object().is_none_or(|m| !m.is_empty()))
+    {
+        return Err(ApiError::invalid(
+            "Amazon Personalize doesn't support configuring the hpoObjective at this time: remove solutionConfig.hpoConfig.hpoObjective",
+        ));
+    }
     if !automl && !hpo {
         return Ok(None);
     }
     let recipes = candidate_recipes(solution)?;
-    let objective = if automl {
-        Objective {
-            metric: metric(
+    let objective = Objective {
+        metric: if automl {
+            metric(
                 &config["autoMLConfig"]["metricName"],
                 "autoMLConfig.metricName",
-            )?,
-            goal: Goal::Maximize,
-        }
-    } else {
-        objective(hpo_config)?
+            )?
+        } else {
+            DEFAULT_METRIC.to_owned()
+        },
+        goal: Goal::Maximize,
     };
     let (ranges, trials) = if hpo {
         let first = recipes.first().map(String::as_str).unwrap_or("");
@@ -450,24 +460,6 @@ pub fn search(solution: &Map<String, Value>) -> Result<Option<Search>, ApiError>
     }
     rec::search::check(&search).map_err(|e| ApiError::invalid(e.to_string()))?;
     Ok(Some(search))
-}
-
-fn objective(hpo: &Value) -> Result<Objective, ApiError> {
-    let o = &hpo["hpoObjective"];
-    let goal = match o["type"].as_str() {
-        None => Goal::Maximize,
-        Some(t) if t.eq_ignore_ascii_case("maximize") => Goal::Maximize,
-        Some(t) if t.eq_ignore_ascii_case("minimize") => Goal::Minimize,
-        Some(t) => {
-            return Err(ApiError::invalid(format!(
-                "hpoObjective.type {t:?} must be Maximize or Minimize"
-            )))
-        }
-    };
-    Ok(Objective {
-        metric: metric(&o["metricName"], "hpoObjective.metricName")?,
-        goal,
-    })
 }
 
 /// Everything CreateSolution checks in a solution about to be stored (`solution` has the

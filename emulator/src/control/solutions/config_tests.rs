@@ -114,17 +114,27 @@ fn the_search_follows_automl_and_hpo_with_documented_defaults() {
     assert!(s.ranges.is_empty());
     assert_eq!(s.objective.metric, DEFAULT_METRIC);
 
-    let hpo = body(json!({
+    // HPOObjective (API reference): "Amazon Personalize doesn't support configuring the
+    // hpoObjective at this time": refused; HPO maximises the default metric.
+    let objective = body(json!({
         "performHPO": true,
         "recipeArn": "arn:aws:personalize:::recipe/aws-sims",
         "solutionConfig": {"hpoConfig": {"hpoObjective": {"type": "Minimize",
             "metricName": "coverage"}}}
     }));
+    let e = search(&objective).unwrap_err();
+    assert!(e.message.contains("hpoObjective"), "{}", e.message);
+    let hpo = body(json!({
+        "performHPO": true,
+        "recipeArn": "arn:aws:personalize:::recipe/aws-sims",
+        "solutionConfig": {"hpoConfig": {"hpoObjective": {}}}
+    }));
     let s = search(&hpo).unwrap().unwrap();
     assert_eq!(s.recipes, ["aws-sims"]);
     assert_eq!(s.trials, DEFAULT_TRAINING_JOBS);
     assert_eq!(s.parallel, DEFAULT_PARALLEL_JOBS);
-    assert_eq!(s.objective.goal, Goal::Minimize);
+    assert_eq!(s.objective.goal, Goal::Maximize);
+    assert_eq!(s.objective.metric, DEFAULT_METRIC);
     // No ranges given: the recipe's documented tunables.
     assert_eq!(s.ranges, rec::search::default_ranges("aws-sims"));
 

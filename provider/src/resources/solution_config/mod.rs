@@ -191,7 +191,7 @@ fn hpo_attrs() -> Vec<Attr> {
                 )
                 .check(|v| validate::max_len(v, 256)),
             ]),
-            "The metric HPO optimises.",
+            "Refused at plan time: Amazon Personalize doesn't support configuring the HPO objective (API reference, `HPOObjective`); HPO optimises its own. Kept in the schema only to say so.",
         ),
         Attr::optional(
             "hpo_resource_config",
