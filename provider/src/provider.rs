@@ -471,12 +471,13 @@ fn check_conflicts(diags: &mut Diagnostics, config: &Obj) {
 }
 
 /// The detail of a credentials failure: where credentials are looked for, the SDK's reason, and
-/// for an IAM Identity Center profile the command that signs in.
-fn credentials_error(reason: &str, profile: Option<&str>) -> String {
+/// for an IAM Identity Center failure (`sso`, see [`pr_sdk::is_sso_failure`]) the command that
+/// signs in.
+fn credentials_error(reason: &str, sso: bool, profile: Option<&str>) -> String {
     let mut text = format!(
         "Credentials are looked for in the provider block (assume_role_with_web_identity, then assume_role on top), AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the profile (static keys, SSO, credential_process, role_arn with source_profile), web identity from the environment, ECS and IMDS. {reason}"
     );
-    if reason.contains("SSO") || reason.contains("sso/cache") {
+    if sso {
         let profile = profile.map_or_else(String::new, |p| format!(" --profile {p}"));
         text.push_str(&format!(
             "\nThe profile uses IAM Identity Center (SSO): sign in with `aws sso login{profile}`, then run Terraform again."
@@ -554,7 +555,11 @@ impl Provider for PersonalizeProvider {
         if let Err(e) = credentials.provide_credentials().await {
             diags.root_error(
                 "No valid AWS credentials",
-                credentials_error(&pr_sdk::error_chain(&e), settings.profile.as_deref()),
+                credentials_error(
+                    &pr_sdk::error_chain(&e),
+                    pr_sdk::is_sso_failure(&e),
+                    settings.profile.as_deref(),
+                ),
             );
             return None;
         }
@@ -667,9 +672,11 @@ mod tests {
 
     #[test]
     fn sso_failures_say_how_to_sign_in() {
-        let text = credentials_error("failed to read `/h/.aws/sso/cache/x.json`", Some("dev"));
+        let text = credentials_error("the SSO token has expired", true, Some("dev"));
         assert!(text.contains("aws sso login --profile dev"), "{text}");
-        let text = credentials_error("the credential provider was not enabled", None);
+        let text = credentials_error("the SSO token has expired", true, None);
+        assert!(text.contains("`aws sso login`"), "{text}");
+        let text = credentials_error("the credential provider was not enabled", false, None);
         assert!(!text.contains("aws sso login"), "{text}");
     }
 

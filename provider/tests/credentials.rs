@@ -1,8 +1,12 @@
 //! The provider block's credential arguments through the Terraform CLI, as the
 //! `hashicorp/aws` provider defines them: shared files, a `credential_process` profile, a
-//! profile role chain, `assume_role` blocks, `assume_role_with_web_identity`, the account
-//! lists, `max_retries` counted as retries, and clear refusals (SSO without a sign-in, bad
+//! profile role chain, `assume_role` blocks, `assume_role_with_web_identity`, IAM Identity
+//! Center (SSO) profiles signed in with a cached token, the account lists, `max_retries`
+//! counted as retries, and clear refusals (SSO without a sign-in or with an expired token, bad
 //! arguments, endpoints the provider does not call).
+//!
+//! SSO goes through aws-config's own SSO provider: the test writes the token cache entry
+//! `aws sso login` would, and a local access portal ([`Portal`]) answers GetRoleCredentials.
 //!
 //! STS is moto's (AssumeRole, AssumeRoleWithWebIdentity, GetCallerIdentity): moto answers
 //! GetCallerIdentity for an assumed role's keys with the role's account, and with its default
@@ -11,7 +15,8 @@
 
 mod common;
 
-use std::io::Read;
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -55,6 +60,8 @@ fn isolated(config: &str) -> Workdir {
     let mut w = Workdir::new(config);
     for k in [
         "AWS_ACCESS_KEY_ID",
+        "AWS_ENDPOINT_URL_SSO",
+        "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
         "AWS_SECRET_ACCESS_KEY",
         "AWS_SESSION_TOKEN",
         "AWS_PROFILE",
@@ -210,13 +217,151 @@ fn assume_role_with_web_identity_replaces_the_chain() {
     assert!(out.contains("missing-token"), "{out}");
 }
 
+/// The shared config of an IAM Identity Center profile `sso-dev` in the recommended form (an
+/// `sso-session` section), reaching the portal at `portal` through a `services` section, the
+/// way every AWS SDK overrides one service's endpoint.
+fn sso_session_config(portal: &str) -> String {
+    format!(
+        "[profile sso-dev]\nsso_session = {SSO_SESSION}\nsso_account_id = {SSO_ACCOUNT}\nsso_role_name = {SSO_ROLE}\nregion = us-east-1\nservices = local-portal\n\n[sso-session {SSO_SESSION}]\nsso_start_url = {SSO_START_URL}\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\n\n[services local-portal]\nsso =\n  endpoint_url = {portal}\n"
+    )
+}
+
+/// The same profile in the legacy, non-refreshable form (start URL in the profile); its
+/// portal endpoint comes from `AWS_ENDPOINT_URL_SSO`.
+fn legacy_sso_config() -> String {
+    format!(
+        "[profile sso-dev]\nsso_start_url = {SSO_START_URL}\nsso_region = us-east-1\nsso_account_id = {SSO_ACCOUNT}\nsso_role_name = {SSO_ROLE}\nregion = us-east-1\n"
+    )
+}
+
+const SSO_SESSION: &str = "corp";
+const SSO_START_URL: &str = "https://corp.awsapps.com/start";
+const SSO_ACCOUNT: &str = "111111111111";
+const SSO_ROLE: &str = "Deployer";
+
+/// Writes what `aws sso login` leaves behind: `~/.aws/sso/cache/<SHA-1 of key>.json`, where
+/// the key is the session name (`sso_session` profiles) or the start URL (legacy profiles),
+/// with the access token and its expiry ("How IAM Identity Center authentication is resolved
+/// for AWS SDKs and tools", AWS SDKs and Tools Reference Guide).
+fn cache_token(home: &Path, key: &str, token: &str, expires_at: &str) {
+    use sha1::Digest;
+    let name: String = sha1::Sha1::digest(key.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let dir = home.join(".aws/sso/cache");
+    std::fs::create_dir_all(&dir).unwrap();
+    let entry = serde_json::json!({
+        "accessToken": token,
+        "expiresAt": expires_at,
+        "region": "us-east-1",
+        "startUrl": SSO_START_URL,
+    });
+    std::fs::write(dir.join(format!("{name}.json")), entry.to_string()).unwrap();
+}
+
+/// A configuration whose plan reads from Personalize (ListDatasetGroups), so the plan makes a
+/// signed call with the credentials the provider resolved.
+fn reading_config(provider_body: &str) -> String {
+    format!(
+        "{}\ndata \"personalize_dataset_groups\" \"all\" {{\n}}\n",
+        config(provider_body)
+    )
+}
+
+/// The two ways a profile names its IAM Identity Center sign-in.
+#[derive(Debug, Clone, Copy)]
+enum SsoProfile {
+    /// `sso_session` naming an `sso-session` section (the recommended form).
+    Session,
+    /// `sso_start_url` in the profile (the legacy, non-refreshable form).
+    Legacy,
+}
+
+/// A working directory whose provider uses the profile `sso-dev` of `form`, signed in with
+/// `token` (cached as `aws sso login` leaves it, expiring at `expires_at`), with the access
+/// portal at `portal` and Personalize at `personalize`. The session form reaches the portal
+/// through the profile's `services` section, the legacy one through `AWS_ENDPOINT_URL_SSO`:
+/// the two ways every AWS SDK overrides one service's endpoint.
+fn sso_workdir(
+    form: SsoProfile,
+    portal: &str,
+    personalize: &str,
+    token: &str,
+    expires_at: &str,
+) -> Workdir {
+    let mut w = isolated("");
+    let (shared_config, cache_key) = match form {
+        SsoProfile::Session => (sso_session_config(portal), SSO_SESSION),
+        SsoProfile::Legacy => {
+            w.env("AWS_ENDPOINT_URL_SSO", portal);
+            (legacy_sso_config(), SSO_START_URL)
+        }
+    };
+    let config_file = write(w.dir.path(), "aws-config", &shared_config);
+    w.write(&reading_config(&format!(
+        "  profile             = \"sso-dev\"\n  shared_config_files = [{}]\n  endpoints {{\n    personalize = \"{personalize}\"\n  }}\n",
+        hcl_string(&config_file)
+    )));
+    cache_token(&w.dir.path().join("home"), cache_key, token, expires_at);
+    w
+}
+
+#[test]
+fn sso_profiles_sign_with_the_role_credentials_of_the_portal() {
+    for (form, token) in [
+        (SsoProfile::Session, "token-from-aws-sso-login"),
+        (SsoProfile::Legacy, "legacy-token"),
+    ] {
+        let portal = Portal::start(token);
+        let personalize = Recorder::start(emulator::shared().endpoint());
+        let w = sso_workdir(
+            form,
+            portal.endpoint(),
+            personalize.endpoint(),
+            token,
+            "2099-01-01T00:00:00Z",
+        );
+        w.ok(&["plan", "-no-color"]);
+        portal.assert_asked_for_the_role(token);
+        personalize.assert_signed_only_by(&Portal::access_key_id());
+    }
+}
+
+#[test]
+fn expired_sso_token_says_to_sign_in_again() {
+    // The session form sees the expiry itself and never asks the portal; the legacy form sends
+    // the token, and the portal refuses it.
+    for (form, reason, portal_asked) in [
+        (SsoProfile::Session, "the SSO token has expired", 0),
+        (SsoProfile::Legacy, "UnauthorizedException", 1),
+    ] {
+        let portal = Portal::start("fresh-token");
+        let w = sso_workdir(
+            form,
+            portal.endpoint(),
+            emulator::shared().endpoint(),
+            "stale-token",
+            "2020-01-01T00:00:00Z",
+        );
+        let out = flat(&w.fails(&["plan", "-no-color"]));
+        assert!(out.contains("No valid AWS credentials"), "{form:?}: {out}");
+        assert!(out.contains(reason), "{form:?}: {out}");
+        assert!(
+            out.contains("aws sso login --profile sso-dev"),
+            "{form:?}: {out}"
+        );
+        assert_eq!(portal.requests().len(), portal_asked, "{form:?}");
+    }
+}
+
 #[test]
 fn sso_profile_without_a_sign_in_says_to_sign_in() {
     let files = tempfile::tempdir().unwrap();
     let config_file = write(
         files.path(),
         "config",
-        "[profile sso-dev]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = Deployer\nregion = us-east-1\n\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\n",
+        &sso_session_config("http://127.0.0.1:9"),
     );
     let w = isolated(&config(&format!(
         "  profile             = \"sso-dev\"\n  shared_config_files = [{}]\n{}",
@@ -229,6 +374,115 @@ fn sso_profile_without_a_sign_in_says_to_sign_in() {
     assert!(out.contains("aws sso login --profile sso-dev"), "{out}");
 }
 
+/// One request the portal received.
+#[derive(Debug, Clone)]
+struct PortalRequest {
+    /// `GET /federation/credentials?...`.
+    line: String,
+    /// Header names lower-cased.
+    headers: Vec<(String, String)>,
+}
+
+impl PortalRequest {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// An IAM Identity Center access portal serving GetRoleCredentials as the Portal API
+/// reference documents it (`GET /federation/credentials?account_id=..&role_name=..` with the
+/// access token in `x-amz-sso_bearer_token`; 200 with `roleCredentials`, 401
+/// `UnauthorizedException` for a token it did not issue). Neither AWS's portal nor moto (which
+/// has only the `sso-admin` API) can serve it here.
+struct Portal {
+    endpoint: String,
+    requests: Arc<std::sync::Mutex<Vec<PortalRequest>>>,
+}
+
+impl Portal {
+    fn access_key_id() -> String {
+        "ASIAPORTALROLE".to_owned()
+    }
+
+    fn start(valid_token: &'static str) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        let requests = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = requests.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let Some(request) = read_head(&mut stream) else {
+                    continue;
+                };
+                let authorized = request.header("x-amz-sso_bearer_token") == Some(valid_token);
+                seen.lock().unwrap().push(request);
+                let (status, body) = if authorized {
+                    (
+                        "200 OK\r\n",
+                        serde_json::json!({"roleCredentials": {
+                            "accessKeyId": Self::access_key_id(),
+                            "secretAccessKey": "portal-secret",
+                            "sessionToken": "portal-session-token",
+                            // 2100-01-01, in milliseconds since the epoch.
+                            "expiration": 4_102_444_800_000_i64,
+                        }})
+                        .to_string(),
+                    )
+                } else {
+                    (
+                        "401 Unauthorized\r\nx-amzn-ErrorType: UnauthorizedException\r\n",
+                        r#"{"message":"Session token not found or invalid"}"#.to_owned(),
+                    )
+                };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        Self { endpoint, requests }
+    }
+
+    fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    fn requests(&self) -> Vec<PortalRequest> {
+        self.requests.lock().unwrap().clone()
+    }
+
+    /// Every request was GetRoleCredentials for the profile's role and account, with the
+    /// token of the cache file; there was at least one.
+    fn assert_asked_for_the_role(&self, token: &str) {
+        let requests = self.requests();
+        assert!(!requests.is_empty(), "the portal was never asked");
+        for r in &requests {
+            let (path, query) = r
+                .line
+                .strip_prefix("GET ")
+                .and_then(|l| l.split(' ').next())
+                .and_then(|target| target.split_once('?'))
+                .unwrap_or_else(|| panic!("not a GetRoleCredentials request: {r:?}"));
+            assert_eq!(path, "/federation/credentials", "{r:?}");
+            let mut params: Vec<&str> = query.split('&').collect();
+            params.sort_unstable();
+            assert_eq!(
+                params,
+                [
+                    format!("account_id={SSO_ACCOUNT}"),
+                    format!("role_name={SSO_ROLE}")
+                ],
+                "{r:?}"
+            );
+            assert_eq!(r.header("x-amz-sso_bearer_token"), Some(token), "{r:?}");
+        }
+    }
+}
 /// A TCP listener that counts connections and closes each at once: every attempt of an AWS
 /// call fails with a transient I/O error on a connection of its own.
 fn dead_endpoint() -> (String, Arc<AtomicUsize>) {
@@ -310,5 +564,98 @@ fn endpoints_the_provider_never_calls_are_not_accepted() {
         let out = w.fails(&["validate", "-no-color"]);
         assert!(out.contains("Unsupported argument"), "{member}: {out}");
         assert!(out.contains(&format!("\"{member}\"")), "{member}: {out}");
+    }
+}
+
+/// Reads a request head (request line and headers; the portal's requests have no body).
+fn read_head(stream: &mut std::net::TcpStream) -> Option<PortalRequest> {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if stream.read(&mut byte).ok()? == 0 || head.len() > 64 * 1024 {
+            return None;
+        }
+        head.push(byte[0]);
+    }
+    let text = String::from_utf8_lossy(&head).into_owned();
+    let mut lines = text.split("\r\n");
+    let line = lines.next()?.to_owned();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    Some(PortalRequest { line, headers })
+}
+
+/// A TCP proxy in front of personalize-local that keeps every byte the provider sends, so a
+/// test sees which credentials signed its requests (`Credential=AKID/...` in `Authorization`,
+/// `x-amz-security-token`) without the emulator knowing.
+struct Recorder {
+    endpoint: String,
+    sent: Arc<std::sync::Mutex<Vec<u8>>>,
+}
+
+impl Recorder {
+    fn start(upstream: &str) -> Self {
+        let upstream = upstream
+            .strip_prefix("http://")
+            .expect("an http endpoint")
+            .to_owned();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        let sent = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = sent.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(mut client) = client else { continue };
+                let Ok(mut server) = std::net::TcpStream::connect(&upstream) else {
+                    continue;
+                };
+                let (Ok(mut client_out), Ok(mut server_in)) =
+                    (client.try_clone(), server.try_clone())
+                else {
+                    continue;
+                };
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut server_in, &mut client_out);
+                    let _ = client_out.shutdown(std::net::Shutdown::Both);
+                });
+                let log = log.clone();
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 16 * 1024];
+                    while let Ok(n) = client.read(&mut buf) {
+                        if n == 0 || server.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                        log.lock().unwrap().extend_from_slice(&buf[..n]);
+                    }
+                    let _ = server.shutdown(std::net::Shutdown::Write);
+                });
+            }
+        });
+        Self { endpoint, sent }
+    }
+
+    fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// The requests were signed with `access_key_id` and the portal's session token, and with
+    /// nothing else; there was at least one.
+    fn assert_signed_only_by(&self, access_key_id: &str) {
+        let sent = String::from_utf8_lossy(&self.sent.lock().unwrap()).into_owned();
+        let keys: BTreeSet<&str> = sent
+            .split("Credential=")
+            .skip(1)
+            .filter_map(|rest| rest.split('/').next())
+            .collect();
+        assert_eq!(keys, BTreeSet::from([access_key_id]), "{sent}");
+        let tokens: BTreeSet<&str> = sent
+            .split("\r\n")
+            .filter_map(|l| l.split_once(':'))
+            .filter(|(name, _)| name.eq_ignore_ascii_case("x-amz-security-token"))
+            .map(|(_, v)| v.trim())
+            .collect();
+        assert_eq!(tokens, BTreeSet::from(["portal-session-token"]), "{sent}");
     }
 }

@@ -92,6 +92,40 @@ pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
+/// Whether a credentials failure came from IAM Identity Center (SSO), which only a new sign-in
+/// (`aws sso login`) fixes: a cached token that is missing, unreadable or expired (aws-config
+/// says "SSO token" or names the `sso/cache` file), or a token the access portal refused
+/// (GetRoleCredentials' `UnauthorizedException`, "the request is not authorized ... due to an
+/// invalid access token", AWS IAM Identity Center Portal API Reference). aws-config reads a
+/// legacy profile's token (`sso_start_url` in the profile) without checking its expiry, so an
+/// expired one shows only as the portal's refusal.
+pub fn is_sso_failure(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(e) = next {
+        let text = e.to_string();
+        if text.contains("SSO token") || text.contains("sso/cache") || portal_refused(e) {
+            return true;
+        }
+        next = e.source();
+    }
+    false
+}
+
+#[cfg(feature = "profile-credentials")]
+fn portal_refused(error: &(dyn std::error::Error + 'static)) -> bool {
+    use aws_sdk_sso::error::SdkError;
+    use aws_sdk_sso::operation::get_role_credentials::GetRoleCredentialsError;
+    error
+        .downcast_ref::<SdkError<GetRoleCredentialsError>>()
+        .and_then(SdkError::as_service_error)
+        .is_some_and(GetRoleCredentialsError::is_unauthorized_exception)
+}
+
+#[cfg(not(feature = "profile-credentials"))]
+fn portal_refused(_error: &(dyn std::error::Error + 'static)) -> bool {
+    false
+}
+
 /// Parses a retry mode the way `AWS_RETRY_MODE` spells it (`standard`, `adaptive`).
 ///
 /// # Errors
@@ -246,6 +280,45 @@ mod tests {
         let text = error_chain(&outer);
         assert!(text.ends_with(": no such file"), "{text}");
         assert_eq!(text.matches("no such file").count(), 1, "{text}");
+    }
+
+    #[test]
+    fn sso_failures_are_told_apart() {
+        use aws_credential_types::provider::error::CredentialsError;
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let cache = CredentialsError::provider_error(std::io::Error::other(
+            "failed to read `/h/.aws/sso/cache/x.json`",
+        ));
+        assert!(is_sso_failure(&cache));
+        let expired = CredentialsError::provider_error(std::io::Error::other(
+            "the SSO token has expired and cannot be refreshed",
+        ));
+        assert!(is_sso_failure(&expired));
+        assert!(!is_sso_failure(&CredentialsError::provider_error(io)));
+    }
+
+    #[cfg(feature = "profile-credentials")]
+    #[test]
+    fn a_token_the_portal_refuses_is_an_sso_failure() {
+        use aws_credential_types::provider::error::CredentialsError;
+        use aws_sdk_sso::error::SdkError;
+        use aws_sdk_sso::operation::get_role_credentials::GetRoleCredentialsError;
+        use aws_sdk_sso::types::error::{TooManyRequestsException, UnauthorizedException};
+        let refused = |e: GetRoleCredentialsError| {
+            let response = aws_smithy_runtime_api::http::Response::new(
+                401.try_into().unwrap(),
+                aws_smithy_types::body::SdkBody::empty(),
+            );
+            CredentialsError::provider_error(SdkError::service_error(e, response))
+        };
+        let unauthorized = GetRoleCredentialsError::UnauthorizedException(
+            UnauthorizedException::builder().message("invalid").build(),
+        );
+        assert!(is_sso_failure(&refused(unauthorized)));
+        let throttled = GetRoleCredentialsError::TooManyRequestsException(
+            TooManyRequestsException::builder().build(),
+        );
+        assert!(!is_sso_failure(&refused(throttled)));
     }
 
     #[test]
