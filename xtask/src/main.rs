@@ -94,6 +94,9 @@ fn test(args: &[String]) -> anyhow::Result<()> {
     step("checking for unused dependencies", || {
         hygiene::unused_dependencies(&root)
     })?;
+    step("linting the GitHub Actions workflows", || {
+        hygiene::workflows(&root)
+    })?;
     step("clippy, warnings denied", hygiene::clippy)?;
     step("rustdoc, warnings denied", hygiene::rustdoc)?;
     // Binaries and tests in one build, so both share one feature resolution: a plain `--bins`
