@@ -422,9 +422,20 @@ fn is_empty(v: &Dyn) -> bool {
     }
 }
 
+/// The maps a recipe has defaults for: CreateSolution alone sets them (UpdateSolution's
+/// SolutionUpdateConfig has neither), so a key the remote has beyond the state's can only be a
+/// default Personalize filled in, never a change made behind Terraform's back.
+const DEFAULTED_MAPS: [&str; 2] = [
+    "algorithm_hyper_parameters",
+    "feature_transformation_parameters",
+];
+
 /// Whether the remote `solution_config` means the state's (see [`canonical`]): AWS reports
 /// its default schedule when the configuration sets none, which must not show as a change,
-/// while any other schedule, set behind Terraform's back, must.
+/// while any other schedule, set behind Terraform's back, must. Keys of [`DEFAULTED_MAPS`] that
+/// only the remote has are the recipe's defaults (the developer guide's recipe pages list a
+/// default for every hyperparameter) and compare as absent; a state key's value still must
+/// match.
 pub fn equivalent(state: &Dyn, remote: &Dyn) -> bool {
     let first = |v: &Dyn| {
         v.list()
@@ -432,5 +443,26 @@ pub fn equivalent(state: &Dyn, remote: &Dyn) -> bool {
             .and_then(|o| o.obj())
             .and_then(canonical)
     };
-    first(state) == first(remote)
+    let (state, mut remote) = (first(state), first(remote));
+    if let Some(remote) = &mut remote {
+        for name in DEFAULTED_MAPS {
+            let Some(configured) = state
+                .as_ref()
+                .and_then(|s| s.get(name))
+                .and_then(|v| v.obj())
+            else {
+                remote.remove(name);
+                continue;
+            };
+            if let Some(filled) = remote.get(name).and_then(|v| v.obj()) {
+                let kept: Obj = filled
+                    .iter()
+                    .filter(|(k, _)| configured.contains_key(*k))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                remote.insert(name.to_owned(), crate::framework::value::obj(kept));
+            }
+        }
+    }
+    state == remote.filter(|r| !r.is_empty())
 }

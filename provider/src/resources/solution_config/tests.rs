@@ -186,6 +186,37 @@ fn an_aws_default_schedule_is_no_change() {
     assert!(!equivalent(&one(&state), &one(&remote)));
 }
 
+#[test]
+fn recipe_defaults_aws_fills_in_are_no_change_but_a_changed_value_is() {
+    let mut state = Obj::new();
+    state.insert(
+        "algorithm_hyper_parameters".into(),
+        string_map_of([("hidden_dimension", "64")]),
+    );
+    let one = |o: &Obj| list(vec![obj(o.clone())]);
+    let mut remote = Obj::new();
+    remote.insert(
+        "algorithm_hyper_parameters".into(),
+        string_map_of([("hidden_dimension", "64"), ("bptt", "32")]),
+    );
+    remote.insert(
+        "feature_transformation_parameters".into(),
+        string_map_of([("max_user_history_length_percentile", "0.99")]),
+    );
+    assert!(equivalent(&one(&state), &one(&remote)));
+    // Only defaults: the same as no block at all.
+    assert!(equivalent(&list(vec![]), &one(&remote)));
+    remote.insert(
+        "algorithm_hyper_parameters".into(),
+        string_map_of([("hidden_dimension", "128"), ("bptt", "32")]),
+    );
+    assert!(!equivalent(&one(&state), &one(&remote)));
+    // A member outside the defaulted maps still shows.
+    let mut other = state.clone();
+    other.insert("event_value_threshold".into(), s("1"));
+    assert!(!equivalent(&one(&state), &one(&other)));
+}
+
 /// Every member set, expanded to the API shape and flattened back, is the same value: what
 /// makes a no-change plan after apply.
 #[test]
