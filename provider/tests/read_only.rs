@@ -1,8 +1,9 @@
 //! Read-only attributes and data sources, through the Terraform CLI against personalize-local:
 //! `latest_campaign_update`, `latest_solution_update`, `latest_dataset_update`, the solution's
-//! `latest_solution_version`, the version's `training_type` and `recipe_arn`; the schema,
-//! dataset and filter data sources, the newest ACTIVE version of a solution, the plural (list)
-//! data sources; ARNs in the partition of the region.
+//! `latest_solution_version`, the version's `training_type` and `recipe_arn`, on the
+//! resources and their by-ARN data sources; the schema, dataset and filter data sources, the
+//! newest ACTIVE version of a solution, the plural (list) data sources; ARNs in the partition
+//! of the region.
 
 mod common;
 
@@ -21,6 +22,11 @@ data "personalize_dataset" "d" {
 
 data "personalize_filter" "f" {
   arn = personalize_filter.f.arn
+}
+
+data "personalize_solution" "s" {
+  arn        = personalize_solution.s.arn
+  depends_on = [personalize_solution_version.v]
 }
 
 data "personalize_active_solution_version" "a" {
@@ -149,6 +155,18 @@ fn read_only_attributes_and_data_sources_report_what_personalize_has() {
         .as_str()
         .unwrap()
         .starts_with("EXCLUDE"));
+    // The by-ARN data sources carry the resources' read-only attributes (walkthrough's
+    // campaign and version, this file's solution).
+    let dv = data(&w, "data.personalize_solution_version.v");
+    for key in ["training_type", "recipe_arn", "name", "training_hours"] {
+        assert_eq!(dv[key], version[key], "{key}: {dv}");
+    }
+    let ds = data(&w, "data.personalize_solution.s");
+    assert_eq!(
+        ds["latest_solution_version"],
+        solution["latest_solution_version"]
+    );
+    assert!(data(&w, "data.personalize_campaign.c")["latest_campaign_update"].is_null());
     let active = data(&w, "data.personalize_active_solution_version.a");
     assert_eq!(active["arn"], version["arn"]);
     assert_eq!(active["status"], "ACTIVE");
@@ -234,6 +252,18 @@ fn read_only_attributes_and_data_sources_report_what_personalize_has() {
         u["schema_arn"],
         w.resource("personalize_schema.second").unwrap()["arn"],
         "{u}"
+    );
+    // The data sources read before the updates; a refresh reads them again.
+    w.ok(&["apply", "-refresh-only", "-auto-approve", "-no-color"]);
+    let dc = data(&w, "data.personalize_campaign.c");
+    assert_eq!(
+        dc["latest_campaign_update"]["min_provisioned_tps"], "2",
+        "{dc}"
+    );
+    let ds = data(&w, "data.personalize_solution.s");
+    assert_eq!(
+        ds["latest_solution_update"]["perform_auto_training"], "false",
+        "{ds}"
     );
     let (code, plan) = w.plan_exit_code();
     assert_eq!(code, 0, "no change after the updates:\n{plan}");

@@ -1,7 +1,8 @@
-//! Data sources that read an existing resource by ARN with the resource's own finder:
-//! `personalize_campaign`, `personalize_dataset_group`, `personalize_event_tracker`,
-//! `personalize_solution`, `personalize_solution_version`; `personalize_schema`,
-//! `personalize_dataset` and `personalize_filter` mirror their resource ([`Mirror`]);
+//! Data sources that read an existing resource by ARN with the resource's own finder
+//! ([`Mirror`]): `personalize_campaign`, `personalize_dataset_group`, `personalize_dataset`,
+//! `personalize_event_tracker`, `personalize_filter`, `personalize_schema`,
+//! `personalize_solution`, `personalize_solution_version`. Their attributes are derived from the
+//! resource's, so a read-only attribute a resource gains reaches its data source too.
 //! `personalize_active_solution_version` finds a solution's newest ACTIVE version.
 
 use std::marker::PhantomData;
@@ -19,237 +20,17 @@ use crate::resources::{
     campaign, dataset, dataset_group, event_tracker, filter, schema, solution, solution_version,
 };
 
-fn arn_attr(what: &'static str) -> Attr {
-    Attr::required("arn", Ty::String, what).check(validate::personalize_arn)
-}
-
-fn times() -> [Attr; 2] {
-    [
-        Attr::computed(
-            "creation_date_time",
-            Ty::String,
-            "When it was created (RFC 3339).",
-        ),
-        Attr::computed(
-            "last_updated_date_time",
-            Ty::String,
-            "When it was last updated (RFC 3339).",
-        ),
-    ]
-}
-
-/// `data "personalize_campaign"`.
-#[derive(Debug)]
-pub struct CampaignData;
-
-#[async_trait]
-impl DataKind for CampaignData {
-    const DISPLAY: &'static str = "Campaign";
-    const KEY: &'static str = "arn";
-
-    fn description() -> &'static str {
-        "Reads an existing Amazon Personalize campaign by ARN."
-    }
-
-    fn attributes() -> Vec<Attr> {
-        let mut attrs = vec![
-            arn_attr("ARN of the campaign."),
-            Attr::computed("name", Ty::String, "Name of the campaign."),
-            Attr::computed(
-                "solution_version_arn",
-                Ty::String,
-                "The deployed solution version.",
-            ),
-            Attr::computed(
-                "min_provisioned_tps",
-                Ty::Number,
-                "Minimum provisioned TPS.",
-            ),
-            Attr::computed("status", Ty::String, "Status of the campaign."),
-            Attr::computed(
-                "failure_reason",
-                Ty::String,
-                "Why creation failed, if it did.",
-            ),
-        ];
-        attrs.extend(times());
-        attrs
-    }
-
-    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
-        Ok(campaign::find_campaign_by_arn(c, arn)
-            .await?
-            .map(|x| campaign::flatten(&x)))
-    }
-}
-
-/// `data "personalize_dataset_group"`.
-#[derive(Debug)]
-pub struct DatasetGroupData;
-
-#[async_trait]
-impl DataKind for DatasetGroupData {
-    const DISPLAY: &'static str = "Dataset Group";
-    const KEY: &'static str = "arn";
-
-    fn description() -> &'static str {
-        "Reads an existing Amazon Personalize dataset group by ARN."
-    }
-
-    fn attributes() -> Vec<Attr> {
-        let mut attrs = vec![
-            arn_attr("ARN of the dataset group."),
-            Attr::computed("name", Ty::String, "Name of the dataset group."),
-            Attr::computed("role_arn", Ty::String, "IAM role for the KMS key."),
-            Attr::computed("kms_key_arn", Ty::String, "KMS key of the datasets."),
-            Attr::computed("domain", Ty::String, "Domain, for a Domain dataset group."),
-            Attr::computed("status", Ty::String, "Status of the dataset group."),
-        ];
-        attrs.extend(times());
-        attrs
-    }
-
-    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
-        dataset_group::find_dataset_group_by_arn(c, arn).await
-    }
-}
-
-/// `data "personalize_solution_version"`.
-#[derive(Debug)]
-pub struct SolutionVersionData;
-
-#[async_trait]
-impl DataKind for SolutionVersionData {
-    const DISPLAY: &'static str = "Solution Version";
-    const KEY: &'static str = "arn";
-
-    fn description() -> &'static str {
-        "Reads an existing Amazon Personalize solution version by ARN, with its metrics."
-    }
-
-    fn attributes() -> Vec<Attr> {
-        let mut attrs = vec![
-            arn_attr("ARN of the solution version."),
-            Attr::computed("solution_arn", Ty::String, "The solution it belongs to."),
-            Attr::computed("training_mode", Ty::String, "`FULL` or `UPDATE`."),
-            Attr::computed("status", Ty::String, "Status of the training."),
-            Attr::computed(
-                "failure_reason",
-                Ty::String,
-                "Why training failed, if it did.",
-            ),
-            Attr::computed("metrics", Ty::MapNumber, "GetSolutionMetrics, once ACTIVE."),
-            solution_version::tuned_attr(),
-        ];
-        attrs.extend(times());
-        attrs
-    }
-
-    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
-        solution_version::SolutionVersion::find(c, arn).await
-    }
-}
-
-/// `data "personalize_event_tracker"`: the tracking ID an existing tracker's events need.
-#[derive(Debug)]
-pub struct EventTrackerData;
-
-#[async_trait]
-impl DataKind for EventTrackerData {
-    const DISPLAY: &'static str = "Event Tracker";
-    const KEY: &'static str = "arn";
-
-    fn description() -> &'static str {
-        "Reads an existing Amazon Personalize event tracker by ARN, with the tracking ID PutEvents needs."
-    }
-
-    fn attributes() -> Vec<Attr> {
-        let mut attrs = vec![
-            arn_attr("ARN of the event tracker."),
-            Attr::computed("name", Ty::String, "Name of the event tracker."),
-            Attr::computed("dataset_group_arn", Ty::String, "Its dataset group."),
-            Attr::computed(
-                "tracking_id",
-                Ty::String,
-                "The ID PutEvents takes as `trackingId`.",
-            ),
-            Attr::computed("account_id", Ty::String, "Account that owns it."),
-            Attr::computed("status", Ty::String, "Status of the event tracker."),
-        ];
-        attrs.extend(times());
-        attrs
-    }
-
-    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
-        event_tracker::find_event_tracker_by_arn(c, arn).await
-    }
-}
-
-/// `data "personalize_solution"`.
-#[derive(Debug)]
-pub struct SolutionData;
-
-#[async_trait]
-impl DataKind for SolutionData {
-    const DISPLAY: &'static str = "Solution";
-    const KEY: &'static str = "arn";
-
-    fn description() -> &'static str {
-        "Reads an existing Amazon Personalize solution by ARN, with the recipe AutoML chose."
-    }
-
-    fn attributes() -> Vec<Attr> {
-        let mut attrs = vec![
-            arn_attr("ARN of the solution."),
-            Attr::computed("name", Ty::String, "Name of the solution."),
-            Attr::computed("dataset_group_arn", Ty::String, "Its dataset group."),
-            Attr::computed("recipe_arn", Ty::String, "Its recipe (null with AutoML)."),
-            Attr::computed(
-                "event_type",
-                Ty::String,
-                "The event type it trains on, if one.",
-            ),
-            Attr::computed("perform_hpo", Ty::Bool, "Whether training runs HPO."),
-            Attr::computed(
-                "perform_auto_ml",
-                Ty::Bool,
-                "Whether AutoML picks the recipe.",
-            ),
-            Attr::computed(
-                "perform_auto_training",
-                Ty::Bool,
-                "Whether Personalize trains new versions on a schedule.",
-            ),
-            Attr::computed(
-                "perform_incremental_update",
-                Ty::Bool,
-                "Whether Personalize updates the model between full trainings.",
-            ),
-            Attr::computed(
-                "best_recipe_arn",
-                Ty::String,
-                "The recipe AutoML chose, once a version has trained.",
-            ),
-            Attr::computed("status", Ty::String, "Status of the solution."),
-        ];
-        attrs.extend(times());
-        attrs
-    }
-
-    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
-        solution::find_solution_by_arn(c, arn).await
-    }
-}
-
-/// A resource whose finder a by-ARN data source reuses as it is ([`Mirror`]).
+/// A resource whose by-ARN data source ([`Mirror`]) reads it with its own finder.
 pub trait Mirrored: Kind {
     /// Markdown description of the data source.
     const READS: &'static str;
+    /// Description of the data source's `arn` argument.
+    const ARN: &'static str;
 }
 
-/// `data "personalize_X"` for a resource `K`: every attribute the resource reads back from
-/// Personalize, computed, by `arn` (nested blocks, `tags` and Terraform-only arguments such as
-/// `triggers` are left out; the resource's finder fills the rest).
+/// `data "personalize_X"` for a resource `K`, by `arn`: every attribute the resource reads back
+/// from Personalize, computed. Left out: nested blocks (a data source cannot compute a block),
+/// `id`, `tags` and what Personalize does not store ([`Attr::local`], e.g. `triggers`).
 #[derive(Debug)]
 pub struct Mirror<K>(PhantomData<fn() -> K>);
 
@@ -257,8 +38,8 @@ pub struct Mirror<K>(PhantomData<fn() -> K>);
 fn mirrored(attrs: Vec<Attr>, skip: &[&str]) -> Vec<Attr> {
     attrs
         .into_iter()
-        .filter(|a| a.ty.nested().is_none())
-        .filter(|a| !["id", "tags", "triggers", "arn"].contains(&a.name) && !skip.contains(&a.name))
+        .filter(|a| a.ty.nested().is_none() && !a.local)
+        .filter(|a| !["id", "tags", "arn"].contains(&a.name) && !skip.contains(&a.name))
         .map(|a| Attr::computed(a.name, a.ty, a.description))
         .collect()
 }
@@ -273,7 +54,8 @@ impl<K: Mirrored> DataKind for Mirror<K> {
     }
 
     fn attributes() -> Vec<Attr> {
-        let mut attrs = vec![arn_attr("ARN to read.")];
+        let mut attrs =
+            vec![Attr::required("arn", Ty::String, K::ARN).check(validate::personalize_arn)];
         attrs.extend(mirrored(K::attributes(), &[]));
         attrs
     }
@@ -283,17 +65,48 @@ impl<K: Mirrored> DataKind for Mirror<K> {
     }
 }
 
+impl Mirrored for campaign::Campaign {
+    const READS: &'static str =
+        "Reads an existing Amazon Personalize campaign by ARN, with its latest update.";
+    const ARN: &'static str = "ARN of the campaign.";
+}
+
+impl Mirrored for dataset_group::DatasetGroup {
+    const READS: &'static str = "Reads an existing Amazon Personalize dataset group by ARN.";
+    const ARN: &'static str = "ARN of the dataset group.";
+}
+
+impl Mirrored for event_tracker::EventTracker {
+    const READS: &'static str =
+        "Reads an existing Amazon Personalize event tracker by ARN, with the tracking ID PutEvents needs.";
+    const ARN: &'static str = "ARN of the event tracker.";
+}
+
+impl Mirrored for solution::Solution {
+    const READS: &'static str = "Reads an existing Amazon Personalize solution by ARN, with the recipe AutoML chose, its latest update and its newest version.";
+    const ARN: &'static str = "ARN of the solution.";
+}
+
+impl Mirrored for solution_version::SolutionVersion {
+    const READS: &'static str =
+        "Reads an existing Amazon Personalize solution version by ARN, with its metrics.";
+    const ARN: &'static str = "ARN of the solution version.";
+}
+
 impl Mirrored for schema::Schema {
     const READS: &'static str = "Reads an existing Amazon Personalize schema by ARN.";
+    const ARN: &'static str = "ARN of the schema.";
 }
 
 impl Mirrored for dataset::Dataset {
     const READS: &'static str =
         "Reads an existing Amazon Personalize dataset by ARN, with its latest update.";
+    const ARN: &'static str = "ARN of the dataset.";
 }
 
 impl Mirrored for filter::Filter {
     const READS: &'static str = "Reads an existing Amazon Personalize filter by ARN.";
+    const ARN: &'static str = "ARN of the filter.";
 }
 
 /// `data "personalize_active_solution_version"`: the newest ACTIVE version of a solution
@@ -346,5 +159,67 @@ impl DataKind for ActiveSolutionVersionData {
             o.insert("arn".into(), crate::framework::value::s(arn));
             o
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use tf_provider::schema::{AttributeConstraint, Block};
+    use tf_provider::Diagnostics;
+
+    use crate::provider::ClientSlot;
+
+    /// What a resource's data source must offer: every attribute of the resource except
+    /// `id`, the tags and `triggers` (Terraform-only), none of its blocks.
+    fn readable(resource: &Block) -> BTreeSet<String> {
+        resource
+            .attributes
+            .keys()
+            .filter(|k| !["id", "tags", "tags_all", "triggers"].contains(&k.as_str()))
+            .cloned()
+            .collect()
+    }
+
+    #[test]
+    fn each_data_source_has_every_attribute_its_resource_reads() {
+        let clients = ClientSlot::default();
+        let resources = crate::resources::all(&clients);
+        let data_sources = crate::data_sources::all(&clients);
+        let mut diags = Diagnostics::default();
+        // Every data source named after a resource reads it by ARN; the newest ACTIVE version
+        // of a solution is a solution version found by its solution.
+        let mut pairs: Vec<(&str, &str, &str)> = data_sources
+            .keys()
+            .filter(|name| resources.contains_key(*name))
+            .map(|name| (name.as_str(), name.as_str(), "arn"))
+            .collect();
+        assert_eq!(pairs.len(), 8, "{pairs:?}");
+        pairs.push((
+            "active_solution_version",
+            "solution_version",
+            "solution_arn",
+        ));
+        for (data_name, resource_name, key) in pairs {
+            let resource = resources[resource_name].schema(&mut diags).unwrap().block;
+            let data = data_sources[data_name].schema(&mut diags).unwrap().block;
+            let got: BTreeSet<String> = data.attributes.keys().cloned().collect();
+            assert_eq!(got, readable(&resource), "data source {data_name}");
+            assert!(data.blocks.is_empty(), "data source {data_name}");
+            for (name, attr) in &data.attributes {
+                let want = if name == key {
+                    AttributeConstraint::Required
+                } else {
+                    AttributeConstraint::Computed
+                };
+                assert_eq!(attr.constraint, want, "{data_name}.{name}");
+                assert_eq!(
+                    attr.attr_type, resource.attributes[name].attr_type,
+                    "{data_name}.{name}"
+                );
+            }
+        }
+        assert!(diags.errors.is_empty(), "{diags:?}");
     }
 }

@@ -5,13 +5,16 @@ use std::collections::HashMap;
 use tf_provider::DynamicDataSource;
 
 use crate::provider::ClientSlot;
-use crate::resources::{dataset, filter, schema};
+use crate::resources::{
+    campaign, dataset, dataset_group, event_tracker, filter, schema, solution, solution_version,
+};
 
 pub mod by_arn;
 pub mod generic;
 pub mod lists;
 pub mod recipe;
 
+use by_arn::Mirror;
 use generic::{DataKind, GenericData};
 
 fn entry<D: DataKind>(clients: &ClientSlot) -> Box<dyn DynamicDataSource> {
@@ -22,20 +25,23 @@ fn entry<D: DataKind>(clients: &ClientSlot) -> Box<dyn DynamicDataSource> {
 pub fn all(clients: &ClientSlot) -> HashMap<String, Box<dyn DynamicDataSource>> {
     [
         ("recipe", entry::<recipe::Recipe>(clients)),
-        ("campaign", entry::<by_arn::CampaignData>(clients)),
-        ("dataset_group", entry::<by_arn::DatasetGroupData>(clients)),
-        ("event_tracker", entry::<by_arn::EventTrackerData>(clients)),
-        ("solution", entry::<by_arn::SolutionData>(clients)),
+        ("campaign", entry::<Mirror<campaign::Campaign>>(clients)),
+        (
+            "dataset_group",
+            entry::<Mirror<dataset_group::DatasetGroup>>(clients),
+        ),
+        (
+            "event_tracker",
+            entry::<Mirror<event_tracker::EventTracker>>(clients),
+        ),
+        ("solution", entry::<Mirror<solution::Solution>>(clients)),
         (
             "solution_version",
-            entry::<by_arn::SolutionVersionData>(clients),
+            entry::<Mirror<solution_version::SolutionVersion>>(clients),
         ),
-        ("schema", entry::<by_arn::Mirror<schema::Schema>>(clients)),
-        (
-            "dataset",
-            entry::<by_arn::Mirror<dataset::Dataset>>(clients),
-        ),
-        ("filter", entry::<by_arn::Mirror<filter::Filter>>(clients)),
+        ("schema", entry::<Mirror<schema::Schema>>(clients)),
+        ("dataset", entry::<Mirror<dataset::Dataset>>(clients)),
+        ("filter", entry::<Mirror<filter::Filter>>(clients)),
         (
             "active_solution_version",
             entry::<by_arn::ActiveSolutionVersionData>(clients),
