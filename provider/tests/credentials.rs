@@ -238,26 +238,33 @@ const SSO_SESSION: &str = "corp";
 const SSO_START_URL: &str = "https://corp.awsapps.com/start";
 const SSO_ACCOUNT: &str = "111111111111";
 const SSO_ROLE: &str = "Deployer";
+/// The refresh token and client registration of a session sign-in, which the portal's
+/// CreateToken accepts.
+const REFRESH_TOKEN: &str = "refresh-from-aws-sso-login";
+const CLIENT_ID: &str = "registered-client";
+const CLIENT_SECRET: &str = "client-secret";
 
-/// Writes what `aws sso login` leaves behind: `~/.aws/sso/cache/<SHA-1 of key>.json`, where
-/// the key is the session name (`sso_session` profiles) or the start URL (legacy profiles),
-/// with the access token and its expiry ("How IAM Identity Center authentication is resolved
+/// The token cache entry `aws sso login` writes: the access token and its expiry, with the
+/// region and start URL of the session ("How IAM Identity Center authentication is resolved
 /// for AWS SDKs and tools", AWS SDKs and Tools Reference Guide).
-fn cache_token(home: &Path, key: &str, token: &str, expires_at: &str) {
+fn cached_token(token: &str, expires_at: &str) -> serde_json::Value {
+    serde_json::json!({
+        "accessToken": token,
+        "expiresAt": expires_at,
+        "region": "us-east-1",
+        "startUrl": SSO_START_URL,
+    })
+}
+
+/// The file of a token cache entry: `~/.aws/sso/cache/<SHA-1 of key>.json`, where the key is
+/// the session name (`sso_session` profiles) or the start URL (legacy profiles).
+fn token_cache_file(home: &Path, key: &str) -> std::path::PathBuf {
     use sha1::Digest;
     let name: String = sha1::Sha1::digest(key.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    let dir = home.join(".aws/sso/cache");
-    std::fs::create_dir_all(&dir).unwrap();
-    let entry = serde_json::json!({
-        "accessToken": token,
-        "expiresAt": expires_at,
-        "region": "us-east-1",
-        "startUrl": SSO_START_URL,
-    });
-    std::fs::write(dir.join(format!("{name}.json")), entry.to_string()).unwrap();
+    home.join(".aws/sso/cache").join(format!("{name}.json"))
 }
 
 /// A configuration whose plan reads from Personalize (ListDatasetGroups), so the plan makes a
@@ -279,7 +286,7 @@ enum SsoProfile {
 }
 
 /// A working directory whose provider uses the profile `sso-dev` of `form`, signed in with
-/// `token` (cached as `aws sso login` leaves it, expiring at `expires_at`), with the access
+/// the token cache `entry` (see [`cached_token`]), with the access
 /// portal at `portal` and Personalize at `personalize`. The session form reaches the portal
 /// through the profile's `services` section, the legacy one through `AWS_ENDPOINT_URL_SSO`:
 /// the two ways every AWS SDK overrides one service's endpoint.
@@ -287,8 +294,7 @@ fn sso_workdir(
     form: SsoProfile,
     portal: &str,
     personalize: &str,
-    token: &str,
-    expires_at: &str,
+    entry: &serde_json::Value,
 ) -> Workdir {
     let mut w = isolated("");
     let (shared_config, cache_key) = match form {
@@ -303,7 +309,9 @@ fn sso_workdir(
         "  profile             = \"sso-dev\"\n  shared_config_files = [{}]\n  endpoints {{\n    personalize = \"{personalize}\"\n  }}\n",
         hcl_string(&config_file)
     )));
-    cache_token(&w.dir.path().join("home"), cache_key, token, expires_at);
+    let file = token_cache_file(&w.dir.path().join("home"), cache_key);
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(file, entry.to_string()).unwrap();
     w
 }
 
@@ -319,8 +327,7 @@ fn sso_profiles_sign_with_the_role_credentials_of_the_portal() {
             form,
             portal.endpoint(),
             personalize.endpoint(),
-            token,
-            "2099-01-01T00:00:00Z",
+            &cached_token(token, "2099-01-01T00:00:00Z"),
         );
         w.ok(&["plan", "-no-color"]);
         portal.assert_asked_for_the_role(token);
@@ -341,8 +348,7 @@ fn expired_sso_token_says_to_sign_in_again() {
             form,
             portal.endpoint(),
             emulator::shared().endpoint(),
-            "stale-token",
-            "2020-01-01T00:00:00Z",
+            &cached_token("stale-token", "2020-01-01T00:00:00Z"),
         );
         let out = flat(&w.fails(&["plan", "-no-color"]));
         assert!(out.contains("No valid AWS credentials"), "{form:?}: {out}");
@@ -353,6 +359,47 @@ fn expired_sso_token_says_to_sign_in_again() {
         );
         assert_eq!(portal.requests().len(), portal_asked, "{form:?}");
     }
+}
+
+#[test]
+fn sso_session_refreshes_an_expired_token_with_its_refresh_token() {
+    // An sso-session sign-in also caches a refresh token and the client registration that may
+    // use it; the SDK renews the access token with SSO OIDC CreateToken (`POST /token`,
+    // grantType `refresh_token`, IAM Identity Center OIDC API Reference) and saves it back.
+    let portal = Portal::start("refreshed-token");
+    let personalize = Recorder::start(emulator::shared().endpoint());
+    let mut entry = cached_token("stale-token", "2020-01-01T00:00:00Z");
+    entry["refreshToken"] = REFRESH_TOKEN.into();
+    entry["clientId"] = CLIENT_ID.into();
+    entry["clientSecret"] = CLIENT_SECRET.into();
+    entry["registrationExpiresAt"] = "2099-01-01T00:00:00Z".into();
+    let mut w = sso_workdir(
+        SsoProfile::Session,
+        portal.endpoint(),
+        personalize.endpoint(),
+        &entry,
+    );
+    w.env("AWS_ENDPOINT_URL_SSO_OIDC", portal.endpoint());
+    w.ok(&["plan", "-no-color"]);
+
+    let requests = portal.requests();
+    let refresh = requests
+        .iter()
+        .find(|r| r.line.starts_with("POST /token "))
+        .unwrap_or_else(|| panic!("no CreateToken in {requests:?}"));
+    let body: serde_json::Value = serde_json::from_str(&refresh.body).unwrap();
+    assert_eq!(body["grantType"], "refresh_token", "{body}");
+    assert_eq!(body["refreshToken"], REFRESH_TOKEN, "{body}");
+    assert_eq!(body["clientId"], CLIENT_ID, "{body}");
+    assert_eq!(body["clientSecret"], CLIENT_SECRET, "{body}");
+    portal.assert_asked_for_the_role("refreshed-token");
+    personalize.assert_signed_only_by(&Portal::access_key_id());
+    let saved: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(token_cache_file(&w.dir.path().join("home"), SSO_SESSION)).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(saved["accessToken"], "refreshed-token", "{saved}");
+    assert_eq!(saved["refreshToken"], "rotated-refresh-token", "{saved}");
 }
 
 #[test]
@@ -381,6 +428,8 @@ struct PortalRequest {
     line: String,
     /// Header names lower-cased.
     headers: Vec<(String, String)>,
+    /// The body (CreateToken's JSON), empty for GetRoleCredentials.
+    body: String,
 }
 
 impl PortalRequest {
@@ -392,11 +441,13 @@ impl PortalRequest {
     }
 }
 
-/// An IAM Identity Center access portal serving GetRoleCredentials as the Portal API
+/// IAM Identity Center on loopback: the access portal's GetRoleCredentials as the Portal API
 /// reference documents it (`GET /federation/credentials?account_id=..&role_name=..` with the
 /// access token in `x-amz-sso_bearer_token`; 200 with `roleCredentials`, 401
-/// `UnauthorizedException` for a token it did not issue). Neither AWS's portal nor moto (which
-/// has only the `sso-admin` API) can serve it here.
+/// `UnauthorizedException` for a token it did not issue), and the OIDC service's CreateToken
+/// for a refresh (`POST /token`, IAM Identity Center OIDC API Reference; 400
+/// `InvalidGrantException` for a grant it did not issue). Neither AWS nor moto (which has only
+/// the `sso-admin` API) can serve them here.
 struct Portal {
     endpoint: String,
     requests: Arc<std::sync::Mutex<Vec<PortalRequest>>>,
@@ -415,29 +466,11 @@ impl Portal {
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
-                let Some(request) = read_head(&mut stream) else {
+                let Some(request) = read_request(&mut stream) else {
                     continue;
                 };
-                let authorized = request.header("x-amz-sso_bearer_token") == Some(valid_token);
+                let (status, body) = Self::answer(&request, valid_token);
                 seen.lock().unwrap().push(request);
-                let (status, body) = if authorized {
-                    (
-                        "200 OK\r\n",
-                        serde_json::json!({"roleCredentials": {
-                            "accessKeyId": Self::access_key_id(),
-                            "secretAccessKey": "portal-secret",
-                            "sessionToken": "portal-session-token",
-                            // 2100-01-01, in milliseconds since the epoch.
-                            "expiration": 4_102_444_800_000_i64,
-                        }})
-                        .to_string(),
-                    )
-                } else {
-                    (
-                        "401 Unauthorized\r\nx-amzn-ErrorType: UnauthorizedException\r\n",
-                        r#"{"message":"Session token not found or invalid"}"#.to_owned(),
-                    )
-                };
                 let _ = write!(
                     stream,
                     "HTTP/1.1 {status}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -448,6 +481,52 @@ impl Portal {
         Self { endpoint, requests }
     }
 
+    /// The status line's end and extra headers, and the JSON body, of the answer to `request`.
+    fn answer(request: &PortalRequest, valid_token: &str) -> (&'static str, String) {
+        if request.line.starts_with("POST /token ") {
+            let body: serde_json::Value = serde_json::from_str(&request.body).unwrap_or_default();
+            let granted = body["grantType"] == "refresh_token"
+                && body["refreshToken"] == REFRESH_TOKEN
+                && body["clientId"] == CLIENT_ID
+                && body["clientSecret"] == CLIENT_SECRET;
+            return if granted {
+                (
+                    "200 OK\r\n",
+                    serde_json::json!({
+                        "accessToken": valid_token,
+                        "tokenType": "Bearer",
+                        "expiresIn": 28_800,
+                        "refreshToken": "rotated-refresh-token",
+                    })
+                    .to_string(),
+                )
+            } else {
+                (
+                    "400 Bad Request\r\nx-amzn-ErrorType: InvalidGrantException\r\n",
+                    r#"{"error":"invalid_grant"}"#.to_owned(),
+                )
+            };
+        }
+        if request.header("x-amz-sso_bearer_token") == Some(valid_token) {
+            (
+                "200 OK\r\n",
+                serde_json::json!({"roleCredentials": {
+                    "accessKeyId": Self::access_key_id(),
+                    "secretAccessKey": "portal-secret",
+                    "sessionToken": "portal-session-token",
+                    // 2100-01-01, in milliseconds since the epoch.
+                    "expiration": 4_102_444_800_000_i64,
+                }})
+                .to_string(),
+            )
+        } else {
+            (
+                "401 Unauthorized\r\nx-amzn-ErrorType: UnauthorizedException\r\n",
+                r#"{"message":"Session token not found or invalid"}"#.to_owned(),
+            )
+        }
+    }
+
     fn endpoint(&self) -> &str {
         &self.endpoint
     }
@@ -456,10 +535,14 @@ impl Portal {
         self.requests.lock().unwrap().clone()
     }
 
-    /// Every request was GetRoleCredentials for the profile's role and account, with the
-    /// token of the cache file; there was at least one.
+    /// Every GetRoleCredentials asked for the profile's role and account, with `token`; there
+    /// was at least one.
     fn assert_asked_for_the_role(&self, token: &str) {
-        let requests = self.requests();
+        let requests: Vec<_> = self
+            .requests()
+            .into_iter()
+            .filter(|r| !r.line.starts_with("POST /token "))
+            .collect();
         assert!(!requests.is_empty(), "the portal was never asked");
         for r in &requests {
             let (path, query) = r
@@ -567,8 +650,8 @@ fn endpoints_the_provider_never_calls_are_not_accepted() {
     }
 }
 
-/// Reads a request head (request line and headers; the portal's requests have no body).
-fn read_head(stream: &mut std::net::TcpStream) -> Option<PortalRequest> {
+/// Reads a request: its head, then as many body bytes as `Content-Length` says.
+fn read_request(stream: &mut std::net::TcpStream) -> Option<PortalRequest> {
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {
@@ -584,7 +667,19 @@ fn read_head(stream: &mut std::net::TcpStream) -> Option<PortalRequest> {
         .filter_map(|l| l.split_once(':'))
         .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
         .collect();
-    Some(PortalRequest { line, headers })
+    let mut request = PortalRequest {
+        line,
+        headers,
+        body: String::new(),
+    };
+    let length: usize = request
+        .header("content-length")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0u8; length.min(64 * 1024)];
+    stream.read_exact(&mut body).ok()?;
+    request.body = String::from_utf8_lossy(&body).into_owned();
+    Some(request)
 }
 
 /// A TCP proxy in front of personalize-local that keeps every byte the provider sends, so a
@@ -624,10 +719,14 @@ impl Recorder {
                 std::thread::spawn(move || {
                     let mut buf = [0u8; 16 * 1024];
                     while let Ok(n) = client.read(&mut buf) {
-                        if n == 0 || server.write_all(&buf[..n]).is_err() {
+                        if n == 0 {
                             break;
                         }
+                        // Kept before it is forwarded: once the answer is back, it is in the log.
                         log.lock().unwrap().extend_from_slice(&buf[..n]);
+                        if server.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
                     }
                     let _ = server.shutdown(std::net::Shutdown::Write);
                 });
