@@ -28,5 +28,7 @@ output "local_stack" {
     bucket_name          = var.bucket_name
     archive_prefix       = "events/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/"
     dlq_name             = "${var.name_prefix}-ingest-dlq"
+    # The walkthrough's calls (GET /getRecommendations, POST /data) are what the demo plays.
+    enable_seed_routes = true
   }
 }

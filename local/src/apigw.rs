@@ -13,6 +13,10 @@
 //! Kept from the pipeline module's web ACL (`terraform/modules/pipeline/waf.tf`, on by
 //! default), which sees a request before API Gateway does: a body over its `max_body_kb` (64 KB)
 //! gets `413 {"message":"request body is larger than 64 KB","field":"body"}`, whatever the route.
+//!
+//! With an [`Authorizer`] (the stack always has one),
+//! every route needs a valid token: a refused one is a 401 before the function runs, and the
+//! verified claims reach it as `requestContext.authorizer.claims`.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -28,6 +32,7 @@ use http::{HeaderName, HeaderValue, Method, StatusCode};
 use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
 
+use crate::authorizer::Authorizer;
 use crate::function::SharedFunction;
 
 /// The stage the local API is deployed to, as in the AWS example.
@@ -67,9 +72,11 @@ struct Gateway {
     timeout: Duration,
     /// The web ACL's body limit; `None` for a stage without the module's web ACL.
     web_acl_max_body: Option<usize>,
+    /// Verifies the `Authorization` header of every request; `None`: every route open.
+    authorizer: Option<Authorizer>,
 }
 
-/// The router serving `routes` under `/prod`. Serve it with
+/// The router serving `routes` under `/prod`, with no authorizer. Serve it with
 /// `into_make_service_with_connect_info::<SocketAddr>()` so events carry the caller's address.
 pub fn app(routes: Vec<Route>) -> Router {
     app_with_timeout(routes, INTEGRATION_TIMEOUT)
@@ -77,16 +84,22 @@ pub fn app(routes: Vec<Route>) -> Router {
 
 /// [`app`] with another integration timeout (tests).
 pub fn app_with_timeout(routes: Vec<Route>, timeout: Duration) -> Router {
-    app_with(routes, timeout, Some(WEB_ACL_MAX_BODY_BYTES))
+    app_with(routes, timeout, Some(WEB_ACL_MAX_BODY_BYTES), None)
 }
 
-/// [`app`] with another integration timeout and web ACL body limit (`None`: no web ACL, as
-/// with `create_web_acl = false`).
-pub fn app_with(routes: Vec<Route>, timeout: Duration, web_acl_max_body: Option<usize>) -> Router {
+/// [`app`] with another integration timeout, web ACL body limit (`None`: no web ACL, as
+/// with `create_web_acl = false`) and authorizer (`None`: every route open).
+pub fn app_with(
+    routes: Vec<Route>,
+    timeout: Duration,
+    web_acl_max_body: Option<usize>,
+    authorizer: Option<Authorizer>,
+) -> Router {
     Router::new().fallback(handle).with_state(Arc::new(Gateway {
         routes,
         timeout,
         web_acl_max_body,
+        authorizer,
     }))
 }
 
@@ -114,8 +127,24 @@ fn message(status: StatusCode, text: &str) -> Response {
         .expect("static response parts are valid")
 }
 
+/// The authorizer's 401: the API's error shape, naming the header and the reason.
+fn unauthorized(reason: &str) -> Response {
+    Response::builder()
+        .status(StatusCode::UNAUTHORIZED)
+        .header("content-type", "application/json")
+        .header(
+            "x-amzn-errortype",
+            status_error_type(StatusCode::UNAUTHORIZED),
+        )
+        .body(Body::from(
+            json!({ "message": reason, "field": "Authorization" }).to_string(),
+        ))
+        .expect("static response parts are valid")
+}
+
 fn status_error_type(status: StatusCode) -> &'static str {
     match status.as_u16() {
+        401 => "UnauthorizedException",
         403 => "MissingAuthenticationTokenException",
         413 => "RequestTooLongException",
         504 => "IntegrationTimeout",
@@ -158,10 +187,30 @@ async fn handle(State(gateway): State<Arc<Gateway>>, request: Request) -> Respon
     else {
         return message(StatusCode::FORBIDDEN, "Missing Authentication Token");
     };
+    // The authorizer runs after the web ACL and the route match, before the function.
+    let authorized = match &gateway.authorizer {
+        None => None,
+        Some(authorizer) => {
+            let header = parts
+                .headers
+                .get(http::header::AUTHORIZATION)
+                .map(HeaderValue::as_bytes);
+            match authorizer.verify(header, OffsetDateTime::now_utc().unix_timestamp()) {
+                Ok(claims) => Some(claims),
+                Err(refused) => {
+                    tracing::info!("{route:?}: token refused: {refused}");
+                    return unauthorized(&refused.0);
+                }
+            }
+        }
+    };
     let Some(body) = body else {
         return message(StatusCode::PAYLOAD_TOO_LARGE, "Request Too Long");
     };
-    let event = proxy_event(&parts, &resource, &peer, &body);
+    let mut event = proxy_event(&parts, &resource, &peer, &body);
+    if let Some(claims) = authorized {
+        event["requestContext"]["authorizer"] = claims;
+    }
     let answer = match tokio::time::timeout(gateway.timeout, route.function.invoke(event)).await {
         Err(_) => return message(StatusCode::GATEWAY_TIMEOUT, "Endpoint request timed out"),
         Ok(Err(e)) => {

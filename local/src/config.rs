@@ -38,6 +38,14 @@ pub struct StackConfig {
     pub archive_prefix: String,
     /// The dead-letter queue's name.
     pub dlq_name: String,
+    /// Whether the walkthrough's routes (`GET /getRecommendations`, `POST /data`) are served,
+    /// as the pipeline module's `enable_seed_routes` (default here: on, as the demo needs them).
+    #[serde(default = "seed_routes_default")]
+    pub enable_seed_routes: bool,
+}
+
+fn seed_routes_default() -> bool {
+    true
 }
 
 impl StackConfig {
@@ -169,6 +177,7 @@ mod tests {
                 "bucket_name": "movies-local-data",
                 "archive_prefix": "events/",
                 "dlq_name": "movies-local-ingest-dlq",
+                "enable_seed_routes": false,
             }},
         })
     }
@@ -178,6 +187,7 @@ mod tests {
         let config = StackConfig::from_outputs_json(&sample().to_string()).unwrap();
         assert_eq!(config.stream_name, "movies-local-events");
         assert_eq!(config.filter_arns.len(), 1);
+        assert!(!config.enable_seed_routes);
         assert_eq!(
             config.function_arn("ingest"),
             "arn:aws:lambda:us-east-1:123456789012:function:movies-local-ingest"

@@ -1,6 +1,7 @@
 //! The project's three Lambda functions, built in process the way each `main.rs` builds them
-//! on AWS: configuration from the environment variables the pipeline module sets (`STREAM_NAME`;
-//! `TRACKING_ID`, `DLQ_URL`, `PUT_EVENTS_CONCURRENCY`; `CAMPAIGN_ARN`, `FILTER_ARNS`), one
+//! on AWS: configuration from the environment variables the pipeline module sets (`STREAM_NAME`,
+//! `AUTH_MODE`; `TRACKING_ID`, `DLQ_URL`, `PUT_EVENTS_CONCURRENCY`; `CAMPAIGN_ARN`,
+//! `FILTER_ARNS`, `AUTH_MODE`), one
 //! handler value per function, SDK clients pointed at moto or personalize-local.
 
 use std::collections::BTreeMap;
@@ -20,6 +21,9 @@ use crate::hosting::http_function;
 use crate::resources::Resources;
 use crate::stack::Functions;
 
+/// The walkthrough's routes, served only with `enable_seed_routes` (as in the pipeline module).
+pub const SEED_ROUTES: &[&str] = &["/getRecommendations", "/data"];
+
 /// The environment variables of each function, as the pipeline module sets them.
 pub fn environments(
     config: &StackConfig,
@@ -29,7 +33,10 @@ pub fn environments(
     Ok(BTreeMap::from([
         (
             "collect",
-            BTreeMap::from([("STREAM_NAME", config.stream_name.clone())]),
+            BTreeMap::from([
+                ("STREAM_NAME", config.stream_name.clone()),
+                ("AUTH_MODE", "user".to_owned()),
+            ]),
         ),
         (
             "ingest",
@@ -44,6 +51,7 @@ pub fn environments(
             BTreeMap::from([
                 ("CAMPAIGN_ARN", config.campaign_arn.clone()),
                 ("FILTER_ARNS", filters),
+                ("AUTH_MODE", "user".to_owned()),
             ]),
         ),
     ]))
@@ -108,6 +116,9 @@ pub fn build_with(
         (recommend::ROUTES, recommend_fn),
     ] {
         for (method, path) in table {
+            if !config.enable_seed_routes && SEED_ROUTES.contains(path) {
+                continue;
+            }
             routes.push(Route {
                 method: Method::from_bytes(method.as_bytes())?,
                 resource: (*path).to_owned(),

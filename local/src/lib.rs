@@ -5,6 +5,7 @@
 //!
 //! # Layout
 //! - [`apigw`]: API Gateway REST (Lambda proxy integration, stage `prod`) over HTTP.
+//! - [`authorizer`]: its Cognito user pool authorizer, on a locally generated key.
 //! - [`config`]: the stack's settings, read from the Terraform outputs of `examples/local`.
 //! - [`resources`]: the stream, bucket and dead-letter queue in moto.
 //! - [`hosting`]: `lambda_http` handlers as functions.
@@ -21,6 +22,7 @@
 #![warn(missing_docs)]
 
 pub mod apigw;
+pub mod authorizer;
 pub mod config;
 pub mod demo;
 pub mod esm;

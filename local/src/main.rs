@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use local_stack::authorizer::Authorizer;
 use local_stack::config::StackConfig;
 use local_stack::{functions, resources, stack};
 
@@ -67,6 +68,10 @@ struct Args {
     /// Address of the API; port 0 picks a free one.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    /// The authorizer's signing key (base64), created with a random key when missing; whoever
+    /// reads it can issue tokens (the demo does). Without it the key exists only in memory.
+    #[arg(long)]
+    signing_key_file: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -108,11 +113,20 @@ async fn run(args: Args) -> anyhow::Result<()> {
         }
         (None, None) => anyhow::bail!("give --outputs FILE or --terraform-dir DIR"),
     };
+    let key = match &args.signing_key_file {
+        Some(path) => Authorizer::load_or_create_key(path)?,
+        None => {
+            tracing::warn!("no --signing-key-file: the authorizer's key exists only in memory, so no token can be issued for this API");
+            Authorizer::random_key()
+        }
+    };
+    let authorizer = Authorizer::new(key, &config.region, &config.name_prefix)?;
     let aws = resources::AwsClients::new(&config);
     let resources = resources::ensure(&config, &aws).await?;
     let functions = functions::build(&config, &resources)?;
     let options = stack::Options {
         listen: args.listen,
+        authorizer: Some(authorizer),
         ..stack::Options::default()
     };
     let running = stack::start_with(&config, &aws, resources, functions, options).await?;

@@ -12,6 +12,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::apigw::{self, Route};
+use crate::authorizer::Authorizer;
 use crate::config::StackConfig;
 use crate::esm::{self, batch::RetryPolicy, Destinations, MappingConfig, MappingStats, OnFailure};
 use crate::firehose::{self, ArchiveConfig, ArchiveStats};
@@ -53,6 +54,8 @@ pub struct Options {
     /// The mapping's on-failure destination: the data bucket (full records, the pipeline
     /// module's default) or the dead-letter queue (metadata only).
     pub failure_destination: FailureDestination,
+    /// The API's authorizer (`None`: every route open, for tests of the other parts).
+    pub authorizer: Option<Authorizer>,
 }
 
 /// Which resource takes the batches the mapping gives up on (the pipeline module's
@@ -80,6 +83,7 @@ impl Default for Options {
             archive_interval: Duration::from_secs(1),
             archive_bytes: 1 << 20,
             failure_destination: FailureDestination::default(),
+            authorizer: None,
         }
     }
 }
@@ -163,7 +167,12 @@ pub async fn start_with(
         .await
         .with_context(|| format!("binding {}", options.listen))?;
     let addr = listener.local_addr()?;
-    let app = apigw::app(functions.routes);
+    let app = apigw::app_with(
+        functions.routes,
+        apigw::INTEGRATION_TIMEOUT,
+        Some(apigw::WEB_ACL_MAX_BODY_BYTES),
+        options.authorizer.clone(),
+    );
     let mut server_shutdown = watch_rx.clone();
     let server = tokio::spawn(async move {
         axum::serve(

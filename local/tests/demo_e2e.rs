@@ -1,14 +1,17 @@
 //! The demo path end to end, non-interactively: moto, personalize-local (instant clock),
 //! `terraform apply` of examples/local with the provider, the local stack with the real
-//! Lambda handlers, the walkthrough over HTTP, teardown. Then, against the live stack, the
-//! Lambdas' bad-input catalogue replayed over real HTTP through the API Gateway stand-in.
+//! Lambda handlers behind its authorizer, the walkthrough over HTTP, teardown. Then, against
+//! the live stack, the Lambdas' bad-input catalogue replayed over real HTTP through the API
+//! Gateway stand-in, and the authorization catalogue: bad tokens refused by the authorizer,
+//! and a token for one user unable to read or write another's data.
 //!
 //! Needs the workspace binaries (`cargo xtask test` builds them first).
 
 use std::time::Duration;
 
 use futures::FutureExt;
-use local_stack::demo::{self, DemoOptions};
+use local_stack::authorizer::Authorizer;
+use local_stack::demo::{self, DemoOptions, LiveStack};
 use serde_json::Value;
 use testkit::{paths, terraform};
 
@@ -32,7 +35,13 @@ async fn the_walkthrough_changes_429s_recommendations_archives_everything_and_cl
         keep_running: false,
         verbose: true,
         handle_ctrl_c: false,
-        live_check: Some(Box::new(|base| replay_bad_input(base).boxed())),
+        live_check: Some(Box::new(|live| {
+            async move {
+                replay_bad_input(&live).await?;
+                replay_authorization(&live).await
+            }
+            .boxed()
+        })),
     })
     .await
     .unwrap();
@@ -57,6 +66,11 @@ async fn the_walkthrough_changes_429s_recommendations_archives_everything_and_cl
     assert!(
         !demo::state_file(work.path()).exists(),
         "a finished demo leaves no state file"
+    );
+    assert!(
+        report.authorization_header.starts_with("Authorization: ey"),
+        "{}",
+        report.authorization_header
     );
 }
 
@@ -99,8 +113,7 @@ fn catalogue() -> Vec<Case> {
         post("/data", data(r#""interactions":3,"dateFrom":"01/02/2024","dateTo":"2024-01-02""#), 400, Some("Data.dateFrom")),
         post("/data", data(r#""interactions":3,"dateFrom":"2024-02-01","dateTo":"2024-01-02""#), 400, Some("Data.dateTo")),
         post("/data", r#"{"stream-name":"other","Data":{}}"#.into(), 403, Some("stream-name")),
-        // recommend
-        get("/recommendations", 400, Some("userId")),
+        // recommend (as user 1)
         get("/recommendations?userId=", 400, Some("userId")),
         get(&format!("/recommendations?userId={}", "u".repeat(257)), 400, Some("userId")),
         get("/recommendations?userId=%00x", 400, Some("userId")),
@@ -120,14 +133,29 @@ fn catalogue() -> Vec<Case> {
     ]
 }
 
-async fn replay_bad_input(base: String) -> anyhow::Result<()> {
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// The bad-input catalogue, each request with a valid token for the user it names (`u` on
+/// `/events`, 429 on `/data`, 1 on the recommendation routes).
+async fn replay_bad_input(live: &LiveStack) -> anyhow::Result<()> {
+    let base = &live.base_url;
     let http = reqwest::Client::new();
     let mut wrong = Vec::new();
     for (method, path, body, status, field) in catalogue() {
         let url = format!("{base}{path}");
+        let user = if path.starts_with("/events") {
+            "u"
+        } else if path.starts_with("/data") {
+            "429"
+        } else {
+            "1"
+        };
         let response = http
             .request(method.parse()?, &url)
             .header("content-type", "application/json")
+            .header("authorization", live.authorizer.issue(user, now(), 300)?)
             .body(body)
             .send()
             .await?;
@@ -157,6 +185,146 @@ async fn replay_bad_input(base: String) -> anyhow::Result<()> {
     anyhow::ensure!(
         wrong.is_empty(),
         "bad input answered wrongly:\n{}",
+        wrong.join("\n")
+    );
+    Ok(())
+}
+
+/// Bad tokens are 401s from the authorizer naming the reason (the function never runs), and a
+/// good token for user A reads and writes A's data only: B's are 403s from the functions.
+async fn replay_authorization(live: &LiveStack) -> anyhow::Result<()> {
+    let base = &live.base_url;
+    let pool = &live.authorizer;
+    let http = reqwest::Client::new();
+    let b64 = |v: serde_json::Value| {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    let claims = serde_json::json!({"sub": "a", "iss": pool.issuer, "aud": pool.audience,
+        "token_use": "id", "exp": now() + 300});
+    let with = |key: &str, value: serde_json::Value| {
+        let mut c = claims.clone();
+        c[key] = value;
+        pool.sign(&c)
+    };
+    let foreign = Authorizer::new(vec![9; 32], "us-east-1", "movies-local")?;
+    let tokens: Vec<(&str, Option<String>, &str)> = vec![
+        ("missing", None, "missing"),
+        ("malformed", Some("not.a-token".into()), "not a JWT"),
+        (
+            "expired",
+            Some(pool.issue("a", now() - 3600, 60)?),
+            "expired",
+        ),
+        (
+            "wrong signature",
+            Some(foreign.issue("a", now(), 300)?),
+            "signature",
+        ),
+        (
+            "wrong audience",
+            Some(with("aud", "another-client".into())?),
+            "another app client",
+        ),
+        (
+            "wrong issuer",
+            Some(with("iss", "https://issuer.example".into())?),
+            "another issuer",
+        ),
+        (
+            "alg none",
+            Some(format!(
+                "{}.{}.",
+                b64(serde_json::json!({"alg": "none"})),
+                b64(claims.clone())
+            )),
+            "\"none\"",
+        ),
+        ("oversized", Some("e".repeat(9000)), "more than the 8192"),
+    ];
+    let mut wrong = Vec::new();
+    for (what, token, expected) in tokens {
+        for (method, path, body) in [
+            ("GET", "/recommendations?userId=a", ""),
+            (
+                "POST",
+                "/events",
+                r#"{"sessionId":"s","events":[{"eventType":"click"}]}"#,
+            ),
+        ] {
+            let mut request = http
+                .request(method.parse()?, format!("{base}{path}"))
+                .header("content-type", "application/json")
+                .body(body);
+            if let Some(token) = &token {
+                request = request.header("authorization", token);
+            }
+            let response = request.send().await?;
+            let status = response.status().as_u16();
+            let answer: Value = response.json().await.unwrap_or(Value::Null);
+            let message = answer["message"].as_str().unwrap_or_default();
+            if status != 401 || answer["field"] != "Authorization" || !message.contains(expected) {
+                wrong.push(format!("{what} on {method} {path}: {status} {answer}"));
+            }
+        }
+    }
+    // User a's token against user b's data, on every route; then a's own.
+    let a = pool.issue("a", now(), 300)?;
+    let own = http
+        .get(format!("{base}/recommendations"))
+        .header("authorization", &a)
+        .send()
+        .await?;
+    if own.status() != 200 {
+        wrong.push(format!(
+            "a reading its own recommendations: {}",
+            own.status()
+        ));
+    }
+    let seed_path = format!(
+        "/getRecommendations?userId=b&campaignArn={}",
+        live.config.campaign_arn
+    );
+    let cross: Vec<(&str, &str, String, &str)> = vec![
+        ("GET", "/recommendations?userId=b", String::new(), "userId"),
+        (
+            "GET",
+            &seed_path,
+            String::new(),
+            "userId",
+        ),
+        (
+            "POST",
+            "/events",
+            r#"{"userId":"b","sessionId":"s","events":[{"eventType":"click"}]}"#.into(),
+            "userId",
+        ),
+        (
+            "POST",
+            "/data",
+            r#"{"Data":{"userId":"b","interactions":1,"itemId":"185","eventType":"click","dateFrom":"2026-01-01","dateTo":"2099-01-01"}}"#.into(),
+            "Data.userId",
+        ),
+    ];
+    for (method, path, body, field) in cross {
+        let response = http
+            .request(method.parse()?, format!("{base}{path}"))
+            .header("content-type", "application/json")
+            .header("authorization", &a)
+            .body(body)
+            .send()
+            .await?;
+        let status = response.status().as_u16();
+        let answer: Value = response.json().await.unwrap_or(Value::Null);
+        if !(status == 403 && answer["field"] == field) {
+            wrong.push(format!(
+                "a acting for b on {method} {path}: {status} {answer}"
+            ));
+        }
+    }
+    anyhow::ensure!(
+        wrong.is_empty(),
+        "authorization answered wrongly:\n{}",
         wrong.join("\n")
     );
     Ok(())

@@ -3,9 +3,10 @@
 //!
 //! Body: `{"stream-name", "Data": {"userId", "interactions", "itemId", "trackingId",
 //! "eventType", "dateFrom", "dateTo"}, "PartitionKey"}`. The stream is the configured one
-//! (another name is refused), the partition key is always the user id and the tracking id is
-//! always the configured one (ingest's), so the caller's `PartitionKey` and `trackingId` are
-//! checked for shape and otherwise ignored.
+//! (another name is refused), the partition key is derived from the user
+//! ([`crate::partition_key`]) and the tracking id is always the configured one (ingest's), so
+//! the caller's `PartitionKey` and `trackingId` are checked for shape and otherwise ignored.
+//! Generated timestamps are kept inside collect's `sentAt` window ([`DataRequest::clip`]).
 
 use lambda_common::fields::{integer_value, string_value, type_name, FieldError, Fields};
 use lambda_common::record::{StreamEvent, StreamRecord, MAX_EVENTS_PER_RECORD};
@@ -16,7 +17,7 @@ use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{Date, OffsetDateTime, Time};
 
-/// Most events one `/data` request may generate.
+/// Largest `SEED_MAX_INTERACTIONS` (the walkthrough's own limit).
 pub const MAX_INTERACTIONS: i64 = 1000;
 
 /// A checked `/data` request.
@@ -36,8 +37,9 @@ pub struct DataRequest {
     pub date_to: f64,
 }
 
-/// Checks a `/data` body; `stream` is the configured stream name.
-pub fn parse(body: &Value, stream: &str) -> Result<DataRequest, ApiError> {
+/// Checks a `/data` body; `stream` is the configured stream name, `max_interactions` the most
+/// events a request may generate.
+pub fn parse(body: &Value, stream: &str, max_interactions: usize) -> Result<DataRequest, ApiError> {
     let top = Fields::object(body, "")?;
     top.deny_unknown(&["stream-name", "Data", "PartitionKey"])?;
     if let Some(name) = top.opt_string("stream-name", 1, 2048)? {
@@ -66,7 +68,12 @@ pub fn parse(body: &Value, stream: &str) -> Result<DataRequest, ApiError> {
     d.opt_string("trackingId", 1, 256)?;
     let interactions = match d.get("interactions") {
         None => return Err(FieldError::new("Data.interactions", "is required").into()),
-        Some(v) => integer_value(v, "Data.interactions", 1, MAX_INTERACTIONS)?,
+        Some(v) => integer_value(
+            v,
+            "Data.interactions",
+            1,
+            (max_interactions as i64).min(MAX_INTERACTIONS),
+        )?,
     };
     let date_from = date(&d, "dateFrom", false)?;
     let date_to = date(&d, "dateTo", true)?;
@@ -81,6 +88,14 @@ pub fn parse(body: &Value, stream: &str) -> Result<DataRequest, ApiError> {
         date_from,
         date_to,
     })
+}
+
+/// Epoch seconds as an RFC 3339 date-time, for messages.
+pub fn rfc3339(secs: f64) -> String {
+    OffsetDateTime::from_unix_timestamp(secs.floor() as i64)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_else(|| format!("{secs} s"))
 }
 
 /// `name` is the configured stream, given by name or ARN.
@@ -134,6 +149,36 @@ fn date(d: &Fields<'_>, name: &str, end_of_day: bool) -> Result<f64, FieldError>
 }
 
 impl DataRequest {
+    /// Narrows `[date_from, date_to]` to the accepted `sentAt` window `(oldest, latest)`, so
+    /// no generated event falls outside it (a range of today's dates ends in the future).
+    ///
+    /// # Errors
+    /// 400 naming `Data.dateTo` when the range ends before the window, `Data.dateFrom` when it
+    /// starts after it.
+    pub fn clip(&mut self, (oldest, latest): (f64, f64)) -> Result<(), FieldError> {
+        if self.date_to < oldest {
+            return Err(FieldError::new(
+                "Data.dateTo",
+                format!(
+                    "must not be before {}: events older than the accepted window are refused",
+                    rfc3339(oldest)
+                ),
+            ));
+        }
+        if self.date_from > latest {
+            return Err(FieldError::new(
+                "Data.dateFrom",
+                format!(
+                    "must not be after {}: events ahead of the clock are refused",
+                    rfc3339(latest)
+                ),
+            ));
+        }
+        self.date_from = self.date_from.max(oldest.ceil());
+        self.date_to = self.date_to.min(latest.floor());
+        Ok(())
+    }
+
     /// The generated events as records of at most [`MAX_EVENTS_PER_RECORD`] events, all in
     /// session `session_id`, timestamps evenly spaced from `date_from` to `date_to`.
     pub fn records(&self, session_id: &str) -> Vec<StreamRecord> {
@@ -182,7 +227,7 @@ mod tests {
 
     #[test]
     fn parses_the_walkthrough_body_and_spreads_timestamps() {
-        let r = parse(&body(good()), "events").unwrap();
+        let r = parse(&body(good()), "events", 1000).unwrap();
         assert_eq!(r.item_id, "185");
         assert_eq!(r.date_from, 1_704_067_200.0);
         assert_eq!(r.date_to, 1_704_239_999.0);
@@ -198,7 +243,7 @@ mod tests {
     fn a_thousand_interactions_make_ten_records_of_one_session() {
         let mut d = good();
         d["interactions"] = json!(1000);
-        let records = parse(&body(d), "events").unwrap().records("s");
+        let records = parse(&body(d), "events", 1000).unwrap().records("s");
         assert_eq!(records.len(), 10);
         assert!(records
             .iter()
@@ -207,7 +252,7 @@ mod tests {
 
     #[test]
     fn bad_values_name_their_field() {
-        let field = |b: Value| parse(&b, "events").unwrap_err().field.unwrap();
+        let field = |b: Value| parse(&b, "events", 1000).unwrap_err().field.unwrap();
         let with = |k: &str, v: Value| {
             let mut d = good();
             d[k] = v;
@@ -246,12 +291,43 @@ mod tests {
     fn another_stream_is_refused_and_an_arn_of_ours_accepted() {
         let mut b = body(good());
         b["stream-name"] = json!("someone-elses");
-        let e = parse(&b, "events").unwrap_err();
+        let e = parse(&b, "events", 1000).unwrap_err();
         assert_eq!(
             (e.status.as_u16(), e.field.as_deref()),
             (403, Some("stream-name"))
         );
         b["stream-name"] = json!("arn:aws:kinesis:us-east-1:123456789012:stream/events");
-        assert!(parse(&b, "events").is_ok());
+        assert!(parse(&b, "events", 1000).is_ok());
+    }
+
+    #[test]
+    fn interactions_are_bounded_by_the_configured_limit() {
+        let mut d = good();
+        d["interactions"] = json!(101);
+        let e = parse(&body(d.clone()), "events", 100).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("Data.interactions"));
+        assert!(e.message.contains("between 1 and 100"), "{e}");
+        d["interactions"] = json!(100);
+        assert_eq!(parse(&body(d), "events", 100).unwrap().interactions, 100);
+    }
+
+    #[test]
+    fn the_range_is_clipped_to_the_sent_at_window() {
+        let mut r = parse(&body(good()), "events", 1000).unwrap();
+        // good() spans 2024-01-01T00:00:00Z .. 2024-01-02T23:59:59Z.
+        let noon_day_two = 1_704_196_800.0;
+        r.clip((1_704_067_200.0 + 3600.0, noon_day_two)).unwrap();
+        assert_eq!((r.date_from, r.date_to), (1_704_070_800.0, noon_day_two));
+        let records = r.records("s");
+        assert!(records
+            .iter()
+            .flat_map(|r| &r.events)
+            .all(|e| (1_704_070_800.0..=noon_day_two).contains(&e.sent_at)));
+        let mut r = parse(&body(good()), "events", 1000).unwrap();
+        let e = r.clip((1_800_000_000.0, 1_800_000_300.0)).unwrap_err();
+        assert_eq!(e.field, "Data.dateTo");
+        assert!(e.message.contains("2027-01-15T08:00:00Z"), "{e}");
+        let e = r.clip((0.0, 1_000.0)).unwrap_err();
+        assert_eq!(e.field, "Data.dateFrom");
     }
 }

@@ -1,16 +1,19 @@
 //! The collect handler: route, validate, write, answer. It never fails as a Lambda
 //! invocation: every outcome is an HTTP response, errors in the `{"message","field"}` format.
 
+use lambda_common::fields::FieldError;
 use lambda_common::http::{json_body, json_response, match_route};
+use lambda_common::identity::Caller;
 use lambda_common::record::{now_seconds, parse_record, StreamRecord, MAX_RECORD_BYTES};
 use lambda_common::ApiError;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
+use serde_json::Value;
 
-use crate::stream::{Entry, RecordStream};
+use crate::stream::{Entry, Placed, RecordStream};
 use crate::writer::{write_all, WriteError};
-use crate::{data, Config, ROUTES};
+use crate::{data, partition_key, Config, ROUTES};
 
 /// Largest `/data` body: its fields are a few short strings.
 const MAX_DATA_BODY_BYTES: usize = 16 * 1024;
@@ -30,6 +33,35 @@ struct Accepted<'a> {
     records: usize,
     user_id: &'a str,
     session_id: &'a str,
+}
+
+/// `/data`'s 200 answer: the walkthrough's `{"Message", "data": {"SequenceNumber",
+/// "ShardId"}}` (its Lambda answered with Kinesis PutRecord's output), then what was accepted.
+#[derive(Debug, Serialize)]
+struct SeedAccepted<'a> {
+    #[serde(rename = "Message")]
+    message: &'static str,
+    data: SeedPlacement<'a>,
+    #[serde(flatten)]
+    accepted: Accepted<'a>,
+}
+
+/// Where the request's last record went, as PutRecord names it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct SeedPlacement<'a> {
+    sequence_number: &'a str,
+    shard_id: &'a str,
+}
+
+/// When the caller is a user and `object` has no `key` (absent or null), adds the user's id,
+/// so a client may leave out the id its token already carries.
+fn default_user(object: &mut Value, key: &str, caller: &Caller) {
+    if let (Caller::User(me), Value::Object(map)) = (caller, object) {
+        if map.get(key).is_none_or(Value::is_null) {
+            map.insert(key.to_owned(), Value::String(me.clone()));
+        }
+    }
 }
 
 impl<S: RecordStream> Collect<S> {
@@ -67,8 +99,26 @@ impl<S: RecordStream> Collect<S> {
     }
 
     async fn events(&self, req: &Request) -> Result<Response<Body>, ApiError> {
-        let body = json_body(req, self.config.max_body_bytes)?;
-        let record = parse_record(&body, now_seconds().floor())?;
+        let caller = self.config.auth.caller(req)?;
+        let mut body = json_body(req, self.config.max_body_bytes)?;
+        default_user(&mut body, "userId", &caller);
+        let now = now_seconds();
+        let record = parse_record(&body, now.floor())?;
+        caller.acting_for(Some(record.user_id.clone()), "userId")?;
+        let (oldest, latest) = self.config.sent_at_window(now);
+        for (i, event) in record.events.iter().enumerate() {
+            if !(oldest..=latest).contains(&event.sent_at) {
+                return Err(FieldError::new(
+                    format!("events[{i}].sentAt"),
+                    format!(
+                        "must be between {} and {} (the accepted window around now)",
+                        data::rfc3339(oldest),
+                        data::rfc3339(latest)
+                    ),
+                )
+                .into());
+            }
+        }
         let accepted = record.events.len();
         self.write(std::slice::from_ref(&record)).await?;
         tracing::info!(
@@ -89,29 +139,48 @@ impl<S: RecordStream> Collect<S> {
     }
 
     async fn data(&self, req: &Request) -> Result<Response<Body>, ApiError> {
-        let body = json_body(req, MAX_DATA_BODY_BYTES)?;
-        let request = data::parse(&body, &self.config.stream_name)?;
+        let caller = self.config.auth.caller(req)?;
+        let mut body = json_body(req, MAX_DATA_BODY_BYTES)?;
+        if let Some(data) = body.get_mut("Data") {
+            default_user(data, "userId", &caller);
+        }
+        let mut request = data::parse(
+            &body,
+            &self.config.stream_name,
+            self.config.seed_max_interactions,
+        )?;
+        caller.acting_for(Some(request.user_id.clone()), "Data.userId")?;
+        request.clip(self.config.sent_at_window(now_seconds()))?;
         let session_id = uuid::Uuid::new_v4().to_string();
         let records = request.records(&session_id);
-        self.write(&records).await?;
+        let placed = self.write(&records).await?;
         tracing::info!(
             route = "/data",
             events = request.interactions,
             records = records.len(),
             "accepted"
         );
+        let last = placed.last().cloned().unwrap_or_default();
         Ok(json_response(
-            StatusCode::ACCEPTED,
-            &Accepted {
-                accepted: request.interactions,
-                records: records.len(),
-                user_id: &request.user_id,
-                session_id: &session_id,
+            StatusCode::OK,
+            &SeedAccepted {
+                message: "Event sent successfully",
+                data: SeedPlacement {
+                    sequence_number: &last.sequence_number,
+                    shard_id: &last.shard_id,
+                },
+                accepted: Accepted {
+                    accepted: request.interactions,
+                    records: records.len(),
+                    user_id: &request.user_id,
+                    session_id: &session_id,
+                },
             },
         ))
     }
 
-    async fn write(&self, records: &[StreamRecord]) -> Result<(), ApiError> {
+    /// Writes `records`, each under its user's partition key; where each went, in order.
+    async fn write(&self, records: &[StreamRecord]) -> Result<Vec<Placed>, ApiError> {
         let mut entries = Vec::with_capacity(records.len());
         for record in records {
             let data = serde_json::to_vec(record).map_err(|e| {
@@ -120,7 +189,8 @@ impl<S: RecordStream> Collect<S> {
                     format!("encoding a record: {e}"),
                 )
             })?;
-            if data.len() + record.user_id.len() > MAX_RECORD_BYTES {
+            // The partition key is 64 hex characters.
+            if data.len() + 64 > MAX_RECORD_BYTES {
                 return Err(ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     format!("the events make a record over {MAX_RECORD_BYTES} bytes; send fewer per request"),
@@ -128,12 +198,12 @@ impl<S: RecordStream> Collect<S> {
                 .with_field("events"));
             }
             entries.push(Entry {
-                partition_key: record.user_id.clone(),
+                partition_key: partition_key(&self.config.partition_key_salt, &record.user_id),
                 data,
             });
         }
         match write_all(&self.stream, entries, &self.config.backoff).await {
-            Ok(_) => Ok(()),
+            Ok(written) => Ok(written.placed),
             Err(WriteError::Unavailable {
                 unwritten,
                 total,

@@ -10,19 +10,32 @@ use lambda_common::{Kind, Upstream};
 /// One record to write.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
-    /// Partition key: the user id, so one user's records stay on one shard, in order.
+    /// Partition key: derived from the user id (see [`crate::partition_key`]), so one user's
+    /// records stay on one shard, in order.
     pub partition_key: String,
     /// The record's data (a JSON [`lambda_common::record::StreamRecord`]).
     pub data: Vec<u8>,
 }
 
+/// Where Kinesis put a record (PutRecords' `ShardId` and `SequenceNumber`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Placed {
+    /// The shard holding the record.
+    pub shard_id: String,
+    /// Its sequence number in that shard.
+    pub sequence_number: String,
+}
+
+/// The outcome of one entry of a PutRecords call: where it was written, or the error code
+/// of an entry Kinesis did not take (to be retried).
+pub type Outcome = Result<Placed, String>;
+
 /// One PutRecords call on the configured stream.
 #[async_trait]
 pub trait RecordStream: Send + Sync {
     /// Writes `entries` (at most 500, at most 5 MiB). `Ok` holds one outcome per entry, in
-    /// order: `None` written, `Some(error code)` not written (to be retried). `Err` when the
-    /// whole call failed.
-    async fn put_records(&self, entries: &[Entry]) -> Result<Vec<Option<String>>, Upstream>;
+    /// order. `Err` when the whole call failed.
+    async fn put_records(&self, entries: &[Entry]) -> Result<Vec<Outcome>, Upstream>;
 }
 
 /// The Kinesis stream named by configuration.
@@ -44,7 +57,7 @@ impl KinesisStream {
 
 #[async_trait]
 impl RecordStream for KinesisStream {
-    async fn put_records(&self, entries: &[Entry]) -> Result<Vec<Option<String>>, Upstream> {
+    async fn put_records(&self, entries: &[Entry]) -> Result<Vec<Outcome>, Upstream> {
         let mut request = self.client.put_records();
         request = if self.stream.starts_with("arn:") {
             request.stream_arn(&self.stream)
@@ -68,10 +81,16 @@ impl RecordStream for KinesisStream {
             .send()
             .await
             .map_err(|e| Upstream::classify("Kinesis", &e))?;
-        let outcomes: Vec<Option<String>> = output
+        let outcomes: Vec<Outcome> = output
             .records()
             .iter()
-            .map(|r| r.error_code().map(str::to_owned))
+            .map(|r| match r.error_code() {
+                Some(code) => Err(code.to_owned()),
+                None => Ok(Placed {
+                    shard_id: r.shard_id().unwrap_or_default().to_owned(),
+                    sequence_number: r.sequence_number().unwrap_or_default().to_owned(),
+                }),
+            })
             .collect();
         if outcomes.len() != entries.len() {
             return Err(Upstream {

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use lambda_common::{Kind, Upstream};
 
-use crate::stream::{Entry, RecordStream};
+use crate::stream::{Entry, Outcome, Placed, RecordStream};
 
 #[derive(Debug, Default)]
 struct State {
@@ -49,7 +49,7 @@ impl FakeStream {
 
 #[async_trait]
 impl RecordStream for FakeStream {
-    async fn put_records(&self, entries: &[Entry]) -> Result<Vec<Option<String>>, Upstream> {
+    async fn put_records(&self, entries: &[Entry]) -> Result<Vec<Outcome>, Upstream> {
         let mut s = self.state.lock().unwrap();
         s.call_sizes.push(entries.len());
         if s.failing_calls > 0 {
@@ -66,10 +66,13 @@ impl RecordStream for FakeStream {
         let mut outcomes = Vec::new();
         for (i, entry) in entries.iter().enumerate() {
             match failures.iter().find(|(j, _)| *j == i) {
-                Some((_, code)) => outcomes.push(Some(code.clone())),
+                Some((_, code)) => outcomes.push(Err(code.clone())),
                 None => {
                     s.written.push(entry.clone());
-                    outcomes.push(None);
+                    outcomes.push(Ok(Placed {
+                        shard_id: "shardId-000000000000".into(),
+                        sequence_number: format!("{:056}", s.written.len()),
+                    }));
                 }
             }
         }

@@ -4,7 +4,7 @@
 
 use lambda_common::{Backoff, Upstream};
 
-use crate::stream::{Entry, RecordStream};
+use crate::stream::{Entry, Placed, RecordStream};
 
 /// Most records in one PutRecords call (Kinesis limit).
 pub const MAX_RECORDS_PER_CALL: usize = 500;
@@ -60,18 +60,32 @@ pub fn batches(entries: Vec<Entry>) -> Vec<Vec<Entry>> {
     out
 }
 
-/// Writes every entry, retrying failed ones with `backoff`. Returns the number of PutRecords
-/// calls made.
+/// What a complete write did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// PutRecords calls made.
+    pub calls: usize,
+    /// Where each entry went, in the order of the entries given.
+    pub placed: Vec<Placed>,
+}
+
+/// Writes every entry, retrying failed ones with `backoff`.
 pub async fn write_all<S: RecordStream + ?Sized>(
     stream: &S,
     entries: Vec<Entry>,
     backoff: &Backoff,
-) -> Result<usize, WriteError> {
+) -> Result<Written, WriteError> {
     let total = entries.len();
     let mut calls = 0;
     let mut written = 0;
+    let mut placed = vec![Placed::default(); total];
+    let mut first_index = 0;
     for batch in batches(entries) {
+        let size = batch.len();
+        // The pending entries and, beside them, their indexes among all the entries.
         let mut pending = batch;
+        let mut indexes: Vec<usize> = (first_index..first_index + size).collect();
+        first_index += size;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -79,17 +93,24 @@ pub async fn write_all<S: RecordStream + ?Sized>(
             let last = match stream.put_records(&pending).await {
                 Ok(outcomes) => {
                     let mut failed = Vec::new();
+                    let mut failed_indexes = Vec::new();
                     let mut last = String::new();
-                    for (entry, outcome) in pending.into_iter().zip(outcomes) {
+                    for ((index, entry), outcome) in indexes.into_iter().zip(pending).zip(outcomes)
+                    {
                         match outcome {
-                            None => written += 1,
-                            Some(code) => {
+                            Ok(place) => {
+                                written += 1;
+                                placed[index] = place;
+                            }
+                            Err(code) => {
                                 last = code;
                                 failed.push(entry);
+                                failed_indexes.push(index);
                             }
                         }
                     }
                     pending = failed;
+                    indexes = failed_indexes;
                     if pending.is_empty() {
                         break;
                     }
@@ -116,7 +137,7 @@ pub async fn write_all<S: RecordStream + ?Sized>(
             backoff.wait(attempt - 1).await;
         }
     }
-    Ok(calls)
+    Ok(Written { calls, placed })
 }
 
 #[cfg(test)]
@@ -153,13 +174,29 @@ mod tests {
     async fn failed_entries_are_retried_until_written() {
         let stream = FakeStream::default();
         stream.fail_entries(&[1, 2], "ProvisionedThroughputExceededException");
-        let calls = write_all(&stream, entries(3, 4), &Backoff::immediate(3))
+        let written = write_all(&stream, entries(3, 4), &Backoff::immediate(3))
             .await
             .unwrap();
-        assert_eq!(calls, 2);
+        assert_eq!(written.calls, 2);
         assert_eq!(stream.written().len(), 3);
         // The retry carried only the two failed entries.
         assert_eq!(stream.call_sizes(), vec![3, 2]);
+    }
+
+    #[tokio::test]
+    async fn placements_follow_the_entries_not_the_order_kinesis_took_them_in() {
+        let stream = FakeStream::default();
+        stream.fail_entries(&[0], "ProvisionedThroughputExceededException");
+        let written = write_all(&stream, entries(3, 4), &Backoff::immediate(3))
+            .await
+            .unwrap();
+        // Entries 1 and 2 were written first (sequence 1, 2), entry 0 on the retry (3).
+        let sequence: Vec<&str> = written
+            .placed
+            .iter()
+            .map(|p| p.sequence_number.trim_start_matches('0'))
+            .collect();
+        assert_eq!(sequence, ["3", "1", "2"]);
     }
 
     #[tokio::test]

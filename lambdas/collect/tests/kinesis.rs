@@ -1,9 +1,11 @@
 //! collect against a real Kinesis wire protocol (moto): what the handler accepts is what
-//! GetRecords returns, and a missing stream is a 502 with no SDK detail.
+//! GetRecords returns, under the salted partition keys, `/data` answers the shard and sequence
+//! number Kinesis gave, and a missing stream is a 502 with no SDK detail.
 
 use aws_sdk_kinesis::types::ShardIteratorType;
-use collect::{Collect, Config};
+use collect::{partition_key, Collect, Config};
 use lambda_common::record::StreamRecord;
+use lambda_common::AuthMode;
 use lambda_http::http;
 use lambda_http::Body;
 use testkit::moto::Moto;
@@ -18,7 +20,11 @@ async fn create_stream(client: &aws_sdk_kinesis::Client, name: &str) {
         .unwrap();
 }
 
-async fn read_all(client: &aws_sdk_kinesis::Client, name: &str) -> Vec<(String, StreamRecord)> {
+/// (partition key, sequence number, record) of every record, shard by shard.
+async fn read_all(
+    client: &aws_sdk_kinesis::Client,
+    name: &str,
+) -> Vec<(String, String, StreamRecord)> {
     let shards = client.list_shards().stream_name(name).send().await.unwrap();
     let mut out = Vec::new();
     for shard in shards.shards() {
@@ -44,7 +50,11 @@ async fn read_all(client: &aws_sdk_kinesis::Client, name: &str) -> Vec<(String, 
             }
             for r in page.records() {
                 let record = serde_json::from_slice(r.data().as_ref()).unwrap();
-                out.push((r.partition_key().unwrap_or_default().to_owned(), record));
+                out.push((
+                    r.partition_key().unwrap_or_default().to_owned(),
+                    r.sequence_number().to_owned(),
+                    record,
+                ));
             }
             match page.next_shard_iterator {
                 Some(next) => iterator = next,
@@ -70,7 +80,11 @@ async fn events_and_data_land_in_kinesis() {
     let sdk = pr_sdk::local(moto.endpoint(), "us-east-1");
     let client = aws_sdk_kinesis::Client::new(&sdk);
     create_stream(&client, "events").await;
-    let collect = Collect::from_sdk(Config::new("events"), &sdk);
+    // A backend acting for users 429 and 7 (IAM), writing events of 2023 and 2024.
+    let mut config = Config::new("events");
+    config.auth = AuthMode::Service;
+    config.sent_at_max_age = 10 * 366 * 24 * 3600;
+    let collect = Collect::from_sdk(config, &sdk);
 
     let r = collect
         .handle(post(
@@ -84,29 +98,34 @@ async fn events_and_data_land_in_kinesis() {
     let r = collect
         .handle(post(
             "/data",
-            serde_json::json!({"stream-name": "events", "Data": {"userId": 7, "interactions": 120,
+            serde_json::json!({"stream-name": "events", "Data": {"userId": 7, "interactions": 100,
                 "itemId": "1", "eventType": "watch", "dateFrom": "2024-01-01", "dateTo": "2024-01-05"}}),
         ))
         .await;
-    assert_eq!(r.status(), 202, "{:?}", r.body());
+    assert_eq!(r.status(), 200, "{:?}", r.body());
+    let Body::Text(text) = r.body() else { panic!() };
+    let answer: serde_json::Value = serde_json::from_str(text).unwrap();
+    assert_eq!(answer["Message"], "Event sent successfully");
 
     let records = read_all(&client, "events").await;
-    assert_eq!(records.len(), 3);
-    let (key, first) = &records[0];
-    assert_eq!(key, "429");
+    assert_eq!(records.len(), 2);
+    let (key, _, first) = &records[0];
+    assert_eq!(key, &partition_key("events", "429"));
     assert_eq!(first.events[1].event_id.as_deref(), Some("e-2"));
-    let generated: Vec<_> = records.iter().filter(|(k, _)| k == "7").collect();
-    assert_eq!(
-        generated.iter().map(|(_, r)| r.events.len()).sum::<usize>(),
-        120
-    );
+    let (key, sequence, generated) = &records[1];
+    assert_eq!(key, &partition_key("events", "7"));
+    assert_eq!(generated.events.len(), 100);
+    assert_eq!(answer["data"]["SequenceNumber"], sequence.as_str());
+    assert_eq!(answer["data"]["ShardId"], "shardId-000000000000");
 }
 
 #[tokio::test]
 async fn a_missing_stream_is_a_bad_gateway_without_sdk_detail() {
     let moto = Moto::start().unwrap();
     let sdk = pr_sdk::local(moto.endpoint(), "us-east-1");
-    let collect = Collect::from_sdk(Config::new("no-such-stream"), &sdk);
+    let mut config = Config::new("no-such-stream");
+    config.auth = AuthMode::Service;
+    let collect = Collect::from_sdk(config, &sdk);
     let r = collect
         .handle(post(
             "/events",

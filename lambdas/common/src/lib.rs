@@ -7,6 +7,8 @@
 //! - [`fields`]: field-by-field checks of JSON values with errors naming the field's path.
 //! - [`record`]: the Kinesis record format between collect and ingest, and its validation.
 //! - [`env`](mod@env): configuration variables with errors naming the variable.
+//! - [`identity`]: who the caller is (the user an authorizer bound the request to, or a
+//!   trusted IAM service) and whose data a request may touch.
 //! - [`backoff`]: exponential backoff with full jitter for retries.
 //! - [`telemetry`]: tracing for CloudWatch (JSON when `AWS_LAMBDA_LOG_FORMAT=JSON`).
 //! - [`upstream`]: classification of AWS SDK failures (throttled, not found, unavailable,
@@ -19,6 +21,7 @@ pub mod backoff;
 pub mod env;
 pub mod fields;
 pub mod http;
+pub mod identity;
 pub mod record;
 pub mod telemetry;
 pub mod upstream;
@@ -27,4 +30,5 @@ pub use api_error::ApiError;
 pub use backoff::Backoff;
 pub use env::{ConfigError, Env};
 pub use fields::FieldError;
+pub use identity::{AuthMode, Caller};
 pub use upstream::{Kind, Upstream};

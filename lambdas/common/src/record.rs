@@ -20,6 +20,10 @@ use crate::fields::{string_value, type_name, FieldError, Fields};
 pub const MAX_EVENTS_PER_RECORD: usize = 100;
 /// Largest Kinesis record data (the Kinesis limit is 1 MiB including the partition key).
 pub const MAX_RECORD_BYTES: usize = 1_000_000;
+/// Largest event, as the JSON PutEvents sends: Personalize takes events of at most 10 KB
+/// ("Amazon Personalize endpoints and quotas", developer guide). Each field's own limit
+/// allows more (25 impression ids of 256 four-byte characters alone are 25 KiB).
+pub const MAX_EVENT_BYTES: usize = 10 * 1024;
 /// Latest accepted timestamp: 9999-12-31T23:59:59Z.
 pub const MAX_EPOCH_SECONDS: f64 = 253_402_300_799.0;
 
@@ -155,7 +159,7 @@ fn parse_event(value: &Value, path: &str, default_sent_at: f64) -> Result<Stream
             ))
         }
     };
-    Ok(StreamEvent {
+    let event = StreamEvent {
         event_type: f.string("eventType", 1, 256)?,
         item_id: f.opt_string("itemId", 1, 256)?,
         sent_at,
@@ -164,7 +168,15 @@ fn parse_event(value: &Value, path: &str, default_sent_at: f64) -> Result<Stream
         recommendation_id: f.opt_string("recommendationId", 1, 40)?,
         impression,
         event_id: f.opt_string("eventId", 1, 256)?,
-    })
+    };
+    let size = serde_json::to_vec(&event).map_or(usize::MAX, |v| v.len());
+    if size > MAX_EVENT_BYTES {
+        return Err(FieldError::new(
+            path,
+            format!("is {size} bytes as JSON; Personalize takes events of at most {MAX_EVENT_BYTES} bytes"),
+        ));
+    }
+    Ok(event)
 }
 
 /// `properties` as Personalize wants it: a JSON object serialised to at most 1024 characters.
@@ -337,5 +349,12 @@ mod tests {
             err(ok(json!({"eventType": "a", "itemid": "1"}))).field,
             "events[0].itemid"
         );
+        // Every field within its own limit, the event over Personalize's 10 KB.
+        let wide: Vec<String> = (0..25)
+            .map(|i| format!("{i}{}", "\u{20ac}".repeat(250)))
+            .collect();
+        let e = err(ok(json!({"eventType": "a", "impression": wide})));
+        assert_eq!(e.field, "events[0]");
+        assert!(e.message.contains("at most 10240 bytes"), "{e}");
     }
 }

@@ -164,7 +164,10 @@ fn main() {
 
         // Recommend: the handler against the direct call, interleaved so both see the same
         // machine load.
-        let recommend = Recommend::from_sdk(recommend::Config::new(&stack.campaign), &sdk);
+        // As a service caller (IAM): the benchmark asks for 610 users.
+        let mut recommend_config = recommend::Config::new(&stack.campaign);
+        recommend_config.auth = lambda_common::AuthMode::Service;
+        let recommend = Recommend::from_sdk(recommend_config, &sdk);
         let runtime_client = aws_sdk_personalizeruntime::Client::new(&sdk);
         let mut direct = Vec::with_capacity(REQUESTS);
         let mut handler = Vec::with_capacity(REQUESTS);

@@ -23,7 +23,7 @@ pub use upstream::{PersonalizeRecommender, RecommendationRequest, Recommendation
 
 use std::collections::BTreeMap;
 
-use lambda_common::{ConfigError, Env};
+use lambda_common::{AuthMode, ConfigError, Env};
 
 /// The routes this function serves (method, path), as in the OpenAPI document.
 pub const ROUTES: &[(&str, &str)] = &[("GET", "/recommendations"), ("GET", "/getRecommendations")];
@@ -35,18 +35,21 @@ pub struct Config {
     pub campaign_arn: String,
     /// Filters callers may name (`FILTER_ARNS`, a JSON object name → ARN; default none).
     pub filters: BTreeMap<String, String>,
+    /// Whose recommendations a caller may read (`AUTH_MODE`, `USER_ID_CLAIM`).
+    pub auth: AuthMode,
 }
 
 impl Config {
-    /// Configuration for `campaign_arn` without filters.
+    /// Configuration for `campaign_arn` without filters, callers bound to their token's user.
     pub fn new(campaign_arn: impl Into<String>) -> Self {
         Self {
             campaign_arn: campaign_arn.into(),
             filters: BTreeMap::new(),
+            auth: AuthMode::default(),
         }
     }
 
-    /// Reads `CAMPAIGN_ARN` and `FILTER_ARNS`.
+    /// Reads `CAMPAIGN_ARN`, `FILTER_ARNS`, `AUTH_MODE` and `USER_ID_CLAIM`.
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
         let campaign_arn = env.required("CAMPAIGN_ARN")?;
         if !campaign_arn.starts_with("arn:") || !campaign_arn.contains(":campaign/") {
@@ -61,6 +64,7 @@ impl Config {
         Ok(Self {
             campaign_arn,
             filters,
+            auth: AuthMode::from_env(env)?,
         })
     }
 }

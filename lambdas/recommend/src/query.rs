@@ -49,9 +49,11 @@ fn text(req: &Request, name: &str, max: usize) -> Result<Option<String>, ApiErro
     }
 }
 
+/// The user and count of both routes. The user is the caller's (see
+/// [`lambda_common::identity`]): `userId` may be omitted by a user caller and must be its own.
 fn common(req: &Request, config: &Config) -> Result<RecommendationRequest, ApiError> {
-    let user_id =
-        text(req, "userId", 256)?.ok_or_else(|| FieldError::new("userId", "is required"))?;
+    let caller = config.auth.caller(req)?;
+    let user_id = caller.acting_for(text(req, "userId", 256)?, "userId")?;
     let num_results = match query_param(req, "numResults")? {
         None => DEFAULT_NUM_RESULTS,
         Some(v) => integer_value(&Value::String(v), "numResults", 1, MAX_NUM_RESULTS)?,

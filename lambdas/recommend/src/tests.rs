@@ -4,7 +4,8 @@
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use lambda_common::{Kind, Upstream};
+use lambda_common::identity::authenticated;
+use lambda_common::{AuthMode, Kind, Upstream};
 use lambda_http::http::{self, header};
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
@@ -44,8 +45,14 @@ impl Recommender for FakeRecommender {
     }
 }
 
+/// Callers bound to their token's user (the default).
 fn recommend() -> Recommend<FakeRecommender> {
+    recommend_as(AuthMode::default())
+}
+
+fn recommend_as(auth: AuthMode) -> Recommend<FakeRecommender> {
     let mut config = Config::new(CAMPAIGN);
+    config.auth = auth;
     config.filters.insert(
         "unwatched".into(),
         "arn:aws:personalize:us-east-1:123456789012:filter/unwatched".into(),
@@ -53,12 +60,18 @@ fn recommend() -> Recommend<FakeRecommender> {
     Recommend::new(config, FakeRecommender::default())
 }
 
-fn get(uri: &str) -> Request {
+/// A request with no token.
+fn anonymous(method: &str, uri: &str) -> Request {
     http::Request::builder()
-        .method("GET")
+        .method(method)
         .uri(uri)
         .body(Body::Empty)
         .unwrap()
+}
+
+/// A GET with a token for user 1.
+fn get(uri: &str) -> Request {
+    authenticated(anonymous("GET", uri), "1")
 }
 
 fn json_of(r: &Response<Body>) -> Value {
@@ -147,7 +160,8 @@ async fn upstream_failures_map_to_precise_statuses_without_sdk_detail() {
     }
 }
 
-/// Every kind of bad input is a 4xx with a JSON message; none reaches Personalize.
+/// Every kind of bad input is a 4xx with a JSON message; none reaches Personalize. Run as a
+/// service caller (IAM), which must name the user; the user-bound rules have their own tests.
 #[tokio::test]
 async fn bad_input_catalogue() {
     let long = "u".repeat(257);
@@ -290,13 +304,8 @@ async fn bad_input_catalogue() {
         ("GET", "/events".into(), 404, None),
     ];
     for (method, uri, status, field) in cases {
-        let r = recommend();
-        let req = http::Request::builder()
-            .method(method)
-            .uri(&uri)
-            .body(Body::Empty)
-            .unwrap();
-        let resp = r.handle(req).await;
+        let r = recommend_as(AuthMode::Service);
+        let resp = r.handle(anonymous(method, &uri)).await;
         assert_eq!(
             resp.status().as_u16(),
             status,
@@ -342,4 +351,48 @@ fn configuration_from_the_environment() {
     }
     let wrong = lambda_common::Env::from_fn(|n| (n == "CAMPAIGN_ARN").then(|| "movies".to_owned()));
     assert_eq!(Config::from_env(&wrong).unwrap_err().name, "CAMPAIGN_ARN");
+}
+
+/// A token for user 1 reads user 1's recommendations only: naming another user is a 403 that
+/// never reaches Personalize, on both routes; omitting `userId` reads the token's user.
+#[tokio::test]
+async fn a_token_for_one_user_cannot_read_another_users_recommendations() {
+    let r = recommend();
+    for uri in [
+        "/recommendations?userId=2".to_owned(),
+        format!("/getRecommendations?campaignArn={CAMPAIGN}&userId=2"),
+    ] {
+        let resp = r.handle(get(&uri)).await;
+        assert_eq!(resp.status(), 403, "{uri}");
+        assert_eq!(json_of(&resp)["field"], "userId");
+    }
+    assert!(r.recommender().asked.lock().unwrap().is_empty());
+    for uri in [
+        "/recommendations".to_owned(),
+        "/recommendations?userId=1".to_owned(),
+        format!("/getRecommendations?campaignArn={CAMPAIGN}&userId=1"),
+    ] {
+        assert_eq!(r.handle(get(&uri)).await.status(), 200, "{uri}");
+    }
+    let asked = r.recommender().asked.lock().unwrap().clone();
+    assert!(asked.iter().all(|a| a.user_id == "1"), "{asked:?}");
+}
+
+/// Without an authorizer's user the user-bound function answers 401 and asks nothing, whatever
+/// the query names; the same request from an IAM service caller is served.
+#[tokio::test]
+async fn no_token_is_401_and_a_service_caller_names_any_user() {
+    let r = recommend();
+    let resp = r
+        .handle(anonymous("GET", "/recommendations?userId=1"))
+        .await;
+    assert_eq!(resp.status(), 401);
+    assert_eq!(json_of(&resp)["field"], "Authorization");
+    assert!(r.recommender().asked.lock().unwrap().is_empty());
+    let service = recommend_as(AuthMode::Service);
+    let resp = service
+        .handle(anonymous("GET", "/recommendations?userId=2"))
+        .await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(service.recommender().asked.lock().unwrap()[0].user_id, "2");
 }

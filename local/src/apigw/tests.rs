@@ -141,6 +141,7 @@ async fn without_the_web_acl_a_body_over_api_gateways_limit_is_refused_before_th
         routes(answering(json!({"statusCode": 500}))),
         INTEGRATION_TIMEOUT,
         None,
+        None,
     );
     let (status, body) = call(app, request).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
@@ -276,5 +277,66 @@ fn query_strings_decode_like_api_gateway() {
             ("d".into(), "€".into()),
             ("e".into(), "%4".into()),
         ]
+    );
+}
+
+/// A function that fails the test if it runs: the authorizer must refuse before it.
+fn unreachable_function() -> SharedFunction {
+    typed("unreachable", |event: Value| async move {
+        Err::<Value, String>(format!("the function ran for a refused request: {event}"))
+    })
+}
+
+#[tokio::test]
+async fn the_authorizer_refuses_before_the_function_and_passes_the_claims_on() {
+    let pool = crate::authorizer::Authorizer::new(vec![3; 32], "us-east-1", "t").unwrap();
+    let gateway = |function| {
+        app_with(
+            routes(function),
+            INTEGRATION_TIMEOUT,
+            Some(WEB_ACL_MAX_BODY_BYTES),
+            Some(pool.clone()),
+        )
+    };
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    for header in [
+        None,
+        Some("garbage".to_owned()),
+        Some(pool.issue("1", now - 7200, 3600).unwrap()),
+    ] {
+        let mut request = Request::get("/prod/recommendations");
+        if let Some(h) = &header {
+            request = request.header("authorization", h);
+        }
+        let (status, body) = call(
+            gateway(unreachable_function()),
+            request.body(Body::empty()).unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{header:?}: {body}");
+        assert_eq!(body["field"], "Authorization");
+        assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+    // An unknown route is still API Gateway's 403, token or not.
+    let (status, _) = call(
+        gateway(unreachable_function()),
+        Request::get("/prod/nope").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let token = pool.issue("429", now, 60).unwrap();
+    let request = Request::get("/prod/recommendations")
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    let (status, event) = call(gateway(echo()), request).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        event["requestContext"]["authorizer"]["claims"]["sub"],
+        "429"
+    );
+    assert_eq!(
+        event["requestContext"]["authorizer"]["claims"]["aud"],
+        "t-client"
     );
 }

@@ -299,12 +299,19 @@ impl Terraform {
 ///
 /// # Errors
 /// When it does not start or announce its URL within 30 s.
-pub fn start_stack(binary: &Path, outputs: &Path, logs: &Path) -> anyhow::Result<Process> {
+pub fn start_stack(
+    binary: &Path,
+    outputs: &Path,
+    signing_key: &Path,
+    logs: &Path,
+) -> anyhow::Result<Process> {
     let mut command = Command::new(binary);
     command
         .arg("serve")
         .arg("--outputs")
         .arg(outputs)
+        .arg("--signing-key-file")
+        .arg(signing_key)
         .args(["--listen", "127.0.0.1:0"])
         .env("RUST_LOG", "info");
     Process::spawn(

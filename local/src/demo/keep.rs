@@ -19,6 +19,8 @@ struct State {
     stack_pid: u32,
     emulator_url: String,
     base_url: String,
+    /// A ready `Authorization` header for user 429 (`Authorization: <ID token>`).
+    authorization_header: String,
     terraform: PathBuf,
     config_dir: PathBuf,
     work_dir: PathBuf,
@@ -29,6 +31,12 @@ struct State {
 /// Where a demo left running records itself.
 pub fn state_file(work_dir: &Path) -> PathBuf {
     work_dir.join("demo-state.json")
+}
+
+/// The signing key of the demo's authorizer (shared by the demo, which issues tokens, and
+/// `local-stack serve`, which verifies them).
+pub fn signing_key_file(work_dir: &Path) -> PathBuf {
+    work_dir.join("auth").join("signing-key")
 }
 
 pub(crate) fn keep(
@@ -51,6 +59,7 @@ pub(crate) fn keep(
             .detach(),
         emulator_url: running.emulator_url.clone().unwrap_or_default(),
         base_url: report.base_url.clone(),
+        authorization_header: report.authorization_header.clone(),
         terraform: terraform.executable.clone(),
         config_dir: terraform.config_dir.clone(),
         work_dir: terraform.work_dir.clone(),
@@ -63,13 +72,20 @@ pub(crate) fn keep(
     )?;
     let api = &report.base_url;
     println!(
-        "\nThe local stack keeps running (logs in {}). Try:\n\n\
-         curl -s '{api}/recommendations?userId=429&numResults=5'\n\
-         curl -s '{api}/recommendations?userId=429&numResults=5&filter=comedies'\n\
-         curl -s -X POST '{api}/events' -H 'content-type: application/json' \\\n  \
-         -d '{{\"userId\":\"429\",\"sessionId\":\"s1\",\"events\":[{{\"eventType\":\"click\",\"itemId\":\"185\"}}]}}'\n\n\
+        "\nThe local stack keeps running (logs in {}). Every route needs the Authorization \
+         header of user 429 (an ID token valid {} h, also in {}):\n\n\
+         export AUTH='{}'\n\n\
+         Try:\n\n\
+         curl -s -H \"$AUTH\" '{api}/recommendations?userId=429&numResults=5'\n\
+         curl -s -H \"$AUTH\" '{api}/recommendations?numResults=5&filter=comedies'\n\
+         curl -s -H \"$AUTH\" -X POST '{api}/events' -H 'content-type: application/json' \\\n  \
+         -d '{{\"sessionId\":\"s1\",\"events\":[{{\"eventType\":\"click\",\"itemId\":\"185\"}}]}}'\n\
+         curl -s -H \"$AUTH\" '{api}/recommendations?userId=1'   # another user: 403\n\n\
          Stop it (terraform destroy, then every process) with:\n\n  cargo xtask demo --stop\n",
-        options.work_dir.join("logs").display()
+        options.work_dir.join("logs").display(),
+        super::TOKEN_TTL_SECONDS / 3600,
+        state_file(&options.work_dir).display(),
+        report.authorization_header
     );
     Ok(())
 }

@@ -13,7 +13,7 @@ pub mod keep;
 pub mod walk;
 
 pub use infra::leftovers;
-pub use keep::{state_file, stop};
+pub use keep::{signing_key_file, state_file, stop};
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -23,6 +23,7 @@ use futures::future::BoxFuture;
 use serde::Serialize;
 use serde_json::json;
 
+use crate::authorizer::Authorizer;
 use crate::config::StackConfig;
 use crate::process::Process;
 use crate::resources::AwsClients;
@@ -33,9 +34,25 @@ pub const BUCKET: &str = "movies-local-data";
 /// Region of the demo.
 pub const REGION: &str = "us-east-1";
 
+/// The user whose token the demo issues (the walkthrough's user).
+pub const DEMO_USER: &str = walk::USER;
+/// How long the demo's token stays valid: a working day of `--keep-running`.
+pub const TOKEN_TTL_SECONDS: i64 = 8 * 3600;
+
+/// What a live check gets: the API's base URL and its authorizer (to issue tokens).
+#[derive(Debug, Clone)]
+pub struct LiveStack {
+    /// The API's base URL, stage included.
+    pub base_url: String,
+    /// The authorizer the stack enforces.
+    pub authorizer: Authorizer,
+    /// The stack's configuration (campaign, stream...).
+    pub config: StackConfig,
+}
+
 /// A check run against the live stack before teardown (the end-to-end test replays the
-/// bad-input catalogue with it); it gets the API's base URL.
-pub type LiveCheck = Box<dyn FnOnce(String) -> BoxFuture<'static, anyhow::Result<()>> + Send>;
+/// bad-input and authorization catalogues with it).
+pub type LiveCheck = Box<dyn FnOnce(LiveStack) -> BoxFuture<'static, anyhow::Result<()>> + Send>;
 
 /// How to run the demo.
 pub struct DemoOptions {
@@ -79,6 +96,8 @@ pub struct Report {
     pub steps: Vec<(String, Duration)>,
     /// The API's base URL.
     pub base_url: String,
+    /// A ready `Authorization` header (`Authorization: <ID token>`) for user 429.
+    pub authorization_header: String,
     /// User 429's recommendations before the clicks.
     pub before: Vec<String>,
     /// And after.
@@ -275,28 +294,53 @@ async fn play(
     let config = StackConfig::from_outputs_json(&outputs)?;
     step_end(report, verbose, what, t);
 
-    let what = "starting local-stack (API Gateway, Kinesis mapping, Firehose archiver)";
+    let what = "starting local-stack (API Gateway with its authorizer, Kinesis mapping, Firehose archiver)";
     let t = step_start(verbose, what);
+    // A new signing key each run: tokens of an earlier run are refused.
+    let key_file = signing_key_file(&options.work_dir);
+    let _ = std::fs::remove_file(&key_file);
+    let authorizer = Authorizer::new(
+        Authorizer::load_or_create_key(&key_file)?,
+        &config.region,
+        &config.name_prefix,
+    )?;
     let binary = options.bin_dir.join("local-stack");
     let logs_stack = logs.clone();
     let stack = tokio::task::spawn_blocking(move || {
-        infra::start_stack(&binary, &outputs_file, &logs_stack)
+        infra::start_stack(&binary, &outputs_file, &key_file, &logs_stack)
     })
     .await??;
     let base_url = stack.announced.clone();
     running.stack = Some(stack);
     report.base_url = base_url.clone();
+    let token = authorizer.issue(
+        DEMO_USER,
+        time::OffsetDateTime::now_utc().unix_timestamp(),
+        TOKEN_TTL_SECONDS,
+    )?;
+    report.authorization_header = format!("Authorization: {token}");
     if verbose {
         println!("    API at {base_url}");
+        println!(
+            "    every route needs an ID token of the local user pool ({}); user {DEMO_USER}'s, valid {} h:\n    export AUTH='{}'",
+            authorizer.issuer,
+            TOKEN_TTL_SECONDS / 3600,
+            report.authorization_header
+        );
     }
     step_end(report, verbose, what, t);
 
-    walkthrough(options, &config, &base_url, report).await?;
+    walkthrough(options, &config, &base_url, &token, report).await?;
 
     if let Some(check) = live_check {
         let what = "checks against the live stack";
         let t = step_start(verbose, what);
-        check(base_url.clone()).await?;
+        check(LiveStack {
+            base_url: base_url.clone(),
+            authorizer,
+            config: config.clone(),
+        })
+        .await?;
         step_end(report, verbose, what, t);
     }
     Ok(())
@@ -306,6 +350,7 @@ async fn walkthrough(
     options: &DemoOptions,
     config: &StackConfig,
     base_url: &str,
+    token: &str,
     report: &mut Report,
 ) -> anyhow::Result<()> {
     use walk::{CLICKS, ITEM, NUM_RESULTS, USER};
@@ -313,7 +358,7 @@ async fn walkthrough(
     let meta_text =
         std::fs::read_to_string(options.root.join("examples/movies/data/item-meta.csv"))?;
     let meta = walk::read_item_meta(&meta_text)?;
-    let client = walk::Client::new(base_url, verbose);
+    let client = walk::Client::new(base_url, verbose).with_token(token);
 
     let what = "the walkthrough: recommendations for user 429";
     let t = step_start(verbose, what);
@@ -367,7 +412,10 @@ async fn walkthrough(
     });
     let sent_at = Instant::now();
     let (status, accepted) = client.post("/data", &body).await?;
-    anyhow::ensure!(status == 202, "POST /data answered {status}: {accepted}");
+    anyhow::ensure!(
+        status == 200 && accepted["Message"] == "Event sent successfully",
+        "POST /data answered {status}: {accepted}"
+    );
     report.events_sent += CLICKS;
     let path = format!("/recommendations?userId={USER}&numResults={NUM_RESULTS}");
     let deadline = Instant::now() + Duration::from_secs(60);

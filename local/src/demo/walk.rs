@@ -129,6 +129,7 @@ pub fn affinity(items: &[String], target: &str, meta: &BTreeMap<String, ItemMeta
 pub struct Client {
     http: reqwest::Client,
     base: String,
+    token: Option<String>,
     /// Whether to print.
     pub verbose: bool,
 }
@@ -148,7 +149,30 @@ impl Client {
                 .build()
                 .expect("a plain client builds"),
             base: base.trim_end_matches('/').to_owned(),
+            token: None,
             verbose,
+        }
+    }
+
+    /// Sends `token` as the `Authorization` header of every request (printed as `"$AUTH"`).
+    #[must_use]
+    pub fn with_token(mut self, token: &str) -> Self {
+        self.token = Some(token.to_owned());
+        self
+    }
+
+    fn auth_flag(&self) -> &'static str {
+        if self.token.is_some() {
+            " -H \"$AUTH\""
+        } else {
+            ""
+        }
+    }
+
+    fn authorized(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.token {
+            Some(token) => request.header(reqwest::header::AUTHORIZATION, token),
+            None => request,
         }
     }
 
@@ -159,11 +183,10 @@ impl Client {
     pub async fn get(&self, path_and_query: &str, print: bool) -> anyhow::Result<(u16, Value)> {
         let url = format!("{}{path_and_query}", self.base);
         if print && self.verbose {
-            println!("\n$ curl -s '{url}'");
+            println!("\n$ curl -s{} '{url}'", self.auth_flag());
         }
         let response = self
-            .http
-            .get(&url)
+            .authorized(self.http.get(&url))
             .send()
             .await
             .with_context(|| format!("GET {url}"))?;
@@ -177,11 +200,13 @@ impl Client {
     pub async fn post(&self, path: &str, body: &Value) -> anyhow::Result<(u16, Value)> {
         let url = format!("{}{path}", self.base);
         if self.verbose {
-            println!("\n$ curl -s -X POST '{url}' -H 'content-type: application/json' -d '{body}'");
+            println!(
+                "\n$ curl -s{} -X POST '{url}' -H 'content-type: application/json' -d '{body}'",
+                self.auth_flag()
+            );
         }
         let response = self
-            .http
-            .post(&url)
+            .authorized(self.http.post(&url))
             .json(body)
             .send()
             .await
