@@ -11,9 +11,14 @@ module "pipeline" {
   name_prefix         = var.name_prefix
   lambda_dist_dir     = var.lambda_dist_dir
   lambda_architecture = var.lambda_architecture
-  api_authorization   = "API_KEY"
+  api_authorization   = "COGNITO"
   create_alarm_topic  = true
   alarm_emails        = var.alarm_email == null ? [] : [var.alarm_email]
+
+  # Users of the created pool are named by their Personalize user id (429 in the walkthrough),
+  # and the walkthrough's own calls are served.
+  user_id_claim      = "cognito:username"
+  enable_seed_routes = true
 
   manage_api_gateway_account = var.manage_api_gateway_account
 

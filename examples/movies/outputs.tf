@@ -3,10 +3,14 @@ output "api_url" {
   value       = module.pipeline.api_url
 }
 
-output "api_key" {
-  description = "API key to send as x-api-key (`terraform output -raw api_key`)."
-  value       = module.pipeline.api_key
-  sensitive   = true
+output "user_pool_id" {
+  description = "The Cognito user pool whose ID tokens the API accepts (create the walkthrough's user 429 in it)."
+  value       = module.pipeline.user_pool_id
+}
+
+output "user_pool_client_id" {
+  description = "The pool's app client, to sign in with."
+  value       = module.pipeline.user_pool_client_id
 }
 
 output "campaign_arn" {

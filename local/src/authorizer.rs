@@ -151,7 +151,7 @@ impl Authorizer {
         }
         let header = std::str::from_utf8(header)
             .map_err(|_| refused("the Authorization header is not text"))?
-            .trim();
+            .trim_start();
         let token = header
             .strip_prefix("Bearer ")
             .or_else(|| header.strip_prefix("bearer "))
@@ -228,7 +228,9 @@ fn reason(e: &jsonwebtoken::errors::Error) -> String {
         ErrorKind::InvalidAudience => "the token is for another app client (aud)".into(),
         ErrorKind::ImmatureSignature => "the token is not valid yet (nbf)".into(),
         ErrorKind::ExpiredSignature => "the token has expired".into(),
-        ErrorKind::MissingRequiredClaim(claim) => format!("the token has no {claim} claim"),
+        ErrorKind::MissingRequiredClaim(claim) => {
+            format!("the token has no valid {claim} claim")
+        }
         ErrorKind::InvalidAlgorithm => "the token's algorithm is not the pool's (HS256)".into(),
         ErrorKind::Base64(_) | ErrorKind::Utf8(_) => {
             "the token's parts are not base64url-encoded".into()
@@ -342,8 +344,11 @@ mod tests {
             (Some(tampered), "signature"),
             (Some(p.issue("429", NOW - 120, 60).unwrap()), "expired"),
             (Some(p.issue("429", NOW - 60, 60).unwrap()), "expired"),
-            (Some(with(&p, "exp", Value::Null)), "no exp claim"),
-            (Some(with(&p, "exp", json!("tomorrow"))), "claims are not"),
+            (Some(with(&p, "exp", Value::Null)), "no valid exp claim"),
+            (
+                Some(with(&p, "exp", json!("tomorrow"))),
+                "no valid exp claim",
+            ),
             (
                 Some(with(&p, "iss", json!("https://evil.example"))),
                 "another issuer",
@@ -352,7 +357,7 @@ mod tests {
                 Some(with(&p, "aud", json!("someone-else"))),
                 "another app client",
             ),
-            (Some(with(&p, "sub", Value::Null)), "no sub claim"),
+            (Some(with(&p, "sub", Value::Null)), "no valid sub claim"),
             (Some(with(&p, "nbf", json!(NOW + 60))), "not valid yet"),
             (
                 Some(with(&p, "token_use", json!("access"))),

@@ -59,7 +59,14 @@ struct Applied {
     routes: Value,
 }
 
+const POOL: &str = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_EXAMPLE";
+
+/// Applies the module with `handlers` and `authorization`, plus `extra` HCL arguments.
 fn apply(handlers: &str, authorization: &str) -> Result<Applied, String> {
+    apply_with(handlers, authorization, "")
+}
+
+fn apply_with(handlers: &str, authorization: &str, extra: &str) -> Result<Applied, String> {
     let tf = terraform::find().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let module = paths::project_file("terraform/modules/api-definition");
@@ -67,7 +74,7 @@ fn apply(handlers: &str, authorization: &str) -> Result<Applied, String> {
     fs::write(
         dir.path().join("main.tf"),
         format!(
-            "module \"api\" {{\n  source        = {}\n  openapi_path  = {}\n  authorization = \"{authorization}\"\n  handlers      = {handlers}\n}}\n\
+            "module \"api\" {{\n  source        = {}\n  openapi_path  = {}\n  authorization = \"{authorization}\"\n  handlers      = {handlers}\n{extra}\n}}\n\
              output \"body\" {{\n  value = module.api.body\n}}\n\
              output \"routes\" {{\n  value = module.api.routes\n}}\n",
             terraform::hcl_string(&module.display().to_string()),
@@ -109,8 +116,13 @@ fn both_handlers() -> String {
 }
 
 #[test]
-fn every_route_gets_its_lambda_integration_validation_and_api_key_auth() {
-    let applied = apply(&both_handlers(), "API_KEY").unwrap();
+fn every_route_gets_its_lambda_integration_validation_and_cognito_auth_with_metering_keys() {
+    let applied = apply_with(
+        &both_handlers(),
+        "COGNITO",
+        &format!("cognito_user_pool_arns = [\"{POOL}\"]\napi_key_required = true\ninclude_seed_routes = true"),
+    )
+    .unwrap();
     let body = &applied.body;
     let mut routes = Vec::new();
     for (path, methods) in body["paths"].as_object().unwrap() {
@@ -126,7 +138,11 @@ fn every_route_gets_its_lambda_integration_validation_and_api_key_auth() {
             };
             assert_eq!(integration["uri"], expected, "{method} {path}");
             assert_eq!(op["x-amazon-apigateway-request-validator"], "all");
-            assert_eq!(op["security"], serde_json::json!([{ "api_key": [] }]));
+            // One requirement with both schemes: the user's token and the metering key.
+            assert_eq!(
+                op["security"],
+                serde_json::json!([{ "cognito": [], "api_key": [] }])
+            );
             assert!(op.get("x-personalize-realtime-handler").is_none());
         }
     }
@@ -146,6 +162,24 @@ fn every_route_gets_its_lambda_integration_validation_and_api_key_auth() {
     assert_eq!(
         body["components"]["securitySchemes"]["api_key"]["name"],
         "x-api-key"
+    );
+    let cognito = &body["components"]["securitySchemes"]["cognito"];
+    assert_eq!(
+        cognito["x-amazon-apigateway-authtype"],
+        "cognito_user_pools"
+    );
+    assert_eq!(
+        cognito["x-amazon-apigateway-authorizer"]["providerARNs"],
+        serde_json::json!([POOL])
+    );
+    // A refused token answers in the API's error shape, naming the header.
+    let unauthorized = body["x-amazon-apigateway-gateway-responses"]["UNAUTHORIZED"]
+        ["responseTemplates"]["application/json"]
+        .as_str()
+        .unwrap();
+    assert!(
+        unauthorized.contains("\"field\":\"Authorization\""),
+        "{unauthorized}"
     );
     assert!(body.get("servers").is_none());
     // API Gateway's own errors keep the API's error shape.
@@ -194,6 +228,32 @@ fn iam_auth_uses_sigv4_on_every_route() {
 }
 
 #[test]
+fn seed_routes_are_left_out_unless_asked_for_and_jwt_uses_the_lambda_authorizer() {
+    let authorizer = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:jwt/invocations";
+    let applied = apply_with(
+        &both_handlers(),
+        "JWT",
+        &format!("jwt_authorizer_uri = \"{authorizer}\""),
+    )
+    .unwrap();
+    let mut paths: Vec<&String> = applied.body["paths"].as_object().unwrap().keys().collect();
+    paths.sort();
+    assert_eq!(paths, ["/events", "/recommendations"]);
+    assert_eq!(applied.routes.as_array().unwrap().len(), 2);
+    let jwt = &applied.body["components"]["securitySchemes"]["jwt"];
+    assert_eq!(jwt["x-amazon-apigateway-authorizer"]["type"], "token");
+    assert_eq!(
+        jwt["x-amazon-apigateway-authorizer"]["authorizerUri"],
+        authorizer
+    );
+    for methods in applied.body["paths"].as_object().unwrap().values() {
+        for op in methods.as_object().unwrap().values() {
+            assert_eq!(op["security"], serde_json::json!([{ "jwt": [] }]));
+        }
+    }
+}
+
+#[test]
 fn a_handler_missing_from_the_map_is_refused_at_plan_time() {
     let err = apply(&format!("{{ collect = \"{COLLECT}\" }}"), "IAM")
         .err()
@@ -207,9 +267,29 @@ fn bad_inputs_are_refused_with_the_reason() {
         .err()
         .expect("an unknown authorization must fail");
     assert!(
-        err.contains("authorization must be IAM, API_KEY or NONE"),
+        err.contains("authorization must be COGNITO, JWT or IAM"),
         "{err}"
     );
+    let err = apply(&both_handlers(), "API_KEY")
+        .err()
+        .expect("an API key is no authorization");
+    assert!(err.contains("API keys only meter usage"), "{err}");
+    let err = apply(&both_handlers(), "COGNITO")
+        .err()
+        .expect("COGNITO without a pool must fail");
+    assert!(err.contains("needs the user pool ARNs"), "{err}");
+    let err = apply_with(
+        &both_handlers(),
+        "COGNITO",
+        "cognito_user_pool_arns = [\"arn:aws:iam::1:role/x\"]",
+    )
+    .err()
+    .expect("a role is not a pool");
+    assert!(err.contains("Cognito user pool ARN"), "{err}");
+    let err = apply(&both_handlers(), "JWT")
+        .err()
+        .expect("JWT without an authorizer must fail");
+    assert!(err.contains("jwt_authorizer_uri"), "{err}");
     let err = apply(
         &format!("{{ collect = \"arn:aws:lambda:us-east-1:1:function:x\", recommend = \"{RECOMMEND}\" }}"),
         "IAM",

@@ -4,8 +4,14 @@ locals {
   # The handler extension is ours: API Gateway gets the integration it stands for instead.
   handler_key = "x-personalize-realtime-handler"
 
+  # The walkthrough's routes (tag `seed`) are served only when asked for.
+  paths_served = {
+    for path, methods in local.document.paths : path => methods
+    if var.include_seed_routes || !alltrue([for method, operation in methods : contains(lookup(operation, "tags", []), "seed")])
+  }
+
   operations = flatten([
-    for path, methods in local.document.paths : [
+    for path, methods in local.paths_served : [
       for method, operation in methods : {
         path    = path
         method  = upper(method)
@@ -17,7 +23,35 @@ locals {
   unhandled = [for op in local.operations : "${op.method} ${op.path}" if op.handler == null]
   unknown   = distinct([for op in local.operations : op.handler if op.handler != null && !contains(keys(var.handlers), coalesce(op.handler, "-"))])
 
-  security_schemes = {
+  # Who may call: a user of a Cognito user pool (its ID token; the default), a user whose JWT a
+  # Lambda authorizer verified, or an IAM principal (a backend acting for many users).
+  identity_schemes = {
+    COGNITO = {
+      cognito = {
+        type                           = "apiKey"
+        name                           = "Authorization"
+        in                             = "header"
+        "x-amazon-apigateway-authtype" = "cognito_user_pools"
+        "x-amazon-apigateway-authorizer" = {
+          type         = "cognito_user_pools"
+          providerARNs = var.cognito_user_pool_arns
+        }
+      }
+    }
+    JWT = {
+      jwt = {
+        type                           = "apiKey"
+        name                           = "Authorization"
+        in                             = "header"
+        "x-amazon-apigateway-authtype" = "custom"
+        "x-amazon-apigateway-authorizer" = {
+          type                         = "token"
+          authorizerUri                = coalesce(var.jwt_authorizer_uri, "unset")
+          authorizerResultTtlInSeconds = 300
+          identityValidationExpression = "^(Bearer )?[-_0-9A-Za-z]+\\.[-_0-9A-Za-z]+\\.[-_0-9A-Za-z]*$"
+        }
+      }
+    }
     IAM = {
       sigv4 = {
         type                           = "apiKey"
@@ -26,23 +60,24 @@ locals {
         "x-amazon-apigateway-authtype" = "awsSigv4"
       }
     }
-    API_KEY = {
-      api_key = {
-        type = "apiKey"
-        name = "x-api-key"
-        in   = "header"
-      }
+  }
+  # API keys only meter usage (a usage plan per key); they never identify a caller.
+  api_key_scheme = {
+    api_key = {
+      type = "apiKey"
+      name = "x-api-key"
+      in   = "header"
     }
-    NONE = {}
   }
-  security = {
-    IAM     = [{ sigv4 = [] }]
-    API_KEY = [{ api_key = [] }]
-    NONE    = []
-  }
+  security_schemes = merge(local.identity_schemes[var.authorization], var.api_key_required ? local.api_key_scheme : {})
+  # One requirement naming both schemes: both must pass.
+  security = [merge(
+    { for name, scheme in local.identity_schemes[var.authorization] : name => [] },
+    var.api_key_required ? { api_key = [] } : {},
+  )]
 
   paths = {
-    for path, methods in local.document.paths : path => {
+    for path, methods in local.paths_served : path => {
       for method, operation in methods : method => merge(
         { for key, value in operation : key => value if key != local.handler_key },
         {
@@ -62,10 +97,15 @@ locals {
   # API Gateway's own refusals (validation, auth, throttling) answer in the API's error shape.
   gateway_responses = {
     for type, field in {
-      BAD_REQUEST_BODY       = "body"
-      BAD_REQUEST_PARAMETERS = "query"
-      DEFAULT_4XX            = ""
-      DEFAULT_5XX            = ""
+      BAD_REQUEST_BODY             = "body"
+      BAD_REQUEST_PARAMETERS       = "query"
+      UNAUTHORIZED                 = "Authorization"
+      ACCESS_DENIED                = "Authorization"
+      EXPIRED_TOKEN                = "Authorization"
+      INVALID_SIGNATURE            = "Authorization"
+      MISSING_AUTHENTICATION_TOKEN = ""
+      DEFAULT_4XX                  = ""
+      DEFAULT_5XX                  = ""
       } : type => {
       responseTemplates = {
         "application/json" = field == "" ? "{\"message\":$context.error.messageString}" : "{\"message\":$context.error.messageString,\"field\":\"${field}\"}"

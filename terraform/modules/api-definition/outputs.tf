@@ -10,6 +10,14 @@ output "body" {
     condition     = length(local.unknown) == 0
     error_message = "The document names handlers that are not in var.handlers: ${join(", ", local.unknown)}."
   }
+  precondition {
+    condition     = var.authorization != "COGNITO" || length(var.cognito_user_pool_arns) > 0
+    error_message = "authorization = \"COGNITO\" needs the user pool ARNs in cognito_user_pool_arns."
+  }
+  precondition {
+    condition     = var.authorization != "JWT" || var.jwt_authorizer_uri != null
+    error_message = "authorization = \"JWT\" needs the Lambda authorizer's invoke ARN in jwt_authorizer_uri."
+  }
 }
 
 output "routes" {

@@ -15,14 +15,48 @@ variable "handlers" {
 }
 
 variable "authorization" {
-  description = "How callers authenticate: IAM (SigV4-signed requests), API_KEY (x-api-key header, with a usage plan) or NONE (only behind another front door)."
+  description = "Who may call: COGNITO (an ID token of a Cognito user pool in the Authorization header; the request is bound to its user), JWT (a token a Lambda authorizer verifies; bound likewise) or IAM (SigV4-signed requests of a backend acting for many users)."
   type        = string
-  default     = "IAM"
+  default     = "COGNITO"
 
   validation {
-    condition     = contains(["IAM", "API_KEY", "NONE"], var.authorization)
-    error_message = "authorization must be IAM, API_KEY or NONE."
+    condition     = contains(["COGNITO", "JWT", "IAM"], var.authorization)
+    error_message = "authorization must be COGNITO, JWT or IAM (API keys only meter usage: see api_key_required)."
   }
+}
+
+variable "cognito_user_pool_arns" {
+  description = "User pools whose ID tokens the COGNITO authorizer accepts."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.cognito_user_pool_arns : can(regex("^arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:[0-9]{12}:userpool/.+$", arn))])
+    error_message = "Every entry of cognito_user_pool_arns must be a Cognito user pool ARN (arn:<partition>:cognito-idp:<region>:<account>:userpool/<id>)."
+  }
+}
+
+variable "jwt_authorizer_uri" {
+  description = "Invoke ARN of the Lambda authorizer (TOKEN type) that verifies JWTs, for authorization = JWT."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.jwt_authorizer_uri == null || can(regex("^arn:aws[a-z-]*:apigateway:[a-z0-9-]+:lambda:path/", var.jwt_authorizer_uri))
+    error_message = "jwt_authorizer_uri must be a Lambda invoke ARN (arn:<partition>:apigateway:<region>:lambda:path/...)."
+  }
+}
+
+variable "api_key_required" {
+  description = "Also require an API key (x-api-key) on every route, for usage metering through usage plans. A key never identifies a caller: the authorization still does."
+  type        = bool
+  default     = false
+}
+
+variable "include_seed_routes" {
+  description = "Serve the original walkthrough's routes (the document's operations tagged seed: GET /getRecommendations, POST /data)."
+  type        = bool
+  default     = false
 }
 
 variable "request_validation" {

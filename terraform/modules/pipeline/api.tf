@@ -1,8 +1,12 @@
 module "api_definition" {
   source = "../api-definition"
 
-  openapi_path  = var.openapi_path
-  authorization = var.api_authorization
+  openapi_path           = var.openapi_path
+  authorization          = var.api_authorization
+  cognito_user_pool_arns = var.api_authorization == "COGNITO" ? [local.user_pool_arn] : []
+  jwt_authorizer_uri     = var.jwt_authorizer_function_arn == null ? null : "arn:${local.partition}:apigateway:${local.region}:lambda:path/2015-03-31/functions/${var.jwt_authorizer_function_arn}/invocations"
+  api_key_required       = var.api_key_required
+  include_seed_routes    = var.enable_seed_routes
   handlers = {
     collect   = aws_lambda_function.this["collect"].invoke_arn
     recommend = aws_lambda_function.this["recommend"].invoke_arn
@@ -157,9 +161,28 @@ resource "aws_wafv2_web_acl_association" "prod" {
   web_acl_arn  = var.web_acl_arn != null ? var.web_acl_arn : aws_wafv2_web_acl.api[0].arn
 }
 
-# API_KEY: one key, bound to the stage by a usage plan with the same throttle and a quota.
+# The seed routes' own, lower throttle (a POST /data makes up to seed_max_interactions events).
+resource "aws_api_gateway_method_settings" "seed" {
+  for_each = var.enable_seed_routes ? toset(["getRecommendations/GET", "data/POST"]) : toset([])
+  #checkov:skip=CKV_AWS_225:Caching is off on purpose (see CKV_AWS_120 on the stage): recommendations must reflect recent events.
+
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  stage_name  = aws_api_gateway_stage.prod.stage_name
+  method_path = each.key
+
+  settings {
+    metrics_enabled        = true
+    logging_level          = var.execution_logging_level
+    data_trace_enabled     = false
+    throttling_rate_limit  = var.seed_throttle_rate_limit
+    throttling_burst_limit = var.seed_throttle_burst_limit
+  }
+}
+
+# API keys meter usage only (api_key_required): one key, bound to the stage by a usage plan with
+# the same throttle and a quota. The authorization decides who the caller is.
 resource "aws_api_gateway_usage_plan" "this" {
-  count = var.api_authorization == "API_KEY" ? 1 : 0
+  count = var.api_key_required ? 1 : 0
 
   name = "${var.name_prefix}-api"
   tags = var.tags
@@ -184,28 +207,95 @@ resource "aws_api_gateway_usage_plan" "this" {
 }
 
 resource "aws_api_gateway_api_key" "this" {
-  count = var.api_authorization == "API_KEY" ? 1 : 0
+  count = var.api_key_required ? 1 : 0
 
   name = "${var.name_prefix}-api"
   tags = var.tags
 }
 
 resource "aws_api_gateway_usage_plan_key" "this" {
-  count = var.api_authorization == "API_KEY" ? 1 : 0
+  count = var.api_key_required ? 1 : 0
 
   key_id        = aws_api_gateway_api_key.this[0].id
   key_type      = "API_KEY"
   usage_plan_id = aws_api_gateway_usage_plan.this[0].id
 }
 
-# IAM: what a caller's role needs, one resource a route (attach it to the callers' roles).
+# IAM: what a caller's role needs, one resource a route (attach it to the callers' roles): all
+# routes, or only the reading (GET) or only the writing (POST) ones, so a backend that records
+# events cannot read recommendations and the other way round.
+locals {
+  invoke_routes = {
+    all   = module.api_definition.routes
+    read  = [for route in module.api_definition.routes : route if route.method == "GET"]
+    write = [for route in module.api_definition.routes : route if route.method != "GET"]
+  }
+}
+
 data "aws_iam_policy_document" "invoke" {
+  for_each = local.invoke_routes
+
   statement {
-    sid     = "InvokeTheApi"
+    sid     = "InvokeTheApi${title(each.key)}"
     actions = ["execute-api:Invoke"]
     resources = [
-      for route in module.api_definition.routes :
+      for route in each.value :
       "${aws_api_gateway_stage.prod.execution_arn}/${route.method}${route.path}"
     ]
   }
+}
+
+# COGNITO without a given pool: a pool whose users only an administrator (your backend) creates,
+# so usernames can be the Personalize user ids (user_id_claim = "cognito:username"), and one app
+# client for the application (no secret: a browser or mobile app).
+resource "aws_cognito_user_pool" "users" {
+  count = var.api_authorization == "COGNITO" && var.cognito_user_pool_arn == null ? 1 : 0
+
+  name                = "${var.name_prefix}-users"
+  deletion_protection = "ACTIVE"
+  mfa_configuration   = "OPTIONAL"
+  tags                = var.tags
+
+  admin_create_user_config {
+    allow_admin_create_user_only = true
+  }
+
+  software_token_mfa_configuration {
+    enabled = true
+  }
+
+  password_policy {
+    minimum_length    = 12
+    require_lowercase = true
+    require_uppercase = true
+    require_numbers   = true
+    require_symbols   = false
+  }
+}
+
+resource "aws_cognito_user_pool_client" "app" {
+  count = length(aws_cognito_user_pool.users)
+
+  name                          = "${var.name_prefix}-app"
+  user_pool_id                  = aws_cognito_user_pool.users[0].id
+  generate_secret               = false
+  explicit_auth_flows           = ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH"]
+  prevent_user_existence_errors = "ENABLED"
+  id_token_validity             = 60
+  access_token_validity         = 60
+  token_validity_units {
+    id_token     = "minutes"
+    access_token = "minutes"
+  }
+}
+
+# JWT: API Gateway may invoke the given Lambda authorizer for this API only.
+resource "aws_lambda_permission" "jwt_authorizer" {
+  count = var.api_authorization == "JWT" ? 1 : 0
+
+  statement_id  = "${var.name_prefix}-api-authorizer"
+  action        = "lambda:InvokeFunction"
+  function_name = var.jwt_authorizer_function_arn
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/authorizers/*"
 }

@@ -25,20 +25,30 @@ locals {
   # Every Lambda of the pipeline; the zip names are the contract with `cargo xtask dist-lambdas`.
   functions = toset(["collect", "ingest", "recommend"])
 
+  user_pool_arn = var.cognito_user_pool_arn != null ? var.cognito_user_pool_arn : try(aws_cognito_user_pool.users[0].arn, null)
+
+  # IAM callers are backends acting for any user; COGNITO and JWT callers act for themselves.
+  auth_environment = {
+    AUTH_MODE     = var.api_authorization == "IAM" ? "service" : "user"
+    USER_ID_CLAIM = var.user_id_claim
+  }
+
   # The environment of each Lambda is the contract with the Lambda crates (DESIGN.md).
   environment = {
-    collect = {
-      STREAM_NAME = aws_kinesis_stream.events.name
-    }
+    collect = merge(local.auth_environment, {
+      STREAM_NAME           = aws_kinesis_stream.events.name
+      PARTITION_KEY_SALT    = coalesce(var.partition_key_salt, aws_kinesis_stream.events.arn)
+      SEED_MAX_INTERACTIONS = tostring(var.seed_max_interactions)
+    })
     ingest = {
       TRACKING_ID            = var.tracking_id
       DLQ_URL                = aws_sqs_queue.dlq.url
       PUT_EVENTS_CONCURRENCY = tostring(var.put_events_concurrency)
     }
-    recommend = {
+    recommend = merge(local.auth_environment, {
       CAMPAIGN_ARN = var.campaign_arn
       FILTER_ARNS  = jsonencode(var.filter_arns)
-    }
+    })
   }
 
   alarm_topic_arn = var.alarm_topic_arn != null ? var.alarm_topic_arn : (var.create_alarm_topic ? aws_sns_topic.alarms[0].arn : null)

@@ -9,14 +9,14 @@ output "rest_api_id" {
 }
 
 output "api_key" {
-  description = "The API key callers send as x-api-key (null unless api_authorization is API_KEY)."
-  value       = var.api_authorization == "API_KEY" ? aws_api_gateway_api_key.this[0].value : null
+  description = "The API key callers send as x-api-key for usage metering (null unless api_key_required)."
+  value       = var.api_key_required ? aws_api_gateway_api_key.this[0].value : null
   sensitive   = true
 }
 
 output "invoke_policy_json" {
   description = "IAM policy allowing execute-api:Invoke on each route of the prod stage: attach it to the callers' roles when api_authorization is IAM."
-  value       = data.aws_iam_policy_document.invoke.json
+  value       = data.aws_iam_policy_document.invoke["all"].json
 }
 
 output "routes" {
@@ -105,4 +105,24 @@ output "function_arns" {
 output "alarm_topic_arn" {
   description = "SNS topic the alarms notify (null when they have no actions)."
   value       = local.alarm_topic_arn
+}
+
+output "invoke_read_policy_json" {
+  description = "IAM policy allowing execute-api:Invoke on the reading (GET) routes only: for a backend that serves recommendations (api_authorization IAM)."
+  value       = data.aws_iam_policy_document.invoke["read"].json
+}
+
+output "invoke_write_policy_json" {
+  description = "IAM policy allowing execute-api:Invoke on the writing (POST) routes only: for a backend that records events (api_authorization IAM)."
+  value       = data.aws_iam_policy_document.invoke["write"].json
+}
+
+output "user_pool_id" {
+  description = "Id of the Cognito user pool the module created (COGNITO without cognito_user_pool_arn); null otherwise."
+  value       = try(aws_cognito_user_pool.users[0].id, null)
+}
+
+output "user_pool_client_id" {
+  description = "App client id of that user pool (the aud of its ID tokens); null otherwise."
+  value       = try(aws_cognito_user_pool_client.app[0].id, null)
 }

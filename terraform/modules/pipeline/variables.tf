@@ -394,14 +394,99 @@ variable "ingest_timeout_seconds" {
 # --- REST API ---
 
 variable "api_authorization" {
-  description = "Caller authentication: API_KEY (x-api-key header, usage plan), IAM (SigV4) or NONE (only behind another authenticating front door)."
+  description = "Who may call, and for whom: COGNITO (an ID token of the Cognito user pool; each request acts for the token's user only), JWT (a token your Lambda authorizer verifies; likewise bound to its user) or IAM (SigV4: a backend acting for many users, with separate read and write policies)."
   type        = string
-  default     = "API_KEY"
+  default     = "COGNITO"
 
   validation {
-    condition     = contains(["API_KEY", "IAM", "NONE"], var.api_authorization)
-    error_message = "api_authorization must be API_KEY, IAM or NONE."
+    condition     = contains(["COGNITO", "JWT", "IAM"], var.api_authorization)
+    error_message = "api_authorization must be COGNITO, JWT or IAM (API keys only meter usage: see api_key_required)."
   }
+}
+
+variable "cognito_user_pool_arn" {
+  description = "Cognito user pool whose ID tokens the API accepts (COGNITO); null to create one with an app client (outputs user_pool_id, user_pool_client_id)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.cognito_user_pool_arn == null || can(regex("^arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:[0-9]{12}:userpool/.+$", var.cognito_user_pool_arn))
+    error_message = "cognito_user_pool_arn must be a Cognito user pool ARN (arn:<partition>:cognito-idp:<region>:<account>:userpool/<id>)."
+  }
+}
+
+variable "jwt_authorizer_function_arn" {
+  description = "ARN of your Lambda authorizer (TOKEN type) that verifies JWTs, for api_authorization = JWT; it must return the user id in its context under user_id_claim."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.jwt_authorizer_function_arn == null || can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:.+$", var.jwt_authorizer_function_arn))
+    error_message = "jwt_authorizer_function_arn must be a Lambda function ARN."
+  }
+}
+
+variable "user_id_claim" {
+  description = "Claim of the caller's token (or key of the Lambda authorizer's context) holding the Personalize user id (COGNITO, JWT)."
+  type        = string
+  default     = "sub"
+
+  validation {
+    condition     = length(var.user_id_claim) >= 1 && length(var.user_id_claim) <= 128
+    error_message = "user_id_claim must be 1 to 128 characters."
+  }
+}
+
+variable "api_key_required" {
+  description = "Also require an API key (x-api-key) with a usage plan, for usage metering only: a key never identifies a caller (API Gateway's guidance); the authorization above does."
+  type        = bool
+  default     = false
+}
+
+variable "enable_seed_routes" {
+  description = "Serve the original walkthrough's routes (GET /getRecommendations, POST /data) under their own low throttle."
+  type        = bool
+  default     = false
+}
+
+variable "seed_throttle_rate_limit" {
+  description = "Steady-state requests per second of each seed route (enable_seed_routes)."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.seed_throttle_rate_limit > 0 && var.seed_throttle_rate_limit <= 100
+    error_message = "seed_throttle_rate_limit must be from 1 to 100 requests per second."
+  }
+}
+
+variable "seed_throttle_burst_limit" {
+  description = "Burst requests of each seed route (enable_seed_routes)."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.seed_throttle_burst_limit >= 1 && var.seed_throttle_burst_limit <= 500
+    error_message = "seed_throttle_burst_limit must be from 1 to 500."
+  }
+}
+
+variable "seed_max_interactions" {
+  description = "Most events one POST /data may generate (SEED_MAX_INTERACTIONS, 1-1000); with seed_throttle_rate_limit it bounds /data's PutEvents calls per second to rate x interactions / 10."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.seed_max_interactions >= 1 && var.seed_max_interactions <= 1000 && floor(var.seed_max_interactions) == var.seed_max_interactions
+    error_message = "seed_max_interactions must be a whole number from 1 to 1000."
+  }
+}
+
+variable "partition_key_salt" {
+  description = "Key of the HMAC that turns a user id into its Kinesis partition key (PARTITION_KEY_SALT); null for the stream's ARN. Set a secret to keep the user-to-shard mapping unpredictable."
+  type        = string
+  default     = null
+  sensitive   = true
 }
 
 variable "openapi_path" {
@@ -433,7 +518,7 @@ variable "throttle_burst_limit" {
 }
 
 variable "api_quota_per_day" {
-  description = "Requests per day of the API key's usage plan (API_KEY only). The one key is shared by every caller, so one caller could exhaust a quota for all: null (no quota) unless each client has its own key."
+  description = "Requests per day of the API key's usage plan (api_key_required only; keys meter usage). The one key is shared by every caller, so one caller could exhaust a quota for all: null (no quota) unless each client has its own key."
   type        = number
   default     = null
 
