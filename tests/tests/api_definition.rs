@@ -402,8 +402,8 @@ fn the_gateway_refuses_what_is_malformed_for_sure() {
         ),
         (
             "EventsRequest",
-            json!({"sessionId": "s", "events": [{"eventType": "w"}]}),
-            "'userId' is a required property",
+            json!({"userId": "u", "events": [{"eventType": "w"}]}),
+            "'sessionId' is a required property",
         ),
         (
             "EventsRequest",

@@ -78,7 +78,13 @@ fn each_lambda_gets_exactly_the_environment_of_the_contract() {
         Some(r#"${toset(["collect", "ingest", "recommend"])}"#.to_owned())
     );
     let expected = json!({
-        "collect": { "STREAM_NAME": "${aws_kinesis_stream.events.name}" },
+        "collect": {
+            "STREAM_NAME": "${aws_kinesis_stream.events.name}",
+            "AUTH_MODE": "${local.auth_mode}",
+            "USER_ID_CLAIM": "${var.user_id_claim}",
+            "PARTITION_KEY_SALT": "${coalesce(var.partition_key_salt,aws_kinesis_stream.events.arn)}",
+            "SEED_MAX_INTERACTIONS": "${tostring(var.seed_max_interactions)}",
+        },
         "ingest": {
             "TRACKING_ID": "${var.tracking_id}",
             "DLQ_URL": "${aws_sqs_queue.dlq.url}",
@@ -87,6 +93,8 @@ fn each_lambda_gets_exactly_the_environment_of_the_contract() {
         "recommend": {
             "CAMPAIGN_ARN": "${var.campaign_arn}",
             "FILTER_ARNS": "${jsonencode(var.filter_arns)}",
+            "AUTH_MODE": "${local.auth_mode}",
+            "USER_ID_CLAIM": "${var.user_id_claim}",
         },
     });
     assert_eq!(local(PIPELINE, "environment"), &expected);

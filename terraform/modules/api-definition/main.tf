@@ -81,7 +81,7 @@ locals {
       for method, operation in methods : method => merge(
         { for key, value in operation : key => value if key != local.handler_key },
         {
-          security = local.security[var.authorization]
+          security = local.security
           "x-amazon-apigateway-integration" = {
             type                = "aws_proxy"
             httpMethod          = "POST"
@@ -115,11 +115,12 @@ locals {
 
   body = merge(
     # `servers` describes the deployed URL for clients; API Gateway would read a base path from it.
-    { for key, value in local.document : key => value if key != "servers" },
+    # The document's own `security` is replaced by each operation's, from `authorization`.
+    { for key, value in local.document : key => value if !contains(["servers", "security"], key) },
     {
       paths = local.paths
       components = merge(lookup(local.document, "components", {}), {
-        securitySchemes = local.security_schemes[var.authorization]
+        securitySchemes = local.security_schemes
       })
       "x-amazon-apigateway-api-key-source"    = "HEADER"
       "x-amazon-apigateway-gateway-responses" = local.gateway_responses

@@ -28,27 +28,28 @@ locals {
   user_pool_arn = var.cognito_user_pool_arn != null ? var.cognito_user_pool_arn : try(aws_cognito_user_pool.users[0].arn, null)
 
   # IAM callers are backends acting for any user; COGNITO and JWT callers act for themselves.
-  auth_environment = {
-    AUTH_MODE     = var.api_authorization == "IAM" ? "service" : "user"
-    USER_ID_CLAIM = var.user_id_claim
-  }
+  auth_mode = var.api_authorization == "IAM" ? "service" : "user"
 
   # The environment of each Lambda is the contract with the Lambda crates (DESIGN.md).
   environment = {
-    collect = merge(local.auth_environment, {
+    collect = {
       STREAM_NAME           = aws_kinesis_stream.events.name
+      AUTH_MODE             = local.auth_mode
+      USER_ID_CLAIM         = var.user_id_claim
       PARTITION_KEY_SALT    = coalesce(var.partition_key_salt, aws_kinesis_stream.events.arn)
       SEED_MAX_INTERACTIONS = tostring(var.seed_max_interactions)
-    })
+    }
     ingest = {
       TRACKING_ID            = var.tracking_id
       DLQ_URL                = aws_sqs_queue.dlq.url
       PUT_EVENTS_CONCURRENCY = tostring(var.put_events_concurrency)
     }
-    recommend = merge(local.auth_environment, {
-      CAMPAIGN_ARN = var.campaign_arn
-      FILTER_ARNS  = jsonencode(var.filter_arns)
-    })
+    recommend = {
+      CAMPAIGN_ARN  = var.campaign_arn
+      FILTER_ARNS   = jsonencode(var.filter_arns)
+      AUTH_MODE     = local.auth_mode
+      USER_ID_CLAIM = var.user_id_claim
+    }
   }
 
   alarm_topic_arn = var.alarm_topic_arn != null ? var.alarm_topic_arn : (var.create_alarm_topic ? aws_sns_topic.alarms[0].arn : null)
