@@ -161,24 +161,6 @@ resource "aws_wafv2_web_acl_association" "prod" {
   web_acl_arn  = var.web_acl_arn != null ? var.web_acl_arn : aws_wafv2_web_acl.api[0].arn
 }
 
-# The seed routes' own, lower throttle (a POST /data makes up to seed_max_interactions events).
-resource "aws_api_gateway_method_settings" "seed" {
-  for_each = var.enable_seed_routes ? toset(["getRecommendations/GET", "data/POST"]) : toset([])
-  #checkov:skip=CKV_AWS_225:Caching is off on purpose (see CKV_AWS_120 on the stage): recommendations must reflect recent events.
-
-  rest_api_id = aws_api_gateway_rest_api.this.id
-  stage_name  = aws_api_gateway_stage.prod.stage_name
-  method_path = each.key
-
-  settings {
-    metrics_enabled        = true
-    logging_level          = var.execution_logging_level
-    data_trace_enabled     = false
-    throttling_rate_limit  = var.seed_throttle_rate_limit
-    throttling_burst_limit = var.seed_throttle_burst_limit
-  }
-}
-
 # API keys meter usage only (api_key_required): one key, bound to the stage by a usage plan with
 # the same throttle and a quota. The authorization decides who the caller is.
 resource "aws_api_gateway_usage_plan" "this" {

@@ -444,35 +444,13 @@ variable "api_key_required" {
 }
 
 variable "enable_seed_routes" {
-  description = "Serve the original walkthrough's routes (GET /getRecommendations, POST /data) under their own low throttle."
+  description = "Serve the original walkthrough's routes (GET /getRecommendations, POST /data), each under its own low throttle in route_throttles."
   type        = bool
   default     = false
 }
 
-variable "seed_throttle_rate_limit" {
-  description = "Steady-state requests per second of each seed route (enable_seed_routes)."
-  type        = number
-  default     = 2
-
-  validation {
-    condition     = var.seed_throttle_rate_limit > 0 && var.seed_throttle_rate_limit <= 100
-    error_message = "seed_throttle_rate_limit must be from 1 to 100 requests per second."
-  }
-}
-
-variable "seed_throttle_burst_limit" {
-  description = "Burst requests of each seed route (enable_seed_routes)."
-  type        = number
-  default     = 5
-
-  validation {
-    condition     = var.seed_throttle_burst_limit >= 1 && var.seed_throttle_burst_limit <= 500
-    error_message = "seed_throttle_burst_limit must be from 1 to 500."
-  }
-}
-
 variable "seed_max_interactions" {
-  description = "Most events one POST /data may generate (SEED_MAX_INTERACTIONS, 1-1000); with seed_throttle_rate_limit it bounds /data's PutEvents calls per second to rate x interactions / 10."
+  description = "Most events one POST /data may generate (SEED_MAX_INTERACTIONS, 1-1000); with the route_throttles rate of POST /data it bounds /data's PutEvents calls per second to rate x interactions / 10."
   type        = number
   default     = 100
 
@@ -535,7 +513,8 @@ variable "route_throttles" {
     burst_limit = number
   }))
   default = {
-    "POST /data" = { rate_limit = 5, burst_limit = 10 }
+    "POST /data"              = { rate_limit = 5, burst_limit = 10 }
+    "GET /getRecommendations" = { rate_limit = 5, burst_limit = 10 }
   }
 
   validation {
