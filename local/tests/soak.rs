@@ -1,10 +1,10 @@
 //! Fault soak: Personalize fails for a simulated hour (throttling, then 5xx, then full
 //! unavailability) while a generator sends a known set of events through `POST /events` and
-//! `POST /data` of the local stack, with the real collect and ingest handlers, moto's Kinesis
-//! and S3, and personalize-local. The mapping's clock is compressed (one simulated hour in six
-//! real seconds): record ages and back-off run on it, so the hour is long enough to expire
-//! records under the old mapping settings (5 retries, 1 h maximum age) and short enough for a
-//! test.
+//! `POST /data` of the local stack (behind its authorizer, each user with its own token), with
+//! the real collect and ingest handlers, moto's Kinesis and S3, and personalize-local. The
+//! mapping's clock is compressed (one simulated hour in six real seconds): record ages and
+//! back-off run on it, so the hour is long enough to expire records under the old mapping
+//! settings (5 retries, 1 h maximum age) and short enough for a test.
 //!
 //! When the outage ends, every event must reach Personalize exactly once in training terms
 //! (repeats are kept for real time and left out of training, as the PutEvents reference says
@@ -17,6 +17,7 @@ use std::io::Read;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use local_stack::authorizer::Authorizer;
 use local_stack::config::StackConfig;
 use local_stack::esm::batch::{Clock, RetryPolicy};
 use local_stack::resources::AwsClients;
@@ -107,11 +108,30 @@ async fn an_hour_long_personalize_outage_loses_no_event() {
         bucket_name: "soak-data".into(),
         archive_prefix: "events/".into(),
         dlq_name: "soak-dlq".into(),
+        enable_seed_routes: true,
     };
     let aws = AwsClients::new(&config);
     let resources = local_stack::resources::ensure(&config, &aws).await.unwrap();
     let functions =
         local_stack::functions::build_with(&config, &resources, Duration::from_secs(60)).unwrap();
+    let authorizer = Authorizer::new(
+        Authorizer::random_key(),
+        &config.region,
+        &config.name_prefix,
+    )
+    .unwrap();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let token = |user: &str| authorizer.issue(user, now, 3600).unwrap();
+    // Event times inside collect's accepted `sentAt` window (7 days back, 5 minutes ahead):
+    // the simulated hour ends an hour before now, and `/data`'s days are two and three days ago.
+    let first_sent_at = now - 2 * 3600;
+    let day = |days_ago: i64| {
+        time::OffsetDateTime::from_unix_timestamp(now - days_ago * 86_400)
+            .unwrap()
+            .date()
+    };
+    let (date_from, date_to) = (day(3), day(2));
+    let midnight = |d: time::Date| d.midnight().assume_utc().unix_timestamp();
     let options = Options {
         poll_interval: Duration::from_millis(20),
         retry: RetryPolicy {
@@ -123,6 +143,7 @@ async fn an_hour_long_personalize_outage_loses_no_event() {
             ..RetryPolicy::default()
         },
         archive_interval: Duration::from_millis(500),
+        authorizer: Some(authorizer.clone()),
         ..Options::default()
     };
     let running = stack::start_with(&config, &aws, resources.clone(), functions, options)
@@ -153,7 +174,7 @@ async fn an_hour_long_personalize_outage_loses_no_event() {
         // Two users a minute through POST /events, three events each.
         for user in 0..2u32 {
             let session = format!("s-{user}-{}", minute / 10);
-            let sent_at = 1_700_000_000 + i64::from(minute) * 60;
+            let sent_at = first_sent_at + i64::from(minute) * 60;
             let events: Vec<Value> = (0..3)
                 .map(|k| json!({"eventType": "watch", "itemId": format!("m{minute}-u{user}-{k}"), "sentAt": sent_at}))
                 .collect();
@@ -161,6 +182,7 @@ async fn an_hour_long_personalize_outage_loses_no_event() {
                 json!({"userId": format!("u{user}"), "sessionId": session, "events": events});
             let response = http
                 .post(format!("{base}/events"))
+                .header("authorization", token(&format!("u{user}")))
                 .json(&body)
                 .send()
                 .await
@@ -176,18 +198,23 @@ async fn an_hour_long_personalize_outage_loses_no_event() {
             let item = format!("d{minute}");
             let body = json!({"stream-name": config.stream_name, "PartitionKey": "7",
                 "Data": {"userId": "7", "interactions": 50, "itemId": item, "trackingId": "x",
-                         "eventType": "click", "dateFrom": "2024-01-01", "dateTo": "2024-01-02"}});
+                         "eventType": "click", "dateFrom": date_from.to_string(), "dateTo": date_to.to_string()}});
             let response = http
                 .post(format!("{base}/data"))
+                .header("authorization", token("7"))
                 .json(&body)
                 .send()
                 .await
                 .unwrap();
-            assert_eq!(response.status(), 202);
+            // The walkthrough's answer: 200 "Event sent successfully".
+            assert_eq!(response.status(), 200);
             let answer: Value = response.json().await.unwrap();
             let session = answer["sessionId"].as_str().unwrap().to_owned();
             // dateFrom 00:00:00 to dateTo 23:59:59 of the next day, 50 evenly spaced seconds.
-            let (from, to) = (1_704_067_200.0_f64, 1_704_239_999.0_f64);
+            let (from, to) = (
+                midnight(date_from) as f64,
+                (midnight(date_to) + 86_399) as f64,
+            );
             for i in 0..50 {
                 let t = (from + (to - from) / 49.0 * f64::from(i)).floor() as i64;
                 expected.insert(key_of(&session, &item, t));

@@ -36,6 +36,7 @@ fn config(moto: &Moto) -> StackConfig {
         bucket_name: "t-data".into(),
         archive_prefix: "events/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/".into(),
         dlq_name: "t-dlq".into(),
+        enable_seed_routes: false,
     }
 }
 

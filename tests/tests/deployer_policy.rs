@@ -111,6 +111,23 @@ const NEEDS: &[(&str, &[&str])] = &[
     ("aws_sqs_queue", &["sqs:CreateQueue", "sqs:DeleteQueue"]),
     ("aws_sqs_queue_policy", &["sqs:SetQueueAttributes"]),
     (
+        "aws_cognito_user_pool_client",
+        &[
+            "cognito-idp:CreateUserPoolClient",
+            "cognito-idp:DeleteUserPoolClient",
+            "cognito-idp:DescribeUserPoolClient",
+        ],
+    ),
+    (
+        "aws_cognito_user_pool",
+        &[
+            "cognito-idp:CreateUserPool",
+            "cognito-idp:DeleteUserPool",
+            "cognito-idp:DescribeUserPool",
+            "cognito-idp:SetUserPoolMfaConfig",
+        ],
+    ),
+    (
         "aws_wafv2_web_acl_association",
         &[
             "wafv2:AssociateWebACL",

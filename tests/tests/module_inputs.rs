@@ -4,8 +4,6 @@
 // The bad-input object below is one json! literal of every validated input.
 #![recursion_limit = "256"]
 
-#![recursion_limit = "256"]
-
 use std::fs;
 
 use serde_json::{json, Value};
