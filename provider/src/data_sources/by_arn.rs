@@ -40,7 +40,7 @@ fn mirrored(attrs: Vec<Attr>, skip: &[&str]) -> Vec<Attr> {
         .into_iter()
         .filter(|a| a.ty.nested().is_none() && !a.local)
         .filter(|a| !["id", "tags", "arn"].contains(&a.name) && !skip.contains(&a.name))
-        .map(|a| Attr::computed(a.name, a.ty, a.description))
+        .map(|a| Attr::computed(a.name, a.ty, a.reads.unwrap_or(a.description)))
         .collect()
 }
 
@@ -218,6 +218,16 @@ mod tests {
                     attr.attr_type, resource.attributes[name].attr_type,
                     "{data_name}.{name}"
                 );
+                // A data source configures nothing: its words are those of `Attr::reads`.
+                let words = &attr.description.content;
+                for configuring in [
+                    "changed in place",
+                    "default false",
+                    "default 1",
+                    "omit with",
+                ] {
+                    assert!(!words.contains(configuring), "{data_name}.{name}: {words}");
+                }
             }
         }
         assert!(diags.errors.is_empty(), "{diags:?}");

@@ -78,6 +78,9 @@ pub struct Attr {
     pub description: &'static str,
     /// Kept in Terraform state only: Personalize neither stores nor returns it (`triggers`).
     pub local: bool,
+    /// How a data source that mirrors the resource describes it, when [`Attr::description`]
+    /// speaks of configuring it (defaults, in-place changes).
+    pub reads: Option<&'static str>,
 }
 
 impl Attr {
@@ -91,6 +94,7 @@ impl Attr {
             default: None,
             description,
             local: false,
+            reads: None,
         }
     }
     /// A required attribute.
@@ -128,6 +132,11 @@ impl Attr {
     /// first plan after an import adopts the configuration's value without replacement.
     pub fn local(mut self) -> Self {
         self.local = true;
+        self
+    }
+    /// How a data source reading the resource describes it (see [`Attr::reads`]).
+    pub fn reads(mut self, description: &'static str) -> Self {
+        self.reads = Some(description);
         self
     }
     /// Whether the user may set it.

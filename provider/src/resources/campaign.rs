@@ -85,8 +85,10 @@ impl Kind for Campaign {
                 .force_new()
                 .check(validate::name),
             Attr::required("solution_version_arn", Ty::String, "ARN of the solution version to deploy; changed in place.")
+                .reads("ARN of the deployed solution version.")
                 .check(validate::personalize_arn),
             Attr::optional_computed("min_provisioned_tps", Ty::Number, "Minimum provisioned transactions per second (at least 1, default 1); changed in place.")
+                .reads("Minimum provisioned transactions per second.")
                 .default(n(1.0))
                 .check(tps),
             Attr::optional("campaign_config", Ty::Block(campaign_config_attrs()), "Campaign configuration; changed in place."),

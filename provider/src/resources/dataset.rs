@@ -62,6 +62,7 @@ impl Kind for Dataset {
                 Ty::String,
                 "ARN of the schema; changed in place with UpdateDataset.",
             )
+            .reads("ARN of the schema.")
             .check(validate::personalize_arn),
             Attr::computed("latest_dataset_update", Ty::MapString, "The last UpdateDataset, as Personalize reports it: `status`, `failure_reason`, `schema_arn`, `creation_date_time`, `last_updated_date_time`; null before the first update."),
             status_attr(),

@@ -45,20 +45,26 @@ impl Kind for Solution {
                 .force_new()
                 .check(validate::personalize_arn),
             Attr::optional("recipe_arn", Ty::String, "ARN of the recipe (see the `personalize_recipe` data source); omit with `perform_auto_ml`.")
+                .reads("ARN of the recipe (null with AutoML).")
                 .force_new()
                 .check(validate::personalize_arn),
             Attr::optional("event_type", Ty::String, "Train only on interactions of this event type.")
+                .reads("The event type it trains on, if one.")
                 .force_new()
                 .check(|v| validate::max_len(v, 256)),
             Attr::optional_computed("perform_hpo", Ty::Bool, "Run hyperparameter optimisation (default false).")
+                .reads("Whether training runs hyperparameter optimisation.")
                 .force_new()
                 .default(b(false)),
             Attr::optional_computed("perform_auto_ml", Ty::Bool, "Let Personalize pick the recipe (default false).")
+                .reads("Whether Personalize picks the recipe (AutoML).")
                 .force_new()
                 .default(b(false)),
             Attr::optional_computed("perform_auto_training", Ty::Bool, "Let Personalize train new versions on the `auto_training_config` schedule (default true, as AWS); changed in place.")
+                .reads("Whether Personalize trains new versions on the solution's schedule.")
                 .default(b(true)),
             Attr::optional_computed("perform_incremental_update", Ty::Bool, "Let Personalize update the model with new data between full trainings (default false); changed in place.")
+                .reads("Whether Personalize updates the model with new data between full trainings.")
                 .default(b(false)),
             Attr::optional("solution_config", Ty::Block(solution_config::attrs()), "Training configuration; `auto_training_config` and `events_config` change in place, any other change replaces the solution."),
             Attr::computed("best_recipe_arn", Ty::String, "The recipe AutoML chose (with `perform_auto_ml = true`), once a version has trained."),
