@@ -537,3 +537,55 @@ async fn hpo_searches_the_ranges_and_reports_the_winner() {
         .unwrap();
     assert_eq!(recommend(c, &campaign, "u1", 5).await.len(), 5);
 }
+
+/// API_CreateSolutionVersion, `trainingMode`: "The UPDATE option can only be used when you
+/// already have an active solution version created from the input solution using the FULL
+/// option and the input solution was trained with the User-Personalization recipe or the legacy
+/// HRNN-Coldstart recipe."
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn update_training_needs_an_active_full_version_of_a_recipe_that_takes_it() {
+    let f = Fixture::start("update-mode").await;
+    let p = &f.c.control;
+    let g = f.chain.group.as_str();
+    let update = |solution: String| async move {
+        p.create_solution_version()
+            .solution_arn(solution)
+            .training_mode(aws_sdk_personalize::types::TrainingMode::Update)
+            .send()
+            .await
+            .map(|o| o.solution_version_arn.unwrap())
+            .map_err(|e| {
+                (
+                    e.code().unwrap_or("").to_owned(),
+                    e.message().unwrap_or("").to_owned(),
+                )
+            })
+    };
+    let up = solution(p, g, "up", Some(V1), |b| b).await.unwrap();
+    refused(
+        update(up.clone()).await,
+        "InvalidInputException",
+        "needs an ACTIVE solution version",
+    );
+    assert_eq!(train(p, &up).await.status(), Some("ACTIVE"));
+    let arn = update(up.clone()).await.unwrap();
+    let v = p
+        .describe_solution_version()
+        .solution_version_arn(arn)
+        .send()
+        .await
+        .unwrap()
+        .solution_version
+        .unwrap();
+    assert_eq!(v.training_mode().map(|m| m.as_str()), Some("UPDATE"));
+    assert_eq!(v.status(), Some("ACTIVE"), "{:?}", v.failure_reason());
+
+    // Not for User-Personalization-v2, even after a FULL version.
+    let v2 = solution(p, g, "v2", Some(V2), |b| b).await.unwrap();
+    assert_eq!(train(p, &v2).await.status(), Some("ACTIVE"));
+    refused(
+        update(v2).await,
+        "InvalidInputException",
+        "User-Personalization or HRNN-Coldstart",
+    );
+}

@@ -259,6 +259,39 @@ pub const SOLUTION_UPDATE: InPlaceUpdate = InPlaceUpdate {
     ready: |_, _| Ok(()),
 };
 
+/// The recipes whose solutions take `trainingMode=UPDATE`.
+const UPDATE_RECIPES: [&str; 2] = [
+    "arn:aws:personalize:::recipe/aws-user-personalization",
+    "arn:aws:personalize:::recipe/aws-hrnn-coldstart",
+];
+
+/// API_CreateSolutionVersion, `trainingMode`: "The UPDATE option can only be used when you
+/// already have an active solution version created from the input solution using the FULL
+/// option and the input solution was trained with the User-Personalization recipe or the legacy
+/// HRNN-Coldstart recipe."
+fn check_update_mode(
+    inner: &impl crate::state::View,
+    solution_arn: &str,
+    solution: &crate::state::Record,
+) -> Result<(), ApiError> {
+    let recipe = solution.str("recipeArn").unwrap_or("");
+    if !UPDATE_RECIPES.contains(&recipe) {
+        return Err(ApiError::invalid(format!(
+            "trainingMode UPDATE needs a solution of the User-Personalization or HRNN-Coldstart recipe; {solution_arn} uses {}",
+            if recipe.is_empty() { "AutoML" } else { recipe }
+        )));
+    }
+    let full = inner
+        .children(Kind::SolutionVersion, "solutionArn", solution_arn)
+        .any(|v| v.status() == "ACTIVE" && v.str("trainingMode") == Some("FULL"));
+    if !full {
+        return Err(ApiError::invalid(format!(
+            "trainingMode UPDATE needs an ACTIVE solution version of {solution_arn} trained with trainingMode FULL; train one first"
+        )));
+    }
+    Ok(())
+}
+
 /// CreateSolutionVersion: trains in the IN_PROGRESS stage; one training at a time per
 /// solution (ResourceInUseException otherwise).
 pub async fn create_solution_version(
@@ -292,6 +325,9 @@ pub async fn create_solution_version(
                 "Solution {solution_arn} is already training {}",
                 v.str("solutionVersionArn").unwrap_or("")
             )));
+        }
+        if mode == "UPDATE" {
+            check_update_mode(inner, &solution_arn, solution)?;
         }
         let solution = solution.clone();
         // Datasets may come after the solution: by now every column it names must exist.
