@@ -432,7 +432,7 @@ const DEFAULTED_MAPS: [&str; 2] = [
 
 /// Whether the remote `solution_config` means the state's (see [`canonical`]): AWS reports
 /// its default schedule when the configuration sets none, which must not show as a change,
-/// while any other schedule, set behind Terraform's back, must. Keys of [`DEFAULTED_MAPS`] that
+/// while any other schedule, set behind Terraform's back, must. Keys of `DEFAULTED_MAPS` that
 /// only the remote has are the recipe's defaults (the developer guide's recipe pages list a
 /// default for every hyperparameter) and compare as absent; a state key's value still must
 /// match.
