@@ -97,6 +97,25 @@ fn popularity_lists_the_most_interacted_items() {
     assert!((all.iter().map(|x| x.score).sum::<f64>() - 1.0).abs() < 1e-9);
 }
 
+/// Developer guide, Popularity-Count: "the items with the most interactions data from unique
+/// users": one user's many interactions with an item count once.
+#[test]
+fn popularity_count_counts_unique_users_not_interactions() {
+    let mut data = TrainingData::default();
+    for t in 0..10 {
+        data.interactions.push(ev("binger", "x", t, "click"));
+    }
+    for u in 0..3 {
+        data.interactions
+            .push(ev(&format!("u{u}"), "y", 20 + u, "click"));
+    }
+    let m = train(&data, &options("aws-popularity-count")).unwrap();
+    let got = m.recommend(&query(Some("anyone"), &[])).unwrap();
+    assert_eq!(ids(&got), ["y", "x"]);
+    // Three users of four: three quarters of the score, up to the scoring floor.
+    assert!((got[0].score - 0.75).abs() < 1e-3, "{got:?}");
+}
+
 #[test]
 fn user_personalization_follows_the_users_cluster_and_unknown_users_get_popular_items() {
     let m = train(&clusters(), &options("aws-user-personalization")).unwrap();

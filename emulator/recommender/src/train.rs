@@ -94,8 +94,22 @@ pub(crate) fn fit(
     }
     let weights = event_weights(&p, params.event_weight_exponent, options);
     let mut popularity = vec![0f32; n];
-    for e in &training {
-        popularity[e.item as usize] += 1.0;
+    if kind == Kind::PopularityCount {
+        // Developer guide, Popularity-Count recipe: it "recommends the popular items based on
+        // the items with the most interactions data from unique users": a user counts once
+        // per item however often they interacted with it.
+        for events in p.users.values() {
+            let mut seen = std::collections::HashSet::new();
+            for e in events.iter().filter(|e| e.trains) {
+                if seen.insert(e.item) {
+                    popularity[e.item as usize] += 1.0;
+                }
+            }
+        }
+    } else {
+        for e in &training {
+            popularity[e.item as usize] += 1.0;
+        }
     }
     let trained_until = training.iter().map(|e| e.timestamp).max().unwrap_or(0);
     let trending = match kind {
