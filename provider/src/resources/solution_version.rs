@@ -42,9 +42,11 @@ impl Kind for SolutionVersion {
     fn attributes() -> Vec<Attr> {
         let mut attrs = vec![
             Attr::required("solution_arn", Ty::String, "ARN of the solution to train.")
+                .reads("ARN of the solution it belongs to.")
                 .force_new()
                 .check(validate::personalize_arn),
-            Attr::optional_computed("training_mode", Ty::String, "`FULL` (default) or `UPDATE` (incremental, for recipes that support it).")
+            Attr::optional_computed("training_mode", Ty::String, "`FULL` (default) or `UPDATE` (incremental: User-Personalization or HRNN-Coldstart, after an ACTIVE `FULL` version).")
+                .reads("`FULL` or `UPDATE`.")
                 .force_new()
                 .default(s("FULL"))
                 .check(|v| validate::one_of(v, &["FULL", "UPDATE"])),
@@ -61,7 +63,8 @@ impl Kind for SolutionVersion {
             Attr::computed("metrics", Ty::MapNumber, "Offline metrics from GetSolutionMetrics (e.g. `precision_at_25`), usable in preconditions."),
             Attr::computed("failure_reason", Ty::String, "Why training failed, if it did."),
             Attr::computed("training_hours", Ty::Number, "Billed training hours."),
-            Attr::computed("training_type", Ty::String, "`MANUAL` (CreateSolutionVersion, as here) or `AUTOMATIC` (auto-training)."),
+            Attr::computed("training_type", Ty::String, "`MANUAL` (CreateSolutionVersion, as this resource does) or `AUTOMATIC` (auto-training).")
+                .reads("`MANUAL` (CreateSolutionVersion) or `AUTOMATIC` (auto-training)."),
             Attr::computed("recipe_arn", Ty::String, "The recipe the version trained with (with AutoML, the one it chose)."),
             tuned_attr(),
             status_attr(),
