@@ -264,3 +264,60 @@ async fn sims_and_popularity_count_recommend_without_scores() {
     let scored = recommend(c, &chain.campaign, "u1", 5).await;
     assert!(scored.iter().all(|(_, s)| *s > 0.0));
 }
+
+/// API_UBS_Event leaves `itemId` optional: "other than movie ID (itemId) and rating
+/// (eventValue), you might also send..." in `properties`, and the developer guide's "Recording
+/// multiple item interaction events with event value data" sends both there. Such an event
+/// trains and reaches the real-time path as if they were members; an event that names no
+/// item anywhere is refused (the Item interactions dataset's ITEM_ID is required).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_may_carry_its_item_and_value_in_properties() {
+    use aws_sdk_personalizeevents::types::Event;
+    use personalize_local::data::training;
+    let root = data_root();
+    let (server, endpoint) = serve(instant_config(root.path())).await;
+    let c = Clients::new(&endpoint);
+    let chain = build_chain(&c, "propitem").await;
+    let event = |properties: &str| {
+        Event::builder()
+            .event_type("watch")
+            .properties(properties)
+            .sent_at(aws_smithy_types::DateTime::from_secs(1_700_000_000))
+            .build()
+            .unwrap()
+    };
+    let put = |e: Event| {
+        c.events
+            .put_events()
+            .tracking_id(&chain.tracking_id)
+            .user_id("props-user")
+            .session_id("props-session")
+            .event_list(e)
+            .send()
+    };
+    put(event(r#"{"itemId": "i7", "eventValue": 4}"#))
+        .await
+        .unwrap();
+    let err = put(event(r#"{"eventValue": 4}"#)).await.unwrap_err();
+    let err = err.into_service_error();
+    assert!(err.is_invalid_input_exception(), "{err:?}");
+    assert!(format!("{err:?}").contains("names no item"), "{err:?}");
+
+    let inner = server.state.read();
+    let trained: Vec<_> = training::gather(&*inner, &chain.group, u64::MAX)
+        .interactions
+        .into_iter()
+        .filter(|i| i.user_id == "props-user")
+        .collect();
+    assert_eq!(trained.len(), 1, "the refused event stored nothing");
+    assert_eq!(trained[0].item_id, "i7");
+    assert_eq!(trained[0].event_value, Some(4.0));
+    assert!(
+        trained[0].attributes.is_empty(),
+        "{:?}",
+        trained[0].attributes
+    );
+    let realtime = inner.logs[&chain.group].user_events_after("props-user", 0);
+    assert_eq!(realtime.len(), 1);
+    assert_eq!(realtime[0].item_id, "i7");
+}

@@ -69,6 +69,79 @@ fn properties(
     Ok(out)
 }
 
+/// The event's item id and value. The Event shape leaves `itemId` optional because an event
+/// may carry it, and its value, in `properties`: "other than movie ID (`itemId`) and rating
+/// (`eventValue`), you might also send..." (API_UBS_Event, `properties`), as the developer
+/// guide's "Recording multiple item interaction events with event value data" does with
+/// `properties: {"itemId": ..., "eventValue": ...}`. Both leave the attributes; a member and
+/// a property that disagree are refused. An event with no item id at all is refused: every
+/// Item interactions dataset has a required ITEM_ID ("Item interaction data requirements"),
+/// no custom recipe learns from an interaction without an item, and the emulator would have
+/// nothing to serve it as.
+fn item_and_value(
+    event: &Value,
+    attributes: &mut BTreeMap<String, Attr>,
+    what: &str,
+) -> Result<(String, Option<f64>), ApiError> {
+    let item_property = match attributes.remove("ITEM_ID") {
+        None => None,
+        Some(Attr::Str(s)) if (1..=256).contains(&s.chars().count()) => Some(s),
+        Some(Attr::Num(n)) if n.fract() == 0.0 && n.abs() < 1e15 => Some(format!("{n}")),
+        Some(other) => {
+            return Err(ApiError::invalid(format!(
+                "{what}: properties itemId must be an item id of 1 to 256 characters, not {other:?}"
+            )))
+        }
+    };
+    let item_id = match (str_of(event, "itemId"), item_property) {
+        (Some(member), Some(property)) if member != property => {
+            return Err(ApiError::invalid(format!(
+                "{what}: itemId {member:?} and properties itemId {property:?} disagree"
+            )))
+        }
+        (Some(member), _) => member.to_owned(),
+        (None, Some(property)) => property,
+        (None, None) => {
+            return Err(ApiError::invalid(format!(
+                "{what}: the event names no item: give itemId, or itemId in properties \
+                 (the Item interactions dataset's ITEM_ID is required)"
+            )))
+        }
+    };
+    let value_property = match attributes.remove("EVENT_VALUE") {
+        None => None,
+        Some(Attr::Num(n)) => Some(n),
+        Some(Attr::Str(s)) => Some(
+            s.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|n| n.is_finite())
+                .ok_or_else(|| {
+                    ApiError::invalid(format!(
+                        "{what}: properties eventValue {s:?} is not a number"
+                    ))
+                })?,
+        ),
+        Some(Attr::Bool(b)) => {
+            return Err(ApiError::invalid(format!(
+                "{what}: properties eventValue {b} is not a number"
+            )))
+        }
+    };
+    let event_value = match (
+        event.get("eventValue").and_then(Value::as_f64),
+        value_property,
+    ) {
+        (Some(member), Some(property)) if member != property => {
+            return Err(ApiError::invalid(format!(
+                "{what}: eventValue {member} and properties eventValue {property} disagree"
+            )))
+        }
+        (member, property) => member.or(property),
+    };
+    Ok((item_id, event_value))
+}
+
 /// `numberOfRatings` -> `NUMBER_OF_RATINGS` (Personalize's mapping of property keys to fields).
 pub fn snake_upper(key: &str) -> String {
     let mut out = String::with_capacity(key.len() + 4);
@@ -135,9 +208,6 @@ pub fn put_events(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiErr
         let mut in_call = HashSet::new();
         for (i, event) in events.iter().enumerate() {
             let what = format!("eventList[{i}]");
-            let item_id = str_of(event, "itemId").ok_or_else(|| {
-                ApiError::invalid(format!("{what}: itemId is required by personalize-local"))
-            })?;
             let sent_at = event.get("sentAt").and_then(Value::as_f64).unwrap_or(0.0);
             if !(0.0..=253_402_300_799.0).contains(&sent_at) {
                 return Err(ApiError::invalid(format!(
@@ -145,15 +215,16 @@ pub fn put_events(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiErr
                 )));
             }
             let mut attributes = properties(str_of(event, "properties"), None, &what)?;
+            let (item_id, event_value) = item_and_value(event, &mut attributes, &what)?;
             if let Some(schema) = &interactions_schema {
                 attributes.retain(|k, _| schema.field(k).is_some());
             }
             let interaction = Interaction {
                 user_id: user_id.clone(),
-                item_id: item_id.to_owned(),
+                item_id,
                 timestamp: sent_at as i64,
                 event_type: str_of(event, "eventType").unwrap_or("").to_owned(),
-                event_value: event.get("eventValue").and_then(Value::as_f64),
+                event_value,
                 session_id: Some(session_id.to_owned()),
                 attributes,
             };
@@ -278,6 +349,65 @@ mod tests {
         assert_eq!(snake_upper("genre"), "GENRE");
         assert_eq!(snake_upper("GENRE"), "GENRE");
         assert_eq!(snake_upper("creationTimestamp"), "CREATION_TIMESTAMP");
+    }
+
+    fn item_and_value_of(event: Value) -> Result<(String, Option<f64>), ApiError> {
+        let mut attributes = properties(str_of(&event, "properties"), None, "e")?;
+        let out = item_and_value(&event, &mut attributes, "e")?;
+        assert!(!attributes.contains_key("ITEM_ID") && !attributes.contains_key("EVENT_VALUE"));
+        Ok(out)
+    }
+
+    #[test]
+    fn the_item_and_value_may_come_from_properties() {
+        let ok = |e: Value| item_and_value_of(e).unwrap();
+        assert_eq!(
+            ok(json!({"itemId": "i1", "eventValue": 2.5})),
+            ("i1".into(), Some(2.5))
+        );
+        // Developer guide, "Recording multiple item interaction events with event value data".
+        assert_eq!(
+            ok(json!({"properties": r#"{"itemId": "choc-panama", "eventValue": 4}"#})),
+            ("choc-panama".into(), Some(4.0))
+        );
+        assert_eq!(
+            ok(json!({"properties": r#"{"itemId": 42, "eventValue": "3.5"}"#})),
+            ("42".into(), Some(3.5))
+        );
+        assert_eq!(
+            ok(json!({"itemId": "i1", "properties": r#"{"itemId": "i1"}"#})),
+            ("i1".into(), None)
+        );
+        for (event, needle) in [
+            (json!({}), "names no item"),
+            (json!({"properties": r#"{"genre": "x"}"#}), "names no item"),
+            (
+                json!({"itemId": "a", "properties": r#"{"itemId": "b"}"#}),
+                "disagree",
+            ),
+            (json!({"properties": r#"{"itemId": ""}"#}), "1 to 256"),
+            (json!({"properties": r#"{"itemId": true}"#}), "1 to 256"),
+            (json!({"properties": r#"{"itemId": 1.5}"#}), "1 to 256"),
+            (
+                json!({"properties": format!(r#"{{"itemId": "{}"}}"#, "x".repeat(257))}),
+                "1 to 256",
+            ),
+            (
+                json!({"itemId": "a", "properties": r#"{"eventValue": "high"}"#}),
+                "not a number",
+            ),
+            (
+                json!({"itemId": "a", "properties": r#"{"eventValue": true}"#}),
+                "not a number",
+            ),
+            (
+                json!({"itemId": "a", "eventValue": 1.0, "properties": r#"{"eventValue": 2}"#}),
+                "disagree",
+            ),
+        ] {
+            let err = item_and_value_of(event.clone()).unwrap_err();
+            assert!(err.message.contains(needle), "{event}: {}", err.message);
+        }
     }
 
     #[test]
