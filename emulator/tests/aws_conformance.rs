@@ -321,3 +321,140 @@ async fn an_event_may_carry_its_item_and_value_in_properties() {
     assert_eq!(realtime.len(), 1);
     assert_eq!(realtime[0].item_id, "i7");
 }
+
+/// `properties` of PutEvents, PutItems and PutUsers: "The keys use camel case names that match
+/// the fields in the ... dataset's schema" (API_UBS_Event, API_UBS_Item, API_UBS_User), checked
+/// by one checker for the three: an unknown field, a wrong type, a reserved key (Event:
+/// "userId, sessionId, eventType, timestamp, recommendationId, impression" can't be keys), a
+/// categorical value over 1,000 characters (Items and Users dataset requirements) and a
+/// nested value are InvalidInputException; a string over the model's length is
+/// ValidationException; no properties at all is fine. Before, PutEvents silently dropped
+/// unknown keys.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn properties_are_checked_alike_for_events_items_and_users() {
+    use aws_sdk_personalizeevents::error::ProvideErrorMetadata;
+    use aws_sdk_personalizeevents::types::{Event, Item, User};
+    let f = Fixture::start("props").await;
+    let (c, chain) = (&f.c, &f.chain);
+    let users_schema = r#"{"type":"record","name":"Users","namespace":"com.amazonaws.personalize.schema","fields":[{"name":"USER_ID","type":"string"},{"name":"GENRE","type":"string","categorical":true}],"version":"1.0"}"#;
+    let (_, users) = dataset(
+        &c.control,
+        &chain.group,
+        "props-users",
+        "Users",
+        users_schema,
+    )
+    .await;
+    // Every call's answer: None when stored, else the error code.
+    let users = users.as_str();
+    let put = move |op: &'static str, properties: Option<String>| async move {
+        let sent = match op {
+            "PutEvents" => c
+                .events
+                .put_events()
+                .tracking_id(&chain.tracking_id)
+                .user_id("props-u")
+                .session_id("props-s")
+                .event_list(
+                    Event::builder()
+                        .event_type("watch")
+                        .item_id("i1")
+                        .set_properties(properties)
+                        .sent_at(aws_smithy_types::DateTime::from_secs(1_700_000_000))
+                        .build()
+                        .unwrap(),
+                )
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| e.into_service_error().code().map(str::to_owned)),
+            "PutItems" => c
+                .events
+                .put_items()
+                .dataset_arn(&chain.items)
+                .items(
+                    Item::builder()
+                        .item_id("props-i")
+                        .set_properties(properties)
+                        .build()
+                        .unwrap(),
+                )
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| e.into_service_error().code().map(str::to_owned)),
+            _ => c
+                .events
+                .put_users()
+                .dataset_arn(users)
+                .users(
+                    User::builder()
+                        .user_id("props-u")
+                        .set_properties(properties)
+                        .build()
+                        .unwrap(),
+                )
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| e.into_service_error().code().map(str::to_owned)),
+        };
+        sent.err().map(|code| code.unwrap_or_default())
+    };
+    let invalid = Some("InvalidInputException".to_owned());
+    let validation = Some("ValidationException".to_owned());
+    for (op, good, reserved, max) in [
+        ("PutEvents", None, r#"{"timestamp": 1}"#, 1024),
+        (
+            "PutItems",
+            Some(r#"{"genre": "Comedy"}"#),
+            r#"{"itemId": "other"}"#,
+            32_000,
+        ),
+        (
+            "PutUsers",
+            Some(r#"{"genre": "student|monthly"}"#),
+            r#"{"userId": "other"}"#,
+            24_000,
+        ),
+    ] {
+        let cases = [
+            // Missing: no properties at all.
+            (None, None),
+            (good.map(str::to_owned), None),
+            // Malformed.
+            (Some("not json".to_owned()), invalid.clone()),
+            (Some("[1, 2]".to_owned()), invalid.clone()),
+            (Some(r#"{"colour": "red"}"#.to_owned()), invalid.clone()),
+            // Hostile.
+            (Some(reserved.to_owned()), invalid.clone()),
+            (Some(r#"{"genre": {"$ne": 1}}"#.to_owned()), invalid.clone()),
+            (
+                Some(format!("{}1{}", "[".repeat(200), "]".repeat(200))),
+                invalid.clone(),
+            ),
+            (
+                Some(r#"{"genre": "a", "GENRE": "b"}"#.to_owned()),
+                invalid.clone(),
+            ),
+            // Oversized: a categorical value, then the whole string.
+            (
+                Some(format!(r#"{{"genre": "{}"}}"#, "g".repeat(1001))),
+                invalid.clone(),
+            ),
+            (
+                Some(format!(r#"{{"genre": "{}"}}"#, "g".repeat(max))),
+                validation.clone(),
+            ),
+        ];
+        for (properties, want) in cases {
+            // The Interactions schema has no GENRE: an event refuses it as unknown.
+            let want = match (&properties, op) {
+                (Some(p), "PutEvents") if p.contains("genre") && want.is_none() => invalid.clone(),
+                _ => want,
+            };
+            let shown = properties.as_deref().map(|p| &p[..p.len().min(60)]);
+            assert_eq!(put(op, properties.clone()).await, want, "{op} {shown:?}");
+        }
+    }
+}

@@ -218,6 +218,9 @@ impl Schema {
     }
 }
 
+/// Longest categorical value.
+pub const MAX_CATEGORICAL_CHARS: usize = 1000;
+
 /// Converts one text cell to `field`'s type; `Ok(None)` for an empty cell of a nullable field.
 ///
 /// # Errors
@@ -232,6 +235,14 @@ pub fn convert(field: &Field, cell: &str) -> Result<Option<Attr>, String> {
                 field.ty.name()
             ))
         };
+    }
+    // "Categorical values can have at most 1000 characters" (developer guide, Items and Users
+    // dataset schema requirements), for imports and PutItems/PutUsers/PutEvents alike.
+    if field.categorical && cell.chars().count() > MAX_CATEGORICAL_CHARS {
+        return Err(format!(
+            "a categorical value has at most {MAX_CATEGORICAL_CHARS} characters, not {}",
+            cell.chars().count()
+        ));
     }
     Ok(Some(match field.ty {
         FieldType::String => Attr::Str(cell.to_owned()),
@@ -340,6 +351,14 @@ mod tests {
             Some(Attr::Bool(true))
         );
         assert_eq!(convert(&f(FieldType::Int, true), "").unwrap(), None);
+        let categorical = Field {
+            categorical: true,
+            ..f(FieldType::String, false)
+        };
+        assert!(convert(&categorical, &"é".repeat(1000)).is_ok());
+        assert!(convert(&categorical, &"é".repeat(1001))
+            .unwrap_err()
+            .contains("1000"));
         assert!(convert(&f(FieldType::Int, false), "").is_err());
     }
 }

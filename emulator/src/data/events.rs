@@ -18,50 +18,115 @@ fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
 }
 
-/// `properties` (a JSON object in a string, camelCase keys) as schema-named attributes.
+/// What one operation's `properties` may hold: the keys it refuses and the ones it takes as
+/// members of the entry rather than as schema fields.
+#[derive(Debug, Clone, Copy)]
+struct Rules<'a> {
+    /// The dataset's schema: every other key must name one of its fields and fit its type.
+    /// `None` (PutEvents to a group without an Interactions dataset yet): kept untyped.
+    schema: Option<&'a Schema>,
+    /// Keys refused, compared case-insensitively and without underscores (`userId`, `USER_ID`
+    /// and `user_id` are one key).
+    reserved: &'static [&'static str],
+    /// Keys that are the entry's own members, taken whatever the schema says.
+    members: &'static [&'static str],
+}
+
+/// Event.properties: "The following can't be included as a keyword for properties (case
+/// insensitive): userId, sessionId, eventType, timestamp, recommendationId, impression"; the
+/// item id and event value may be (API_UBS_Event, `properties`).
+const EVENT_RULES: Rules<'static> = Rules {
+    schema: None,
+    reserved: &[
+        "userId",
+        "sessionId",
+        "eventType",
+        "timestamp",
+        "recommendationId",
+        "impression",
+    ],
+    members: &["ITEM_ID", "EVENT_VALUE"],
+};
+
+/// Item.properties and User.properties: "The keys use camel case names that match the fields
+/// in the schema" of the Items (Users) dataset (API_UBS_Item, API_UBS_User). The entry's id is
+/// its `itemId` (`userId`) member, so a property naming it is refused rather than left to
+/// contradict the member.
+const ITEM_RULES: Rules<'static> = Rules {
+    schema: None,
+    reserved: &["itemId"],
+    members: &[],
+};
+const USER_RULES: Rules<'static> = Rules {
+    schema: None,
+    reserved: &["userId"],
+    members: &[],
+};
+
+fn folded(key: &str) -> String {
+    key.chars()
+        .filter(|c| *c != '_')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// `properties` (a JSON object in a string, camelCase keys) as schema-named attributes: the
+/// one checker of PutEvents, PutItems and PutUsers. Values are strings, numbers or booleans
+/// (null: absent); each key maps to a field (`numberOfRatings` -> NUMBER_OF_RATINGS) that must
+/// exist in the schema, appear once and take the value by its type, categorical strings at
+/// most 1,000 characters (the Items and Users dataset requirements pages). The model already
+/// bounds the whole string (EventPropertiesJSON 1,024, ItemProperties 32,000, UserProperties
+/// 24,000 characters).
 fn properties(
     text: Option<&str>,
-    schema: Option<&Schema>,
+    rules: Rules<'_>,
     what: &str,
 ) -> Result<BTreeMap<String, Attr>, ApiError> {
     let Some(text) = text else {
         return Ok(BTreeMap::new());
     };
-    let parsed: Value = serde_json::from_str(text)
-        .map_err(|e| ApiError::invalid(format!("{what}: properties is not a JSON object: {e}")))?;
+    let bad = |why: String| ApiError::invalid(format!("{what}: properties {why}"));
+    let parsed: Value =
+        serde_json::from_str(text).map_err(|e| bad(format!("is not a JSON object: {e}")))?;
     let object = parsed
         .as_object()
-        .ok_or_else(|| ApiError::invalid(format!("{what}: properties must be a JSON object")))?;
+        .ok_or_else(|| bad("must be a JSON object".into()))?;
     let mut out = BTreeMap::new();
     for (key, value) in object {
         let name = snake_upper(key);
+        if rules.reserved.iter().any(|r| folded(r) == folded(key)) {
+            return Err(bad(format!(
+                "key {key:?} is not allowed: it is set by the request's own member"
+            )));
+        }
+        let field = match rules.schema {
+            Some(schema) if !rules.members.contains(&name.as_str()) => {
+                Some(schema.field(&name).ok_or_else(|| {
+                    bad(format!(
+                        "{key} ({name}) is not a field of the dataset's schema"
+                    ))
+                })?)
+            }
+            _ => None,
+        };
         let cell = match value {
             Value::String(s) => s.clone(),
             Value::Number(n) => n.to_string(),
             Value::Bool(b) => b.to_string(),
             Value::Null => continue,
-            _ => {
-                return Err(ApiError::invalid(format!(
-                    "{what}: property {key} must be a string, number or boolean"
-                )))
-            }
+            _ => return Err(bad(format!("{key} must be a string, number or boolean"))),
         };
-        let attr = match schema {
-            Some(schema) => {
-                let field = schema.field(&name).ok_or_else(|| {
-                    ApiError::invalid(format!(
-                        "{what}: property {key} ({name}) is not in the dataset's schema"
-                    ))
-                })?;
-                avro::convert(field, &cell)
-                    .map_err(|e| ApiError::invalid(format!("{what}: property {key}: {e}")))?
-            }
+        let attr = match field {
+            Some(field) => avro::convert(field, &cell).map_err(|e| bad(format!("{key}: {e}")))?,
             None => Some(match value {
                 Value::Number(n) => Attr::Num(n.as_f64().unwrap_or(0.0)),
                 Value::Bool(b) => Attr::Bool(*b),
                 _ => Attr::Str(cell),
             }),
         };
+        if out.contains_key(&name) {
+            return Err(bad(format!("name the field {name} twice")));
+        }
         if let Some(attr) = attr {
             out.insert(name, attr);
         }
@@ -214,11 +279,12 @@ pub fn put_events(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiErr
                     "{what}: sentAt {sent_at} is out of range"
                 )));
             }
-            let mut attributes = properties(str_of(event, "properties"), None, &what)?;
+            let rules = Rules {
+                schema: interactions_schema.as_ref(),
+                ..EVENT_RULES
+            };
+            let mut attributes = properties(str_of(event, "properties"), rules, &what)?;
             let (item_id, event_value) = item_and_value(event, &mut attributes, &what)?;
-            if let Some(schema) = &interactions_schema {
-                attributes.retain(|k, _| schema.field(k).is_some());
-            }
             let interaction = Interaction {
                 user_id: user_id.clone(),
                 item_id,
@@ -322,7 +388,14 @@ fn put_entities(
         for (i, entry) in entries.iter().enumerate() {
             let what = format!("{list}[{i}]");
             let id = str_of(entry, id_key).unwrap_or("").to_owned();
-            let attributes = properties(str_of(entry, "properties"), Some(&schema), &what)?;
+            let rules = Rules {
+                schema: Some(&schema),
+                ..match ty {
+                    DatasetType::Items => ITEM_RULES,
+                    _ => USER_RULES,
+                }
+            };
+            let attributes = properties(str_of(entry, "properties"), rules, &what)?;
             batch.push(match ty {
                 DatasetType::Items => LogEntry::Item(Item {
                     item_id: id,
@@ -352,7 +425,7 @@ mod tests {
     }
 
     fn item_and_value_of(event: Value) -> Result<(String, Option<f64>), ApiError> {
-        let mut attributes = properties(str_of(&event, "properties"), None, "e")?;
+        let mut attributes = properties(str_of(&event, "properties"), EVENT_RULES, "e")?;
         let out = item_and_value(&event, &mut attributes, "e")?;
         assert!(!attributes.contains_key("ITEM_ID") && !attributes.contains_key("EVENT_VALUE"));
         Ok(out)
@@ -417,17 +490,93 @@ mod tests {
                {"name":"GENRE","type":["null","string"],"categorical":true},{"name":"YEAR","type":"int"}]}"#,
         )
         .unwrap();
+        let items = Rules {
+            schema: Some(&schema),
+            ..ITEM_RULES
+        };
         let p = properties(
-            Some(r#"{"genre":"Comedy|Drama","year":1999}"#),
-            Some(&schema),
+            Some(r#"{"genre":"Comedy|Drama","year":1999,"unsetField":null}"#),
+            items,
+            "x",
+        );
+        assert!(p.is_err(), "an unknown key is refused even when null");
+        let p = properties(Some(r#"{"genre":"Comedy|Drama","year":1999}"#), items, "x").unwrap();
+        assert_eq!(p["YEAR"], Attr::Num(1999.0));
+        assert_eq!(p["GENRE"], Attr::Str("Comedy|Drama".into()));
+        assert!(properties(Some(r#"{"genre":null}"#), items, "x")
+            .unwrap()
+            .is_empty());
+    }
+
+    /// The one checker refuses the same things for the three operations, each with its own
+    /// reserved keys.
+    #[test]
+    fn properties_are_refused_precisely() {
+        let schema = avro::parse(
+            r#"{"type":"record","name":"I","fields":[{"name":"USER_ID","type":"string"},{"name":"ITEM_ID","type":"string"},
+               {"name":"TIMESTAMP","type":"long"},{"name":"EVENT_TYPE","type":"string"},
+               {"name":"GENRE","type":["null","string"],"categorical":true},{"name":"YEAR","type":"int"}]}"#,
+        )
+        .unwrap();
+        let with = |rules: Rules<'static>| Rules {
+            schema: Some(&schema),
+            ..rules
+        };
+        let long = format!(r#"{{"genre":"{}"}}"#, "g".repeat(1001));
+        for rules in [EVENT_RULES, ITEM_RULES, USER_RULES] {
+            for (text, needle) in [
+                (r#"{"colour":"red"}"#, "not a field"),
+                (r#"{"year":"soon"}"#, "not of type int"),
+                (r#"{"year":1.5}"#, "not of type int"),
+                (r#"{"year":{"n":1}}"#, "string, number or boolean"),
+                (r#"{"genre":["a"]}"#, "string, number or boolean"),
+                (r#"{"genre":"a","GENRE":"b"}"#, "twice"),
+                ("[1]", "JSON object"),
+                ("{", "not a JSON object"),
+                ("\u{0}{}", "not a JSON object"),
+                (long.as_str(), "1000"),
+            ] {
+                let err = properties(Some(text), with(rules), "x").unwrap_err();
+                assert!(
+                    err.message.contains(needle),
+                    "{:?} {text}: {}",
+                    rules.reserved,
+                    err.message
+                );
+            }
+        }
+        let reserved = |rules: Rules<'static>, text: &str| {
+            properties(Some(text), with(rules), "x")
+                .unwrap_err()
+                .message
+                .contains("not allowed")
+        };
+        for key in [
+            "userId",
+            "USERID",
+            "session_id",
+            "eventType",
+            "TIMESTAMP",
+            "recommendationId",
+            "impression",
+        ] {
+            assert!(
+                reserved(EVENT_RULES, &format!(r#"{{"{key}":"1"}}"#)),
+                "{key}"
+            );
+        }
+        assert!(reserved(ITEM_RULES, r#"{"itemId":"1"}"#));
+        assert!(reserved(USER_RULES, r#"{"user_id":"1"}"#));
+        // An event's item id and value are its own, whatever the schema has.
+        let p = properties(
+            Some(r#"{"itemId":"i1","eventValue":2}"#),
+            with(EVENT_RULES),
             "x",
         )
         .unwrap();
-        assert_eq!(p["YEAR"], Attr::Num(1999.0));
-        assert_eq!(p["GENRE"], Attr::Str("Comedy|Drama".into()));
-        assert!(properties(Some(r#"{"colour":"red"}"#), Some(&schema), "x").is_err());
-        assert!(properties(Some(r#"{"year":"soon"}"#), Some(&schema), "x").is_err());
-        assert!(properties(Some("[1]"), Some(&schema), "x").is_err());
-        assert!(properties(Some("{"), None, "x").is_err());
+        assert_eq!(p["ITEM_ID"], Attr::Str("i1".into()));
+        assert_eq!(p["EVENT_VALUE"], Attr::Num(2.0));
+        // Without an Interactions dataset there is no schema to check against.
+        assert!(properties(Some(r#"{"anything":"x"}"#), EVENT_RULES, "x").is_ok());
     }
 }
