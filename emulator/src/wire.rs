@@ -7,7 +7,8 @@
 //! Every request body is read under a size limit, parsed as a JSON object and validated against
 //! the operation's input shape before any handler sees it; every answer is projected onto the
 //! output shape. Signatures are accepted unverified; the region comes from the SigV4 credential
-//! scope. Every response carries `x-amzn-requestid`.
+//! scope, and a request sees only its region's resources ([`Ctx::in_region`]). Every response
+//! carries `x-amzn-requestid`.
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -35,6 +36,42 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// Whether `arn` names something in this request's region. Resources are regional: "The
+    /// Region that the resource resides in" is part of its ARN (AWS General Reference, Amazon
+    /// Resource Names), and each region's endpoint serves its own resources (Amazon
+    /// Personalize endpoints and quotas).
+    pub fn in_region(&self, arn: &str) -> bool {
+        crate::data::region_of_arn(arn) == self.region
+    }
+
+    /// Refuses an input whose top-level `...Arn` member names a Personalize resource of another
+    /// region: that region's resources do not exist at this endpoint, so the answer is the
+    /// operation's ResourceNotFoundException, as for any ARN it does not know. Recipe ARNs
+    /// (no region) and other services' ARNs (roles, keys) are not regional resources here.
+    ///
+    /// # Errors
+    /// ResourceNotFoundException naming the ARN.
+    pub fn check_regions(&self, input: &Value) -> Result<(), ApiError> {
+        let Some(members) = input.as_object() else {
+            return Ok(());
+        };
+        for (key, value) in members {
+            let Some(arn) = value.as_str().filter(|_| key.ends_with("Arn")) else {
+                continue;
+            };
+            let mut parts = arn.split(':');
+            let (Some("arn"), Some(_), Some("personalize"), Some(region)) =
+                (parts.next(), parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            if !region.is_empty() && region != self.region {
+                return Err(ApiError::not_found(arn));
+            }
+        }
+        Ok(())
+    }
+
     /// `arn:PARTITION:personalize:REGION:ACCOUNT:<resource>`, the partition of the region
     /// (`aws-cn` in `cn-north-1`: AWS General Reference, "Amazon Resource Names (ARNs)").
     pub fn arn(&self, resource: &str) -> String {
@@ -200,6 +237,14 @@ async fn answer(
             region: region_of(headers),
             server: server.clone(),
         };
+        // The List operations filter on the region instead: a parent of another region lists
+        // nothing, as a parent that does not exist.
+        if !(service == Service::Control
+            && op_name.starts_with("List")
+            && op_name != "ListTagsForResource")
+        {
+            ctx.check_regions(&input)?;
+        }
         let output = match service {
             Service::Control => crate::control::dispatch(&ctx, op_name, input).await?,
             Service::Events | Service::Runtime => {

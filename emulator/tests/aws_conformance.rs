@@ -458,3 +458,146 @@ async fn properties_are_checked_alike_for_events_items_and_users() {
         }
     }
 }
+
+/// Resources are regional: an ARN carries "The Region that the resource resides in" (AWS
+/// General Reference, Amazon Resource Names) and each region's endpoint serves its own
+/// resources (Amazon Personalize endpoints and quotas). One server, two SDK clients signing for
+/// eu-west-1 and us-east-1: neither sees, lists, serves nor records into the other's resources,
+/// and the same names live side by side.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resources_are_isolated_by_region() {
+    use aws_sdk_personalizeevents::types::Event;
+    let root = data_root();
+    let server = start_instant(root.path());
+    let eu = Clients::new(server.endpoint());
+    let us = Clients::in_region(server.endpoint(), "us-east-1");
+    let chain = build_chain(&eu, "regions").await;
+    assert!(
+        chain.group.starts_with("arn:aws:personalize:eu-west-1:"),
+        "{}",
+        chain.group
+    );
+    assert!(chain.campaign.contains(":eu-west-1:"), "{}", chain.campaign);
+
+    let not_found = |code: Option<&str>| assert_eq!(code, Some("ResourceNotFoundException"));
+    use aws_sdk_personalize::error::ProvideErrorMetadata;
+    let groups = |c: &Clients| {
+        let control = c.control.clone();
+        async move {
+            control
+                .list_dataset_groups()
+                .send()
+                .await
+                .unwrap()
+                .dataset_groups
+                .unwrap_or_default()
+                .into_iter()
+                .map(|g| g.dataset_group_arn.unwrap())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert!(groups(&us).await.is_empty());
+    let e = us
+        .control
+        .describe_dataset_group()
+        .dataset_group_arn(&chain.group)
+        .send()
+        .await
+        .unwrap_err();
+    not_found(e.code());
+    let e = us
+        .control
+        .list_tags_for_resource()
+        .resource_arn(&chain.campaign)
+        .send()
+        .await
+        .unwrap_err();
+    not_found(e.code());
+    let e = us
+        .control
+        .delete_campaign()
+        .campaign_arn(&chain.campaign)
+        .send()
+        .await
+        .unwrap_err();
+    not_found(e.code());
+    let listed = us
+        .control
+        .list_datasets()
+        .dataset_group_arn(&chain.group)
+        .send()
+        .await
+        .unwrap();
+    assert!(listed.datasets.unwrap_or_default().is_empty());
+    let e = us
+        .runtime
+        .get_recommendations()
+        .campaign_arn(&chain.campaign)
+        .user_id("u1")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        aws_sdk_personalizeruntime::error::ProvideErrorMetadata::code(&e),
+        Some("ResourceNotFoundException")
+    );
+    let event = Event::builder()
+        .event_type("watch")
+        .item_id("i1")
+        .sent_at(aws_smithy_types::DateTime::from_secs(1_700_000_000))
+        .build()
+        .unwrap();
+    let e = us
+        .events
+        .put_events()
+        .tracking_id(&chain.tracking_id)
+        .session_id("s")
+        .user_id("u1")
+        .event_list(event.clone())
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        e.into_service_error().is_invalid_input_exception(),
+        "a tracking id of another region is unknown"
+    );
+    let e = us
+        .events
+        .put_items()
+        .dataset_arn(&chain.items)
+        .items(
+            aws_sdk_personalizeevents::types::Item::builder()
+                .item_id("x")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert!(e.into_service_error().is_resource_not_found_exception());
+
+    // The same name in the other region is another resource.
+    let us_group = us
+        .control
+        .create_dataset_group()
+        .name("regions")
+        .send()
+        .await
+        .unwrap()
+        .dataset_group_arn
+        .unwrap();
+    assert_eq!(us_group, chain.group.replace(":eu-west-1:", ":us-east-1:"));
+    assert_eq!(groups(&us).await, [us_group.as_str()]);
+    assert_eq!(groups(&eu).await, [chain.group.as_str()]);
+    // The home region still works as before.
+    eu.events
+        .put_events()
+        .tracking_id(&chain.tracking_id)
+        .session_id("s")
+        .user_id("u1")
+        .event_list(event)
+        .send()
+        .await
+        .unwrap();
+    assert!(!recommend(&eu, &chain.campaign, "u1", 5).await.is_empty());
+}

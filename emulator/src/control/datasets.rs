@@ -29,8 +29,8 @@ pub async fn create_dataset_group(
     ctx.server.state.mutate(|inner, writes| {
         let count = inner
             .records
-            .values()
-            .filter(|r| r.kind == Kind::DatasetGroup)
+            .iter()
+            .filter(|(arn, r)| r.kind == Kind::DatasetGroup && ctx.in_region(arn))
             .count();
         if count >= MAX_DATASET_GROUPS && !inner.records.contains_key(&arn) {
             return Err(ApiError::new(

@@ -224,8 +224,9 @@ fn list(ctx: &Ctx, op: &str, kind: Kind, input: &Map<String, Value>) -> Result<V
     let inner = ctx.server.state.read();
     let mut records: Vec<&Record> = inner
         .records
-        .values()
-        .filter(|r| r.kind == kind)
+        .iter()
+        .filter(|(arn, r)| r.kind == kind && ctx.in_region(arn))
+        .map(|(_, r)| r)
         .filter(|r| parents.iter().all(|(k, v)| in_parent(r, k, v)))
         .collect();
     records.sort_by_key(|r| std::cmp::Reverse(r.seq));

@@ -247,10 +247,16 @@ pub fn put_events(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiErr
         .cloned()
         .unwrap_or_default();
     ctx.server.state.mutate(|inner, writes| {
+        // A tracking id is found only in its tracker's region (resources are regional).
         let tracker = inner
             .records
-            .values()
-            .find(|r| r.kind == Kind::EventTracker && r.str("trackingId") == Some(tracking_id))
+            .iter()
+            .find(|(arn, r)| {
+                r.kind == Kind::EventTracker
+                    && r.str("trackingId") == Some(tracking_id)
+                    && ctx.in_region(arn)
+            })
+            .map(|(_, r)| r)
             .ok_or_else(|| {
                 ApiError::invalid(format!("No event tracker has trackingId {tracking_id}"))
             })?;

@@ -23,7 +23,12 @@ pub struct Clients {
 
 impl Clients {
     pub fn new(endpoint: &str) -> Self {
-        Self::with_config(pr_sdk::local(endpoint, REGION))
+        Self::in_region(endpoint, REGION)
+    }
+
+    /// Clients that sign for `region` (the server takes the region from the credential scope).
+    pub fn in_region(endpoint: &str, region: &str) -> Self {
+        Self::with_config(pr_sdk::local(endpoint, region))
     }
 
     /// Clients that never retry on their own (the caller's loop does, without backoff waits).
