@@ -5,6 +5,8 @@
 //! real recommender ([`personalize_recommender`]) behind it.
 //!
 //! # Layout
+//! `main.rs` only parses the command line; the recommender itself is the sibling crate
+//! `personalize-recommender` (`emulator/recommender`).
 //! - [`wire`]: the three wire protocols: routing on `X-Amz-Target` or path, request ids,
 //!   region from the SigV4 credential scope, body limits, validation against the model.
 //! - [`model`]: the botocore service models as data (input validation, output projection).

@@ -19,7 +19,9 @@
 //! each target is linked is decided in [`toolchain`] (zig for Linux); every built binary is
 //! inspected ([`binary`]) before it is packaged. `--binary` packages an already built binary
 //! for the host (tests), and `--prebuilt OS_ARCH=PATH` one built elsewhere (the release
-//! workflow's native runners), next to any `--target` built.
+//! workflow's native runners), next to any `--target` built. The header reader's tests, with
+//! hand-made and hostile files, are in `binary_tests.rs`; the release procedure and its design
+//! decisions are in `provider/README.md` ("Release and installation").
 
 use std::fs;
 use std::io::Write;

@@ -1,4 +1,9 @@
 //! Data sources: read-only lookups a module author reaches for.
+//!
+//! [`recipe`] looks a recipe up by name; [`by_arn`] has one data source per resource but the
+//! import job, read by ARN with the resource's finder and its attributes derived from the
+//! resource's (`Mirror`; a unit test compares the schemas), and the newest ACTIVE version of a
+//! solution; [`lists`] the plural data sources; [`generic`] wires them to Terraform.
 
 use std::collections::HashMap;
 

@@ -1,4 +1,8 @@
-//! One file per Personalize resource type (see the folder's README for the common layout).
+//! One file per Personalize resource type, always in the same order: the attribute list, the
+//! [`Kind`] impl (create, find, update, delete), the finder `find_<resource>_by_arn`,
+//! flatten/expand helpers, then unit tests. [`common`] holds the small conversions they share;
+//! [`solution_config`] the large `solution_config` block of `personalize_solution` (its schema,
+//! expand/flatten in `convert.rs`, which members force replacement, and its tests).
 
 use std::collections::HashMap;
 
