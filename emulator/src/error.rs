@@ -94,6 +94,9 @@ impl ErrorKind {
             (Self::TooLarge, _) => StatusCode::PAYLOAD_TOO_LARGE,
             (Self::Internal, _) => StatusCode::INTERNAL_SERVER_ERROR,
             (Self::Unavailable, _) => StatusCode::SERVICE_UNAVAILABLE,
+            // Common Error Types (Amazon Personalize API reference): "UnknownOperationException
+            // ... HTTP Status Code: 404", on every protocol.
+            (Self::UnknownOperation, _) => StatusCode::NOT_FOUND,
             (Self::ResourceNotFound, Service::Events | Service::Runtime) => StatusCode::NOT_FOUND,
             (Self::ResourceInUse, Service::Events) => StatusCode::CONFLICT,
             _ => StatusCode::BAD_REQUEST,
@@ -167,6 +170,12 @@ mod tests {
             ErrorKind::ResourceInUse.status(Service::Events),
             StatusCode::CONFLICT
         );
+        for service in [Service::Control, Service::Events, Service::Runtime] {
+            assert_eq!(
+                ErrorKind::UnknownOperation.status(service),
+                StatusCode::NOT_FOUND
+            );
+        }
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub struct Operation {
     pub input: Option<String>,
     /// Output shape name, if any.
     pub output: Option<String>,
+    /// HTTP method and request URI (`http.method`, `http.requestUri`), which route the
+    /// restJson1 data planes.
+    pub http: (String, String),
 }
 
 /// The control plane model (`AmazonPersonalize`).
@@ -63,6 +66,10 @@ impl ServiceModel {
                 Operation {
                     input: shape("input"),
                     output: shape("output"),
+                    http: (
+                        op["http"]["method"].as_str().unwrap_or("POST").to_owned(),
+                        op["http"]["requestUri"].as_str().unwrap_or("/").to_owned(),
+                    ),
                 },
             );
         }
@@ -82,6 +89,11 @@ impl ServiceModel {
             shapes,
             patterns,
         }
+    }
+
+    /// Every operation of the model, by name.
+    pub fn operations(&self) -> impl Iterator<Item = (&str, &Operation)> {
+        self.operations.iter().map(|(k, v)| (k.as_str(), v))
     }
 
     /// The operation called `name`, if the model has it.

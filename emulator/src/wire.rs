@@ -15,7 +15,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{on, post, MethodFilter};
 use axum::Router;
 use serde_json::Value;
 
@@ -84,21 +84,34 @@ impl Ctx {
     }
 }
 
-/// The router.
+/// The router. The restJson1 routes are the data-plane models' own (`http.method` and
+/// `http.requestUri` of every operation), so every operation AWS has answers at its path:
+/// those the emulator does not implement (the Actions operations) answer
+/// InvalidInputException saying so, as the control plane's do.
 pub fn router(server: AppState) -> Router {
-    Router::new()
-        .route("/", post(control))
-        .route("/events", post(|s, h, b| rest(s, h, b, "PutEvents")))
-        .route("/items", post(|s, h, b| rest(s, h, b, "PutItems")))
-        .route("/users", post(|s, h, b| rest(s, h, b, "PutUsers")))
-        .route(
-            "/recommendations",
-            post(|s, h, b| rest(s, h, b, "GetRecommendations")),
-        )
-        .route(
-            "/personalize-ranking",
-            post(|s, h, b| rest(s, h, b, "GetPersonalizedRanking")),
-        )
+    let mut router = Router::new().route("/", post(control));
+    for (model, service) in [
+        (model::events(), Service::Events),
+        (model::runtime(), Service::Runtime),
+    ] {
+        for (name, op) in model.operations() {
+            let name: &'static str = name;
+            let method = op
+                .http
+                .0
+                .parse::<axum::http::Method>()
+                .ok()
+                .and_then(|m| MethodFilter::try_from(m).ok())
+                .unwrap_or(MethodFilter::POST);
+            router = router.route(
+                &op.http.1,
+                on(method, move |State(server): State<AppState>, headers: HeaderMap, body: Body| async move {
+                    answer(server, &headers, body, name, service).await
+                }),
+            );
+        }
+    }
+    router
         .fallback(unknown_route)
         .method_not_allowed_fallback(unknown_route)
         .layer(middleware::from_fn(request_id))
@@ -114,18 +127,20 @@ async fn request_id(request: Request, next: Next) -> Response {
     response
 }
 
+/// A method and path no model has: UnknownOperationException, HTTP 404, with a JSON
+/// `message` ("UnknownOperationException: The action or operation could not be recognized...
+/// HTTP Status Code: 404", Amazon Personalize API reference, Common Error Types). The
+/// data-plane models define no error of their own for it.
 async fn unknown_route(request: Request) -> Response {
-    let err = ApiError::new(
+    ApiError::new(
         ErrorKind::UnknownOperation,
         format!(
             "No operation at {} {}",
             request.method(),
             request.uri().path()
         ),
-    );
-    let mut response = err.into_response_for(Service::Runtime);
-    *response.status_mut() = StatusCode::NOT_FOUND;
-    response
+    )
+    .into_response_for(Service::Runtime)
 }
 
 /// The region in `Authorization: AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/SERVICE/...`.
@@ -195,19 +210,6 @@ async fn control(State(server): State<AppState>, headers: HeaderMap, body: Body)
         )
         .into_response_for(Service::Control),
     }
-}
-
-async fn rest(
-    State(server): State<AppState>,
-    headers: HeaderMap,
-    body: Body,
-    op_name: &'static str,
-) -> Response {
-    let service = match op_name {
-        "PutEvents" | "PutItems" | "PutUsers" => Service::Events,
-        _ => Service::Runtime,
-    };
-    answer(server, &headers, body, op_name, service).await
 }
 
 /// The common path of every operation: look it up in the service's model, read and validate

@@ -601,3 +601,29 @@ async fn resources_are_isolated_by_region() {
         .unwrap();
     assert!(!recommend(&eu, &chain.campaign, "u1", 5).await.is_empty());
 }
+
+/// PutActions is an operation of personalize-events (API_UBS_PutActions): the SDK's call
+/// reaches it and gets a typed InvalidInputException saying Actions datasets are not
+/// supported, not an UnknownOperationException the SDK cannot type.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn actions_operations_answer_a_typed_error() {
+    let root = data_root();
+    let server = start_instant(root.path());
+    let c = Clients::new(server.endpoint());
+    let err = c
+        .events
+        .put_actions()
+        .dataset_arn("arn:aws:personalize:eu-west-1:123456789012:dataset/g/ACTIONS")
+        .actions(
+            aws_sdk_personalizeevents::types::Action::builder()
+                .action_id("a1")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(err.is_invalid_input_exception(), "{err:?}");
+    assert!(format!("{err:?}").contains("not supported"), "{err:?}");
+}

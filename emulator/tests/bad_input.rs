@@ -68,14 +68,15 @@ fn expect(a: &Answer, status: u16, error: &str) {
 #[tokio::test]
 async fn control_plane_refuses_bad_requests_precisely() {
     let r = router();
+    // Common Error Types (Amazon Personalize API reference): UnknownOperationException, 404.
     expect(
         &send(&r, control(None, "{}")).await,
-        400,
+        404,
         "UnknownOperationException",
     );
     expect(
         &send(&r, control(Some("MakeCoffee"), "{}")).await,
-        400,
+        404,
         "UnknownOperationException",
     );
     expect(
@@ -331,4 +332,85 @@ async fn events_and_runtime_refuse_bad_requests_precisely() {
         "ResourceNotFoundException",
     );
     expect(&send(&r, rest("/users", json!({"datasetArn": "arn:aws:personalize:us-east-1:1:dataset/g/USERS", "users": []}).to_string())).await, 400, "ValidationException");
+}
+
+/// The data planes answer at every path their models define (`http.requestUri`): an
+/// operation the emulator does not implement (the Actions ones) is InvalidInputException
+/// saying so, after the model validated its input; a method or path no model has is
+/// UnknownOperationException with 404 and a JSON `message` (Common Error Types, Amazon
+/// Personalize API reference).
+#[tokio::test]
+async fn data_plane_paths_answer_as_the_models_and_common_errors_say() {
+    let r = router();
+    for model in [
+        personalize_local::model::events(),
+        personalize_local::model::runtime(),
+    ] {
+        for (name, op) in model.operations() {
+            let a = send(&r, rest(&op.http.1, "{}")).await;
+            assert_eq!(a.status.as_u16(), 400, "{name}: {:?}", a.body);
+            // Routed to the operation: its input is checked (missing required members), or,
+            // with none required, it answers as the operation does.
+            assert!(
+                matches!(
+                    a.error_type.as_deref(),
+                    Some("ValidationException" | "InvalidInputException")
+                ),
+                "{name}: {:?}",
+                a.body
+            );
+        }
+    }
+    let a = send(
+        &r,
+        rest(
+            "/actions",
+            json!({"datasetArn": "arn:aws:personalize:us-east-1:123456789012:dataset/g/ACTIONS",
+                   "actions": [{"actionId": "a1"}]})
+            .to_string(),
+        ),
+    )
+    .await;
+    expect(&a, 400, "InvalidInputException");
+    assert!(a.body["message"]
+        .as_str()
+        .unwrap()
+        .contains("PutActions is not supported"));
+    let a = send(
+        &r,
+        rest(
+            "/action-recommendations",
+            json!({"campaignArn": "arn:aws:personalize:us-east-1:123456789012:campaign/c", "userId": "u"})
+                .to_string(),
+        ),
+    )
+    .await;
+    expect(&a, 400, "InvalidInputException");
+
+    let unknown = |method: &str, path: &str| {
+        Request::builder()
+            .method(method)
+            .uri(path)
+            .header("content-type", "application/json")
+            .body(Body::from("{}"))
+            .unwrap()
+    };
+    for (method, path) in [
+        ("POST", "/nope"),
+        ("GET", "/events"),
+        ("PUT", "/recommendations"),
+        ("DELETE", "/items"),
+        ("POST", "/events/"),
+        ("POST", "/Events"),
+        ("POST", "/%00"),
+        ("POST", "/events/../../etc/passwd"),
+        ("GET", "/"),
+    ] {
+        let a = send(&r, unknown(method, path)).await;
+        expect(&a, 404, "UnknownOperationException");
+    }
+    let long = format!("/{}", "x".repeat(8000));
+    let a = send(&r, unknown("POST", &long)).await;
+    expect(&a, 404, "UnknownOperationException");
+    assert!(a.body.to_string().len() < 9000, "the answer stays short");
 }

@@ -39,7 +39,13 @@ pub async fn dispatch(ctx: &Ctx, op: &str, input: Value) -> Result<Value, ApiErr
         }
         "GetRecommendations" => runtime::get_recommendations(ctx, &input).await,
         "GetPersonalizedRanking" => runtime::get_personalized_ranking(ctx, &input).await,
-        _ => Err(ApiError::new(crate::error::ErrorKind::UnknownOperation, op)),
+        // The Actions operations of the models (PutActions, PutActionInteractions,
+        // GetActionRecommendations): Actions datasets are not supported, said as the control
+        // plane says it of its unsupported operations.
+        _ => Err(ApiError::new(
+            crate::error::ErrorKind::Unsupported,
+            format!("{op} is not supported by personalize-local (Actions datasets are not)"),
+        )),
     }
 }
 
