@@ -627,3 +627,71 @@ async fn actions_operations_answer_a_typed_error() {
     assert!(err.is_invalid_input_exception(), "{err:?}");
     assert!(format!("{err:?}").contains("not supported"), "{err:?}");
 }
+
+/// Developer guide, Recording events for anonymous users: events with only a `sessionId` serve
+/// that session in real time ("specify the sessionId as the userId" of GetRecommendations) and
+/// are not trained on "until you associate them with a userId"; once an event carries both,
+/// the next training "associates the userId with the anonymous user history tracked to the
+/// original sessionId".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anonymous_events_are_stitched_to_the_user_once_linked() {
+    use aws_sdk_personalizeevents::types::Event;
+    use personalize_local::data::training;
+    let root = data_root();
+    let (server, endpoint) = serve(instant_config(root.path())).await;
+    let c = Clients::new(&endpoint);
+    let chain = build_chain(&c, "anon").await;
+    let event = |item: &str| {
+        Event::builder()
+            .event_type("watch")
+            .item_id(item)
+            .sent_at(aws_smithy_types::DateTime::from_secs(1_700_000_000))
+            .build()
+            .unwrap()
+    };
+    c.events
+        .put_events()
+        .tracking_id(&chain.tracking_id)
+        .session_id("anon-s")
+        .event_list(event("i5"))
+        .event_list(event("i6"))
+        .send()
+        .await
+        .unwrap();
+    let trained_items = |user: &str| {
+        let inner = server.state.read();
+        let mut items: Vec<String> = training::gather(&*inner, &chain.group, u64::MAX)
+            .interactions
+            .into_iter()
+            .filter(|i| i.user_id == user)
+            .map(|i| i.item_id)
+            .collect();
+        items.sort();
+        items
+    };
+    assert!(
+        trained_items("anon-s").is_empty(),
+        "not trained on while anonymous"
+    );
+    assert_eq!(
+        server.state.read().logs[&chain.group]
+            .user_events_after("anon-s", 0)
+            .len(),
+        2,
+        "the session's real-time events"
+    );
+    assert!(!recommend(&c, &chain.campaign, "anon-s", 5).await.is_empty());
+
+    // The user logs in: one event with both ids links the session.
+    c.events
+        .put_events()
+        .tracking_id(&chain.tracking_id)
+        .session_id("anon-s")
+        .user_id("anon-u")
+        .event_list(event("i7"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(trained_items("anon-u"), ["i5", "i6", "i7"]);
+    assert!(trained_items("anon-s").is_empty());
+}

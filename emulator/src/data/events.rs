@@ -235,7 +235,10 @@ pub fn put_events(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiErr
         .and_then(Value::as_str)
         .unwrap_or("");
     let session_id = input.get("sessionId").and_then(Value::as_str).unwrap_or("");
-    // Anonymous events belong to their session, as in Personalize.
+    // Anonymous events (no userId) are the session's in real time: "specify the sessionId as
+    // the userId" of GetRecommendations (developer guide, Recording events for anonymous
+    // users); training stitches them to a user later (`GroupLog::training_events`).
+    let anonymous = input.get("userId").and_then(Value::as_str).is_none();
     let user_id = input
         .get("userId")
         .and_then(Value::as_str)
@@ -317,6 +320,7 @@ pub fn put_events(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiErr
                         interaction,
                     }
                 }
+                dedup if anonymous => LogEntry::Anonymous { dedup, interaction },
                 dedup => LogEntry::Event { dedup, interaction },
             });
         }

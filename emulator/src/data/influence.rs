@@ -126,18 +126,15 @@ impl Signals {
             }
         }
         if let Some(log) = inner.logs().get(group_arn) {
+            // The events training used: no repeats, anonymous ones only once stitched.
+            log.training_events(upto).iter().for_each(&mut interaction);
             for (_, entry) in log.entries.iter().take_while(|(seq, _)| *seq <= upto) {
-                match entry {
-                    LogEntry::Event { interaction: i, .. } => interaction(i),
-                    LogEntry::Item(i) => {
-                        // A later PutItems replaces the item, dated or not.
-                        match date(i) {
-                            Some(t) => created.insert(i.item_id.clone(), t),
-                            None => created.remove(&i.item_id),
-                        };
-                    }
-                    // Not training data: a repeated eventId (PutEvents API reference, Event).
-                    LogEntry::User(_) | LogEntry::Repeat { .. } => {}
+                if let LogEntry::Item(i) = entry {
+                    // A later PutItems replaces the item, dated or not.
+                    match date(i) {
+                        Some(t) => created.insert(i.item_id.clone(), t),
+                        None => created.remove(&i.item_id),
+                    };
                 }
             }
         }

@@ -51,20 +51,20 @@ pub fn gather(inner: &impl View, group_arn: &str, upto: u64) -> TrainingData {
         }
     }
     if let Some(log) = inner.logs().get(group_arn) {
+        data.interactions.extend(log.training_events(upto));
         for (seq, entry) in &log.entries {
             if *seq > upto {
                 break;
             }
             match entry {
-                LogEntry::Event { interaction, .. } => data.interactions.push(interaction.clone()),
                 LogEntry::Item(i) => {
                     items.insert(i.item_id.clone(), i.clone());
                 }
                 LogEntry::User(u) => {
                     users.insert(u.user_id.clone(), u.clone());
                 }
-                // A repeated eventId is not used in training (PutEvents API reference, Event).
-                LogEntry::Repeat { .. } => {}
+                // Events: `training_events` above.
+                _ => {}
             }
         }
     }

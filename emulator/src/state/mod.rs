@@ -184,6 +184,17 @@ pub enum LogEntry {
         /// The interaction as sent again.
         interaction: Interaction,
     },
+    /// An event sent with a `sessionId` and no `userId` (an anonymous user). Its interaction's
+    /// `user_id` is the session id, so `GetRecommendations(userId = sessionId)` serves the
+    /// session in real time ("specify the sessionId as the userId"); training uses it only
+    /// once an event links the session to a user, and as that user's
+    /// ([`GroupLog::training_events`]). Appended last, so older logs still decode.
+    Anonymous {
+        /// Deduplication key, as for [`LogEntry::Event`].
+        dedup: Option<String>,
+        /// The interaction, `user_id` being the session id.
+        interaction: Interaction,
+    },
 }
 
 /// The log of one dataset group, with the indexes serving needs.
@@ -203,7 +214,9 @@ impl GroupLog {
     /// Appends an entry, updating the indexes.
     pub fn push(&mut self, seq: u64, entry: LogEntry) {
         let event = match &entry {
-            LogEntry::Event { dedup, interaction } => Some((dedup.as_ref(), interaction)),
+            LogEntry::Event { dedup, interaction } | LogEntry::Anonymous { dedup, interaction } => {
+                Some((dedup.as_ref(), interaction))
+            }
             LogEntry::Repeat { dedup, interaction } => Some((Some(dedup), interaction)),
             _ => None,
         };
@@ -243,9 +256,51 @@ impl GroupLog {
             .filter_map(|&i| match &self.entries[i] {
                 (
                     seq,
-                    LogEntry::Event { interaction, .. } | LogEntry::Repeat { interaction, .. },
+                    LogEntry::Event { interaction, .. }
+                    | LogEntry::Repeat { interaction, .. }
+                    | LogEntry::Anonymous { interaction, .. },
                 ) if *seq > after => Some(interaction.clone()),
                 _ => None,
+            })
+            .collect()
+    }
+
+    /// The events training uses, from the entries with a sequence number up to `upto`:
+    /// every first delivery of an event (repeats are left out), anonymous ones stitched to
+    /// their user. Amazon Personalize developer guide, Recording events for anonymous users:
+    /// "Amazon Personalize doesn't use events from anonymous users in training until you
+    /// associate them with a userId", and once "at least one event with both a sessionId and
+    /// a userId" is recorded, "During the next full retraining, Amazon Personalize associates
+    /// the userId with the anonymous user history tracked to the original sessionId". So an
+    /// anonymous event trains as the user of the first event that carried its session and a
+    /// userId (up to `upto`), and is left out while there is none. The link is the first
+    /// such event: AWS does not say which user wins when a session names several.
+    pub fn training_events(&self, upto: u64) -> Vec<Interaction> {
+        let upto_here = self.entries.partition_point(|(seq, _)| *seq <= upto);
+        let entries = &self.entries[..upto_here];
+        let mut links: HashMap<&str, &str> = HashMap::new();
+        for (_, entry) in entries {
+            // First deliveries only: a repeat of an anonymous event links nothing, and a
+            // repeat of an identified one repeats a link already made.
+            if let LogEntry::Event { interaction, .. } = entry {
+                if let Some(session) = interaction.session_id.as_deref() {
+                    links.entry(session).or_insert(&interaction.user_id);
+                }
+            }
+        }
+        entries
+            .iter()
+            .filter_map(|(_, entry)| match entry {
+                LogEntry::Event { interaction, .. } => Some(interaction.clone()),
+                LogEntry::Anonymous { interaction, .. } => {
+                    let user = links.get(interaction.user_id.as_str())?;
+                    Some(Interaction {
+                        user_id: (*user).to_owned(),
+                        ..interaction.clone()
+                    })
+                }
+                // A repeated eventId is not used in training (PutEvents API reference, Event).
+                LogEntry::Repeat { .. } | LogEntry::Item(_) | LogEntry::User(_) => None,
             })
             .collect()
     }
@@ -736,6 +791,92 @@ mod tests {
             .str("failureReason")
             .unwrap()
             .contains("decoded"));
+    }
+
+    fn sent(user: &str, session: &str, item: &str) -> Interaction {
+        Interaction {
+            user_id: user.into(),
+            item_id: item.into(),
+            timestamp: 1,
+            event_type: "click".into(),
+            event_value: None,
+            session_id: Some(session.into()),
+            attributes: BTreeMap::new(),
+        }
+    }
+
+    /// Developer guide, Recording events for anonymous users: anonymous events train only once
+    /// an event links their session to a user, then as that user's; in real time they are the
+    /// session's.
+    #[test]
+    fn anonymous_events_are_stitched_to_the_user_of_their_session() {
+        let anonymous = |session: &str, item: &str| LogEntry::Anonymous {
+            dedup: None,
+            interaction: sent(session, session, item),
+        };
+        let identified = |user: &str, session: &str, item: &str| LogEntry::Event {
+            dedup: None,
+            interaction: sent(user, session, item),
+        };
+        let mut log = GroupLog::default();
+        log.push(1, anonymous("s1", "a"));
+        log.push(2, anonymous("s2", "b"));
+        log.push(3, identified("u1", "s1", "c"));
+        log.push(4, anonymous("s1", "d"));
+        // A later user of s1 does not take its history; s2 is linked after the watermark.
+        log.push(5, identified("u9", "s1", "e"));
+        log.push(7, identified("u2", "s2", "f"));
+        let of = |events: &[Interaction]| -> Vec<(String, String)> {
+            events
+                .iter()
+                .map(|i| (i.user_id.clone(), i.item_id.clone()))
+                .collect()
+        };
+        let pair = |u: &str, i: &str| (u.to_owned(), i.to_owned());
+        assert_eq!(
+            of(&log.training_events(6)),
+            [
+                pair("u1", "a"),
+                pair("u1", "c"),
+                pair("u1", "d"),
+                pair("u9", "e")
+            ],
+            "s2 has no user yet: left out"
+        );
+        assert_eq!(
+            of(&log.training_events(7)),
+            [
+                pair("u1", "a"),
+                pair("u2", "b"),
+                pair("u1", "c"),
+                pair("u1", "d"),
+                pair("u9", "e"),
+                pair("u2", "f")
+            ]
+        );
+        assert!(of(&log.training_events(2)).is_empty());
+        // Real time: the session's own events, under its id.
+        assert_eq!(log.user_events_after("s1", 0).len(), 2);
+        assert_eq!(log.user_events_after("u1", 0).len(), 1);
+        // A repeat of an anonymous event is left out of training, like any repeat.
+        log.push(
+            8,
+            LogEntry::Repeat {
+                dedup: "t/x".into(),
+                interaction: sent("s1", "s1", "a"),
+            },
+        );
+        assert_eq!(log.training_events(8).len(), 6);
+        // Nor does it link its session: s3 stays without a user.
+        log.push(9, anonymous("s3", "g"));
+        log.push(
+            10,
+            LogEntry::Repeat {
+                dedup: "t/y".into(),
+                interaction: sent("s3", "s3", "g"),
+            },
+        );
+        assert_eq!(log.training_events(10).len(), 6);
     }
 
     #[test]
