@@ -274,18 +274,9 @@ async fn sims_and_popularity_count_recommend_without_scores() {
 async fn an_event_may_carry_its_item_and_value_in_properties() {
     use aws_sdk_personalizeevents::types::Event;
     use personalize_local::data::training;
-    let root = data_root();
-    let (server, endpoint) = serve(instant_config(root.path())).await;
-    let c = Clients::new(&endpoint);
-    let chain = build_chain(&c, "propitem").await;
-    let event = |properties: &str| {
-        Event::builder()
-            .event_type("watch")
-            .properties(properties)
-            .sent_at(aws_smithy_types::DateTime::from_secs(1_700_000_000))
-            .build()
-            .unwrap()
-    };
+    let f = Fixture::start("propitem").await;
+    let (c, chain, server) = (&f.c, &f.chain, f.server());
+    let event = |properties: &str| watch().properties(properties).build().unwrap();
     let put = |e: Event| {
         c.events
             .put_events()
@@ -333,7 +324,7 @@ async fn an_event_may_carry_its_item_and_value_in_properties() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn properties_are_checked_alike_for_events_items_and_users() {
     use aws_sdk_personalizeevents::error::ProvideErrorMetadata;
-    use aws_sdk_personalizeevents::types::{Event, Item, User};
+    use aws_sdk_personalizeevents::types::{Item, User};
     let f = Fixture::start("props").await;
     let (c, chain) = (&f.c, &f.chain);
     let users_schema = r#"{"type":"record","name":"Users","namespace":"com.amazonaws.personalize.schema","fields":[{"name":"USER_ID","type":"string"},{"name":"GENRE","type":"string","categorical":true}],"version":"1.0"}"#;
@@ -356,11 +347,9 @@ async fn properties_are_checked_alike_for_events_items_and_users() {
                 .user_id("props-u")
                 .session_id("props-s")
                 .event_list(
-                    Event::builder()
-                        .event_type("watch")
+                    watch()
                         .item_id("i1")
                         .set_properties(properties)
-                        .sent_at(aws_smithy_types::DateTime::from_secs(1_700_000_000))
                         .build()
                         .unwrap(),
                 )
@@ -466,12 +455,9 @@ async fn properties_are_checked_alike_for_events_items_and_users() {
 /// and the same names live side by side.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resources_are_isolated_by_region() {
-    use aws_sdk_personalizeevents::types::Event;
-    let root = data_root();
-    let server = start_instant(root.path());
-    let eu = Clients::new(server.endpoint());
-    let us = Clients::in_region(server.endpoint(), "us-east-1");
-    let chain = build_chain(&eu, "regions").await;
+    let f = Fixture::start("regions").await;
+    let (eu, chain) = (&f.c, &f.chain);
+    let us = &Clients::in_region(f.endpoint(), "us-east-1");
     assert!(
         chain.group.starts_with("arn:aws:personalize:eu-west-1:"),
         "{}",
@@ -496,7 +482,7 @@ async fn resources_are_isolated_by_region() {
                 .collect::<Vec<_>>()
         }
     };
-    assert!(groups(&us).await.is_empty());
+    assert!(groups(us).await.is_empty());
     let e = us
         .control
         .describe_dataset_group()
@@ -541,12 +527,7 @@ async fn resources_are_isolated_by_region() {
         aws_sdk_personalizeruntime::error::ProvideErrorMetadata::code(&e),
         Some("ResourceNotFoundException")
     );
-    let event = Event::builder()
-        .event_type("watch")
-        .item_id("i1")
-        .sent_at(aws_smithy_types::DateTime::from_secs(1_700_000_000))
-        .build()
-        .unwrap();
+    let event = watch().item_id("i1").build().unwrap();
     let e = us
         .events
         .put_events()
@@ -587,8 +568,8 @@ async fn resources_are_isolated_by_region() {
         .dataset_group_arn
         .unwrap();
     assert_eq!(us_group, chain.group.replace(":eu-west-1:", ":us-east-1:"));
-    assert_eq!(groups(&us).await, [us_group.as_str()]);
-    assert_eq!(groups(&eu).await, [chain.group.as_str()]);
+    assert_eq!(groups(us).await, [us_group.as_str()]);
+    assert_eq!(groups(eu).await, [chain.group.as_str()]);
     // The home region still works as before.
     eu.events
         .put_events()
@@ -599,7 +580,7 @@ async fn resources_are_isolated_by_region() {
         .send()
         .await
         .unwrap();
-    assert!(!recommend(&eu, &chain.campaign, "u1", 5).await.is_empty());
+    assert!(!recommend(eu, &chain.campaign, "u1", 5).await.is_empty());
 }
 
 /// PutActions is an operation of personalize-events (API_UBS_PutActions): the SDK's call
@@ -635,20 +616,10 @@ async fn actions_operations_answer_a_typed_error() {
 /// original sessionId".
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn anonymous_events_are_stitched_to_the_user_once_linked() {
-    use aws_sdk_personalizeevents::types::Event;
     use personalize_local::data::training;
-    let root = data_root();
-    let (server, endpoint) = serve(instant_config(root.path())).await;
-    let c = Clients::new(&endpoint);
-    let chain = build_chain(&c, "anon").await;
-    let event = |item: &str| {
-        Event::builder()
-            .event_type("watch")
-            .item_id(item)
-            .sent_at(aws_smithy_types::DateTime::from_secs(1_700_000_000))
-            .build()
-            .unwrap()
-    };
+    let f = Fixture::start("anon").await;
+    let (c, chain, server) = (&f.c, &f.chain, f.server());
+    let event = |item: &str| watch().item_id(item).build().unwrap();
     c.events
         .put_events()
         .tracking_id(&chain.tracking_id)
@@ -680,7 +651,7 @@ async fn anonymous_events_are_stitched_to_the_user_once_linked() {
         2,
         "the session's real-time events"
     );
-    assert!(!recommend(&c, &chain.campaign, "anon-s", 5).await.is_empty());
+    assert!(!recommend(c, &chain.campaign, "anon-s", 5).await.is_empty());
 
     // The user logs in: one event with both ids links the session.
     c.events

@@ -6,7 +6,6 @@
 mod common;
 
 use aws_sdk_personalizeevents::types::Event;
-use aws_smithy_types::DateTime;
 use common::*;
 use personalize_local::data::training;
 use personalize_local::state::LogEntry;
@@ -31,13 +30,7 @@ fn events_in(server: &AppState, group: &str) -> Vec<String> {
 }
 
 fn event(id: &str) -> Event {
-    Event::builder()
-        .event_id(id)
-        .event_type("watch")
-        .item_id("i3")
-        .sent_at(DateTime::from_secs(1_700_000_000))
-        .build()
-        .unwrap()
+    watch().event_id(id).item_id("i3").build().unwrap()
 }
 
 /// Sends `events` until acknowledged; returns how many attempts failed (all with the injected

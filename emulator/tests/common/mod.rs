@@ -49,6 +49,14 @@ impl Clients {
     }
 }
 
+/// An event of type `watch` sent at a fixed time (2023-11-14), to complete with its item,
+/// properties or id.
+pub fn watch() -> aws_sdk_personalizeevents::types::builders::EventBuilder {
+    aws_sdk_personalizeevents::types::Event::builder()
+        .event_type("watch")
+        .sent_at(aws_smithy_types::DateTime::from_secs(1_700_000_000))
+}
+
 /// Items per taste cluster.
 pub const CLUSTER: u32 = 40;
 
@@ -128,6 +136,16 @@ pub struct Fixture {
 }
 
 impl Fixture {
+    /// The running server: its state, for what was stored or what training would see.
+    pub fn server(&self) -> &AppState {
+        self._server.server()
+    }
+
+    /// The server's endpoint, for clients of other settings (another region).
+    pub fn endpoint(&self) -> &str {
+        self._server.endpoint()
+    }
+
     /// Starts the server and builds the chain.
     pub async fn start(name: &str) -> Self {
         let root = data_root();
