@@ -30,5 +30,6 @@ output "local_stack" {
     dlq_name             = "${var.name_prefix}-ingest-dlq"
     # The walkthrough's calls (GET /getRecommendations, POST /data) are what the demo plays.
     enable_seed_routes = true
+    cors_allow_origin  = var.cors_allow_origin
   }
 }

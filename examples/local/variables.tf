@@ -57,3 +57,14 @@ variable "account_id" {
     error_message = "account_id must be 12 digits."
   }
 }
+
+variable "cors_allow_origin" {
+  description = "Origin browsers may call the local API from (\"*\" or scheme://host[:port]), as the pipeline module's cors_allow_origin; null for no CORS."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.cors_allow_origin == null ? true : can(regex("^(\\*|https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?)$", var.cors_allow_origin))
+    error_message = "cors_allow_origin must be \"*\" or an origin (scheme://host[:port], no path), or null."
+  }
+}

@@ -14,9 +14,15 @@
 //! default), which sees a request before API Gateway does: a body over its `max_body_kb` (64 KB)
 //! gets `413 {"message":"request body is larger than 64 KB","field":"body"}`, whatever the route.
 //!
-//! With an [`Authorizer`] (the stack always has one),
-//! every route needs a valid token: a refused one is a 401 before the function runs, and the
-//! verified claims reach it as `requestContext.authorizer.claims`.
+//! With an [`Authorizer`] (the stack always has one), every route needs a valid token: a
+//! refused one is a 401 before the function runs, and the verified claims reach it as
+//! `requestContext.authorizer.claims`.
+//!
+//! With CORS ([`Settings::cors`], the module's `cors_allow_origin`), an `OPTIONS` request on a
+//! resource with routes is the preflight the `api-definition` module's mock integration
+//! answers (no authorizer, no function), and the gateway's own error responses carry the
+//! configured origin, as the module's gateway responses do; the functions add the header to
+//! their own answers (`CORS_ALLOW_ORIGIN`).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -34,6 +40,7 @@ use time::OffsetDateTime;
 
 use crate::authorizer::Authorizer;
 use crate::function::SharedFunction;
+use lambda_common::Cors;
 
 /// The stage the local API is deployed to, as in the AWS example.
 pub const STAGE: &str = "prod";
@@ -66,41 +73,92 @@ impl std::fmt::Debug for Route {
     }
 }
 
+/// What the stage has besides its routes.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The integration timeout ([`INTEGRATION_TIMEOUT`] by default).
+    pub timeout: Duration,
+    /// The web ACL's body limit; `None` for a stage without the module's web ACL (as with
+    /// `create_web_acl = false`).
+    pub web_acl_max_body: Option<usize>,
+    /// Verifies the `Authorization` header of every request; `None`: every route open.
+    pub authorizer: Option<Authorizer>,
+    /// CORS (`cors_allow_origin`): `OPTIONS` preflights answered by the gateway, and the
+    /// origin on the gateway's own error responses; `None`: no CORS.
+    pub cors: Option<Cors>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            timeout: INTEGRATION_TIMEOUT,
+            web_acl_max_body: Some(WEB_ACL_MAX_BODY_BYTES),
+            authorizer: None,
+            cors: None,
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Gateway {
     routes: Vec<Route>,
-    timeout: Duration,
-    /// The web ACL's body limit; `None` for a stage without the module's web ACL.
-    web_acl_max_body: Option<usize>,
-    /// Verifies the `Authorization` header of every request; `None`: every route open.
-    authorizer: Option<Authorizer>,
+    settings: Settings,
 }
 
-/// The router serving `routes` under `/prod`, with no authorizer. Serve it with
-/// `into_make_service_with_connect_info::<SocketAddr>()` so events carry the caller's address.
+/// The router serving `routes` under `/prod`, with the web ACL and no authorizer. Serve it
+/// with `into_make_service_with_connect_info::<SocketAddr>()` so events carry the caller's
+/// address.
 pub fn app(routes: Vec<Route>) -> Router {
-    app_with_timeout(routes, INTEGRATION_TIMEOUT)
+    app_with(routes, Settings::default())
 }
 
 /// [`app`] with another integration timeout (tests).
 pub fn app_with_timeout(routes: Vec<Route>, timeout: Duration) -> Router {
-    app_with(routes, timeout, Some(WEB_ACL_MAX_BODY_BYTES), None)
+    app_with(
+        routes,
+        Settings {
+            timeout,
+            ..Settings::default()
+        },
+    )
 }
 
-/// [`app`] with another integration timeout, web ACL body limit (`None`: no web ACL, as
-/// with `create_web_acl = false`) and authorizer (`None`: every route open).
-pub fn app_with(
-    routes: Vec<Route>,
-    timeout: Duration,
-    web_acl_max_body: Option<usize>,
-    authorizer: Option<Authorizer>,
-) -> Router {
-    Router::new().fallback(handle).with_state(Arc::new(Gateway {
-        routes,
-        timeout,
-        web_acl_max_body,
-        authorizer,
-    }))
+/// The router serving `routes` with `settings`.
+pub fn app_with(routes: Vec<Route>, settings: Settings) -> Router {
+    Router::new()
+        .fallback(handle)
+        .with_state(Arc::new(Gateway { routes, settings }))
+}
+
+/// Marks a response API Gateway makes itself (a gateway response), which carries the CORS
+/// origin as the `api-definition` module's gateway responses do.
+#[derive(Debug, Clone, Copy)]
+struct GatewayResponse;
+
+/// The answer to a CORS preflight on a resource with `methods`, as the `api-definition`
+/// module's mock integration gives it: the configured origin (static, whatever the request's
+/// `Origin`: a browser compares it with its own and refuses a mismatch), the resource's
+/// methods and `OPTIONS`, the headers the API reads, and the cache time. No authorizer runs:
+/// a browser sends no credentials with a preflight ("Enabling CORS for a REST API resource",
+/// API Gateway developer guide).
+fn preflight(cors: &Cors, methods: &[&str]) -> Response {
+    let mut allowed: Vec<&str> = methods.to_vec();
+    allowed.push("OPTIONS");
+    Response::builder()
+        .status(StatusCode::OK)
+        .header("content-type", "application/json")
+        .header(lambda_common::cors::ALLOW_ORIGIN, cors.configured())
+        .header("access-control-allow-methods", allowed.join(","))
+        .header(
+            "access-control-allow-headers",
+            lambda_common::cors::ALLOW_HEADERS,
+        )
+        .header(
+            "access-control-max-age",
+            lambda_common::cors::MAX_AGE_SECONDS.to_string(),
+        )
+        .body(Body::empty())
+        .expect("the preflight's parts are valid")
 }
 
 /// The web ACL's answer to an oversized body: its custom response, JSON, 413.
@@ -120,6 +178,7 @@ fn web_acl_too_large(limit: usize) -> Response {
 
 fn message(status: StatusCode, text: &str) -> Response {
     Response::builder()
+        .extension(GatewayResponse)
         .status(status)
         .header("content-type", "application/json")
         .header("x-amzn-errortype", status_error_type(status))
@@ -130,6 +189,7 @@ fn message(status: StatusCode, text: &str) -> Response {
 /// The authorizer's 401: the API's error shape, naming the header and the reason.
 fn unauthorized(reason: &str) -> Response {
     Response::builder()
+        .extension(GatewayResponse)
         .status(StatusCode::UNAUTHORIZED)
         .header("content-type", "application/json")
         .header(
@@ -153,6 +213,20 @@ fn status_error_type(status: StatusCode) -> &'static str {
 }
 
 async fn handle(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
+    let mut response = answer(&gateway, request).await;
+    if let Some(cors) = &gateway.settings.cors {
+        if response.extensions().get::<GatewayResponse>().is_some() {
+            if let Ok(origin) = HeaderValue::from_str(cors.configured()) {
+                response
+                    .headers_mut()
+                    .insert(lambda_common::cors::ALLOW_ORIGIN, origin);
+            }
+        }
+    }
+    response
+}
+
+async fn answer(gateway: &Gateway, request: Request) -> Response {
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -167,7 +241,7 @@ async fn handle(State(gateway): State<Arc<Gateway>>, request: Request) -> Respon
             return message(StatusCode::BAD_REQUEST, "Could not read the request body");
         }
     };
-    if let Some(limit) = gateway.web_acl_max_body {
+    if let Some(limit) = gateway.settings.web_acl_max_body {
         if body.as_ref().is_none_or(|b| b.len() > limit) {
             return web_acl_too_large(limit);
         }
@@ -180,6 +254,17 @@ async fn handle(State(gateway): State<Arc<Gateway>>, request: Request) -> Respon
     else {
         return message(StatusCode::FORBIDDEN, "Missing Authentication Token");
     };
+    if let (Some(cors), &Method::OPTIONS) = (&gateway.settings.cors, &parts.method) {
+        let methods: Vec<&str> = gateway
+            .routes
+            .iter()
+            .filter(|r| r.resource == resource)
+            .map(|r| r.method.as_str())
+            .collect();
+        if !methods.is_empty() {
+            return preflight(cors, &methods);
+        }
+    }
     let Some(route) = gateway
         .routes
         .iter()
@@ -188,7 +273,7 @@ async fn handle(State(gateway): State<Arc<Gateway>>, request: Request) -> Respon
         return message(StatusCode::FORBIDDEN, "Missing Authentication Token");
     };
     // The authorizer runs after the web ACL and the route match, before the function.
-    let authorized = match &gateway.authorizer {
+    let authorized = match &gateway.settings.authorizer {
         None => None,
         Some(authorizer) => {
             let header = parts
@@ -211,14 +296,15 @@ async fn handle(State(gateway): State<Arc<Gateway>>, request: Request) -> Respon
     if let Some(claims) = authorized {
         event["requestContext"]["authorizer"] = claims;
     }
-    let answer = match tokio::time::timeout(gateway.timeout, route.function.invoke(event)).await {
-        Err(_) => return message(StatusCode::GATEWAY_TIMEOUT, "Endpoint request timed out"),
-        Ok(Err(e)) => {
-            tracing::error!("{route:?}: function error: {e}");
-            return message(StatusCode::BAD_GATEWAY, "Internal server error");
-        }
-        Ok(Ok(answer)) => answer,
-    };
+    let answer =
+        match tokio::time::timeout(gateway.settings.timeout, route.function.invoke(event)).await {
+            Err(_) => return message(StatusCode::GATEWAY_TIMEOUT, "Endpoint request timed out"),
+            Ok(Err(e)) => {
+                tracing::error!("{route:?}: function error: {e}");
+                return message(StatusCode::BAD_GATEWAY, "Internal server error");
+            }
+            Ok(Ok(answer)) => answer,
+        };
     match proxy_response(&answer) {
         Ok(response) => response,
         Err(why) => {

@@ -42,6 +42,10 @@ pub struct StackConfig {
     /// as the pipeline module's `enable_seed_routes` (default here: on, as the demo needs them).
     #[serde(default = "seed_routes_default")]
     pub enable_seed_routes: bool,
+    /// The origin browsers may call the API from (`*` or `scheme://host[:port]`), as the
+    /// pipeline module's `cors_allow_origin`; `None` (the default): no CORS.
+    #[serde(default)]
+    pub cors_allow_origin: Option<String>,
 }
 
 fn seed_routes_default() -> bool {
@@ -116,6 +120,10 @@ impl StackConfig {
             if value.is_empty() {
                 bail!("local_stack.{name} is empty");
             }
+        }
+        if let Some(origin) = &self.cors_allow_origin {
+            lambda_common::Cors::parse(origin)
+                .map_err(|m| anyhow::anyhow!("local_stack.cors_allow_origin {m}"))?;
         }
         if !self.campaign_arn.starts_with("arn:") {
             bail!(

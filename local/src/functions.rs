@@ -30,14 +30,25 @@ pub fn environments(
     resources: &Resources,
 ) -> anyhow::Result<BTreeMap<&'static str, BTreeMap<&'static str, String>>> {
     let filters = serde_json::to_string(&config.filter_arns)?;
+    // The pipeline module sets CORS_ALLOW_ORIGIN on the HTTP functions only with CORS on.
+    let cors: Vec<(&'static str, String)> = config
+        .cors_allow_origin
+        .iter()
+        .map(|origin| ("CORS_ALLOW_ORIGIN", origin.clone()))
+        .collect();
+    let mut collect = BTreeMap::from([
+        ("STREAM_NAME", config.stream_name.clone()),
+        ("AUTH_MODE", "user".to_owned()),
+    ]);
+    collect.extend(cors.clone());
+    let mut recommend = BTreeMap::from([
+        ("CAMPAIGN_ARN", config.campaign_arn.clone()),
+        ("FILTER_ARNS", filters),
+        ("AUTH_MODE", "user".to_owned()),
+    ]);
+    recommend.extend(cors);
     Ok(BTreeMap::from([
-        (
-            "collect",
-            BTreeMap::from([
-                ("STREAM_NAME", config.stream_name.clone()),
-                ("AUTH_MODE", "user".to_owned()),
-            ]),
-        ),
+        ("collect", collect),
         (
             "ingest",
             BTreeMap::from([
@@ -46,14 +57,7 @@ pub fn environments(
                 ("PUT_EVENTS_CONCURRENCY", "8".to_owned()),
             ]),
         ),
-        (
-            "recommend",
-            BTreeMap::from([
-                ("CAMPAIGN_ARN", config.campaign_arn.clone()),
-                ("FILTER_ARNS", filters),
-                ("AUTH_MODE", "user".to_owned()),
-            ]),
-        ),
+        ("recommend", recommend),
     ]))
 }
 

@@ -167,11 +167,19 @@ pub async fn start_with(
         .await
         .with_context(|| format!("binding {}", options.listen))?;
     let addr = listener.local_addr()?;
+    let cors = config
+        .cors_allow_origin
+        .as_deref()
+        .map(lambda_common::Cors::parse)
+        .transpose()
+        .map_err(|m| anyhow::anyhow!("local_stack.cors_allow_origin {m}"))?;
     let app = apigw::app_with(
         functions.routes,
-        apigw::INTEGRATION_TIMEOUT,
-        Some(apigw::WEB_ACL_MAX_BODY_BYTES),
-        options.authorizer.clone(),
+        apigw::Settings {
+            authorizer: options.authorizer.clone(),
+            cors,
+            ..apigw::Settings::default()
+        },
     );
     let mut server_shutdown = watch_rx.clone();
     let server = tokio::spawn(async move {

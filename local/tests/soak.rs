@@ -109,6 +109,7 @@ async fn an_hour_long_personalize_outage_loses_no_event() {
         archive_prefix: "events/".into(),
         dlq_name: "soak-dlq".into(),
         enable_seed_routes: true,
+        cors_allow_origin: None,
     };
     let aws = AwsClients::new(&config);
     let resources = local_stack::resources::ensure(&config, &aws).await.unwrap();

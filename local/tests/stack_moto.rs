@@ -37,6 +37,7 @@ fn config(moto: &Moto) -> StackConfig {
         archive_prefix: "events/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/".into(),
         dlq_name: "t-dlq".into(),
         enable_seed_routes: false,
+        cors_allow_origin: None,
     }
 }
 

@@ -54,6 +54,7 @@ fn the_validator_rejects_a_broken_document() {
     );
 }
 
+#[derive(Debug)]
 struct Applied {
     body: Value,
     routes: Value,
@@ -66,6 +67,7 @@ fn apply(handlers: &str, authorization: &str) -> Result<Applied, String> {
     apply_with(handlers, authorization, "")
 }
 
+/// [`apply`] with more module arguments (HCL lines).
 fn apply_with(handlers: &str, authorization: &str, extra: &str) -> Result<Applied, String> {
     let tf = terraform::find().unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -216,6 +218,96 @@ fn every_route_gets_its_lambda_integration_validation_and_cognito_auth_with_mete
 }
 
 #[test]
+fn cors_adds_an_unauthenticated_mock_preflight_to_every_path_and_the_origin_to_gateway_errors() {
+    let cognito = format!(
+        "cognito_user_pool_arns = [\"{POOL}\"]\napi_key_required = true\ninclude_seed_routes = true"
+    );
+    let plain = apply_with(&both_handlers(), "COGNITO", &cognito).unwrap();
+    for (path, methods) in plain.body["paths"].as_object().unwrap() {
+        assert!(
+            methods.get("options").is_none(),
+            "{path}: OPTIONS without CORS"
+        );
+    }
+    let applied = apply_with(
+        &both_handlers(),
+        "COGNITO",
+        &format!("{cognito}\ncors_allow_origin = \"https://shop.example.com\""),
+    )
+    .unwrap();
+    let paths = applied.body["paths"].as_object().unwrap();
+    assert_eq!(paths.len(), 4);
+    for (path, methods) in paths {
+        let options = &methods["options"];
+        // No key, no signature: a browser sends no credentials with a preflight.
+        assert_eq!(options["security"], serde_json::json!([]), "{path}");
+        let integration = &options["x-amazon-apigateway-integration"];
+        assert_eq!(integration["type"], "mock", "{path}");
+        let headers = &integration["responses"]["default"]["responseParameters"];
+        assert_eq!(
+            headers["method.response.header.Access-Control-Allow-Origin"],
+            "'https://shop.example.com'"
+        );
+        let method = methods
+            .as_object()
+            .unwrap()
+            .keys()
+            .find(|m| *m != "options")
+            .unwrap()
+            .to_uppercase();
+        assert_eq!(
+            headers["method.response.header.Access-Control-Allow-Methods"],
+            format!("'{method},OPTIONS'"),
+            "{path}"
+        );
+        assert!(
+            headers["method.response.header.Access-Control-Allow-Headers"]
+                .as_str()
+                .unwrap()
+                .contains("Authorization")
+        );
+        // Every response parameter is declared on the method response, or API Gateway refuses it.
+        let declared = options["responses"]["200"]["headers"].as_object().unwrap();
+        for name in headers.as_object().unwrap().keys() {
+            let header = name.trim_start_matches("method.response.header.");
+            assert!(declared.contains_key(header), "{path}: {header} undeclared");
+        }
+    }
+    // The routes (and so the Lambda permissions) are unchanged: OPTIONS never reaches a Lambda.
+    assert_eq!(applied.routes, plain.routes);
+    for kind in [
+        "DEFAULT_4XX",
+        "DEFAULT_5XX",
+        "BAD_REQUEST_BODY",
+        "UNAUTHORIZED",
+        "MISSING_AUTHENTICATION_TOKEN",
+    ] {
+        assert_eq!(
+            applied.body["x-amazon-apigateway-gateway-responses"][kind]["responseParameters"]
+                ["gatewayresponse.header.Access-Control-Allow-Origin"],
+            "'https://shop.example.com'",
+            "{kind}"
+        );
+    }
+    for bad in [
+        "https://shop.example.com/path",
+        "shop.example.com",
+        "ftp://shop.example.com",
+        "https://user@shop.example.com",
+        "https://shop.example.com:123456",
+        "",
+    ] {
+        let err = apply_with(
+            &both_handlers(),
+            "COGNITO",
+            &format!("{cognito}\ncors_allow_origin = \"{bad}\""),
+        )
+        .unwrap_err();
+        assert!(err.contains("cors_allow_origin must be"), "{bad:?}: {err}");
+    }
+}
+
+#[test]
 fn iam_auth_uses_sigv4_on_every_route() {
     let applied = apply(&both_handlers(), "IAM").unwrap();
     let scheme = &applied.body["components"]["securitySchemes"]["sigv4"];
@@ -256,46 +348,35 @@ fn seed_routes_are_left_out_unless_asked_for_and_jwt_uses_the_lambda_authorizer(
 #[test]
 fn a_handler_missing_from_the_map_is_refused_at_plan_time() {
     let err = apply(&format!("{{ collect = \"{COLLECT}\" }}"), "IAM")
-        .err()
-        .expect("apply must fail without the recommend handler");
+        .expect_err("apply must fail without the recommend handler");
     assert!(err.contains("not in var.handlers: recommend"), "{err}");
 }
 
 #[test]
 fn bad_inputs_are_refused_with_the_reason() {
-    let err = apply(&both_handlers(), "OPEN")
-        .err()
-        .expect("an unknown authorization must fail");
+    let err = apply(&both_handlers(), "OPEN").expect_err("an unknown authorization must fail");
     assert!(
         err.contains("authorization must be COGNITO, JWT or IAM"),
         "{err}"
     );
-    let err = apply(&both_handlers(), "API_KEY")
-        .err()
-        .expect("an API key is no authorization");
+    let err = apply(&both_handlers(), "API_KEY").expect_err("an API key is no authorization");
     assert!(err.contains("API keys only meter usage"), "{err}");
-    let err = apply(&both_handlers(), "COGNITO")
-        .err()
-        .expect("COGNITO without a pool must fail");
+    let err = apply(&both_handlers(), "COGNITO").expect_err("COGNITO without a pool must fail");
     assert!(err.contains("needs the user pool ARNs"), "{err}");
     let err = apply_with(
         &both_handlers(),
         "COGNITO",
         "cognito_user_pool_arns = [\"arn:aws:iam::1:role/x\"]",
     )
-    .err()
-    .expect("a role is not a pool");
+    .expect_err("a role is not a pool");
     assert!(err.contains("Cognito user pool ARN"), "{err}");
-    let err = apply(&both_handlers(), "JWT")
-        .err()
-        .expect("JWT without an authorizer must fail");
+    let err = apply(&both_handlers(), "JWT").expect_err("JWT without an authorizer must fail");
     assert!(err.contains("jwt_authorizer_uri"), "{err}");
     let err = apply(
         &format!("{{ collect = \"arn:aws:lambda:us-east-1:1:function:x\", recommend = \"{RECOMMEND}\" }}"),
         "IAM",
     )
-    .err()
-    .expect("a function ARN is not an invoke ARN");
+    .expect_err("a function ARN is not an invoke ARN");
     assert!(err.contains("Lambda invoke ARN"), "{err}");
 }
 

@@ -84,6 +84,7 @@ fn each_lambda_gets_exactly_the_environment_of_the_contract() {
             "USER_ID_CLAIM": "${var.user_id_claim}",
             "PARTITION_KEY_SALT": "${coalesce(var.partition_key_salt,aws_kinesis_stream.events.arn)}",
             "SEED_MAX_INTERACTIONS": "${tostring(var.seed_max_interactions)}",
+            "CORS_ALLOW_ORIGIN": "${local.cors_allow_origin}",
         },
         "ingest": {
             "TRACKING_ID": "${var.tracking_id}",
@@ -95,6 +96,7 @@ fn each_lambda_gets_exactly_the_environment_of_the_contract() {
             "FILTER_ARNS": "${jsonencode(var.filter_arns)}",
             "AUTH_MODE": "${local.auth_mode}",
             "USER_ID_CLAIM": "${var.user_id_claim}",
+            "CORS_ALLOW_ORIGIN": "${local.cors_allow_origin}",
         },
     });
     assert_eq!(local(PIPELINE, "environment"), &expected);
@@ -403,6 +405,11 @@ fn the_rest_api_is_built_from_the_openapi_document() {
     assert_eq!(
         attr_str(definition.body, "source"),
         Some("../api-definition")
+    );
+    // CORS reaches the preflight and gateway responses, and (blank when off) the functions.
+    assert_eq!(
+        attr_str(definition.body, "cors_allow_origin"),
+        Some("${var.cors_allow_origin}")
     );
     // Every handler the document names is one of the module's functions.
     let handlers = attr(definition.body, "handlers")

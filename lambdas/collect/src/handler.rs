@@ -88,14 +88,18 @@ impl<S: RecordStream> Collect<S> {
             Ok(other) => Err(ApiError::no_route(other)),
             Err(e) => Err(e),
         };
-        result.unwrap_or_else(|e| {
+        let mut response = result.unwrap_or_else(|e| {
             if e.status.is_server_error() {
                 tracing::error!(status = e.status.as_u16(), message = %e.message, "request failed");
             } else {
                 tracing::info!(status = e.status.as_u16(), field = ?e.field, message = %e.message, "request refused");
             }
             e.into_response()
-        })
+        });
+        if let Some(cors) = &self.config.cors {
+            cors.apply(req.headers(), &mut response);
+        }
+        response
     }
 
     async fn events(&self, req: &Request) -> Result<Response<Body>, ApiError> {

@@ -26,7 +26,7 @@ mod tests;
 pub use handler::Collect;
 pub use stream::{Entry, KinesisStream, Placed, RecordStream};
 
-use lambda_common::{AuthMode, Backoff, ConfigError, Env};
+use lambda_common::{AuthMode, Backoff, ConfigError, Cors, Env};
 use ring::hmac;
 
 /// The routes this function serves (method, path), as in the OpenAPI document.
@@ -66,6 +66,8 @@ pub struct Config {
     pub sent_at_max_age: usize,
     /// Latest accepted `sentAt`, seconds after now (`SENT_AT_MAX_AHEAD_SECONDS`).
     pub sent_at_max_ahead: usize,
+    /// The origin browsers may call from (`CORS_ALLOW_ORIGIN`); `None`: no CORS headers.
+    pub cors: Option<Cors>,
 }
 
 impl Config {
@@ -82,12 +84,13 @@ impl Config {
             seed_max_interactions: DEFAULT_SEED_MAX_INTERACTIONS,
             sent_at_max_age: DEFAULT_SENT_AT_MAX_AGE_SECONDS,
             sent_at_max_ahead: DEFAULT_SENT_AT_MAX_AHEAD_SECONDS,
+            cors: None,
         }
     }
 
     /// Reads `STREAM_NAME`, `AUTH_MODE`, `USER_ID_CLAIM`, `PARTITION_KEY_SALT`,
     /// `SEED_MAX_INTERACTIONS` (1..1000), `SENT_AT_MAX_AGE_SECONDS` (1..one year) and
-    /// `SENT_AT_MAX_AHEAD_SECONDS` (1..one day).
+    /// `SENT_AT_MAX_AHEAD_SECONDS` (1..one day) and `CORS_ALLOW_ORIGIN`.
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
         let mut config = Self::new(env.required("STREAM_NAME")?);
         config.auth = AuthMode::from_env(env)?;
@@ -109,6 +112,7 @@ impl Config {
             DEFAULT_SENT_AT_MAX_AHEAD_SECONDS,
             24 * 3600,
         )?;
+        config.cors = Cors::from_env(env)?;
         Ok(config)
     }
 

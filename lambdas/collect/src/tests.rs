@@ -393,6 +393,7 @@ fn config_reads_the_salt_the_seed_limit_and_the_window_and_refuses_bad_values() 
         ("SENT_AT_MAX_AGE_SECONDS", "-1"),
         ("SENT_AT_MAX_AHEAD_SECONDS", "86401"),
         ("AUTH_MODE", "anyone"),
+        ("CORS_ALLOW_ORIGIN", "shop.example.com"),
     ] {
         let pairs: &'static [(&'static str, &'static str)] =
             Box::leak(vec![(name, bad)].into_boxed_slice());
@@ -544,4 +545,60 @@ async fn data_amplification_is_bounded_by_the_seed_limit() {
     assert_eq!(r.status(), 200);
     // 100 events: one record, so at most 10 PutEvents calls downstream.
     assert_eq!(c.stream().written().len(), 1);
+}
+
+/// With `CORS_ALLOW_ORIGIN` set, answers (refusals too) carry `Access-Control-Allow-Origin`
+/// for the configured origin only; a `*` allows every origin; unset, no CORS header.
+#[tokio::test]
+async fn cors_headers_go_to_the_configured_origin_only() {
+    let body = r#"{"sessionId":"s","events":[{"eventType":"click"}]}"#;
+    let from = |origin: &str, req: Request| {
+        let mut req = req;
+        req.headers_mut()
+            .insert(header::ORIGIN, origin.parse().unwrap());
+        req
+    };
+    let plain = collect();
+    let r = plain
+        .handle(from("https://shop.example.com", post("/events", body)))
+        .await;
+    assert_eq!(r.status(), 202);
+    assert!(!r.headers().contains_key("access-control-allow-origin"));
+
+    let c = collect_with(|c| {
+        c.cors = Some(lambda_common::Cors::Origin(
+            "https://shop.example.com".into(),
+        ));
+    });
+    let ok = c
+        .handle(from("https://shop.example.com", post("/events", body)))
+        .await;
+    assert_eq!(ok.status(), 202);
+    assert_eq!(
+        ok.headers()["access-control-allow-origin"],
+        "https://shop.example.com"
+    );
+    let foreign = c
+        .handle(from("https://evil.example.com", post("/events", body)))
+        .await;
+    assert!(!foreign
+        .headers()
+        .contains_key("access-control-allow-origin"));
+    let refused = c
+        .handle(from(
+            "https://shop.example.com",
+            anonymous("POST", "/events", body),
+        ))
+        .await;
+    assert_eq!(refused.status(), 401);
+    assert_eq!(
+        refused.headers()["access-control-allow-origin"],
+        "https://shop.example.com"
+    );
+
+    let any = collect_with(|c| c.cors = Some(lambda_common::Cors::Any));
+    let r = any
+        .handle(from("https://anyone.example", post("/events", body)))
+        .await;
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
 }

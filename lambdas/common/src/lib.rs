@@ -6,6 +6,7 @@
 //!   parameters, JSON responses.
 //! - [`fields`]: field-by-field checks of JSON values with errors naming the field's path.
 //! - [`record`]: the Kinesis record format between collect and ingest, and its validation.
+//! - [`cors`]: the CORS headers of responses to browser clients (`CORS_ALLOW_ORIGIN`).
 //! - [`env`](mod@env): configuration variables with errors naming the variable.
 //! - [`identity`]: who the caller is (the user an authorizer bound the request to, or a
 //!   trusted IAM service) and whose data a request may touch.
@@ -18,6 +19,7 @@
 
 pub mod api_error;
 pub mod backoff;
+pub mod cors;
 pub mod env;
 pub mod fields;
 pub mod http;
@@ -28,6 +30,7 @@ pub mod upstream;
 
 pub use api_error::ApiError;
 pub use backoff::Backoff;
+pub use cors::Cors;
 pub use env::{ConfigError, Env};
 pub use fields::FieldError;
 pub use identity::{AuthMode, Caller};

@@ -34,7 +34,7 @@ impl<R: Recommender> Recommend<R> {
 
     /// Handles one HTTP request (API Gateway REST or HTTP API, function URL, local stack).
     pub async fn handle(&self, req: Request) -> Response<Body> {
-        match self.answer(&req).await {
+        let mut response = match self.answer(&req).await {
             Ok(r) => r,
             Err(e) => {
                 if e.status.is_server_error() {
@@ -44,7 +44,11 @@ impl<R: Recommender> Recommend<R> {
                 }
                 e.into_response()
             }
+        };
+        if let Some(cors) = &self.config.cors {
+            cors.apply(req.headers(), &mut response);
         }
+        response
     }
 
     async fn answer(&self, req: &Request) -> Result<Response<Body>, ApiError> {

@@ -23,7 +23,7 @@ pub use upstream::{PersonalizeRecommender, RecommendationRequest, Recommendation
 
 use std::collections::BTreeMap;
 
-use lambda_common::{AuthMode, ConfigError, Env};
+use lambda_common::{AuthMode, ConfigError, Cors, Env};
 
 /// The routes this function serves (method, path), as in the OpenAPI document.
 pub const ROUTES: &[(&str, &str)] = &[("GET", "/recommendations"), ("GET", "/getRecommendations")];
@@ -37,6 +37,8 @@ pub struct Config {
     pub filters: BTreeMap<String, String>,
     /// Whose recommendations a caller may read (`AUTH_MODE`, `USER_ID_CLAIM`).
     pub auth: AuthMode,
+    /// The origin browsers may call from (`CORS_ALLOW_ORIGIN`); `None`: no CORS headers.
+    pub cors: Option<Cors>,
 }
 
 impl Config {
@@ -46,10 +48,12 @@ impl Config {
             campaign_arn: campaign_arn.into(),
             filters: BTreeMap::new(),
             auth: AuthMode::default(),
+            cors: None,
         }
     }
 
-    /// Reads `CAMPAIGN_ARN`, `FILTER_ARNS`, `AUTH_MODE` and `USER_ID_CLAIM`.
+    /// Reads `CAMPAIGN_ARN`, `FILTER_ARNS`, `AUTH_MODE`, `USER_ID_CLAIM` and
+    /// `CORS_ALLOW_ORIGIN`.
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
         let campaign_arn = env.required("CAMPAIGN_ARN")?;
         if !campaign_arn.starts_with("arn:") || !campaign_arn.contains(":campaign/") {
@@ -65,6 +69,7 @@ impl Config {
             campaign_arn,
             filters,
             auth: AuthMode::from_env(env)?,
+            cors: Cors::from_env(env)?,
         })
     }
 }

@@ -396,3 +396,55 @@ async fn no_token_is_401_and_a_service_caller_names_any_user() {
     assert_eq!(resp.status(), 200);
     assert_eq!(service.recommender().asked.lock().unwrap()[0].user_id, "2");
 }
+
+/// With `CORS_ALLOW_ORIGIN` set, answers (errors too) carry `Access-Control-Allow-Origin` for
+/// the configured origin only; without it, none.
+#[tokio::test]
+async fn cors_headers_go_to_the_configured_origin_only() {
+    let from = |origin: &str| {
+        let mut req = get("/recommendations?userId=1");
+        req.headers_mut()
+            .insert(header::ORIGIN, origin.parse().unwrap());
+        req
+    };
+    let plain = recommend();
+    let r = plain.handle(from("https://shop.example.com")).await;
+    assert!(!r.headers().contains_key("access-control-allow-origin"));
+
+    let mut config = Config::new(CAMPAIGN);
+    config.cors = Some(lambda_common::Cors::Origin(
+        "https://shop.example.com".into(),
+    ));
+    let r = Recommend::new(config, FakeRecommender::default());
+    let ok = r.handle(from("https://shop.example.com")).await;
+    assert_eq!(ok.status(), 200);
+    assert_eq!(
+        ok.headers()["access-control-allow-origin"],
+        "https://shop.example.com"
+    );
+    assert_eq!(ok.headers()[header::VARY], "Origin");
+    let foreign = r.handle(from("https://evil.example.com")).await;
+    assert_eq!(foreign.status(), 200);
+    assert!(!foreign
+        .headers()
+        .contains_key("access-control-allow-origin"));
+    // A refusal is readable by the allowed origin's script too.
+    let mut refused = from("https://shop.example.com");
+    *refused.uri_mut() = "/recommendations?userId=2".parse().unwrap();
+    let refused = r.handle(refused).await;
+    assert_eq!(refused.status(), 403);
+    assert_eq!(
+        refused.headers()["access-control-allow-origin"],
+        "https://shop.example.com"
+    );
+
+    let env = lambda_common::Env::from_fn(|n| match n {
+        "CAMPAIGN_ARN" => Some(CAMPAIGN.into()),
+        "CORS_ALLOW_ORIGIN" => Some("https://shop.example.com/app".into()),
+        _ => None,
+    });
+    assert_eq!(
+        Config::from_env(&env).unwrap_err().name,
+        "CORS_ALLOW_ORIGIN"
+    );
+}

@@ -139,9 +139,10 @@ async fn without_the_web_acl_a_body_over_api_gateways_limit_is_refused_before_th
         .unwrap();
     let app = app_with(
         routes(answering(json!({"statusCode": 500}))),
-        INTEGRATION_TIMEOUT,
-        None,
-        None,
+        Settings {
+            web_acl_max_body: None,
+            ..Settings::default()
+        },
     );
     let (status, body) = call(app, request).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
@@ -293,9 +294,10 @@ async fn the_authorizer_refuses_before_the_function_and_passes_the_claims_on() {
     let gateway = |function| {
         app_with(
             routes(function),
-            INTEGRATION_TIMEOUT,
-            Some(WEB_ACL_MAX_BODY_BYTES),
-            Some(pool.clone()),
+            Settings {
+                authorizer: Some(pool.clone()),
+                ..Settings::default()
+            },
         )
     };
     let now = time::OffsetDateTime::now_utc().unix_timestamp();

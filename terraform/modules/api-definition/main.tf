@@ -77,7 +77,7 @@ locals {
   )]
 
   paths = {
-    for path, methods in local.paths_served : path => {
+    for path, methods in local.paths_served : path => merge(local.cors ? { options = local.preflight[path] } : {}, {
       for method, operation in methods : method => merge(
         { for key, value in operation : key => value if key != local.handler_key },
         {
@@ -91,6 +91,43 @@ locals {
         },
         var.request_validation ? { "x-amazon-apigateway-request-validator" = "all" } : {},
       )
+    })
+  }
+
+  # CORS: a REST API answers a preflight only through an OPTIONS method of its own, here a mock
+  # integration; the headers a browser may send are the ones the API reads or authenticates with.
+  # https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-cors.html
+  cors = var.cors_allow_origin != null
+  cors_headers = {
+    # "-" only stands in while CORS is off: the preflight is then built but never used.
+    "Access-Control-Allow-Origin"  = coalesce(var.cors_allow_origin, "-")
+    "Access-Control-Allow-Headers" = "Authorization,Content-Type,X-Amz-Date,X-Amz-Security-Token,X-Api-Key"
+    "Access-Control-Max-Age"       = "600"
+  }
+  preflight = {
+    for path, methods in local.paths_served : path => {
+      summary  = "CORS preflight (answered by API Gateway)"
+      security = []
+      responses = {
+        "200" = {
+          description = "The methods, headers and origin a browser may use."
+          headers     = { for name in concat(keys(local.cors_headers), ["Access-Control-Allow-Methods"]) : name => { schema = { type = "string" } } }
+        }
+      }
+      "x-amazon-apigateway-integration" = {
+        type                = "mock"
+        passthroughBehavior = "when_no_match"
+        requestTemplates    = { "application/json" = "{\"statusCode\": 200}" }
+        responses = {
+          default = {
+            statusCode = "200"
+            responseParameters = merge(
+              { for name, value in local.cors_headers : "method.response.header.${name}" => "'${value}'" },
+              { "method.response.header.Access-Control-Allow-Methods" = "'${join(",", concat([for method in keys(methods) : upper(method)], ["OPTIONS"]))}'" },
+            )
+          }
+        }
+      }
     }
   }
 
@@ -106,11 +143,14 @@ locals {
       MISSING_AUTHENTICATION_TOKEN = ""
       DEFAULT_4XX                  = ""
       DEFAULT_5XX                  = ""
-      } : type => {
-      responseTemplates = {
-        "application/json" = field == "" ? "{\"message\":$context.error.messageString}" : "{\"message\":$context.error.messageString,\"field\":\"${field}\"}"
-      }
-    }
+      } : type => merge(
+      {
+        responseTemplates = {
+          "application/json" = field == "" ? "{\"message\":$context.error.messageString}" : "{\"message\":$context.error.messageString,\"field\":\"${field}\"}"
+        }
+      },
+      local.cors ? { responseParameters = { "gatewayresponse.header.Access-Control-Allow-Origin" = "'${local.cors_headers["Access-Control-Allow-Origin"]}'" } } : {},
+    )
   }
 
   body = merge(

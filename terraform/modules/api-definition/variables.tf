@@ -59,6 +59,17 @@ variable "include_seed_routes" {
   default     = false
 }
 
+variable "cors_allow_origin" {
+  description = "Origin browsers may call the API from, such as https://shop.example.com, or * for any; null for no CORS. Adds an OPTIONS method (mock integration) to every path, since API Gateway does not answer a REST API's preflights by itself, and the header to API Gateway's own error responses; the Lambdas add it to theirs (CORS_ALLOW_ORIGIN)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.cors_allow_origin == null ? true : can(regex("^(\\*|https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?)$", var.cors_allow_origin))
+    error_message = "cors_allow_origin must be \"*\" or an origin (scheme://host[:port], no path), or null."
+  }
+}
+
 variable "request_validation" {
   description = "Whether API Gateway validates query parameters and bodies against the document before invoking a Lambda."
   type        = bool

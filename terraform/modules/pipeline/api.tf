@@ -7,6 +7,7 @@ module "api_definition" {
   jwt_authorizer_uri     = var.jwt_authorizer_function_arn == null ? null : "arn:${local.partition}:apigateway:${local.region}:lambda:path/2015-03-31/functions/${var.jwt_authorizer_function_arn}/invocations"
   api_key_required       = var.api_key_required
   include_seed_routes    = var.enable_seed_routes
+  cors_allow_origin      = var.cors_allow_origin
   handlers = {
     collect   = aws_lambda_function.this["collect"].invoke_arn
     recommend = aws_lambda_function.this["recommend"].invoke_arn

@@ -30,6 +30,9 @@ locals {
   # IAM callers are backends acting for any user; COGNITO and JWT callers act for themselves.
   auth_mode = var.api_authorization == "IAM" ? "service" : "user"
 
+  # The HTTP functions add Access-Control-Allow-Origin to their answers (blank: no CORS).
+  cors_allow_origin = var.cors_allow_origin == null ? "" : var.cors_allow_origin
+
   # The environment of each Lambda is the contract with the Lambda crates (DESIGN.md).
   environment = {
     collect = {
@@ -38,6 +41,7 @@ locals {
       USER_ID_CLAIM         = var.user_id_claim
       PARTITION_KEY_SALT    = coalesce(var.partition_key_salt, aws_kinesis_stream.events.arn)
       SEED_MAX_INTERACTIONS = tostring(var.seed_max_interactions)
+      CORS_ALLOW_ORIGIN     = local.cors_allow_origin
     }
     ingest = {
       TRACKING_ID            = var.tracking_id
@@ -45,10 +49,11 @@ locals {
       PUT_EVENTS_CONCURRENCY = tostring(var.put_events_concurrency)
     }
     recommend = {
-      CAMPAIGN_ARN  = var.campaign_arn
-      FILTER_ARNS   = jsonencode(var.filter_arns)
-      AUTH_MODE     = local.auth_mode
-      USER_ID_CLAIM = var.user_id_claim
+      CAMPAIGN_ARN      = var.campaign_arn
+      FILTER_ARNS       = jsonencode(var.filter_arns)
+      AUTH_MODE         = local.auth_mode
+      USER_ID_CLAIM     = var.user_id_claim
+      CORS_ALLOW_ORIGIN = local.cors_allow_origin
     }
   }
 

@@ -467,6 +467,17 @@ variable "partition_key_salt" {
   sensitive   = true
 }
 
+variable "cors_allow_origin" {
+  description = "Origin browsers may call the API from, such as https://shop.example.com, or * for any; null for no CORS. Adds an unauthenticated OPTIONS preflight (mock integration) to every path, the origin to API Gateway's error responses, and CORS_ALLOW_ORIGIN to collect and recommend, which send Access-Control-Allow-Origin to that origin only."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.cors_allow_origin == null ? true : can(regex("^(\\*|https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?)$", var.cors_allow_origin))
+    error_message = "cors_allow_origin must be \"*\" or an origin (scheme://host[:port], no path), or null."
+  }
+}
+
 variable "openapi_path" {
   description = "OpenAPI document the REST API is built from; null for the project's api/openapi.yaml."
   type        = string
