@@ -87,6 +87,10 @@ const NEEDS: &[(&str, &[&str])] = &[
     ),
     ("aws_s3_bucket_logging", &["s3:PutBucketLogging"]),
     (
+        "aws_s3_bucket_metric",
+        &["s3:PutMetricsConfiguration", "s3:GetMetricsConfiguration"],
+    ),
+    (
         "aws_s3_bucket_ownership_controls",
         &["s3:PutBucketOwnershipControls"],
     ),

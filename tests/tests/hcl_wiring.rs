@@ -509,12 +509,34 @@ fn alarms_watch_api_5xx_lambda_errors_throttles_lag_archive_freshness_and_dlq_de
         "var.archive_freshness_alarm_seconds",
         "'metric': 'ApproximateNumberOfMessagesVisible'",
         "aws_sqs_queue.dlq.name",
+        // The S3 failure destination: objects written under the mapping's prefix.
+        "'namespace': 'AWS/S3'",
+        "'metric': 'PutRequests'",
+        "aws_s3_bucket_metric.ingest_failures[0].name",
     ] {
         assert!(
             alarms.contains(watched),
             "local.alarms lacks {watched}: {alarms}"
         );
     }
+    // Only with the S3 destination, and counting exactly the prefix Lambda writes under.
+    assert!(
+        alarms.contains("var.ingest_failure_destination != 's3'")
+            || alarms.contains("var.ingest_failure_destination != \"s3\""),
+        "{alarms}"
+    );
+    let metric = resource(PIPELINE, "aws_s3_bucket_metric", "ingest_failures");
+    assert_eq!(
+        attr_str(metric.body, "count").map(|c| c.replace('\'', "\"")),
+        Some(r#"${var.ingest_failure_destination == "s3" ? 1 : 0}"#.to_owned())
+    );
+    assert_eq!(
+        attr_str(metric.body, "bucket"),
+        Some("${local.bucket_name}")
+    );
+    let filter = nested(metric.body, "filter");
+    assert_eq!(filter.len(), 1);
+    assert_eq!(attr_str(&filter[0], "prefix"), Some("aws/lambda/"));
     let alarm = resource(PIPELINE, "aws_cloudwatch_metric_alarm", "this");
     assert_eq!(attr_str(alarm.body, "for_each"), Some("${local.alarms}"));
     for actions in ["alarm_actions", "ok_actions"] {

@@ -20,7 +20,8 @@ locals {
   # https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html (Errors, Throttles, IteratorAge),
   # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-metrics-and-dimensions.html (5XXError by ApiName and Stage),
   # https://docs.aws.amazon.com/firehose/latest/dev/monitoring-with-cloudwatch-metrics.html (DeliveryToS3.DataFreshness),
-  # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html.
+  # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html,
+  # https://docs.aws.amazon.com/AmazonS3/latest/userguide/metrics-dimensions.html (PutRequests by BucketName and FilterId).
   alarms = merge(
     {
       for name in local.functions : "${name}-throttles" => {
@@ -88,7 +89,37 @@ locals {
         threshold   = 0
       }
     },
+    # The S3 failure destination: a PutObject under aws/lambda/ is a batch the mapping gave up
+    # on (the records are safe in the object; replay them). Counted by the request metrics
+    # filter below, the only CloudWatch metric of objects written under a prefix.
+    var.ingest_failure_destination != "s3" ? {} : {
+      ingest-failed-batches = {
+        description = "The ingest mapping gave up on a batch and wrote it whole to the data bucket under aws/lambda/: its events have not reached Personalize; replay them."
+        namespace   = "AWS/S3"
+        metric      = "PutRequests"
+        dimensions  = { BucketName = local.bucket_name, FilterId = aws_s3_bucket_metric.ingest_failures[0].name }
+        statistic   = "Sum"
+        period      = 300
+        periods     = 1
+        threshold   = 0
+      }
+    },
   )
+}
+
+# S3 request metrics for the mapping's on-failure prefix (billed as CloudWatch custom metrics),
+# so the alarm above sees each failed batch the moment Lambda writes it.
+resource "aws_s3_bucket_metric" "ingest_failures" {
+  count = var.ingest_failure_destination == "s3" ? 1 : 0
+
+  bucket = local.bucket_name
+  name   = "ingest-failed-batches"
+
+  filter {
+    prefix = "aws/lambda/"
+  }
+
+  depends_on = [aws_s3_bucket.data]
 }
 
 resource "aws_cloudwatch_metric_alarm" "this" {
