@@ -569,6 +569,7 @@ fn the_dashboard_shows_what_the_alarms_watch() {
         "IteratorAge",
         "DeliveryToS3.DataFreshness",
         "ApproximateNumberOfMessagesVisible",
+        "PutRequests",
     ] {
         // A quoted name, in a literal list or inside an expression's text (Python's quotes).
         assert!(

@@ -1,10 +1,11 @@
-# One dashboard for the pipeline: the API, the Lambdas, the stream and ingest lag, the archive
-# and the dead letters, each widget beside the alarm that watches it. Body structure:
+# One dashboard for the pipeline: the API, the Lambdas, the stream and ingest lag, the archive,
+# the dead letters and the failed batches in S3, each widget beside the alarm that watches it.
+# Body structure:
 # https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html
 locals {
   api_dimensions = ["ApiName", aws_api_gateway_rest_api.this.name, "Stage", aws_api_gateway_stage.prod.stage_name]
 
-  dashboard_widgets = [
+  dashboard_widgets = concat([
     {
       title   = "API requests and errors"
       metrics = [for metric in ["Count", "4XXError", "5XXError"] : concat(["AWS/ApiGateway", metric], local.api_dimensions, [{ stat = "Sum" }])]
@@ -37,7 +38,12 @@ locals {
       title   = "Dead letters waiting"
       metrics = [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", aws_sqs_queue.dlq.name, { stat = "Maximum" }]]
     },
-  ]
+    ], var.ingest_failure_destination != "s3" ? [] : [
+    {
+      title   = "Failed batches written to S3"
+      metrics = [["AWS/S3", "PutRequests", "BucketName", local.bucket_name, "FilterId", aws_s3_bucket_metric.ingest_failures[0].name, { stat = "Sum" }]]
+    },
+  ])
 }
 
 resource "aws_cloudwatch_dashboard" "this" {
