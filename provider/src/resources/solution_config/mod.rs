@@ -432,10 +432,11 @@ const DEFAULTED_MAPS: [&str; 2] = [
 
 /// Whether the remote `solution_config` means the state's (see [`canonical`]): AWS reports
 /// its default schedule when the configuration sets none, which must not show as a change,
-/// while any other schedule, set behind Terraform's back, must. Keys of `DEFAULTED_MAPS` that
-/// only the remote has are the recipe's defaults (the developer guide's recipe pages list a
-/// default for every hyperparameter) and compare as absent; a state key's value still must
-/// match.
+/// while any other schedule, set behind Terraform's back, must. Where the state holds one of
+/// the `DEFAULTED_MAPS`, keys only the remote has beside it are the recipe's defaults (the
+/// developer guide's recipe pages list a default for every hyperparameter) and compare as
+/// absent; a state key's value still must match. Where the state holds none of a map, the
+/// remote's counts in full: after an import the state is empty and must read what AWS has.
 pub fn equivalent(state: &Dyn, remote: &Dyn) -> bool {
     let first = |v: &Dyn| {
         v.list()
@@ -451,7 +452,6 @@ pub fn equivalent(state: &Dyn, remote: &Dyn) -> bool {
                 .and_then(|s| s.get(name))
                 .and_then(|v| v.obj())
             else {
-                remote.remove(name);
                 continue;
             };
             if let Some(filled) = remote.get(name).and_then(|v| v.obj()) {
