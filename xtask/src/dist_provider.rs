@@ -145,8 +145,16 @@ fn verify(
     Ok(text)
 }
 
-fn version() -> String {
-    env!("CARGO_PKG_VERSION").to_owned()
+/// The version to package: the workspace manifest's as it is now, not the one xtask was
+/// compiled with. `cargo xtask release` writes the new version into Cargo.toml and then builds,
+/// so a compile-time version would name the zips, the mirror and the binary after the previous
+/// release (a fresh-clone release of 0.2.0 packaged `_0.1.0_` zips before this).
+fn version(root: &Path) -> anyhow::Result<String> {
+    let manifest = root.join("Cargo.toml");
+    crate::release::workspace_version(
+        &fs::read_to_string(&manifest)
+            .with_context(|| format!("reading {}", manifest.display()))?,
+    )
 }
 
 /// Builds and packages; returns the zips written.
@@ -159,7 +167,7 @@ pub fn dist_provider(args: &DistArgs) -> anyhow::Result<Vec<PathBuf>> {
         .out
         .clone()
         .unwrap_or_else(|| paths::target_dir().join("dist").join("provider"));
-    let version = version();
+    let version = version(&paths::workspace_root())?;
     let mut machine = toolchain::Machine::probe()?;
     let mut binaries: Vec<(String, PathBuf)> = Vec::new();
     if let Some(binary) = &args.binary {
@@ -578,6 +586,22 @@ mod tests {
         })
         .unwrap_err();
         assert!(format!("{err:#}").contains("not an executable"), "{err:#}");
+    }
+
+    /// What `cargo xtask release` relies on: the version it has just written to Cargo.toml
+    /// names the packages, whatever version xtask itself was built with.
+    #[test]
+    fn the_version_is_the_manifests_as_it_is_now() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            "[workspace]\nmembers = []\n\n[workspace.package]\nedition = \"2021\"\nversion = \"9.8.7\"\n",
+        )
+        .unwrap();
+        assert_eq!(version(dir.path()).unwrap(), "9.8.7");
+        assert_ne!(env!("CARGO_PKG_VERSION"), "9.8.7");
+        let missing = version(&dir.path().join("nowhere")).unwrap_err();
+        assert!(format!("{missing:#}").contains("reading"), "{missing:#}");
     }
 
     #[test]

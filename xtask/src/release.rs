@@ -255,7 +255,11 @@ fn semver_key(version: &str) -> anyhow::Result<(u64, u64, u64, bool, String)> {
 }
 
 /// `version = "..."` of `[workspace.package]`.
-fn workspace_version(cargo_toml: &str) -> anyhow::Result<String> {
+/// The `[workspace.package]` version of a root manifest's text.
+///
+/// # Errors
+/// When the manifest has no quoted version there.
+pub fn workspace_version(cargo_toml: &str) -> anyhow::Result<String> {
     let (_, line) = workspace_version_line(cargo_toml)?;
     Ok(line
         .split('"')
