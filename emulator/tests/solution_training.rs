@@ -48,12 +48,15 @@ async fn solution(
         .send()
         .await
         .map(|o| o.solution_arn.unwrap())
-        .map_err(|e| {
-            (
-                e.code().unwrap_or("").to_owned(),
-                e.message().unwrap_or("").to_owned(),
-            )
-        })
+        .map_err(code_and_message)
+}
+
+/// An AWS error as `(code, message)`, what [`refused`] checks.
+fn code_and_message(e: impl ProvideErrorMetadata) -> (String, String) {
+    (
+        e.code().unwrap_or("").to_owned(),
+        e.message().unwrap_or("").to_owned(),
+    )
 }
 
 fn refused(result: Result<String, (String, String)>, code: &str, needle: &str) {
@@ -554,12 +557,7 @@ async fn update_training_needs_an_active_full_version_of_a_recipe_that_takes_it(
             .send()
             .await
             .map(|o| o.solution_version_arn.unwrap())
-            .map_err(|e| {
-                (
-                    e.code().unwrap_or("").to_owned(),
-                    e.message().unwrap_or("").to_owned(),
-                )
-            })
+            .map_err(code_and_message)
     };
     let up = solution(p, g, "up", Some(V1), |b| b).await.unwrap();
     refused(

@@ -100,3 +100,22 @@ impl Drop for Service {
         self.kill();
     }
 }
+
+/// Runs `command` to completion: whether it succeeded, and its standard output followed by its
+/// standard error (what a test matches messages in, wherever the program printed them).
+///
+/// # Panics
+/// When the command cannot be started.
+pub fn run_to_end(command: &mut Command) -> (bool, String) {
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("starting {command:?}: {e}"));
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}

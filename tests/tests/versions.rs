@@ -9,21 +9,13 @@ use testkit::paths;
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 fn output(name: &str, args: &[&str]) -> (bool, String) {
-    let out = Command::new(paths::workspace_bin(name).unwrap())
-        .args(args)
-        // No Lambda runtime API and no function configuration: a Lambda stops right after
-        // its start line.
-        .env_remove("AWS_LAMBDA_RUNTIME_API")
-        .env("AWS_LAMBDA_LOG_FORMAT", "Text")
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
+    testkit::process::run_to_end(
+        Command::new(paths::workspace_bin(name).unwrap())
+            .args(args)
+            // No Lambda runtime API and no function configuration: a Lambda stops right after
+            // its start line.
+            .env_remove("AWS_LAMBDA_RUNTIME_API")
+            .env("AWS_LAMBDA_LOG_FORMAT", "Text"),
     )
 }
 

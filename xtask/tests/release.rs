@@ -5,17 +5,9 @@
 //! directory at a fixed place, so a second run recompiles only xtask.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use testkit::paths;
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
@@ -23,21 +15,24 @@ fn git(dir: &Path, args: &[&str]) -> String {
         .args(args)
         .output()
         .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", text(&out));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// `cargo xtask ARGS` in the clone, built into its own target directory.
 fn xtask(clone: &Path, target: &Path, args: &[&str]) -> (bool, String) {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = Command::new(cargo)
-        .current_dir(clone)
-        .env("CARGO_TARGET_DIR", target)
-        .args(["run", "--quiet", "--package", "xtask", "--"])
-        .args(args)
-        .output()
-        .unwrap();
-    (out.status.success(), text(&out))
+    testkit::process::run_to_end(
+        Command::new(cargo)
+            .current_dir(clone)
+            .env("CARGO_TARGET_DIR", target)
+            .args(["run", "--quiet", "--package", "xtask", "--"])
+            .args(args),
+    )
 }
 
 fn fresh_clone() -> (PathBuf, PathBuf) {
