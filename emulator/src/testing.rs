@@ -1,7 +1,9 @@
 //! The server for other crates' tests: [`TestServer`] runs it on `127.0.0.1:0` on its own
 //! thread and tokio runtime, so sync and async tests alike can use it, and stops it on drop.
-//! [`TestServer::server`] gives the test the server's state and fault injector.
+//! [`TestServer::server`] gives the test the server's state and fault injector, and
+//! [`TestServer::training_events`] what training would read.
 
+use std::collections::BTreeMap;
 use std::thread::JoinHandle;
 
 use crate::{AppState, Config};
@@ -84,7 +86,30 @@ impl TestServer {
     pub fn server(&self) -> &AppState {
         &self.server
     }
+
+    /// What training of `group_arn` would read now: each interaction as (session id, item id,
+    /// timestamp) with how many times it is there, and how many events were left out of
+    /// training as repeats of an `eventId` already seen.
+    pub fn training_events(&self, group_arn: &str) -> (BTreeMap<TrainingKey, usize>, usize) {
+        let inner = self.server.state.read();
+        let mut trained: BTreeMap<TrainingKey, usize> = BTreeMap::new();
+        for i in crate::data::training::gather(&*inner, group_arn, u64::MAX).interactions {
+            let key = (i.session_id.unwrap_or_default(), i.item_id, i.timestamp);
+            *trained.entry(key).or_default() += 1;
+        }
+        let repeats = inner.logs.get(group_arn).map_or(0, |l| {
+            l.entries
+                .iter()
+                .filter(|(_, e)| matches!(e, crate::state::LogEntry::Repeat { .. }))
+                .count()
+        });
+        (trained, repeats)
+    }
 }
+
+/// An interaction as [`TestServer::training_events`] names it: (session id, item id,
+/// timestamp in epoch seconds).
+pub type TrainingKey = (String, String, i64);
 
 impl Drop for TestServer {
     fn drop(&mut self) {

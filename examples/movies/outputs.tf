@@ -42,3 +42,13 @@ output "dlq_url" {
   description = "Dead-letter queue of events that could not reach Personalize."
   value       = module.pipeline.dlq_url
 }
+
+output "replay_failures_url" {
+  description = "The batches the ingest mapping gave up on, for cargo xtask replay --failures."
+  value       = module.pipeline.replay_failures_url
+}
+
+output "replay_archive_url" {
+  description = "The event archive, for cargo xtask replay --archive."
+  value       = module.pipeline.replay_archive_url
+}

@@ -11,20 +11,24 @@
 //! of `eventId`), and the archive must hold every event. The test prints what it measured:
 //! events sent, lost, delivered more than once (repeats), delayed past the recovery, and the
 //! p99 delay after recovery.
+//!
+//! The second test covers the other way back: with the mapping's old settings the outage
+//! sends every batch to the on-failure destination, and `ingest::replay` sends them again
+//! from there and from the archive, each event once in training terms.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use ingest::replay::{Counts, FileQueue, Location, Replay, ReplayError, S3Objects, Source};
+use ingest::{Ingest, PersonalizeSink};
 use local_stack::authorizer::Authorizer;
 use local_stack::config::StackConfig;
 use local_stack::esm::batch::{Clock, RetryPolicy};
 use local_stack::resources::AwsClients;
 use local_stack::stack::{self, Options};
-use personalize_local::data::training;
-use personalize_local::state::LogEntry;
-use personalize_local::testing::TestServer;
+use personalize_local::testing::{TestServer, TrainingKey};
 use personalize_local::{FaultKind, Faults};
 use serde_json::{json, Value};
 use testkit::moto::Moto;
@@ -34,29 +38,10 @@ const SPEED: u32 = 600;
 const SIM_MINUTE: Duration = Duration::from_secs(60);
 
 /// An event as the test knows it: (session, item, sentAt).
-type Key = (String, String, i64);
+type Key = TrainingKey;
 
 fn key_of(session: &str, item: &str, sent_at: i64) -> Key {
     (session.to_owned(), item.to_owned(), sent_at)
-}
-
-/// The events personalize-local holds for `group`: (training count, repeat count) per key.
-fn stored(emulator: &TestServer, group: &str) -> (BTreeMap<Key, usize>, usize) {
-    let inner = emulator.server().state.read();
-    let mut trained: BTreeMap<Key, usize> = BTreeMap::new();
-    for i in training::gather(&*inner, group, u64::MAX).interactions {
-        let session = i.session_id.unwrap_or_default();
-        *trained
-            .entry(key_of(&session, &i.item_id, i.timestamp))
-            .or_default() += 1;
-    }
-    let repeats = inner.logs.get(group).map_or(0, |l| {
-        l.entries
-            .iter()
-            .filter(|(_, e)| matches!(e, LogEntry::Repeat { .. }))
-            .count()
-    });
-    (trained, repeats)
 }
 
 fn p99(mut delays: Vec<Duration>) -> Duration {
@@ -68,18 +53,22 @@ fn p99(mut delays: Vec<Duration>) -> Duration {
     delays[rank]
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_hour_long_personalize_outage_loses_no_event() {
-    let moto = Moto::start().unwrap();
-    let emulator = TestServer::start(personalize_local::Config {
-        instant: true,
-        ..personalize_local::Config::default()
-    });
+/// A dataset group with an event tracker in personalize-local, and the stack's resources
+/// in moto, all named after `name`.
+struct Pipeline {
+    group: String,
+    authorizer: Authorizer,
+    config: StackConfig,
+    aws: AwsClients,
+    resources: local_stack::resources::Resources,
+}
+
+async fn pipeline(name: &str, moto: &Moto, emulator: &TestServer) -> Pipeline {
     let personalize =
         aws_sdk_personalize::Client::new(&pr_sdk::local(emulator.endpoint(), "us-east-1"));
     let group = personalize
         .create_dataset_group()
-        .name("soak")
+        .name(name)
         .send()
         .await
         .unwrap()
@@ -87,40 +76,62 @@ async fn an_hour_long_personalize_outage_loses_no_event() {
         .unwrap();
     let tracking_id = personalize
         .create_event_tracker()
-        .name("soak")
+        .name(name)
         .dataset_group_arn(&group)
         .send()
         .await
         .unwrap()
         .tracking_id
         .unwrap();
-
     let config = StackConfig {
         region: "us-east-1".into(),
         account_id: "123456789012".into(),
-        name_prefix: "soak".into(),
+        name_prefix: name.into(),
         personalize_endpoint: emulator.endpoint().into(),
         aws_endpoint: moto.endpoint().into(),
-        campaign_arn: "arn:aws:personalize:us-east-1:123456789012:campaign/soak".into(),
+        campaign_arn: format!("arn:aws:personalize:us-east-1:123456789012:campaign/{name}"),
         tracking_id,
         filter_arns: BTreeMap::new(),
-        stream_name: "soak-events".into(),
-        bucket_name: "soak-data".into(),
+        stream_name: format!("{name}-events"),
+        bucket_name: format!("{name}-data"),
         archive_prefix: "events/".into(),
-        dlq_name: "soak-dlq".into(),
+        dlq_name: format!("{name}-dlq"),
         enable_seed_routes: true,
         cors_allow_origin: None,
     };
     let aws = AwsClients::new(&config);
     let resources = local_stack::resources::ensure(&config, &aws).await.unwrap();
-    let functions =
-        local_stack::functions::build_with(&config, &resources, Duration::from_secs(60)).unwrap();
     let authorizer = Authorizer::new(
         Authorizer::random_key(),
         &config.region,
         &config.name_prefix,
     )
     .unwrap();
+    Pipeline {
+        group,
+        authorizer,
+        config,
+        aws,
+        resources,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_hour_long_personalize_outage_loses_no_event() {
+    let moto = Moto::start().unwrap();
+    let emulator = TestServer::start(personalize_local::Config {
+        instant: true,
+        ..personalize_local::Config::default()
+    });
+    let Pipeline {
+        group,
+        authorizer,
+        config,
+        aws,
+        resources,
+    } = pipeline("soak", &moto, &emulator).await;
+    let functions =
+        local_stack::functions::build_with(&config, &resources, Duration::from_secs(60)).unwrap();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let token = |user: &str| authorizer.issue(user, now, 3600).unwrap();
     // Event times inside collect's accepted `sentAt` window (7 days back, 5 minutes ahead):
@@ -224,21 +235,21 @@ async fn an_hour_long_personalize_outage_loses_no_event() {
         }
         clock.sleep(SIM_MINUTE).await;
     }
-    let during_outage = stored(&emulator, &group).0.len();
+    let during_outage = emulator.training_events(&group).0.len();
     emulator.server().faults.set(Faults::default());
     let recovered = Instant::now();
 
     // Every event arrives once the service is back; the first sighting of each is its
     // arrival (the emulator is polled, not waited on blindly).
     let mut arrived: BTreeMap<Key, Duration> = BTreeMap::new();
-    let (mut trained, mut repeats) = stored(&emulator, &group);
+    let (mut trained, mut repeats) = emulator.training_events(&group);
     for key in trained.keys() {
         arrived.insert(key.clone(), Duration::ZERO);
     }
     let limit = Duration::from_secs(40);
     while !expected.iter().all(|k| trained.contains_key(k)) && recovered.elapsed() < limit {
         tokio::time::sleep(Duration::from_millis(20)).await;
-        (trained, repeats) = stored(&emulator, &group);
+        (trained, repeats) = emulator.training_events(&group);
         for key in trained.keys() {
             arrived
                 .entry(key.clone())
@@ -345,4 +356,253 @@ async fn an_hour_long_personalize_outage_loses_no_event() {
     assert_eq!(archived_events, expected.len(), "and each once");
     assert_eq!(failures, 0, "nothing was given up on");
     assert_eq!(stats.records_lost.load(Ordering::Relaxed), 0);
+}
+
+/// The replay of what the pipeline kept, read back through the real parts.
+struct Replayer {
+    ingest: Ingest<PersonalizeSink, FileQueue>,
+    objects: S3Objects,
+    bucket: String,
+}
+
+impl Replayer {
+    async fn run(&self, source: Source, prefix: &str) -> Result<Counts, ReplayError> {
+        let location = Location {
+            bucket: self.bucket.clone(),
+            prefix: prefix.into(),
+        };
+        Replay::new(&self.ingest, &self.objects)
+            .run(source, &location, None, |_, _| {})
+            .await
+    }
+}
+
+/// With the mapping's old settings (no retry after the first failure) an outage sends every
+/// batch to the S3 on-failure destination. `ingest::replay` then sends them again from there
+/// and from the archive: every event reaches training exactly once however often it is
+/// replayed, archived events written without an `eventId` too, objects that are not in the
+/// format go to the dead letters, and a replay during a new outage stops and says where to
+/// resume, changing nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replaying_what_the_mapping_gave_up_on_trains_each_event_once() {
+    let moto = Moto::start().unwrap();
+    let emulator = TestServer::start(personalize_local::Config {
+        instant: true,
+        ..personalize_local::Config::default()
+    });
+    let Pipeline {
+        group,
+        authorizer,
+        config,
+        aws,
+        resources,
+    } = pipeline("replay", &moto, &emulator).await;
+    let functions =
+        local_stack::functions::build_with(&config, &resources, Duration::from_secs(60)).unwrap();
+    let options = Options {
+        poll_interval: Duration::from_millis(20),
+        retry: RetryPolicy {
+            max_retry_attempts: Some(0),
+            bisect_on_error: false,
+            ..RetryPolicy::default()
+        },
+        archive_interval: Duration::from_millis(200),
+        authorizer: Some(authorizer.clone()),
+        ..Options::default()
+    };
+    let running = stack::start_with(&config, &aws, resources.clone(), functions, options)
+        .await
+        .unwrap();
+    emulator.server().faults.set(Faults {
+        put_events: 1.0,
+        kind: FaultKind::Unavailable,
+        seed: 7,
+        ..Faults::default()
+    });
+
+    // Three users, four requests of five events each, through POST /events, and one
+    // POST /data of 30 clicks, each user with its own token.
+    let http = reqwest::Client::new();
+    let base = running.base_url();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let token = |user: &str| authorizer.issue(user, now, 3600).unwrap();
+    let mut expected: BTreeSet<Key> = BTreeSet::new();
+    for user in 0..3 {
+        for request in 0..4 {
+            let session = format!("s-{user}-{request}");
+            let events: Vec<Value> = (0..5)
+                .map(|k| json!({"eventType": "watch", "itemId": format!("i{user}-{request}-{k}"), "sentAt": now - 60}))
+                .collect();
+            let body =
+                json!({"userId": format!("u{user}"), "sessionId": session, "events": events});
+            let response = http
+                .post(format!("{base}/events"))
+                .header("authorization", token(&format!("u{user}")))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 202, "{}", response.text().await.unwrap());
+            for k in 0..5 {
+                expected.insert(key_of(
+                    &session,
+                    &format!("i{user}-{request}-{k}"),
+                    now - 60,
+                ));
+            }
+        }
+    }
+    let day = time::OffsetDateTime::from_unix_timestamp(now - 86_400)
+        .unwrap()
+        .date();
+    let body = json!({"stream-name": config.stream_name, "PartitionKey": "7", "Data": {
+        "userId": "u9", "interactions": 30, "itemId": "d1", "eventType": "click",
+        "dateFrom": day.to_string(), "dateTo": day.to_string()}});
+    let response = http
+        .post(format!("{base}/data"))
+        .header("authorization", token("u9"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let data_session = response.json::<Value>().await.unwrap()["sessionId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let records = 13;
+
+    // Wait until the mapping has given every record up to the destination and the archive
+    // holds them all, then stop the stack (which flushes the archive).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while (running.mapping.records_failed.load(Ordering::Relaxed) < records
+        || running.archive.records_written.load(Ordering::Relaxed) < records)
+        && Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        running.mapping.records_failed.load(Ordering::Relaxed),
+        records
+    );
+    assert_eq!(running.mapping.records_lost.load(Ordering::Relaxed), 0);
+    running.stop().await.unwrap();
+    assert!(
+        emulator.training_events(&group).0.is_empty(),
+        "the outage let nothing through"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let letters = dir.path().join("dead-letters.jsonl");
+    let sdk = pr_sdk::local(emulator.endpoint(), "us-east-1");
+    let replayer = Replayer {
+        ingest: Ingest::new(
+            ingest::Config::new(config.tracking_id.clone(), ""),
+            PersonalizeSink::from_sdk(&sdk, ingest::CallLimits::default()),
+            FileQueue::new(&letters),
+        ),
+        objects: S3Objects::new(aws.s3.clone()),
+        bucket: config.bucket_name.clone(),
+    };
+
+    // A replay while Personalize is still down stops at the first object and changes nothing.
+    match replayer.run(Source::Failures, "aws/lambda/").await {
+        Err(ReplayError::Stopped {
+            resume_after: None,
+            done,
+            ..
+        }) => assert_eq!(done.objects, 0),
+        other => panic!("expected a stop at the first object, got {other:?}"),
+    }
+    assert!(emulator.training_events(&group).0.is_empty());
+    emulator.server().faults.set(Faults::default());
+
+    let first = replayer.run(Source::Failures, "aws/lambda/").await.unwrap();
+    let (trained, repeats) = emulator.training_events(&group);
+    // The /data events' keys (collect spread their times over the day).
+    let data_keys: Vec<&Key> = trained.keys().filter(|k| k.0 == data_session).collect();
+    assert_eq!(data_keys.len(), 30, "one key per generated click");
+    expected.extend(data_keys.into_iter().cloned());
+    assert_eq!(first.records, records as usize);
+    assert_eq!(first.events, 90);
+    assert_eq!(first.dead_letters, 0);
+    assert_eq!(trained.keys().cloned().collect::<BTreeSet<_>>(), expected);
+    assert!(trained.values().all(|n| *n == 1), "{trained:?}");
+    assert_eq!(repeats, 0);
+
+    // Again from the destination, then from the archive: nothing new is trained on, every
+    // event sent again is a repeat.
+    replayer.run(Source::Failures, "aws/lambda/").await.unwrap();
+    let archive = replayer.run(Source::Archive, "events/").await.unwrap();
+    assert_eq!((archive.records, archive.events), (records as usize, 90));
+    let (trained, repeats) = emulator.training_events(&group);
+    assert_eq!(trained.len(), 90);
+    assert!(trained.values().all(|n| *n == 1), "{trained:?}");
+    assert_eq!(repeats, 180);
+
+    // An archive object from before events carried ids (a legacy record, and the same line
+    // delivered twice by Firehose) and a line that is not a record; an on-failure object that
+    // is not JSON.
+    let legacy = r#"{"userId":"u7","sessionId":"legacy","events":[{"eventType":"watch","itemId":"old","sentAt":1700000000}]}"#;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(
+        &mut gz,
+        format!("{legacy}\n{legacy}\nnot a record\n").as_bytes(),
+    )
+    .unwrap();
+    for (key, body) in [
+        ("events/legacy.gz", gz.finish().unwrap()),
+        ("aws/lambda/zz/not-json", b"{oops".to_vec()),
+    ] {
+        aws.s3
+            .put_object()
+            .bucket(&config.bucket_name)
+            .key(key)
+            .body(body.into())
+            .send()
+            .await
+            .unwrap();
+    }
+    for _ in 0..2 {
+        replayer
+            .run(Source::Archive, "events/legacy")
+            .await
+            .unwrap();
+    }
+    let bad = replayer
+        .run(Source::Failures, "aws/lambda/zz/")
+        .await
+        .unwrap();
+    assert_eq!(bad.dead_letters, 1);
+    let (trained, _) = emulator.training_events(&group);
+    assert_eq!(
+        trained.get(&key_of("legacy", "old", 1_700_000_000)),
+        Some(&1)
+    );
+    assert_eq!(trained.len(), 91);
+    let letters: Vec<Value> = std::fs::read_to_string(&letters)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let arns: Vec<(&str, &str)> = letters
+        .iter()
+        .map(|l| {
+            (
+                l["eventSourceArn"].as_str().unwrap(),
+                l["sequenceNumber"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let legacy_arn = format!("s3://{}/events/legacy.gz", config.bucket_name);
+    let bad_arn = format!("s3://{}/aws/lambda/zz/not-json", config.bucket_name);
+    assert_eq!(
+        arns,
+        [
+            (legacy_arn.as_str(), "3"),
+            (legacy_arn.as_str(), "3"),
+            (bad_arn.as_str(), "")
+        ],
+        "{letters:?}"
+    );
 }

@@ -9,6 +9,8 @@
 //!   `xtask/src/dist_provider.rs`).
 //! - `release VERSION`: version, CHANGELOG section, artifacts, commit and tag (see
 //!   `xtask/src/release.rs`); `release-notes VERSION` prints a released CHANGELOG section.
+//! - `replay`: sends the events kept in the ingest mapping's S3 on-failure destination or in
+//!   the archive to Personalize again, idempotently (see `xtask/src/replay.rs`).
 //! - `bootstrap`: prepares what the tests use from outside Rust (the Python venv, a Terraform,
 //!   the hashicorp/aws schema) and reports what it found.
 
@@ -24,6 +26,7 @@ mod dist_lambdas;
 mod dist_provider;
 mod hygiene;
 mod release;
+mod replay;
 
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", about = "Project tasks")]
@@ -53,6 +56,10 @@ enum Task {
     /// Release VERSION: check, write the version and the CHANGELOG section, build the
     /// provider and Lambda artifacts, commit, tag vVERSION.
     Release(release::ReleaseArgs),
+    /// Send the events kept in the ingest mapping's S3 on-failure destination, or in the
+    /// archive, to Personalize again. Idempotent: every event keeps its eventId, and
+    /// Personalize leaves repeats out of training.
+    Replay(replay::ReplayArgs),
     /// Print the CHANGELOG section of a released VERSION (the release workflow's notes).
     ReleaseNotes {
         /// A version with a section in CHANGELOG.md, e.g. 0.1.0.
@@ -78,6 +85,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Task::DistLambdas(args) => dist_lambdas::dist_lambdas(&args).map(drop),
         Task::DistProvider(args) => dist_provider::dist_provider(&args).map(drop),
         Task::Release(args) => release::release(&args),
+        Task::Replay(args) => replay::replay(&args),
         Task::ReleaseNotes { version } => {
             print!("{}", release::notes(&version)?);
             Ok(())

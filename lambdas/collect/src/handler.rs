@@ -107,7 +107,7 @@ impl<S: RecordStream> Collect<S> {
         let mut body = json_body(req, self.config.max_body_bytes)?;
         default_user(&mut body, "userId", &caller);
         let now = now_seconds();
-        let record = parse_record(&body, now.floor())?;
+        let mut record = parse_record(&body, now.floor())?;
         caller.acting_for(Some(record.user_id.clone()), "userId")?;
         let (oldest, latest) = self.config.sent_at_window(now);
         for (i, event) in record.events.iter().enumerate() {
@@ -124,7 +124,7 @@ impl<S: RecordStream> Collect<S> {
             }
         }
         let accepted = record.events.len();
-        self.write(std::slice::from_ref(&record)).await?;
+        self.write(std::slice::from_mut(&mut record)).await?;
         tracing::info!(
             route = "/events",
             events = accepted,
@@ -156,8 +156,8 @@ impl<S: RecordStream> Collect<S> {
         caller.acting_for(Some(request.user_id.clone()), "Data.userId")?;
         request.clip(self.config.sent_at_window(now_seconds()))?;
         let session_id = uuid::Uuid::new_v4().to_string();
-        let records = request.records(&session_id);
-        let placed = self.write(&records).await?;
+        let mut records = request.records(&session_id);
+        let placed = self.write(&mut records).await?;
         tracing::info!(
             route = "/data",
             events = request.interactions,
@@ -183,10 +183,12 @@ impl<S: RecordStream> Collect<S> {
         ))
     }
 
-    /// Writes `records`, each under its user's partition key; where each went, in order.
-    async fn write(&self, records: &[StreamRecord]) -> Result<Vec<Placed>, ApiError> {
+    /// Writes `records`, each under its user's partition key, after giving every event
+    /// without an `eventId` its own; where each went, in order.
+    async fn write(&self, records: &mut [StreamRecord]) -> Result<Vec<Placed>, ApiError> {
         let mut entries = Vec::with_capacity(records.len());
         for record in records {
+            record.mint_event_ids();
             let data = serde_json::to_vec(record).map_err(|e| {
                 ApiError::new(
                     StatusCode::INTERNAL_SERVER_ERROR,

@@ -10,6 +10,7 @@ use crate::stream::{Entry, Outcome, Placed, RecordStream};
 #[derive(Debug, Default)]
 struct State {
     written: Vec<Entry>,
+    attempted: Vec<Entry>,
     call_sizes: Vec<usize>,
     entry_failures: Vec<(usize, String)>,
     failing_calls: usize,
@@ -41,6 +42,11 @@ impl FakeStream {
         self.state.lock().unwrap().written.clone()
     }
 
+    /// Entries of every call, failed ones included, in call order.
+    pub fn attempted(&self) -> Vec<Entry> {
+        self.state.lock().unwrap().attempted.clone()
+    }
+
     /// Entries per call, in call order.
     pub fn call_sizes(&self) -> Vec<usize> {
         self.state.lock().unwrap().call_sizes.clone()
@@ -52,6 +58,7 @@ impl RecordStream for FakeStream {
     async fn put_records(&self, entries: &[Entry]) -> Result<Vec<Outcome>, Upstream> {
         let mut s = self.state.lock().unwrap();
         s.call_sizes.push(entries.len());
+        s.attempted.extend_from_slice(entries);
         if s.failing_calls > 0 {
             s.failing_calls -= 1;
             let kind = s.call_failure.unwrap_or(Kind::Unavailable);

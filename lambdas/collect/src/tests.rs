@@ -159,6 +159,44 @@ async fn throttled_entries_are_retried_within_the_request() {
     assert_eq!(c.stream().written().len(), 1);
 }
 
+/// Every event leaves collect with an `eventId` (the caller's or a new UUID), so the id is in
+/// the stream and the archive, and a redelivery or a replay sends the same one again.
+#[tokio::test]
+async fn every_event_is_written_with_an_event_id_and_a_retry_keeps_it() {
+    let c = collect_with(|c| {
+        c.sent_at_max_age = TEN_YEARS;
+        c.seed_max_interactions = 1000;
+    });
+    // The first PutRecords attempt is throttled: the retried record must carry the same ids.
+    c.stream()
+        .fail_entries(&[0], "ProvisionedThroughputExceededException");
+    let body = r#"{"userId":"u","sessionId":"s","events":[
+        {"eventType":"a"},{"eventType":"b","eventId":"mine"},{"eventType":"c"}]}"#;
+    assert_eq!(c.handle(post("/events", body)).await.status(), 202);
+    let data = json!({"stream-name": "events", "Data": {"userId": "429", "interactions": 150,
+        "itemId": "185", "eventType": "watch", "dateFrom": "2024-01-01", "dateTo": "2024-02-01"}});
+    let r = c.handle(post_as("429", "/data", &data.to_string())).await;
+    assert_eq!(r.status(), 200);
+
+    let records = records(&c);
+    let ids: Vec<&str> = records
+        .iter()
+        .flat_map(|r| r.events.iter())
+        .map(|e| e.event_id.as_deref().expect("every event has an eventId"))
+        .collect();
+    assert_eq!(ids.len(), 153);
+    assert_eq!(ids[1], "mine");
+    let unique: std::collections::BTreeSet<&str> = ids.iter().copied().collect();
+    assert_eq!(unique.len(), ids.len(), "minted ids are unique");
+    assert!(ids
+        .iter()
+        .filter(|id| **id != "mine")
+        .all(|id| uuid::Uuid::parse_str(id).is_ok()));
+    // The throttled attempt and its retry wrote the same bytes.
+    let attempts = c.stream().attempted();
+    assert_eq!(attempts[0].data, attempts[1].data);
+}
+
 /// Every kind of bad input is a 4xx with a JSON message (and the field when there is one);
 /// none reaches the stream. Run as a service caller (IAM), which must name the user; the
 /// user-bound rules have their own tests.

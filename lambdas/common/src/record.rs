@@ -24,6 +24,9 @@ pub const MAX_RECORD_BYTES: usize = 1_000_000;
 /// ("Amazon Personalize endpoints and quotas", developer guide). Each field's own limit
 /// allows more (25 impression ids of 256 four-byte characters alone are 25 KiB).
 pub const MAX_EVENT_BYTES: usize = 10 * 1024;
+/// Length of the `eventId` given to an event that came without one: a UUID
+/// ([`StreamRecord::mint_event_ids`]).
+pub const MINTED_EVENT_ID_CHARS: usize = 36;
 /// Latest accepted timestamp: 9999-12-31T23:59:59Z.
 pub const MAX_EPOCH_SECONDS: f64 = 253_402_300_799.0;
 
@@ -62,9 +65,26 @@ pub struct StreamEvent {
     /// Items shown alongside.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub impression: Option<Vec<String>>,
-    /// Caller-chosen id; when absent ingest derives one from the record's position.
+    /// The event's id: the caller's, else the UUID collect gives it before writing the
+    /// record, so the id travels with the event into the archive and a redelivery or a
+    /// replay sends the same id again. (A record from another producer may lack it; ingest
+    /// then derives one from the record's position in the stream.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
+}
+
+impl StreamRecord {
+    /// Gives every event without an `eventId` a new random one (a UUID v4). Personalize
+    /// leaves events whose `eventId` it has seen out of training (PutEvents, `Event.eventId`,
+    /// Personalize API reference), so an event sent again with the same id, by a Kinesis
+    /// redelivery or a replay from the archive, is not counted twice.
+    pub fn mint_event_ids(&mut self) {
+        for event in &mut self.events {
+            if event.event_id.is_none() {
+                event.event_id = Some(uuid::Uuid::new_v4().to_string());
+            }
+        }
+    }
 }
 
 /// Checks a `{"userId","sessionId","events"}` object field by field. Events without `sentAt`
@@ -169,7 +189,14 @@ fn parse_event(value: &Value, path: &str, default_sent_at: f64) -> Result<Stream
         impression,
         event_id: f.opt_string("eventId", 1, 256)?,
     };
-    let size = serde_json::to_vec(&event).map_or(usize::MAX, |v| v.len());
+    // An event without an id is measured with the one it will be given, so minting it cannot
+    // push the event past the limit.
+    let minted = if event.event_id.is_none() {
+        r#","eventId":"""#.len() + MINTED_EVENT_ID_CHARS
+    } else {
+        0
+    };
+    let size = serde_json::to_vec(&event).map_or(usize::MAX, |v| v.len() + minted);
     if size > MAX_EVENT_BYTES {
         return Err(FieldError::new(
             path,
@@ -356,5 +383,69 @@ mod tests {
         let e = err(ok(json!({"eventType": "a", "impression": wide})));
         assert_eq!(e.field, "events[0]");
         assert!(e.message.contains("at most 10240 bytes"), "{e}");
+    }
+
+    /// An event with `pad` bytes of impression ids (each within its 256 characters), with
+    /// `event_id` if given, and its size as sent.
+    fn padded(pad: usize, event_id: Option<&str>) -> (Value, usize) {
+        let full = "\u{20ac}".repeat(255);
+        let mut ids = vec![full.clone(); pad / full.len()];
+        let rest = pad % full.len();
+        if rest > 0 {
+            ids.push(format!(
+                "{}{}",
+                "\u{20ac}".repeat(rest / 3),
+                "x".repeat(rest % 3)
+            ));
+        }
+        let mut e = json!({"eventType": "a", "impression": ids, "sentAt": 1});
+        if let Some(id) = event_id {
+            e["eventId"] = json!(id);
+        }
+        let r = json!({"userId": "u", "sessionId": "s", "events": [e]});
+        let size = parse_record(&r, 1.0)
+            .map(|mut r| {
+                r.mint_event_ids();
+                serde_json::to_vec(&r.events[0]).unwrap().len()
+            })
+            .unwrap_or(usize::MAX);
+        (r, size)
+    }
+
+    #[test]
+    fn minted_ids_are_new_uuids_and_keep_the_callers() {
+        let v = json!({"userId": "u", "sessionId": "s", "events": [
+            {"eventType": "a"}, {"eventType": "b", "eventId": "mine"}, {"eventType": "c"}]});
+        let mut r = parse_record(&v, 1.0).unwrap();
+        r.mint_event_ids();
+        let ids: Vec<&str> = r
+            .events
+            .iter()
+            .map(|e| e.event_id.as_deref().unwrap())
+            .collect();
+        assert_eq!(ids[1], "mine");
+        assert_ne!(ids[0], ids[2]);
+        for id in [ids[0], ids[2]] {
+            assert_eq!(id.len(), MINTED_EVENT_ID_CHARS);
+            assert!(uuid::Uuid::parse_str(id).is_ok(), "{id}");
+        }
+        // Minting twice changes nothing: the ids are part of the record from then on.
+        let again = r.clone();
+        r.mint_event_ids();
+        assert_eq!(r, again);
+    }
+
+    #[test]
+    fn an_event_is_measured_with_the_id_it_will_be_given() {
+        // The largest event without an id is exactly 10 KB once its id is minted.
+        let pad = (1..MAX_EVENT_BYTES)
+            .rev()
+            .find(|&p| padded(p, None).1 <= MAX_EVENT_BYTES)
+            .unwrap();
+        assert_eq!(padded(pad, None).1, MAX_EVENT_BYTES);
+        let (over, _) = padded(pad + 1, None);
+        assert_eq!(parse_record(&over, 1.0).unwrap_err().field, "events[0]");
+        // The same bytes with a short id of the caller's fit: only the id's own length counts.
+        assert!(padded(pad + 1, Some("e")).1 < MAX_EVENT_BYTES);
     }
 }

@@ -7,12 +7,15 @@
 //!   letter.
 //! - [`sink`]: the narrow [`EventSink`] trait (one PutEvents call) and its Personalize client.
 //! - [`dlq`]: [`DeadLetter`], the narrow [`DeadLetterQueue`] trait and its SQS client.
+//! - [`replay`]: sends the events kept in the on-failure destination or the archive again,
+//!   through the same handler, idempotently (`cargo xtask replay`).
 
 #![warn(missing_docs)]
 
 pub mod decode;
 pub mod dlq;
 pub mod handler;
+pub mod replay;
 pub mod sink;
 
 #[cfg(test)]

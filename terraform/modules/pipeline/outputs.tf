@@ -126,3 +126,13 @@ output "user_pool_client_id" {
   description = "App client id of that user pool (the aud of its ID tokens); null otherwise."
   value       = try(aws_cognito_user_pool_client.app[0].id, null)
 }
+
+output "replay_failures_url" {
+  description = "Where the ingest mapping keeps the batches it gave up on, for `cargo xtask replay --failures` (null when ingest_failure_destination is sqs: that record holds no events; replay the archive over its time window instead)."
+  value       = var.ingest_failure_destination == "s3" ? "s3://${local.bucket_name}/aws/lambda/" : null
+}
+
+output "replay_archive_url" {
+  description = "The event archive, for `cargo xtask replay --archive` (add year=/month=/day=/hour= partitions to replay a time slice)."
+  value       = "s3://${local.bucket_name}/${var.archive_prefix}"
+}
