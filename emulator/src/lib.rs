@@ -30,6 +30,7 @@ pub mod error;
 pub mod faults;
 pub mod lifecycle;
 pub mod model;
+pub mod quotas;
 pub mod state;
 pub mod testing;
 pub mod updates;
@@ -62,6 +63,9 @@ pub struct Config {
     pub faults: Faults,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Enforce Personalize's data minimums ([`quotas`]): a training or an interactions import
+    /// with too little data fails as it would on AWS.
+    pub strict_quotas: bool,
 }
 
 impl Default for Config {
@@ -75,6 +79,7 @@ impl Default for Config {
             s3_endpoint: None,
             faults: Faults::default(),
             max_body_bytes: 4 * 1024 * 1024,
+            strict_quotas: false,
         }
     }
 }

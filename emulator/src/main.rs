@@ -65,6 +65,11 @@ struct Serve {
     /// Seed of the fault draw, for reproducible runs.
     #[arg(long, default_value_t = 0)]
     fault_seed: u64,
+    /// Enforce Personalize's data minimums, as AWS does: a training needs 1,000 unique
+    /// interactions (after event type and value filtering) and 25 users with 2 or more
+    /// (1% of all users at least); an interactions import job needs 1,000 records.
+    #[arg(long)]
+    strict_quotas: bool,
 }
 
 fn share(s: &str) -> Result<f64, String> {
@@ -100,6 +105,7 @@ async fn main() -> anyhow::Result<()> {
             kind: args.fault_kind,
             seed: args.fault_seed,
         },
+        strict_quotas: args.strict_quotas,
         ..Config::default()
     };
     let shutdown = shutdown_signal()?;

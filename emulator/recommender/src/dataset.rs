@@ -97,6 +97,45 @@ pub(crate) fn selected_by_events(i: &Interaction, events: &[EventParameters]) ->
         .is_none_or(|min| i.event_value.is_some_and(|v| v >= min))
 }
 
+/// How much of `data` a solution would train on, in the terms of Personalize's training
+/// minimums ("Amazon Personalize endpoints and quotas", developer guide, Service quotas).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrainingVolume {
+    /// Unique interactions (user, item, timestamp, event type) the solution's event type and
+    /// value thresholds keep.
+    pub interactions: usize,
+    /// Users with at least one kept interaction.
+    pub users: usize,
+    /// Users with at least two kept interactions.
+    pub users_with_two: usize,
+}
+
+/// The [`TrainingVolume`] of `data` under `options`.
+pub fn training_volume(data: &TrainingData, options: &TrainOptions) -> TrainingVolume {
+    let unique: std::collections::BTreeSet<(&str, &str, i64, &str)> = data
+        .interactions
+        .iter()
+        .filter(|i| selected(i, options))
+        .map(|i| {
+            (
+                i.user_id.as_str(),
+                i.item_id.as_str(),
+                i.timestamp,
+                i.event_type.as_str(),
+            )
+        })
+        .collect();
+    let mut per_user: BTreeMap<&str, usize> = BTreeMap::new();
+    for (user, ..) in &unique {
+        *per_user.entry(user).or_default() += 1;
+    }
+    TrainingVolume {
+        interactions: unique.len(),
+        users: per_user.len(),
+        users_with_two: per_user.values().filter(|n| **n >= 2).count(),
+    }
+}
+
 impl Prepared {
     /// Indexes `data`. Items of the items dataset come first, so their indices do not depend
     /// on the interactions.
@@ -212,6 +251,49 @@ pub(crate) mod tests {
         assert_eq!(
             p.catalog.first_seen[p.catalog.get("b").unwrap() as usize],
             20
+        );
+    }
+
+    #[test]
+    fn the_training_volume_counts_unique_selected_interactions_and_their_users() {
+        let mut valued = ev("u", "a", 1, "click");
+        valued.event_value = Some(0.9);
+        let data = TrainingData {
+            interactions: vec![
+                valued.clone(),
+                valued,
+                ev("u", "b", 2, "click"),
+                ev("v", "a", 1, "click"),
+                ev("w", "c", 3, "watch"),
+            ],
+            ..TrainingData::default()
+        };
+        let all = training_volume(&data, &TrainOptions::default());
+        assert_eq!(
+            all,
+            TrainingVolume {
+                interactions: 4,
+                users: 3,
+                users_with_two: 1
+            },
+            "the repeated row counts once"
+        );
+        let clicks = TrainOptions {
+            event_type: Some("click".into()),
+            ..TrainOptions::default()
+        };
+        assert_eq!(training_volume(&data, &clicks).interactions, 3);
+        let valued_only = TrainOptions {
+            event_value_threshold: Some(0.5),
+            ..TrainOptions::default()
+        };
+        assert_eq!(
+            training_volume(&data, &valued_only),
+            TrainingVolume {
+                interactions: 1,
+                users: 1,
+                users_with_two: 0
+            }
         );
     }
 

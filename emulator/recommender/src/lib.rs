@@ -41,6 +41,7 @@ pub mod search;
 mod train;
 mod users;
 
+pub use dataset::{training_volume, TrainingVolume};
 pub use metrics::{evaluate, METRIC_NAMES};
 pub use model::{Exploration, Model, Query, Scored};
 pub use recipes::{recipe, recipes, RecipeInfo};

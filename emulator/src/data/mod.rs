@@ -94,6 +94,10 @@ async fn run_import(server: AppState, job_arn: String) -> Result<Apply, String> 
     let rows = tokio::task::spawn_blocking(move || import::parse_rows(&schema, ty, &objects))
         .await
         .map_err(|e| format!("import failed: {e}"))??;
+    if let (true, crate::state::Rows::Interactions(records)) = (server.config.strict_quotas, &rows)
+    {
+        crate::quotas::check_import(records.len())?;
+    }
     Ok(Box::new(move |inner: &mut Txn<'_>, writes: &mut Writes| {
         let rows = match (mode.as_str(), inner.rows.get(&dataset_arn)) {
             ("INCREMENTAL", Some(old)) => import::merge(old.clone(), rows),

@@ -146,6 +146,9 @@ pub async fn run(server: AppState, version_arn: String) -> Result<Apply, String>
                 .into(),
         );
     }
+    if server.config.strict_quotas {
+        crate::quotas::check_training(&rec::training_volume(&data, &opts))?;
+    }
     if let Some(search) = search {
         return tuning::run(server, version_arn, data, opts, search, watermark).await;
     }

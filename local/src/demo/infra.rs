@@ -70,7 +70,10 @@ pub fn start_emulator(options: &EmulatorOptions, logs: &Path) -> anyhow::Result<
         .args(["serve", "--listen", "127.0.0.1:0", "--s3-endpoint"])
         .arg(&options.s3_endpoint)
         .arg("--state-dir")
-        .arg(&options.state_dir);
+        .arg(&options.state_dir)
+        // The walkthrough's data meets Personalize's minimums: the demo holds it to them, as
+        // AWS would.
+        .arg("--strict-quotas");
     if options.instant {
         command.arg("--instant");
     } else {
