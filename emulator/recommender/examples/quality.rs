@@ -187,6 +187,7 @@ fn latency(data: &TrainingData) {
                 exploration: None,
                 filter: None,
                 now: 1_700_000_000,
+                trend: None,
             };
             let started = Instant::now();
             let got = model.recommend(&query).expect("recommend");

@@ -52,6 +52,7 @@ fn query<'a>(user: &'a str, recent: &'a [Interaction]) -> Query<'a> {
         exploration: None,
         filter: None,
         now: 1_000,
+        trend: None,
     }
 }
 

@@ -43,7 +43,7 @@ mod users;
 
 pub use dataset::{training_volume, TrainingVolume};
 pub use metrics::{evaluate, METRIC_NAMES};
-pub use model::{Exploration, Model, Query, Scored};
+pub use model::{Exploration, Model, Query, Scored, Trend, DEFAULT_TREND_INTERVAL};
 pub use recipes::{recipe, recipes, RecipeInfo};
 pub use train::train;
 

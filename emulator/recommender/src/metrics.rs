@@ -158,6 +158,7 @@ pub fn evaluate(
             }),
             filter: None,
             now: input.last().map_or(0, |i| i.timestamp),
+            trend: None,
         };
         let ranked = model.top(&query)?;
         score_list(&ranked, &truth, &mut sums);

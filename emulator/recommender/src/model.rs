@@ -35,8 +35,6 @@ pub struct Model {
     pub(crate) user_attributes: BTreeMap<String, BTreeMap<String, Value>>,
     /// Users per item among training events.
     pub(crate) popularity: Vec<f32>,
-    /// Growth of interactions in the latest period (aws-trending-now).
-    pub(crate) trending: Vec<f32>,
     pub(crate) neighbours: Neighbours,
     pub(crate) content: Content,
     /// Newest training timestamp.
@@ -76,7 +74,25 @@ pub struct Query<'a> {
     pub filter: Option<&'a BoundFilter>,
     /// Epoch seconds: the age of new items is measured from here.
     pub now: i64,
+    /// aws-trending-now: the trend discovery frequency and every user's events since
+    /// training; `None` is the default frequency and no new events.
+    pub trend: Option<Trend<'a>>,
 }
+
+/// What aws-trending-now computes its trends from at query time, so new events move them
+/// without retraining (developer guide, Trending-Now recipe: "You don't have to manually
+/// create a new solution version for Trending-Now to consider new items in interactions
+/// data").
+#[derive(Debug, Clone, Copy)]
+pub struct Trend<'a> {
+    /// Trend discovery frequency, seconds.
+    pub interval: i64,
+    /// Every user's events received after training (repeats left out), any order.
+    pub events: &'a [Interaction],
+}
+
+/// The default trend discovery frequency: 2 hours (Trending-Now recipe, hyperparameters).
+pub const DEFAULT_TREND_INTERVAL: i64 = 2 * 3600;
 
 /// `campaignConfig.itemExplorationConfig`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -134,7 +150,6 @@ impl Model {
                 && self.catalog.first_seen.len() == n
                 && self.catalog.index.values().all(|&i| (i as usize) < n)
                 && self.popularity.len() == n
-                && self.trending.len() == n
                 && self.neighbours.lists.len() == n
                 && self.content.items.len() == n
                 && self.event_weights.len() == self.event_types.len()
@@ -292,7 +307,7 @@ impl Model {
         }
     }
 
-    fn index_of(&self, id: &str, c: &Candidates<'_>) -> Option<usize> {
+    pub(crate) fn index_of(&self, id: &str, c: &Candidates<'_>) -> Option<usize> {
         self.catalog.get(id).map(|i| i as usize).or_else(|| {
             c.new_items
                 .iter()

@@ -67,6 +67,7 @@ fn query<'a>(user: Option<&'a str>, recent: &'a [Interaction]) -> Query<'a> {
         exploration: None,
         filter: None,
         now: 1_000,
+        trend: None,
     }
 }
 
@@ -201,20 +202,97 @@ fn ranking_reorders_the_input_only() {
     );
 }
 
-#[test]
-fn trending_now_prefers_growth_over_volume() {
+/// Hours as epoch seconds, for trend intervals of an hour.
+const HOUR: i64 = 3600;
+
+/// "old" is big in hour 10, "rising" grows in hour 11, and one event in hour 12 completes
+/// hour 11: with hourly trends, hour 11 is the latest complete interval.
+fn trend_data() -> TrainingData {
     let mut data = TrainingData::default();
-    // "old" is big early on; "rising" grows at the end of the span.
     for u in 0..10 {
         data.interactions
-            .push(ev(&format!("u{u}"), "old", 10 + u, ""));
+            .push(ev(&format!("u{u}"), "old", 10 * HOUR + u, ""));
     }
     for u in 0..4 {
         data.interactions
-            .push(ev(&format!("v{u}"), "rising", 1_000_000 - u, ""));
+            .push(ev(&format!("v{u}"), "rising", 11 * HOUR + u, ""));
     }
-    let m = train(&data, &options("aws-trending-now")).unwrap();
-    assert_eq!(ids(&m.recommend(&query(None, &[])).unwrap())[0], "rising");
+    data.interactions.push(ev("w", "tick", 12 * HOUR, ""));
+    data
+}
+
+fn hourly<'a>(events: &'a [Interaction]) -> Query<'a> {
+    Query {
+        trend: Some(crate::Trend {
+            interval: HOUR,
+            events,
+        }),
+        ..query(None, &[])
+    }
+}
+
+#[test]
+fn trending_now_prefers_growth_over_volume() {
+    let m = train(&trend_data(), &options("aws-trending-now")).unwrap();
+    let got = m.recommend(&hourly(&[])).unwrap();
+    assert_eq!(ids(&got)[0], "rising", "{got:?}");
+    // With the default two hours, hours 10 and 11 are one interval whose growth over the
+    // empty one before is each item's volume: "old" leads.
+    let got = m.recommend(&query(None, &[])).unwrap();
+    assert_eq!(ids(&got)[0], "old", "{got:?}");
+}
+
+#[test]
+fn new_events_move_trends_once_their_interval_is_complete() {
+    let m = train(&trend_data(), &options("aws-trending-now")).unwrap();
+    // Six events of "fresh", an item new since training, in hour 12: that interval is not
+    // complete, nothing moves yet.
+    let fresh = [item("fresh", "News")];
+    let mut events: Vec<Interaction> = (0..6)
+        .map(|u| ev(&format!("f{u}"), "fresh", 12 * HOUR + 10 + u, ""))
+        .collect();
+    let got = m
+        .recommend(&Query {
+            new_items: &fresh,
+            ..hourly(&events)
+        })
+        .unwrap();
+    assert_eq!(ids(&got)[0], "rising", "{got:?}");
+    // An event in hour 13 completes hour 12: "fresh" is the trend, without retraining.
+    events.push(ev("x", "tick", 13 * HOUR, ""));
+    let got = m
+        .recommend(&Query {
+            new_items: &fresh,
+            ..hourly(&events)
+        })
+        .unwrap();
+    assert_eq!(ids(&got)[0], "fresh", "{got:?}");
+    // "rising" grew in hour 11 and fell in hour 12: it is no longer ahead of "fresh".
+    let rank = |id: &str| ids(&got).iter().position(|x| *x == id);
+    assert!(rank("rising").is_none_or(|r| r > 0));
+}
+
+#[test]
+fn with_no_interactions_in_the_last_two_intervals_popular_items_are_recommended() {
+    let m = train(&trend_data(), &options("aws-trending-now")).unwrap();
+    // The newest event is in hour 20: hours 18 and 19 are empty.
+    let late = [ev("late", "tick", 20 * HOUR, "")];
+    let got = m.recommend(&hourly(&late)).unwrap();
+    assert_eq!(ids(&got)[0], "old", "popularity: {got:?}");
+    // Hostile timestamps at i64's ends neither panic nor overflow.
+    let hostile = [
+        ev("a", "old", i64::MIN, ""),
+        ev("b", "rising", i64::MAX, ""),
+    ];
+    assert!(m.recommend(&hourly(&hostile)).is_ok());
+    let tiny = Query {
+        trend: Some(crate::Trend {
+            interval: 0,
+            events: &hostile,
+        }),
+        ..query(None, &[])
+    };
+    assert!(m.recommend(&tiny).is_ok());
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::dataset::Catalog;
-use crate::model::{Candidates, Model, Query};
+use crate::model::{Candidates, Model, Query, DEFAULT_TREND_INTERVAL};
 use crate::recipes::Kind;
 use crate::repeat::bit;
 use crate::{Columns, Value};
@@ -156,11 +156,7 @@ impl Model {
                     *x = f64::from(p);
                 }
             }
-            Kind::TrendingNow => {
-                for (x, &t) in s.iter_mut().zip(&self.trending) {
-                    *x = f64::from(t);
-                }
-            }
+            Kind::TrendingNow => self.trends(query, c, &mut s),
             Kind::RelatedItems => {
                 if let Some(i) = query.item_id.and_then(|id| self.catalog.get(id)) {
                     for &(j, sim) in &self.neighbours.lists[i as usize] {
@@ -193,17 +189,7 @@ impl Model {
                 last_time = Some(e.timestamp);
             }
         }
-        for r in query.recent {
-            if self
-                .training_event_type
-                .as_ref()
-                .is_some_and(|t| t != &r.event_type)
-            {
-                continue;
-            }
-            if !self.events.is_empty() && !crate::dataset::selected_by_events(r, &self.events) {
-                continue;
-            }
+        for r in query.recent.iter().filter(|r| self.steers(r)) {
             if let Some(i) = self.catalog.get(&r.item_id) {
                 let t = self.event_types.iter().position(|t| t == &r.event_type);
                 let w = t.map_or(1.0, |t| f64::from(self.event_weights[t]));
@@ -300,6 +286,80 @@ impl Model {
             s[item as usize] += self.params.repeat_weight * self.repeat.probability(state);
         }
         self.explore(query, c, &profile, s);
+    }
+
+    /// Whether an event received after training is of a kind the solution trains on (its
+    /// `eventType`, its `eventsConfig`): others do not steer scoring.
+    fn steers(&self, r: &crate::Interaction) -> bool {
+        self.training_event_type
+            .as_ref()
+            .is_none_or(|t| t == &r.event_type)
+            && (self.events.is_empty() || crate::dataset::selected_by_events(r, &self.events))
+    }
+
+    /// aws-trending-now: each item's growth from the interval before to the latest complete
+    /// interval of the trend discovery frequency, over the training events and the events
+    /// since (developer guide, Trending-Now recipe: "for every 30 minutes of data, Amazon
+    /// Personalize identifies the items with the greatest rate of increase in interactions
+    /// since the last evaluation"). Intervals are aligned to the epoch and run in data time:
+    /// the latest complete one is the one before the interval of the newest event, so trends
+    /// move when the data reaches a new interval, without retraining. Recent volume breaks
+    /// ties. With no interaction in either interval the answer is popularity ("If you import
+    /// zero interactions over the last two intervals, Amazon Personalize recommends only
+    /// popular items instead of trending items"). Items new since training are candidates when
+    /// the query's `new_items` holds them (the emulator adds those of the events).
+    fn trends(&self, query: &Query<'_>, c: &Candidates<'_>, s: &mut [f64]) {
+        let (interval, events) = query.trend.map_or((DEFAULT_TREND_INTERVAL, &[][..]), |t| {
+            (t.interval.max(1), t.events)
+        });
+        let new: Vec<(i64, usize)> = events
+            .iter()
+            .filter(|e| self.steers(e))
+            .filter_map(|e| self.index_of(&e.item_id, c).map(|i| (e.timestamp, i)))
+            .collect();
+        let newest = self
+            .timeline
+            .last()
+            .map(|e| e.0)
+            .into_iter()
+            .chain(new.iter().map(|e| e.0))
+            .max();
+        // i128: hostile timestamps near i64's ends must not overflow the bounds.
+        let bounds = newest.map(|t| {
+            let current = i128::from(t.div_euclid(interval));
+            let at = |k: i128| k * i128::from(interval);
+            (at(current - 2), at(current - 1), at(current))
+        });
+        let mut latest = vec![0f64; s.len()];
+        let mut before = vec![0f64; s.len()];
+        if let Some((from, middle, to)) = bounds {
+            let mut tally = |time: i64, item: usize| {
+                let time = i128::from(time);
+                if (middle..to).contains(&time) {
+                    latest[item] += 1.0;
+                } else if (from..middle).contains(&time) {
+                    before[item] += 1.0;
+                }
+            };
+            let clamp = |t: i128| t.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
+            let lo = self.timeline.partition_point(|e| e.0 < clamp(from));
+            let hi = self.timeline.partition_point(|e| e.0 < clamp(to));
+            for &(time, item) in &self.timeline[lo..hi] {
+                tally(time, item as usize);
+            }
+            for &(time, item) in &new {
+                tally(time, item);
+            }
+        }
+        if latest.iter().chain(&before).all(|&x| x == 0.0) {
+            for (x, &p) in s.iter_mut().zip(&self.popularity) {
+                *x = f64::from(p);
+            }
+            return;
+        }
+        for ((x, &r), &b) in s.iter_mut().zip(&latest).zip(&before) {
+            *x = (r - b).max(0.0) + 0.01 * r;
+        }
     }
 
     /// Adds what was popular in the period before `time` (what a user active then was

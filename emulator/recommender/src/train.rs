@@ -112,10 +112,6 @@ pub(crate) fn fit(
         }
     }
     let trained_until = training.iter().map(|e| e.timestamp).max().unwrap_or(0);
-    let trending = match kind {
-        Kind::TrendingNow => trending(&training, n, trained_until),
-        _ => vec![0.0; n],
-    };
     let neighbours = match kind {
         Kind::UserPersonalization | Kind::PersonalizedRanking | Kind::RelatedItems => {
             let seqs: Vec<Vec<(u32, f32)>> = p
@@ -158,7 +154,6 @@ pub(crate) fn fit(
         training_event_type: options.event_type.clone(),
         events: options.events.clone(),
         popularity,
-        trending,
         neighbours,
         content,
         trained_until,
@@ -194,28 +189,4 @@ fn neighbour_config(kind: Kind, params: &Params) -> neighbours::Config {
             keep: params.neighbours,
         },
     }
-}
-
-/// Trending-now: interactions in the latest period minus those in the period before
-/// (growth), with recent volume breaking ties. The period is a tenth of the data's time span,
-/// at least an hour.
-fn trending(training: &[&Event], n: usize, until: i64) -> Vec<f32> {
-    let from = training.iter().map(|e| e.timestamp).min().unwrap_or(until);
-    // Saturating: hostile timestamps (i64::MIN and MAX in one data set) must not overflow.
-    let period = (until.saturating_sub(from) / 10).max(3600);
-    let mut recent = vec![0f32; n];
-    let mut before = vec![0f32; n];
-    for e in training {
-        let age = until.saturating_sub(e.timestamp);
-        if age < period {
-            recent[e.item as usize] += 1.0;
-        } else if age < period.saturating_mul(2) {
-            before[e.item as usize] += 1.0;
-        }
-    }
-    recent
-        .iter()
-        .zip(&before)
-        .map(|(&r, &b)| (r - b).max(0.0) + 0.01 * r)
-        .collect()
 }

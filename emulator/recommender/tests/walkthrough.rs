@@ -27,6 +27,7 @@ fn query<'a>(user: Option<&'a str>, item: Option<&'a str>, recent: &'a [Interact
         exploration: None,
         filter: None,
         now: 1_700_000_000,
+        trend: None,
     }
 }
 

@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use personalize_recommender::{filter, Exploration, Interaction, Item, Model, Query, Scored};
+use personalize_recommender::{
+    filter, Exploration, Interaction, Item, Model, Query, Scored, Trend,
+};
 use serde_json::{json, Map, Value};
 
 use super::influence::{self, RankingInfluence, Signals};
@@ -29,6 +31,9 @@ struct Serving {
     influence: RankingInfluence,
     /// The version's popularity and freshness; `None` when `influence` is neutral.
     signals: Option<Arc<Signals>>,
+    /// aws-trending-now: the trend discovery frequency (seconds) and every user's events
+    /// since training.
+    trend: Option<(i64, Vec<Interaction>)>,
 }
 
 impl Serving {
@@ -42,6 +47,10 @@ impl Serving {
             exploration: self.exploration,
             filter: self.filter.as_ref(),
             now: now_secs(),
+            trend: self.trend.as_ref().map(|(interval, events)| Trend {
+                interval: *interval,
+                events,
+            }),
         }
     }
 
@@ -122,12 +131,29 @@ fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<
             (Some(log), Some(user)) => log.user_events_after(user, version.trained_seq),
             _ => Vec::new(),
         };
-        let new_items: Vec<Item> = log
+        let mut new_items: Vec<Item> = log
             .map(|l| l.items_after(version.trained_seq))
             .unwrap_or_default();
+        // Trending-Now's trends move with every user's new events, and an item first seen in
+        // them can trend (developer guide, Trending-Now recipe): the events go with the query
+        // and their items join the candidates.
+        let trend = (super::training::recipe_name(version.str("recipeArn").unwrap_or(""))
+            == Some("aws-trending-now"))
+        .then(|| {
+            let config = version.body.get("solutionConfig").unwrap_or(&Value::Null);
+            // Checked at CreateSolution, so a stored config always reads.
+            let interval = crate::control::solutions::config::trend_interval(config)
+                .unwrap_or(personalize_recommender::DEFAULT_TREND_INTERVAL);
+            let events = log.map_or_else(Vec::new, |l| l.events_after(version.trained_seq));
+            new_items.extend(events.iter().map(|e| Item {
+                item_id: e.item_id.clone(),
+                attributes: BTreeMap::new(),
+            }));
+            (interval, events)
+        });
         (
             version_arn,
-            (recent, new_items),
+            (recent, new_items, trend),
             exploration,
             filter_expr,
             influence,
@@ -160,7 +186,7 @@ fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<
             )
         }
     };
-    let (recent, new_items) = watermark;
+    let (recent, new_items, trend) = watermark;
     Ok(Serving {
         model,
         recent,
@@ -169,6 +195,7 @@ fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<
         filter,
         influence,
         signals,
+        trend,
     })
 }
 

@@ -247,6 +247,22 @@ impl GroupLog {
             .collect()
     }
 
+    /// Every user's events with a sequence number above `after`, in log order: first
+    /// deliveries only (a repeated `eventId` is one interaction), anonymous ones included.
+    pub fn events_after(&self, after: u64) -> Vec<Interaction> {
+        self.entries
+            .iter()
+            .filter_map(|(seq, entry)| match entry {
+                LogEntry::Event { interaction, .. } | LogEntry::Anonymous { interaction, .. }
+                    if *seq > after =>
+                {
+                    Some(interaction.clone())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Events of `user` with a sequence number above `after`, oldest first.
     pub fn user_events_after(&self, user: &str, after: u64) -> Vec<Interaction> {
         self.by_user

@@ -462,6 +462,48 @@ pub fn search(solution: &Map<String, Value>) -> Result<Option<Search>, ApiError>
     Ok(Some(search))
 }
 
+/// The feature transformation parameter of aws-trending-now's trend discovery frequency.
+pub const TREND_DISCOVERY_FREQUENCY: &str = "trend_discovery_frequency";
+
+/// The values `trend_discovery_frequency` takes, in seconds (developer guide, Trending-Now
+/// recipe, Properties and hyperparameters: "Possible values: 30 minutes, 1 hour, 2 hours,
+/// 3 hours, and 1 day"; "Default value: 2 hours").
+const TREND_FREQUENCIES: [(&str, i64); 5] = [
+    ("30 minutes", 1800),
+    ("1 hour", 3600),
+    ("2 hours", 7200),
+    ("3 hours", 10_800),
+    ("1 day", 86_400),
+];
+
+/// The trend discovery frequency of a `solutionConfig`, in seconds (2 hours when absent).
+///
+/// # Errors
+/// A value that is not one of the documented frequencies, listing them.
+pub fn trend_interval(config: &Value) -> Result<i64, ApiError> {
+    let Some(value) = config
+        .get("featureTransformationParameters")
+        .and_then(|p| p.get(TREND_DISCOVERY_FREQUENCY))
+    else {
+        return Ok(rec::DEFAULT_TREND_INTERVAL);
+    };
+    value
+        .as_str()
+        .and_then(|v| TREND_FREQUENCIES.iter().find(|(name, _)| *name == v))
+        .map(|(_, secs)| *secs)
+        .ok_or_else(|| {
+            ApiError::invalid(format!(
+                "solutionConfig.featureTransformationParameters.{TREND_DISCOVERY_FREQUENCY} \
+                 {value} is not one of {}",
+                TREND_FREQUENCIES
+                    .iter()
+                    .map(|(name, _)| format!("{name:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })
+}
+
 /// Everything CreateSolution checks in a solution about to be stored (`solution` has the
 /// body's members: performAutoML, performHPO, recipeArn, eventType, solutionConfig).
 ///
@@ -480,6 +522,7 @@ pub fn check_solution(
     let columns = TrainingColumns::parse(config)?;
     columns.check_with(event_type, config, &events)?;
     columns.check_exist(inner, group, false)?;
+    trend_interval(config)?;
     search(solution)?;
     Ok(())
 }
