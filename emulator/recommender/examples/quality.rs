@@ -1,5 +1,8 @@
-//! Trains and evaluates every recipe on the walkthrough data and prints the table of
-//! BENCHMARKS.md ("personalize-local: recommender quality and training time").
+//! Trains and evaluates every recipe on the walkthrough data, with the no-model and item-kNN
+//! baselines on the same split, and prints the tables of BENCHMARKS.md ("personalize-local:
+//! recommender quality and training time"): one for Personalize's protocol, one for the
+//! discovery protocol (`metrics::Protocol`), each with the eight GetSolutionMetrics metrics and
+//! standard NDCG, then Personalize's published figures for the data.
 //!
 //! ```text
 //! cargo run --release -p personalize-recommender --example quality -- [--seed N]
@@ -15,22 +18,31 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use personalize_recommender::metrics::{model_query, score, split, Protocol};
 use personalize_recommender::{
-    evaluate, recipes, train, Interaction, Query, TrainOptions, TrainingData,
+    baselines, recipes, train, Interaction, Query, TrainOptions, TrainingData,
 };
 
 #[path = "../tests/support/movies.rs"]
 mod movies;
 
-/// Personalize's published User-Personalization metrics on this data (the walkthrough's
-/// POC-in-a-box, notebook 03).
-const PUBLISHED: [(&str, f64); 3] = [
-    ("precision_at_10", 0.0571),
-    ("mean_reciprocal_rank_at_25", 0.269),
-    ("normalized_discounted_cumulative_gain_at_10", 0.2687),
+/// Personalize's published metrics on this data: the walkthrough's POC-in-a-box, notebook
+/// 03 (`03_Creating_and_Evaluating_Solutions.ipynb`, GetSolutionMetrics outputs, 2020-09-17),
+/// in the order of [`COLUMNS`].
+const PUBLISHED: [(&str, [f64; 8]); 2] = [
+    (
+        "Personalize User-Personalization (published)",
+        [0.0791, 0.269, 0.2279, 0.2687, 0.3321, 0.075, 0.0571, 0.0379],
+    ),
+    (
+        "Personalize SIMS (published)",
+        [
+            0.1861, 0.1669, 0.1889, 0.2234, 0.2895, 0.0824, 0.0588, 0.0418,
+        ],
+    ),
 ];
 
-const COLUMNS: [(&str, &str); 8] = [
+const COLUMNS: [(&str, &str); 11] = [
     ("coverage", "coverage"),
     ("mean_reciprocal_rank_at_25", "MRR@25"),
     ("normalized_discounted_cumulative_gain_at_5", "NDCG@5"),
@@ -39,7 +51,28 @@ const COLUMNS: [(&str, &str); 8] = [
     ("precision_at_5", "P@5"),
     ("precision_at_10", "P@10"),
     ("precision_at_25", "P@25"),
+    ("standard_ndcg_at_5", "std NDCG@5"),
+    ("standard_ndcg_at_10", "std NDCG@10"),
+    ("standard_ndcg_at_25", "std NDCG@25"),
 ];
+
+/// One row: its name, training seconds (recipes only) and metrics per protocol.
+struct Row {
+    name: String,
+    seconds: Option<f64>,
+    metrics: [BTreeMap<String, f64>; 2],
+}
+
+const PROTOCOLS: [(Protocol, &str); 2] = [
+    (Protocol::Personalize, "Personalize's protocol"),
+    (Protocol::Discovery, "discovery protocol"),
+];
+
+fn add(into: &mut BTreeMap<String, f64>, m: BTreeMap<String, f64>, share: f64) {
+    for (k, v) in m {
+        *into.entry(k).or_default() += v * share;
+    }
+}
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -76,12 +109,8 @@ fn main() {
         data.items.len(),
         seed + seeds - 1
     );
-    print!("| recipe | training (s) |");
-    for (_, short) in COLUMNS {
-        print!(" {short} |");
-    }
-    println!();
-    println!("|---|---:|{}", "---:|".repeat(COLUMNS.len()));
+    let share = 1.0 / seeds as f64;
+    let mut rows: Vec<Row> = Vec::new();
     for r in recipes() {
         if only.as_ref().is_some_and(|o| o != r.name) {
             continue;
@@ -109,18 +138,20 @@ fn main() {
         let started = Instant::now();
         train(&data, &options).expect("training");
         let seconds = started.elapsed().as_secs_f64();
-        let mut sums: BTreeMap<String, f64> = BTreeMap::new();
+        let mut metrics = [BTreeMap::new(), BTreeMap::new()];
         for s in seed..seed + seeds {
-            let m = evaluate(
-                &data,
-                &TrainOptions {
-                    seed: s,
-                    ..options.clone()
-                },
-            )
-            .expect("evaluate");
-            for (k, v) in m {
-                *sums.entry(k).or_default() += v / seeds as f64;
+            let options = TrainOptions {
+                seed: s,
+                ..options.clone()
+            };
+            let split = split(&data, &options).expect("split");
+            let model = train(&split.train, &options).expect("training");
+            for (k, (protocol, _)) in PROTOCOLS.iter().enumerate() {
+                let m = score(&split, *protocol, model.catalogue_len(), |held, n| {
+                    model.top(&model_query(&model, held, n))
+                })
+                .expect("score");
+                add(&mut metrics[k], m, share);
             }
         }
         let settings: Vec<String> = options
@@ -128,24 +159,87 @@ fn main() {
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
-        if settings.is_empty() {
-            print!("| {} | {seconds:.2} |", r.name);
+        let name = if settings.is_empty() {
+            r.name.to_owned()
         } else {
-            print!("| {} ({}) | {seconds:.2} |", r.name, settings.join(", "));
+            format!("{} ({})", r.name, settings.join(", "))
+        };
+        rows.push(Row {
+            name,
+            seconds: Some(seconds),
+            metrics,
+        });
+    }
+    // The baselines, on the same splits (coverage over the same catalogue size).
+    let catalogue = {
+        let options = TrainOptions {
+            recipe: "aws-popularity-count".into(),
+            ..TrainOptions::default()
+        };
+        train(&data, &options).expect("training").catalogue_len()
+    };
+    for (name, which) in [
+        ("no-model baseline (own latest 5, then popular)", 0),
+        ("recency-weighted item-kNN baseline", 1),
+    ] {
+        let mut metrics = [BTreeMap::new(), BTreeMap::new()];
+        for s in seed..seed + seeds {
+            let options = TrainOptions {
+                seed: s,
+                ..TrainOptions::default()
+            };
+            let split = split(&data, &options).expect("split");
+            let rank: Box<dyn Fn(&_, usize) -> Vec<String>> = if which == 0 {
+                Box::new(baselines::no_model(&split))
+            } else {
+                Box::new(baselines::item_knn(&split))
+            };
+            for (k, (protocol, _)) in PROTOCOLS.iter().enumerate() {
+                let m = score(&split, *protocol, catalogue, |held, n| Ok(rank(held, n)))
+                    .expect("score");
+                add(&mut metrics[k], m, share);
+            }
         }
-        for (key, _) in COLUMNS {
-            print!(" {:.4} |", sums[key]);
+        rows.push(Row {
+            name: name.into(),
+            seconds: None,
+            metrics,
+        });
+    }
+    for (k, (_, title)) in PROTOCOLS.iter().enumerate() {
+        println!(
+            "\n{title} (users judged: {:.1} a seed)\n",
+            rows[0].metrics[k]
+                .get("users_judged")
+                .copied()
+                .unwrap_or(0.0)
+        );
+        print!("| ranking | training (s) |");
+        for (_, short) in COLUMNS {
+            print!(" {short} |");
         }
         println!();
-    }
-    print!("| Personalize (published) | ~3600 |");
-    for (key, _) in COLUMNS {
-        match PUBLISHED.iter().find(|p| p.0 == key) {
-            Some((_, v)) => print!(" {v:.4} |"),
-            None => print!(" - |"),
+        println!("|---|---:|{}", "---:|".repeat(COLUMNS.len()));
+        for row in &rows {
+            match row.seconds {
+                Some(s) => print!("| {} | {s:.2} |", row.name),
+                None => print!("| {} | - |", row.name),
+            }
+            for (key, _) in COLUMNS {
+                print!(" {:.4} |", row.metrics[k].get(key).copied().unwrap_or(0.0));
+            }
+            println!();
+        }
+        if *title == PROTOCOLS[0].1 {
+            for (name, values) in PUBLISHED {
+                print!("| {name} | about 3600 |");
+                for v in values {
+                    print!(" {v:.4} |");
+                }
+                println!("{}", " - |".repeat(3));
+            }
         }
     }
-    println!();
 }
 
 /// Times GetRecommendations for every user, twice: as trained, and with three recent clicks.

@@ -13,7 +13,9 @@
 //! - `repeat`: how likely a user comes back to an item, by what they did with it so far.
 //! - `users`: the user neighbourhood (training users with the most items in common).
 //! - `scoring`: a user's score over the catalogue (history, recent events, exploration).
-//! - `metrics`: [`evaluate`], GetSolutionMetrics on Personalize's hold-out protocol.
+//! - [`metrics`]: [`evaluate`], GetSolutionMetrics on Personalize's hold-out protocol; the
+//!   split and scoring behind it, with a discovery protocol and standard NDCG, for reports.
+//! - [`baselines`]: rankings without a model (no-model, item-kNN) for the offline report.
 //! - [`search`]: AutoML and HPO: candidate recipes and hyperparameters tried on the hold-out,
 //!   the best kept.
 //! - [`filter`]: Personalize's filter grammar, placeholders and evaluation.
@@ -24,11 +26,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub mod baselines;
 #[cfg(test)]
 mod config_tests;
 mod dataset;
 pub mod filter;
-mod metrics;
+pub mod metrics;
 mod model;
 #[cfg(test)]
 mod model_tests;

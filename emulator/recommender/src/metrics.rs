@@ -2,11 +2,20 @@
 //! seed) are held out of training; for each of them the oldest 90% of their interactions are
 //! the input (fed to the model as events received after training, the path PutEvents takes)
 //! and the newest 10% the truth, which training never sees.
+//!
+//! Interactions at the same second are ordered by a hash of their item and event type, not
+//! by their place in the file: AWS says nothing about ties, and file order would let the way
+//! a data set was written decide which half of a same-second pair (a click and a watch of one
+//! movie, in the walkthrough's data) is input and which is truth.
+//!
+//! [`split`] and [`score`] expose the same split and scoring to offline reports, with a second
+//! [`Protocol`] (discovery) and standard NDCG beside Personalize's, so a ranking that is not
+//! a model (the baselines of `examples/quality.rs`) is judged on exactly the same users.
 
 use std::collections::{BTreeMap, HashSet};
 
 use crate::dataset::selected;
-use crate::model::{Exploration, Query};
+use crate::model::{Exploration, Model, Query};
 use crate::recipes::{self, Kind};
 use crate::{train, Error, Interaction, TrainOptions, TrainingData};
 
@@ -22,8 +31,158 @@ pub const METRIC_NAMES: [&str; 8] = [
     "precision_at_5",
 ];
 
+/// Standard NDCG (the ideal ranks every truth item first, up to K), reported by [`score`]
+/// beside Personalize's, whose ideal is the list's own hits sorted to the top.
+pub const STANDARD_NDCG_NAMES: [&str; 3] = [
+    "standard_ndcg_at_5",
+    "standard_ndcg_at_10",
+    "standard_ndcg_at_25",
+];
+
 /// Share of users held out, and share of each held-out user's interactions that is truth.
 const HOLD_OUT: f64 = 0.1;
+
+/// How a held-out user's ranking is judged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    /// Personalize's: the truth is the user's newest interactions, whatever they are.
+    Personalize,
+    /// Discovery: the truth keeps only items absent from the user's input, and the input's
+    /// items are removed from the ranking: what a recommender finds that the user has not
+    /// met. Users whose truth is all repeats are left out.
+    Discovery,
+}
+
+/// One held-out user: the input (oldest first) and the truth items.
+#[derive(Clone, Debug)]
+pub struct HeldOut {
+    /// USER_ID.
+    pub user: String,
+    /// The oldest 90% of the user's selected interactions, oldest first.
+    pub input: Vec<Interaction>,
+    /// The items of the newest 10%.
+    pub truth: HashSet<String>,
+}
+
+/// The hold-out split of `data` for `options` (its seed, event selection).
+#[derive(Clone, Debug)]
+pub struct Split {
+    /// The data without the held-out users.
+    pub train: TrainingData,
+    /// The held-out users, by user id.
+    pub users: Vec<HeldOut>,
+}
+
+/// A stable tie-break for interactions at the same second (FNV-1a of item and event type).
+fn tie_key(i: &Interaction) -> u64 {
+    i.item_id
+        .bytes()
+        .chain([0])
+        .chain(i.event_type.bytes())
+        .fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+}
+
+/// Splits `data` as [`evaluate`] does.
+///
+/// # Errors
+/// When there are fewer than two users or none with two interactions.
+pub fn split(data: &TrainingData, options: &TrainOptions) -> Result<Split, Error> {
+    let held = held_out(data, options);
+    let held_set: HashSet<&str> = held.iter().map(String::as_str).collect();
+    let users: HashSet<&str> = data
+        .interactions
+        .iter()
+        .map(|i| i.user_id.as_str())
+        .collect();
+    if held.is_empty() || users.len() < 2 {
+        return Err(Error::NotEnoughData(
+            "Metrics need at least two users, one of them with two or more interactions".into(),
+        ));
+    }
+    let train = TrainingData {
+        interactions: data
+            .interactions
+            .iter()
+            .filter(|i| !held_set.contains(i.user_id.as_str()))
+            .cloned()
+            .collect(),
+        items: data.items.clone(),
+        users: data.users.clone(),
+    };
+    let mut per_user: BTreeMap<&str, Vec<&Interaction>> = BTreeMap::new();
+    for i in data.interactions.iter().filter(|i| selected(i, options)) {
+        if held_set.contains(i.user_id.as_str()) {
+            per_user.entry(&i.user_id).or_default().push(i);
+        }
+    }
+    let users = per_user
+        .into_iter()
+        .map(|(user, mut events)| {
+            events.sort_by_key(|i| (i.timestamp, tie_key(i)));
+            let n_truth =
+                ((events.len() as f64 * HOLD_OUT).ceil() as usize).clamp(1, events.len() - 1);
+            let (input, truth) = events.split_at(events.len() - n_truth);
+            HeldOut {
+                user: user.to_owned(),
+                input: input.iter().map(|&i| i.clone()).collect(),
+                truth: truth.iter().map(|i| i.item_id.clone()).collect(),
+            }
+        })
+        .collect();
+    Ok(Split { train, users })
+}
+
+/// Scores a ranking of every held-out user of `split` under `protocol`: the 8 metrics of
+/// [`METRIC_NAMES`] (coverage over `catalogue` items) and [`STANDARD_NDCG_NAMES`], averaged
+/// over the users judged. `rank(user, n)` gives at least `n` items when it can, best first.
+///
+/// # Errors
+/// What `rank` returns.
+pub fn score(
+    split: &Split,
+    protocol: Protocol,
+    catalogue: usize,
+    mut rank: impl FnMut(&HeldOut, usize) -> Result<Vec<String>, Error>,
+) -> Result<BTreeMap<String, f64>, Error> {
+    let mut sums: BTreeMap<&'static str, f64> = BTreeMap::new();
+    let mut recommended: HashSet<String> = HashSet::new();
+    let mut judged = 0usize;
+    for held in &split.users {
+        let seen: HashSet<&str> = match protocol {
+            Protocol::Personalize => HashSet::new(),
+            Protocol::Discovery => held.input.iter().map(|i| i.item_id.as_str()).collect(),
+        };
+        let truth: HashSet<&str> = held
+            .truth
+            .iter()
+            .map(String::as_str)
+            .filter(|t| !seen.contains(t))
+            .collect();
+        if truth.is_empty() {
+            continue;
+        }
+        let ranked: Vec<String> = rank(held, 25 + seen.len())?
+            .into_iter()
+            .filter(|id| !seen.contains(id.as_str()))
+            .take(25)
+            .collect();
+        score_list(&ranked, &truth, &mut sums);
+        recommended.extend(ranked);
+        judged += 1;
+    }
+    let mut out: BTreeMap<String, f64> = sums
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v / judged.max(1) as f64))
+        .collect();
+    out.insert(
+        "coverage".into(),
+        recommended.len() as f64 / catalogue.max(1) as f64,
+    );
+    out.insert("users_judged".into(), judged as f64);
+    Ok(out)
+}
 
 /// A small, fast, well-mixed generator (splitmix64): the split must be reproducible from the
 /// seed on every platform, which rules out anything seeded from the environment.
@@ -86,6 +245,20 @@ fn score_list(ranked: &[String], truth: &HashSet<&str>, sums: &mut BTreeMap<&'st
         let ideal = ideal(k);
         *sums.entry(name).or_default() += if ideal > 0.0 { dcg(k) / ideal } else { 0.0 };
     }
+    // Standard NDCG: the ideal ranks every truth item first.
+    let standard = |k: usize| -> f64 {
+        (0..truth.len().min(k))
+            .map(|r| 1.0 / ((r + 2) as f64).log2())
+            .sum()
+    };
+    for (name, k) in [
+        ("standard_ndcg_at_5", 5),
+        ("standard_ndcg_at_10", 10),
+        ("standard_ndcg_at_25", 25),
+    ] {
+        let ideal = standard(k);
+        *sums.entry(name).or_default() += if ideal > 0.0 { dcg(k) / ideal } else { 0.0 };
+    }
     for (name, k) in [
         ("precision_at_5", 5),
         ("precision_at_10", 10),
@@ -105,75 +278,38 @@ pub fn evaluate(
     data: &TrainingData,
     options: &TrainOptions,
 ) -> Result<BTreeMap<String, f64>, Error> {
-    let kind = recipes::kind(&options.recipe);
-    let held = held_out(data, options);
-    let held_set: HashSet<&str> = held.iter().map(String::as_str).collect();
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for i in &data.interactions {
-        *counts.entry(&i.user_id).or_default() += 1;
-    }
-    if held.is_empty() || counts.len() < 2 {
-        return Err(Error::NotEnoughData(
-            "Metrics need at least two users, one of them with two or more interactions".into(),
-        ));
-    }
-    let train_data = TrainingData {
-        interactions: data
-            .interactions
-            .iter()
-            .filter(|i| !held_set.contains(i.user_id.as_str()))
-            .cloned()
-            .collect(),
-        items: data.items.clone(),
-        users: data.users.clone(),
-    };
-    let model = train(&train_data, options)?;
-    // Each held-out user's selected interactions, oldest first (input order kept on ties).
-    let mut per_user: BTreeMap<&str, Vec<&Interaction>> = BTreeMap::new();
-    for i in data.interactions.iter().filter(|i| selected(i, options)) {
-        if held_set.contains(i.user_id.as_str()) {
-            per_user.entry(&i.user_id).or_default().push(i);
-        }
-    }
-    let mut sums: BTreeMap<&'static str, f64> = BTreeMap::new();
-    let mut recommended: HashSet<String> = HashSet::new();
-    for (user, mut events) in per_user {
-        events.sort_by_key(|i| i.timestamp);
-        let n_truth = ((events.len() as f64 * HOLD_OUT).ceil() as usize).clamp(1, events.len() - 1);
-        let (input, truth) = events.split_at(events.len() - n_truth);
-        let input: Vec<Interaction> = input.iter().map(|&i| i.clone()).collect();
-        let truth: HashSet<&str> = truth.iter().map(|i| i.item_id.as_str()).collect();
-        let query = Query {
-            user_id: Some(user),
-            item_id: match kind {
-                Some(Kind::RelatedItems) => input.last().map(|i| i.item_id.as_str()),
-                _ => None,
-            },
-            num_results: 25,
-            recent: &input,
-            new_items: &[],
-            exploration: Some(Exploration {
-                weight: 0.0,
-                cutoff_days: 0.0,
-            }),
-            filter: None,
-            now: input.last().map_or(0, |i| i.timestamp),
-            trend: None,
-        };
-        let ranked = model.top(&query)?;
-        score_list(&ranked, &truth, &mut sums);
-        recommended.extend(ranked);
-    }
-    let users = held.len() as f64;
-    let mut out: BTreeMap<String, f64> = sums
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v / users))
-        .collect();
-    out.insert(
-        "coverage".into(),
-        recommended.len() as f64 / model.catalog.len().max(1) as f64,
-    );
+    let split = split(data, options)?;
+    let model = train(&split.train, options)?;
+    let mut out = score(
+        &split,
+        Protocol::Personalize,
+        model.catalog.len(),
+        |held, n| model.top(&model_query(&model, held, n)),
+    )?;
+    out.retain(|k, _| METRIC_NAMES.contains(&k.as_str()));
     Ok(out)
+}
+
+/// The query a trained model answers for a held-out user: the input as events received after
+/// training, the latest item for RELATED_ITEMS recipes, exploration off.
+pub fn model_query<'a>(model: &Model, held: &'a HeldOut, n: usize) -> Query<'a> {
+    Query {
+        user_id: Some(&held.user),
+        item_id: match recipes::kind(&model.recipe) {
+            Some(Kind::RelatedItems) => held.input.last().map(|i| i.item_id.as_str()),
+            _ => None,
+        },
+        num_results: n.clamp(1, 500),
+        recent: &held.input,
+        new_items: &[],
+        exploration: Some(Exploration {
+            weight: 0.0,
+            cutoff_days: 0.0,
+        }),
+        filter: None,
+        now: held.input.last().map_or(0, |i| i.timestamp),
+        trend: None,
+    }
 }
 
 #[cfg(test)]

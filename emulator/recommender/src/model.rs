@@ -217,9 +217,17 @@ impl Model {
         Ok(self.ranked(query))
     }
 
+    /// Items in the model's catalogue.
+    pub fn catalogue_len(&self) -> usize {
+        self.catalog.len()
+    }
+
     /// The top `num_results` item IDs for `query`, whatever the recipe (the evaluation's path:
     /// no argument checks).
-    pub(crate) fn top(&self, query: &Query<'_>) -> Result<Vec<String>, Error> {
+    ///
+    /// # Errors
+    /// None today; the signature leaves room for the recipe's own refusals.
+    pub fn top(&self, query: &Query<'_>) -> Result<Vec<String>, Error> {
         Ok(self.ranked(query).into_iter().map(|s| s.item_id).collect())
     }
 
