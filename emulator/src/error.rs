@@ -51,6 +51,15 @@ pub enum ErrorKind {
     Internal,
     /// Injected fault: the service is unavailable (HTTP 503, which every AWS SDK retries).
     Unavailable,
+    /// `--verify-sigv4`: the request has no `Authorization` header.
+    MissingAuthenticationToken,
+    /// `--verify-sigv4`: the access key id is not one the server accepts.
+    UnrecognizedClient,
+    /// `--verify-sigv4`: the signature does not match, or the request time is out of the
+    /// 15-minute window, or the credential scope is not this service's.
+    InvalidSignature,
+    /// `--verify-sigv4`: the `Authorization` header is not a well-formed SigV4 authorization.
+    IncompleteSignature,
 }
 
 /// Which service answers: the runtime and events services map some errors to other status
@@ -85,6 +94,10 @@ impl ErrorKind {
             Self::Throttling => "ThrottlingException",
             Self::Internal => "InternalFailure",
             Self::Unavailable => "ServiceUnavailable",
+            Self::MissingAuthenticationToken => "MissingAuthenticationTokenException",
+            Self::UnrecognizedClient => "UnrecognizedClientException",
+            Self::InvalidSignature => "InvalidSignatureException",
+            Self::IncompleteSignature => "IncompleteSignatureException",
         }
     }
 
@@ -97,6 +110,19 @@ impl ErrorKind {
             // Common Error Types (Amazon Personalize API reference): "UnknownOperationException
             // ... HTTP Status Code: 404", on every protocol.
             (Self::UnknownOperation, _) => StatusCode::NOT_FOUND,
+            // Authentication failures are 403 on every protocol: Common Errors (Amazon
+            // Personalize API reference) gives MissingAuthenticationToken and
+            // InvalidClientTokenId (an access key id not on record) "HTTP Status Code: 403";
+            // the common errors of all AWS services (AWS Management Console, Common Errors)
+            // give IncompleteSignature 403 too. Signature mismatch and an expired request are
+            // the same 403 authentication failure.
+            (
+                Self::MissingAuthenticationToken
+                | Self::UnrecognizedClient
+                | Self::InvalidSignature
+                | Self::IncompleteSignature,
+                _,
+            ) => StatusCode::FORBIDDEN,
             (Self::ResourceNotFound, Service::Events | Service::Runtime) => StatusCode::NOT_FOUND,
             (Self::ResourceInUse, Service::Events) => StatusCode::CONFLICT,
             _ => StatusCode::BAD_REQUEST,
@@ -175,6 +201,14 @@ mod tests {
                 ErrorKind::UnknownOperation.status(service),
                 StatusCode::NOT_FOUND
             );
+            for auth in [
+                ErrorKind::MissingAuthenticationToken,
+                ErrorKind::UnrecognizedClient,
+                ErrorKind::InvalidSignature,
+                ErrorKind::IncompleteSignature,
+            ] {
+                assert_eq!(auth.status(service), StatusCode::FORBIDDEN, "{auth:?}");
+            }
         }
     }
 

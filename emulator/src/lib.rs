@@ -11,6 +11,8 @@
 //!   region from the SigV4 credential scope, body limits, validation against the model.
 //! - [`model`]: the botocore service models as data (input validation, output projection).
 //! - [`error`]: the AWS error format, rendered in one place.
+//! - [`sigv4`]: `--verify-sigv4`, every request's signature checked against the configured
+//!   credentials before dispatch.
 //! - [`control`]: the control-plane operations, one file per resource family
 //!   (`control::solutions::config` checks a solutionConfig and makes it a training plan).
 //! - [`data`]: the data plane: import jobs (CSV checked against the Avro schema), PutEvents /
@@ -31,6 +33,7 @@ pub mod faults;
 pub mod lifecycle;
 pub mod model;
 pub mod quotas;
+pub mod sigv4;
 pub mod state;
 pub mod testing;
 pub mod updates;
@@ -66,6 +69,10 @@ pub struct Config {
     /// Enforce Personalize's data minimums ([`quotas`]): a training or an interactions import
     /// with too little data fails as it would on AWS.
     pub strict_quotas: bool,
+    /// `--verify-sigv4`: the credentials whose SigV4 signatures are accepted; every request of
+    /// every plane must carry a valid signature of one of them. `None` accepts any request,
+    /// signed or not, without checking.
+    pub verify_sigv4: Option<sigv4::Credentials>,
 }
 
 impl Default for Config {
@@ -80,6 +87,7 @@ impl Default for Config {
             faults: Faults::default(),
             max_body_bytes: 4 * 1024 * 1024,
             strict_quotas: false,
+            verify_sigv4: None,
         }
     }
 }
@@ -106,8 +114,18 @@ impl Server {
     /// Opens the state (loading it from `config.state_dir`) and builds the server.
     ///
     /// # Errors
-    /// When the state directory cannot be opened.
+    /// When the state directory cannot be opened, or `verify_sigv4` accepts no credential
+    /// (every request would be refused).
     pub fn open(config: Config) -> anyhow::Result<AppState> {
+        if config
+            .verify_sigv4
+            .as_ref()
+            .is_some_and(sigv4::Credentials::is_empty)
+        {
+            anyhow::bail!(
+                "verify_sigv4 is on with no credential: every request would be refused; give at least one access key id and secret"
+            );
+        }
         let state = state::State::open(config.state_dir.as_deref())?;
         let clock = if config.instant {
             lifecycle::Clock::instant()

@@ -6,9 +6,11 @@
 //!
 //! Every request body is read under a size limit, parsed as a JSON object and validated against
 //! the operation's input shape before any handler sees it; every answer is projected onto the
-//! output shape. Signatures are accepted unverified; the region comes from the SigV4 credential
-//! scope, and a request sees only its region's resources ([`Ctx::in_region`]). Every response
-//! carries `x-amzn-requestid`.
+//! output shape. With `Config::verify_sigv4`, every request (all three planes, unknown routes
+//! too) must carry a valid SigV4 signature before it is routed ([`crate::sigv4`]); without it
+//! signatures are accepted unverified. The region comes from the SigV4 credential scope, and a
+//! request sees only its region's resources ([`Ctx::in_region`]). Every response carries
+//! `x-amzn-requestid`.
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -111,11 +113,69 @@ pub fn router(server: AppState) -> Router {
             );
         }
     }
-    router
+    let mut router = router
         .fallback(unknown_route)
-        .method_not_allowed_fallback(unknown_route)
+        .method_not_allowed_fallback(unknown_route);
+    if server.config.verify_sigv4.is_some() {
+        router = router.layer(middleware::from_fn_with_state(
+            server.clone(),
+            verify_signature,
+        ));
+    }
+    router
         .layer(middleware::from_fn(request_id))
         .with_state(server)
+}
+
+/// The plane a path belongs to, for the format of an error answered before routing: `/` is the
+/// control plane, a path of the events or runtime model that service, any other path answers
+/// as unknown routes do.
+fn plane_of(path: &str) -> Service {
+    if path == "/" {
+        return Service::Control;
+    }
+    if model::events()
+        .operations()
+        .any(|(_, op)| op.http.1 == path)
+    {
+        return Service::Events;
+    }
+    Service::Runtime
+}
+
+/// `--verify-sigv4`: reads the body (under the body limit), checks the signature over the
+/// request as received, and only then lets the request through to its route.
+async fn verify_signature(
+    State(server): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(credentials) = server.config.verify_sigv4.as_ref() else {
+        return next.run(request).await;
+    };
+    let service = plane_of(request.uri().path());
+    let (parts, body) = request.into_parts();
+    let limit = server.config.max_body_bytes;
+    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
+        return ApiError::new(
+            ErrorKind::TooLarge,
+            format!("Request body is larger than {limit} bytes"),
+        )
+        .into_response_for(service);
+    };
+    let received = crate::sigv4::Received {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query(),
+        headers: &parts.headers,
+        body: &bytes,
+    };
+    if let Err(e) = crate::sigv4::verify(credentials, &received, std::time::SystemTime::now()) {
+        tracing::debug!(error = %e, "signature refused");
+        return e.into_response_for(service);
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 async fn request_id(request: Request, next: Next) -> Response {

@@ -222,6 +222,8 @@ fn sigterm_shuts_down_cleanly_and_help_documents_flags() {
         "--fault-get-recommendations",
         "--fault-kind",
         "--fault-seed",
+        "--verify-sigv4",
+        "--credentials",
     ] {
         assert!(text.contains(flag), "--help lacks {flag}");
     }
@@ -230,4 +232,71 @@ fn sigterm_shuts_down_cleanly_and_help_documents_flags() {
         .output()
         .unwrap();
     assert!(!bad.status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_sigv4_needs_a_credential_and_then_checks_signatures() {
+    // No credential: refused at startup, saying how to give one.
+    let refused = Command::new(binary())
+        .args(["serve", "--listen", "127.0.0.1:0", "--verify-sigv4"])
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("--verify-sigv4 needs at least one credential"),
+        "{stderr}"
+    );
+    // Half an environment pair is refused too, rather than silently ignored.
+    let half = Command::new(binary())
+        .args(["serve", "--listen", "127.0.0.1:0", "--verify-sigv4"])
+        .env("AWS_ACCESS_KEY_ID", "AKIDENV")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .output()
+        .unwrap();
+    assert!(!half.status.success());
+    assert!(String::from_utf8_lossy(&half.stderr).contains("AWS_SECRET_ACCESS_KEY is not"));
+    // --credentials without --verify-sigv4 is a usage error.
+    let alone = Command::new(binary())
+        .args(["serve", "--credentials", "AKID:secret"])
+        .output()
+        .unwrap();
+    assert!(!alone.status.success());
+
+    // A --credentials pair and the environment pair are both accepted; others are not.
+    let state = tempfile::tempdir().unwrap();
+    let mut command = Command::new(binary());
+    command
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--instant",
+            "--state-dir",
+        ])
+        .arg(state.path())
+        .args(["--verify-sigv4", "--credentials", "AKIDFLAG:flag-secret"])
+        .env("AWS_ACCESS_KEY_ID", "AKIDENV")
+        .env("AWS_SECRET_ACCESS_KEY", "env-secret");
+    let service = Service::spawn(command, Stream::Stdout, Duration::from_secs(30), |line| {
+        Some(line.to_owned())
+    })
+    .unwrap();
+    let endpoint = endpoint(&service);
+    for (id, secret) in [("AKIDFLAG", "flag-secret"), ("AKIDENV", "env-secret")] {
+        let c = Clients::signing_as(&endpoint, id, secret);
+        c.control.list_recipes().send().await.unwrap();
+    }
+    let e = Clients::signing_as(&endpoint, "AKIDFLAG", "env-secret")
+        .control
+        .list_recipes()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        aws_sdk_personalize::error::ProvideErrorMetadata::code(&e),
+        Some("InvalidSignatureException")
+    );
 }

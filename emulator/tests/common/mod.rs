@@ -40,6 +40,38 @@ impl Clients {
         Self::with_config(config)
     }
 
+    /// Clients that sign with `access_key_id` / `secret` instead of the local test pair.
+    pub fn signing_as(endpoint: &str, access_key_id: &str, secret: &str) -> Self {
+        let config = pr_sdk::local(endpoint, REGION)
+            .into_builder()
+            .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
+            .build();
+        let credentials = aws_sdk_personalize::config::Credentials::new(
+            access_key_id,
+            secret,
+            None,
+            None,
+            "emulator-tests",
+        );
+        Self {
+            control: aws_sdk_personalize::Client::from_conf(
+                aws_sdk_personalize::config::Builder::from(&config)
+                    .credentials_provider(credentials.clone())
+                    .build(),
+            ),
+            events: aws_sdk_personalizeevents::Client::from_conf(
+                aws_sdk_personalizeevents::config::Builder::from(&config)
+                    .credentials_provider(credentials.clone())
+                    .build(),
+            ),
+            runtime: aws_sdk_personalizeruntime::Client::from_conf(
+                aws_sdk_personalizeruntime::config::Builder::from(&config)
+                    .credentials_provider(credentials)
+                    .build(),
+            ),
+        }
+    }
+
     fn with_config(config: pr_sdk::aws_config::SdkConfig) -> Self {
         Self {
             control: aws_sdk_personalize::Client::new(&config),
