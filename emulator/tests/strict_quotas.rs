@@ -99,33 +99,15 @@ async fn attempt(
     if job_status.0 != "ACTIVE" {
         return (job_status, None);
     }
-    let solution = p
-        .create_solution()
-        .name(name)
-        .dataset_group_arn(&group)
-        .recipe_arn("arn:aws:personalize:::recipe/aws-user-personalization")
-        .set_event_type(event_type.map(str::to_owned))
-        .send()
-        .await
-        .unwrap()
-        .solution_arn
-        .unwrap();
-    let version = p
-        .create_solution_version()
-        .solution_arn(&solution)
-        .send()
-        .await
-        .unwrap()
-        .solution_version_arn
-        .unwrap();
-    let v = p
-        .describe_solution_version()
-        .solution_version_arn(&version)
-        .send()
-        .await
-        .unwrap()
-        .solution_version
-        .unwrap();
+    let (_, v) = solution_version(
+        p,
+        &group,
+        name,
+        "arn:aws:personalize:::recipe/aws-user-personalization",
+        event_type,
+        None,
+    )
+    .await;
     (
         job_status,
         Some((

@@ -110,29 +110,25 @@ async fn trends_follow_new_events_at_the_discovery_frequency_without_retraining(
 
     let mut campaigns = HashMap::new();
     for (name, frequency) in [("hourly", "1 hour"), ("daily", "1 day")] {
-        let solution = p
-            .create_solution()
-            .name(name)
-            .dataset_group_arn(&group)
-            .recipe_arn("arn:aws:personalize:::recipe/aws-trending-now")
-            .solution_config(config(frequency))
-            .send()
-            .await
-            .unwrap()
-            .solution_arn
-            .unwrap();
-        let version = p
-            .create_solution_version()
-            .solution_arn(&solution)
-            .send()
-            .await
-            .unwrap()
-            .solution_version_arn
-            .unwrap();
+        let (_, version) = solution_version(
+            p,
+            &group,
+            name,
+            "arn:aws:personalize:::recipe/aws-trending-now",
+            None,
+            Some(config(frequency)),
+        )
+        .await;
+        assert_eq!(
+            version.status(),
+            Some("ACTIVE"),
+            "{:?}",
+            version.failure_reason()
+        );
         let campaign = p
             .create_campaign()
             .name(name)
-            .solution_version_arn(&version)
+            .solution_version_arn(version.solution_version_arn().unwrap())
             .send()
             .await
             .unwrap()
@@ -149,13 +145,15 @@ async fn trends_follow_new_events_at_the_discovery_frequency_without_retraining(
         .unwrap()
         .tracking_id
         .unwrap();
-    let versions_before = p
-        .list_solution_versions()
-        .send()
-        .await
-        .unwrap()
-        .solution_versions()
-        .len();
+    let versions = || async {
+        p.list_solution_versions()
+            .send()
+            .await
+            .unwrap()
+            .solution_versions()
+            .len()
+    };
+    let versions_before = versions().await;
 
     // Hourly: hour 1 is the latest complete interval, and "rising" grew in it. Daily: one
     // interval holds all the data, and the busiest item leads.
@@ -179,14 +177,7 @@ async fn trends_follow_new_events_at_the_discovery_frequency_without_retraining(
     watch_at(&c, &tracking_id, "x", "tick", BASE + 3 * HOUR).await;
     let now = top(&c, &campaigns["hourly"]).await;
     assert_eq!(now[0], "fresh", "{now:?}");
-    let versions_after = p
-        .list_solution_versions()
-        .send()
-        .await
-        .unwrap()
-        .solution_versions()
-        .len();
-    assert_eq!(versions_after, versions_before, "no retraining");
+    assert_eq!(versions().await, versions_before, "no retraining");
 
     // An event 20 hours on leaves the last two hourly intervals empty: popular items.
     watch_at(&c, &tracking_id, "y", "tick", BASE + 23 * HOUR).await;

@@ -53,9 +53,12 @@ fn p99(mut delays: Vec<Duration>) -> Duration {
     delays[rank]
 }
 
-/// A dataset group with an event tracker in personalize-local, and the stack's resources
-/// in moto, all named after `name`.
+/// moto and personalize-local (instant clock), a dataset group with an event tracker, the
+/// stack's resources and its functions, all named after `name`.
 struct Pipeline {
+    moto: Moto,
+    emulator: TestServer,
+    functions: local_stack::stack::Functions,
     group: String,
     authorizer: Authorizer,
     config: StackConfig,
@@ -63,7 +66,12 @@ struct Pipeline {
     resources: local_stack::resources::Resources,
 }
 
-async fn pipeline(name: &str, moto: &Moto, emulator: &TestServer) -> Pipeline {
+async fn pipeline(name: &str) -> Pipeline {
+    let moto = Moto::start().unwrap();
+    let emulator = TestServer::start(personalize_local::Config {
+        instant: true,
+        ..personalize_local::Config::default()
+    });
     let personalize =
         aws_sdk_personalize::Client::new(&pr_sdk::local(emulator.endpoint(), "us-east-1"));
     let group = personalize
@@ -107,7 +115,12 @@ async fn pipeline(name: &str, moto: &Moto, emulator: &TestServer) -> Pipeline {
         &config.name_prefix,
     )
     .unwrap();
+    let functions =
+        local_stack::functions::build_with(&config, &resources, Duration::from_secs(60)).unwrap();
     Pipeline {
+        moto,
+        emulator,
+        functions,
         group,
         authorizer,
         config,
@@ -118,20 +131,16 @@ async fn pipeline(name: &str, moto: &Moto, emulator: &TestServer) -> Pipeline {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_hour_long_personalize_outage_loses_no_event() {
-    let moto = Moto::start().unwrap();
-    let emulator = TestServer::start(personalize_local::Config {
-        instant: true,
-        ..personalize_local::Config::default()
-    });
     let Pipeline {
+        moto: _moto,
+        emulator,
+        functions,
         group,
         authorizer,
         config,
         aws,
         resources,
-    } = pipeline("soak", &moto, &emulator).await;
-    let functions =
-        local_stack::functions::build_with(&config, &resources, Duration::from_secs(60)).unwrap();
+    } = pipeline("soak").await;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let token = |user: &str| authorizer.issue(user, now, 3600).unwrap();
     // Event times inside collect's accepted `sentAt` window (7 days back, 5 minutes ahead):
@@ -385,20 +394,16 @@ impl Replayer {
 /// resume, changing nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replaying_what_the_mapping_gave_up_on_trains_each_event_once() {
-    let moto = Moto::start().unwrap();
-    let emulator = TestServer::start(personalize_local::Config {
-        instant: true,
-        ..personalize_local::Config::default()
-    });
     let Pipeline {
+        moto: _moto,
+        emulator,
+        functions,
         group,
         authorizer,
         config,
         aws,
         resources,
-    } = pipeline("replay", &moto, &emulator).await;
-    let functions =
-        local_stack::functions::build_with(&config, &resources, Duration::from_secs(60)).unwrap();
+    } = pipeline("replay").await;
     let options = Options {
         poll_interval: Duration::from_millis(20),
         retry: RetryPolicy {

@@ -101,18 +101,10 @@ pub fn replay(args: &ReplayArgs) -> anyhow::Result<()> {
                 ""
             }
         );
-        match &args.dlq_url {
+        let dlq: Box<dyn DeadLetterQueue> = match &args.dlq_url {
             Some(url) => {
-                let dlq = SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), url);
                 eprintln!("xtask: dead letters go to {url}");
-                run(
-                    &Ingest::new(config, sink, dlq),
-                    &objects,
-                    args,
-                    source,
-                    location,
-                )
-                .await
+                Box::new(SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), url))
             }
             None => {
                 let path = args
@@ -120,22 +112,16 @@ pub fn replay(args: &ReplayArgs) -> anyhow::Result<()> {
                     .clone()
                     .unwrap_or_else(|| "replay-dead-letters.jsonl".into());
                 eprintln!("xtask: dead letters go to {}", path.display());
-                let dlq = FileQueue::new(path);
-                run(
-                    &Ingest::new(config, sink, dlq),
-                    &objects,
-                    args,
-                    source,
-                    location,
-                )
-                .await
+                Box::new(FileQueue::new(path))
             }
-        }
+        };
+        let ingest = Ingest::new(config, sink, dlq);
+        run(&ingest, &objects, args, source, location).await
     })
 }
 
-async fn run<D: DeadLetterQueue>(
-    ingest: &Ingest<PersonalizeSink, D>,
+async fn run(
+    ingest: &Ingest<PersonalizeSink, Box<dyn DeadLetterQueue>>,
     objects: &impl Objects,
     args: &ReplayArgs,
     source: Source,

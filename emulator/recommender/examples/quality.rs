@@ -56,6 +56,9 @@ const COLUMNS: [(&str, &str); 11] = [
     ("standard_ndcg_at_25", "std NDCG@25"),
 ];
 
+/// A ranking without a model: (held-out user, how many) to item ids.
+type Ranking = dyn Fn(&personalize_recommender::metrics::HeldOut, usize) -> Vec<String>;
+
 /// One row: its name, training seconds (recipes only) and metrics per protocol.
 struct Row {
     name: String,
@@ -189,7 +192,7 @@ fn main() {
                 ..TrainOptions::default()
             };
             let split = split(&data, &options).expect("split");
-            let rank: Box<dyn Fn(&_, usize) -> Vec<String>> = if which == 0 {
+            let rank: Box<Ranking> = if which == 0 {
                 Box::new(baselines::no_model(&split))
             } else {
                 Box::new(baselines::item_knn(&split))

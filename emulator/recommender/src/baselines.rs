@@ -9,11 +9,11 @@ use crate::metrics::{HeldOut, Split};
 /// Items per user in the no-model baseline that come from the user's own history.
 pub const OWN_LATEST: usize = 5;
 /// Neighbours kept per item by the item-kNN baseline.
-const KNN_NEIGHBOURS: usize = 100;
+pub const KNN_NEIGHBOURS: usize = 100;
 /// Latest distinct items of a user the item-kNN baseline starts from.
-const KNN_HISTORY: usize = 50;
+pub const KNN_HISTORY: usize = 50;
 /// Weight of each step back in the history (recency weighting).
-const KNN_DECAY: f64 = 0.9;
+pub const KNN_DECAY: f64 = 0.9;
 
 /// Items by the number of training users who interacted with them, most first (ties by id).
 fn popular(split: &Split) -> Vec<String> {

@@ -324,19 +324,24 @@ pub async fn build_chain(c: &Clients, name: &str) -> Chain {
     }
 }
 
-/// A solution of `recipe` in `group` and its first version, trained (ACTIVE) on an instant
-/// server: (solution ARN, version ARN).
-pub async fn trained_version(
+/// A solution of `recipe` in `group` (with `event_type` and `config`, if given) and its first
+/// version, described once CreateSolutionVersion returns (trained or failed, on an instant
+/// server): (solution ARN, version).
+pub async fn solution_version(
     p: &aws_sdk_personalize::Client,
     group: &str,
     name: &str,
     recipe: &str,
-) -> (String, String) {
+    event_type: Option<&str>,
+    config: Option<aws_sdk_personalize::types::SolutionConfig>,
+) -> (String, aws_sdk_personalize::types::SolutionVersion) {
     let solution = p
         .create_solution()
         .name(name)
         .dataset_group_arn(group)
         .recipe_arn(recipe)
+        .set_event_type(event_type.map(str::to_owned))
+        .set_solution_config(config)
         .send()
         .await
         .unwrap()
@@ -356,14 +361,25 @@ pub async fn trained_version(
         .send()
         .await
         .unwrap();
-    let v = v.solution_version.unwrap();
+    (solution, v.solution_version.unwrap())
+}
+
+/// A solution of `recipe` in `group` and its first version, trained (ACTIVE) on an instant
+/// server: (solution ARN, version ARN).
+pub async fn trained_version(
+    p: &aws_sdk_personalize::Client,
+    group: &str,
+    name: &str,
+    recipe: &str,
+) -> (String, String) {
+    let (solution, v) = solution_version(p, group, name, recipe, None, None).await;
     assert_eq!(
         v.status.as_deref(),
         Some("ACTIVE"),
         "{:?}",
         v.failure_reason
     );
-    (solution, version)
+    (solution, v.solution_version_arn.unwrap())
 }
 
 /// The item ids recommended to `user`.

@@ -72,6 +72,14 @@ pub trait DeadLetterQueue: Send + Sync {
     async fn send(&self, letters: &[DeadLetter]) -> Result<Vec<usize>, Upstream>;
 }
 
+/// A boxed queue, for a caller that picks its queue at run time.
+#[async_trait]
+impl<T: DeadLetterQueue + ?Sized> DeadLetterQueue for Box<T> {
+    async fn send(&self, letters: &[DeadLetter]) -> Result<Vec<usize>, Upstream> {
+        (**self).send(letters).await
+    }
+}
+
 /// An SQS queue.
 #[derive(Debug, Clone)]
 pub struct SqsQueue {
