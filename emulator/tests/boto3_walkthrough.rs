@@ -2,6 +2,9 @@
 //! the walkthrough data imported from moto S3; every response body is checked against
 //! botocore's output shapes by `walkthrough/walkthrough.py`.
 
+mod common;
+
+use common::python_summary;
 use personalize_local::testing::TestServer;
 use personalize_local::Config;
 
@@ -13,29 +16,15 @@ fn boto3_runs_the_walkthrough_with_model_valid_responses() {
         s3_endpoint: Some(moto.endpoint().to_owned()),
         ..Config::default()
     });
-    let venv = testkit::python::venv().unwrap();
-    let output = venv
-        .python_command()
-        .arg(testkit::paths::project_file(
-            "emulator/tests/walkthrough/walkthrough.py",
-        ))
-        .env("PL_ENDPOINT", server.endpoint())
-        .env("S3_ENDPOINT", moto.endpoint())
-        .env(
-            "DATA_DIR",
-            testkit::paths::project_file("examples/movies/data"),
-        )
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ENDPOINT_URL")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "walkthrough failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
+    let data_dir = testkit::paths::project_file("examples/movies/data");
+    let summary = python_summary(
+        "emulator/tests/walkthrough/walkthrough.py",
+        &[
+            ("PL_ENDPOINT", server.endpoint().as_ref()),
+            ("S3_ENDPOINT", moto.endpoint().as_ref()),
+            ("DATA_DIR", data_dir.as_os_str()),
+        ],
     );
-    let summary: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
     assert!(
         summary["checked_responses"].as_u64().unwrap() >= 30,
         "{summary}"

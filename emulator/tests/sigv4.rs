@@ -442,26 +442,14 @@ fn verify_sigv4_with_no_credential_is_refused_at_startup() {
 fn boto3_signs_right_and_wrong() {
     let root = data_root();
     let server = verifying(root.path());
-    let venv = testkit::python::venv().unwrap();
-    let output = venv
-        .python_command()
-        .arg(testkit::paths::project_file(
-            "emulator/tests/sigv4/boto3_sigv4.py",
-        ))
-        .env("PL_ENDPOINT", server.endpoint())
-        .env("PL_ACCESS_KEY_ID", ID)
-        .env("PL_SECRET", SECRET)
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ENDPOINT_URL")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "boto3 failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
+    let summary = python_summary(
+        "emulator/tests/sigv4/boto3_sigv4.py",
+        &[
+            ("PL_ENDPOINT", server.endpoint().as_ref()),
+            ("PL_ACCESS_KEY_ID", ID.as_ref()),
+            ("PL_SECRET", SECRET.as_ref()),
+        ],
     );
-    let summary: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
     for plane in ["personalize", "personalize-events", "personalize-runtime"] {
         assert_eq!(
             summary["wrong_secret"][plane], "InvalidSignatureException",

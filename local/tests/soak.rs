@@ -44,6 +44,28 @@ fn key_of(session: &str, item: &str, sent_at: i64) -> Key {
     (session.to_owned(), item.to_owned(), sent_at)
 }
 
+/// POSTs `body` to `url` with `authorization`, asserts the `status` it answers with (the
+/// body is in the message otherwise) and returns the JSON answer.
+async fn post(
+    http: &reqwest::Client,
+    url: String,
+    authorization: String,
+    body: &Value,
+    status: u16,
+) -> Value {
+    let response = http
+        .post(url)
+        .header("authorization", authorization)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let got = response.status();
+    let text = response.text().await.unwrap();
+    assert_eq!(got, status, "{text}");
+    serde_json::from_str(&text).unwrap()
+}
+
 fn p99(mut delays: Vec<Duration>) -> Duration {
     if delays.is_empty() {
         return Duration::ZERO;
@@ -201,14 +223,14 @@ async fn an_hour_long_personalize_outage_loses_no_event() {
                 .collect();
             let body =
                 json!({"userId": format!("u{user}"), "sessionId": session, "events": events});
-            let response = http
-                .post(format!("{base}/events"))
-                .header("authorization", token(&format!("u{user}")))
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(response.status(), 202, "{}", response.text().await.unwrap());
+            post(
+                &http,
+                format!("{base}/events"),
+                token(&format!("u{user}")),
+                &body,
+                202,
+            )
+            .await;
             for k in 0..3 {
                 expected.insert(key_of(&session, &format!("m{minute}-u{user}-{k}"), sent_at));
             }
@@ -220,16 +242,8 @@ async fn an_hour_long_personalize_outage_loses_no_event() {
             let body = json!({"stream-name": config.stream_name, "PartitionKey": "7",
                 "Data": {"userId": "7", "interactions": 50, "itemId": item, "trackingId": "x",
                          "eventType": "click", "dateFrom": date_from.to_string(), "dateTo": date_to.to_string()}});
-            let response = http
-                .post(format!("{base}/data"))
-                .header("authorization", token("7"))
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
             // The walkthrough's answer: 200 "Event sent successfully".
-            assert_eq!(response.status(), 200);
-            let answer: Value = response.json().await.unwrap();
+            let answer = post(&http, format!("{base}/data"), token("7"), &body, 200).await;
             let session = answer["sessionId"].as_str().unwrap().to_owned();
             // dateFrom 00:00:00 to dateTo 23:59:59 of the next day, 50 evenly spaced seconds.
             let (from, to) = (
@@ -440,14 +454,14 @@ async fn replaying_what_the_mapping_gave_up_on_trains_each_event_once() {
                 .collect();
             let body =
                 json!({"userId": format!("u{user}"), "sessionId": session, "events": events});
-            let response = http
-                .post(format!("{base}/events"))
-                .header("authorization", token(&format!("u{user}")))
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(response.status(), 202, "{}", response.text().await.unwrap());
+            post(
+                &http,
+                format!("{base}/events"),
+                token(&format!("u{user}")),
+                &body,
+                202,
+            )
+            .await;
             for k in 0..5 {
                 expected.insert(key_of(
                     &session,
@@ -463,18 +477,8 @@ async fn replaying_what_the_mapping_gave_up_on_trains_each_event_once() {
     let body = json!({"stream-name": config.stream_name, "PartitionKey": "7", "Data": {
         "userId": "u9", "interactions": 30, "itemId": "d1", "eventType": "click",
         "dateFrom": day.to_string(), "dateTo": day.to_string()}});
-    let response = http
-        .post(format!("{base}/data"))
-        .header("authorization", token("u9"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
-    let data_session = response.json::<Value>().await.unwrap()["sessionId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let answer = post(&http, format!("{base}/data"), token("u9"), &body, 200).await;
+    let data_session = answer["sessionId"].as_str().unwrap().to_owned();
     let records = 13;
 
     // Wait until the mapping has given every record up to the destination and the archive

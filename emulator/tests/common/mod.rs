@@ -408,3 +408,26 @@ pub async fn serve(config: Config) -> (AppState, String) {
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     (server, endpoint)
 }
+
+/// Runs `script` (a path in the project) with the project venv's Python and `env`, with no
+/// AWS profile or endpoint of the developer's leaking in; asserts it succeeded and returns
+/// the JSON summary it prints last.
+pub fn python_summary(script: &str, env: &[(&str, &std::ffi::OsStr)]) -> serde_json::Value {
+    let venv = testkit::python::venv().unwrap();
+    let mut command = venv.python_command();
+    command
+        .arg(testkit::paths::project_file(script))
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let output = command.output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{script} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_str(stdout.lines().last().unwrap()).unwrap()
+}
