@@ -9,8 +9,9 @@
 //!   `xtask/src/dist_provider.rs`).
 //! - `release VERSION`: version, CHANGELOG section, artifacts, commit and tag (see
 //!   `xtask/src/release.rs`); `release-notes VERSION` prints a released CHANGELOG section.
-//! - `replay`: sends the events kept in the ingest mapping's S3 on-failure destination or in
-//!   the archive to Personalize again, idempotently (see `xtask/src/replay.rs`).
+//! - `replay ARGS`: builds `personalize-replay` (`lambdas/replay`) and hands over to it: it
+//!   sends the events kept in the ingest mapping's S3 on-failure destination or in the archive
+//!   to Personalize again, idempotently.
 //! - `bootstrap`: prepares what the tests use from outside Rust (the Python venv, a Terraform,
 //!   the hashicorp/aws schema) and reports what it found.
 
@@ -26,7 +27,6 @@ mod dist_lambdas;
 mod dist_provider;
 mod hygiene;
 mod release;
-mod replay;
 
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", about = "Project tasks")]
@@ -57,9 +57,14 @@ enum Task {
     /// provider and Lambda artifacts, commit, tag vVERSION.
     Release(release::ReleaseArgs),
     /// Send the events kept in the ingest mapping's S3 on-failure destination, or in the
-    /// archive, to Personalize again. Idempotent: every event keeps its eventId, and
-    /// Personalize leaves repeats out of training.
-    Replay(replay::ReplayArgs),
+    /// archive, to Personalize again (builds personalize-replay and hands ARGS to it; `cargo
+    /// xtask replay --help` shows its options).
+    #[command(disable_help_flag = true)]
+    Replay {
+        /// The arguments of personalize-replay.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Print the CHANGELOG section of a released VERSION (the release workflow's notes).
     ReleaseNotes {
         /// A version with a section in CHANGELOG.md, e.g. 0.1.0.
@@ -85,7 +90,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Task::DistLambdas(args) => dist_lambdas::dist_lambdas(&args).map(drop),
         Task::DistProvider(args) => dist_provider::dist_provider(&args).map(drop),
         Task::Release(args) => release::release(&args),
-        Task::Replay(args) => replay::replay(&args),
+        Task::Replay { args } => replay(&args),
         Task::ReleaseNotes { version } => {
             print!("{}", release::notes(&version)?);
             Ok(())
@@ -119,6 +124,16 @@ fn test(args: &[String]) -> anyhow::Result<()> {
     step("running every test", || cargo(&test_args))?;
     eprintln!("xtask: all tests passed in {:.0?}", started.elapsed());
     Ok(())
+}
+
+/// Builds `personalize-replay` and replaces this process with it, so its exit status and a
+/// Ctrl-C are the replay's own.
+fn replay(args: &[String]) -> anyhow::Result<()> {
+    use std::os::unix::process::CommandExt;
+    cargo(&["build", "--quiet", "--package", "replay"])?;
+    let binary = testkit::paths::workspace_bin("personalize-replay")?;
+    let error = Command::new(&binary).args(args).exec();
+    Err(error).with_context(|| format!("starting {}", binary.display()))
 }
 
 fn bootstrap() -> anyhow::Result<()> {

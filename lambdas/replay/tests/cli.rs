@@ -1,5 +1,5 @@
-//! `cargo xtask replay` as a user runs it: the xtask binary, its AWS settings from the
-//! standard environment variables, against moto's S3 and personalize-local. Bad flags are
+//! `personalize-replay` (what `cargo xtask replay` runs) as a user runs it: the binary, its AWS
+//! settings from the standard environment variables, against moto's S3 and personalize-local. Bad flags are
 //! refused with the flag named; a replay of an archive object trains each event once however
 //! often it runs, and a dry run sends nothing.
 
@@ -8,10 +8,10 @@ use std::process::Command;
 use personalize_local::testing::TestServer;
 use testkit::moto::Moto;
 
-/// The xtask binary with a clean AWS environment pointing at `s3` and `events`.
-fn xtask(s3: &str, events: &str, args: &[&str]) -> (bool, String) {
+/// The binary with a clean AWS environment pointing at `s3` and `events`.
+fn replay(s3: &str, events: &str, args: &[&str]) -> (bool, String) {
     let dir = tempfile::tempdir().unwrap();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    let mut command = Command::new(env!("CARGO_BIN_EXE_personalize-replay"));
     for (k, _) in std::env::vars_os() {
         if k.to_string_lossy().starts_with("AWS_") {
             command.env_remove(k);
@@ -26,7 +26,6 @@ fn xtask(s3: &str, events: &str, args: &[&str]) -> (bool, String) {
         .env("AWS_SHARED_CREDENTIALS_FILE", dir.path().join("none"))
         .env("AWS_ENDPOINT_URL_S3", s3)
         .env("AWS_ENDPOINT_URL_PERSONALIZE_EVENTS", events)
-        .arg("replay")
         .args(args);
     testkit::process::run_to_end(&mut command)
 }
@@ -89,7 +88,7 @@ fn bad_flags_are_refused_and_name_the_flag() {
             "--tracking-id must be 1 to 256 characters",
         ),
     ] {
-        let (ok, out) = xtask("http://127.0.0.1:9", "http://127.0.0.1:9", &args);
+        let (ok, out) = replay("http://127.0.0.1:9", "http://127.0.0.1:9", &args);
         assert!(!ok, "{args:?} was accepted: {out}");
         assert!(out.contains(says), "{args:?}: expected {says:?} in {out}");
     }
@@ -150,7 +149,7 @@ fn an_archive_replay_trains_each_event_once_however_often_it_runs() {
         "s3://archive/events/year=2026/",
     ];
 
-    let (ok, out) = xtask(
+    let (ok, out) = replay(
         moto.endpoint(),
         emulator.endpoint(),
         &[&args[..], &["--dry-run"]].concat(),
@@ -167,7 +166,7 @@ fn an_archive_replay_trains_each_event_once_however_often_it_runs() {
     );
 
     for run in 0..2 {
-        let (ok, out) = xtask(moto.endpoint(), emulator.endpoint(), &args);
+        let (ok, out) = replay(moto.endpoint(), emulator.endpoint(), &args);
         assert!(ok, "run {run}: {out}");
         assert!(
             out.contains("events-1.gz: 2 records, 3 events, 2 PutEvents calls, 0 dead letters"),
@@ -180,7 +179,7 @@ fn an_archive_replay_trains_each_event_once_however_often_it_runs() {
     }
 
     // Nothing under the prefix is said, not an error.
-    let (ok, out) = xtask(
+    let (ok, out) = replay(
         moto.endpoint(),
         emulator.endpoint(),
         &[
@@ -197,7 +196,7 @@ fn an_archive_replay_trains_each_event_once_however_often_it_runs() {
     );
 
     // A bucket that does not exist is an error that names it.
-    let (ok, out) = xtask(
+    let (ok, out) = replay(
         moto.endpoint(),
         emulator.endpoint(),
         &[

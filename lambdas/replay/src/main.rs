@@ -1,24 +1,29 @@
-//! `cargo xtask replay`: sends the events the pipeline kept (the ingest mapping's S3
-//! on-failure destination, or the Firehose archive) to Personalize again, through the ingest
-//! handler, idempotently. The work is `ingest::replay`'s; this is its command line.
+//! `personalize-replay` (run through `cargo xtask replay`): sends the events the pipeline kept
+//! (the ingest mapping's S3 on-failure destination, or the Firehose archive) to Personalize
+//! again, through the ingest handler, idempotently. The work is `ingest::replay`'s; this is
+//! its command line. It is a binary of its own so that xtask never links the AWS SDKs.
 //!
 //! AWS settings come from the standard chain (`AWS_PROFILE`, `AWS_REGION`, ...), endpoints
 //! from `AWS_ENDPOINT_URL` or the per-service `AWS_ENDPOINT_URL_S3` and
 //! `AWS_ENDPOINT_URL_PERSONALIZE_EVENTS` (an S3 endpoint set that way is addressed path-style,
 //! as S3-compatible stores want).
 
+use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{bail, Context};
-use clap::{ArgGroup, Args};
+use clap::{ArgGroup, Parser};
 use ingest::replay::{Counts, FileQueue, Location, Objects, Replay, S3Objects, Source};
 use ingest::{CallLimits, Config, DeadLetterQueue, Ingest, PersonalizeSink, SqsQueue};
 
-/// `cargo xtask replay`.
-#[derive(Debug, Args)]
+/// Send the events kept in the ingest mapping's S3 on-failure destination, or in the
+/// archive, to Personalize again. Idempotent: every event keeps its eventId, and Personalize
+/// leaves repeats out of training.
+#[derive(Debug, Parser)]
+#[command(name = "personalize-replay", version)]
 #[command(group(ArgGroup::new("source").required(true).args(["failures", "archive"])))]
 #[command(group(ArgGroup::new("letters").args(["dlq_url", "dead_letters"])))]
-pub struct ReplayArgs {
+struct ReplayArgs {
     /// The ingest mapping's S3 on-failure destination: the pipeline module's
     /// `replay_failures_url` output (s3://BUCKET/aws/lambda/), or a part of it.
     #[arg(long, value_name = "S3_URL")]
@@ -55,8 +60,18 @@ pub struct ReplayArgs {
     profile: Option<String>,
 }
 
+fn main() -> ExitCode {
+    match replay(&ReplayArgs::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("replay: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 /// Runs the replay and prints progress to stderr.
-pub fn replay(args: &ReplayArgs) -> anyhow::Result<()> {
+fn replay(args: &ReplayArgs) -> anyhow::Result<()> {
     let tracking_id = args.tracking_id.trim();
     if tracking_id.is_empty() || tracking_id.len() > 256 {
         bail!("--tracking-id must be 1 to 256 characters");
@@ -94,7 +109,7 @@ pub fn replay(args: &ReplayArgs) -> anyhow::Result<()> {
         config.concurrency = usize::from(args.concurrency);
         let sink = PersonalizeSink::from_sdk(&sdk, CallLimits::default());
         eprintln!(
-            "xtask: replaying the {source} at {location}{}",
+            "replay: replaying the {source} at {location}{}",
             if args.dry_run {
                 " (dry run: nothing is sent)"
             } else {
@@ -103,7 +118,7 @@ pub fn replay(args: &ReplayArgs) -> anyhow::Result<()> {
         );
         let dlq: Box<dyn DeadLetterQueue> = match &args.dlq_url {
             Some(url) => {
-                eprintln!("xtask: dead letters go to {url}");
+                eprintln!("replay: dead letters go to {url}");
                 Box::new(SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), url))
             }
             None => {
@@ -111,7 +126,7 @@ pub fn replay(args: &ReplayArgs) -> anyhow::Result<()> {
                     .dead_letters
                     .clone()
                     .unwrap_or_else(|| "replay-dead-letters.jsonl".into());
-                eprintln!("xtask: dead letters go to {}", path.display());
+                eprintln!("replay: dead letters go to {}", path.display());
                 Box::new(FileQueue::new(path))
             }
         };
@@ -138,7 +153,7 @@ async fn run(
             |key, counts| {
                 total.objects += counts.objects;
                 eprintln!(
-                    "xtask: {key}: {} records, {} events, {} PutEvents calls, {} dead letters \
+                    "replay: {key}: {} records, {} events, {} PutEvents calls, {} dead letters \
                  ({} objects in {:.0?})",
                     counts.records,
                     counts.events,
@@ -150,9 +165,9 @@ async fn run(
             },
         )
         .await?;
-    eprintln!("xtask: replay done in {:.1?}: {done}", started.elapsed());
+    eprintln!("replay: replay done in {:.1?}: {done}", started.elapsed());
     if done.objects == 0 {
-        eprintln!("xtask: nothing to replay under {location}");
+        eprintln!("replay: nothing to replay under {location}");
     }
     Ok(())
 }
