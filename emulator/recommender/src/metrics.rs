@@ -73,6 +73,29 @@ pub struct Split {
     pub users: Vec<HeldOut>,
 }
 
+/// The data a search (HPO, AutoML) chooses its winner on: `data` without the users
+/// [`evaluate`] holds out for `options`, so the hold-out that reports a version's metrics
+/// never picks the version's hyperparameters or recipe. The search's own hold-out is drawn
+/// from the users left.
+pub fn selection_data(data: &TrainingData, options: &TrainOptions) -> TrainingData {
+    let report: HashSet<String> = held_out(data, options).into_iter().collect();
+    TrainingData {
+        interactions: data
+            .interactions
+            .iter()
+            .filter(|i| !report.contains(&i.user_id))
+            .cloned()
+            .collect(),
+        items: data.items.clone(),
+        users: data
+            .users
+            .iter()
+            .filter(|u| !report.contains(&u.user_id))
+            .cloned()
+            .collect(),
+    }
+}
+
 /// A stable tie-break for interactions at the same second (FNV-1a of item and event type).
 fn tie_key(i: &Interaction) -> u64 {
     i.item_id

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use crate::metrics::SplitMix;
+use crate::metrics::{selection_data, SplitMix};
 use crate::params::Params;
 use crate::recipes::{self, Kind};
 use crate::{evaluate, train, Error, Model, TrainOptions, TrainingData, METRIC_NAMES};
@@ -96,7 +96,10 @@ pub struct Trial {
 pub struct Outcome {
     /// The winning trial.
     pub best: Trial,
-    /// Its hold-out metrics (GetSolutionMetrics of the version).
+    /// Its objective on the search's hold-out (where it won).
+    pub selection: f64,
+    /// Its metrics on [`evaluate`]'s hold-out, which took no part in the choice
+    /// (GetSolutionMetrics of the version).
     pub metrics: BTreeMap<String, f64>,
     /// The winner trained on all the data.
     pub model: Model,
@@ -324,11 +327,13 @@ fn better(goal: Goal, a: f64, b: f64) -> bool {
     }
 }
 
-/// Runs the search: every trial of [`plan`] is evaluated ([`evaluate`], the same hold-out
-/// for all, from `base.seed`) on up to `search.parallel` threads (never more than the
+/// Runs the search: every trial of [`plan`] is evaluated on the [`selection_data`] (without
+/// the users whose hold-out reports the winner's metrics; the same hold-out for all trials,
+/// from `base.seed`) on up to `search.parallel` threads (never more than the
 /// machine's cores); `progress` hears each result as it comes. `stop` is asked before each
 /// trial: once it says true, no new trial starts and the search ends in [`Error::Stopped`].
-/// The best trial by the objective is then trained on all of `data`.
+/// The best trial by the objective is then evaluated on [`evaluate`]'s hold-out of `data`, for
+/// the version's metrics, and trained on all of `data`.
 ///
 /// # Errors
 /// [`Error::InvalidInput`] for a bad search, [`Error::Stopped`], or the first trial's error
@@ -341,6 +346,7 @@ pub fn run(
     progress: &(dyn Fn(&Trial, &Result<f64, String>) + Sync),
 ) -> Result<Outcome, Error> {
     let trials = plan(base, search)?;
+    let selection = selection_data(data, base);
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let workers = search.parallel.clamp(1, cores).min(trials.len());
     let next = AtomicUsize::new(0);
@@ -354,7 +360,7 @@ pub fn run(
                 }
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 let Some(trial) = trials.get(i) else { return };
-                let result = evaluate(data, &options_for(base, trial));
+                let result = evaluate(&selection, &options_for(base, trial));
                 let score = match &result {
                     Ok(m) => m
                         .get(&search.objective.metric)
@@ -371,7 +377,7 @@ pub fn run(
         return Err(Error::Stopped);
     }
     let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
-    let mut best: Option<(usize, f64, BTreeMap<String, f64>)> = None;
+    let mut best: Option<(usize, f64)> = None;
     let mut first_error = None;
     let mut report = Vec::new();
     for (i, (trial, result)) in trials.iter().zip(results).enumerate() {
@@ -381,9 +387,9 @@ pub fn run(
                 if !v.is_nan()
                     && best
                         .as_ref()
-                        .is_none_or(|(_, b, _)| better(search.objective.goal, v, *b))
+                        .is_none_or(|(_, b)| better(search.objective.goal, v, *b))
                 {
-                    best = Some((i, v, m));
+                    best = Some((i, v));
                 }
                 report.push((trial.clone(), Ok(v)));
             }
@@ -394,15 +400,17 @@ pub fn run(
             None => return Err(Error::Stopped),
         }
     }
-    let Some((i, _, metrics)) = best else {
+    let Some((i, selection)) = best else {
         return Err(first_error
             .unwrap_or_else(|| Error::NotEnoughData("No trial could be evaluated".into())));
     };
     let winner = trials[i].clone();
     let options = options_for(base, &winner);
+    let metrics = evaluate(data, &options)?;
     let model = train(data, &options)?;
     Ok(Outcome {
         best: winner,
+        selection,
         metrics,
         model,
         trials: report,
