@@ -90,14 +90,7 @@ async fn automatic_training_reports_the_default_schedule() {
     let root = data_root();
     let server = start_instant(root.path());
     let p = Clients::new(server.endpoint()).control;
-    let group = p
-        .create_dataset_group()
-        .name("schedule")
-        .send()
-        .await
-        .unwrap()
-        .dataset_group_arn
-        .unwrap();
+    let group = dataset_group(&p, "schedule").await;
     let schedule = |s: &aws_sdk_personalize::types::Solution| {
         s.solution_config()
             .and_then(|c| c.auto_training_config())

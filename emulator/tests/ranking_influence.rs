@@ -68,14 +68,7 @@ async fn setup() -> Setup {
     let server = start_instant(root.path());
     let c = Clients::new(server.endpoint());
     let p = &c.control;
-    let group = p
-        .create_dataset_group()
-        .name("influence")
-        .send()
-        .await
-        .unwrap()
-        .dataset_group_arn
-        .unwrap();
+    let group = dataset_group(p, "influence").await;
     let mut datasets = HashMap::new();
     for (ty, schema) in [
         ("Interactions", INTERACTIONS_SCHEMA),

@@ -150,14 +150,7 @@ async fn a_bad_file_fails_the_import_with_line_and_column() {
     let server = start_instant(root.path());
     let c = Clients::new(server.endpoint());
     let p = &c.control;
-    let group = p
-        .create_dataset_group()
-        .name("imports")
-        .send()
-        .await
-        .unwrap()
-        .dataset_group_arn
-        .unwrap();
+    let group = dataset_group(p, "imports").await;
     let (_, dataset) = dataset(p, &group, "i", "Interactions", INTERACTIONS_SCHEMA).await;
     for (name, key, want) in [
         ("bad", "bad.csv", "line 3, column TIMESTAMP"),

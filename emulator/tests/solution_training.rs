@@ -288,14 +288,7 @@ async fn training_data_columns_are_checked_against_the_schemas() {
         assert_eq!(v.status(), Some("ACTIVE"), "{:?}", v.failure_reason());
     }
     // Datasets may come after the solution: the check is repeated at CreateSolutionVersion.
-    let empty = p
-        .create_dataset_group()
-        .name("later")
-        .send()
-        .await
-        .unwrap()
-        .dataset_group_arn
-        .unwrap();
+    let empty = dataset_group(p, "later").await;
     let arn = solution(p, &empty, "later", Some(V1), |b| {
         b.solution_config(columns(false, "ITEMS", &["GENRE"]))
     })

@@ -82,14 +82,7 @@ async fn attempt(
     event_type: Option<&str>,
 ) -> ((String, String), Option<(String, String)>) {
     let p = &c.control;
-    let group = p
-        .create_dataset_group()
-        .name(name)
-        .send()
-        .await
-        .unwrap()
-        .dataset_group_arn
-        .unwrap();
+    let group = dataset_group(p, name).await;
     let (_, interactions) = dataset(p, &group, name, "Interactions", INTERACTIONS_SCHEMA).await;
     let job = import(p, &interactions, name, key, Some(ROLE)).await;
     let job_status = (

@@ -77,14 +77,7 @@ async fn trends_follow_new_events_at_the_discovery_frequency_without_retraining(
     let (server, endpoint) = serve(instant_config(root.path())).await;
     let c = Clients::new(&endpoint);
     let p = &c.control;
-    let group = p
-        .create_dataset_group()
-        .name("trend")
-        .send()
-        .await
-        .unwrap()
-        .dataset_group_arn
-        .unwrap();
+    let group = dataset_group(p, "trend").await;
     let (_, interactions) = dataset(p, &group, "trend", "Interactions", INTERACTIONS_SCHEMA).await;
     let job = import(p, &interactions, "trend", "trend.csv", Some(ROLE)).await;
     assert_eq!(job.status(), Some("ACTIVE"), "{:?}", job.failure_reason());

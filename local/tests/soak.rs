@@ -66,6 +66,21 @@ async fn post(
     serde_json::from_str(&text).unwrap()
 }
 
+/// The body of one POST /events of `user` in `session`: a watch of each of `items` at
+/// `sent_at`; and the keys of those events.
+fn watches(user: &str, session: &str, items: &[String], sent_at: i64) -> (Value, Vec<Key>) {
+    let events: Vec<Value> = items
+        .iter()
+        .map(|item| json!({"eventType": "watch", "itemId": item, "sentAt": sent_at}))
+        .collect();
+    let body = json!({"userId": user, "sessionId": session, "events": events});
+    let keys = items
+        .iter()
+        .map(|item| key_of(session, item, sent_at))
+        .collect();
+    (body, keys)
+}
+
 fn p99(mut delays: Vec<Duration>) -> Duration {
     if delays.is_empty() {
         return Duration::ZERO;
@@ -218,22 +233,11 @@ async fn an_hour_long_personalize_outage_loses_no_event() {
         for user in 0..2u32 {
             let session = format!("s-{user}-{}", minute / 10);
             let sent_at = first_sent_at + i64::from(minute) * 60;
-            let events: Vec<Value> = (0..3)
-                .map(|k| json!({"eventType": "watch", "itemId": format!("m{minute}-u{user}-{k}"), "sentAt": sent_at}))
-                .collect();
-            let body =
-                json!({"userId": format!("u{user}"), "sessionId": session, "events": events});
-            post(
-                &http,
-                format!("{base}/events"),
-                token(&format!("u{user}")),
-                &body,
-                202,
-            )
-            .await;
-            for k in 0..3 {
-                expected.insert(key_of(&session, &format!("m{minute}-u{user}-{k}"), sent_at));
-            }
+            let items: Vec<String> = (0..3).map(|k| format!("m{minute}-u{user}-{k}")).collect();
+            let user = format!("u{user}");
+            let (body, keys) = watches(&user, &session, &items, sent_at);
+            post(&http, format!("{base}/events"), token(&user), &body, 202).await;
+            expected.extend(keys);
             sent_requests += 1;
         }
         // Every ten minutes the walkthrough's POST /data: 50 clicks of one user on one item.
@@ -449,26 +453,11 @@ async fn replaying_what_the_mapping_gave_up_on_trains_each_event_once() {
     for user in 0..3 {
         for request in 0..4 {
             let session = format!("s-{user}-{request}");
-            let events: Vec<Value> = (0..5)
-                .map(|k| json!({"eventType": "watch", "itemId": format!("i{user}-{request}-{k}"), "sentAt": now - 60}))
-                .collect();
-            let body =
-                json!({"userId": format!("u{user}"), "sessionId": session, "events": events});
-            post(
-                &http,
-                format!("{base}/events"),
-                token(&format!("u{user}")),
-                &body,
-                202,
-            )
-            .await;
-            for k in 0..5 {
-                expected.insert(key_of(
-                    &session,
-                    &format!("i{user}-{request}-{k}"),
-                    now - 60,
-                ));
-            }
+            let items: Vec<String> = (0..5).map(|k| format!("i{user}-{request}-{k}")).collect();
+            let user = format!("u{user}");
+            let (body, keys) = watches(&user, &session, &items, now - 60);
+            post(&http, format!("{base}/events"), token(&user), &body, 202).await;
+            expected.extend(keys);
         }
     }
     let day = time::OffsetDateTime::from_unix_timestamp(now - 86_400)

@@ -261,17 +261,21 @@ pub async fn import(
         .unwrap()
 }
 
-/// Creates everything up to an ACTIVE campaign and an event tracker on an instant server.
-pub async fn build_chain(c: &Clients, name: &str) -> Chain {
-    let p = &c.control;
-    let group = p
-        .create_dataset_group()
+/// Creates a custom dataset group named `name`; its ARN.
+pub async fn dataset_group(p: &aws_sdk_personalize::Client, name: &str) -> String {
+    p.create_dataset_group()
         .name(name)
         .send()
         .await
         .unwrap()
         .dataset_group_arn
-        .unwrap();
+        .unwrap()
+}
+
+/// Creates everything up to an ACTIVE campaign and an event tracker on an instant server.
+pub async fn build_chain(c: &Clients, name: &str) -> Chain {
+    let p = &c.control;
+    let group = dataset_group(p, name).await;
     let (interactions_schema, interactions) = dataset(
         p,
         &group,
