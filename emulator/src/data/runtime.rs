@@ -145,8 +145,11 @@ fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<
             let interval = crate::control::solutions::config::trend_interval(config)
                 .unwrap_or(personalize_recommender::DEFAULT_TREND_INTERVAL);
             let events = log.map_or_else(Vec::new, |l| l.events_after(version.trained_seq));
-            new_items.extend(events.iter().map(|e| Item {
-                item_id: e.item_id.clone(),
+            // One candidate per item, however many events it has.
+            let ids: std::collections::BTreeSet<&str> =
+                events.iter().map(|e| e.item_id.as_str()).collect();
+            new_items.extend(ids.into_iter().map(|id| Item {
+                item_id: id.to_owned(),
                 attributes: BTreeMap::new(),
             }));
             (interval, events)

@@ -606,14 +606,15 @@ fn archive_batches(
         .map(|(i, line)| archive_record(origin, i + 1, &with_event_ids(line), modified))
         .collect::<Result<_, _>>()
         .map_err(|e| object_letter(origin, &[], format!("building a record: {e}")))?;
-    Ok(records
-        .chunks(ARCHIVE_LINES_PER_BATCH)
-        .map(|chunk| {
-            let mut event = KinesisEvent::default();
-            event.records = chunk.to_vec();
-            event
-        })
-        .collect())
+    // Moved into their batches, not cloned: an object may hold millions of lines.
+    let mut records = records.into_iter().peekable();
+    let mut batches = Vec::new();
+    while records.peek().is_some() {
+        let mut event = KinesisEvent::default();
+        event.records = records.by_ref().take(ARCHIVE_LINES_PER_BATCH).collect();
+        batches.push(event);
+    }
+    Ok(batches)
 }
 
 fn archive_record(
