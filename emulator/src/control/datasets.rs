@@ -213,7 +213,7 @@ pub async fn create_import_job(ctx: &Ctx, input: &Map<String, Value>) -> Result<
         .and_then(|d| d.get("dataLocation"))
         .and_then(Value::as_str)
         .unwrap_or("");
-    crate::data::import::parse_location(location).map_err(ApiError::invalid)?;
+    crate::data::objects::parse_location(location).map_err(ApiError::invalid)?;
     let tags = tags_of(input)?;
     let arn = ctx.arn(&format!("dataset-import-job/{name}"));
     ctx.server.state.mutate(|inner, writes| {

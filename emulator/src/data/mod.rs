@@ -5,6 +5,7 @@ pub mod avro;
 pub mod events;
 pub mod import;
 pub mod influence;
+pub mod objects;
 pub mod runtime;
 pub mod training;
 
@@ -90,7 +91,7 @@ async fn run_import(server: AppState, job_arn: String) -> Result<Apply, String> 
         )
     };
     let schema = avro::parse(&schema_text)?;
-    let objects = import::fetch(&server.config, region_of_arn(&job_arn), &location).await?;
+    let objects = objects::fetch(&server.config, region_of_arn(&job_arn), &location).await?;
     let rows = tokio::task::spawn_blocking(move || import::parse_rows(&schema, ty, &objects))
         .await
         .map_err(|e| format!("import failed: {e}"))??;
