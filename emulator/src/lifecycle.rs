@@ -222,8 +222,15 @@ pub fn resume(server: &AppState) {
         if kind == Kind::Solution {
             crate::control::solutions::SOLUTION_UPDATE.resume(server, &arn);
         }
+        if kind == Kind::Recommender {
+            crate::control::recommenders::RECOMMENDER_UPDATE.resume(server, &arn);
+            crate::control::recommenders::resume(server, &arn, &status);
+        }
         let server = server.clone();
-        let has_work = matches!(kind, Kind::DatasetImportJob | Kind::SolutionVersion);
+        let has_work = matches!(
+            kind,
+            Kind::DatasetImportJob | Kind::SolutionVersion | Kind::Recommender
+        );
         match status.as_str() {
             "CREATE IN_PROGRESS" if has_work => {
                 let what = match kind {

@@ -8,6 +8,7 @@ use std::future::Future;
 use serde_json::{Map, Value};
 use tokio::time::Instant;
 
+use crate::lifecycle::{Apply, Work};
 use crate::state::now_value;
 use crate::AppState;
 
@@ -20,6 +21,10 @@ pub struct InPlaceUpdate {
     pub apply: fn(&mut Map<String, Value>, &Value),
     /// Checked before ACTIVE; an error ends the update CREATE FAILED with that reason.
     pub ready: fn(&AppState, &Value) -> Result<(), String>,
+    /// Work the update needs in its IN_PROGRESS stage (a retraining), given the resource ARN
+    /// and the update; `None` when this update needs none. Its result is applied with the
+    /// ACTIVE transition; its error ends the update CREATE FAILED.
+    pub work: Option<fn(&AppState, &str, &Value) -> Option<Work>>,
 }
 
 impl InPlaceUpdate {
@@ -39,12 +44,17 @@ impl InPlaceUpdate {
                 .get(&arn)
                 .and_then(|r| r.body.get(self.field).cloned());
             let Some(update) = update else { return };
-            match (self.ready)(&server, &update) {
-                Ok(()) => {
-                    self.set_status(&server, &arn, "CREATE IN_PROGRESS", "ACTIVE");
-                }
-                Err(reason) => self.fail(&server, &arn, &reason),
+            if let Err(reason) = (self.ready)(&server, &update) {
+                return self.fail(&server, &arn, &reason);
             }
+            let apply = match self.work.and_then(|work| work(&server, &arn, &update)) {
+                None => None,
+                Some(work) => match work.await {
+                    Ok(apply) => Some(apply),
+                    Err(reason) => return self.fail(&server, &arn, &reason),
+                },
+            };
+            self.finish(&server, &arn, apply);
         }
     }
 
@@ -62,9 +72,26 @@ impl InPlaceUpdate {
         }
     }
 
+    /// Makes the update ACTIVE (if it is still IN_PROGRESS) and applies the work's result in
+    /// the same commit.
+    fn finish(self, server: &AppState, arn: &str, apply: Option<Apply>) {
+        self.transition(server, arn, "CREATE IN_PROGRESS", "ACTIVE", apply);
+    }
+
     /// Moves the update from `from` to `to`; false (and no change) when it is elsewhere or
     /// gone. At ACTIVE the resource takes the update's settings.
     fn set_status(self, server: &AppState, arn: &str, from: &str, to: &str) -> bool {
+        self.transition(server, arn, from, to, None)
+    }
+
+    fn transition(
+        self,
+        server: &AppState,
+        arn: &str,
+        from: &str,
+        to: &str,
+        apply: Option<Apply>,
+    ) -> bool {
         server
             .state
             .mutate(|inner, writes| {
@@ -85,6 +112,9 @@ impl InPlaceUpdate {
                     record.touch();
                 }
                 writes.record(inner, arn);
+                if let Some(apply) = apply {
+                    apply(inner, writes);
+                }
                 Ok(true)
             })
             .unwrap_or(false)

@@ -203,6 +203,34 @@ impl Params {
     }
 }
 
+/// The hyperparameters `recipe` trains with when a solution sets none, under Personalize's
+/// names (DescribeAlgorithm's `defaultHyperParameters`); the `local.*` knobs of this model are
+/// left out, as they are no Personalize hyperparameters. Empty for an unknown recipe or one
+/// with no hyperparameters.
+pub fn default_hyperparameters(recipe: &str) -> BTreeMap<String, String> {
+    let Some(kind) = crate::recipes::kind(recipe) else {
+        return BTreeMap::new();
+    };
+    let p = Params::parse(kind, &BTreeMap::new()).expect("the defaults are valid");
+    accepted(kind)
+        .into_iter()
+        .filter(|name| !name.starts_with("local."))
+        .map(|name| {
+            let value = match name {
+                "bptt" => p.history_len.to_string(),
+                "hidden_dimension" => p.neighbours.to_string(),
+                "recency_mask" => p.recency.to_string(),
+                "popularity_discount_factor" => p.popularity_discount.to_string(),
+                "min_cointeraction_count" => (p.min_cointeraction as u64).to_string(),
+                "min_user_history_length_percentile" => p.min_history_percentile.to_string(),
+                "max_user_history_length_percentile" => p.max_history_percentile.to_string(),
+                _ => unreachable!("accepted() lists no other Personalize name"),
+            };
+            (name.to_owned(), value)
+        })
+        .collect()
+}
+
 fn bad(name: &str, raw: &str, expected: &str) -> Error {
     let shown: String = raw.chars().take(64).collect();
     Error::InvalidInput(format!(
@@ -335,5 +363,20 @@ mod tests {
             ("max_user_history_length_percentile", "0.1"),
         ]);
         assert!(Params::parse(Kind::UserPersonalization, &m).is_err());
+    }
+
+    #[test]
+    fn the_documented_defaults_are_the_ones_training_uses() {
+        for recipe in ["aws-user-personalization", "aws-sims", "aws-personalized-ranking"] {
+            let kind = crate::recipes::kind(recipe).unwrap();
+            let defaults = default_hyperparameters(recipe);
+            assert!(!defaults.is_empty(), "{recipe}");
+            let given = Params::parse(kind, &defaults).unwrap();
+            let none = Params::parse(kind, &BTreeMap::new()).unwrap();
+            assert_eq!(format!("{given:?}"), format!("{none:?}"), "{recipe}");
+        }
+        assert_eq!(default_hyperparameters("aws-sims")["min_cointeraction_count"], "3");
+        assert!(default_hyperparameters("aws-popularity-count").is_empty());
+        assert!(default_hyperparameters("aws-nope").is_empty());
     }
 }

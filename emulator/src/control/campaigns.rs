@@ -16,6 +16,16 @@ use crate::AppState;
 /// (`RankingInfluence`, which every recipe accepts: AWS documents no recipe restriction).
 fn check_config(config: Option<&Value>) -> Result<(), ApiError> {
     RankingInfluence::from_config(config).map_err(ApiError::invalid)?;
+    check_exploration(config)
+}
+
+/// Checks the `itemExplorationConfig` of a campaign or recommender configuration:
+/// explorationWeight in 0..=1, explorationItemAgeCutOff a positive number of days, nothing
+/// else.
+///
+/// # Errors
+/// InvalidInputException naming the parameter.
+pub fn check_exploration(config: Option<&Value>) -> Result<(), ApiError> {
     let Some(e) = config.and_then(|c| c.get("itemExplorationConfig")) else {
         return Ok(());
     };
@@ -115,8 +125,19 @@ fn with_defaults(inner: &impl View, version_arn: &str, config: Option<&Value>) -
         return config.cloned();
     }
     let mut config = config.cloned().unwrap_or_else(|| json!({}));
+    fill_exploration_defaults(&mut config);
+    Some(config)
+}
+
+/// Puts the documented exploration defaults (explorationWeight 0.3, explorationItemAgeCutOff
+/// 30 days) into `config.itemExplorationConfig` where the caller left them out: the
+/// User-Personalization recipe page for campaigns, and the Top picks for you and Recommended
+/// for you use cases for recommenders ("The default is 0.3", "the default is 30 days").
+pub fn fill_exploration_defaults(config: &mut Value) {
+    let Some(config) = config.as_object_mut() else {
+        return;
+    };
     let exploration = config
-        .as_object_mut()?
         .entry("itemExplorationConfig")
         .or_insert_with(|| json!({}));
     if let Some(e) = exploration.as_object_mut() {
@@ -127,7 +148,6 @@ fn with_defaults(inner: &impl View, version_arn: &str, config: Option<&Value>) -
             e.entry(key).or_insert_with(|| default.into());
         }
     }
-    Some(config)
 }
 
 /// CreateCampaign: deploys an ACTIVE solution version; the IN_PROGRESS stage loads its model.
@@ -260,6 +280,7 @@ pub const CAMPAIGN_UPDATE: InPlaceUpdate = InPlaceUpdate {
         }
         None => Err("The update names no solution version".into()),
     },
+    work: None,
 };
 
 /// CreateEventTracker: one per dataset group; its trackingId also shows on the group's

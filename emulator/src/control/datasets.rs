@@ -3,6 +3,7 @@
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
+use super::domains::Domain;
 use super::{arn_response, copy, insert_created, require_active, s, tags_of};
 use crate::data::avro::{self, DatasetType};
 use crate::error::{ApiError, ErrorKind};
@@ -21,11 +22,6 @@ pub async fn create_dataset_group(
     let name = s(input, "name");
     let arn = ctx.arn(&format!("dataset-group/{name}"));
     let tags = tags_of(input)?;
-    if input.contains_key("domain") {
-        return Err(ApiError::invalid(
-            "Domain dataset groups are not supported by personalize-local; omit domain for a custom dataset group",
-        ));
-    }
     ctx.server.state.mutate(|inner, writes| {
         let count = inner
             .records
@@ -38,7 +34,7 @@ pub async fn create_dataset_group(
                 format!("At most {MAX_DATASET_GROUPS} dataset groups"),
             ));
         }
-        let body = copy(input, &["name", "roleArn", "kmsKeyArn"]);
+        let body = copy(input, &["name", "roleArn", "kmsKeyArn", "domain"]);
         insert_created(
             inner,
             writes,
@@ -56,16 +52,11 @@ pub async fn create_dataset_group(
 /// CreateSchema: the Avro schema is parsed and checked here.
 pub fn create_schema(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
     let name = s(input, "name");
-    if input.contains_key("domain") {
-        return Err(ApiError::invalid(
-            "Domain schemas are not supported by personalize-local",
-        ));
-    }
     avro::parse(s(input, "schema"))
         .map_err(|e| ApiError::invalid(format!("Invalid schema: {e}")))?;
     let arn = ctx.arn(&format!("schema/{name}"));
     ctx.server.state.mutate(|inner, writes| {
-        let body = copy(input, &["name", "schema"]);
+        let body = copy(input, &["name", "schema", "domain"]);
         insert_created(
             inner,
             writes,
@@ -79,15 +70,34 @@ pub fn create_schema(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, Api
     Ok(arn_response(Kind::Schema, &arn))
 }
 
+/// Checks that the schema fits a dataset of type `ty` in a group of domain `domain` (`None`:
+/// a custom group). A domain group takes schemas of its own domain, with the fields the domain
+/// requires, and a custom group takes custom schemas (developer guide, "Domain dataset groups":
+/// "you create a schema for a specific domain" and "Creating schema JSON files"; a schema's
+/// `domain` is "The domain of a schema that you created for a dataset in a Domain dataset
+/// group", API_DatasetSchema).
 fn schema_for(
     inner: &impl crate::state::View,
     schema_arn: &str,
     ty: DatasetType,
+    domain: Option<&str>,
 ) -> Result<(), ApiError> {
     let schema = inner.get(Kind::Schema, schema_arn)?;
     let parsed = avro::parse(schema.str("schema").unwrap_or(""))
         .map_err(|e| ApiError::invalid(format!("Invalid schema: {e}")))?;
-    parsed.check_fits(ty).map_err(ApiError::invalid)
+    parsed.check_fits(ty).map_err(ApiError::invalid)?;
+    let schema_domain = schema.str("domain");
+    if schema_domain != domain {
+        return Err(ApiError::invalid(format!(
+            "Schema {schema_arn} is for {}, but the dataset group is {}",
+            schema_domain.map_or("a custom dataset group".to_owned(), |d| format!("the {d} domain")),
+            domain.map_or("a custom dataset group".to_owned(), |d| format!("a {d} domain dataset group")),
+        )));
+    }
+    match domain.and_then(Domain::parse) {
+        Some(domain) => domain.check_schema(&parsed, ty).map_err(ApiError::invalid),
+        None => Ok(()),
+    }
 }
 
 /// CreateDataset: one dataset per type per group; the schema must fit the type.
@@ -100,7 +110,8 @@ pub async fn create_dataset(ctx: &Ctx, input: &Map<String, Value>) -> Result<Val
         let group = inner.get(Kind::DatasetGroup, &group_arn)?;
         require_active(group, "Dataset group")?;
         let group_name = group.str("name").unwrap_or("").to_owned();
-        schema_for(inner, &schema_arn, ty)?;
+        let domain = group.str("domain").map(str::to_owned);
+        schema_for(inner, &schema_arn, ty, domain.as_deref())?;
         let arn = ctx.arn(&format!("dataset/{group_name}/{}", ty.arn_suffix()));
         if inner.records.contains_key(&arn) {
             return Err(ApiError::exists(&arn));
@@ -149,7 +160,11 @@ pub async fn update_dataset(ctx: &Ctx, input: &Map<String, Value>) -> Result<Val
         require_active(dataset, "Dataset")?;
         let ty = DatasetType::parse(dataset.str("datasetType").unwrap_or(""))
             .map_err(ApiError::invalid)?;
-        schema_for(inner, &schema_arn, ty)?;
+        let domain = inner
+            .get(Kind::DatasetGroup, dataset.str("datasetGroupArn").unwrap_or(""))?
+            .str("domain")
+            .map(str::to_owned);
+        schema_for(inner, &schema_arn, ty, domain.as_deref())?;
         let now = crate::state::now_value();
         let record = inner.records.get_mut(&arn).expect("checked above");
         record.body.insert(

@@ -4,6 +4,9 @@
 
 pub mod campaigns;
 pub mod datasets;
+pub mod domains;
+pub mod recipes;
+pub mod recommenders;
 pub mod solutions;
 
 use std::collections::BTreeMap;
@@ -37,12 +40,18 @@ pub async fn dispatch(ctx: &Ctx, op: &str, input: Value) -> Result<Value, ApiErr
         "CreateSolutionVersion" => solutions::create_solution_version(ctx, &input).await,
         "StopSolutionVersionCreation" => solutions::stop_solution_version(ctx, &input),
         "GetSolutionMetrics" => solutions::get_solution_metrics(ctx, &input).await,
-        "ListRecipes" => solutions::list_recipes(ctx, &input),
-        "DescribeRecipe" => solutions::describe_recipe(ctx, &input),
+        "ListRecipes" => recipes::list_recipes(ctx, &input),
+        "DescribeRecipe" => recipes::describe_recipe(ctx, &input),
+        "DescribeAlgorithm" => recipes::describe_algorithm(ctx, &input),
+        "DescribeFeatureTransformation" => recipes::describe_feature_transformation(ctx, &input),
         "CreateCampaign" => campaigns::create_campaign(ctx, &input).await,
         "UpdateCampaign" => campaigns::update_campaign(ctx, &input).await,
         "CreateEventTracker" => campaigns::create_event_tracker(ctx, &input).await,
         "CreateFilter" => campaigns::create_filter(ctx, &input).await,
+        "CreateRecommender" => recommenders::create_recommender(ctx, &input).await,
+        "UpdateRecommender" => recommenders::update_recommender(ctx, &input).await,
+        "StopRecommender" => recommenders::stop_recommender(ctx, &input).await,
+        "StartRecommender" => recommenders::start_recommender(ctx, &input).await,
         "TagResource" => tag_resource(ctx, &input),
         "UntagResource" => untag_resource(ctx, &input),
         "ListTagsForResource" => list_tags(ctx, &input),
@@ -371,6 +380,7 @@ fn check_dependants(inner: &Txn<'_>, kind: Kind, arn: &str) -> Result<(), ApiErr
             (Kind::Dataset, "datasetGroupArn"),
             (Kind::Solution, "datasetGroupArn"),
             (Kind::EventTracker, "datasetGroupArn"),
+            (Kind::Recommender, "datasetGroupArn"),
         ],
         Kind::Schema => &[(Kind::Dataset, "schemaArn")],
         Kind::Solution => &[],
@@ -465,6 +475,7 @@ pub fn cleanup_for(kind: Kind, arn: &str) -> Cleanup {
                     writes.push(Write::DropModel(v));
                 }
             }
+            Kind::Recommender => writes.push(Write::DropModel(arn.clone())),
             Kind::DatasetGroup => {
                 remove_children(inner, writes, Kind::Filter, "datasetGroupArn");
                 writes.push(Write::DropLog(arn.clone()));

@@ -8,7 +8,7 @@
 use personalize_recommender as rec;
 use serde_json::{json, Map, Value};
 
-use super::{arn_response, copy, insert_created, paginate, require_active, s, tags_of};
+use super::{arn_response, copy, insert_created, require_active, s, tags_of};
 use crate::data::training;
 use crate::error::{ApiError, ErrorKind};
 use crate::lifecycle;
@@ -257,6 +257,7 @@ pub const SOLUTION_UPDATE: InPlaceUpdate = InPlaceUpdate {
         fill_schedule(body);
     },
     ready: |_, _| Ok(()),
+    work: None,
 };
 
 /// The recipes whose solutions take `trainingMode=UPDATE`.
@@ -468,46 +469,3 @@ pub async fn get_solution_metrics(
     Ok(json!({"solutionVersionArn": arn, "metrics": metrics}))
 }
 
-/// A recipe as Describe/ListRecipes show it, its ARNs in the partition of the caller's region.
-fn recipe_body(ctx: &Ctx, r: &rec::RecipeInfo) -> Value {
-    let partition = pr_sdk::partition(&ctx.region);
-    let in_partition = |arn: String| arn.replacen("arn:aws:", &format!("arn:{partition}:"), 1);
-    json!({
-        "name": r.name,
-        "recipeArn": in_partition(training::recipe_arn(r.name)),
-        "algorithmArn": format!("arn:{partition}:personalize:::algorithm/{}", r.name),
-        "featureTransformationArn": format!("arn:{partition}:personalize:::feature-transformation/sims"),
-        "status": "ACTIVE",
-        "description": r.description,
-        "recipeType": r.recipe_type,
-        "creationDateTime": 1_543_622_400.0,
-        "lastUpdatedDateTime": 1_543_622_400.0,
-    })
-}
-
-/// ListRecipes: the recipes the recommender implements.
-pub fn list_recipes(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
-    if input.contains_key("domain") {
-        return Ok(json!({"recipes": []}));
-    }
-    // Recipes never change: their position (newest first) is their cursor.
-    let recipes = rec::recipes();
-    let items: Vec<(u64, Value)> = recipes
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let summary = crate::model::control().project("RecipeSummary", &recipe_body(ctx, r));
-            ((recipes.len() - i) as u64, summary)
-        })
-        .collect();
-    paginate("ListRecipes", "", input, items, "recipes")
-}
-
-/// DescribeRecipe.
-pub fn describe_recipe(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
-    let arn = s(input, "recipeArn");
-    let recipe = training::recipe_name(arn)
-        .and_then(rec::recipe)
-        .ok_or_else(|| ApiError::not_found(arn))?;
-    Ok(json!({"recipe": recipe_body(ctx, recipe)}))
-}

@@ -83,7 +83,8 @@ impl FieldType {
         })
     }
 
-    fn name(self) -> &'static str {
+    /// The Avro name (`string`, `long`...).
+    pub fn name(self) -> &'static str {
         match self {
             Self::String => "string",
             Self::Int => "int",

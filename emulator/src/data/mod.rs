@@ -57,6 +57,9 @@ pub fn work_for(server: &AppState, kind: Kind, arn: &str) -> Option<WorkFn> {
     match kind {
         Kind::DatasetImportJob => Some(Box::new(move || Box::pin(run_import(server, arn)))),
         Kind::SolutionVersion => Some(Box::new(move || Box::pin(training::run(server, arn)))),
+        Kind::Recommender => Some(Box::new(move || {
+            Box::pin(crate::control::recommenders::train(server, arn, None))
+        })),
         _ => None,
     }
 }

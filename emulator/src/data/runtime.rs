@@ -13,6 +13,8 @@ use serde_json::{json, Map, Value};
 use super::influence::{self, RankingInfluence, Signals};
 use crate::error::ApiError;
 use crate::faults::Call;
+use crate::control::domains::{Need, UseCase};
+use crate::control::recommenders;
 use crate::state::{now_secs, Kind, View};
 use crate::wire::Ctx;
 
@@ -34,6 +36,7 @@ struct Serving {
     /// aws-trending-now: the trend discovery frequency (seconds) and every user's events
     /// since training.
     trend: Option<(i64, Vec<Interaction>)>,
+    source: Source,
 }
 
 impl Serving {
@@ -72,15 +75,42 @@ impl Serving {
     }
 }
 
-fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<Serving, ApiError> {
-    let campaign_arn = input
-        .get("campaignArn")
-        .and_then(Value::as_str)
-        .ok_or_else(|| {
-            ApiError::invalid("campaignArn is required (personalize-local has no recommenders)")
-        })?;
-    let (version_arn, watermark, exploration, filter_expr, influence, signals) = {
-        let inner = ctx.server.state.read();
+/// What answers a request, read from the campaign (its serving solution version) or the
+/// recommender it names.
+struct Source {
+    /// The ARN the model is stored under: the solution version, or the recommender.
+    model: String,
+    /// The events the model trained on (log sequence watermark).
+    trained_seq: u64,
+    group: String,
+    /// The custom recipe that trained the model.
+    recipe: String,
+    /// `campaignConfig` or `recommenderConfig`.
+    config: Option<Value>,
+    /// The solution's event type (ranking influence counts interactions of it).
+    event_type: Option<String>,
+    /// aws-trending-now's discovery frequency, seconds.
+    trend_interval: Option<i64>,
+    /// A recommender's use case.
+    use_case: Option<&'static UseCase>,
+}
+
+impl Source {
+    fn of(inner: &impl View, input: &Map<String, Value>) -> Result<Source, ApiError> {
+        let text = |key: &str| input.get(key).and_then(Value::as_str);
+        match (text("campaignArn"), text("recommenderArn")) {
+            (Some(campaign), None) => Self::campaign(inner, campaign),
+            (None, Some(recommender)) => Self::recommender(inner, recommender),
+            (Some(_), Some(_)) => Err(ApiError::invalid(
+                "Give either campaignArn or recommenderArn, not both",
+            )),
+            (None, None) => Err(ApiError::invalid(
+                "campaignArn or recommenderArn is required",
+            )),
+        }
+    }
+
+    fn campaign(inner: &impl View, campaign_arn: &str) -> Result<Source, ApiError> {
         let campaign = inner.get(Kind::Campaign, campaign_arn)?;
         if !matches!(campaign.status(), "ACTIVE") {
             return Err(ApiError::invalid(format!(
@@ -90,22 +120,97 @@ fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<
         }
         // `SOLUTION/$LATEST` (syncWithLatestSolutionVersion) serves the newest ACTIVE version.
         let version_arn = crate::control::campaigns::resolve_version(
-            &*inner,
+            inner,
             campaign.str("solutionVersionArn").unwrap_or(""),
         )?;
         let version = inner.get(Kind::SolutionVersion, &version_arn)?;
-        let group = version.str("datasetGroupArn").unwrap_or("").to_owned();
-        let exploration = exploration_of(campaign.body.get("campaignConfig"))?;
-        let influence = RankingInfluence::from_config(campaign.body.get("campaignConfig"))
-            .map_err(ApiError::invalid)?;
+        let recipe = super::training::recipe_name(version.str("recipeArn").unwrap_or(""))
+            .unwrap_or("")
+            .to_owned();
+        let trend_interval = (recipe == "aws-trending-now").then(|| {
+            let config = version.body.get("solutionConfig").unwrap_or(&Value::Null);
+            // Checked at CreateSolution, so a stored config always reads.
+            crate::control::solutions::config::trend_interval(config)
+                .unwrap_or(personalize_recommender::DEFAULT_TREND_INTERVAL)
+        });
+        let event_type = inner
+            .get(Kind::Solution, version.str("solutionArn").unwrap_or(""))
+            .ok()
+            .and_then(|solution| solution.str("eventType"))
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned);
+        Ok(Source {
+            model: version_arn.clone(),
+            trained_seq: version.trained_seq,
+            group: version.str("datasetGroupArn").unwrap_or("").to_owned(),
+            recipe,
+            config: campaign.body.get("campaignConfig").cloned(),
+            event_type,
+            trend_interval,
+            use_case: None,
+        })
+    }
+
+    fn recommender(inner: &impl View, arn: &str) -> Result<Source, ApiError> {
+        let r = recommenders::serving(inner, arn)?;
+        let use_case = recommenders::use_case(r)?;
+        Ok(Source {
+            model: arn.to_owned(),
+            trained_seq: r.trained_seq,
+            group: r.str("datasetGroupArn").unwrap_or("").to_owned(),
+            recipe: use_case.recipe.to_owned(),
+            config: r.body.get("recommenderConfig").cloned(),
+            event_type: use_case.event_type.map(str::to_owned),
+            trend_interval: (use_case.recipe == "aws-trending-now")
+                .then_some(personalize_recommender::DEFAULT_TREND_INTERVAL),
+            use_case: Some(use_case),
+        })
+    }
+
+    /// A use case's GetRecommendations requirements ("userId: Required", "itemId: Required").
+    fn check_request(&self, user: Option<&str>, item: Option<&str>) -> Result<(), ApiError> {
+        let Some(u) = self.use_case else {
+            return Ok(());
+        };
+        for (need, given, name) in [(u.user, user, "userId"), (u.item, item, "itemId")] {
+            if need == Need::Required && given.is_none() {
+                return Err(ApiError::invalid(format!(
+                    "{name} is required by the {} use case (developer guide, {} use cases)",
+                    u.title,
+                    u.domain.as_str()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The use case's automatic filter: leave out what the user watched (or purchased) before
+    /// the caller's own filter applies ("If you apply your own filter, your filter is applied
+    /// after the videos the user watched are filtered out").
+    fn automatic_filter(&self) -> Option<filter::BoundFilter> {
+        let event_type = self.use_case?.exclude_event_type?;
+        let expression = format!(r#"EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("{event_type}")"#);
+        let parsed = filter::parse(&expression).expect("a fixed, valid expression");
+        Some(parsed.bind(&BTreeMap::new()).expect("no placeholders"))
+    }
+}
+
+fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<Serving, ApiError> {
+    let (source, watermark, exploration, filter_expr, influence, signals) = {
+        let inner = ctx.server.state.read();
+        let source = Source::of(&*inner, input)?;
+        let group = source.group.clone();
+        let exploration = exploration_of(source.config.as_ref())?;
+        let influence =
+            RankingInfluence::from_config(source.config.as_ref()).map_err(ApiError::invalid)?;
         let signals = (!influence.is_neutral()).then(|| {
-            ctx.server.influence.get_or_insert(&version_arn, || {
-                let event_type = inner
-                    .get(Kind::Solution, version.str("solutionArn").unwrap_or(""))
-                    .ok()
-                    .and_then(|solution| solution.str("eventType"))
-                    .filter(|t| !t.is_empty());
-                Signals::gather(&*inner, &group, version.trained_seq, event_type)
+            ctx.server.influence.get_or_insert(&source.model, || {
+                Signals::gather(
+                    &*inner,
+                    &group,
+                    source.trained_seq,
+                    source.event_type.as_deref(),
+                )
             })
         });
         let filter_expr = match input.get("filterArn").and_then(Value::as_str) {
@@ -128,23 +233,17 @@ fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<
         };
         let log = inner.logs.get(&group);
         let recent = match (log, user) {
-            (Some(log), Some(user)) => log.user_events_after(user, version.trained_seq),
+            (Some(log), Some(user)) => log.user_events_after(user, source.trained_seq),
             _ => Vec::new(),
         };
         let mut new_items: Vec<Item> = log
-            .map(|l| l.items_after(version.trained_seq))
+            .map(|l| l.items_after(source.trained_seq))
             .unwrap_or_default();
         // Trending-Now's trends move with every user's new events, and an item first seen in
         // them can trend (developer guide, Trending-Now recipe): the events go with the query
         // and their items join the candidates.
-        let trend = (super::training::recipe_name(version.str("recipeArn").unwrap_or(""))
-            == Some("aws-trending-now"))
-        .then(|| {
-            let config = version.body.get("solutionConfig").unwrap_or(&Value::Null);
-            // Checked at CreateSolution, so a stored config always reads.
-            let interval = crate::control::solutions::config::trend_interval(config)
-                .unwrap_or(personalize_recommender::DEFAULT_TREND_INTERVAL);
-            let events = log.map_or_else(Vec::new, |l| l.events_after(version.trained_seq));
+        let trend = source.trend_interval.map(|interval| {
+            let events = log.map_or_else(Vec::new, |l| l.events_after(source.trained_seq));
             // One candidate per item, however many events it has.
             let ids: std::collections::BTreeSet<&str> =
                 events.iter().map(|e| e.item_id.as_str()).collect();
@@ -155,7 +254,7 @@ fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<
             (interval, events)
         });
         (
-            version_arn,
+            source,
             (recent, new_items, trend),
             exploration,
             filter_expr,
@@ -166,9 +265,9 @@ fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<
     let model = ctx
         .server
         .state
-        .model(&version_arn)
+        .model(&source.model)
         .map_err(ApiError::invalid)?;
-    let filter = match filter_expr {
+    let own = match filter_expr {
         None => None,
         Some(expr) => {
             let parsed = filter::parse(&expr)
@@ -189,6 +288,10 @@ fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<
             )
         }
     };
+    let filter = match (source.automatic_filter(), own) {
+        (Some(automatic), Some(own)) => Some(automatic.then(own)),
+        (automatic, own) => automatic.or(own),
+    };
     let (recent, new_items, trend) = watermark;
     Ok(Serving {
         model,
@@ -199,6 +302,7 @@ fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<
         influence,
         signals,
         trend,
+        source,
     })
 }
 
@@ -232,9 +336,9 @@ fn exploration_of(config: Option<&Value>) -> Result<Option<Exploration>, ApiErro
 /// guide, How recommendation scoring works (custom resources)).
 const UNSCORED_RECIPES: [&str; 2] = ["aws-sims", "aws-popularity-count"];
 
-/// The answer's items, with their scores when the recipe shows them.
-fn item_list(scored: Vec<Scored>, recipe: &str) -> Vec<Value> {
-    let scores = !UNSCORED_RECIPES.contains(&recipe);
+/// The answer's items, with their scores when the source shows them (never a recommender's).
+fn item_list(scored: Vec<Scored>, source: &Source) -> Vec<Value> {
+    let scores = source.use_case.is_none() && !UNSCORED_RECIPES.contains(&source.recipe.as_str());
     scored
         .into_iter()
         .map(|s| match scores {
@@ -251,11 +355,6 @@ fn recommendation_id() -> String {
 /// GetRecommendations.
 pub async fn get_recommendations(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
     ctx.server.faults.check(Call::GetRecommendations)?;
-    if input.contains_key("recommenderArn") {
-        return Err(ApiError::invalid(
-            "recommenderArn is not supported by personalize-local: use campaignArn",
-        ));
-    }
     let num = input
         .get("numResults")
         .and_then(Value::as_u64)
@@ -268,13 +367,14 @@ pub async fn get_recommendations(ctx: &Ctx, input: &Map<String, Value>) -> Resul
     let user = input.get("userId").and_then(Value::as_str);
     let serving = prepare(ctx, input, user)?;
     let item = input.get("itemId").and_then(Value::as_str);
+    serving.source.check_request(user, item)?;
     let query = serving.query(user, item, serving.pool_size(num as usize));
     let scored = serving
         .model
         .recommend(&query)
         .map_err(|e| ApiError::invalid(e.to_string()))?;
     let scored = serving.influenced(scored, num as usize);
-    let items = item_list(scored, serving.model.recipe());
+    let items = item_list(scored, &serving.source);
     Ok(json!({"itemList": items, "recommendationId": recommendation_id()}))
 }
 
@@ -304,7 +404,7 @@ pub async fn get_personalized_ranking(
         .rank(&query, &list)
         .map_err(|e| ApiError::invalid(e.to_string()))?;
     let scored = serving.influenced(scored, list.len());
-    let items = item_list(scored, serving.model.recipe());
+    let items = item_list(scored, &serving.source);
     Ok(json!({"personalizedRanking": items, "recommendationId": recommendation_id()}))
 }
 
@@ -312,8 +412,21 @@ pub async fn get_personalized_ranking(
 mod tests {
     use super::*;
 
+    fn source(recipe: &str, use_case: Option<&'static UseCase>) -> Source {
+        Source {
+            model: "arn:m".into(),
+            trained_seq: 0,
+            group: "arn:g".into(),
+            recipe: recipe.into(),
+            config: None,
+            event_type: None,
+            trend_interval: None,
+            use_case,
+        }
+    }
+
     #[test]
-    fn sims_and_popularity_count_answer_without_scores() {
+    fn sims_popularity_count_and_recommenders_answer_without_scores() {
         let scored = || {
             vec![Scored {
                 item_id: "i".into(),
@@ -321,12 +434,39 @@ mod tests {
             }]
         };
         assert_eq!(
-            item_list(scored(), "aws-user-personalization"),
+            item_list(scored(), &source("aws-user-personalization", None)),
             [json!({"itemId": "i", "score": 0.5})]
         );
         for recipe in UNSCORED_RECIPES {
-            assert_eq!(item_list(scored(), recipe), [json!({"itemId": "i"})]);
+            assert_eq!(
+                item_list(scored(), &source(recipe, None)),
+                [json!({"itemId": "i"})]
+            );
         }
+        let top_picks = crate::control::domains::use_case_of(
+            "arn:aws:personalize:::recipe/aws-vod-top-picks",
+        );
+        assert_eq!(
+            item_list(scored(), &source("aws-user-personalization", top_picks)),
+            [json!({"itemId": "i"})]
+        );
+    }
+
+    #[test]
+    fn use_cases_require_what_their_pages_require() {
+        let case = |name: &str| {
+            crate::control::domains::use_case_of(&format!("arn:aws:personalize:::recipe/{name}"))
+        };
+        let byw = source("aws-sims", case("aws-vod-because-you-watched-x"));
+        assert!(byw.check_request(Some("u"), Some("i")).is_ok());
+        let err = byw.check_request(Some("u"), None).unwrap_err();
+        assert!(err.message.contains("itemId is required by the Because you watched X"), "{}", err.message);
+        assert!(byw.check_request(None, Some("i")).is_err());
+        let fbt = source("aws-sims", case("aws-ecomm-frequently-bought-together"));
+        assert!(fbt.check_request(None, Some("i")).is_ok());
+        let trending = source("aws-trending-now", case("aws-vod-trending-now"));
+        assert!(trending.check_request(None, None).is_ok());
+        assert!(source("aws-sims", None).check_request(None, None).is_ok());
     }
 
     #[test]

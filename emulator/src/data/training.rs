@@ -115,7 +115,7 @@ pub fn options(version: &Record, version_arn: &str) -> TrainOptions {
     }
 }
 
-fn fnv(s: &str) -> u64 {
+pub(crate) fn fnv(s: &str) -> u64 {
     s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
@@ -132,14 +132,40 @@ pub async fn run(server: AppState, version_arn: String) -> Result<Apply, String>
             let group = version.str("datasetGroupArn").unwrap_or("").to_owned();
             let opts = options(version, &version_arn);
             let search = config::search(&version.body)?;
-            let watermark = inner.next_seq;
-            let data = gather(inner, &group, watermark);
-            let version = inner.records.get_mut(&version_arn).expect("checked above");
-            version.trained_seq = watermark;
-            writes.record(inner, &version_arn);
+            let (data, watermark) = snapshot(inner, writes, &version_arn, &group);
             Ok((data, opts, watermark, search))
         })
         .map_err(|e| e.message)?;
+    check_volume(&server, &data, &opts)?;
+    if let Some(search) = search {
+        return tuning::run(server, version_arn, data, opts, search, watermark).await;
+    }
+    fit(server, version_arn, data, opts, None).await
+}
+
+/// The group's data for the training of `arn` (a solution version or a recommender), with the
+/// watermark it saw recorded on the resource so serving knows which events are newer.
+pub fn snapshot(
+    inner: &mut Txn<'_>,
+    writes: &mut Writes,
+    arn: &str,
+    group: &str,
+) -> (TrainingData, u64) {
+    let watermark = inner.next_seq;
+    let data = gather(inner, group, watermark);
+    if let Some(record) = inner.records.get_mut(arn) {
+        record.trained_seq = watermark;
+    }
+    writes.record(inner, arn);
+    (data, watermark)
+}
+
+/// Refuses a training with no interactions, and under `--strict-quotas` one below AWS's data
+/// minimums.
+///
+/// # Errors
+/// The failureReason.
+pub fn check_volume(server: &AppState, data: &TrainingData, opts: &TrainOptions) -> Result<(), String> {
     if data.interactions.is_empty() {
         return Err(
             "The dataset group has no interactions: import data or send events before training"
@@ -147,28 +173,52 @@ pub async fn run(server: AppState, version_arn: String) -> Result<Apply, String>
         );
     }
     if server.config.strict_quotas {
-        crate::quotas::check_training(&rec::training_volume(&data, &opts))?;
+        crate::quotas::check_training(&rec::training_volume(data, opts))?;
     }
-    if let Some(search) = search {
-        return tuning::run(server, version_arn, data, opts, search, watermark).await;
-    }
+    Ok(())
+}
+
+/// Fits `opts` on `data` off the async threads; the returned [`Apply`] stores the model under
+/// `arn` with the resource's `trainingHours` (a solution version) and, with `metrics`, the
+/// hold-out evaluation in the member it names (a recommender's `modelMetrics`).
+pub async fn fit(
+    server: AppState,
+    arn: String,
+    data: TrainingData,
+    opts: TrainOptions,
+    metrics: Option<&'static str>,
+) -> Result<Apply, String> {
     let started = std::time::Instant::now();
-    let model = tokio::task::spawn_blocking(move || rec::train(&data, &opts))
-        .await
-        .map_err(|e| format!("training failed: {e}"))?
-        .map_err(|e| e.to_string())?;
+    let (model, evaluated) = tokio::task::spawn_blocking(move || {
+        let model = rec::train(&data, &opts)?;
+        let evaluated = match metrics {
+            Some(_) => Some(rec::evaluate(&data, &opts)?),
+            None => None,
+        };
+        Ok::<_, rec::Error>((model, evaluated))
+    })
+    .await
+    .map_err(|e| format!("training failed: {e}"))?
+    .map_err(|e| e.to_string())?;
     let hours = started.elapsed().as_secs_f64() / 3600.0;
     let bytes = model.to_bytes();
     let model = Arc::new(model);
     let state = server.clone();
-    tracing::info!(%version_arn, watermark, "trained");
+    tracing::info!(%arn, "trained");
     Ok(Box::new(move |inner: &mut Txn<'_>, writes: &mut Writes| {
-        if let Some(v) = inner.records.get_mut(&version_arn) {
-            v.body.insert("trainingHours".into(), Value::from(hours));
+        if let Some(r) = inner.records.get_mut(&arn) {
+            match (metrics, evaluated) {
+                (Some(member), Some(values)) => {
+                    r.body.insert(member.into(), serde_json::json!(values));
+                }
+                _ => {
+                    r.body.insert("trainingHours".into(), Value::from(hours));
+                }
+            }
         }
-        writes.record(inner, &version_arn);
-        writes.push(Write::Model(version_arn.clone(), bytes));
-        state.state.cache_model(&version_arn, model);
+        writes.record(inner, &arn);
+        writes.push(Write::Model(arn.clone(), bytes));
+        state.state.cache_model(&arn, model);
     }))
 }
 

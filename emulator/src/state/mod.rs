@@ -47,11 +47,13 @@ pub enum Kind {
     EventTracker,
     /// `filter/NAME`
     Filter,
+    /// `recommender/NAME` (appended last: stored records number the variants)
+    Recommender,
 }
 
 impl Kind {
     /// Every kind, in dependency order (parents first).
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::DatasetGroup,
         Kind::Schema,
         Kind::Dataset,
@@ -61,6 +63,7 @@ impl Kind {
         Kind::Campaign,
         Kind::EventTracker,
         Kind::Filter,
+        Kind::Recommender,
     ];
 
     /// The member holding the resource's ARN (`datasetGroupArn`...).
@@ -75,6 +78,7 @@ impl Kind {
             Kind::Campaign => "campaignArn",
             Kind::EventTracker => "eventTrackerArn",
             Kind::Filter => "filterArn",
+            Kind::Recommender => "recommenderArn",
         }
     }
 
@@ -90,6 +94,7 @@ impl Kind {
             Kind::Campaign => "Campaign",
             Kind::EventTracker => "EventTracker",
             Kind::Filter => "Filter",
+            Kind::Recommender => "Recommender",
         }
     }
 
@@ -104,6 +109,7 @@ impl Kind {
             Kind::Campaign => "campaign",
             Kind::EventTracker => "event-tracker",
             Kind::Filter => "filter",
+            Kind::Recommender => "recommender",
         }
     }
 }
@@ -592,6 +598,22 @@ impl State {
                     crate::error::ErrorKind::Internal,
                     format!("state could not be persisted: {e}"),
                 ));
+            }
+        }
+        // A model dropped with its resource leaves the cache too, so nothing serves from it
+        // and memory-only servers do not keep every deleted model.
+        let dropped: Vec<String> = writes
+            .0
+            .iter()
+            .filter_map(|w| match w {
+                Write::DropModel(arn) => Some(arn.clone()),
+                _ => None,
+            })
+            .collect();
+        if !dropped.is_empty() {
+            let mut models = self.models.lock().unwrap_or_else(|e| e.into_inner());
+            for arn in &dropped {
+                models.remove(arn);
             }
         }
         let replaced = {

@@ -176,6 +176,18 @@ impl Filter {
     }
 }
 
+impl BoundFilter {
+    /// This filter combined with `other` as `this | other` (the combining rules of the module
+    /// docs): the emulator puts a recommender's automatic filter (`EXCLUDE` what the user
+    /// watched) before the caller's own. Both keep their own placeholder values; only clauses
+    /// of the automatic filter, which has no placeholders, are added.
+    pub fn then(mut self, other: BoundFilter) -> BoundFilter {
+        self.clauses.extend(other.clauses);
+        self.values.extend(other.values);
+        self
+    }
+}
+
 /// Reads one placeholder's value: `"a","b"`, `"a"`, `5`, `"5"`.
 fn literals(name: &str, raw: &str) -> Result<Vec<Literal>, FilterError> {
     let length = raw.chars().count();

@@ -307,3 +307,32 @@ fn missing_or_malformed_values_name_the_placeholder() {
         assert!(err.message.contains("$GENRES"), "{raw:?}: {err}");
     }
 }
+
+#[test]
+fn a_filter_put_before_another_applies_first_with_each_keeping_its_values() {
+    let automatic = parse(r#"EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("watch")"#)
+        .unwrap()
+        .bind(&BTreeMap::new())
+        .unwrap();
+    let own = parse("INCLUDE ItemID WHERE Items.GENRE IN ($G)")
+        .unwrap()
+        .bind(&[("G".to_string(), r#""Drama""#.to_string())].into())
+        .unwrap();
+    let both = automatic.then(own);
+    let got: Vec<&str> = catalogue()
+        .iter()
+        .filter(|(id, attrs, events)| {
+            both.allows(
+                &none(),
+                &Subject {
+                    item_id: id,
+                    attributes: attrs,
+                    event_types: events,
+                },
+            )
+        })
+        .map(|(id, _, _)| *id)
+        .collect();
+    // Drama items, less the one the user watched.
+    assert_eq!(got, ["comdrama05"]);
+}

@@ -476,6 +476,16 @@ const TREND_FREQUENCIES: [(&str, i64); 5] = [
     ("1 day", 86_400),
 ];
 
+/// The name of the default trend discovery frequency ("Default value: 2 hours"), the one of
+/// [`rec::DEFAULT_TREND_INTERVAL`].
+pub fn default_trend_frequency() -> &'static str {
+    TREND_FREQUENCIES
+        .iter()
+        .find(|(_, secs)| *secs == rec::DEFAULT_TREND_INTERVAL)
+        .map(|(name, _)| *name)
+        .expect("the default interval is one of the documented frequencies")
+}
+
 /// The trend discovery frequency of a `solutionConfig`, in seconds (2 hours when absent).
 ///
 /// # Errors
