@@ -24,8 +24,12 @@ pub struct InPlaceUpdate {
     /// Work the update needs in its IN_PROGRESS stage (a retraining), given the resource ARN
     /// and the update; `None` when this update needs none. Its result is applied with the
     /// ACTIVE transition; its error ends the update CREATE FAILED.
-    pub work: Option<fn(&AppState, &str, &Value) -> Option<Work>>,
+    pub work: Option<UpdateWork>,
 }
+
+/// The work an update may need, from the server, the resource ARN and the update; `None` when
+/// this update needs none.
+pub type UpdateWork = fn(&AppState, &str, &Value) -> Option<Work>;
 
 impl InPlaceUpdate {
     /// The update's lifecycle, from CREATE PENDING (run it with `lifecycle::drive`).

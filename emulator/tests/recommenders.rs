@@ -185,7 +185,11 @@ impl Vod {
             .map(|out| out.item_list.unwrap_or_default())
             .map_err(|e| {
                 let e = e.into_service_error();
-                format!("{}: {}", e.meta().code().unwrap_or(""), e.meta().message().unwrap_or(""))
+                format!(
+                    "{}: {}",
+                    e.meta().code().unwrap_or(""),
+                    e.meta().message().unwrap_or("")
+                )
             })
     }
 }
@@ -209,10 +213,18 @@ async fn every_video_on_demand_use_case_is_served_by_a_recommender() {
     let mut arns = Vec::new();
     for use_case in VOD {
         let r = v.recommender(use_case, use_case, None).await;
-        assert_eq!(r.status(), Some("ACTIVE"), "{use_case}: {:?}", r.failure_reason());
+        assert_eq!(
+            r.status(),
+            Some("ACTIVE"),
+            "{use_case}: {:?}",
+            r.failure_reason()
+        );
         assert_eq!(r.recipe_arn(), Some(recipe(use_case).as_str()));
         let metrics = r.model_metrics.clone().unwrap_or_default();
-        assert!(metrics.contains_key("precision_at_25"), "{use_case}: {metrics:?}");
+        assert!(
+            metrics.contains_key("precision_at_25"),
+            "{use_case}: {metrics:?}"
+        );
         let config = r.recommender_config.clone().unwrap();
         assert_eq!(config.min_recommendation_requests_per_second(), Some(1));
         arns.push(r.recommender_arn.unwrap());
@@ -225,7 +237,10 @@ async fn every_video_on_demand_use_case_is_served_by_a_recommender() {
     assert_eq!(picks.len(), 10);
     assert!(picks.iter().all(|i| i.score.is_none()), "{picks:?}");
     let picked = ids(&picks);
-    assert!(picked.iter().filter(|i| i.starts_with('c')).count() >= 8, "{picked:?}");
+    assert!(
+        picked.iter().filter(|i| i.starts_with('c')).count() >= 8,
+        "{picked:?}"
+    );
     for w in watched(0) {
         assert!(!picked.contains(&w), "v0 watched {w}: {picked:?}");
     }
@@ -235,31 +250,42 @@ async fn every_video_on_demand_use_case_is_served_by_a_recommender() {
         let related = ids(&v.recommend(arn, Some("v0"), Some("c3")).await.unwrap());
         assert!(!related.is_empty());
         // The most related are comedies (SIMS fills the rest of the list with popular items).
-        assert!(related[..5].iter().all(|i| i.starts_with('c')), "{related:?}");
+        assert!(
+            related[..5].iter().all(|i| i.starts_with('c')),
+            "{related:?}"
+        );
         for w in watched(0) {
             assert!(!related.contains(&w), "v0 watched {w}: {related:?}");
         }
         let err = v.recommend(arn, Some("v0"), None).await.unwrap_err();
-        assert!(err.starts_with("InvalidInputException: itemId is required"), "{err}");
+        assert!(
+            err.starts_with("InvalidInputException: itemId is required"),
+            "{err}"
+        );
     }
 
     // Most popular needs a user; trending does not.
     let err = v.recommend(&popular, None, None).await.unwrap_err();
-    assert!(err.contains("userId is required by the Most popular use case"), "{err}");
-    assert_eq!(v.recommend(&popular, Some("v1"), None).await.unwrap().len(), 10);
+    assert!(
+        err.contains("userId is required by the Most popular use case"),
+        "{err}"
+    );
+    assert_eq!(
+        v.recommend(&popular, Some("v1"), None).await.unwrap().len(),
+        10
+    );
     assert_eq!(v.recommend(&trending, None, None).await.unwrap().len(), 10);
 
     // Real time: once v0 watches a picked comedy, it leaves v0's top picks at once.
     let first = picked[0].clone();
-    let tracker = v
-        .c
-        .control
-        .create_event_tracker()
-        .name("vod")
-        .dataset_group_arn(&v.group)
-        .send()
-        .await
-        .unwrap();
+    let tracker =
+        v.c.control
+            .create_event_tracker()
+            .name("vod")
+            .dataset_group_arn(&v.group)
+            .send()
+            .await
+            .unwrap();
     v.c.events
         .put_events()
         .tracking_id(tracker.tracking_id.unwrap())
@@ -277,29 +303,30 @@ async fn every_video_on_demand_use_case_is_served_by_a_recommender() {
         .await
         .unwrap();
     let after = ids(&v.recommend(&top_picks, Some("v0"), None).await.unwrap());
-    assert!(!after.contains(&first), "{first} was just watched: {after:?}");
+    assert!(
+        !after.contains(&first),
+        "{first} was just watched: {after:?}"
+    );
 
     // The group lists its five recommenders; a recommender blocks the group's deletion.
-    let listed = v
-        .c
-        .control
-        .list_recommenders()
-        .dataset_group_arn(&v.group)
-        .send()
-        .await
-        .unwrap()
-        .recommenders
-        .unwrap_or_default();
+    let listed =
+        v.c.control
+            .list_recommenders()
+            .dataset_group_arn(&v.group)
+            .send()
+            .await
+            .unwrap()
+            .recommenders
+            .unwrap_or_default();
     assert_eq!(listed.len(), 5);
-    let err = v
-        .c
-        .control
-        .delete_dataset_group()
-        .dataset_group_arn(&v.group)
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let err =
+        v.c.control
+            .delete_dataset_group()
+            .dataset_group_arn(&v.group)
+            .send()
+            .await
+            .unwrap_err()
+            .into_service_error();
     assert!(err.is_resource_in_use_exception(), "{err:?}");
 }
 
@@ -309,15 +336,32 @@ async fn a_recommender_stops_starts_updates_and_is_deleted() {
     let p = &v.c.control;
     let r = v.recommender("picks", "aws-vod-top-picks", None).await;
     let arn = r.recommender_arn.unwrap();
-    let explore = r.recommender_config.unwrap().item_exploration_config.unwrap();
-    assert_eq!(explore.get("explorationWeight").map(String::as_str), Some("0.3"));
-    assert_eq!(explore.get("explorationItemAgeCutOff").map(String::as_str), Some("30"));
+    let explore = r
+        .recommender_config
+        .unwrap()
+        .item_exploration_config
+        .unwrap();
+    assert_eq!(
+        explore.get("explorationWeight").map(String::as_str),
+        Some("0.3")
+    );
+    assert_eq!(
+        explore.get("explorationItemAgeCutOff").map(String::as_str),
+        Some("30")
+    );
 
     // Stopped, it serves nothing; it cannot be stopped twice; started, it serves again.
-    p.stop_recommender().recommender_arn(&arn).send().await.unwrap();
+    p.stop_recommender()
+        .recommender_arn(&arn)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(v.describe(&arn).await.status(), Some("INACTIVE"));
     let err = v.recommend(&arn, Some("v0"), None).await.unwrap_err();
-    assert!(err.contains("INACTIVE") && err.contains("StartRecommender"), "{err}");
+    assert!(
+        err.contains("INACTIVE") && err.contains("StartRecommender"),
+        "{err}"
+    );
     let err = p
         .stop_recommender()
         .recommender_arn(&arn)
@@ -326,7 +370,11 @@ async fn a_recommender_stops_starts_updates_and_is_deleted() {
         .unwrap_err()
         .into_service_error();
     assert!(err.is_resource_in_use_exception(), "{err:?}");
-    p.start_recommender().recommender_arn(&arn).send().await.unwrap();
+    p.start_recommender()
+        .recommender_arn(&arn)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(v.describe(&arn).await.status(), Some("ACTIVE"));
     assert_eq!(v.recommend(&arn, Some("v0"), None).await.unwrap().len(), 10);
 
@@ -365,14 +413,25 @@ async fn a_recommender_stops_starts_updates_and_is_deleted() {
         .await
         .unwrap();
     let after = v.server.server().state.model(&arn).unwrap();
-    assert!(!std::sync::Arc::ptr_eq(&before, &after), "a column change retrains");
+    assert!(
+        !std::sync::Arc::ptr_eq(&before, &after),
+        "a column change retrains"
+    );
     assert_eq!(
-        v.describe(&arn).await.latest_recommender_update.unwrap().status(),
+        v.describe(&arn)
+            .await
+            .latest_recommender_update
+            .unwrap()
+            .status(),
         Some("ACTIVE")
     );
     assert_eq!(v.recommend(&arn, Some("v0"), None).await.unwrap().len(), 10);
 
-    p.delete_recommender().recommender_arn(&arn).send().await.unwrap();
+    p.delete_recommender()
+        .recommender_arn(&arn)
+        .send()
+        .await
+        .unwrap();
     let err = p
         .describe_recommender()
         .recommender_arn(&arn)
@@ -381,7 +440,10 @@ async fn a_recommender_stops_starts_updates_and_is_deleted() {
         .unwrap_err()
         .into_service_error();
     assert!(err.is_resource_not_found_exception(), "{err:?}");
-    assert!(v.server.server().state.model(&arn).is_err(), "the model goes with it");
+    assert!(
+        v.server.server().state.model(&arn).is_err(),
+        "the model goes with it"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -399,24 +461,56 @@ async fn recommenders_refuse_what_aws_refuses() {
     let message = |e: aws_sdk_personalize::error::SdkError<_>| {
         let e: aws_sdk_personalize::operation::create_recommender::CreateRecommenderError =
             e.into_service_error();
-        format!("{}: {}", e.meta().code().unwrap_or(""), e.meta().message().unwrap_or(""))
+        format!(
+            "{}: {}",
+            e.meta().code().unwrap_or(""),
+            e.meta().message().unwrap_or("")
+        )
     };
     let custom = common::dataset_group(p, "custom").await;
     for (group, recipe_arn, config, expected) in [
-        (custom.as_str(), recipe("aws-vod-top-picks"), None, "is not a domain dataset group"),
-        (v.group.as_str(), recipe("aws-ecomm-recommended-for-you"), None, "is a ECOMMERCE use case"),
-        (v.group.as_str(), recipe("aws-user-personalization"), None, "is not the recipe of a domain use case"),
-        (v.group.as_str(), recipe("aws-vod-nope"), None, "is not the recipe of a domain use case"),
+        (
+            custom.as_str(),
+            recipe("aws-vod-top-picks"),
+            None,
+            "is not a domain dataset group",
+        ),
+        (
+            v.group.as_str(),
+            recipe("aws-ecomm-recommended-for-you"),
+            None,
+            "is a ECOMMERCE use case",
+        ),
+        (
+            v.group.as_str(),
+            recipe("aws-user-personalization"),
+            None,
+            "is not the recipe of a domain use case",
+        ),
+        (
+            v.group.as_str(),
+            recipe("aws-vod-nope"),
+            None,
+            "is not the recipe of a domain use case",
+        ),
         (
             v.group.as_str(),
             recipe("aws-vod-most-popular"),
-            Some(RecommenderConfig::builder().item_exploration_config("explorationWeight", "0.5").build()),
+            Some(
+                RecommenderConfig::builder()
+                    .item_exploration_config("explorationWeight", "0.5")
+                    .build(),
+            ),
             "does not apply to the Most popular use case",
         ),
         (
             v.group.as_str(),
             recipe("aws-vod-top-picks"),
-            Some(RecommenderConfig::builder().item_exploration_config("explorationWeight", "2").build()),
+            Some(
+                RecommenderConfig::builder()
+                    .item_exploration_config("explorationWeight", "2")
+                    .build(),
+            ),
             "explorationWeight",
         ),
         (
@@ -435,37 +529,51 @@ async fn recommenders_refuse_what_aws_refuses() {
         ),
     ] {
         let err = message(create("r", group, &recipe_arn, config).await.unwrap_err());
-        assert!(err.starts_with("InvalidInputException") && err.contains(expected), "{expected}: {err}");
+        assert!(
+            err.starts_with("InvalidInputException") && err.contains(expected),
+            "{expected}: {err}"
+        );
     }
-    let err = message(create("", &v.group, &recipe("aws-vod-top-picks"), None).await.unwrap_err());
+    let err = message(
+        create("", &v.group, &recipe("aws-vod-top-picks"), None)
+            .await
+            .unwrap_err(),
+    );
     assert!(err.starts_with("ValidationException"), "{err}");
-    create("r", &v.group, &recipe("aws-vod-top-picks"), None).await.unwrap();
-    let err = message(create("r", &v.group, &recipe("aws-vod-top-picks"), None).await.unwrap_err());
+    create("r", &v.group, &recipe("aws-vod-top-picks"), None)
+        .await
+        .unwrap();
+    let err = message(
+        create("r", &v.group, &recipe("aws-vod-top-picks"), None)
+            .await
+            .unwrap_err(),
+    );
     assert!(err.starts_with("ResourceAlreadyExistsException"), "{err}");
 
     // Both a campaign and a recommender, or neither: refused before anything is looked up.
-    let both = v
-        .c
-        .runtime
-        .get_recommendations()
-        .campaign_arn("arn:aws:personalize:eu-west-1:123456789012:campaign/c")
-        .recommender_arn("arn:aws:personalize:eu-west-1:123456789012:recommender/r")
-        .user_id("v0")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(both.meta().message().unwrap().contains("not both"), "{both:?}");
-    let missing = v
-        .c
-        .runtime
-        .get_recommendations()
-        .recommender_arn("arn:aws:personalize:eu-west-1:123456789012:recommender/none")
-        .user_id("v0")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let both =
+        v.c.runtime
+            .get_recommendations()
+            .campaign_arn("arn:aws:personalize:eu-west-1:123456789012:campaign/c")
+            .recommender_arn("arn:aws:personalize:eu-west-1:123456789012:recommender/r")
+            .user_id("v0")
+            .send()
+            .await
+            .unwrap_err()
+            .into_service_error();
+    assert!(
+        both.meta().message().unwrap().contains("not both"),
+        "{both:?}"
+    );
+    let missing =
+        v.c.runtime
+            .get_recommendations()
+            .recommender_arn("arn:aws:personalize:eu-west-1:123456789012:recommender/none")
+            .user_id("v0")
+            .send()
+            .await
+            .unwrap_err()
+            .into_service_error();
     assert!(missing.is_resource_not_found_exception(), "{missing:?}");
 
     // Schemas: a custom schema in a domain group, and a domain schema without the domain's
@@ -504,7 +612,10 @@ async fn recommenders_refuse_what_aws_refuses() {
             .unwrap_err()
             .into_service_error();
         let text = err.meta().message().unwrap_or("");
-        assert!(err.is_invalid_input_exception() && text.contains(expected), "{expected}: {err:?}");
+        assert!(
+            err.is_invalid_input_exception() && text.contains(expected),
+            "{expected}: {err:?}"
+        );
     }
     // A domain schema in a custom group.
     let err = p
@@ -518,7 +629,10 @@ async fn recommenders_refuse_what_aws_refuses() {
         .unwrap_err()
         .into_service_error();
     assert!(
-        err.meta().message().unwrap_or("").contains("the VIDEO_ON_DEMAND domain"),
+        err.meta()
+            .message()
+            .unwrap_or("")
+            .contains("the VIDEO_ON_DEMAND domain"),
         "{err:?}"
     );
     // The interactions dataset stays usable through all this.
@@ -606,7 +720,12 @@ async fn a_use_case_without_its_data_fails_with_the_reason() {
         .unwrap()
         .recommender_arn
         .unwrap();
-    let r = p.describe_recommender().recommender_arn(&arn).send().await.unwrap();
+    let r = p
+        .describe_recommender()
+        .recommender_arn(&arn)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.recommender.unwrap().status(), Some("ACTIVE"));
 }
 
@@ -635,8 +754,16 @@ async fn recipes_algorithms_and_feature_transformations_are_published() {
     expected.sort();
     got.sort();
     assert_eq!(got, expected);
-    let all = p.list_recipes().send().await.unwrap().recipes.unwrap_or_default();
-    assert!(all.iter().any(|r| r.name() == Some("aws-sims") && r.domain().is_none()));
+    let all = p
+        .list_recipes()
+        .send()
+        .await
+        .unwrap()
+        .recipes
+        .unwrap_or_default();
+    assert!(all
+        .iter()
+        .any(|r| r.name() == Some("aws-sims") && r.domain().is_none()));
     assert_eq!(all.iter().filter(|r| r.domain().is_some()).count(), 10);
 
     // The algorithm of a recipe lists the defaults training uses (a unit test of the
@@ -661,7 +788,10 @@ async fn recipes_algorithms_and_feature_transformations_are_published() {
         .unwrap();
     let defaults = algorithm.default_hyper_parameters.clone().unwrap();
     assert_eq!(defaults.get("bptt").map(String::as_str), Some("32"));
-    assert_eq!(defaults.get("recency_mask").map(String::as_str), Some("true"));
+    assert_eq!(
+        defaults.get("recency_mask").map(String::as_str),
+        Some("true")
+    );
     let ranges = algorithm.default_hyper_parameter_ranges.unwrap();
     assert!(ranges
         .integer_hyper_parameter_ranges()
@@ -682,7 +812,12 @@ async fn recipes_algorithms_and_feature_transformations_are_published() {
         .build();
     let (_, explicit) =
         common::solution_version(p, &group, "explicit", recipe_arn, None, Some(config)).await;
-    assert_eq!(explicit.status(), Some("ACTIVE"), "{:?}", explicit.failure_reason());
+    assert_eq!(
+        explicit.status(),
+        Some("ACTIVE"),
+        "{:?}",
+        explicit.failure_reason()
+    );
 
     let ft = p
         .describe_feature_transformation()
@@ -693,7 +828,10 @@ async fn recipes_algorithms_and_feature_transformations_are_published() {
         .feature_transformation
         .unwrap();
     assert_eq!(
-        ft.default_parameters.unwrap().get("trend_discovery_frequency").map(String::as_str),
+        ft.default_parameters
+            .unwrap()
+            .get("trend_discovery_frequency")
+            .map(String::as_str),
         Some("2 hours")
     );
     for arn in [
@@ -725,4 +863,69 @@ async fn recipes_algorithms_and_feature_transformations_are_published() {
         };
         assert_eq!(err.as_deref(), Some("ResourceNotFoundException"), "{arn}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn item_metadata_comes_with_recommendations_only_where_enabled() {
+    let v = vod("meta").await;
+    let with = v
+        .recommender(
+            "with",
+            "aws-vod-top-picks",
+            Some(
+                RecommenderConfig::builder()
+                    .enable_metadata_with_recommendations(true)
+                    .build(),
+            ),
+        )
+        .await;
+    let without = v.recommender("without", "aws-vod-top-picks", None).await;
+    let ask = |arn: String, columns: Vec<String>| {
+        v.c.runtime
+            .get_recommendations()
+            .recommender_arn(arn)
+            .user_id("v40")
+            .num_results(5)
+            .metadata_columns("ITEMS", columns)
+            .send()
+    };
+    let items = ask(with.recommender_arn.clone().unwrap(), vec!["GENRES".into()])
+        .await
+        .unwrap()
+        .item_list
+        .unwrap();
+    assert_eq!(items.len(), 5);
+    for item in &items {
+        let genre = if item.item_id().unwrap().starts_with('c') {
+            "Comedy"
+        } else {
+            "Drama"
+        };
+        let metadata = item.metadata.clone().unwrap();
+        assert_eq!(
+            metadata.get("GENRES").map(String::as_str),
+            Some(genre),
+            "{item:?}"
+        );
+    }
+    let err = ask(without.recommender_arn.unwrap(), vec!["GENRES".into()])
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(
+        err.meta()
+            .message()
+            .unwrap_or("")
+            .contains("enableMetadataWithRecommendations"),
+        "{err:?}"
+    );
+    let eleven: Vec<String> = (0..11).map(|i| format!("C{i}")).collect();
+    let err = ask(with.recommender_arn.unwrap(), eleven)
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(
+        err.meta().message().unwrap_or("").contains("at most 10"),
+        "{err:?}"
+    );
 }

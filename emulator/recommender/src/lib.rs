@@ -46,8 +46,8 @@ mod users;
 
 pub use dataset::{training_volume, TrainingVolume};
 pub use metrics::{evaluate, METRIC_NAMES};
-pub use params::default_hyperparameters;
 pub use model::{Exploration, Model, Query, Scored, Trend, DEFAULT_TREND_INTERVAL};
+pub use params::default_hyperparameters;
 pub use recipes::{recipe, recipes, RecipeInfo};
 pub use train::train;
 

@@ -217,6 +217,14 @@ impl Model {
         Ok(self.ranked(query))
     }
 
+    /// The metadata of item `id` as the model knows it (every column of the Items dataset);
+    /// `None` for an item the model has not seen.
+    pub fn item_attributes(&self, id: &str) -> Option<&BTreeMap<String, Value>> {
+        self.catalog
+            .get(id)
+            .map(|i| &self.catalog.attributes[i as usize])
+    }
+
     /// Items in the model's catalogue.
     pub fn catalogue_len(&self) -> usize {
         self.catalog.len()

@@ -367,7 +367,11 @@ mod tests {
 
     #[test]
     fn the_documented_defaults_are_the_ones_training_uses() {
-        for recipe in ["aws-user-personalization", "aws-sims", "aws-personalized-ranking"] {
+        for recipe in [
+            "aws-user-personalization",
+            "aws-sims",
+            "aws-personalized-ranking",
+        ] {
             let kind = crate::recipes::kind(recipe).unwrap();
             let defaults = default_hyperparameters(recipe);
             assert!(!defaults.is_empty(), "{recipe}");
@@ -375,7 +379,10 @@ mod tests {
             let none = Params::parse(kind, &BTreeMap::new()).unwrap();
             assert_eq!(format!("{given:?}"), format!("{none:?}"), "{recipe}");
         }
-        assert_eq!(default_hyperparameters("aws-sims")["min_cointeraction_count"], "3");
+        assert_eq!(
+            default_hyperparameters("aws-sims")["min_cointeraction_count"],
+            "3"
+        );
         assert!(default_hyperparameters("aws-popularity-count").is_empty());
         assert!(default_hyperparameters("aws-nope").is_empty());
     }

@@ -90,8 +90,12 @@ fn schema_for(
     if schema_domain != domain {
         return Err(ApiError::invalid(format!(
             "Schema {schema_arn} is for {}, but the dataset group is {}",
-            schema_domain.map_or("a custom dataset group".to_owned(), |d| format!("the {d} domain")),
-            domain.map_or("a custom dataset group".to_owned(), |d| format!("a {d} domain dataset group")),
+            schema_domain.map_or("a custom dataset group".to_owned(), |d| format!(
+                "the {d} domain"
+            )),
+            domain.map_or("a custom dataset group".to_owned(), |d| format!(
+                "a {d} domain dataset group"
+            )),
         )));
     }
     match domain.and_then(Domain::parse) {
@@ -161,7 +165,10 @@ pub async fn update_dataset(ctx: &Ctx, input: &Map<String, Value>) -> Result<Val
         let ty = DatasetType::parse(dataset.str("datasetType").unwrap_or(""))
             .map_err(ApiError::invalid)?;
         let domain = inner
-            .get(Kind::DatasetGroup, dataset.str("datasetGroupArn").unwrap_or(""))?
+            .get(
+                Kind::DatasetGroup,
+                dataset.str("datasetGroupArn").unwrap_or(""),
+            )?
             .str("domain")
             .map(str::to_owned);
         schema_for(inner, &schema_arn, ty, domain.as_deref())?;

@@ -138,14 +138,13 @@ pub fn describe_algorithm(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value
     let mut categorical = Vec::new();
     for r in rec::search::default_ranges(name) {
         match r.range {
-            rec::search::Range::Integer { min, max } => integer.push(
-                json!({"name": r.name, "minValue": min, "maxValue": max, "isTunable": true}),
-            ),
-            rec::search::Range::Continuous { min, max } => continuous.push(
-                json!({"name": r.name, "minValue": min, "maxValue": max, "isTunable": true}),
-            ),
-            rec::search::Range::Categorical(values) => categorical
-                .push(json!({"name": r.name, "values": values, "isTunable": true})),
+            rec::search::Range::Integer { min, max } => integer
+                .push(json!({"name": r.name, "minValue": min, "maxValue": max, "isTunable": true})),
+            rec::search::Range::Continuous { min, max } => continuous
+                .push(json!({"name": r.name, "minValue": min, "maxValue": max, "isTunable": true})),
+            rec::search::Range::Categorical(values) => {
+                categorical.push(json!({"name": r.name, "values": values, "isTunable": true}))
+            }
         }
     }
     Ok(json!({"algorithm": {
@@ -208,11 +207,23 @@ mod tests {
             Some("aws-sims")
         );
         assert_eq!(
-            recipe_of("arn:aws:personalize:::algorithm/aws-sims", "feature-transformation"),
+            recipe_of(
+                "arn:aws:personalize:::algorithm/aws-sims",
+                "feature-transformation"
+            ),
             None
         );
-        assert_eq!(recipe_of("arn:aws:personalize:::algorithm/aws-nope", "algorithm"), None);
-        assert_eq!(recipe_of("arn:aws:personalize:::algorithm/", "algorithm"), None);
-        assert_eq!(recipe_of("arn:x:personalize:::algorithm/aws-sims", "algorithm"), None);
+        assert_eq!(
+            recipe_of("arn:aws:personalize:::algorithm/aws-nope", "algorithm"),
+            None
+        );
+        assert_eq!(
+            recipe_of("arn:aws:personalize:::algorithm/", "algorithm"),
+            None
+        );
+        assert_eq!(
+            recipe_of("arn:x:personalize:::algorithm/aws-sims", "algorithm"),
+            None
+        );
     }
 }

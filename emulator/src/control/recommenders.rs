@@ -108,7 +108,12 @@ pub async fn create_recommender(ctx: &Ctx, input: &Map<String, Value>) -> Result
             tags,
         )
     })?;
-    lifecycle::run_create(&ctx.server, &arn, crate::data::work_for(&ctx.server, Kind::Recommender, &arn)).await;
+    lifecycle::run_create(
+        &ctx.server,
+        &arn,
+        crate::data::work_for(&ctx.server, Kind::Recommender, &arn),
+    )
+    .await;
     Ok(arn_response(Kind::Recommender, &arn))
 }
 
@@ -235,7 +240,11 @@ fn retrain_if_columns_changed(server: &AppState, arn: &str, update: &Value) -> O
     if old.get("trainingDataConfig") == new.get("trainingDataConfig") {
         return None;
     }
-    Some(Box::pin(train(server.clone(), arn.to_owned(), Some(new.clone()))))
+    Some(Box::pin(train(
+        server.clone(),
+        arn.to_owned(),
+        Some(new.clone()),
+    )))
 }
 
 /// StopRecommender: ACTIVE > STOP PENDING > STOP IN_PROGRESS > INACTIVE.
@@ -272,7 +281,11 @@ async fn switch(ctx: &Ctx, input: &Map<String, Value>, steps: Switch) -> Result<
         writes.record(inner, &arn);
         Ok(())
     })?;
-    lifecycle::drive(&ctx.server, finish_switch(ctx.server.clone(), arn.clone(), steps)).await;
+    lifecycle::drive(
+        &ctx.server,
+        finish_switch(ctx.server.clone(), arn.clone(), steps),
+    )
+    .await;
     Ok(json!({ "recommenderArn": arn }))
 }
 
@@ -324,11 +337,17 @@ mod tests {
     use crate::control::domains::USE_CASES;
 
     fn top_picks() -> &'static UseCase {
-        USE_CASES.iter().find(|u| u.name == "aws-vod-top-picks").unwrap()
+        USE_CASES
+            .iter()
+            .find(|u| u.name == "aws-vod-top-picks")
+            .unwrap()
     }
 
     fn most_popular() -> &'static UseCase {
-        USE_CASES.iter().find(|u| u.name == "aws-vod-most-popular").unwrap()
+        USE_CASES
+            .iter()
+            .find(|u| u.name == "aws-vod-most-popular")
+            .unwrap()
     }
 
     #[test]
@@ -356,7 +375,11 @@ mod tests {
             Some(&json!({"itemExplorationConfig": {"explorationWeight": "0.5"}})),
         )
         .unwrap_err();
-        assert!(err.message.contains("does not apply to the Most popular"), "{}", err.message);
+        assert!(
+            err.message.contains("does not apply to the Most popular"),
+            "{}",
+            err.message
+        );
         let err = config_of(
             top_picks(),
             Some(&json!({"itemExplorationConfig": {"explorationWeight": "1.5"}})),
@@ -414,7 +437,12 @@ mod tests {
             assert_eq!(status(), expected);
         }
         // A start a previous process left IN_PROGRESS goes back to PENDING and completes.
-        assert!(lifecycle::transition(&server, arn, "INACTIVE", "START IN_PROGRESS"));
+        assert!(lifecycle::transition(
+            &server,
+            arn,
+            "INACTIVE",
+            "START IN_PROGRESS"
+        ));
         resume(&server, arn, "START IN_PROGRESS");
         settle().await;
         assert_eq!(status(), "START PENDING");

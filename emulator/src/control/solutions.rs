@@ -468,4 +468,3 @@ pub async fn get_solution_metrics(
     })?;
     Ok(json!({"solutionVersionArn": arn, "metrics": metrics}))
 }
-

@@ -11,10 +11,10 @@ use personalize_recommender::{
 use serde_json::{json, Map, Value};
 
 use super::influence::{self, RankingInfluence, Signals};
-use crate::error::ApiError;
-use crate::faults::Call;
 use crate::control::domains::{Need, UseCase};
 use crate::control::recommenders;
+use crate::error::ApiError;
+use crate::faults::Call;
 use crate::state::{now_secs, Kind, View};
 use crate::wire::Ctx;
 
@@ -189,7 +189,8 @@ impl Source {
     /// after the videos the user watched are filtered out").
     fn automatic_filter(&self) -> Option<filter::BoundFilter> {
         let event_type = self.use_case?.exclude_event_type?;
-        let expression = format!(r#"EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("{event_type}")"#);
+        let expression =
+            format!(r#"EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("{event_type}")"#);
         let parsed = filter::parse(&expression).expect("a fixed, valid expression");
         Some(parsed.bind(&BTreeMap::new()).expect("no placeholders"))
     }
@@ -306,6 +307,83 @@ fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<
     })
 }
 
+/// The Items columns a request asks to see with each item (`metadataColumns`, key `ITEMS`),
+/// when the campaign or recommender was configured with `enableMetadataWithRecommendations`
+/// (API_GetRecommendations: "If you enabled metadata in recommendations when you created or
+/// updated the campaign or recommender, specify the metadata columns from your Items dataset
+/// to include in item recommendations. The map key is ITEMS and the value is a list of column
+/// names from your Items dataset. The maximum number of columns you can provide is 10").
+fn metadata_columns(
+    input: &Map<String, Value>,
+    source: &Source,
+) -> Result<Option<Vec<String>>, ApiError> {
+    let Some(requested) = input.get("metadataColumns").and_then(Value::as_object) else {
+        return Ok(None);
+    };
+    if let Some(other) = requested.keys().find(|k| k.as_str() != "ITEMS") {
+        return Err(ApiError::invalid(format!(
+            "metadataColumns takes the key ITEMS only, not {other}"
+        )));
+    }
+    let columns: Vec<String> = requested
+        .get("ITEMS")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.as_str().map(str::to_owned))
+        .collect();
+    if columns.len() > MAX_METADATA_COLUMNS {
+        return Err(ApiError::invalid(format!(
+            "metadataColumns lists {} columns; at most {MAX_METADATA_COLUMNS}",
+            columns.len()
+        )));
+    }
+    let enabled = source
+        .config
+        .as_ref()
+        .and_then(|c| c.get("enableMetadataWithRecommendations"))
+        .and_then(Value::as_bool)
+        == Some(true);
+    if !enabled {
+        return Err(ApiError::invalid(
+            "metadataColumns needs a campaign or recommender created or updated with \
+             enableMetadataWithRecommendations",
+        ));
+    }
+    Ok(Some(columns))
+}
+
+/// Most `metadataColumns` a request may name.
+pub const MAX_METADATA_COLUMNS: usize = 10;
+
+impl Serving {
+    /// `columns` of item `id` as strings (numbers in their shortest form), from the model's
+    /// catalogue or the items added since; columns the item has no value for are left out.
+    fn metadata(&self, id: &str, columns: &[String]) -> Map<String, Value> {
+        let attributes = self.model.item_attributes(id).or_else(|| {
+            self.new_items
+                .iter()
+                .find(|i| i.item_id == id)
+                .map(|i| &i.attributes)
+        });
+        let Some(attributes) = attributes else {
+            return Map::new();
+        };
+        columns
+            .iter()
+            .filter_map(|c| {
+                let (_, value) = attributes.iter().find(|(k, _)| k.eq_ignore_ascii_case(c))?;
+                let text = match value {
+                    personalize_recommender::Value::Str(s) => s.clone(),
+                    personalize_recommender::Value::Num(n) => n.to_string(),
+                    personalize_recommender::Value::Bool(b) => b.to_string(),
+                };
+                Some((c.clone(), Value::from(text)))
+            })
+            .collect()
+    }
+}
+
 /// `itemExplorationConfig` (`explorationWeight`, `explorationItemAgeCutOff`, strings).
 fn exploration_of(config: Option<&Value>) -> Result<Option<Exploration>, ApiError> {
     let Some(c) = config.and_then(|c| c.get("itemExplorationConfig")) else {
@@ -374,7 +452,14 @@ pub async fn get_recommendations(ctx: &Ctx, input: &Map<String, Value>) -> Resul
         .recommend(&query)
         .map_err(|e| ApiError::invalid(e.to_string()))?;
     let scored = serving.influenced(scored, num as usize);
-    let items = item_list(scored, &serving.source);
+    let columns = metadata_columns(input, &serving.source)?;
+    let mut items = item_list(scored, &serving.source);
+    if let Some(columns) = columns {
+        for item in &mut items {
+            let id = item["itemId"].as_str().unwrap_or("").to_owned();
+            item["metadata"] = serving.metadata(&id, &columns).into();
+        }
+    }
     Ok(json!({"itemList": items, "recommendationId": recommendation_id()}))
 }
 
@@ -443,9 +528,8 @@ mod tests {
                 [json!({"itemId": "i"})]
             );
         }
-        let top_picks = crate::control::domains::use_case_of(
-            "arn:aws:personalize:::recipe/aws-vod-top-picks",
-        );
+        let top_picks =
+            crate::control::domains::use_case_of("arn:aws:personalize:::recipe/aws-vod-top-picks");
         assert_eq!(
             item_list(scored(), &source("aws-user-personalization", top_picks)),
             [json!({"itemId": "i"})]
@@ -460,7 +544,12 @@ mod tests {
         let byw = source("aws-sims", case("aws-vod-because-you-watched-x"));
         assert!(byw.check_request(Some("u"), Some("i")).is_ok());
         let err = byw.check_request(Some("u"), None).unwrap_err();
-        assert!(err.message.contains("itemId is required by the Because you watched X"), "{}", err.message);
+        assert!(
+            err.message
+                .contains("itemId is required by the Because you watched X"),
+            "{}",
+            err.message
+        );
         assert!(byw.check_request(None, Some("i")).is_err());
         let fbt = source("aws-sims", case("aws-ecomm-frequently-bought-together"));
         assert!(fbt.check_request(None, Some("i")).is_ok());

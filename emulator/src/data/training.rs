@@ -165,7 +165,11 @@ pub fn snapshot(
 ///
 /// # Errors
 /// The failureReason.
-pub fn check_volume(server: &AppState, data: &TrainingData, opts: &TrainOptions) -> Result<(), String> {
+pub fn check_volume(
+    server: &AppState,
+    data: &TrainingData,
+    opts: &TrainOptions,
+) -> Result<(), String> {
     if data.interactions.is_empty() {
         return Err(
             "The dataset group has no interactions: import data or send events before training"
