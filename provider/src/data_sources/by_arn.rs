@@ -1,6 +1,6 @@
 //! Data sources that read an existing resource by ARN with the resource's own finder
 //! ([`Mirror`]): `personalize_campaign`, `personalize_dataset_group`, `personalize_dataset`,
-//! `personalize_event_tracker`, `personalize_filter`, `personalize_schema`,
+//! `personalize_event_tracker`, `personalize_filter`, `personalize_recommender`, `personalize_schema`,
 //! `personalize_solution`, `personalize_solution_version`. Their attributes are derived from the
 //! resource's, so a read-only attribute a resource gains reaches its data source too.
 //! `personalize_active_solution_version` finds a solution's newest ACTIVE version.
@@ -17,7 +17,8 @@ use crate::framework::validate;
 use crate::framework::value::Obj;
 use crate::provider::Clients;
 use crate::resources::{
-    campaign, dataset, dataset_group, event_tracker, filter, schema, solution, solution_version,
+    campaign, dataset, dataset_group, event_tracker, filter, recommender, schema, solution,
+    solution_version,
 };
 
 /// A resource whose by-ARN data source ([`Mirror`]) reads it with its own finder.
@@ -69,6 +70,12 @@ impl Mirrored for campaign::Campaign {
     const READS: &'static str =
         "Reads an existing Amazon Personalize campaign by ARN, with its latest update.";
     const ARN: &'static str = "ARN of the campaign.";
+}
+
+impl Mirrored for recommender::Recommender {
+    const READS: &'static str =
+        "Reads an existing Amazon Personalize recommender by ARN, with its status, model metrics and latest update.";
+    const ARN: &'static str = "ARN of the recommender.";
 }
 
 impl Mirrored for dataset_group::DatasetGroup {
@@ -195,7 +202,12 @@ mod tests {
             .filter(|name| resources.contains_key(*name))
             .map(|name| (name.as_str(), name.as_str(), "arn"))
             .collect();
-        assert_eq!(pairs.len(), 8, "{pairs:?}");
+        // Every resource but the import job has one.
+        let without: Vec<&String> = resources
+            .keys()
+            .filter(|r| !data_sources.contains_key(*r))
+            .collect();
+        assert_eq!(without, ["dataset_import_job"], "{pairs:?}");
         pairs.push((
             "active_solution_version",
             "solution_version",

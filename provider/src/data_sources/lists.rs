@@ -154,3 +154,11 @@ list_data!(
     filter: "dataset_group_arn" ("Only the filters of this dataset group.") => set_dataset_group_arn,
     list_filters, |x| (x.filter_arn(), x.name())
 );
+list_data!(
+    /// `data "personalize_recommenders"`.
+    RecommendersData, "Recommenders", "Lists Amazon Personalize recommenders, all or those of one domain dataset group.",
+    "ARNs of the recommenders.",
+    "names" ("Their names, in the same order."),
+    filter: "dataset_group_arn" ("Only the recommenders of this dataset group.") => set_dataset_group_arn,
+    list_recommenders, |x| (x.recommender_arn(), x.name())
+);

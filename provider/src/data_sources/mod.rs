@@ -11,7 +11,8 @@ use tf_provider::DynamicDataSource;
 
 use crate::provider::ClientSlot;
 use crate::resources::{
-    campaign, dataset, dataset_group, event_tracker, filter, schema, solution, solution_version,
+    campaign, dataset, dataset_group, event_tracker, filter, recommender, schema, solution,
+    solution_version,
 };
 
 pub mod by_arn;
@@ -48,6 +49,10 @@ pub fn all(clients: &ClientSlot) -> HashMap<String, Box<dyn DynamicDataSource>> 
         ("dataset", entry::<Mirror<dataset::Dataset>>(clients)),
         ("filter", entry::<Mirror<filter::Filter>>(clients)),
         (
+            "recommender",
+            entry::<Mirror<recommender::Recommender>>(clients),
+        ),
+        (
             "active_solution_version",
             entry::<by_arn::ActiveSolutionVersionData>(clients),
         ),
@@ -66,6 +71,7 @@ pub fn all(clients: &ClientSlot) -> HashMap<String, Box<dyn DynamicDataSource>> 
         ("campaigns", entry::<lists::CampaignsData>(clients)),
         ("event_trackers", entry::<lists::EventTrackersData>(clients)),
         ("filters", entry::<lists::FiltersData>(clients)),
+        ("recommenders", entry::<lists::RecommendersData>(clients)),
     ]
     .into_iter()
     .map(|(name, d)| (name.to_owned(), d))

@@ -102,6 +102,12 @@ pub trait Kind: Send + Sync + 'static {
         false
     }
 
+    /// Statuses to wait through after an update that [`Kind::update_waits`]: by default an
+    /// update ends ACTIVE; a recommender's may end INACTIVE (its `status` stops it).
+    fn update_target() -> Target<'static> {
+        wait::UPDATING
+    }
+
     /// Calls Delete*; not-found is treated as done by the caller.
     async fn delete(c: &Clients, arn: &str, state: &Obj) -> Result<(), AwsError>;
 
@@ -705,9 +711,13 @@ impl<K: Kind> Resource for Generic<K> {
                 "last_updated_date_time",
                 "latest_campaign_update",
                 "latest_dataset_update",
+                "latest_recommender_update",
                 "latest_solution_update",
             ] {
-                if planned.contains_key(key) {
+                // A value the configuration sets (a recommender's desired `status`) is planned
+                // as configured, not left to the update.
+                let configured = config.get(key).is_some_and(|v| !v.is_null());
+                if planned.contains_key(key) && !configured {
                     planned.insert(key.to_owned(), Value::Unknown);
                 }
             }
@@ -832,7 +842,7 @@ impl<K: Kind> Resource for Generic<K> {
             }
             if K::update_waits(&prior, &planned) {
                 if let Err((_, e)) =
-                    Self::wait(&c, &arn, Op::Update, wait::UPDATING, &planned).await
+                    Self::wait(&c, &arn, Op::Update, K::update_target(), &planned).await
                 {
                     diags.root_error_short(e);
                     return Some((Self::salvage(&c, &arn, state).await, private));

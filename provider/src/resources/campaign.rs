@@ -260,7 +260,7 @@ fn canonical_config(cfg: &Obj) -> Option<Obj> {
 
 /// An `item_exploration_config` without the keys at AWS's default values; null when none is
 /// left (what a configuration leaving them out has).
-fn without_default_exploration(map: Option<&Dyn>) -> Dyn {
+pub fn without_default_exploration(map: Option<&Dyn>) -> Dyn {
     let left: Obj = map
         .and_then(DynExt::obj)
         .into_iter()

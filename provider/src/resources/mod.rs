@@ -18,6 +18,7 @@ pub mod dataset_group;
 pub mod dataset_import_job;
 pub mod event_tracker;
 pub mod filter;
+pub mod recommender;
 pub mod schema;
 pub mod solution;
 pub mod solution_config;
@@ -51,6 +52,7 @@ pub fn all(clients: &ClientSlot) -> HashMap<String, Box<dyn DynamicResource>> {
             entry::<event_tracker::EventTracker>(clients),
         ),
         ("filter", entry::<filter::Filter>(clients)),
+        ("recommender", entry::<recommender::Recommender>(clients)),
     ]
     .into_iter()
     .map(|(name, resource)| (name.to_owned(), resource))

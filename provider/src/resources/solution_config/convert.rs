@@ -173,12 +173,7 @@ pub fn expand(plan: &Obj) -> Option<SolutionConfig> {
             )
             .build()
     });
-    let training = get_block(cfg, "training_data_config").map(|t| {
-        TrainingDataConfig::builder()
-            .set_excluded_dataset_columns(string_lists(t, "excluded_dataset_columns"))
-            .set_included_dataset_columns(string_lists(t, "included_dataset_columns"))
-            .build()
-    });
+    let training = get_block(cfg, "training_data_config").map(expand_training_data);
     let auto_ml = get_block(cfg, "auto_ml_config").map(|a| {
         AutoMlConfig::builder()
             .set_metric_name(get_str(a, "metric_name"))
@@ -295,10 +290,6 @@ pub fn flatten(cfg: &SolutionConfig) -> Dyn {
         string_map(m.cloned().unwrap_or_default())
     };
     // Optional maps: absent (or empty, as AWS may answer) is null, as the plan has it.
-    let lists = |m: Option<&std::collections::HashMap<String, Vec<String>>>| {
-        m.filter(|m| !m.is_empty())
-            .map_or(Value::Null, |m| string_list_map(m.clone()))
-    };
     // An events configuration cleared through UpdateSolution reads back as an empty list.
     let events = cfg
         .events_config()
@@ -360,18 +351,7 @@ pub fn flatten(cfg: &SolutionConfig) -> Dyn {
         ),
         (
             "training_data_config",
-            one(cfg.training_data_config().map(|t| {
-                object([
-                    (
-                        "excluded_dataset_columns",
-                        lists(t.excluded_dataset_columns()),
-                    ),
-                    (
-                        "included_dataset_columns",
-                        lists(t.included_dataset_columns()),
-                    ),
-                ])
-            })),
+            one(cfg.training_data_config().map(flatten_training_data)),
         ),
         (
             "auto_training_config",
@@ -380,4 +360,30 @@ pub fn flatten(cfg: &SolutionConfig) -> Dyn {
                 .map(|a| object([("scheduling_expression", opt_s(a.scheduling_expression()))]))),
         ),
     ]))
+}
+
+/// A `training_data_config` block as the API's TrainingDataConfig.
+pub fn expand_training_data(t: &Obj) -> TrainingDataConfig {
+    TrainingDataConfig::builder()
+        .set_excluded_dataset_columns(string_lists(t, "excluded_dataset_columns"))
+        .set_included_dataset_columns(string_lists(t, "included_dataset_columns"))
+        .build()
+}
+
+/// A TrainingDataConfig as the `training_data_config` block's attribute values.
+pub fn flatten_training_data(t: &TrainingDataConfig) -> Obj {
+    let lists = |m: Option<&std::collections::HashMap<String, Vec<String>>>| {
+        m.filter(|m| !m.is_empty())
+            .map_or(Value::Null, |m| string_list_map(m.clone()))
+    };
+    object([
+        (
+            "excluded_dataset_columns",
+            lists(t.excluded_dataset_columns()),
+        ),
+        (
+            "included_dataset_columns",
+            lists(t.included_dataset_columns()),
+        ),
+    ])
 }

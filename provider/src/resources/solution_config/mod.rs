@@ -14,7 +14,10 @@ mod tests;
 use tf_provider::value::Value;
 use tf_provider::AttributePath;
 
-pub use convert::{expand, expand_auto_training, expand_update, flatten};
+pub use convert::{
+    expand, expand_auto_training, expand_training_data, expand_update, flatten,
+    flatten_training_data,
+};
 
 use super::common::get_block;
 use crate::framework::schema::{Attr, Check, Ty};
@@ -130,24 +133,7 @@ pub fn attrs() -> Vec<Attr> {
             ]),
             "An additional business objective.",
         ),
-        Attr::optional(
-            "training_data_config",
-            Ty::Block(vec![
-                Attr::optional(
-                    "excluded_dataset_columns",
-                    Ty::MapListString,
-                    "Columns to leave out of training: dataset type (`INTERACTIONS`, `ITEMS`, `USERS`) to a list of column names.",
-                )
-                .check(dataset_columns),
-                Attr::optional(
-                    "included_dataset_columns",
-                    Ty::MapListString,
-                    "The only columns training uses (besides the required ones): dataset type (`INTERACTIONS`, `ITEMS`, `USERS`) to a list of column names.",
-                )
-                .check(dataset_columns),
-            ]),
-            "Which data training uses.",
-        ),
+        training_data_attr(),
         Attr::optional(
             "auto_training_config",
             Ty::Block(vec![Attr::optional(
@@ -295,6 +281,28 @@ fn unique_range_names(v: &Dyn) -> Result<(), String> {
         )),
         None => Ok(()),
     }
+}
+
+/// The `training_data_config` block (solutions, and recommenders' `recommender_config`).
+pub fn training_data_attr() -> Attr {
+Attr::optional(
+            "training_data_config",
+            Ty::Block(vec![
+                Attr::optional(
+                    "excluded_dataset_columns",
+                    Ty::MapListString,
+                    "Columns to leave out of training: dataset type (`INTERACTIONS`, `ITEMS`, `USERS`) to a list of column names.",
+                )
+                .check(dataset_columns),
+                Attr::optional(
+                    "included_dataset_columns",
+                    Ty::MapListString,
+                    "The only columns training uses (besides the required ones): dataset type (`INTERACTIONS`, `ITEMS`, `USERS`) to a list of column names.",
+                )
+                .check(dataset_columns),
+            ]),
+            "Which data training uses.",
+        )
 }
 
 /// Dataset types and column names as TrainingDataConfig takes them.
