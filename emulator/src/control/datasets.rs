@@ -216,9 +216,34 @@ pub async fn create_import_job(ctx: &Ctx, input: &Map<String, Value>) -> Result<
     crate::data::objects::parse_location(location).map_err(ApiError::invalid)?;
     let tags = tags_of(input)?;
     let arn = ctx.arn(&format!("dataset-import-job/{name}"));
+    let publish = input
+        .get("publishAttributionMetricsToS3")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     ctx.server.state.mutate(|inner, writes| {
         let dataset = inner.get(Kind::Dataset, &dataset_arn)?;
         require_active(dataset, "Dataset")?;
+        if publish {
+            // "publish metric reports to your Amazon S3 bucket each time you create a dataset
+            // import job for interactions data" (Publishing metric attribution reports to
+            // Amazon S3): only an interactions import of a group whose metric attribution has
+            // an S3 path can.
+            let ty = DatasetType::parse(dataset.str("datasetType").unwrap_or(""));
+            if ty != Ok(DatasetType::Interactions) {
+                return Err(ApiError::invalid(format!(
+                    "publishAttributionMetricsToS3: {dataset_arn} is not an Interactions dataset; metric reports are published for interactions data"
+                )));
+            }
+            let group = dataset.str("datasetGroupArn").unwrap_or("");
+            let has_path = inner
+                .children(Kind::MetricAttribution, "datasetGroupArn", group)
+                .any(|m| m.body["metricsOutputConfig"]["s3DataDestination"]["path"].is_string());
+            if !has_path {
+                return Err(ApiError::invalid(format!(
+                    "publishAttributionMetricsToS3: dataset group {group} has no metric attribution with an s3DataDestination path"
+                )));
+            }
+        }
         if let Some(job) = inner
             .children(Kind::DatasetImportJob, "datasetArn", &dataset_arn)
             .find(|j| matches!(j.status(), "CREATE PENDING" | "CREATE IN_PROGRESS"))

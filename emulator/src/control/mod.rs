@@ -4,6 +4,7 @@
 
 pub mod campaigns;
 pub mod datasets;
+pub mod metric_attributions;
 pub mod solutions;
 
 use std::collections::BTreeMap;
@@ -43,6 +44,13 @@ pub async fn dispatch(ctx: &Ctx, op: &str, input: Value) -> Result<Value, ApiErr
         "UpdateCampaign" => campaigns::update_campaign(ctx, &input).await,
         "CreateEventTracker" => campaigns::create_event_tracker(ctx, &input).await,
         "CreateFilter" => campaigns::create_filter(ctx, &input).await,
+        "CreateMetricAttribution" => {
+            metric_attributions::create_metric_attribution(ctx, &input).await
+        }
+        "UpdateMetricAttribution" => metric_attributions::update_metric_attribution(ctx, &input),
+        "ListMetricAttributionMetrics" => {
+            metric_attributions::list_metric_attribution_metrics(ctx, &input)
+        }
         "TagResource" => tag_resource(ctx, &input),
         "UntagResource" => untag_resource(ctx, &input),
         "ListTagsForResource" => list_tags(ctx, &input),
@@ -371,6 +379,7 @@ fn check_dependants(inner: &Txn<'_>, kind: Kind, arn: &str) -> Result<(), ApiErr
             (Kind::Dataset, "datasetGroupArn"),
             (Kind::Solution, "datasetGroupArn"),
             (Kind::EventTracker, "datasetGroupArn"),
+            (Kind::MetricAttribution, "datasetGroupArn"),
         ],
         Kind::Schema => &[(Kind::Dataset, "schemaArn")],
         Kind::Solution => &[],

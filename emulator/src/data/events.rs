@@ -294,6 +294,24 @@ pub fn put_events(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiErr
             };
             let mut attributes = properties(str_of(event, "properties"), rules, &what)?;
             let (item_id, event_value) = item_and_value(event, &mut attributes, &what)?;
+            // Kept for metric attribution reports, in the Interactions columns an import
+            // reads them from (reserved keywords RECOMMENDATION_ID and
+            // EVENT_ATTRIBUTION_SOURCE, Custom datasets and schemas).
+            if let Some(id) = str_of(event, "recommendationId") {
+                attributes.insert(
+                    super::metric_reports::RECOMMENDATION_ID.to_owned(),
+                    Attr::Str(id.to_owned()),
+                );
+            }
+            if let Some(source) = event
+                .get("metricAttribution")
+                .and_then(|m| str_of(m, "eventAttributionSource"))
+            {
+                attributes.insert(
+                    super::metric_reports::EVENT_ATTRIBUTION_SOURCE.to_owned(),
+                    Attr::Str(source.to_owned()),
+                );
+            }
             let interaction = Interaction {
                 user_id: user_id.clone(),
                 item_id,

@@ -5,6 +5,7 @@ pub mod avro;
 pub mod events;
 pub mod import;
 pub mod influence;
+pub mod metric_reports;
 pub mod objects;
 pub mod runtime;
 pub mod training;
@@ -67,7 +68,7 @@ pub fn region_of_arn(arn: &str) -> &str {
 }
 
 async fn run_import(server: AppState, job_arn: String) -> Result<Apply, String> {
-    let (dataset_arn, location, mode, schema_text, ty) = {
+    let (dataset_arn, location, mode, schema_text, ty, publish) = {
         let inner = server.state.read();
         let job = inner
             .get(Kind::DatasetImportJob, &job_arn)
@@ -88,6 +89,11 @@ async fn run_import(server: AppState, job_arn: String) -> Result<Apply, String> 
             job.str("importMode").unwrap_or("FULL").to_owned(),
             schema.str("schema").unwrap_or("").to_owned(),
             avro::DatasetType::parse(dataset.str("datasetType").unwrap_or(""))?,
+            job.body
+                .get("publishAttributionMetricsToS3")
+                .and_then(serde_json::Value::as_bool)
+                .unwrap_or(false)
+                .then(|| dataset.str("datasetGroupArn").unwrap_or("").to_owned()),
         )
     };
     let schema = avro::parse(&schema_text)?;
@@ -98,6 +104,15 @@ async fn run_import(server: AppState, job_arn: String) -> Result<Apply, String> 
     if let (true, crate::state::Rows::Interactions(records)) = (server.config.strict_quotas, &rows)
     {
         crate::quotas::check_import(records.len())?;
+    }
+    if let (Some(group), crate::state::Rows::Interactions(records)) = (&publish, &rows) {
+        // The job's report is written before it turns ACTIVE, so a caller who sees the job
+        // ACTIVE finds it ("When the job completes, you can find the metrics in your Amazon
+        // S3 bucket", Publishing metric attribution reports to Amazon S3). A report that
+        // cannot be written fails the job: it was asked for.
+        let plan = metric_reports::plan_for_group(&*server.state.read(), group)
+            .map_err(|e| format!("publishAttributionMetricsToS3: {e}"))?;
+        metric_reports::publish(&server, &plan, &mode, records).await?;
     }
     Ok(Box::new(move |inner: &mut Txn<'_>, writes: &mut Writes| {
         let rows = match (mode.as_str(), inner.rows.get(&dataset_arn)) {

@@ -244,8 +244,14 @@ fn item_list(scored: Vec<Scored>, recipe: &str) -> Vec<Value> {
         .collect()
 }
 
-fn recommendation_id() -> String {
-    format!("RID-{}", uuid::Uuid::new_v4())
+/// A recommendation id, remembered with the campaign that answered, so events naming it are
+/// attributed to that campaign in metric attribution reports.
+fn recommendation_id(ctx: &Ctx, input: &Map<String, Value>) -> String {
+    let campaign = input
+        .get("campaignArn")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    ctx.server.reports.issue(campaign)
 }
 
 /// GetRecommendations.
@@ -275,7 +281,7 @@ pub async fn get_recommendations(ctx: &Ctx, input: &Map<String, Value>) -> Resul
         .map_err(|e| ApiError::invalid(e.to_string()))?;
     let scored = serving.influenced(scored, num as usize);
     let items = item_list(scored, serving.model.recipe());
-    Ok(json!({"itemList": items, "recommendationId": recommendation_id()}))
+    Ok(json!({"itemList": items, "recommendationId": recommendation_id(ctx, input)}))
 }
 
 /// GetPersonalizedRanking.
@@ -305,7 +311,7 @@ pub async fn get_personalized_ranking(
         .map_err(|e| ApiError::invalid(e.to_string()))?;
     let scored = serving.influenced(scored, list.len());
     let items = item_list(scored, serving.model.recipe());
-    Ok(json!({"personalizedRanking": items, "recommendationId": recommendation_id()}))
+    Ok(json!({"personalizedRanking": items, "recommendationId": recommendation_id(ctx, input)}))
 }
 
 #[cfg(test)]

@@ -47,11 +47,14 @@ pub enum Kind {
     EventTracker,
     /// `filter/NAME`
     Filter,
+    /// `metric-attribution/NAME` (one per dataset group). Appended last, so stored records of
+    /// older builds still decode (postcard numbers the variants).
+    MetricAttribution,
 }
 
 impl Kind {
     /// Every kind, in dependency order (parents first).
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::DatasetGroup,
         Kind::Schema,
         Kind::Dataset,
@@ -61,6 +64,7 @@ impl Kind {
         Kind::Campaign,
         Kind::EventTracker,
         Kind::Filter,
+        Kind::MetricAttribution,
     ];
 
     /// The member holding the resource's ARN (`datasetGroupArn`...).
@@ -75,6 +79,7 @@ impl Kind {
             Kind::Campaign => "campaignArn",
             Kind::EventTracker => "eventTrackerArn",
             Kind::Filter => "filterArn",
+            Kind::MetricAttribution => "metricAttributionArn",
         }
     }
 
@@ -90,6 +95,7 @@ impl Kind {
             Kind::Campaign => "Campaign",
             Kind::EventTracker => "EventTracker",
             Kind::Filter => "Filter",
+            Kind::MetricAttribution => "MetricAttribution",
         }
     }
 
@@ -104,6 +110,7 @@ impl Kind {
             Kind::Campaign => "campaign",
             Kind::EventTracker => "event-tracker",
             Kind::Filter => "filter",
+            Kind::MetricAttribution => "metric-attribution",
         }
     }
 }
