@@ -16,7 +16,8 @@
 //! - [`control`]: the control-plane operations, one file per resource family
 //!   (`control::solutions::config` checks a solutionConfig and makes it a training plan).
 //! - [`data`]: the data plane: import jobs (CSV checked against the Avro schema), PutEvents /
-//!   PutItems / PutUsers, GetRecommendations / GetPersonalizedRanking, training (with AutoML
+//!   PutItems / PutUsers / PutActions / PutActionInteractions, GetRecommendations /
+//!   GetPersonalizedRanking / GetActionRecommendations, metric attribution reports, training (with AutoML
 //!   and HPO searches).
 //! - [`state`]: resources, rows and logs in memory, written through to redb.
 //! - [`lifecycle`]: the clock and the status machines run on it.

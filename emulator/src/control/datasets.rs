@@ -115,6 +115,12 @@ pub async fn create_dataset(ctx: &Ctx, input: &Map<String, Value>) -> Result<Val
             input,
             &["name", "schemaArn", "datasetGroupArn", "datasetType"],
         );
+        if ty == DatasetType::ActionInteractions {
+            // "When you create an Action interactions dataset, Amazon Personalize creates an
+            // action interaction event tracker for you" (API_UBS_PutActionInteractions,
+            // `trackingId`): its id is the dataset's trackingId.
+            body.insert("trackingId".into(), uuid::Uuid::new_v4().to_string().into());
+        }
         if ty == DatasetType::Interactions {
             if let Some(t) = inner
                 .children(Kind::EventTracker, "datasetGroupArn", &group_arn)

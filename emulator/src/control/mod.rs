@@ -482,7 +482,13 @@ pub fn cleanup_for(kind: Kind, arn: &str) -> Cleanup {
                 let datasets: Vec<String> = inner
                     .records
                     .iter()
-                    .filter(|(_, r)| r.kind == Kind::Dataset && r.body.contains_key("trackingId"))
+                    // An Action interactions dataset's trackingId is its own, not a tracker's.
+                    .filter(|(_, r)| {
+                        r.kind == Kind::Dataset
+                            && r.body.contains_key("trackingId")
+                            && r.str("datasetType")
+                                .is_some_and(|t| t.eq_ignore_ascii_case("interactions"))
+                    })
                     .map(|(a, _)| a.clone())
                     .collect();
                 // The tracker is already gone: clear trackingId on datasets of groups that no

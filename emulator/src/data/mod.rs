@@ -1,6 +1,7 @@
 //! The data plane: import jobs and training (the IN_PROGRESS work of their lifecycles),
 //! PutEvents / PutItems / PutUsers, and serving (with the campaigns' ranking influence).
 
+pub mod actions;
 pub mod avro;
 pub mod events;
 pub mod import;
@@ -25,7 +26,7 @@ use crate::AppState;
 pub async fn dispatch(ctx: &Ctx, op: &str, input: Value) -> Result<Value, ApiError> {
     let input: Map<String, Value> = input.as_object().cloned().unwrap_or_default();
     match op {
-        "PutEvents" | "PutItems" | "PutUsers" => {
+        "PutEvents" | "PutItems" | "PutUsers" | "PutActions" | "PutActionInteractions" => {
             // The durable commit (an fsync with --state-dir) blocks: it runs off the async
             // workers, so it never holds up requests that only read, such as
             // GetRecommendations.
@@ -34,6 +35,8 @@ pub async fn dispatch(ctx: &Ctx, op: &str, input: Value) -> Result<Value, ApiErr
             tokio::task::spawn_blocking(move || match op.as_str() {
                 "PutEvents" => events::put_events(&ctx, &input),
                 "PutItems" => events::put_items(&ctx, &input),
+                "PutActions" => events::put_actions(&ctx, &input),
+                "PutActionInteractions" => actions::put_action_interactions(&ctx, &input),
                 _ => events::put_users(&ctx, &input),
             })
             .await
@@ -41,12 +44,12 @@ pub async fn dispatch(ctx: &Ctx, op: &str, input: Value) -> Result<Value, ApiErr
         }
         "GetRecommendations" => runtime::get_recommendations(ctx, &input).await,
         "GetPersonalizedRanking" => runtime::get_personalized_ranking(ctx, &input).await,
-        // The Actions operations of the models (PutActions, PutActionInteractions,
-        // GetActionRecommendations): Actions datasets are not supported, said as the control
-        // plane says it of its unsupported operations.
+        "GetActionRecommendations" => actions::get_action_recommendations(ctx, &input).await,
+        // Every operation of the two data-plane models is implemented; a newer model's would
+        // answer as the control plane answers its unsupported ones.
         _ => Err(ApiError::new(
             crate::error::ErrorKind::Unsupported,
-            format!("{op} is not supported by personalize-local (Actions datasets are not)"),
+            format!("{op} is not supported by personalize-local"),
         )),
     }
 }

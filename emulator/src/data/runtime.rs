@@ -94,6 +94,14 @@ fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<
             campaign.str("solutionVersionArn").unwrap_or(""),
         )?;
         let version = inner.get(Kind::SolutionVersion, &version_arn)?;
+        if super::training::recipe_name(version.str("recipeArn").unwrap_or(""))
+            == Some(super::actions::RECIPE)
+        {
+            return Err(ApiError::invalid(format!(
+                "Campaign {campaign_arn} serves {}: use GetActionRecommendations",
+                super::actions::RECIPE
+            )));
+        }
         let group = version.str("datasetGroupArn").unwrap_or("").to_owned();
         let exploration = exploration_of(campaign.body.get("campaignConfig"))?;
         let influence = RankingInfluence::from_config(campaign.body.get("campaignConfig"))

@@ -307,3 +307,37 @@ fn missing_or_malformed_values_name_the_placeholder() {
         assert!(err.message.contains("$GENRES"), "{raw:?}: {err}");
     }
 }
+
+/// Action filters (GetActionRecommendations) name ActionID, Actions and Action_Interactions;
+/// they test the same things as the item forms.
+#[test]
+fn action_keywords_filter_like_the_item_ones() {
+    let ctx = Context::default();
+    assert_eq!(
+        kept(
+            r#"EXCLUDE ActionID WHERE Actions.GENRE IN ("Comedy")"#,
+            &[],
+            &ctx
+        ),
+        kept(
+            r#"EXCLUDE ItemID WHERE Items.GENRE IN ("Comedy")"#,
+            &[],
+            &ctx
+        )
+    );
+    assert_eq!(
+        kept(
+            r#"INCLUDE ActionID WHERE Action_Interactions.EVENT_TYPE IN ("click")"#,
+            &[],
+            &ctx
+        ),
+        ["comedy95", "drama99"]
+    );
+    let e = parse(r#"EXCLUDE ActionID WHERE Action_Interactions.CHANNEL IN ("a")"#).unwrap_err();
+    assert!(
+        e.message.contains("only Action_Interactions.EVENT_TYPE"),
+        "{e}"
+    );
+    let e = parse(r#"EXCLUDE UserID WHERE Items.GENRE IN ("a")"#).unwrap_err();
+    assert!(e.message.contains("ItemID or ActionID"), "{e}");
+}
