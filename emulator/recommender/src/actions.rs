@@ -85,8 +85,9 @@ pub struct ActionModel {
     scored: Vec<bool>,
     /// Users who took each action (in the window).
     takers: Vec<f64>,
-    /// Users who took both, by pair of action ids (each pair once per direction).
-    together: Vec<(u32, u32, f64)>,
+    /// For each action, the actions also taken by its takers and how many took both, by
+    /// action index.
+    together: Vec<Vec<(u32, f64)>>,
     /// Each user's training interactions: (action index, kind, timestamp).
     history: BTreeMap<String, Vec<(u32, ActionEvent, i64)>>,
 }
@@ -207,12 +208,16 @@ pub fn train_actions(actions: &[Item], interactions: &[Interaction]) -> Result<A
             }
         }
     }
+    let mut together = vec![Vec::new(); n];
+    for ((a, b), c) in pairs {
+        together[a as usize].push((b, c));
+    }
     Ok(ActionModel {
         actions,
         rate,
         scored,
         takers,
-        together: pairs.into_iter().map(|((a, b), c)| (a, b, c)).collect(),
+        together,
         history,
     })
 }
@@ -244,10 +249,12 @@ impl ActionModel {
         let ok = model.rate.len() == n
             && model.scored.len() == n
             && model.takers.len() == n
+            && model.together.len() == n
             && model
                 .together
                 .iter()
-                .all(|&(a, b, _)| (a as usize) < n && (b as usize) < n)
+                .flatten()
+                .all(|&(b, _)| (b as usize) < n)
             && model
                 .history
                 .values()
@@ -306,8 +313,15 @@ impl ActionModel {
             .filter(|(_, e)| e.iter().any(|(k, _)| *k == ActionEvent::Taken))
             .filter_map(|(id, _)| catalogue.get(id).and_then(|c| c.0))
             .collect();
-        let together: HashMap<(u32, u32), f64> =
-            self.together.iter().map(|&(a, b, c)| ((a, b), c)).collect();
+        // For each action, the users who took it and one of the user's actions, summed over
+        // those actions, and the takers of those actions (the neighbourhood's size).
+        let mut together: HashMap<u32, f64> = HashMap::new();
+        for &b in &taken {
+            for &(a, c) in &self.together[b] {
+                *together.entry(a).or_default() += c;
+            }
+        }
+        let takers_of_taken: f64 = taken.iter().map(|&b| self.takers[b]).sum();
         let no_events = Vec::new();
         let mut out: Vec<(ScoredAction, f64)> = Vec::new();
         for (id, (trained, attributes)) in &catalogue {
@@ -349,11 +363,15 @@ impl ActionModel {
             let score = match trained {
                 Some(a) if self.scored[*a] => {
                     let rate = self.rate[*a];
-                    let (mut num, mut den) = (0.0, 0.0);
-                    for &b in taken.iter().filter(|&&b| b != *a) {
-                        num += together.get(&(b as u32, *a as u32)).copied().unwrap_or(0.0);
-                        den += self.takers[b];
-                    }
+                    // The action itself is not its own neighbour (pairs never join an action
+                    // with itself, so only the takers need leaving out).
+                    let num = together.get(&(*a as u32)).copied().unwrap_or(0.0);
+                    let own = if taken.contains(a) {
+                        self.takers[*a]
+                    } else {
+                        0.0
+                    };
+                    let den = takers_of_taken - own;
                     let p = (num + SHRINKAGE * rate) / (den + SHRINKAGE);
                     let refused = mine
                         .iter()

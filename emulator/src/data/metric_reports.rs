@@ -699,6 +699,27 @@ mod tests {
         );
     }
 
+    /// Names and sources are the caller's text: a comma, quote or line break stays inside its
+    /// cell (CSV quoting), so a hostile source cannot add a row or a column.
+    #[test]
+    fn hostile_text_stays_in_its_cell() {
+        let rows = vec![ReportRow {
+            metric: "A,B".into(),
+            event_type: "say \"hi\"".into(),
+            value: 1.0,
+            function: "samplecount",
+            source: "x\nFAKE,click,9.0,sum,evil,0".into(),
+            window: 0,
+        }];
+        let text = String::from_utf8(render(&rows)).unwrap();
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(records.len(), 1, "{text}");
+        assert_eq!(&records[0][0], "A,B");
+        assert_eq!(&records[0][1], "say \"hi\"");
+        assert_eq!(&records[0][4], "x\nFAKE,click,9.0,sum,evil,0");
+    }
+
     #[test]
     fn issued_ids_are_bounded() {
         let reports = Reports::default();
