@@ -16,7 +16,8 @@
 //! - [`control`]: the control-plane operations, one file per resource family
 //!   (`control::solutions::config` checks a solutionConfig and makes it a training plan).
 //! - [`data`]: the data plane: import jobs (CSV checked against the Avro schema), PutEvents /
-//!   PutItems / PutUsers, GetRecommendations / GetPersonalizedRanking, training (with AutoML
+//!   PutItems / PutUsers / PutActions / PutActionInteractions, GetRecommendations /
+//!   GetPersonalizedRanking / GetActionRecommendations, metric attribution reports, training (with AutoML
 //!   and HPO searches).
 //! - [`state`]: resources, rows and logs in memory, written through to redb.
 //! - [`lifecycle`]: the clock and the status machines run on it.
@@ -73,6 +74,9 @@ pub struct Config {
     /// every plane must carry a valid signature of one of them. `None` accepts any request,
     /// signed or not, without checking.
     pub verify_sigv4: Option<sigv4::Credentials>,
+    /// How often the events PutEvents stored are published as metric attribution reports
+    /// ([`data::metric_reports`]); zero publishes them only on [`data::metric_reports::flush`].
+    pub metric_report_interval: Duration,
 }
 
 impl Default for Config {
@@ -88,6 +92,7 @@ impl Default for Config {
             max_body_bytes: 4 * 1024 * 1024,
             strict_quotas: false,
             verify_sigv4: None,
+            metric_report_interval: Duration::from_secs(15 * 60),
         }
     }
 }
@@ -105,6 +110,8 @@ pub struct Server {
     pub clock: lifecycle::Clock,
     /// Popularity and freshness per solution version, for campaigns' ranking influence.
     pub influence: data::influence::Cache,
+    /// Recommendation ids handed out, and the publication of metric attribution reports.
+    pub reports: data::metric_reports::Reports,
 }
 
 /// The shared server handle axum passes to handlers.
@@ -138,6 +145,7 @@ impl Server {
             state,
             clock,
             influence: data::influence::Cache::default(),
+            reports: data::metric_reports::Reports::default(),
         }))
     }
 }
@@ -159,6 +167,7 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let server = Server::open(config)?;
     lifecycle::resume(&server);
+    data::metric_reports::start(&server);
     axum::serve(listener, app(server))
         .with_graceful_shutdown(shutdown)
         .await?;

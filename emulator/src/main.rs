@@ -71,6 +71,11 @@ struct Serve {
     /// (1% of all users at least); an interactions import job needs 1,000 records.
     #[arg(long)]
     strict_quotas: bool,
+    /// Seconds between publications of the events PutEvents stored as metric attribution
+    /// reports (`AggregatedAttributionMetrics - PutEvents - ...csv` under the attribution's
+    /// S3 path); 0 never publishes them (import jobs still publish their own).
+    #[arg(long, default_value_t = 900)]
+    metric_report_interval_secs: u64,
     /// Verify the SigV4 signature of every request (control plane, events, runtime) against
     /// the accepted credentials, as AWS does: a missing, malformed or wrong signature, an
     /// unknown access key id or a request time more than 15 minutes off answers HTTP 403
@@ -175,6 +180,7 @@ async fn main() -> anyhow::Result<()> {
             seed: args.fault_seed,
         },
         strict_quotas: args.strict_quotas,
+        metric_report_interval: Duration::from_secs(args.metric_report_interval_secs),
         ..Config::default()
     };
     let shutdown = shutdown_signal()?;

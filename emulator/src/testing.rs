@@ -50,6 +50,7 @@ impl TestServer {
                         }
                     };
                     crate::lifecycle::resume(&server);
+                    crate::data::metric_reports::start(&server);
                     let _ =
                         ready_tx.send(addr.map(|a| (a, server.clone())).map_err(|e| e.to_string()));
                     let shutdown = async {

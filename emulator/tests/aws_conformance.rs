@@ -584,8 +584,8 @@ async fn resources_are_isolated_by_region() {
 }
 
 /// PutActions is an operation of personalize-events (API_UBS_PutActions): the SDK's call
-/// reaches it and gets a typed InvalidInputException saying Actions datasets are not
-/// supported, not an UnknownOperationException the SDK cannot type.
+/// reaches it, and a dataset that does not exist is its typed ResourceNotFoundException, not
+/// an UnknownOperationException the SDK cannot type. (The Actions flows are `actions.rs`.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn actions_operations_answer_a_typed_error() {
     let root = data_root();
@@ -605,8 +605,8 @@ async fn actions_operations_answer_a_typed_error() {
         .await
         .unwrap_err()
         .into_service_error();
-    assert!(err.is_invalid_input_exception(), "{err:?}");
-    assert!(format!("{err:?}").contains("not supported"), "{err:?}");
+    assert!(err.is_resource_not_found_exception(), "{err:?}");
+    assert!(format!("{err:?}").contains("dataset/g/ACTIONS"), "{err:?}");
 }
 
 /// Developer guide, Recording events for anonymous users: events with only a `sessionId` serve

@@ -371,11 +371,13 @@ async fn data_plane_paths_answer_as_the_models_and_common_errors_say() {
         ),
     )
     .await;
-    expect(&a, 400, "InvalidInputException");
+    // PutActions is implemented: a dataset that does not exist is the model's
+    // ResourceNotFoundException (404), naming it.
+    expect(&a, 404, "ResourceNotFoundException");
     assert!(a.body["message"]
         .as_str()
         .unwrap()
-        .contains("PutActions is not supported"));
+        .contains("dataset/g/ACTIONS"));
     let a = send(
         &r,
         rest(
@@ -385,7 +387,7 @@ async fn data_plane_paths_answer_as_the_models_and_common_errors_say() {
         ),
     )
     .await;
-    expect(&a, 400, "InvalidInputException");
+    expect(&a, 404, "ResourceNotFoundException");
 
     let unknown = |method: &str, path: &str| {
         Request::builder()

@@ -224,6 +224,7 @@ fn sigterm_shuts_down_cleanly_and_help_documents_flags() {
         "--fault-seed",
         "--verify-sigv4",
         "--credentials",
+        "--metric-report-interval-secs",
     ] {
         assert!(text.contains(flag), "--help lacks {flag}");
     }

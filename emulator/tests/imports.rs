@@ -11,8 +11,9 @@ use personalize_local::AppState;
 fn rows(server: &AppState, dataset: &str) -> usize {
     match server.state.read().rows.get(dataset) {
         Some(Rows::Interactions(v)) => v.len(),
-        Some(Rows::Items(v)) => v.len(),
+        Some(Rows::Items(v) | Rows::Actions(v)) => v.len(),
         Some(Rows::Users(v)) => v.len(),
+        Some(Rows::ActionInteractions(v)) => v.len(),
         None => 0,
     }
 }

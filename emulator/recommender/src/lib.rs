@@ -19,6 +19,8 @@
 //! - [`search`]: AutoML and HPO: candidate recipes and hyperparameters tried on the hold-out,
 //!   the best kept.
 //! - [`filter`]: Personalize's filter grammar, placeholders and evaluation.
+//! - [`actions`]: Next-Best-Action: an action model trained on action interactions, its
+//!   propensity scores, expiration and repeat frequency.
 
 #![warn(missing_docs)]
 
@@ -26,6 +28,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub mod actions;
 pub mod baselines;
 #[cfg(test)]
 mod config_tests;

@@ -6,7 +6,8 @@
 pub struct RecipeInfo {
     /// Last segment of the ARN: "aws-user-personalization", "aws-sims", ...
     pub name: &'static str,
-    /// "USER_PERSONALIZATION" | "RELATED_ITEMS" | "PERSONALIZED_RANKING" | "POPULAR_ITEMS".
+    /// "USER_PERSONALIZATION" | "RELATED_ITEMS" | "PERSONALIZED_RANKING" | "POPULAR_ITEMS" |
+    /// "PERSONALIZED_ACTIONS".
     pub recipe_type: &'static str,
     /// What DescribeRecipe says about it.
     pub description: &'static str,
@@ -31,6 +32,7 @@ pub(crate) const USER_PERSONALIZATION: &str = "USER_PERSONALIZATION";
 pub(crate) const RELATED_ITEMS: &str = "RELATED_ITEMS";
 pub(crate) const PERSONALIZED_RANKING: &str = "PERSONALIZED_RANKING";
 pub(crate) const POPULAR_ITEMS: &str = "POPULAR_ITEMS";
+pub(crate) const PERSONALIZED_ACTIONS: &str = "PERSONALIZED_ACTIONS";
 
 static RECIPES: &[RecipeInfo] = &[
     RecipeInfo {
@@ -75,6 +77,14 @@ static RECIPES: &[RecipeInfo] = &[
         description: "The items whose interactions grew the most in the latest period \
                       before training, compared with the period before it.",
     },
+    RecipeInfo {
+        name: "aws-next-best-action",
+        recipe_type: PERSONALIZED_ACTIONS,
+        description: "The actions a user is most likely to take next, with a propensity \
+                      score from 0 to 1, learned from action interactions (TAKEN, NOT_TAKEN, \
+                      VIEWED); expired actions and actions within their repeat frequency are \
+                      left out. Served by GetActionRecommendations.",
+    },
 ];
 
 /// Every recipe implemented, in ListRecipes order.
@@ -106,12 +116,19 @@ mod tests {
     #[test]
     fn every_listed_recipe_has_a_kind_and_a_known_type() {
         for r in recipes() {
-            assert!(kind(r.name).is_some(), "{}", r.name);
+            // Action recipes train an `actions::ActionModel`, not an item model.
+            assert_eq!(
+                kind(r.name).is_some(),
+                r.recipe_type != PERSONALIZED_ACTIONS,
+                "{}",
+                r.name
+            );
             assert!([
                 USER_PERSONALIZATION,
                 RELATED_ITEMS,
                 PERSONALIZED_RANKING,
-                POPULAR_ITEMS
+                POPULAR_ITEMS,
+                PERSONALIZED_ACTIONS
             ]
             .contains(&r.recipe_type));
             assert_eq!(recipe(r.name).map(|x| x.name), Some(r.name));

@@ -17,11 +17,12 @@ use crate::{Error, TrainOptions, TrainingData};
 pub fn train(data: &TrainingData, options: &TrainOptions) -> Result<Model, Error> {
     let kind = recipes::kind(&options.recipe).ok_or_else(|| {
         Error::InvalidInput(format!(
-            "Recipe {} is not supported; supported: {}",
+            "Recipe {} does not train an item model; item recipes: {}",
             shorten(&options.recipe),
             recipes::recipes()
                 .iter()
                 .map(|r| r.name)
+                .filter(|r| recipes::kind(r).is_some())
                 .collect::<Vec<_>>()
                 .join(", ")
         ))

@@ -193,8 +193,8 @@ fn load_model_work(server: &AppState, version_arn: String) -> lifecycle::WorkFn 
         Box::pin(async move {
             let resolved =
                 resolve_version(&*server.state.read(), &version_arn).map_err(|e| e.message)?;
-            match server.state.model(&resolved) {
-                Ok(_) => Ok(Box::new(|_: &mut Txn<'_>, _: &mut Writes| {}) as Apply),
+            match server.state.deployable(&resolved) {
+                Ok(()) => Ok(Box::new(|_: &mut Txn<'_>, _: &mut Writes| {}) as Apply),
                 Err(reason) => Err(reason),
             }
         })
@@ -276,7 +276,7 @@ pub const CAMPAIGN_UPDATE: InPlaceUpdate = InPlaceUpdate {
     ready: |server, update| match update["solutionVersionArn"].as_str() {
         Some(v) => {
             let resolved = resolve_version(&*server.state.read(), v).map_err(|e| e.message)?;
-            server.state.model(&resolved).map(|_| ())
+            server.state.deployable(&resolved)
         }
         None => Err("The update names no solution version".into()),
     },

@@ -130,6 +130,12 @@ pub async fn create_dataset(ctx: &Ctx, input: &Map<String, Value>) -> Result<Val
             input,
             &["name", "schemaArn", "datasetGroupArn", "datasetType"],
         );
+        if ty == DatasetType::ActionInteractions {
+            // "When you create an Action interactions dataset, Amazon Personalize creates an
+            // action interaction event tracker for you" (API_UBS_PutActionInteractions,
+            // `trackingId`): its id is the dataset's trackingId.
+            body.insert("trackingId".into(), uuid::Uuid::new_v4().to_string().into());
+        }
         if ty == DatasetType::Interactions {
             if let Some(t) = inner
                 .children(Kind::EventTracker, "datasetGroupArn", &group_arn)
@@ -238,9 +244,34 @@ pub async fn create_import_job(ctx: &Ctx, input: &Map<String, Value>) -> Result<
     crate::data::objects::parse_location(location).map_err(ApiError::invalid)?;
     let tags = tags_of(input)?;
     let arn = ctx.arn(&format!("dataset-import-job/{name}"));
+    let publish = input
+        .get("publishAttributionMetricsToS3")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     ctx.server.state.mutate(|inner, writes| {
         let dataset = inner.get(Kind::Dataset, &dataset_arn)?;
         require_active(dataset, "Dataset")?;
+        if publish {
+            // "publish metric reports to your Amazon S3 bucket each time you create a dataset
+            // import job for interactions data" (Publishing metric attribution reports to
+            // Amazon S3): only an interactions import of a group whose metric attribution has
+            // an S3 path can.
+            let ty = DatasetType::parse(dataset.str("datasetType").unwrap_or(""));
+            if ty != Ok(DatasetType::Interactions) {
+                return Err(ApiError::invalid(format!(
+                    "publishAttributionMetricsToS3: {dataset_arn} is not an Interactions dataset; metric reports are published for interactions data"
+                )));
+            }
+            let group = dataset.str("datasetGroupArn").unwrap_or("");
+            let has_path = inner
+                .children(Kind::MetricAttribution, "datasetGroupArn", group)
+                .any(|m| m.body["metricsOutputConfig"]["s3DataDestination"]["path"].is_string());
+            if !has_path {
+                return Err(ApiError::invalid(format!(
+                    "publishAttributionMetricsToS3: dataset group {group} has no metric attribution with an s3DataDestination path"
+                )));
+            }
+        }
         if let Some(job) = inner
             .children(Kind::DatasetImportJob, "datasetArn", &dataset_arn)
             .find(|j| matches!(j.status(), "CREATE PENDING" | "CREATE IN_PROGRESS"))

@@ -53,7 +53,7 @@ impl Domain {
             (_, DatasetType::Interactions) => INTERACTIONS,
             (Self::VideoOnDemand, DatasetType::Items) => VOD_ITEMS,
             (Self::Ecommerce, DatasetType::Items) => ECOMMERCE_ITEMS,
-            (_, DatasetType::Users) => &[],
+            (_, DatasetType::Users | DatasetType::Actions | DatasetType::ActionInteractions) => &[],
         }
     }
 

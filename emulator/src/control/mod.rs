@@ -5,6 +5,7 @@
 pub mod campaigns;
 pub mod datasets;
 pub mod domains;
+pub mod metric_attributions;
 pub mod recipes;
 pub mod recommenders;
 pub mod solutions;
@@ -52,6 +53,13 @@ pub async fn dispatch(ctx: &Ctx, op: &str, input: Value) -> Result<Value, ApiErr
         "UpdateRecommender" => recommenders::update_recommender(ctx, &input).await,
         "StopRecommender" => recommenders::stop_recommender(ctx, &input).await,
         "StartRecommender" => recommenders::start_recommender(ctx, &input).await,
+        "CreateMetricAttribution" => {
+            metric_attributions::create_metric_attribution(ctx, &input).await
+        }
+        "UpdateMetricAttribution" => metric_attributions::update_metric_attribution(ctx, &input),
+        "ListMetricAttributionMetrics" => {
+            metric_attributions::list_metric_attribution_metrics(ctx, &input)
+        }
         "TagResource" => tag_resource(ctx, &input),
         "UntagResource" => untag_resource(ctx, &input),
         "ListTagsForResource" => list_tags(ctx, &input),
@@ -381,6 +389,7 @@ fn check_dependants(inner: &Txn<'_>, kind: Kind, arn: &str) -> Result<(), ApiErr
             (Kind::Solution, "datasetGroupArn"),
             (Kind::EventTracker, "datasetGroupArn"),
             (Kind::Recommender, "datasetGroupArn"),
+            (Kind::MetricAttribution, "datasetGroupArn"),
         ],
         Kind::Schema => &[(Kind::Dataset, "schemaArn")],
         Kind::Solution => &[],
@@ -484,7 +493,13 @@ pub fn cleanup_for(kind: Kind, arn: &str) -> Cleanup {
                 let datasets: Vec<String> = inner
                     .records
                     .iter()
-                    .filter(|(_, r)| r.kind == Kind::Dataset && r.body.contains_key("trackingId"))
+                    // An Action interactions dataset's trackingId is its own, not a tracker's.
+                    .filter(|(_, r)| {
+                        r.kind == Kind::Dataset
+                            && r.body.contains_key("trackingId")
+                            && r.str("datasetType")
+                                .is_some_and(|t| t.eq_ignore_ascii_case("interactions"))
+                    })
                     .map(|(a, _)| a.clone())
                     .collect();
                 // The tracker is already gone: clear trackingId on datasets of groups that no

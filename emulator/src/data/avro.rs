@@ -13,20 +13,26 @@ pub enum DatasetType {
     Items,
     /// Users metadata.
     Users,
+    /// Actions metadata (Next-Best-Action).
+    Actions,
+    /// Interactions of users with actions (Next-Best-Action).
+    ActionInteractions,
 }
 
 impl DatasetType {
     /// Parses `datasetType` case-insensitively, as Personalize does.
     ///
     /// # Errors
-    /// For types the emulator does not implement (Actions, Action_Interactions) or unknown ones.
+    /// For unknown types, naming the five there are.
     pub fn parse(s: &str) -> Result<Self, String> {
         match s.to_ascii_lowercase().as_str() {
             "interactions" => Ok(Self::Interactions),
             "items" => Ok(Self::Items),
             "users" => Ok(Self::Users),
+            "actions" => Ok(Self::Actions),
+            "action_interactions" => Ok(Self::ActionInteractions),
             _ => Err(format!(
-                "datasetType {s:?} is not supported: use Interactions, Items or Users"
+                "datasetType {s:?} is not supported: use Interactions, Items, Users, Actions or Action_Interactions"
             )),
         }
     }
@@ -37,6 +43,8 @@ impl DatasetType {
             Self::Interactions => "INTERACTIONS",
             Self::Items => "ITEMS",
             Self::Users => "USERS",
+            Self::Actions => "ACTIONS",
+            Self::ActionInteractions => "ACTION_INTERACTIONS",
         }
     }
 
@@ -49,6 +57,35 @@ impl DatasetType {
             ],
             Self::Items => &[("ITEM_ID", FieldType::String)],
             Self::Users => &[("USER_ID", FieldType::String)],
+            Self::Actions => &[("ACTION_ID", FieldType::String)],
+            Self::ActionInteractions => &[
+                ("USER_ID", FieldType::String),
+                ("ACTION_ID", FieldType::String),
+                ("TIMESTAMP", FieldType::Long),
+                ("EVENT_TYPE", FieldType::String),
+            ],
+        }
+    }
+
+    /// Reserved keywords and the type they must have when present (Custom datasets and
+    /// schemas, "Custom dataset and schema requirements"): for Actions CREATION_TIMESTAMP
+    /// (long), VALUE (long, null), TYPE (string, null), EXPIRATION_TIMESTAMP (long, null),
+    /// REPEAT_FREQUENCY (long, null); for Action interactions IMPRESSION and
+    /// RECOMMENDATION_ID (string, null).
+    fn reserved(self) -> &'static [(&'static str, FieldType)] {
+        match self {
+            Self::Actions => &[
+                ("CREATION_TIMESTAMP", FieldType::Long),
+                ("VALUE", FieldType::Long),
+                ("TYPE", FieldType::String),
+                ("EXPIRATION_TIMESTAMP", FieldType::Long),
+                ("REPEAT_FREQUENCY", FieldType::Long),
+            ],
+            Self::ActionInteractions => &[
+                ("IMPRESSION", FieldType::String),
+                ("RECOMMENDATION_ID", FieldType::String),
+            ],
+            _ => &[],
         }
     }
 }
@@ -95,7 +132,7 @@ impl FieldType {
         }
     }
 
-    fn compatible(self, want: FieldType) -> bool {
+    pub(crate) fn compatible(self, want: FieldType) -> bool {
         self == want || (want == FieldType::Long && self == FieldType::Int)
     }
 }
@@ -208,6 +245,29 @@ impl Schema {
                 ));
             }
         }
+        for (name, want) in ty.reserved() {
+            if let Some(field) = self.field(name) {
+                if !field.ty.compatible(*want) {
+                    return Err(format!(
+                        "field {name} of a {ty:?} schema is a reserved keyword of type {}",
+                        want.name()
+                    ));
+                }
+            }
+        }
+        // "Your schema must have an minimum one metadata field" (Actions dataset schema
+        // requirements), categorical string or numerical (Custom datasets and schemas).
+        if ty == DatasetType::Actions
+            && !self.fields.iter().any(|f| {
+                !f.name.eq_ignore_ascii_case("ACTION_ID")
+                    && (f.categorical || !matches!(f.ty, FieldType::String | FieldType::Boolean))
+            })
+        {
+            return Err(
+                "an Actions schema needs a metadata field besides ACTION_ID: a categorical string or a number"
+                    .into(),
+            );
+        }
         Ok(())
     }
 
@@ -271,7 +331,7 @@ pub fn convert(field: &Field, cell: &str) -> Result<Option<Attr>, String> {
 }
 
 fn is_key(name: &str) -> bool {
-    matches!(name, "USER_ID" | "ITEM_ID" | "TIMESTAMP")
+    matches!(name, "USER_ID" | "ITEM_ID" | "TIMESTAMP" | "ACTION_ID")
 }
 
 #[cfg(test)]

@@ -21,15 +21,15 @@ fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
 /// What one operation's `properties` may hold: the keys it refuses and the ones it takes as
 /// members of the entry rather than as schema fields.
 #[derive(Debug, Clone, Copy)]
-struct Rules<'a> {
+pub(crate) struct Rules<'a> {
     /// The dataset's schema: every other key must name one of its fields and fit its type.
     /// `None` (PutEvents to a group without an Interactions dataset yet): kept untyped.
-    schema: Option<&'a Schema>,
+    pub(crate) schema: Option<&'a Schema>,
     /// Keys refused, compared case-insensitively and without underscores (`userId`, `USER_ID`
     /// and `user_id` are one key).
-    reserved: &'static [&'static str],
+    pub(crate) reserved: &'static [&'static str],
     /// Keys that are the entry's own members, taken whatever the schema says.
-    members: &'static [&'static str],
+    pub(crate) members: &'static [&'static str],
 }
 
 /// Event.properties: "The following can't be included as a keyword for properties (case
@@ -57,6 +57,13 @@ const ITEM_RULES: Rules<'static> = Rules {
     reserved: &["itemId"],
     members: &[],
 };
+/// Action.properties: "The keys use camel case names that match the fields in the schema for
+/// the Actions dataset" (API_UBS_Action); the id is the `actionId` member.
+const ACTION_RULES: Rules<'static> = Rules {
+    schema: None,
+    reserved: &["actionId"],
+    members: &[],
+};
 const USER_RULES: Rules<'static> = Rules {
     schema: None,
     reserved: &["userId"],
@@ -77,7 +84,7 @@ fn folded(key: &str) -> String {
 /// most 1,000 characters (the Items and Users dataset requirements pages). The model already
 /// bounds the whole string (EventPropertiesJSON 1,024, ItemProperties 32,000, UserProperties
 /// 24,000 characters).
-fn properties(
+pub(crate) fn properties(
     text: Option<&str>,
     rules: Rules<'_>,
     what: &str,
@@ -221,7 +228,7 @@ pub fn snake_upper(key: &str) -> String {
     out
 }
 
-fn schema_of(inner: &impl View, dataset_arn: &str) -> Option<Schema> {
+pub(crate) fn schema_of(inner: &impl View, dataset_arn: &str) -> Option<Schema> {
     let dataset = inner.records().get(dataset_arn)?;
     let schema = inner.records().get(dataset.str("schemaArn")?)?;
     avro::parse(schema.str("schema")?).ok()
@@ -294,6 +301,24 @@ pub fn put_events(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiErr
             };
             let mut attributes = properties(str_of(event, "properties"), rules, &what)?;
             let (item_id, event_value) = item_and_value(event, &mut attributes, &what)?;
+            // Kept for metric attribution reports, in the Interactions columns an import
+            // reads them from (reserved keywords RECOMMENDATION_ID and
+            // EVENT_ATTRIBUTION_SOURCE, Custom datasets and schemas).
+            if let Some(id) = str_of(event, "recommendationId") {
+                attributes.insert(
+                    super::metric_reports::RECOMMENDATION_ID.to_owned(),
+                    Attr::Str(id.to_owned()),
+                );
+            }
+            if let Some(source) = event
+                .get("metricAttribution")
+                .and_then(|m| str_of(m, "eventAttributionSource"))
+            {
+                attributes.insert(
+                    super::metric_reports::EVENT_ATTRIBUTION_SOURCE.to_owned(),
+                    Attr::Str(source.to_owned()),
+                );
+            }
             let interaction = Interaction {
                 user_id: user_id.clone(),
                 item_id,
@@ -329,7 +354,7 @@ pub fn put_events(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiErr
     })
 }
 
-fn append(
+pub(crate) fn append(
     inner: &mut Txn<'_>,
     writes: &mut crate::state::Writes,
     group: &str,
@@ -371,6 +396,12 @@ pub fn put_items(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiErro
     put_entities(ctx, input, DatasetType::Items, "items", "itemId")
 }
 
+/// PutActions: actions added or replaced in an ACTIVE Actions dataset, served at once and
+/// trained on by the next aws-next-best-action version.
+pub fn put_actions(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
+    put_entities(ctx, input, DatasetType::Actions, "actions", "actionId")
+}
+
 /// PutUsers.
 pub fn put_users(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
     put_entities(ctx, input, DatasetType::Users, "users", "userId")
@@ -402,12 +433,17 @@ fn put_entities(
                 schema: Some(&schema),
                 ..match ty {
                     DatasetType::Items => ITEM_RULES,
+                    DatasetType::Actions => ACTION_RULES,
                     _ => USER_RULES,
                 }
             };
             let attributes = properties(str_of(entry, "properties"), rules, &what)?;
             batch.push(match ty {
                 DatasetType::Items => LogEntry::Item(Item {
+                    item_id: id,
+                    attributes,
+                }),
+                DatasetType::Actions => LogEntry::Action(Item {
                     item_id: id,
                     attributes,
                 }),

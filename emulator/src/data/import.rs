@@ -22,6 +22,8 @@ pub fn parse_rows(
         DatasetType::Interactions => Rows::Interactions(Vec::new()),
         DatasetType::Items => Rows::Items(Vec::new()),
         DatasetType::Users => Rows::Users(Vec::new()),
+        DatasetType::Actions => Rows::Actions(Vec::new()),
+        DatasetType::ActionInteractions => Rows::ActionInteractions(Vec::new()),
     };
     for (name, bytes) in objects {
         parse_object(schema, name, bytes, &mut rows)?;
@@ -129,12 +131,54 @@ pub fn push_row(rows: &mut Rows, mut attrs: BTreeMap<String, Attr>) -> Result<()
                 attributes: attrs,
             });
         }
+        Rows::Actions(v) => {
+            let item_id = take_str(&mut attrs, "ACTION_ID").ok_or("ACTION_ID is empty")?;
+            v.push(Item {
+                item_id,
+                attributes: attrs,
+            });
+        }
+        Rows::ActionInteractions(v) => {
+            let user_id = take_str(&mut attrs, "USER_ID").ok_or("USER_ID is empty")?;
+            let item_id = take_str(&mut attrs, "ACTION_ID").ok_or("ACTION_ID is empty")?;
+            let timestamp = match attrs.remove("TIMESTAMP") {
+                Some(Attr::Num(n)) => n as i64,
+                _ => return Err("TIMESTAMP is empty".into()),
+            };
+            let event_type = take_str(&mut attrs, "EVENT_TYPE").unwrap_or_default();
+            check_action_event_type(&event_type)?;
+            let session_id = take_str(&mut attrs, "SESSION_ID");
+            v.push(Interaction {
+                user_id,
+                item_id,
+                timestamp,
+                event_type,
+                event_value: None,
+                session_id,
+                attributes: attrs,
+            });
+        }
     }
     Ok(())
 }
 
-/// Merges `new` into `old` for an INCREMENTAL import: interactions append; items and users
-/// replace the entry with the same id.
+/// An action interaction's EVENT_TYPE must be one of the three AWS defines: "An action
+/// interaction event must have an event type attribute, which can be one of the following:
+/// Taken ... Not Taken ... Viewed" (Recording real-time action interaction events).
+///
+/// # Errors
+/// Names the value and the accepted ones.
+pub fn check_action_event_type(event_type: &str) -> Result<(), String> {
+    match personalize_recommender::actions::ActionEvent::parse(event_type) {
+        Some(_) => Ok(()),
+        None => Err(format!(
+            "EVENT_TYPE {event_type:?} is not an action interaction type: use TAKEN, NOT_TAKEN or VIEWED (Taken, Not Taken, Viewed)"
+        )),
+    }
+}
+
+/// Merges `new` into `old` for an INCREMENTAL import: interactions and action interactions
+/// append; items, users and actions replace the entry with the same id.
 pub fn merge(old: Rows, new: Rows) -> Rows {
     match (old, new) {
         (Rows::Interactions(mut a), Rows::Interactions(b)) => {
@@ -146,6 +190,16 @@ pub fn merge(old: Rows, new: Rows) -> Rows {
                 a.into_iter().map(|i| (i.item_id.clone(), i)).collect();
             by_id.extend(b.into_iter().map(|i| (i.item_id.clone(), i)));
             Rows::Items(by_id.into_values().collect())
+        }
+        (Rows::ActionInteractions(mut a), Rows::ActionInteractions(b)) => {
+            a.extend(b);
+            Rows::ActionInteractions(a)
+        }
+        (Rows::Actions(a), Rows::Actions(b)) => {
+            let mut by_id: BTreeMap<String, Item> =
+                a.into_iter().map(|i| (i.item_id.clone(), i)).collect();
+            by_id.extend(b.into_iter().map(|i| (i.item_id.clone(), i)));
+            Rows::Actions(by_id.into_values().collect())
         }
         (Rows::Users(a), Rows::Users(b)) => {
             let mut by_id: BTreeMap<String, User> =

@@ -1,10 +1,12 @@
 //! The data plane: import jobs and training (the IN_PROGRESS work of their lifecycles),
 //! PutEvents / PutItems / PutUsers, and serving (with the campaigns' ranking influence).
 
+pub mod actions;
 pub mod avro;
 pub mod events;
 pub mod import;
 pub mod influence;
+pub mod metric_reports;
 pub mod objects;
 pub mod runtime;
 pub mod training;
@@ -24,7 +26,7 @@ use crate::AppState;
 pub async fn dispatch(ctx: &Ctx, op: &str, input: Value) -> Result<Value, ApiError> {
     let input: Map<String, Value> = input.as_object().cloned().unwrap_or_default();
     match op {
-        "PutEvents" | "PutItems" | "PutUsers" => {
+        "PutEvents" | "PutItems" | "PutUsers" | "PutActions" | "PutActionInteractions" => {
             // The durable commit (an fsync with --state-dir) blocks: it runs off the async
             // workers, so it never holds up requests that only read, such as
             // GetRecommendations.
@@ -33,6 +35,8 @@ pub async fn dispatch(ctx: &Ctx, op: &str, input: Value) -> Result<Value, ApiErr
             tokio::task::spawn_blocking(move || match op.as_str() {
                 "PutEvents" => events::put_events(&ctx, &input),
                 "PutItems" => events::put_items(&ctx, &input),
+                "PutActions" => events::put_actions(&ctx, &input),
+                "PutActionInteractions" => actions::put_action_interactions(&ctx, &input),
                 _ => events::put_users(&ctx, &input),
             })
             .await
@@ -40,12 +44,12 @@ pub async fn dispatch(ctx: &Ctx, op: &str, input: Value) -> Result<Value, ApiErr
         }
         "GetRecommendations" => runtime::get_recommendations(ctx, &input).await,
         "GetPersonalizedRanking" => runtime::get_personalized_ranking(ctx, &input).await,
-        // The Actions operations of the models (PutActions, PutActionInteractions,
-        // GetActionRecommendations): Actions datasets are not supported, said as the control
-        // plane says it of its unsupported operations.
+        "GetActionRecommendations" => actions::get_action_recommendations(ctx, &input).await,
+        // Every operation of the two data-plane models is implemented; a newer model's would
+        // answer as the control plane answers its unsupported ones.
         _ => Err(ApiError::new(
             crate::error::ErrorKind::Unsupported,
-            format!("{op} is not supported by personalize-local (Actions datasets are not)"),
+            format!("{op} is not supported by personalize-local"),
         )),
     }
 }
@@ -70,7 +74,7 @@ pub fn region_of_arn(arn: &str) -> &str {
 }
 
 async fn run_import(server: AppState, job_arn: String) -> Result<Apply, String> {
-    let (dataset_arn, location, mode, schema_text, ty) = {
+    let (dataset_arn, location, mode, schema_text, ty, publish) = {
         let inner = server.state.read();
         let job = inner
             .get(Kind::DatasetImportJob, &job_arn)
@@ -91,6 +95,11 @@ async fn run_import(server: AppState, job_arn: String) -> Result<Apply, String> 
             job.str("importMode").unwrap_or("FULL").to_owned(),
             schema.str("schema").unwrap_or("").to_owned(),
             avro::DatasetType::parse(dataset.str("datasetType").unwrap_or(""))?,
+            job.body
+                .get("publishAttributionMetricsToS3")
+                .and_then(serde_json::Value::as_bool)
+                .unwrap_or(false)
+                .then(|| dataset.str("datasetGroupArn").unwrap_or("").to_owned()),
         )
     };
     let schema = avro::parse(&schema_text)?;
@@ -101,6 +110,15 @@ async fn run_import(server: AppState, job_arn: String) -> Result<Apply, String> 
     if let (true, crate::state::Rows::Interactions(records)) = (server.config.strict_quotas, &rows)
     {
         crate::quotas::check_import(records.len())?;
+    }
+    if let (Some(group), crate::state::Rows::Interactions(records)) = (&publish, &rows) {
+        // The job's report is written before it turns ACTIVE, so a caller who sees the job
+        // ACTIVE finds it ("When the job completes, you can find the metrics in your Amazon
+        // S3 bucket", Publishing metric attribution reports to Amazon S3). A report that
+        // cannot be written fails the job: it was asked for.
+        let plan = metric_reports::plan_for_group(&*server.state.read(), group)
+            .map_err(|e| format!("publishAttributionMetricsToS3: {e}"))?;
+        metric_reports::publish(&server, &plan, &mode, records).await?;
     }
     Ok(Box::new(move |inner: &mut Txn<'_>, writes: &mut Writes| {
         let rows = match (mode.as_str(), inner.rows.get(&dataset_arn)) {

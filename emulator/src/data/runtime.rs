@@ -127,6 +127,12 @@ impl Source {
         let recipe = super::training::recipe_name(version.str("recipeArn").unwrap_or(""))
             .unwrap_or("")
             .to_owned();
+        if recipe == super::actions::RECIPE {
+            return Err(ApiError::invalid(format!(
+                "Campaign {campaign_arn} serves {}: use GetActionRecommendations",
+                super::actions::RECIPE
+            )));
+        }
         let trend_interval = (recipe == "aws-trending-now").then(|| {
             let config = version.body.get("solutionConfig").unwrap_or(&Value::Null);
             // Checked at CreateSolution, so a stored config always reads.
@@ -426,8 +432,14 @@ fn item_list(scored: Vec<Scored>, source: &Source) -> Vec<Value> {
         .collect()
 }
 
-fn recommendation_id() -> String {
-    format!("RID-{}", uuid::Uuid::new_v4())
+/// A recommendation id, remembered with the campaign that answered, so events naming it are
+/// attributed to that campaign in metric attribution reports.
+fn recommendation_id(ctx: &Ctx, input: &Map<String, Value>) -> String {
+    let source = ["campaignArn", "recommenderArn"]
+        .into_iter()
+        .find_map(|key| input.get(key).and_then(Value::as_str))
+        .unwrap_or("");
+    ctx.server.reports.issue(source)
 }
 
 /// GetRecommendations.
@@ -460,7 +472,7 @@ pub async fn get_recommendations(ctx: &Ctx, input: &Map<String, Value>) -> Resul
             item["metadata"] = serving.metadata(&id, &columns).into();
         }
     }
-    Ok(json!({"itemList": items, "recommendationId": recommendation_id()}))
+    Ok(json!({"itemList": items, "recommendationId": recommendation_id(ctx, input)}))
 }
 
 /// GetPersonalizedRanking.
@@ -490,7 +502,7 @@ pub async fn get_personalized_ranking(
         .map_err(|e| ApiError::invalid(e.to_string()))?;
     let scored = serving.influenced(scored, list.len());
     let items = item_list(scored, &serving.source);
-    Ok(json!({"personalizedRanking": items, "recommendationId": recommendation_id()}))
+    Ok(json!({"personalizedRanking": items, "recommendationId": recommendation_id(ctx, input)}))
 }
 
 #[cfg(test)]

@@ -47,7 +47,8 @@ pub fn gather(inner: &impl View, group_arn: &str, upto: u64) -> TrainingData {
             Some(Rows::Interactions(v)) => data.interactions.extend(v.iter().cloned()),
             Some(Rows::Items(v)) => items.extend(v.iter().map(|i| (i.item_id.clone(), i.clone()))),
             Some(Rows::Users(v)) => users.extend(v.iter().map(|u| (u.user_id.clone(), u.clone()))),
-            None => {}
+            // Actions data trains aws-next-best-action only (`gather_actions`).
+            Some(Rows::Actions(_) | Rows::ActionInteractions(_)) | None => {}
         }
     }
     if let Some(log) = inner.logs().get(group_arn) {
@@ -125,6 +126,16 @@ pub(crate) fn fnv(s: &str) -> u64 {
 /// async threads (an AutoML or HPO search when the solution asks for one), and on success
 /// stores model and training time with the ACTIVE transition.
 pub async fn run(server: AppState, version_arn: String) -> Result<Apply, String> {
+    let is_actions = {
+        let inner = server.state.read();
+        inner
+            .get(Kind::SolutionVersion, &version_arn)
+            .map(|v| recipe_name(v.str("recipeArn").unwrap_or("")) == Some(super::actions::RECIPE))
+            .unwrap_or(false)
+    };
+    if is_actions {
+        return run_actions(server, version_arn).await;
+    }
     let (data, opts, watermark, search) = server
         .state
         .mutate(|inner, writes| {
@@ -226,6 +237,50 @@ pub async fn fit(
     }))
 }
 
+/// The training of an aws-next-best-action version: the group's actions and action
+/// interactions up to now (the watermark), an [`rec::actions::ActionModel`] fitted off the
+/// async threads. No HPO or AutoML: the recipe has no documented tunables here.
+async fn run_actions(server: AppState, version_arn: String) -> Result<Apply, String> {
+    let (actions, interactions, watermark) = server
+        .state
+        .mutate(|inner, writes| {
+            let version = inner.get(Kind::SolutionVersion, &version_arn)?;
+            if config::search(&version.body)?.is_some() {
+                return Err(crate::error::ApiError::invalid(format!(
+                    "{} takes no HPO or AutoML in personalize-local",
+                    super::actions::RECIPE
+                )));
+            }
+            let group = version.str("datasetGroupArn").unwrap_or("").to_owned();
+            let watermark = inner.next_seq;
+            let (actions, interactions) = super::actions::gather_actions(inner, &group, watermark);
+            let version = inner.records.get_mut(&version_arn).expect("checked above");
+            version.trained_seq = watermark;
+            writes.record(inner, &version_arn);
+            Ok((actions, interactions, watermark))
+        })
+        .map_err(|e| e.message)?;
+    let started = std::time::Instant::now();
+    let model =
+        tokio::task::spawn_blocking(move || rec::actions::train_actions(&actions, &interactions))
+            .await
+            .map_err(|e| format!("training failed: {e}"))?
+            .map_err(|e| e.to_string())?;
+    let hours = started.elapsed().as_secs_f64() / 3600.0;
+    let bytes = model.to_bytes();
+    let model = Arc::new(model);
+    let state = server.clone();
+    tracing::info!(%version_arn, watermark, actions = model.len(), "trained next best action");
+    Ok(Box::new(move |inner: &mut Txn<'_>, writes: &mut Writes| {
+        if let Some(v) = inner.records.get_mut(&version_arn) {
+            v.body.insert("trainingHours".into(), Value::from(hours));
+        }
+        writes.record(inner, &version_arn);
+        writes.push(Write::Model(version_arn.clone(), bytes));
+        state.state.cache_action_model(&version_arn, model);
+    }))
+}
+
 /// GetSolutionMetrics' numbers for an ACTIVE version: the recommender's hold-out evaluation on
 /// the data the version trained on.
 ///
@@ -240,6 +295,12 @@ pub async fn metrics(
         let version = inner
             .get(Kind::SolutionVersion, version_arn)
             .map_err(|e| e.message)?;
+        if recipe_name(version.str("recipeArn").unwrap_or("")) == Some(super::actions::RECIPE) {
+            return Err(format!(
+                "personalize-local computes no offline metrics for {} versions",
+                super::actions::RECIPE
+            ));
+        }
         let group = version.str("datasetGroupArn").unwrap_or("");
         (
             gather(&*inner, group, version.trained_seq),

@@ -19,6 +19,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use personalize_recommender::actions::ActionModel;
 use personalize_recommender::{Interaction, Item, Model, User};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -49,11 +50,14 @@ pub enum Kind {
     Filter,
     /// `recommender/NAME` (appended last: stored records number the variants)
     Recommender,
+    /// `metric-attribution/NAME` (one per dataset group). Appended last, so stored records of
+    /// older builds still decode (postcard numbers the variants).
+    MetricAttribution,
 }
 
 impl Kind {
     /// Every kind, in dependency order (parents first).
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::DatasetGroup,
         Kind::Schema,
         Kind::Dataset,
@@ -64,6 +68,7 @@ impl Kind {
         Kind::EventTracker,
         Kind::Filter,
         Kind::Recommender,
+        Kind::MetricAttribution,
     ];
 
     /// The member holding the resource's ARN (`datasetGroupArn`...).
@@ -79,6 +84,7 @@ impl Kind {
             Kind::EventTracker => "eventTrackerArn",
             Kind::Filter => "filterArn",
             Kind::Recommender => "recommenderArn",
+            Kind::MetricAttribution => "metricAttributionArn",
         }
     }
 
@@ -95,6 +101,7 @@ impl Kind {
             Kind::EventTracker => "EventTracker",
             Kind::Filter => "Filter",
             Kind::Recommender => "Recommender",
+            Kind::MetricAttribution => "MetricAttribution",
         }
     }
 
@@ -110,6 +117,7 @@ impl Kind {
             Kind::EventTracker => "event-tracker",
             Kind::Filter => "filter",
             Kind::Recommender => "recommender",
+            Kind::MetricAttribution => "metric-attribution",
         }
     }
 }
@@ -163,6 +171,11 @@ pub enum Rows {
     Items(Vec<Item>),
     /// A Users dataset.
     Users(Vec<User>),
+    /// An Actions dataset: each action as an item whose `item_id` is its ACTION_ID. Appended
+    /// last, so rows stored by older builds still decode.
+    Actions(Vec<Item>),
+    /// An Action interactions dataset: `item_id` is the ACTION_ID.
+    ActionInteractions(Vec<Interaction>),
 }
 
 /// One entry of a dataset group's log (PutEvents, PutItems, PutUsers).
@@ -201,6 +214,22 @@ pub enum LogEntry {
         /// The interaction, `user_id` being the session id.
         interaction: Interaction,
     },
+    /// An action added or replaced through PutActions (`item_id` is the ACTION_ID). Appended
+    /// last, so older logs still decode.
+    Action(Item),
+    /// An action interaction (PutActionInteractions; `item_id` is the ACTION_ID, `user_id`
+    /// the session id when the event named no user). `repeat`: its `trackingId/eventId` was
+    /// already stored, so it is not trained on ("Any subsequent events after the first with
+    /// the same event ID are not used in model training", API_UBS_ActionInteraction
+    /// `eventId`) but still counts for the user in real time.
+    ActionEvent {
+        /// Deduplication key (`trackingId/eventId`) when the caller gave an eventId.
+        dedup: Option<String>,
+        /// A repeat of an eventId already stored.
+        repeat: bool,
+        /// The interaction.
+        interaction: Interaction,
+    },
 }
 
 /// The log of one dataset group, with the indexes serving needs.
@@ -214,6 +243,10 @@ pub struct GroupLog {
     pub seen: HashSet<String>,
     /// Positions of PutItems entries in `entries` (serving scans only these).
     pub items: Vec<usize>,
+    /// Positions of PutActions entries in `entries`.
+    pub actions: Vec<usize>,
+    /// Action interaction positions in `entries` per user.
+    pub action_events_by_user: HashMap<String, Vec<usize>>,
 }
 
 impl GroupLog {
@@ -237,6 +270,21 @@ impl GroupLog {
         }
         if matches!(entry, LogEntry::Item(_)) {
             self.items.push(self.entries.len());
+        }
+        if matches!(entry, LogEntry::Action(_)) {
+            self.actions.push(self.entries.len());
+        }
+        if let LogEntry::ActionEvent {
+            dedup, interaction, ..
+        } = &entry
+        {
+            if let Some(key) = dedup {
+                self.seen.insert(key.clone());
+            }
+            self.action_events_by_user
+                .entry(interaction.user_id.clone())
+                .or_default()
+                .push(self.entries.len());
         }
         self.entries.push((seq, entry));
     }
@@ -322,7 +370,59 @@ impl GroupLog {
                     })
                 }
                 // A repeated eventId is not used in training (PutEvents API reference, Event).
-                LogEntry::Repeat { .. } | LogEntry::Item(_) | LogEntry::User(_) => None,
+                LogEntry::Repeat { .. }
+                | LogEntry::Item(_)
+                | LogEntry::User(_)
+                | LogEntry::Action(_)
+                | LogEntry::ActionEvent { .. } => None,
+            })
+            .collect()
+    }
+}
+
+impl GroupLog {
+    /// Actions put with a sequence number above `after` (`after_or_upto` false) or up to it
+    /// (true), oldest first.
+    pub fn actions_put(&self, after: u64, upto: bool) -> Vec<Item> {
+        self.actions
+            .iter()
+            .filter(|&&i| (self.entries[i].0 <= after) == upto)
+            .filter_map(|&i| match &self.entries[i].1 {
+                LogEntry::Action(item) => Some(item.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The action interactions training uses: first deliveries with a sequence number up to
+    /// `upto`.
+    pub fn training_action_events(&self, upto: u64) -> Vec<Interaction> {
+        self.entries
+            .iter()
+            .take_while(|(seq, _)| *seq <= upto)
+            .filter_map(|(_, entry)| match entry {
+                LogEntry::ActionEvent {
+                    repeat: false,
+                    interaction,
+                    ..
+                } => Some(interaction.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Action interactions of `user` with a sequence number above `after`, oldest first
+    /// (repeats included: the real-time path sees every delivery).
+    pub fn user_action_events_after(&self, user: &str, after: u64) -> Vec<Interaction> {
+        self.action_events_by_user
+            .get(user)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| match &self.entries[i] {
+                (seq, LogEntry::ActionEvent { interaction, .. }) if *seq > after => {
+                    Some(interaction.clone())
+                }
+                _ => None,
             })
             .collect()
     }
@@ -532,6 +632,7 @@ pub struct State {
     write_lock: Mutex<()>,
     store: Option<Store>,
     models: Mutex<HashMap<String, Arc<Model>>>,
+    action_models: Mutex<HashMap<String, Arc<ActionModel>>>,
 }
 
 impl State {
@@ -552,6 +653,7 @@ impl State {
             write_lock: Mutex::new(()),
             store,
             models: Mutex::new(HashMap::new()),
+            action_models: Mutex::new(HashMap::new()),
         })
     }
 
@@ -648,6 +750,11 @@ impl State {
             .model(version_arn)
             .map_err(|e| format!("The model of {version_arn} cannot be read: {e}"))?
             .ok_or_else(missing)?;
+        if ActionModel::is_action_model(&bytes) {
+            return Err(format!(
+                "{version_arn} is an aws-next-best-action version: it serves GetActionRecommendations"
+            ));
+        }
         match Model::from_bytes(&bytes) {
             Ok(model) => {
                 let model = Arc::new(model);
@@ -669,6 +776,64 @@ impl State {
                 });
                 Err(format!("{version_arn}: {reason}"))
             }
+        }
+    }
+
+    /// The trained model of an aws-next-best-action version (cached; loaded from the store
+    /// after restart).
+    ///
+    /// # Errors
+    /// Why it cannot be served: there is none, or the stored bytes are not an action model.
+    pub fn action_model(&self, version_arn: &str) -> Result<Arc<ActionModel>, String> {
+        if let Some(m) = self
+            .action_models
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(version_arn)
+        {
+            return Ok(m.clone());
+        }
+        let missing = || format!("The action model of {version_arn} is not available");
+        let store = self.store.as_ref().ok_or_else(missing)?;
+        let bytes = store
+            .model(version_arn)
+            .map_err(|e| format!("The model of {version_arn} cannot be read: {e}"))?
+            .ok_or_else(missing)?;
+        let model =
+            Arc::new(ActionModel::from_bytes(&bytes).map_err(|e| {
+                format!("The action model of {version_arn} cannot be decoded: {e}")
+            })?);
+        self.cache_action_model(version_arn, model.clone());
+        Ok(model)
+    }
+
+    /// Keeps an action model in memory.
+    pub fn cache_action_model(&self, version_arn: &str, model: Arc<ActionModel>) {
+        self.action_models
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(version_arn.to_owned(), model);
+    }
+
+    /// Whether the version's model (item or action) can be served: what deploying a campaign
+    /// checks.
+    ///
+    /// # Errors
+    /// Why it cannot.
+    pub fn deployable(&self, version_arn: &str) -> Result<(), String> {
+        let is_action = self
+            .action_models
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(version_arn)
+            || self
+                .store
+                .as_ref()
+                .and_then(|s| s.model(version_arn).ok().flatten())
+                .is_some_and(|b| ActionModel::is_action_model(&b));
+        match is_action {
+            true => self.action_model(version_arn).map(|_| ()),
+            false => self.model(version_arn).map(|_| ()),
         }
     }
 

@@ -1,7 +1,8 @@
 //! Personalize's filter grammar: `INCLUDE|EXCLUDE ItemID WHERE Items.X IN (...)` or
 //! `Items.X <op> value`, `Interactions.EVENT_TYPE IN (...)`, `CurrentItem.X` on the right,
 //! `IF CurrentUser.X ...`, `$PARAM` placeholders, `AND`/`OR` (AND binds tighter), and `|`
-//! combining expressions.
+//! combining expressions. Action filters (GetActionRecommendations) write `ActionID`,
+//! `Actions.X` and `Action_Interactions.EVENT_TYPE` for the same tests.
 //!
 //! [`parse`] checks an expression once (CreateFilter); [`Filter::bind`] fills its
 //! placeholders from a request's `filterValues`; the model applies the [`BoundFilter`].

@@ -2,11 +2,12 @@
 //!
 //! ```text
 //! filter    := clause ('|' clause)*
-//! clause    := (INCLUDE | EXCLUDE) ItemID WHERE condition [IF condition]
+//! clause    := (INCLUDE | EXCLUDE) (ItemID | ActionID) WHERE condition [IF condition]
 //! condition := conjunct (OR conjunct)*
 //! conjunct  := test (AND test)*
 //! test      := field [NOT] IN '(' operand (',' operand)* ')' | field op operand
-//! field     := (Items | Interactions | CurrentItem | CurrentUser) '.' NAME
+//! field     := (Items | Actions | Interactions | Action_Interactions | CurrentItem
+//!               | CurrentUser) '.' NAME
 //! operand   := "string" | number | $PARAM | CurrentItem.NAME
 //! op        := = | != | < | <= | > | >=
 //! ```
@@ -128,8 +129,11 @@ impl Parser {
         } else {
             return self.error("INCLUDE or EXCLUDE");
         };
-        if !self.keyword("ItemID") {
-            return self.error("ItemID (this emulator filters items)");
+        // Action filters name ActionID, Actions and Action_Interactions where item filters
+        // name ItemID, Items and Interactions (developer guide, Filtering action
+        // recommendations); both apply to the candidates of their request.
+        if !self.keyword("ItemID") && !self.keyword("ActionID") {
+            return self.error("ItemID or ActionID");
         }
         self.expect_keyword("WHERE")?;
         let condition = self.condition()?;
@@ -213,12 +217,22 @@ impl Parser {
         let name_pos = self.pos();
         let name = self.name()?;
         Ok(match dataset.to_ascii_lowercase().as_str() {
-            "items" => Field::Items(name),
-            "interactions" if name.eq_ignore_ascii_case("EVENT_TYPE") => Field::EventType,
+            "items" | "actions" => Field::Items(name),
+            "interactions" | "action_interactions" if name.eq_ignore_ascii_case("EVENT_TYPE") => {
+                Field::EventType
+            }
             "interactions" => {
                 return Err(FilterError::at(
                     name_pos,
                     format!("Interactions.{name} is not supported; only Interactions.EVENT_TYPE"),
+                ))
+            }
+            "action_interactions" => {
+                return Err(FilterError::at(
+                    name_pos,
+                    format!(
+                        "Action_Interactions.{name} is not supported; only Action_Interactions.EVENT_TYPE"
+                    ),
                 ))
             }
             "currentitem" => Field::CurrentItem(name),

@@ -336,3 +336,37 @@ fn a_filter_put_before_another_applies_first_with_each_keeping_its_values() {
     // Drama items, less the one the user watched.
     assert_eq!(got, ["comdrama05"]);
 }
+
+/// Action filters (GetActionRecommendations) name ActionID, Actions and Action_Interactions;
+/// they test the same things as the item forms.
+#[test]
+fn action_keywords_filter_like_the_item_ones() {
+    let ctx = Context::default();
+    assert_eq!(
+        kept(
+            r#"EXCLUDE ActionID WHERE Actions.GENRE IN ("Comedy")"#,
+            &[],
+            &ctx
+        ),
+        kept(
+            r#"EXCLUDE ItemID WHERE Items.GENRE IN ("Comedy")"#,
+            &[],
+            &ctx
+        )
+    );
+    assert_eq!(
+        kept(
+            r#"INCLUDE ActionID WHERE Action_Interactions.EVENT_TYPE IN ("click")"#,
+            &[],
+            &ctx
+        ),
+        ["comedy95", "drama99"]
+    );
+    let e = parse(r#"EXCLUDE ActionID WHERE Action_Interactions.CHANNEL IN ("a")"#).unwrap_err();
+    assert!(
+        e.message.contains("only Action_Interactions.EVENT_TYPE"),
+        "{e}"
+    );
+    let e = parse(r#"EXCLUDE UserID WHERE Items.GENRE IN ("a")"#).unwrap_err();
+    assert!(e.message.contains("ItemID or ActionID"), "{e}");
+}
