@@ -223,11 +223,15 @@ pub fn resume(server: &AppState) {
             crate::control::solutions::SOLUTION_UPDATE.resume(server, &arn);
         }
         let server = server.clone();
-        let has_work = matches!(kind, Kind::DatasetImportJob | Kind::SolutionVersion);
+        let has_work = matches!(
+            kind,
+            Kind::DatasetImportJob | Kind::SolutionVersion | Kind::BatchInferenceJob
+        );
         match status.as_str() {
             "CREATE IN_PROGRESS" if has_work => {
                 let what = match kind {
                     Kind::DatasetImportJob => "import",
+                    Kind::BatchInferenceJob => "batch inference job",
                     _ => "training",
                 };
                 fail_interrupted(&server, &arn, what);

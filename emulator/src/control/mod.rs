@@ -2,6 +2,7 @@
 //! with pagination, Delete with dependency checks, tags). The kinds' own rules live in
 //! [`datasets`], [`solutions`] and [`campaigns`].
 
+pub mod batch;
 pub mod campaigns;
 pub mod datasets;
 pub mod solutions;
@@ -43,6 +44,7 @@ pub async fn dispatch(ctx: &Ctx, op: &str, input: Value) -> Result<Value, ApiErr
         "UpdateCampaign" => campaigns::update_campaign(ctx, &input).await,
         "CreateEventTracker" => campaigns::create_event_tracker(ctx, &input).await,
         "CreateFilter" => campaigns::create_filter(ctx, &input).await,
+        "CreateBatchInferenceJob" => batch::create_batch_inference_job(ctx, &input).await,
         "TagResource" => tag_resource(ctx, &input),
         "UntagResource" => untag_resource(ctx, &input),
         "ListTagsForResource" => list_tags(ctx, &input),

@@ -2,6 +2,7 @@
 //! PutEvents / PutItems / PutUsers, and serving (with the campaigns' ranking influence).
 
 pub mod avro;
+pub mod batch;
 pub mod events;
 pub mod import;
 pub mod influence;
@@ -57,6 +58,7 @@ pub fn work_for(server: &AppState, kind: Kind, arn: &str) -> Option<WorkFn> {
     match kind {
         Kind::DatasetImportJob => Some(Box::new(move || Box::pin(run_import(server, arn)))),
         Kind::SolutionVersion => Some(Box::new(move || Box::pin(training::run(server, arn)))),
+        Kind::BatchInferenceJob => Some(Box::new(move || Box::pin(batch::run(server, arn)))),
         _ => None,
     }
 }

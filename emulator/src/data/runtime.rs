@@ -22,7 +22,7 @@ pub const DEFAULT_NUM_RESULTS: u64 = 25;
 pub const MAX_NUM_RESULTS: u64 = 500;
 
 /// Everything a query needs, collected under the state lock and used after it is released.
-struct Serving {
+pub(crate) struct Serving {
     model: Arc<Model>,
     recent: Vec<Interaction>,
     new_items: Vec<Item>,
@@ -63,6 +63,37 @@ impl Serving {
         }
     }
 
+    /// GetRecommendations' answer: the model's best `n` for `user` or `item`, re-ranked by the
+    /// ranking influence. Batch inference answers each line through here too.
+    pub(crate) fn recommend(
+        &self,
+        user: Option<&str>,
+        item: Option<&str>,
+        n: usize,
+    ) -> Result<Vec<Scored>, ApiError> {
+        let query = self.query(user, item, self.pool_size(n));
+        let scored = self
+            .model
+            .recommend(&query)
+            .map_err(|e| ApiError::invalid(e.to_string()))?;
+        Ok(self.influenced(scored, n))
+    }
+
+    /// GetPersonalizedRanking's answer: `list` reordered for `user`, re-ranked by the ranking
+    /// influence.
+    pub(crate) fn rank(
+        &self,
+        user: Option<&str>,
+        list: &[String],
+    ) -> Result<Vec<Scored>, ApiError> {
+        let query = self.query(user, None, list.len());
+        let scored = self
+            .model
+            .rank(&query, list)
+            .map_err(|e| ApiError::invalid(e.to_string()))?;
+        Ok(self.influenced(scored, list.len()))
+    }
+
     /// The model's answer re-ranked by the campaign's ranking influence, best `n` kept.
     fn influenced(&self, scored: Vec<Scored>, n: usize) -> Vec<Scored> {
         match &self.signals {
@@ -72,6 +103,22 @@ impl Serving {
     }
 }
 
+/// Where a query's model and settings come from: a campaign (GetRecommendations,
+/// GetPersonalizedRanking) or a batch inference job (its solution version and
+/// `batchInferenceJobConfig`, which has the campaign config's `itemExplorationConfig` and
+/// `rankingInfluence`).
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'a> {
+    /// The solution version that answers.
+    pub version_arn: &'a str,
+    /// `campaignConfig` or `batchInferenceJobConfig`.
+    pub config: Option<&'a Value>,
+    /// The request's (or job's) filter.
+    pub filter_arn: Option<&'a str>,
+    /// Values of the filter's placeholders.
+    pub filter_values: Option<&'a Map<String, Value>>,
+}
+
 fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<Serving, ApiError> {
     let campaign_arn = input
         .get("campaignArn")
@@ -79,7 +126,7 @@ fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<
         .ok_or_else(|| {
             ApiError::invalid("campaignArn is required (personalize-local has no recommenders)")
         })?;
-    let (version_arn, watermark, exploration, filter_expr, influence, signals) = {
+    let (version_arn, config) = {
         let inner = ctx.server.state.read();
         let campaign = inner.get(Kind::Campaign, campaign_arn)?;
         if !matches!(campaign.status(), "ACTIVE") {
@@ -93,13 +140,36 @@ fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<
             &*inner,
             campaign.str("solutionVersionArn").unwrap_or(""),
         )?;
+        (version_arn, campaign.body.get("campaignConfig").cloned())
+    };
+    let source = Source {
+        version_arn: &version_arn,
+        config: config.as_ref(),
+        filter_arn: input.get("filterArn").and_then(Value::as_str),
+        filter_values: input.get("filterValues").and_then(Value::as_object),
+    };
+    serving(&ctx.server, &source, user)
+}
+
+/// Everything a query of `user` against `source` needs: the model, the user's events and the
+/// items put since training, exploration, the bound filter and the ranking influence.
+///
+/// # Errors
+/// The query's AWS errors (unknown or inactive filter, bad filter values, no model).
+pub(crate) fn serving(
+    server: &crate::AppState,
+    source: &Source<'_>,
+    user: Option<&str>,
+) -> Result<Serving, ApiError> {
+    let version_arn = source.version_arn.to_owned();
+    let (watermark, exploration, filter_expr, influence, signals) = {
+        let inner = server.state.read();
         let version = inner.get(Kind::SolutionVersion, &version_arn)?;
         let group = version.str("datasetGroupArn").unwrap_or("").to_owned();
-        let exploration = exploration_of(campaign.body.get("campaignConfig"))?;
-        let influence = RankingInfluence::from_config(campaign.body.get("campaignConfig"))
-            .map_err(ApiError::invalid)?;
+        let exploration = exploration_of(source.config)?;
+        let influence = RankingInfluence::from_config(source.config).map_err(ApiError::invalid)?;
         let signals = (!influence.is_neutral()).then(|| {
-            ctx.server.influence.get_or_insert(&version_arn, || {
+            server.influence.get_or_insert(&version_arn, || {
                 let event_type = inner
                     .get(Kind::Solution, version.str("solutionArn").unwrap_or(""))
                     .ok()
@@ -108,7 +178,7 @@ fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<
                 Signals::gather(&*inner, &group, version.trained_seq, event_type)
             })
         });
-        let filter_expr = match input.get("filterArn").and_then(Value::as_str) {
+        let filter_expr = match source.filter_arn {
             None => None,
             Some(arn) => {
                 let f = inner.get(Kind::Filter, arn)?;
@@ -155,7 +225,6 @@ fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<
             (interval, events)
         });
         (
-            version_arn,
             (recent, new_items, trend),
             exploration,
             filter_expr,
@@ -163,8 +232,7 @@ fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<
             signals,
         )
     };
-    let model = ctx
-        .server
+    let model = server
         .state
         .model(&version_arn)
         .map_err(ApiError::invalid)?;
@@ -173,9 +241,8 @@ fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<
         Some(expr) => {
             let parsed = filter::parse(&expr)
                 .map_err(|e| ApiError::invalid(format!("filter expression: {e}")))?;
-            let values: BTreeMap<String, String> = input
-                .get("filterValues")
-                .and_then(Value::as_object)
+            let values: BTreeMap<String, String> = source
+                .filter_values
                 .map(|m| {
                     m.iter()
                         .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
@@ -203,7 +270,7 @@ fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<
 }
 
 /// `itemExplorationConfig` (`explorationWeight`, `explorationItemAgeCutOff`, strings).
-fn exploration_of(config: Option<&Value>) -> Result<Option<Exploration>, ApiError> {
+pub(crate) fn exploration_of(config: Option<&Value>) -> Result<Option<Exploration>, ApiError> {
     let Some(c) = config.and_then(|c| c.get("itemExplorationConfig")) else {
         return Ok(None);
     };
@@ -232,9 +299,14 @@ fn exploration_of(config: Option<&Value>) -> Result<Option<Exploration>, ApiErro
 /// guide, How recommendation scoring works (custom resources)).
 const UNSCORED_RECIPES: [&str; 2] = ["aws-sims", "aws-popularity-count"];
 
+/// Whether answers of `recipe` carry scores (see [`UNSCORED_RECIPES`]).
+pub(crate) fn shows_scores(recipe: &str) -> bool {
+    !UNSCORED_RECIPES.contains(&recipe)
+}
+
 /// The answer's items, with their scores when the recipe shows them.
 fn item_list(scored: Vec<Scored>, recipe: &str) -> Vec<Value> {
-    let scores = !UNSCORED_RECIPES.contains(&recipe);
+    let scores = shows_scores(recipe);
     scored
         .into_iter()
         .map(|s| match scores {
@@ -268,12 +340,7 @@ pub async fn get_recommendations(ctx: &Ctx, input: &Map<String, Value>) -> Resul
     let user = input.get("userId").and_then(Value::as_str);
     let serving = prepare(ctx, input, user)?;
     let item = input.get("itemId").and_then(Value::as_str);
-    let query = serving.query(user, item, serving.pool_size(num as usize));
-    let scored = serving
-        .model
-        .recommend(&query)
-        .map_err(|e| ApiError::invalid(e.to_string()))?;
-    let scored = serving.influenced(scored, num as usize);
+    let scored = serving.recommend(user, item, num as usize)?;
     let items = item_list(scored, serving.model.recipe());
     Ok(json!({"itemList": items, "recommendationId": recommendation_id()}))
 }
@@ -298,12 +365,7 @@ pub async fn get_personalized_ranking(
         )));
     }
     let serving = prepare(ctx, input, user)?;
-    let query = serving.query(user, None, list.len());
-    let scored = serving
-        .model
-        .rank(&query, &list)
-        .map_err(|e| ApiError::invalid(e.to_string()))?;
-    let scored = serving.influenced(scored, list.len());
+    let scored = serving.rank(user, &list)?;
     let items = item_list(scored, serving.model.recipe());
     Ok(json!({"personalizedRanking": items, "recommendationId": recommendation_id()}))
 }

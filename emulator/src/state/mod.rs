@@ -47,11 +47,17 @@ pub enum Kind {
     EventTracker,
     /// `filter/NAME`
     Filter,
+    /// `batch-inference-job/NAME`
+    BatchInferenceJob,
+    /// `dataset-export-job/NAME`
+    DatasetExportJob,
+    /// `data-deletion-job/NAME`
+    DataDeletionJob,
 }
 
 impl Kind {
     /// Every kind, in dependency order (parents first).
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 12] = [
         Kind::DatasetGroup,
         Kind::Schema,
         Kind::Dataset,
@@ -61,6 +67,9 @@ impl Kind {
         Kind::Campaign,
         Kind::EventTracker,
         Kind::Filter,
+        Kind::BatchInferenceJob,
+        Kind::DatasetExportJob,
+        Kind::DataDeletionJob,
     ];
 
     /// The member holding the resource's ARN (`datasetGroupArn`...).
@@ -75,6 +84,9 @@ impl Kind {
             Kind::Campaign => "campaignArn",
             Kind::EventTracker => "eventTrackerArn",
             Kind::Filter => "filterArn",
+            Kind::BatchInferenceJob => "batchInferenceJobArn",
+            Kind::DatasetExportJob => "datasetExportJobArn",
+            Kind::DataDeletionJob => "dataDeletionJobArn",
         }
     }
 
@@ -90,6 +102,9 @@ impl Kind {
             Kind::Campaign => "Campaign",
             Kind::EventTracker => "EventTracker",
             Kind::Filter => "Filter",
+            Kind::BatchInferenceJob => "BatchInferenceJob",
+            Kind::DatasetExportJob => "DatasetExportJob",
+            Kind::DataDeletionJob => "DataDeletionJob",
         }
     }
 
@@ -104,6 +119,9 @@ impl Kind {
             Kind::Campaign => "campaign",
             Kind::EventTracker => "event-tracker",
             Kind::Filter => "filter",
+            Kind::BatchInferenceJob => "batch-inference-job",
+            Kind::DatasetExportJob => "dataset-export-job",
+            Kind::DataDeletionJob => "data-deletion-job",
         }
     }
 }
