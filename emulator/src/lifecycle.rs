@@ -225,13 +225,17 @@ pub fn resume(server: &AppState) {
         let server = server.clone();
         let has_work = matches!(
             kind,
-            Kind::DatasetImportJob | Kind::SolutionVersion | Kind::BatchInferenceJob
+            Kind::DatasetImportJob
+                | Kind::SolutionVersion
+                | Kind::BatchInferenceJob
+                | Kind::DatasetExportJob
         );
         match status.as_str() {
             "CREATE IN_PROGRESS" if has_work => {
                 let what = match kind {
                     Kind::DatasetImportJob => "import",
                     Kind::BatchInferenceJob => "batch inference job",
+                    Kind::DatasetExportJob => "dataset export",
                     _ => "training",
                 };
                 fail_interrupted(&server, &arn, what);

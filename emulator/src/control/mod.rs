@@ -5,6 +5,7 @@
 pub mod batch;
 pub mod campaigns;
 pub mod datasets;
+pub mod exports;
 pub mod solutions;
 
 use std::collections::BTreeMap;
@@ -45,6 +46,7 @@ pub async fn dispatch(ctx: &Ctx, op: &str, input: Value) -> Result<Value, ApiErr
         "CreateEventTracker" => campaigns::create_event_tracker(ctx, &input).await,
         "CreateFilter" => campaigns::create_filter(ctx, &input).await,
         "CreateBatchInferenceJob" => batch::create_batch_inference_job(ctx, &input).await,
+        "CreateDatasetExportJob" => exports::create_dataset_export_job(ctx, &input).await,
         "TagResource" => tag_resource(ctx, &input),
         "UntagResource" => untag_resource(ctx, &input),
         "ListTagsForResource" => list_tags(ctx, &input),
@@ -461,6 +463,7 @@ pub fn cleanup_for(kind: Kind, arn: &str) -> Cleanup {
             Kind::Dataset => {
                 writes.push(Write::Rows(arn.clone(), None));
                 remove_children(inner, writes, Kind::DatasetImportJob, "datasetArn");
+                remove_children(inner, writes, Kind::DatasetExportJob, "datasetArn");
             }
             Kind::Solution => {
                 for v in remove_children(inner, writes, Kind::SolutionVersion, "solutionArn") {

@@ -77,7 +77,12 @@ impl Output {
     /// `<output path><input file name>.out`.
     pub fn location_for(&self, name: &str) -> String {
         let file = name.rsplit('/').next().unwrap_or(name);
-        format!("s3://{}/{}{file}.out", self.bucket, self.prefix)
+        self.location(&format!("{file}.out"))
+    }
+
+    /// The object `file` in the output folder.
+    pub fn location(&self, file: &str) -> String {
+        format!("s3://{}/{}{file}", self.bucket, self.prefix)
     }
 }
 

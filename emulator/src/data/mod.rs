@@ -4,6 +4,7 @@
 pub mod avro;
 pub mod batch;
 pub mod events;
+pub mod export;
 pub mod import;
 pub mod influence;
 pub mod objects;
@@ -59,6 +60,7 @@ pub fn work_for(server: &AppState, kind: Kind, arn: &str) -> Option<WorkFn> {
         Kind::DatasetImportJob => Some(Box::new(move || Box::pin(run_import(server, arn)))),
         Kind::SolutionVersion => Some(Box::new(move || Box::pin(training::run(server, arn)))),
         Kind::BatchInferenceJob => Some(Box::new(move || Box::pin(batch::run(server, arn)))),
+        Kind::DatasetExportJob => Some(Box::new(move || Box::pin(export::run(server, arn)))),
         _ => None,
     }
 }
