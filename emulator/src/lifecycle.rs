@@ -222,6 +222,10 @@ pub fn resume(server: &AppState) {
         if kind == Kind::Solution {
             crate::control::solutions::SOLUTION_UPDATE.resume(server, &arn);
         }
+        if kind == Kind::DataDeletionJob {
+            crate::control::deletion::resume(server, &arn, &status);
+            continue;
+        }
         let server = server.clone();
         let has_work = matches!(
             kind,

@@ -5,6 +5,7 @@
 pub mod batch;
 pub mod campaigns;
 pub mod datasets;
+pub mod deletion;
 pub mod exports;
 pub mod solutions;
 
@@ -47,6 +48,7 @@ pub async fn dispatch(ctx: &Ctx, op: &str, input: Value) -> Result<Value, ApiErr
         "CreateFilter" => campaigns::create_filter(ctx, &input).await,
         "CreateBatchInferenceJob" => batch::create_batch_inference_job(ctx, &input).await,
         "CreateDatasetExportJob" => exports::create_dataset_export_job(ctx, &input).await,
+        "CreateDataDeletionJob" => deletion::create_data_deletion_job(ctx, &input).await,
         "TagResource" => tag_resource(ctx, &input),
         "UntagResource" => untag_resource(ctx, &input),
         "ListTagsForResource" => list_tags(ctx, &input),
@@ -472,6 +474,7 @@ pub fn cleanup_for(kind: Kind, arn: &str) -> Cleanup {
             }
             Kind::DatasetGroup => {
                 remove_children(inner, writes, Kind::Filter, "datasetGroupArn");
+                remove_children(inner, writes, Kind::DataDeletionJob, "datasetGroupArn");
                 writes.push(Write::DropLog(arn.clone()));
             }
             Kind::EventTracker => {

@@ -3,6 +3,7 @@
 
 pub mod avro;
 pub mod batch;
+pub mod deletion;
 pub mod events;
 pub mod export;
 pub mod import;

@@ -253,6 +253,17 @@ impl GroupLog {
         self.entries.push((seq, entry));
     }
 
+    /// Removes the entries with the sequence numbers `seqs` and rebuilds the indexes (a data
+    /// deletion job: the removed events' eventIds are no longer seen either).
+    pub fn remove(&mut self, seqs: &HashSet<u64>) {
+        let old = std::mem::take(self);
+        for (seq, entry) in old.entries {
+            if !seqs.contains(&seq) {
+                self.push(seq, entry);
+            }
+        }
+    }
+
     /// Items put with a sequence number above `after`, oldest first.
     pub fn items_after(&self, after: u64) -> Vec<Item> {
         let start = self.items.partition_point(|&i| self.entries[i].0 <= after);
@@ -371,6 +382,11 @@ impl Inner {
                 }
                 Write::DropLog(group) => {
                     self.logs.remove(&group);
+                }
+                Write::DropLogEntries(group, seqs) => {
+                    if let Some(log) = self.logs.get_mut(&group) {
+                        log.remove(&seqs.into_iter().collect());
+                    }
                 }
                 Write::Record(..) | Write::Model(..) | Write::DropModel(..) => {}
             }
@@ -512,6 +528,8 @@ pub enum Write {
     Log(String, u64, LogEntry),
     /// Drop a dataset group's whole log.
     DropLog(String),
+    /// Drop some entries (by sequence number) of a dataset group's log.
+    DropLogEntries(String, Vec<u64>),
     /// Store a trained model.
     Model(String, Vec<u8>),
     /// Delete a trained model.
