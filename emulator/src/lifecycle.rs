@@ -233,6 +233,7 @@ pub fn resume(server: &AppState) {
                 | Kind::SolutionVersion
                 | Kind::BatchInferenceJob
                 | Kind::DatasetExportJob
+                | Kind::BatchSegmentJob
         );
         match status.as_str() {
             "CREATE IN_PROGRESS" if has_work => {
@@ -240,6 +241,7 @@ pub fn resume(server: &AppState) {
                     Kind::DatasetImportJob => "import",
                     Kind::BatchInferenceJob => "batch inference job",
                     Kind::DatasetExportJob => "dataset export",
+                    Kind::BatchSegmentJob => "batch segment job",
                     _ => "training",
                 };
                 fail_interrupted(&server, &arn, what);

@@ -6,7 +6,8 @@
 pub struct RecipeInfo {
     /// Last segment of the ARN: "aws-user-personalization", "aws-sims", ...
     pub name: &'static str,
-    /// "USER_PERSONALIZATION" | "RELATED_ITEMS" | "PERSONALIZED_RANKING" | "POPULAR_ITEMS".
+    /// "USER_PERSONALIZATION" | "RELATED_ITEMS" | "PERSONALIZED_RANKING" | "POPULAR_ITEMS" |
+    /// "USER_SEGMENTATION".
     pub recipe_type: &'static str,
     /// What DescribeRecipe says about it.
     pub description: &'static str,
@@ -25,12 +26,16 @@ pub(crate) enum Kind {
     PopularityCount,
     /// Items whose interactions grow fastest lately.
     TrendingNow,
+    /// Users with the most affinity for an item or for items with given attributes (batch
+    /// segment jobs only). Appended last: models stored before still decode.
+    UserSegmentation,
 }
 
 pub(crate) const USER_PERSONALIZATION: &str = "USER_PERSONALIZATION";
 pub(crate) const RELATED_ITEMS: &str = "RELATED_ITEMS";
 pub(crate) const PERSONALIZED_RANKING: &str = "PERSONALIZED_RANKING";
 pub(crate) const POPULAR_ITEMS: &str = "POPULAR_ITEMS";
+pub(crate) const USER_SEGMENTATION: &str = "USER_SEGMENTATION";
 
 static RECIPES: &[RecipeInfo] = &[
     RecipeInfo {
@@ -75,6 +80,20 @@ static RECIPES: &[RecipeInfo] = &[
         description: "The items whose interactions grew the most in the latest period \
                       before training, compared with the period before it.",
     },
+    RecipeInfo {
+        name: "aws-item-affinity",
+        recipe_type: USER_SEGMENTATION,
+        description: "User segments for items: the users most likely to interact with each \
+                      item of a batch segment job's input, ranked by the affinity the \
+                      User-Personalization model learns from their interactions.",
+    },
+    RecipeInfo {
+        name: "aws-item-attribute-affinity",
+        recipe_type: USER_SEGMENTATION,
+        description: "User segments for item attributes: the users most likely to interact \
+                      with items that have all the attributes of a batch segment job's query \
+                      (needs an Items dataset with metadata).",
+    },
 ];
 
 /// Every recipe implemented, in ListRecipes order.
@@ -95,6 +114,7 @@ pub(crate) fn kind(name: &str) -> Option<Kind> {
         "aws-personalized-ranking" | "aws-personalized-ranking-v2" => Kind::PersonalizedRanking,
         "aws-popularity-count" => Kind::PopularityCount,
         "aws-trending-now" => Kind::TrendingNow,
+        "aws-item-affinity" | "aws-item-attribute-affinity" => Kind::UserSegmentation,
         _ => return None,
     })
 }
@@ -111,7 +131,8 @@ mod tests {
                 USER_PERSONALIZATION,
                 RELATED_ITEMS,
                 PERSONALIZED_RANKING,
-                POPULAR_ITEMS
+                POPULAR_ITEMS,
+                USER_SEGMENTATION
             ]
             .contains(&r.recipe_type));
             assert_eq!(recipe(r.name).map(|x| x.name), Some(r.name));
@@ -123,6 +144,6 @@ mod tests {
         assert!(recipe("aws-hrnn").is_none());
         assert!(recipe("").is_none());
         assert!(recipe("AWS-SIMS").is_none());
-        assert!(kind("aws-item-affinity").is_none());
+        assert!(kind("aws-next-best-action").is_none());
     }
 }

@@ -47,6 +47,7 @@ pub async fn dispatch(ctx: &Ctx, op: &str, input: Value) -> Result<Value, ApiErr
         "CreateEventTracker" => campaigns::create_event_tracker(ctx, &input).await,
         "CreateFilter" => campaigns::create_filter(ctx, &input).await,
         "CreateBatchInferenceJob" => batch::create_batch_inference_job(ctx, &input).await,
+        "CreateBatchSegmentJob" => batch::create_batch_segment_job(ctx, &input).await,
         "CreateDatasetExportJob" => exports::create_dataset_export_job(ctx, &input).await,
         "CreateDataDeletionJob" => deletion::create_data_deletion_job(ctx, &input).await,
         "TagResource" => tag_resource(ctx, &input),

@@ -1,6 +1,6 @@
 //! Batch inference: the IN_PROGRESS work of a batch inference job. Each line of the input
 //! (JSON Lines, a file or every object under a prefix) is answered by the same code as
-//! GetRecommendations / GetPersonalizedRanking ([`super::runtime::serving`]), and the answers
+//! GetRecommendations / GetPersonalizedRanking (`data::runtime::serving`), and the answers
 //! are written as `<output path><input file name>.out`, one JSON line per input line.
 //!
 //! Formats (developer guide, "Preparing input data for batch recommendations" and "Batch
@@ -38,6 +38,10 @@ pub fn check_recipe(recipe: &str) -> Result<(), String> {
             "You can't get batch recommendations with the Trending-Now recipe (aws-trending-now)"
                 .into(),
         ),
+        _ if super::segment::is_segmentation(recipe) => Err(format!(
+            "{recipe} is a USER_SEGMENTATION recipe: its solution versions answer batch segment \
+             jobs (CreateBatchSegmentJob), not batch inference jobs"
+        )),
         _ => Ok(()),
     }
 }
@@ -380,5 +384,8 @@ mod tests {
             .unwrap_err()
             .contains("Trending-Now"));
         assert!(check_recipe("aws-user-personalization").is_ok());
+        assert!(check_recipe("aws-item-affinity")
+            .unwrap_err()
+            .contains("CreateBatchSegmentJob"));
     }
 }

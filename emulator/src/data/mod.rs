@@ -10,6 +10,7 @@ pub mod import;
 pub mod influence;
 pub mod objects;
 pub mod runtime;
+pub mod segment;
 pub mod training;
 
 use serde_json::{Map, Value};
@@ -62,6 +63,7 @@ pub fn work_for(server: &AppState, kind: Kind, arn: &str) -> Option<WorkFn> {
         Kind::SolutionVersion => Some(Box::new(move || Box::pin(training::run(server, arn)))),
         Kind::BatchInferenceJob => Some(Box::new(move || Box::pin(batch::run(server, arn)))),
         Kind::DatasetExportJob => Some(Box::new(move || Box::pin(export::run(server, arn)))),
+        Kind::BatchSegmentJob => Some(Box::new(move || Box::pin(segment::run(server, arn)))),
         _ => None,
     }
 }

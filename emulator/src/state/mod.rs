@@ -53,11 +53,13 @@ pub enum Kind {
     DatasetExportJob,
     /// `data-deletion-job/NAME`
     DataDeletionJob,
+    /// `batch-segment-job/NAME`
+    BatchSegmentJob,
 }
 
 impl Kind {
     /// Every kind, in dependency order (parents first).
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 13] = [
         Kind::DatasetGroup,
         Kind::Schema,
         Kind::Dataset,
@@ -70,6 +72,7 @@ impl Kind {
         Kind::BatchInferenceJob,
         Kind::DatasetExportJob,
         Kind::DataDeletionJob,
+        Kind::BatchSegmentJob,
     ];
 
     /// The member holding the resource's ARN (`datasetGroupArn`...).
@@ -87,6 +90,7 @@ impl Kind {
             Kind::BatchInferenceJob => "batchInferenceJobArn",
             Kind::DatasetExportJob => "datasetExportJobArn",
             Kind::DataDeletionJob => "dataDeletionJobArn",
+            Kind::BatchSegmentJob => "batchSegmentJobArn",
         }
     }
 
@@ -105,6 +109,7 @@ impl Kind {
             Kind::BatchInferenceJob => "BatchInferenceJob",
             Kind::DatasetExportJob => "DatasetExportJob",
             Kind::DataDeletionJob => "DataDeletionJob",
+            Kind::BatchSegmentJob => "BatchSegmentJob",
         }
     }
 
@@ -122,6 +127,7 @@ impl Kind {
             Kind::BatchInferenceJob => "batch-inference-job",
             Kind::DatasetExportJob => "dataset-export-job",
             Kind::DataDeletionJob => "data-deletion-job",
+            Kind::BatchSegmentJob => "batch-segment-job",
         }
     }
 }
