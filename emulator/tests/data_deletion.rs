@@ -460,3 +460,85 @@ async fn job_lifecycles_stage_by_stage() {
     .await;
     assert_eq!(exported["status"], "ACTIVE", "{exported}");
 }
+
+/// Missing and malformed members of the three job kinds' requests are refused by the model
+/// before anything runs: ValidationException naming the member, as AWS words it.
+#[tokio::test]
+async fn missing_and_malformed_job_members_are_validation_errors() {
+    let r = app(Server::open(Config {
+        instant: true,
+        ..Config::default()
+    })
+    .unwrap());
+    let out = |path: &str| json!({"s3DataDestination": {"path": path}});
+    let source = |path: &str| json!({"s3DataSource": {"path": path}});
+    let version = "arn:aws:personalize:us-east-1:123456789012:solution/s/v";
+    for (op, body, member) in [
+        (
+            "CreateBatchInferenceJob",
+            json!({"jobName": "j", "solutionVersionArn": version, "roleArn": ROLE,
+                   "jobOutput": out("s3://b/o/")}),
+            "jobInput",
+        ),
+        (
+            "CreateBatchInferenceJob",
+            json!({"jobName": "j", "solutionVersionArn": version, "roleArn": ROLE,
+                   "jobInput": {"s3DataSource": {}}, "jobOutput": out("s3://b/o/")}),
+            "path",
+        ),
+        (
+            "CreateBatchInferenceJob",
+            json!({"jobName": "-j", "solutionVersionArn": version, "roleArn": ROLE,
+                   "jobInput": source("s3://b/i"), "jobOutput": out("s3://b/o/")}),
+            "jobName",
+        ),
+        (
+            "CreateBatchInferenceJob",
+            json!({"jobName": "j", "solutionVersionArn": version, "roleArn": ROLE,
+                   "jobInput": source("ftp://b/i"), "jobOutput": out("s3://b/o/")}),
+            "path",
+        ),
+        (
+            "CreateBatchSegmentJob",
+            json!({"jobName": "j", "solutionVersionArn": version,
+                   "jobInput": source("s3://b/i"), "jobOutput": out("s3://b/o/")}),
+            "roleArn",
+        ),
+        (
+            "CreateDatasetExportJob",
+            json!({"jobName": "j", "datasetArn": version, "roleArn": ROLE,
+                   "ingestionMode": "SOME", "jobOutput": out("s3://b/o/")}),
+            "ingestionMode",
+        ),
+        (
+            "CreateDataDeletionJob",
+            json!({"jobName": "j", "datasetGroupArn": version, "roleArn": ROLE}),
+            "dataSource",
+        ),
+        (
+            "DescribeBatchInferenceJob",
+            json!({"batchInferenceJobArn": "not-an-arn"}),
+            "batchInferenceJobArn",
+        ),
+        (
+            "ListDataDeletionJobs",
+            json!({"maxResults": 101}),
+            "maxResults",
+        ),
+    ] {
+        let answer = call(&r, op, body.clone()).await;
+        assert_eq!(
+            answer["__type"], "ValidationException",
+            "{op} {body}: {answer}"
+        );
+        let message = answer["message"].as_str().unwrap_or("");
+        assert!(message.contains(member), "{op} {body}: {message}");
+    }
+    let gone = call(
+        &r,
+        "DescribeDataDeletionJob",
+        json!({"dataDeletionJobArn": "arn:aws:personalize:us-east-1:123456789012:data-deletion-job/x"}),
+    )
+    .await;
+    assert_eq!(gone["__type"], "ResourceNotFoundException");
+}
