@@ -1,5 +1,6 @@
 //! boto3 runs a batch inference job against the server with its input and output in moto S3:
-//! the `.out` file is read back from S3 and checked line by line against GetRecommendations
+//! the `.out` file is read back from S3 and checked line by line against GetRecommendations,
+//! then a dataset export, a batch segment job and a data deletion job
 //! (`walkthrough/batch_inference.py`), every response body against botocore's output shapes.
 
 mod common;
@@ -9,7 +10,7 @@ use personalize_local::testing::TestServer;
 use personalize_local::Config;
 
 #[test]
-fn boto3_batch_inference_reads_and_writes_moto_s3() {
+fn boto3_batch_jobs_read_and_write_moto_s3() {
     let moto = testkit::moto::Moto::start().unwrap();
     let server = TestServer::start(Config {
         instant: true,
@@ -27,8 +28,9 @@ fn boto3_batch_inference_reads_and_writes_moto_s3() {
     );
     assert_eq!(summary["lines"], 6, "{summary}");
     assert!(
-        summary["checked_responses"].as_u64().unwrap() >= 15,
+        summary["checked_responses"].as_u64().unwrap() >= 30,
         "{summary}"
     );
+    assert!(summary["num_deleted"].as_u64().unwrap() > 0, "{summary}");
     eprintln!("batch summary: {summary}");
 }

@@ -1,8 +1,9 @@
-"""Batch inference with boto3 against personalize-local, input and output in moto S3: the
+"""Batch jobs with boto3 against personalize-local, input and output in moto S3: the
 walkthrough data trained with aws-user-personalization, a JSON Lines file of users (and one
 bad line) answered by a batch inference job, its `.out` file read back from S3 and checked
-line by line against GetRecommendations. Every response body is checked against botocore's
-output shape (walkthrough.check_response).
+line by line against GetRecommendations; then a dataset export, an Item-Affinity batch segment
+job and a data deletion job, each read back or counted. Every response body is checked
+against botocore's output shape (walkthrough.check_response).
 
 Environment: PL_ENDPOINT, S3_ENDPOINT, DATA_DIR, as walkthrough.py. Prints one JSON summary
 line on success; any failure raises (non-zero exit).
@@ -97,8 +98,50 @@ def main():
     except p.exceptions.InvalidInputException as e:
         assert "THEME_GENERATION" in str(e), e
 
+    # A dataset export of the imported rows, read back from S3.
+    export = p.create_dataset_export_job(
+        jobName="batch-export", datasetArn=dataset, roleArn=role, ingestionMode="BULK",
+        jobOutput={"s3DataDestination": {"path": "s3://batch/exports/"}})["datasetExportJobArn"]
+    wait(p.describe_dataset_export_job, "datasetExportJob", "datasetExportJobArn", export)
+    exported = s3.get_object(Bucket="batch", Key="exports/batch-export.csv")["Body"].read().decode()
+    with open(os.path.join(DATA, "interactions.csv")) as f:
+        imported = f.read().splitlines()
+    exported = exported.splitlines()
+    assert exported[0] == "USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE", exported[:2]
+    assert len(exported) == len(set(imported[1:])) + 1, (len(exported), len(imported))
+    assert [j["datasetExportJobArn"] for j in p.list_dataset_export_jobs(datasetArn=dataset)["datasetExportJobs"]] == [export]
+
+    # An Item-Affinity segment for item 185.
+    affinity = p.create_solution(name="batch-affinity", datasetGroupArn=group,
+                                 recipeArn="arn:aws:personalize:::recipe/aws-item-affinity")["solutionArn"]
+    wait(p.describe_solution, "solution", "solutionArn", affinity)
+    affinity_version = p.create_solution_version(solutionArn=affinity)["solutionVersionArn"]
+    wait(p.describe_solution_version, "solutionVersion", "solutionVersionArn", affinity_version, timeout=600)
+    s3.put_object(Bucket="batch", Key="segments/in/items.json", Body=b'{"itemId": "185"}\n')
+    segment = p.create_batch_segment_job(
+        jobName="batch-segment", solutionVersionArn=affinity_version, numResults=10, roleArn=role,
+        jobInput={"s3DataSource": {"path": "s3://batch/segments/in/items.json"}},
+        jobOutput={"s3DataDestination": {"path": "s3://batch/segments/out/"}})["batchSegmentJobArn"]
+    wait(p.describe_batch_segment_job, "batchSegmentJob", "batchSegmentJobArn", segment)
+    seg = json.loads(s3.get_object(Bucket="batch", Key="segments/out/items.json.out")["Body"].read())
+    assert seg["input"] == {"itemId": "185"} and seg["error"] is None, seg
+    assert len(seg["output"]["recommendedUsers"]) == 10, seg
+    assert len(p.list_batch_segment_jobs(solutionVersionArn=affinity_version)["batchSegmentJobs"]) == 1
+
+    # Deleting user 429: numDeleted is their interactions.
+    s3.put_object(Bucket="batch", Key="deletions/users.csv", Body=b"USER_ID\n429\n")
+    deletion = p.create_data_deletion_job(
+        jobName="batch-deletion", datasetGroupArn=group, roleArn=role,
+        dataSource={"dataLocation": "s3://batch/deletions/users.csv"})["dataDeletionJobArn"]
+    wait(p.describe_data_deletion_job, "dataDeletionJob", "dataDeletionJobArn", deletion, want="COMPLETED")
+    deleted = p.describe_data_deletion_job(dataDeletionJobArn=deletion)["dataDeletionJob"]["numDeleted"]
+    assert deleted == sum(1 for line in imported[1:] if line.startswith("429,")), deleted
+    assert len(p.list_data_deletion_jobs(datasetGroupArn=group)["dataDeletionJobs"]) == 1
+
     print(json.dumps({"checked_responses": CHECKED["responses"], "lines": len(out),
-                      "first": out[0]["output"]["recommendedItems"][:5]}))
+                      "first": out[0]["output"]["recommendedItems"][:5],
+                      "exported_rows": len(exported) - 1, "segment": seg["output"]["recommendedUsers"][:3],
+                      "num_deleted": deleted}))
 
 
 if __name__ == "__main__":
