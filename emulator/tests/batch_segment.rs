@@ -332,6 +332,20 @@ async fn segments_follow_the_users_tastes() {
     );
     assert!(m.contains("must be an s3:// URL"), "{m}");
 
+    // No HPO for the segment recipes (Item-Attribute-Affinity recipe page).
+    let e = p
+        .create_solution()
+        .name("seg-hpo")
+        .dataset_group_arn(&chain.group)
+        .recipe_arn("arn:aws:personalize:::recipe/aws-item-attribute-affinity")
+        .perform_hpo(true)
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(e.is_invalid_input_exception(), "{e:?}");
+    assert!(e.meta().message().unwrap().contains("USER_SEGMENTATION"));
+
     // ListBatchSegmentJobs by solution version.
     let listed = p
         .list_batch_segment_jobs()
