@@ -328,8 +328,8 @@ async fn after(r: &axum::Router, op: &str, key: &str, arn: &str, from: &str) -> 
 }
 
 /// Job statuses, one stage at a time: the deletion job PENDING > IN_PROGRESS > COMPLETED
-/// (API_CreateDataDeletionJob), the export job CREATE PENDING > CREATE IN_PROGRESS > ACTIVE
-/// (API_CreateDatasetExportJob).
+/// (API_CreateDataDeletionJob), the export and batch inference jobs CREATE PENDING > CREATE
+/// IN_PROGRESS > ACTIVE (API_CreateDatasetExportJob, API_BatchInferenceJob).
 #[tokio::test(start_paused = true)]
 async fn job_lifecycles_stage_by_stage() {
     let root = data_root();
@@ -459,6 +459,73 @@ async fn job_lifecycles_stage_by_stage() {
     )
     .await;
     assert_eq!(exported["status"], "ACTIVE", "{exported}");
+    // A batch inference job: CREATE PENDING > CREATE IN_PROGRESS > ACTIVE
+    // (API_BatchInferenceJob), once a version has trained.
+    let solution = arn(
+        &call(
+            &r,
+            "CreateSolution",
+            json!({"name": "life", "datasetGroupArn": group,
+                   "recipeArn": "arn:aws:personalize:::recipe/aws-user-personalization"}),
+        )
+        .await,
+        "solutionArn",
+    );
+    step().await;
+    step().await;
+    let version = arn(
+        &call(
+            &r,
+            "CreateSolutionVersion",
+            json!({"solutionArn": solution}),
+        )
+        .await,
+        "solutionVersionArn",
+    );
+    step().await;
+    step().await;
+    let trained = after(
+        &r,
+        "DescribeSolutionVersion",
+        "solutionVersion",
+        &version,
+        "CREATE IN_PROGRESS",
+    )
+    .await;
+    assert_eq!(trained["status"], "ACTIVE", "{trained}");
+    let batch = arn(
+        &call(
+            &r,
+            "CreateBatchInferenceJob",
+            json!({"jobName": "life", "solutionVersionArn": version, "roleArn": ROLE,
+                   "jobInput": {"s3DataSource": {"path": "s3://data/in/users.json"}},
+                   "jobOutput": {"s3DataDestination": {"path": "s3://data/out/"}}}),
+        )
+        .await,
+        "batchInferenceJobArn",
+    );
+    let b = || {
+        describe(
+            "DescribeBatchInferenceJob",
+            "batchInferenceJob",
+            batch.clone(),
+        )
+    };
+    assert_eq!(b().await["status"], "CREATE PENDING");
+    step().await;
+    assert_eq!(b().await["status"], "CREATE IN_PROGRESS");
+    assert!(!root.path().join("data/out/users.json.out").exists());
+    step().await;
+    let done = after(
+        &r,
+        "DescribeBatchInferenceJob",
+        "batchInferenceJob",
+        &batch,
+        "CREATE IN_PROGRESS",
+    )
+    .await;
+    assert_eq!(done["status"], "ACTIVE", "{done}");
+    assert!(root.path().join("data/out/users.json.out").exists());
 }
 
 /// Missing and malformed members of the three job kinds' requests are refused by the model
