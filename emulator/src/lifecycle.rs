@@ -226,15 +226,27 @@ pub fn resume(server: &AppState) {
             crate::control::recommenders::RECOMMENDER_UPDATE.resume(server, &arn);
             crate::control::recommenders::resume(server, &arn, &status);
         }
+        if kind == Kind::DataDeletionJob {
+            crate::control::deletion::resume(server, &arn, &status);
+            continue;
+        }
         let server = server.clone();
         let has_work = matches!(
             kind,
-            Kind::DatasetImportJob | Kind::SolutionVersion | Kind::Recommender
+            Kind::DatasetImportJob
+                | Kind::SolutionVersion
+                | Kind::Recommender
+                | Kind::BatchInferenceJob
+                | Kind::DatasetExportJob
+                | Kind::BatchSegmentJob
         );
         match status.as_str() {
             "CREATE IN_PROGRESS" if has_work => {
                 let what = match kind {
                     Kind::DatasetImportJob => "import",
+                    Kind::BatchInferenceJob => "batch inference job",
+                    Kind::DatasetExportJob => "dataset export",
+                    Kind::BatchSegmentJob => "batch segment job",
                     _ => "training",
                 };
                 fail_interrupted(&server, &arn, what);
@@ -275,6 +287,8 @@ mod tests {
     const JOB: &str = "arn:aws:personalize:us-east-1:1:dataset-import-job/j";
     const VERSION: &str = "arn:aws:personalize:us-east-1:1:solution/s/v";
     const GROUP: &str = "arn:aws:personalize:us-east-1:1:dataset-group/g";
+    const BATCH: &str = "arn:aws:personalize:us-east-1:1:batch-inference-job/b";
+    const DELETION: &str = "arn:aws:personalize:us-east-1:1:data-deletion-job/d";
 
     fn config(dir: &std::path::Path) -> Config {
         Config {
@@ -296,6 +310,8 @@ mod tests {
                         (Kind::DatasetImportJob, JOB, "CREATE IN_PROGRESS"),
                         (Kind::SolutionVersion, VERSION, "CREATE IN_PROGRESS"),
                         (Kind::DatasetGroup, GROUP, "CREATE PENDING"),
+                        (Kind::BatchInferenceJob, BATCH, "CREATE IN_PROGRESS"),
+                        (Kind::DataDeletionJob, DELETION, "IN_PROGRESS"),
                     ] {
                         crate::control::insert_created(
                             txn,
@@ -313,10 +329,15 @@ mod tests {
         }
         let server = Server::open(config(dir.path())).unwrap();
         resume(&server);
-        for arn in [JOB, VERSION] {
+        for arn in [JOB, VERSION, BATCH, DELETION] {
             let inner = server.state.read();
             let record = &inner.records[arn];
-            assert_eq!(record.status(), "CREATE FAILED", "{arn}");
+            let failed = if arn == DELETION {
+                "FAILED"
+            } else {
+                "CREATE FAILED"
+            };
+            assert_eq!(record.status(), failed, "{arn}");
             assert!(
                 record.str("failureReason").unwrap().contains("interrupted"),
                 "{arn}"

@@ -36,10 +36,11 @@ struct Serve {
     /// directory (created if missing). Without it, state lives in memory only.
     #[arg(long)]
     state_dir: Option<PathBuf>,
-    /// Import jobs read `s3://BUCKET/KEY` from `DIR/BUCKET/KEY` instead of S3.
+    /// Jobs read `s3://BUCKET/KEY` from `DIR/BUCKET/KEY` instead of S3 (imports, batch
+    /// inference input, data deletion lists) and write there (batch output, dataset exports).
     #[arg(long)]
     data_root: Option<PathBuf>,
-    /// S3 endpoint import jobs read from (path-style addressing), e.g. a moto server.
+    /// S3 endpoint jobs read from and write to (path-style addressing), e.g. a moto server.
     #[arg(long)]
     s3_endpoint: Option<String>,
     /// Account id in every ARN.

@@ -118,6 +118,10 @@ fn main() {
         if only.as_ref().is_some_and(|o| o != r.name) {
             continue;
         }
+        // Segment recipes rank users for items, not items for users: nothing to compare here.
+        if r.recipe_type == "USER_SEGMENTATION" {
+            continue;
+        }
         let mut options = TrainOptions {
             recipe: r.name.into(),
             ..TrainOptions::default()

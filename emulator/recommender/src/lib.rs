@@ -49,7 +49,9 @@ mod users;
 
 pub use dataset::{training_volume, TrainingVolume};
 pub use metrics::{evaluate, METRIC_NAMES};
-pub use model::{Exploration, Model, Query, Scored, Trend, DEFAULT_TREND_INTERVAL};
+pub use model::{
+    Affine, Exploration, Model, Query, Scored, SegmentTarget, Trend, DEFAULT_TREND_INTERVAL,
+};
 pub use params::default_hyperparameters;
 pub use recipes::{recipe, recipes, RecipeInfo};
 pub use train::train;

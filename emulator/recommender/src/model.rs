@@ -122,6 +122,37 @@ pub struct Scored {
     pub score: f64,
 }
 
+/// The refusal of real-time queries to a USER_SEGMENTATION model: "You can get user segments
+/// with batch segment jobs" (developer guide, Item-Affinity and Item-Attribute-Affinity recipes).
+fn segments_only() -> Error {
+    Error::InvalidInput(
+        "a USER_SEGMENTATION solution version (aws-item-affinity, aws-item-attribute-affinity) \
+         answers batch segment jobs (CreateBatchSegmentJob) only"
+            .into(),
+    )
+}
+
+/// What a user segment is asked for: one item (Item-Affinity), or every item that has all of
+/// `(column, value)` (Item-Attribute-Affinity; column names upper-case, a categorical value
+/// matching any of its `|`-separated values).
+#[derive(Debug, Clone, PartialEq)]
+pub enum SegmentTarget {
+    /// An ITEM_ID.
+    Item(String),
+    /// Attribute conditions, all of which an item must meet.
+    Attributes(Vec<(String, String)>),
+}
+
+/// A user of a segment and their affinity (the model's probability mass on the target's
+/// items for that user).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Affine {
+    /// USER_ID.
+    pub user_id: String,
+    /// Positive; at most 1.
+    pub affinity: f64,
+}
+
 /// The items one query scores: the catalogue, then new items that it does not already hold.
 pub(crate) struct Candidates<'a> {
     pub new_items: Vec<&'a Item>,
@@ -195,6 +226,7 @@ impl Model {
             )));
         }
         match self.kind {
+            Kind::UserSegmentation => return Err(segments_only()),
             Kind::RelatedItems if query.item_id.is_none() => {
                 return Err(Error::InvalidInput(
                     "itemId is required for a RELATED_ITEMS recipe".into(),
@@ -223,6 +255,88 @@ impl Model {
         self.catalog
             .get(id)
             .map(|i| &self.catalog.attributes[i as usize])
+    }
+
+    /// Whether this model answers batch segment jobs (a USER_SEGMENTATION recipe) rather than
+    /// item queries.
+    pub fn is_segmentation(&self) -> bool {
+        self.kind == Kind::UserSegmentation
+    }
+
+    /// The catalogue items `target` names: the item itself (none when the model never saw
+    /// it), or the items whose metadata meets every condition.
+    pub fn target_items(&self, target: &SegmentTarget) -> Vec<u32> {
+        match target {
+            SegmentTarget::Item(id) => self.catalog.get(id).into_iter().collect(),
+            SegmentTarget::Attributes(conditions) => (0..self.catalog.len() as u32)
+                .filter(|&i| {
+                    let attributes = &self.catalog.attributes[i as usize];
+                    conditions.iter().all(|(column, want)| {
+                        attributes
+                            .get(column)
+                            .is_some_and(|v| attribute_matches(v, want))
+                    })
+                })
+                .collect(),
+        }
+    }
+
+    /// User segments (batch segment jobs): for each set of catalogue items in `targets` (see
+    /// [`Model::target_items`]), the `n` training users with the highest affinity, best first
+    /// (ties by user id). A user's affinity is the share of their score over the catalogue
+    /// that falls on the target's items: the probability, under the same scores
+    /// GetRecommendations ranks by, that their next interaction is one of them. An empty set
+    /// has an empty segment.
+    pub fn segments(&self, targets: &[Vec<u32>], n: usize) -> Result<Vec<Vec<Affine>>, Error> {
+        if self.kind != Kind::UserSegmentation {
+            return Err(Error::InvalidInput(format!(
+                "{} is not a USER_SEGMENTATION recipe: user segments need aws-item-affinity or \
+                 aws-item-attribute-affinity",
+                self.recipe
+            )));
+        }
+        let candidates = self.candidates(&[]);
+        let mut best: Vec<Vec<(f64, &str)>> = vec![Vec::new(); targets.len()];
+        for user in self.users.keys() {
+            let query = Query {
+                user_id: Some(user),
+                item_id: None,
+                num_results: 1,
+                recent: &[],
+                new_items: &[],
+                exploration: None,
+                filter: None,
+                now: self.trained_until,
+                trend: None,
+            };
+            let scores = self.scores(&query, &candidates);
+            let total: f64 = scores.iter().sum();
+            if total <= 0.0 {
+                continue;
+            }
+            for (items, top) in targets.iter().zip(&mut best) {
+                if items.is_empty() {
+                    continue;
+                }
+                let affinity = items.iter().map(|&i| scores[i as usize]).sum::<f64>() / total;
+                top.push((affinity, user));
+                if top.len() >= 2 * n.max(1) {
+                    keep_best(top, n);
+                }
+            }
+        }
+        Ok(best
+            .into_iter()
+            .map(|mut top| {
+                keep_best(&mut top, n);
+                top.into_iter()
+                    .map(|(affinity, user)| Affine {
+                        user_id: user.to_owned(),
+                        affinity,
+                    })
+                    .collect()
+            })
+            .collect())
     }
 
     /// Items in the model's catalogue.
@@ -266,6 +380,9 @@ impl Model {
     /// items returned. Duplicates keep their first place; items the filter rejects are left
     /// out; items the model has never seen rank last.
     pub fn rank(&self, query: &Query<'_>, input: &[String]) -> Result<Vec<Scored>, Error> {
+        if self.kind == Kind::UserSegmentation {
+            return Err(segments_only());
+        }
         if query.user_id.is_none() {
             return Err(Error::InvalidInput("userId is required for ranking".into()));
         }
@@ -414,5 +531,21 @@ impl Model {
                 event_types: interacted.get(id).map(Vec::as_slice).unwrap_or(&[]),
             },
         )
+    }
+}
+
+/// Keeps the `n` best (highest affinity, then lowest user id), sorted.
+fn keep_best(top: &mut Vec<(f64, &str)>, n: usize) {
+    top.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    top.truncate(n);
+}
+
+/// Whether a metadata value meets `want`: a categorical string when any `|`-separated value
+/// equals it, a number when `want` parses to the same number, a boolean by its name.
+fn attribute_matches(value: &Value, want: &str) -> bool {
+    match value {
+        Value::Str(s) => s == want || s.split('|').any(|part| part == want),
+        Value::Num(x) => want.trim().parse::<f64>().is_ok_and(|w| w == *x),
+        Value::Bool(b) => want.eq_ignore_ascii_case(if *b { "true" } else { "false" }),
     }
 }

@@ -467,6 +467,15 @@ fn extreme_timestamps_and_ids_do_not_break_anything() {
         .filter(|r| crate::recipes::kind(r).is_some());
     for recipe in item_recipes {
         let m = train(&data, &options(recipe)).unwrap();
+        if m.is_segmentation() {
+            let targets = vec![m.target_items(&crate::SegmentTarget::Item("a3".into()))];
+            let segments = m.segments(&targets, 5).unwrap();
+            assert!(!segments[0].is_empty());
+            assert!(segments[0]
+                .iter()
+                .all(|a| a.affinity.is_finite() && a.affinity > 0.0));
+            continue;
+        }
         for now in [i64::MIN, 0, i64::MAX] {
             let q = Query {
                 item_id: Some("a3"),
@@ -490,4 +499,61 @@ fn extreme_timestamps_and_ids_do_not_break_anything() {
         )
         .is_ok());
     }
+}
+
+/// Item-Affinity / Item-Attribute-Affinity: the segment of an item of one cluster is users of
+/// that cluster; a genre's segment likewise; both recipes answer segments only.
+#[test]
+fn user_segments_follow_affinity() {
+    use crate::SegmentTarget;
+    let model = train(&clusters(), &options("aws-item-affinity")).unwrap();
+    assert!(model.is_segmentation());
+    assert!(matches!(
+        model.recommend(&query(Some("a-user0"), &[])),
+        Err(Error::InvalidInput(m)) if m.contains("batch segment jobs")
+    ));
+    let targets: Vec<Vec<u32>> = [
+        SegmentTarget::Item("a5".into()),
+        SegmentTarget::Item("b5".into()),
+        SegmentTarget::Attributes(vec![("GENRE".into(), "Horror".into())]),
+        SegmentTarget::Item("nowhere".into()),
+    ]
+    .iter()
+    .map(|t| model.target_items(t))
+    .collect();
+    assert_eq!(targets[2].len(), 10);
+    assert!(targets[3].is_empty());
+    let segments = model.segments(&targets, 5).unwrap();
+    for (segment, cluster) in [
+        (&segments[0], "a-"),
+        (&segments[1], "b-"),
+        (&segments[2], "b-"),
+    ] {
+        assert_eq!(segment.len(), 5);
+        assert!(
+            segment.iter().all(|u| u.user_id.starts_with(cluster)),
+            "{segment:?}"
+        );
+        assert!(segment.windows(2).all(|w| w[0].affinity >= w[1].affinity));
+        assert!(segment
+            .iter()
+            .all(|u| u.affinity > 0.0 && u.affinity <= 1.0));
+    }
+    // The genre holds the item: a user's affinity for it is at least their affinity for b5.
+    let of = |s: &[crate::Affine], u: &str| s.iter().find(|a| a.user_id == u).map(|a| a.affinity);
+    let top = &segments[1][0].user_id;
+    if let Some(genre) = of(&segments[2], top) {
+        assert!(genre >= of(&segments[1], top).unwrap());
+    }
+    assert!(segments[3].is_empty());
+    // Other recipes have no segments; Item-Attribute-Affinity needs item metadata.
+    let personal = train(&clusters(), &options("aws-user-personalization")).unwrap();
+    assert!(personal.segments(&targets, 5).is_err());
+    let mut bare = clusters();
+    bare.items.clear();
+    assert!(matches!(
+        train(&bare, &options("aws-item-attribute-affinity")),
+        Err(Error::NotEnoughData(m)) if m.contains("metadata column")
+    ));
+    assert!(train(&clusters(), &options("aws-item-attribute-affinity")).is_ok());
 }

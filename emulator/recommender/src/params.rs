@@ -91,7 +91,7 @@ const PERCENTILES: [&str; 2] = [
 /// The hyperparameter names a recipe kind accepts.
 pub(crate) fn accepted(kind: Kind) -> Vec<&'static str> {
     let mut names: Vec<&'static str> = match kind {
-        Kind::UserPersonalization | Kind::PersonalizedRanking => vec![
+        Kind::UserPersonalization | Kind::PersonalizedRanking | Kind::UserSegmentation => vec![
             "bptt",
             "hidden_dimension",
             "recency_mask",
@@ -131,6 +131,11 @@ impl Params {
     pub fn parse(kind: Kind, values: &BTreeMap<String, String>) -> Result<Params, Error> {
         let names = accepted(kind);
         let mut p = Params::default();
+        if kind == Kind::UserSegmentation {
+            // A segment is the users most likely to interact with an item: having interacted
+            // with it already is affinity, not a reason to look elsewhere.
+            p.seen_factor = 1.0;
+        }
         if kind == Kind::RelatedItems {
             // SIMS's own default: pairs seen together once are noise for related items.
             p.min_cointeraction = 3.0;

@@ -7,7 +7,7 @@ pub struct RecipeInfo {
     /// Last segment of the ARN: "aws-user-personalization", "aws-sims", ...
     pub name: &'static str,
     /// "USER_PERSONALIZATION" | "RELATED_ITEMS" | "PERSONALIZED_RANKING" | "POPULAR_ITEMS" |
-    /// "PERSONALIZED_ACTIONS".
+    /// "PERSONALIZED_ACTIONS" | "USER_SEGMENTATION".
     pub recipe_type: &'static str,
     /// What DescribeRecipe says about it.
     pub description: &'static str,
@@ -26,6 +26,9 @@ pub(crate) enum Kind {
     PopularityCount,
     /// Items whose interactions grow fastest lately.
     TrendingNow,
+    /// Users with the most affinity for an item or for items with given attributes (batch
+    /// segment jobs only). Appended last: models stored before still decode.
+    UserSegmentation,
 }
 
 pub(crate) const USER_PERSONALIZATION: &str = "USER_PERSONALIZATION";
@@ -33,6 +36,7 @@ pub(crate) const RELATED_ITEMS: &str = "RELATED_ITEMS";
 pub(crate) const PERSONALIZED_RANKING: &str = "PERSONALIZED_RANKING";
 pub(crate) const POPULAR_ITEMS: &str = "POPULAR_ITEMS";
 pub(crate) const PERSONALIZED_ACTIONS: &str = "PERSONALIZED_ACTIONS";
+pub(crate) const USER_SEGMENTATION: &str = "USER_SEGMENTATION";
 
 static RECIPES: &[RecipeInfo] = &[
     RecipeInfo {
@@ -85,6 +89,20 @@ static RECIPES: &[RecipeInfo] = &[
                       VIEWED); expired actions and actions within their repeat frequency are \
                       left out. Served by GetActionRecommendations.",
     },
+    RecipeInfo {
+        name: "aws-item-affinity",
+        recipe_type: USER_SEGMENTATION,
+        description: "User segments for items: the users most likely to interact with each \
+                      item of a batch segment job's input, ranked by the affinity the \
+                      User-Personalization model learns from their interactions.",
+    },
+    RecipeInfo {
+        name: "aws-item-attribute-affinity",
+        recipe_type: USER_SEGMENTATION,
+        description: "User segments for item attributes: the users most likely to interact \
+                      with items that have all the attributes of a batch segment job's query \
+                      (needs an Items dataset with metadata).",
+    },
 ];
 
 /// Every recipe implemented, in ListRecipes order.
@@ -105,6 +123,7 @@ pub(crate) fn kind(name: &str) -> Option<Kind> {
         "aws-personalized-ranking" | "aws-personalized-ranking-v2" => Kind::PersonalizedRanking,
         "aws-popularity-count" => Kind::PopularityCount,
         "aws-trending-now" => Kind::TrendingNow,
+        "aws-item-affinity" | "aws-item-attribute-affinity" => Kind::UserSegmentation,
         _ => return None,
     })
 }
@@ -128,7 +147,8 @@ mod tests {
                 RELATED_ITEMS,
                 PERSONALIZED_RANKING,
                 POPULAR_ITEMS,
-                PERSONALIZED_ACTIONS
+                PERSONALIZED_ACTIONS,
+                USER_SEGMENTATION
             ]
             .contains(&r.recipe_type));
             assert_eq!(recipe(r.name).map(|x| x.name), Some(r.name));
@@ -140,6 +160,6 @@ mod tests {
         assert!(recipe("aws-hrnn").is_none());
         assert!(recipe("").is_none());
         assert!(recipe("AWS-SIMS").is_none());
-        assert!(kind("aws-item-affinity").is_none());
+        assert!(kind("aws-next-best-action").is_none());
     }
 }

@@ -164,7 +164,7 @@ impl Model {
                     }
                 }
             }
-            Kind::UserPersonalization | Kind::PersonalizedRanking => {
+            Kind::UserPersonalization | Kind::PersonalizedRanking | Kind::UserSegmentation => {
                 self.personal(query, c, &mut s)
             }
         }

@@ -145,6 +145,14 @@ pub fn check_ranges(recipe: &str, ranges: &[ParameterRange]) -> Result<(), Error
              that takes some"
         )));
     }
+    if kind == Kind::UserSegmentation {
+        // Item-Attribute-Affinity recipe: "You can't use hyperparameter optimization (HPO)
+        // with the Item-Attribute-Affinity recipe"; the segment recipes share one model here.
+        return Err(Error::InvalidInput(format!(
+            "Recipe {recipe} is a USER_SEGMENTATION recipe: hyperparameter optimization (HPO) \
+             is not available for it; set performHPO to false"
+        )));
+    }
     let mut seen: Vec<&str> = Vec::new();
     for r in ranges {
         let name = r.name.as_str();

@@ -100,6 +100,9 @@ fn bad_ranges_are_refused_naming_the_parameter() {
     // Popularity recipes have nothing to tune.
     let m = message(check_ranges("aws-popularity-count", &[]).unwrap_err());
     assert!(m.contains("no hyperparameters"), "{m}");
+    // The segment recipes take no HPO (Item-Attribute-Affinity recipe page).
+    let m = message(check_ranges("aws-item-attribute-affinity", &[int("bptt", 1, 4)]).unwrap_err());
+    assert!(m.contains("USER_SEGMENTATION"), "{m}");
     // A sims parameter is not a user-personalization one.
     assert!(check_ranges(up, &[int("min_cointeraction_count", 0, 3)]).is_err());
     // The defaults every recipe offers are valid for it.

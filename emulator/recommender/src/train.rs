@@ -1,5 +1,7 @@
 //! [`train`]: fits a [`Model`] for a recipe on a data set.
 
+use std::collections::BTreeMap;
+
 use crate::dataset::{Event, Prepared};
 use crate::model::Model;
 use crate::neighbours::{self, Neighbours};
@@ -93,6 +95,18 @@ pub(crate) fn fit(
             None => "There are no interactions to train on".into(),
         }));
     }
+    // Item-Attribute-Affinity recipe: "You must have an Interactions dataset and an Items
+    // dataset to use Item-Attribute-Affinity. Your Items dataset must have at least one
+    // column that is a non-textual, non-reserved metadata column."
+    if options.recipe == "aws-item-attribute-affinity"
+        && p.catalog.attributes.iter().all(BTreeMap::is_empty)
+    {
+        return Err(Error::NotEnoughData(
+            "Item-Attribute-Affinity needs an Items dataset with at least one metadata column \
+             (the items trained on have none)"
+                .into(),
+        ));
+    }
     let weights = event_weights(&p, params.event_weight_exponent, options);
     let mut popularity = vec![0f32; n];
     if kind == Kind::PopularityCount {
@@ -114,7 +128,10 @@ pub(crate) fn fit(
     }
     let trained_until = training.iter().map(|e| e.timestamp).max().unwrap_or(0);
     let neighbours = match kind {
-        Kind::UserPersonalization | Kind::PersonalizedRanking | Kind::RelatedItems => {
+        Kind::UserPersonalization
+        | Kind::PersonalizedRanking
+        | Kind::RelatedItems
+        | Kind::UserSegmentation => {
             let seqs: Vec<Vec<(u32, f32)>> = p
                 .training_sequences(params.min_history_percentile, params.max_history_percentile)
                 .into_iter()
@@ -133,18 +150,20 @@ pub(crate) fn fit(
     timeline.sort_unstable();
     let repeat = Repeat::fit(&p.training_sequences(0.0, 1.0), params.repeat_window);
     let user_index = match kind {
-        Kind::UserPersonalization | Kind::PersonalizedRanking => UserIndex::new(
-            p.users
-                .iter()
-                .map(|(u, evs)| {
-                    (
-                        u.clone(),
-                        evs.iter().filter(|e| e.trains).map(|e| e.item).collect(),
-                    )
-                })
-                .collect(),
-            n,
-        ),
+        Kind::UserPersonalization | Kind::PersonalizedRanking | Kind::UserSegmentation => {
+            UserIndex::new(
+                p.users
+                    .iter()
+                    .map(|(u, evs)| {
+                        (
+                            u.clone(),
+                            evs.iter().filter(|e| e.trains).map(|e| e.item).collect(),
+                        )
+                    })
+                    .collect(),
+                n,
+            )
+        }
         _ => UserIndex::new(Vec::new(), n),
     };
     Ok(Model {

@@ -2,9 +2,12 @@
 //! with pagination, Delete with dependency checks, tags). The kinds' own rules live in
 //! [`datasets`], [`solutions`] and [`campaigns`].
 
+pub mod batch;
 pub mod campaigns;
 pub mod datasets;
+pub mod deletion;
 pub mod domains;
+pub mod exports;
 pub mod metric_attributions;
 pub mod recipes;
 pub mod recommenders;
@@ -60,6 +63,10 @@ pub async fn dispatch(ctx: &Ctx, op: &str, input: Value) -> Result<Value, ApiErr
         "ListMetricAttributionMetrics" => {
             metric_attributions::list_metric_attribution_metrics(ctx, &input)
         }
+        "CreateBatchInferenceJob" => batch::create_batch_inference_job(ctx, &input).await,
+        "CreateBatchSegmentJob" => batch::create_batch_segment_job(ctx, &input).await,
+        "CreateDatasetExportJob" => exports::create_dataset_export_job(ctx, &input).await,
+        "CreateDataDeletionJob" => deletion::create_data_deletion_job(ctx, &input).await,
         "TagResource" => tag_resource(ctx, &input),
         "UntagResource" => untag_resource(ctx, &input),
         "ListTagsForResource" => list_tags(ctx, &input),
@@ -478,6 +485,7 @@ pub fn cleanup_for(kind: Kind, arn: &str) -> Cleanup {
             Kind::Dataset => {
                 writes.push(Write::Rows(arn.clone(), None));
                 remove_children(inner, writes, Kind::DatasetImportJob, "datasetArn");
+                remove_children(inner, writes, Kind::DatasetExportJob, "datasetArn");
             }
             Kind::Solution => {
                 for v in remove_children(inner, writes, Kind::SolutionVersion, "solutionArn") {
@@ -487,6 +495,7 @@ pub fn cleanup_for(kind: Kind, arn: &str) -> Cleanup {
             Kind::Recommender => writes.push(Write::DropModel(arn.clone())),
             Kind::DatasetGroup => {
                 remove_children(inner, writes, Kind::Filter, "datasetGroupArn");
+                remove_children(inner, writes, Kind::DataDeletionJob, "datasetGroupArn");
                 writes.push(Write::DropLog(arn.clone()));
             }
             Kind::EventTracker => {

@@ -3,12 +3,16 @@
 
 pub mod actions;
 pub mod avro;
+pub mod batch;
+pub mod deletion;
 pub mod events;
+pub mod export;
 pub mod import;
 pub mod influence;
 pub mod metric_reports;
 pub mod objects;
 pub mod runtime;
+pub mod segment;
 pub mod training;
 
 use serde_json::{Map, Value};
@@ -64,6 +68,9 @@ pub fn work_for(server: &AppState, kind: Kind, arn: &str) -> Option<WorkFn> {
         Kind::Recommender => Some(Box::new(move || {
             Box::pin(crate::control::recommenders::train(server, arn, None))
         })),
+        Kind::BatchInferenceJob => Some(Box::new(move || Box::pin(batch::run(server, arn)))),
+        Kind::DatasetExportJob => Some(Box::new(move || Box::pin(export::run(server, arn)))),
+        Kind::BatchSegmentJob => Some(Box::new(move || Box::pin(segment::run(server, arn)))),
         _ => None,
     }
 }

@@ -24,7 +24,7 @@ pub const DEFAULT_NUM_RESULTS: u64 = 25;
 pub const MAX_NUM_RESULTS: u64 = 500;
 
 /// Everything a query needs, collected under the state lock and used after it is released.
-struct Serving {
+pub(crate) struct Serving {
     model: Arc<Model>,
     recent: Vec<Interaction>,
     new_items: Vec<Item>,
@@ -66,6 +66,37 @@ impl Serving {
         }
     }
 
+    /// GetRecommendations' answer: the model's best `n` for `user` or `item`, re-ranked by the
+    /// ranking influence. Batch inference answers each line through here too.
+    pub(crate) fn recommend(
+        &self,
+        user: Option<&str>,
+        item: Option<&str>,
+        n: usize,
+    ) -> Result<Vec<Scored>, ApiError> {
+        let query = self.query(user, item, self.pool_size(n));
+        let scored = self
+            .model
+            .recommend(&query)
+            .map_err(|e| ApiError::invalid(e.to_string()))?;
+        Ok(self.influenced(scored, n))
+    }
+
+    /// GetPersonalizedRanking's answer: `list` reordered for `user`, re-ranked by the ranking
+    /// influence.
+    pub(crate) fn rank(
+        &self,
+        user: Option<&str>,
+        list: &[String],
+    ) -> Result<Vec<Scored>, ApiError> {
+        let query = self.query(user, None, list.len());
+        let scored = self
+            .model
+            .rank(&query, list)
+            .map_err(|e| ApiError::invalid(e.to_string()))?;
+        Ok(self.influenced(scored, list.len()))
+    }
+
     /// The model's answer re-ranked by the campaign's ranking influence, best `n` kept.
     fn influenced(&self, scored: Vec<Scored>, n: usize) -> Vec<Scored> {
         match &self.signals {
@@ -75,9 +106,12 @@ impl Serving {
     }
 }
 
-/// What answers a request, read from the campaign (its serving solution version) or the
-/// recommender it names.
-struct Source {
+/// What answers a query: a campaign's serving solution version (GetRecommendations,
+/// GetPersonalizedRanking), a batch inference job's version with its
+/// `batchInferenceJobConfig` (which has the campaign config's `itemExplorationConfig` and
+/// `rankingInfluence`), or a recommender.
+#[derive(Debug)]
+pub(crate) struct Source {
     /// The ARN the model is stored under: the solution version, or the recommender.
     model: String,
     /// The events the model trained on (log sequence watermark).
@@ -123,13 +157,27 @@ impl Source {
             inner,
             campaign.str("solutionVersionArn").unwrap_or(""),
         )?;
-        let version = inner.get(Kind::SolutionVersion, &version_arn)?;
+        Self::version(
+            inner,
+            &version_arn,
+            campaign.body.get("campaignConfig").cloned(),
+        )
+    }
+
+    /// Solution version `version_arn` answering with `config` (a campaign's or a batch job's).
+    pub(crate) fn version(
+        inner: &impl View,
+        version_arn: &str,
+        config: Option<Value>,
+    ) -> Result<Source, ApiError> {
+        let version = inner.get(Kind::SolutionVersion, version_arn)?;
         let recipe = super::training::recipe_name(version.str("recipeArn").unwrap_or(""))
             .unwrap_or("")
             .to_owned();
         if recipe == super::actions::RECIPE {
             return Err(ApiError::invalid(format!(
-                "Campaign {campaign_arn} serves {}: use GetActionRecommendations",
+                "{version_arn} is a {} version, which recommends actions, not items: use \
+                 GetActionRecommendations",
                 super::actions::RECIPE
             )));
         }
@@ -146,11 +194,11 @@ impl Source {
             .filter(|t| !t.is_empty())
             .map(str::to_owned);
         Ok(Source {
-            model: version_arn.clone(),
+            model: version_arn.to_owned(),
             trained_seq: version.trained_seq,
             group: version.str("datasetGroupArn").unwrap_or("").to_owned(),
             recipe,
-            config: campaign.body.get("campaignConfig").cloned(),
+            config,
             event_type,
             trend_interval,
             use_case: None,
@@ -203,15 +251,43 @@ impl Source {
 }
 
 fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<Serving, ApiError> {
+    let source = Source::of(&*ctx.server.state.read(), input)?;
+    let filter = FilterRequest {
+        arn: input.get("filterArn").and_then(Value::as_str),
+        values: input.get("filterValues").and_then(Value::as_object),
+    };
+    serving(&ctx.server, source, &filter, user)
+}
+
+/// A request's (or a batch job line's) filter and its placeholder values.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct FilterRequest<'a> {
+    /// The filter.
+    pub arn: Option<&'a str>,
+    /// Values of its placeholders.
+    pub values: Option<&'a Map<String, Value>>,
+}
+
+/// Everything a query of `user` against `source` needs: the model, the user's events and the
+/// items put since training, exploration, the bound filter (after the use case's automatic
+/// one) and the ranking influence.
+///
+/// # Errors
+/// The query's AWS errors (unknown or inactive filter, bad filter values, no model).
+pub(crate) fn serving(
+    server: &crate::AppState,
+    source: Source,
+    request: &FilterRequest<'_>,
+    user: Option<&str>,
+) -> Result<Serving, ApiError> {
     let (source, watermark, exploration, filter_expr, influence, signals) = {
-        let inner = ctx.server.state.read();
-        let source = Source::of(&*inner, input)?;
+        let inner = server.state.read();
         let group = source.group.clone();
         let exploration = exploration_of(source.config.as_ref())?;
         let influence =
             RankingInfluence::from_config(source.config.as_ref()).map_err(ApiError::invalid)?;
         let signals = (!influence.is_neutral()).then(|| {
-            ctx.server.influence.get_or_insert(&source.model, || {
+            server.influence.get_or_insert(&source.model, || {
                 Signals::gather(
                     &*inner,
                     &group,
@@ -220,7 +296,7 @@ fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<
                 )
             })
         });
-        let filter_expr = match input.get("filterArn").and_then(Value::as_str) {
+        let filter_expr = match request.arn {
             None => None,
             Some(arn) => {
                 let f = inner.get(Kind::Filter, arn)?;
@@ -269,8 +345,7 @@ fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<
             signals,
         )
     };
-    let model = ctx
-        .server
+    let model = server
         .state
         .model(&source.model)
         .map_err(ApiError::invalid)?;
@@ -279,9 +354,8 @@ fn prepare(ctx: &Ctx, input: &Map<String, Value>, user: Option<&str>) -> Result<
         Some(expr) => {
             let parsed = filter::parse(&expr)
                 .map_err(|e| ApiError::invalid(format!("filter expression: {e}")))?;
-            let values: BTreeMap<String, String> = input
-                .get("filterValues")
-                .and_then(Value::as_object)
+            let values: BTreeMap<String, String> = request
+                .values
                 .map(|m| {
                     m.iter()
                         .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
@@ -391,7 +465,7 @@ impl Serving {
 }
 
 /// `itemExplorationConfig` (`explorationWeight`, `explorationItemAgeCutOff`, strings).
-fn exploration_of(config: Option<&Value>) -> Result<Option<Exploration>, ApiError> {
+pub(crate) fn exploration_of(config: Option<&Value>) -> Result<Option<Exploration>, ApiError> {
     let Some(c) = config.and_then(|c| c.get("itemExplorationConfig")) else {
         return Ok(None);
     };
@@ -420,9 +494,14 @@ fn exploration_of(config: Option<&Value>) -> Result<Option<Exploration>, ApiErro
 /// guide, How recommendation scoring works (custom resources)).
 const UNSCORED_RECIPES: [&str; 2] = ["aws-sims", "aws-popularity-count"];
 
+/// Whether answers of `recipe` carry scores (see [`UNSCORED_RECIPES`]).
+pub(crate) fn shows_scores(recipe: &str) -> bool {
+    !UNSCORED_RECIPES.contains(&recipe)
+}
+
 /// The answer's items, with their scores when the source shows them (never a recommender's).
 fn item_list(scored: Vec<Scored>, source: &Source) -> Vec<Value> {
-    let scores = source.use_case.is_none() && !UNSCORED_RECIPES.contains(&source.recipe.as_str());
+    let scores = source.use_case.is_none() && shows_scores(&source.recipe);
     scored
         .into_iter()
         .map(|s| match scores {
@@ -458,12 +537,7 @@ pub async fn get_recommendations(ctx: &Ctx, input: &Map<String, Value>) -> Resul
     let serving = prepare(ctx, input, user)?;
     let item = input.get("itemId").and_then(Value::as_str);
     serving.source.check_request(user, item)?;
-    let query = serving.query(user, item, serving.pool_size(num as usize));
-    let scored = serving
-        .model
-        .recommend(&query)
-        .map_err(|e| ApiError::invalid(e.to_string()))?;
-    let scored = serving.influenced(scored, num as usize);
+    let scored = serving.recommend(user, item, num as usize)?;
     let columns = metadata_columns(input, &serving.source)?;
     let mut items = item_list(scored, &serving.source);
     if let Some(columns) = columns {
@@ -495,12 +569,7 @@ pub async fn get_personalized_ranking(
         )));
     }
     let serving = prepare(ctx, input, user)?;
-    let query = serving.query(user, None, list.len());
-    let scored = serving
-        .model
-        .rank(&query, &list)
-        .map_err(|e| ApiError::invalid(e.to_string()))?;
-    let scored = serving.influenced(scored, list.len());
+    let scored = serving.rank(user, &list)?;
     let items = item_list(scored, &serving.source);
     Ok(json!({"personalizedRanking": items, "recommendationId": recommendation_id(ctx, input)}))
 }

@@ -53,11 +53,19 @@ pub enum Kind {
     /// `metric-attribution/NAME` (one per dataset group). Appended last, so stored records of
     /// older builds still decode (postcard numbers the variants).
     MetricAttribution,
+    /// `batch-inference-job/NAME`
+    BatchInferenceJob,
+    /// `dataset-export-job/NAME`
+    DatasetExportJob,
+    /// `data-deletion-job/NAME`
+    DataDeletionJob,
+    /// `batch-segment-job/NAME`
+    BatchSegmentJob,
 }
 
 impl Kind {
     /// Every kind, in dependency order (parents first).
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 15] = [
         Kind::DatasetGroup,
         Kind::Schema,
         Kind::Dataset,
@@ -69,6 +77,10 @@ impl Kind {
         Kind::Filter,
         Kind::Recommender,
         Kind::MetricAttribution,
+        Kind::BatchInferenceJob,
+        Kind::DatasetExportJob,
+        Kind::DataDeletionJob,
+        Kind::BatchSegmentJob,
     ];
 
     /// The member holding the resource's ARN (`datasetGroupArn`...).
@@ -85,6 +97,10 @@ impl Kind {
             Kind::Filter => "filterArn",
             Kind::Recommender => "recommenderArn",
             Kind::MetricAttribution => "metricAttributionArn",
+            Kind::BatchInferenceJob => "batchInferenceJobArn",
+            Kind::DatasetExportJob => "datasetExportJobArn",
+            Kind::DataDeletionJob => "dataDeletionJobArn",
+            Kind::BatchSegmentJob => "batchSegmentJobArn",
         }
     }
 
@@ -102,6 +118,10 @@ impl Kind {
             Kind::Filter => "Filter",
             Kind::Recommender => "Recommender",
             Kind::MetricAttribution => "MetricAttribution",
+            Kind::BatchInferenceJob => "BatchInferenceJob",
+            Kind::DatasetExportJob => "DatasetExportJob",
+            Kind::DataDeletionJob => "DataDeletionJob",
+            Kind::BatchSegmentJob => "BatchSegmentJob",
         }
     }
 
@@ -118,6 +138,10 @@ impl Kind {
             Kind::Filter => "filter",
             Kind::Recommender => "recommender",
             Kind::MetricAttribution => "metric-attribution",
+            Kind::BatchInferenceJob => "batch-inference-job",
+            Kind::DatasetExportJob => "dataset-export-job",
+            Kind::DataDeletionJob => "data-deletion-job",
+            Kind::BatchSegmentJob => "batch-segment-job",
         }
     }
 }
@@ -287,6 +311,17 @@ impl GroupLog {
                 .push(self.entries.len());
         }
         self.entries.push((seq, entry));
+    }
+
+    /// Removes the entries with the sequence numbers `seqs` and rebuilds the indexes (a data
+    /// deletion job: the removed events' eventIds are no longer seen either).
+    pub fn remove(&mut self, seqs: &HashSet<u64>) {
+        let old = std::mem::take(self);
+        for (seq, entry) in old.entries {
+            if !seqs.contains(&seq) {
+                self.push(seq, entry);
+            }
+        }
     }
 
     /// Items put with a sequence number above `after`, oldest first.
@@ -460,6 +495,11 @@ impl Inner {
                 Write::DropLog(group) => {
                     self.logs.remove(&group);
                 }
+                Write::DropLogEntries(group, seqs) => {
+                    if let Some(log) = self.logs.get_mut(&group) {
+                        log.remove(&seqs.into_iter().collect());
+                    }
+                }
                 Write::Record(..) | Write::Model(..) | Write::DropModel(..) => {}
             }
         }
@@ -600,6 +640,8 @@ pub enum Write {
     Log(String, u64, LogEntry),
     /// Drop a dataset group's whole log.
     DropLog(String),
+    /// Drop some entries (by sequence number) of a dataset group's log.
+    DropLogEntries(String, Vec<u64>),
     /// Store a trained model.
     Model(String, Vec<u8>),
     /// Delete a trained model.

@@ -137,6 +137,11 @@ impl Store {
                         let g = group.as_str();
                         log.retain_in((g, 0)..=(g, u64::MAX), |_, _| false)?;
                     }
+                    Write::DropLogEntries(group, seqs) => {
+                        for seq in seqs {
+                            log.remove((group.as_str(), *seq))?;
+                        }
+                    }
                     Write::Model(arn, bytes) => {
                         models.insert(arn.as_str(), bytes.as_slice())?;
                     }
@@ -214,5 +219,34 @@ mod tests {
         assert!(!inner.logs.contains_key("g1"));
         assert_eq!(inner.logs["g2"].entries.len(), 1);
         assert_eq!(store.model("arn:v").unwrap(), Some(vec![1, 2, 3]));
+    }
+
+    #[test]
+    fn dropped_log_entries_stay_dropped_after_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let item = |id: &str| {
+            LogEntry::Item(personalize_recommender::Item {
+                item_id: id.into(),
+                attributes: BTreeMap::new(),
+            })
+        };
+        {
+            let store = Store::open(dir.path()).unwrap();
+            let writes: Vec<Write> = (1..=3)
+                .map(|seq| Write::Log("g".into(), seq, item(&format!("i{seq}"))))
+                .collect();
+            store.commit(&writes, 3).unwrap();
+            store
+                .commit(&[Write::DropLogEntries("g".into(), vec![1, 3])], 3)
+                .unwrap();
+        }
+        let inner = Store::open(dir.path()).unwrap().load().unwrap();
+        let seqs: Vec<u64> = inner.logs["g"].entries.iter().map(|e| e.0).collect();
+        assert_eq!(seqs, [2]);
+        assert_eq!(
+            inner.logs["g"].items,
+            [0],
+            "the index is rebuilt from what is left"
+        );
     }
 }
