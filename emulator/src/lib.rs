@@ -112,6 +112,8 @@ pub struct Server {
     pub influence: data::influence::Cache,
     /// Recommendation ids handed out, and the publication of metric attribution reports.
     pub reports: data::metric_reports::Reports,
+    /// Request rates under `--strict-quotas`.
+    pub rates: quotas::Rates,
 }
 
 /// The shared server handle axum passes to handlers.
@@ -146,6 +148,7 @@ impl Server {
             clock,
             influence: data::influence::Cache::default(),
             reports: data::metric_reports::Reports::default(),
+            rates: quotas::Rates::default(),
         }))
     }
 }

@@ -67,9 +67,11 @@ struct Serve {
     /// Seed of the fault draw, for reproducible runs.
     #[arg(long, default_value_t = 0)]
     fault_seed: u64,
-    /// Enforce Personalize's data minimums, as AWS does: a training needs 1,000 unique
+    /// Enforce Personalize's quotas, as AWS does: a training needs 1,000 unique
     /// interactions (after event type and value filtering) and 25 users with 2 or more
-    /// (1% of all users at least); an interactions import job needs 1,000 records.
+    /// (1% of all users at least); an interactions import job needs 1,000 records; resource
+    /// counts (e.g. 5 active campaigns per region, 10 filters per account) and request rates
+    /// (PutEvents 1,000/s; GetRecommendations 500/s per campaign, 2,500/s in all).
     #[arg(long)]
     strict_quotas: bool,
     /// Seconds between publications of the events PutEvents stored as metric attribution

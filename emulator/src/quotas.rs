@@ -11,11 +11,21 @@
 //! - Item interactions: the minimum number of item interaction records per dataset import
 //!   job, in FULL or INCREMENTAL mode: 1000.
 //!
+//!
+//! It also holds the resource counts and request rates of [`check_count`] and [`Rates`].
+//!
 //! Without the flag none of this is checked: tests and demos may train on a handful of events.
 //! AWS reports a version or an import job that breaks a minimum through its `failureReason`
 //! (API_SolutionVersion, API_DatasetImportJob); the wording here is the emulator's own.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Instant;
+
 use personalize_recommender::TrainingVolume;
+
+use crate::error::{ApiError, ErrorKind};
+use crate::state::{Kind, View};
 
 /// Unique item interactions a training needs, after event type and value filtering.
 pub const MIN_TRAINING_INTERACTIONS: usize = 1000;
@@ -105,5 +115,178 @@ mod tests {
         assert!(check_import(1000).is_ok());
         let e = check_import(999).unwrap_err();
         assert!(e.contains("999 item interaction records"), "{e}");
+    }
+}
+
+/// Where the resource counts and request rates come from: the developer guide's "Quotas in
+/// Amazon Personalize" in the revision published in the AWS documentation repository
+/// (awsdocs/amazon-personalize-developer-guide, `doc_source/limits.md`), the one revision of
+/// those tables this project could read. Several of them are adjustable on AWS; these are the
+/// defaults.
+const COUNTS_PAGE: &str = "Quotas in Amazon Personalize";
+
+/// What a resource quota counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Counted {
+    /// Resources not being deleted, in the request's region ("Total number of active ...").
+    Active,
+    /// Resources not being deleted, in every region ("Maximum number of filters per account").
+    AccountWide,
+    /// Resources still CREATE PENDING or CREATE IN_PROGRESS ("Total number of pending or in
+    /// progress ...").
+    Pending,
+}
+
+/// The resource quotas: kind, the most there may be, what is counted.
+const RESOURCE_QUOTAS: [(Kind, usize, Counted); 9] = [
+    (Kind::Schema, 500, Counted::Active),
+    (Kind::Dataset, 500, Counted::Active),
+    (Kind::DatasetGroup, 500, Counted::Active),
+    (Kind::EventTracker, 500, Counted::Active),
+    (Kind::Solution, 500, Counted::Active),
+    (Kind::Campaign, 5, Counted::Active),
+    (Kind::Filter, 10, Counted::AccountWide),
+    (Kind::SolutionVersion, 20, Counted::Pending),
+    (Kind::BatchInferenceJob, 5, Counted::Pending),
+];
+
+/// Refuses creating one more resource of `kind` in `region` when its quota is reached
+/// (`LimitExceededException`, which the Create operations of the model declare).
+///
+/// # Errors
+/// The quota, its count and the page it comes from.
+pub fn check_count(inner: &impl View, kind: Kind, region: &str) -> Result<(), ApiError> {
+    let Some(&(_, max, counted)) = RESOURCE_QUOTAS.iter().find(|(k, _, _)| *k == kind) else {
+        return Ok(());
+    };
+    let count = inner
+        .records()
+        .iter()
+        .filter(|(arn, r)| {
+            r.kind == kind
+                && (counted == Counted::AccountWide || crate::data::region_of_arn(arn) == region)
+        })
+        .filter(|(_, r)| match counted {
+            Counted::Pending => matches!(r.status(), "CREATE PENDING" | "CREATE IN_PROGRESS"),
+            _ => !r.status().starts_with("DELETE"),
+        })
+        .count();
+    if count < max {
+        return Ok(());
+    }
+    let what = match counted {
+        Counted::Active => "active in this region",
+        Counted::AccountWide => "in the account",
+        Counted::Pending => "pending or in progress in this region",
+    };
+    Err(ApiError::new(
+        ErrorKind::LimitExceeded,
+        format!(
+            "{count} of at most {max} {}s are {what} ({COUNTS_PAGE}; --strict-quotas)",
+            kind.op_name()
+        ),
+    ))
+}
+
+/// The request rates (per second) `--strict-quotas` holds calls to: "Maximum rate of PutEvents
+/// requests" 1000, "Maximum number of GetRecommendations requests per second per campaign" 500
+/// (likewise GetPersonalizedRanking), and "Maximum transaction rate (GetRecommendations and
+/// GetPersonalizedRanking requests)" 2500 in all.
+pub const PUT_EVENTS_PER_SECOND: f64 = 1000.0;
+/// See [`PUT_EVENTS_PER_SECOND`].
+pub const RECOMMENDATIONS_PER_SECOND_PER_SOURCE: f64 = 500.0;
+/// See [`PUT_EVENTS_PER_SECOND`].
+pub const RECOMMENDATIONS_PER_SECOND: f64 = 2500.0;
+
+/// Token buckets, one per key (an operation, or an operation on one campaign): each holds at
+/// most one second of its rate and refills continuously, so a steady rate at the quota passes
+/// and a burst above it is refused.
+#[derive(Debug, Default)]
+pub struct Rates {
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+}
+
+impl Rates {
+    /// Takes one request of `key` at `now`, refusing it when `key` is over `per_second`.
+    ///
+    /// # Errors
+    /// ThrottlingException naming the quota.
+    pub fn take(&self, key: &str, per_second: f64, now: Instant) -> Result<(), ApiError> {
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        let (tokens, at) = buckets.entry(key.to_owned()).or_insert((per_second, now));
+        let refill = now.saturating_duration_since(*at).as_secs_f64() * per_second;
+        *tokens = (*tokens + refill).min(per_second);
+        *at = now.max(*at);
+        if *tokens < 1.0 {
+            return Err(ApiError::new(
+                ErrorKind::Throttling,
+                format!(
+                    "Rate exceeded: {key} is held to {per_second} requests per second \
+                     ({COUNTS_PAGE}; --strict-quotas)"
+                ),
+            ));
+        }
+        *tokens -= 1.0;
+        Ok(())
+    }
+
+    /// Takes one request of every `(key, rate)`, refusing at the first key over its rate (the
+    /// keys before it keep their token: a refused call still counted against them, as a
+    /// throttled request does against AWS's own limits).
+    ///
+    /// # Errors
+    /// See [`Rates::take`].
+    pub fn take_all(&self, keys: &[(&str, f64)]) -> Result<(), ApiError> {
+        let now = Instant::now();
+        keys.iter()
+            .try_for_each(|(key, per_second)| self.take(key, *per_second, now))
+    }
+}
+
+#[cfg(test)]
+mod rate_tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn a_second_of_the_rate_passes_then_refills_continuously() {
+        let rates = Rates::default();
+        let t0 = Instant::now();
+        for _ in 0..500 {
+            rates.take("k", 500.0, t0).unwrap();
+        }
+        let err = rates.take("k", 500.0, t0).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Throttling);
+        assert!(
+            err.message.contains("k is held to 500 requests per second"),
+            "{}",
+            err.message
+        );
+        // Half a token after 1 ms, one after 2 ms.
+        assert!(rates
+            .take("k", 500.0, t0 + Duration::from_millis(1))
+            .is_err());
+        rates
+            .take("k", 500.0, t0 + Duration::from_millis(2))
+            .unwrap();
+        // Another key has its own bucket; a full second refills all of it, no more.
+        rates.take("other", 500.0, t0).unwrap();
+        let later = t0 + Duration::from_secs(5);
+        for _ in 0..500 {
+            rates.take("k", 500.0, later).unwrap();
+        }
+        assert!(rates.take("k", 500.0, later).is_err());
+    }
+
+    #[test]
+    fn a_steady_rate_at_the_quota_is_never_refused() {
+        let rates = Rates::default();
+        let t0 = Instant::now();
+        for i in 0..5_000u64 {
+            rates
+                .take("k", 1000.0, t0 + Duration::from_micros(i * 1000))
+                .unwrap();
+        }
     }
 }

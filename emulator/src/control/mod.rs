@@ -33,6 +33,13 @@ pub const MAX_TAGS: usize = 50;
 /// The operation's AWS errors.
 pub async fn dispatch(ctx: &Ctx, op: &str, input: Value) -> Result<Value, ApiError> {
     let input = input.as_object().cloned().unwrap_or_default();
+    if ctx.server.config.strict_quotas {
+        // Checked before the operation's own transaction: two creates racing at the last
+        // free place may both pass, where AWS would refuse one.
+        if let Some(kind) = kind_of_op(op, "Create", "") {
+            crate::quotas::check_count(&*ctx.server.state.read(), kind, &ctx.region)?;
+        }
+    }
     match op {
         "CreateDatasetGroup" => datasets::create_dataset_group(ctx, &input).await,
         "CreateSchema" => datasets::create_schema(ctx, &input),

@@ -29,6 +29,9 @@ use crate::AppState;
 /// The operation's AWS errors.
 pub async fn dispatch(ctx: &Ctx, op: &str, input: Value) -> Result<Value, ApiError> {
     let input: Map<String, Value> = input.as_object().cloned().unwrap_or_default();
+    if ctx.server.config.strict_quotas {
+        strict_rates(ctx, op, &input)?;
+    }
     match op {
         "PutEvents" | "PutItems" | "PutUsers" | "PutActions" | "PutActionInteractions" => {
             // The durable commit (an fsync with --state-dir) blocks: it runs off the async
@@ -55,6 +58,36 @@ pub async fn dispatch(ctx: &Ctx, op: &str, input: Value) -> Result<Value, ApiErr
             crate::error::ErrorKind::Unsupported,
             format!("{op} is not supported by personalize-local"),
         )),
+    }
+}
+
+/// The request rates of `--strict-quotas` (see [`crate::quotas::Rates`]): PutEvents per
+/// account, GetRecommendations and GetPersonalizedRanking per campaign (or recommender) and in
+/// all.
+fn strict_rates(ctx: &Ctx, op: &str, input: &Map<String, Value>) -> Result<(), ApiError> {
+    use crate::quotas::{
+        PUT_EVENTS_PER_SECOND, RECOMMENDATIONS_PER_SECOND, RECOMMENDATIONS_PER_SECOND_PER_SOURCE,
+    };
+    match op {
+        "PutEvents" => ctx
+            .server
+            .rates
+            .take_all(&[("PutEvents", PUT_EVENTS_PER_SECOND)]),
+        "GetRecommendations" | "GetPersonalizedRanking" => {
+            let source = ["campaignArn", "recommenderArn"]
+                .into_iter()
+                .find_map(|k| input.get(k).and_then(Value::as_str))
+                .unwrap_or("");
+            let per_source = format!("{op} on {source}");
+            ctx.server.rates.take_all(&[
+                (
+                    "GetRecommendations and GetPersonalizedRanking",
+                    RECOMMENDATIONS_PER_SECOND,
+                ),
+                (&per_source, RECOMMENDATIONS_PER_SECOND_PER_SOURCE),
+            ])
+        }
+        _ => Ok(()),
     }
 }
 
