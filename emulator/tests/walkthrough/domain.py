@@ -64,6 +64,16 @@ def main():
                                   "aws-vod-more-like-x", "aws-vod-most-popular",
                                   "aws-vod-trending-now"]), vod
 
+    # The algorithm behind a recipe publishes the defaults training uses, and the trending
+    # recipe's feature transformation its discovery frequency.
+    up = p.describe_recipe(recipeArn="arn:aws:personalize:::recipe/aws-user-personalization")["recipe"]
+    algorithm = p.describe_algorithm(algorithmArn=up["algorithmArn"])["algorithm"]
+    assert algorithm["defaultHyperParameters"]["bptt"] == "32", algorithm
+    trending = p.describe_recipe(recipeArn="arn:aws:personalize:::recipe/aws-trending-now")["recipe"]
+    transformation = p.describe_feature_transformation(
+        featureTransformationArn=trending["featureTransformationArn"])["featureTransformation"]
+    assert transformation["defaultParameters"]["trend_discovery_frequency"] == "2 hours", transformation
+
     group = p.create_dataset_group(name="movies-domain", domain="VIDEO_ON_DEMAND")["datasetGroupArn"]
     wait(p.describe_dataset_group, "datasetGroup", "datasetGroupArn", group)
     assert p.describe_dataset_group(datasetGroupArn=group)["datasetGroup"]["domain"] == "VIDEO_ON_DEMAND"

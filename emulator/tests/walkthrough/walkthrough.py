@@ -18,7 +18,7 @@ from botocore.config import Config
 REGION = "us-east-1"
 PL = os.environ["PL_ENDPOINT"]
 S3 = os.environ["S3_ENDPOINT"]
-DATA = os.environ["DATA_DIR"]
+DATA = os.environ.get("DATA_DIR", "")
 CHECKED = {"responses": 0}
 
 
