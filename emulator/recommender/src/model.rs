@@ -476,6 +476,29 @@ impl Model {
         out
     }
 
+    /// [`Model::interacted`] keyed by candidate index (catalogue items, then the query's new
+    /// items), so the filter of every candidate looks its item up by number, not by id.
+    fn interacted_by_index(
+        &self,
+        query: &Query<'_>,
+        c: &Candidates<'_>,
+    ) -> HashMap<usize, Vec<String>> {
+        let mut out: HashMap<usize, Vec<String>> = HashMap::new();
+        if let Some(events) = query.user_id.and_then(|u| self.users.get(u)) {
+            for e in events {
+                out.entry(e.item as usize)
+                    .or_default()
+                    .push(self.event_types[e.event_type as usize].clone());
+            }
+        }
+        for r in query.recent {
+            if let Some(k) = self.index_of(&r.item_id, c) {
+                out.entry(k).or_default().push(r.event_type.clone());
+            }
+        }
+        out
+    }
+
     /// A predicate over candidate indices saying whether the query's filter keeps them.
     fn allowed<'a>(
         &'a self,
@@ -484,7 +507,7 @@ impl Model {
     ) -> impl Fn(usize) -> bool + 'a {
         let interacted = query
             .filter
-            .map(|_| self.interacted(query))
+            .map(|_| self.interacted_by_index(query, c))
             .unwrap_or_default();
         let context = Context {
             current_item: query.item_id.and_then(|id| {
@@ -509,7 +532,7 @@ impl Model {
                     &Subject {
                         item_id: id,
                         attributes: self.attributes_of(k, c),
-                        event_types: interacted.get(id).map(Vec::as_slice).unwrap_or(&[]),
+                        event_types: interacted.get(&k).map(Vec::as_slice).unwrap_or(&[]),
                     },
                 )
             }
