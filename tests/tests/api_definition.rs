@@ -154,6 +154,10 @@ fn every_route_gets_its_lambda_integration_validation_and_cognito_auth_with_mete
         [
             "GET /getRecommendations",
             "GET /recommendations",
+            "GET /recommendations/also-viewed",
+            "GET /recommendations/because-you-watched",
+            "GET /recommendations/bought-together",
+            "GET /recommendations/more-like",
             "POST /data",
             "POST /events"
         ]
@@ -401,6 +405,10 @@ fn the_document_has_exactly_the_routes_of_the_design_each_with_a_known_handler()
         [
             "GET /getRecommendations",
             "GET /recommendations",
+            "GET /recommendations/also-viewed",
+            "GET /recommendations/because-you-watched",
+            "GET /recommendations/bought-together",
+            "GET /recommendations/more-like",
             "POST /data",
             "POST /events"
         ]

@@ -17,7 +17,9 @@ use crate::framework::schema::{common_computed, tags_attr, Attr, Ty};
 use crate::framework::tags;
 use crate::framework::timeouts::{minutes, Op, Timeouts};
 use crate::framework::validate;
-use crate::framework::value::{b, list, map_of_strings, n, obj, opt_s, s, string_map, Dyn, DynExt, Obj};
+use crate::framework::value::{
+    b, list, map_of_strings, n, obj, opt_s, s, string_map, Dyn, DynExt, Obj,
+};
 use crate::framework::wait::{self, Observed, Target};
 use crate::provider::Clients;
 
@@ -78,12 +80,16 @@ fn rps(v: &Dyn) -> Result<(), String> {
 
 fn exploration(v: &Dyn) -> Result<(), String> {
     for (key, value) in v.obj().into_iter().flatten() {
-        validate::one_of(&s(key.clone()), &["explorationWeight", "explorationItemAgeCutOff"])
-            .map_err(|e| format!("item_exploration_config key {e}"))?;
+        validate::one_of(
+            &s(key.clone()),
+            &["explorationWeight", "explorationItemAgeCutOff"],
+        )
+        .map_err(|e| format!("item_exploration_config key {e}"))?;
         if let Some(text) = value.str() {
-            let number = text.trim().parse::<f64>().map_err(|_| {
-                format!("item_exploration_config.{key} {text:?} is not a number")
-            })?;
+            let number = text
+                .trim()
+                .parse::<f64>()
+                .map_err(|_| format!("item_exploration_config.{key} {text:?} is not a number"))?;
             let (min, max) = match key.as_str() {
                 "explorationWeight" => (0.0, 1.0),
                 _ => (1.0, f64::MAX),
@@ -276,14 +282,20 @@ async fn start(c: &Clients, arn: &str) -> Result<(), AwsError> {
 /// Waits until the recommender is done creating, starting or stopping; its status then.
 async fn settle(c: &Clients, arn: &str, plan: &Obj, op: Op) -> Result<Option<String>, AwsError> {
     let timeout = Recommender::TIMEOUTS
-        .get(plan.get("timeouts").unwrap_or(&tf_provider::value::Value::Null), op)
+        .get(
+            plan.get("timeouts")
+                .unwrap_or(&tf_provider::value::Value::Null),
+            op,
+        )
         .map_err(AwsError::local)?;
     let observed = wait::until(SWITCHING, timeout, || Recommender::status(c, arn, op))
         .await
         .or_else(|e| match e {
             // A failed creation is not this wait's to report: the caller's wait does.
             wait::WaitError::Failed { status, .. } => Ok(Some((status, None))),
-            e => Err(AwsError::local(format!("waiting for recommender {arn}: {e}"))),
+            e => Err(AwsError::local(format!(
+                "waiting for recommender {arn}: {e}"
+            ))),
         })?;
     Ok(observed.map(|(status, _)| status))
 }
@@ -293,20 +305,21 @@ async fn settle(c: &Clients, arn: &str, plan: &Obj, op: Op) -> Result<Option<Str
 async fn wait_for_update(c: &Clients, arn: &str, plan: &Obj) -> Result<(), AwsError> {
     let timeout = Recommender::TIMEOUTS
         .get(
-            plan.get("timeouts").unwrap_or(&tf_provider::value::Value::Null),
+            plan.get("timeouts")
+                .unwrap_or(&tf_provider::value::Value::Null),
             Op::Update,
         )
         .map_err(AwsError::local)?;
     wait::until(wait::UPDATING, timeout, || async {
-        Ok(find_recommender_by_arn(c, arn).await?.map(|x| {
-            match x.latest_recommender_update() {
+        Ok(find_recommender_by_arn(c, arn)
+            .await?
+            .map(|x| match x.latest_recommender_update() {
                 Some(u) => (
                     u.status().unwrap_or("ACTIVE").to_owned(),
                     u.failure_reason().map(str::to_owned),
                 ),
                 None => ("ACTIVE".to_owned(), None),
-            }
-        }))
+            }))
     })
     .await
     .map(|_| ())
@@ -356,9 +369,8 @@ fn canonical(cfg: Option<&Obj>) -> Option<Obj> {
     {
         out.insert("enable_metadata_with_recommendations".into(), b(true));
     }
-    let training = get_block(cfg, "training_data_config").map(|t| {
-        flatten_training_data(&expand_training_data(t))
-    });
+    let training = get_block(cfg, "training_data_config")
+        .map(|t| flatten_training_data(&expand_training_data(t)));
     if let Some(t) = training.filter(|t| t.values().any(|v| !v.is_null())) {
         out.insert("training_data_config".into(), obj(t));
     }
@@ -429,7 +441,9 @@ pub fn flatten(x: &aws_sdk_personalize::types::Recommender) -> Obj {
         );
         m.insert(
             "min_recommendation_requests_per_second".into(),
-            n(f64::from(cfg.min_recommendation_requests_per_second().unwrap_or(1))),
+            n(f64::from(
+                cfg.min_recommendation_requests_per_second().unwrap_or(1),
+            )),
         );
         m.insert(
             "enable_metadata_with_recommendations".into(),
@@ -448,7 +462,10 @@ pub fn flatten(x: &aws_sdk_personalize::types::Recommender) -> Obj {
     // A configuration of AWS's defaults only reads as no block, as the configuration that
     // made it has it.
     let config = config.filter(|m| canonical(Some(m)).is_some()).map(obj);
-    o.insert("recommender_config".into(), list(config.into_iter().collect()));
+    o.insert(
+        "recommender_config".into(),
+        list(config.into_iter().collect()),
+    );
     o.insert("status".into(), opt_s(x.status()));
     o.insert("failure_reason".into(), opt_s(x.failure_reason()));
     o.insert(
@@ -532,7 +549,10 @@ mod tests {
 
     #[test]
     fn updates_in_place_except_identity() {
-        for a in Recommender::attributes().iter().filter(|a| a.configurable()) {
+        for a in Recommender::attributes()
+            .iter()
+            .filter(|a| a.configurable())
+        {
             assert_eq!(
                 a.force_new,
                 ["name", "dataset_group_arn", "recipe_arn"].contains(&a.name),

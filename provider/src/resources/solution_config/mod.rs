@@ -285,7 +285,7 @@ fn unique_range_names(v: &Dyn) -> Result<(), String> {
 
 /// The `training_data_config` block (solutions, and recommenders' `recommender_config`).
 pub fn training_data_attr() -> Attr {
-Attr::optional(
+    Attr::optional(
             "training_data_config",
             Ty::Block(vec![
                 Attr::optional(
