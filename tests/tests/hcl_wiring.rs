@@ -92,7 +92,8 @@ fn each_lambda_gets_exactly_the_environment_of_the_contract() {
             "PUT_EVENTS_CONCURRENCY": "${tostring(var.put_events_concurrency)}",
         },
         "recommend": {
-            "CAMPAIGN_ARN": "${var.campaign_arn}",
+            "CAMPAIGN_ARN": "${local.campaign_arn}",
+            "RECOMMENDER_ARNS": "${jsonencode(var.recommender_arns)}",
             "FILTER_ARNS": "${jsonencode(var.filter_arns)}",
             "AUTH_MODE": "${local.auth_mode}",
             "USER_ID_CLAIM": "${var.user_id_claim}",
@@ -290,7 +291,7 @@ fn iam_policies_name_concrete_arns_for_personalize_kinesis_and_sqs() {
         ("kinesis:PutRecords", "aws_kinesis_stream.events.arn"),
         ("kinesis:GetRecords", "aws_kinesis_stream.events.arn"),
         ("personalize:PutEvents", "var.event_tracker_arn"),
-        ("personalize:GetRecommendations", "var.campaign_arn"),
+        ("personalize:GetRecommendations", "local.recommend_resources"),
         ("sqs:SendMessage", "aws_sqs_queue.dlq.arn"),
     ] {
         let resources = seen
