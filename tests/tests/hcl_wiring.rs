@@ -188,7 +188,10 @@ fn the_domain_example_feeds_the_lambdas_from_the_recommenders() {
     }
     assert!(attr(pipeline.body, "campaign_arn").is_none());
     let personalize = module(DOMAIN_EXAMPLE, "personalize");
-    assert_eq!(attr_str(personalize.body, "domain"), Some("VIDEO_ON_DEMAND"));
+    assert_eq!(
+        attr_str(personalize.body, "domain"),
+        Some("VIDEO_ON_DEMAND")
+    );
     assert_eq!(
         attr_str(personalize.body, "use_cases"),
         Some("${var.use_cases}")

@@ -106,7 +106,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             testkit::movies_domain::convert_dir(&from, &out)?;
             eprintln!(
                 "xtask: {} written in {}",
-                testkit::movies_domain::FILES.map(|(name, _)| name).join(", "),
+                testkit::movies_domain::FILES
+                    .map(|(name, _)| name)
+                    .join(", "),
                 out.display()
             );
             Ok(())
