@@ -392,7 +392,14 @@ async fn recommenders_serve_the_user_and_item_routes() {
         assert!(json_of(&resp)["itemList"].is_array());
     }
     let asked = r.recommender().asked.lock().unwrap().clone();
-    let seen: Vec<(Option<&str>, Option<&str>, Option<&str>, &str, i32)> = asked
+    type Seen<'a> = (
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<&'a str>,
+        &'a str,
+        i32,
+    );
+    let seen: Vec<Seen<'_>> = asked
         .iter()
         .map(|a| {
             (

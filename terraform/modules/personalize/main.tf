@@ -320,7 +320,8 @@ moved {
 }
 
 # A domain dataset group only: one recommender per use case, trained on the imported data when
-# created ("Creating recommenders"). Each serves one use case's GetRecommendations.
+# created, then retrained by Personalize every 7 days ("Domain recommenders in Amazon
+# Personalize", developer guide). Each serves one use case's GetRecommendations.
 resource "personalize_recommender" "this" {
   for_each = local.custom ? {} : { for u in var.use_cases : u => local.domain_use_cases[u] if contains(keys(local.domain_use_cases), u) }
 
