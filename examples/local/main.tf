@@ -7,6 +7,24 @@ locals {
   # A role ARN of the right shape: the emulator checks the format, not IAM.
   personalize_role_arn = "arn:aws:iam::${var.account_id}:role/${var.name_prefix}-personalize"
   stream_name          = "${var.name_prefix}-events"
+
+  # With a domain, the files the demo converts to it (testkit::movies_domain) and the domain's
+  # field names and event types in the filters.
+  custom = var.domain == null
+  keys = local.custom ? {
+    interactions = "interactions.csv"
+    items        = "item-meta.csv"
+    } : {
+    interactions = "domain/interactions.csv"
+    items        = "domain/items.csv"
+  }
+  filters = local.custom ? {
+    comedies = "INCLUDE ItemID WHERE Items.GENRE IN (\"Comedy\")"
+    unseen   = "EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN (\"watch\")"
+    } : {
+    comedies = "INCLUDE ItemID WHERE Items.GENRES IN (\"Comedy\")"
+    unseen   = "EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN (\"Watch\")"
+  }
 }
 
 module "personalize" {
@@ -17,16 +35,16 @@ module "personalize" {
   bucket_name = var.bucket_name
 
   interactions = {
-    key          = "interactions.csv"
+    key          = local.keys.interactions
     data_version = var.data_version
   }
   items = {
-    key          = "item-meta.csv"
+    key          = local.keys.items
     data_version = var.data_version
   }
 
-  filters = {
-    comedies = "INCLUDE ItemID WHERE Items.GENRE IN (\"Comedy\")"
-    unseen   = "EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN (\"watch\")"
-  }
+  domain    = var.domain
+  use_cases = local.custom ? [] : var.use_cases
+
+  filters = local.filters
 }

@@ -1,11 +1,16 @@
 output "campaign_arn" {
-  description = "The campaign the recommend function serves."
+  description = "The campaign the recommend function serves; null with a domain."
   value       = module.personalize.campaign_arn
 }
 
 output "tracking_id" {
   description = "The event tracker's tracking id, used by the ingest function."
   value       = module.personalize.tracking_id
+}
+
+output "recommender_arns" {
+  description = "Recommenders by use case (with a domain)."
+  value       = module.personalize.recommender_arns
 }
 
 output "filter_arns" {
@@ -22,6 +27,7 @@ output "local_stack" {
     personalize_endpoint = var.personalize_endpoint
     aws_endpoint         = var.s3_endpoint
     campaign_arn         = module.personalize.campaign_arn
+    recommender_arns     = module.personalize.recommender_arns
     tracking_id          = module.personalize.tracking_id
     filter_arns          = module.personalize.filter_arns
     stream_name          = local.stream_name

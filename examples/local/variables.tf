@@ -68,3 +68,20 @@ variable "cors_allow_origin" {
     error_message = "cors_allow_origin must be \"*\" or an origin (scheme://host[:port], no path), or null."
   }
 }
+
+variable "domain" {
+  description = "null for the walkthrough's custom dataset group and campaign; VIDEO_ON_DEMAND for the domain variant (cargo xtask demo --domain), served by recommenders, on the data the demo converts and uploads under domain/."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.domain == null ? true : var.domain == "VIDEO_ON_DEMAND"
+    error_message = "domain must be VIDEO_ON_DEMAND (the walkthrough's data is movies) or null."
+  }
+}
+
+variable "use_cases" {
+  description = "Use cases of the domain variant, one recommender each; ignored without domain."
+  type        = list(string)
+  default     = ["top-picks", "more-like-x", "because-you-watched-x"]
+}

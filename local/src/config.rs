@@ -23,8 +23,14 @@ pub struct StackConfig {
     pub personalize_endpoint: String,
     /// moto's URL (Kinesis, S3, SQS).
     pub aws_endpoint: String,
-    /// The campaign recommend serves.
-    pub campaign_arn: String,
+    /// The campaign recommend serves; `None` (null) for a domain dataset group served by its
+    /// recommenders.
+    #[serde(default)]
+    pub campaign_arn: Option<String>,
+    /// Recommenders by use case (`top-picks`, `more-like-x`...), as the personalize module's
+    /// `recommender_arns` output; empty without a domain.
+    #[serde(default)]
+    pub recommender_arns: BTreeMap<String, String>,
     /// The event tracker's tracking id for ingest.
     pub tracking_id: String,
     /// Filters by name.
@@ -125,11 +131,21 @@ impl StackConfig {
             lambda_common::Cors::parse(origin)
                 .map_err(|m| anyhow::anyhow!("local_stack.cors_allow_origin {m}"))?;
         }
-        if !self.campaign_arn.starts_with("arn:") {
-            bail!(
-                "local_stack.campaign_arn is not an ARN: {:?}",
-                self.campaign_arn
-            );
+        match &self.campaign_arn {
+            Some(arn) if !arn.starts_with("arn:") => {
+                bail!("local_stack.campaign_arn is not an ARN: {arn:?}")
+            }
+            None if self.recommender_arns.is_empty() => bail!(
+                "local_stack has neither a campaign_arn nor recommender_arns: recommend would serve nothing"
+            ),
+            _ => {}
+        }
+        if let Some((use_case, arn)) = self
+            .recommender_arns
+            .iter()
+            .find(|(_, arn)| !arn.starts_with("arn:"))
+        {
+            bail!("local_stack.recommender_arns.{use_case} is not an ARN: {arn:?}");
         }
         if self.account_id.len() != 12 || !self.account_id.bytes().all(|b| b.is_ascii_digit()) {
             bail!(
@@ -207,6 +223,27 @@ mod tests {
     }
 
     #[test]
+    fn reads_a_domain_output_with_recommenders_and_no_campaign() {
+        let mut outputs = sample();
+        outputs["local_stack"]["value"]["campaign_arn"] = serde_json::Value::Null;
+        outputs["local_stack"]["value"]["recommender_arns"] = serde_json::json!({
+            "top-picks": "arn:aws:personalize:us-east-1:123456789012:recommender/t"
+        });
+        let config = StackConfig::from_outputs_json(&outputs.to_string()).unwrap();
+        assert_eq!(config.campaign_arn, None);
+        assert_eq!(config.recommender_arns.len(), 1);
+        outputs["local_stack"]["value"]["recommender_arns"] = serde_json::json!({});
+        let e = format!(
+            "{:#}",
+            StackConfig::from_outputs_json(&outputs.to_string()).unwrap_err()
+        );
+        assert!(
+            e.contains("neither a campaign_arn nor recommender_arns"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn refuses_outputs_that_are_not_the_example_s() {
         let cases: Vec<(String, &str)> = vec![
             ("not json".into(), "not JSON"),
@@ -224,6 +261,11 @@ mod tests {
             ("aws_endpoint", serde_json::json!("ftp://x"), "http(s) URL"),
             ("stream_name", serde_json::json!(""), "stream_name is empty"),
             ("campaign_arn", serde_json::json!("campaign"), "not an ARN"),
+            (
+                "recommender_arns",
+                serde_json::json!({ "top-picks": "recommender" }),
+                "recommender_arns.top-picks is not an ARN",
+            ),
             ("account_id", serde_json::json!("12"), "12 digits"),
             ("region", serde_json::json!(3), "expected fields"),
             ("surprise", serde_json::json!("x"), "expected fields"),

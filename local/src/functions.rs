@@ -1,7 +1,7 @@
 //! The project's three Lambda functions, built in process the way each `main.rs` builds them
 //! on AWS: configuration from the environment variables the pipeline module sets (`STREAM_NAME`,
 //! `AUTH_MODE`; `TRACKING_ID`, `DLQ_URL`, `PUT_EVENTS_CONCURRENCY`; `CAMPAIGN_ARN`,
-//! `FILTER_ARNS`, `AUTH_MODE`), one
+//! `RECOMMENDER_ARNS`, `FILTER_ARNS`, `AUTH_MODE`), one
 //! handler value per function, SDK clients pointed at moto or personalize-local.
 
 use std::collections::BTreeMap;
@@ -41,11 +41,18 @@ pub fn environments(
         ("AUTH_MODE", "user".to_owned()),
     ]);
     collect.extend(cors.clone());
+    // The pipeline module sets CAMPAIGN_ARN blank without a campaign: left out here, the same.
     let mut recommend = BTreeMap::from([
-        ("CAMPAIGN_ARN", config.campaign_arn.clone()),
+        (
+            "RECOMMENDER_ARNS",
+            serde_json::to_string(&config.recommender_arns)?,
+        ),
         ("FILTER_ARNS", filters),
         ("AUTH_MODE", "user".to_owned()),
     ]);
+    if let Some(campaign) = &config.campaign_arn {
+        recommend.insert("CAMPAIGN_ARN", campaign.clone());
+    }
     recommend.extend(cors);
     Ok(BTreeMap::from([
         ("collect", collect),

@@ -51,6 +51,10 @@ struct DemoArgs {
     /// Duration of each emulator lifecycle stage, in milliseconds.
     #[arg(long, default_value_t = 1000)]
     stage_delay_ms: u64,
+    /// The walkthrough on a VIDEO_ON_DEMAND domain dataset group: recommenders (top picks,
+    /// more like X, because you watched X) instead of the campaign, and the item-to-item routes.
+    #[arg(long, conflicts_with = "stop")]
+    domain: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -155,11 +159,17 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         verbose: true,
         handle_ctrl_c: true,
         live_check: None,
+        domain: args.domain,
     })
     .await?;
     println!(
-        "\n==> the walkthrough took {:.1} s; recommendations changed {:.2} s after the clicks",
+        "\n==> the walkthrough took {:.1} s; {} changed {:.2} s after the clicks",
         report.total.as_secs_f64(),
+        if report.domain {
+            "top picks"
+        } else {
+            "recommendations"
+        },
         report.latency.as_secs_f64()
     );
     Ok(())

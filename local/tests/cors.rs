@@ -28,7 +28,8 @@ fn config(moto: &Moto, cors: Option<&str>) -> StackConfig {
         // Nothing here reaches Personalize: the recommend calls are refused before it.
         personalize_endpoint: "http://127.0.0.1:9".into(),
         aws_endpoint: moto.endpoint().into(),
-        campaign_arn: "arn:aws:personalize:us-east-1:123456789012:campaign/c".into(),
+        campaign_arn: Some("arn:aws:personalize:us-east-1:123456789012:campaign/c".into()),
+        recommender_arns: BTreeMap::new(),
         tracking_id: "t".into(),
         filter_arns: BTreeMap::new(),
         stream_name: "cors-events".into(),

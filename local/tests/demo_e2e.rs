@@ -35,6 +35,7 @@ async fn the_walkthrough_changes_429s_recommendations_archives_everything_and_cl
         keep_running: false,
         verbose: true,
         handle_ctrl_c: false,
+        domain: false,
         live_check: Some(Box::new(|live| {
             async move {
                 replay_bad_input(&live).await?;
@@ -72,6 +73,167 @@ async fn the_walkthrough_changes_429s_recommendations_archives_everything_and_cl
         "{}",
         report.authorization_header
     );
+}
+
+/// The VIDEO_ON_DEMAND variant (`cargo xtask demo --domain`): the same walkthrough through
+/// the recommenders the personalize module builds for a domain dataset group, user 429's top
+/// picks changing after three Click events on item 185, the item-to-item routes answering
+/// through the local stack; then, live, their bad input and identity rules over HTTP.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_domain_walkthrough_changes_429s_top_picks_through_recommenders() {
+    for bin in [
+        "personalize-local",
+        "local-stack",
+        "terraform-provider-personalize",
+    ] {
+        paths::workspace_bin(bin).unwrap();
+    }
+    let work = tempfile::tempdir().unwrap();
+    let report = demo::run(DemoOptions {
+        root: paths::workspace_root(),
+        bin_dir: paths::bin_dir(),
+        work_dir: work.path().to_path_buf(),
+        terraform: terraform::find().unwrap().executable,
+        instant: true,
+        stage_delay: Duration::ZERO,
+        keep_running: false,
+        verbose: true,
+        handle_ctrl_c: false,
+        domain: true,
+        live_check: Some(Box::new(|live| replay_domain_routes(live).boxed())),
+    })
+    .await
+    .unwrap();
+
+    assert!(report.domain);
+    assert_eq!(report.before.len(), 10, "{report:?}");
+    assert_eq!(report.after.len(), 10, "{report:?}");
+    assert_ne!(
+        report.before, report.after,
+        "the clicks changed no top pick"
+    );
+    for list in [&report.because_you_watched, &report.more_like] {
+        assert_eq!(list.len(), 10, "{report:?}");
+        assert!(
+            !list.iter().any(|i| i == "185"),
+            "item 185 recommended for itself: {list:?}"
+        );
+    }
+    assert_ne!(report.because_you_watched, report.more_like, "{report:?}");
+    assert_eq!(report.events_sent, 3);
+    assert_eq!(report.events_archived, report.events_sent, "{report:?}");
+    assert_eq!(report.dlq_messages, 0);
+    assert!(
+        report.leftovers.is_empty(),
+        "left after destroy: {:?}",
+        report.leftovers
+    );
+}
+
+/// The domain stack's routes over real HTTP: recommenders in the configuration, not a
+/// campaign; each item route's bad input a 4xx naming the field, an unconfigured use case and
+/// the campaign-only route 404s, another user's recommendations a 403.
+async fn replay_domain_routes(live: LiveStack) -> anyhow::Result<()> {
+    anyhow::ensure!(live.config.campaign_arn.is_none(), "{:?}", live.config);
+    let mut use_cases: Vec<&str> = live
+        .config
+        .recommender_arns
+        .keys()
+        .map(String::as_str)
+        .collect();
+    use_cases.sort_unstable();
+    anyhow::ensure!(
+        use_cases == ["because-you-watched-x", "more-like-x", "top-picks"],
+        "{use_cases:?}"
+    );
+    let http = reqwest::Client::new();
+    let token = live.authorizer.issue("429", now(), 300)?;
+    let cases: Vec<(&str, u16, Option<&str>, &str)> = vec![
+        (
+            "/recommendations/more-like",
+            400,
+            Some("itemId"),
+            "is required",
+        ),
+        (
+            "/recommendations/because-you-watched?itemId=",
+            400,
+            Some("itemId"),
+            "",
+        ),
+        (
+            "/recommendations/more-like?itemId=185&numResults=501",
+            400,
+            Some("numResults"),
+            "",
+        ),
+        (
+            "/recommendations/more-like?itemId=185&context=%7B%7D",
+            400,
+            Some("context"),
+            "unknown query parameter",
+        ),
+        (
+            "/recommendations/because-you-watched?itemId=185&userId=1",
+            403,
+            Some("userId"),
+            "",
+        ),
+        (
+            "/recommendations/also-viewed?itemId=185",
+            404,
+            None,
+            "customers-who-viewed-x-also-viewed",
+        ),
+        (
+            "/recommendations/bought-together?itemId=185",
+            404,
+            None,
+            "frequently-bought-together",
+        ),
+        (
+            "/getRecommendations?campaignArn=arn:aws:personalize:us-east-1:123456789012:campaign/c",
+            404,
+            None,
+            "CAMPAIGN_ARN is not set",
+        ),
+        (
+            "/recommendations/because-you-watched?itemId=185&numResults=3",
+            200,
+            None,
+            "",
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (path, status, field, message) in cases {
+        let response = http
+            .get(format!("{}{path}", live.base_url))
+            .header("authorization", &token)
+            .send()
+            .await?;
+        let got = response.status().as_u16();
+        let answer: Value = response.json().await.unwrap_or(Value::Null);
+        let ok = got == status
+            && (status == 200
+                || (answer.get("field").and_then(Value::as_str) == field
+                    && answer["message"]
+                        .as_str()
+                        .is_some_and(|m| m.contains(message))));
+        if status == 200 && answer["itemList"].as_array().map(Vec::len) != Some(3) {
+            wrong.push(format!("GET {path}: {answer}"));
+        }
+        if !ok {
+            wrong.push(format!(
+                "GET {path}: expected {status} {field:?} {message:?}, got {got} {answer}"
+            ));
+        }
+    }
+    anyhow::ensure!(
+        wrong.is_empty(),
+        "the domain routes answered wrongly:\n{}",
+        wrong.join("\n")
+    );
+    Ok(())
 }
 
 /// (method, path under the stage, body, expected status, expected `field`).
@@ -282,7 +444,7 @@ async fn replay_authorization(live: &LiveStack) -> anyhow::Result<()> {
     }
     let seed_path = format!(
         "/getRecommendations?userId=b&campaignArn={}",
-        live.config.campaign_arn
+        live.config.campaign_arn.as_deref().unwrap_or_default()
     );
     let cross: Vec<(&str, &str, String, &str)> = vec![
         ("GET", "/recommendations?userId=b", String::new(), "userId"),

@@ -134,7 +134,10 @@ async fn pipeline(name: &str) -> Pipeline {
         name_prefix: name.into(),
         personalize_endpoint: emulator.endpoint().into(),
         aws_endpoint: moto.endpoint().into(),
-        campaign_arn: format!("arn:aws:personalize:us-east-1:123456789012:campaign/{name}"),
+        campaign_arn: Some(format!(
+            "arn:aws:personalize:us-east-1:123456789012:campaign/{name}"
+        )),
+        recommender_arns: BTreeMap::new(),
         tracking_id,
         filter_arns: BTreeMap::new(),
         stream_name: format!("{name}-events"),

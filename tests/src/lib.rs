@@ -13,6 +13,7 @@
 //!   cached under `target/aws-schema`) and a check of `aws_*` blocks against it.
 //! - [`hcl`]: `.tf` files parsed to JSON (python-hcl2) for static wiring checks.
 //! - [`https`]: a static HTTPS host on loopback (a provider network mirror's server).
+//! - [`movies_domain`]: the walkthrough's data in the VIDEO_ON_DEMAND domain's format.
 //! - [`moto`]: a moto server (S3, Kinesis, SQS...) on a free loopback port, killed on drop.
 //! - [`openapi`]: `api/openapi.yaml` as JSON.
 //! - [`workdir`]: a Terraform working directory using the locally built provider.
@@ -24,6 +25,7 @@ pub mod aws_schema;
 pub mod hcl;
 pub mod https;
 pub mod moto;
+pub mod movies_domain;
 pub mod openapi;
 pub mod paths;
 pub mod process;

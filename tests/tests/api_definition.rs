@@ -154,6 +154,10 @@ fn every_route_gets_its_lambda_integration_validation_and_cognito_auth_with_mete
         [
             "GET /getRecommendations",
             "GET /recommendations",
+            "GET /recommendations/also-viewed",
+            "GET /recommendations/because-you-watched",
+            "GET /recommendations/bought-together",
+            "GET /recommendations/more-like",
             "POST /data",
             "POST /events"
         ]
@@ -211,6 +215,10 @@ fn every_route_gets_its_lambda_integration_validation_and_cognito_auth_with_mete
         [
             "GET /getRecommendations recommend",
             "GET /recommendations recommend",
+            "GET /recommendations/also-viewed recommend",
+            "GET /recommendations/because-you-watched recommend",
+            "GET /recommendations/bought-together recommend",
+            "GET /recommendations/more-like recommend",
             "POST /data collect",
             "POST /events collect"
         ]
@@ -236,7 +244,8 @@ fn cors_adds_an_unauthenticated_mock_preflight_to_every_path_and_the_origin_to_g
     )
     .unwrap();
     let paths = applied.body["paths"].as_object().unwrap();
-    assert_eq!(paths.len(), 4);
+    // Every route's path: the seed routes and the four item-to-item routes included.
+    assert_eq!(paths.len(), 8);
     for (path, methods) in paths {
         let options = &methods["options"];
         // No key, no signature: a browser sends no credentials with a preflight.
@@ -330,8 +339,18 @@ fn seed_routes_are_left_out_unless_asked_for_and_jwt_uses_the_lambda_authorizer(
     .unwrap();
     let mut paths: Vec<&String> = applied.body["paths"].as_object().unwrap().keys().collect();
     paths.sort();
-    assert_eq!(paths, ["/events", "/recommendations"]);
-    assert_eq!(applied.routes.as_array().unwrap().len(), 2);
+    assert_eq!(
+        paths,
+        [
+            "/events",
+            "/recommendations",
+            "/recommendations/also-viewed",
+            "/recommendations/because-you-watched",
+            "/recommendations/bought-together",
+            "/recommendations/more-like"
+        ]
+    );
+    assert_eq!(applied.routes.as_array().unwrap().len(), 6);
     let jwt = &applied.body["components"]["securitySchemes"]["jwt"];
     assert_eq!(jwt["x-amazon-apigateway-authorizer"]["type"], "token");
     assert_eq!(
@@ -401,6 +420,10 @@ fn the_document_has_exactly_the_routes_of_the_design_each_with_a_known_handler()
         [
             "GET /getRecommendations",
             "GET /recommendations",
+            "GET /recommendations/also-viewed",
+            "GET /recommendations/because-you-watched",
+            "GET /recommendations/bought-together",
+            "GET /recommendations/more-like",
             "POST /data",
             "POST /events"
         ]

@@ -187,6 +187,17 @@ const NEEDS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "personalize_recommender",
+        &[
+            "personalize:CreateRecommender",
+            "personalize:DescribeRecommender",
+            "personalize:UpdateRecommender",
+            "personalize:StartRecommender",
+            "personalize:StopRecommender",
+            "personalize:DeleteRecommender",
+        ],
+    ),
+    (
         "personalize_event_tracker",
         &[
             "personalize:CreateEventTracker",

@@ -11,6 +11,7 @@ use testkit::{paths, terraform};
 const PIPELINE: &str = "terraform/modules/pipeline/";
 const PERSONALIZE: &str = "terraform/modules/personalize/";
 const EXAMPLE: &str = "examples/movies/";
+const DOMAIN_EXAMPLE: &str = "examples/movies-domain/";
 
 fn parsed() -> &'static BTreeMap<String, Value> {
     static FILES: OnceLock<BTreeMap<String, Value>> = OnceLock::new();
@@ -92,7 +93,8 @@ fn each_lambda_gets_exactly_the_environment_of_the_contract() {
             "PUT_EVENTS_CONCURRENCY": "${tostring(var.put_events_concurrency)}",
         },
         "recommend": {
-            "CAMPAIGN_ARN": "${var.campaign_arn}",
+            "CAMPAIGN_ARN": "${local.campaign_arn}",
+            "RECOMMENDER_ARNS": "${jsonencode(var.recommender_arns)}",
             "FILTER_ARNS": "${jsonencode(var.filter_arns)}",
             "AUTH_MODE": "${local.auth_mode}",
             "USER_ID_CLAIM": "${var.user_id_claim}",
@@ -163,6 +165,65 @@ fn the_example_feeds_the_lambdas_from_the_personalize_module() {
     assert_eq!(
         interactions["data_version"],
         json!("${aws_s3_object.interactions.version_id}")
+    );
+}
+
+/// examples/movies-domain: a VIDEO_ON_DEMAND group whose recommenders feed recommend (no
+/// campaign), imports of the files `cargo xtask movies-domain-data` writes where the example
+/// looks for them.
+#[test]
+fn the_domain_example_feeds_the_lambdas_from_the_recommenders() {
+    let pipeline = module(DOMAIN_EXAMPLE, "pipeline");
+    for (input, output) in [
+        ("recommender_arns", "recommender_arns"),
+        ("event_tracker_arn", "event_tracker_arn"),
+        ("tracking_id", "tracking_id"),
+        ("filter_arns", "filter_arns"),
+    ] {
+        assert_eq!(
+            attr_str(pipeline.body, input),
+            Some(format!("${{module.personalize.{output}}}").as_str()),
+            "module.pipeline.{input}"
+        );
+    }
+    assert!(attr(pipeline.body, "campaign_arn").is_none());
+    let personalize = module(DOMAIN_EXAMPLE, "personalize");
+    assert_eq!(
+        attr_str(personalize.body, "domain"),
+        Some("VIDEO_ON_DEMAND")
+    );
+    assert_eq!(
+        attr_str(personalize.body, "use_cases"),
+        Some("${var.use_cases}")
+    );
+    let default_use_cases = variable_default(DOMAIN_EXAMPLE, "use_cases");
+    for route_use_case in ["top-picks", "more-like-x", "because-you-watched-x"] {
+        assert!(
+            default_use_cases
+                .as_array()
+                .unwrap()
+                .contains(&json!(route_use_case)),
+            "{default_use_cases}"
+        );
+    }
+    for (object, file) in [("interactions", "interactions.csv"), ("items", "items.csv")] {
+        let upload = resource(DOMAIN_EXAMPLE, "aws_s3_object", object);
+        assert_eq!(
+            attr_str(upload.body, "source"),
+            Some(format!("${{var.data_dir}}/{file}").as_str())
+        );
+        assert!(testkit::movies_domain::FILES
+            .iter()
+            .any(|(name, _)| *name == file));
+        assert_eq!(
+            attr(personalize.body, object).unwrap()["data_version"],
+            json!(format!("${{aws_s3_object.{object}.version_id}}"))
+        );
+    }
+    // The default data_dir is where `cargo xtask movies-domain-data` writes.
+    assert_eq!(
+        variable_default(DOMAIN_EXAMPLE, "data_dir"),
+        &json!("../../target/movies-domain-data")
     );
 }
 
@@ -290,7 +351,10 @@ fn iam_policies_name_concrete_arns_for_personalize_kinesis_and_sqs() {
         ("kinesis:PutRecords", "aws_kinesis_stream.events.arn"),
         ("kinesis:GetRecords", "aws_kinesis_stream.events.arn"),
         ("personalize:PutEvents", "var.event_tracker_arn"),
-        ("personalize:GetRecommendations", "var.campaign_arn"),
+        (
+            "personalize:GetRecommendations",
+            "local.recommend_resources",
+        ),
         ("sqs:SendMessage", "aws_sqs_queue.dlq.arn"),
     ] {
         let resources = seen

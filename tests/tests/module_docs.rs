@@ -117,6 +117,11 @@ fn movies_example_readme_tables_match_the_example() {
 }
 
 #[test]
+fn movies_domain_example_readme_tables_match_the_example() {
+    check("examples/movies-domain");
+}
+
+#[test]
 fn a_negative_default_reads_as_the_number_hcl_writes() {
     assert_eq!(literal(&Value::from("${-1}")), Value::from(-1));
     assert_eq!(literal(&Value::from("${var.x}")), Value::from("${var.x}"));

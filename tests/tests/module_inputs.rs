@@ -64,6 +64,17 @@ fn pipeline_inputs() -> Value {
 fn the_pipeline_accepts_the_example_inputs() {
     let (ok, out) = plan_variables("terraform/modules/pipeline", &pipeline_inputs());
     assert!(ok, "{out}");
+    // examples/movies-domain: recommenders, no campaign.
+    let mut domain = merged(
+        &pipeline_inputs(),
+        &json!({ "recommender_arns": {
+            "top-picks": "arn:aws:personalize:us-east-1:123456789012:recommender/movies-top-picks",
+            "more-like-x": "arn:aws:personalize:us-east-1:123456789012:recommender/movies-more-like-x",
+        }}),
+    );
+    domain.as_object_mut().unwrap().remove("campaign_arn");
+    let (ok, out) = plan_variables("terraform/modules/pipeline", &domain);
+    assert!(ok, "{out}");
 }
 
 #[test]
@@ -114,6 +125,11 @@ fn the_pipeline_refuses_each_bad_input_with_its_reason() {
         "waf_rate_limit": 5,
         "api_quota_per_day": 0.5,
         "route_throttles": { "data": { "rate_limit": 0, "burst_limit": 1 } },
+        "recommender_arns": {
+            "top-pick": "arn:aws:personalize:us-east-1:123456789012:campaign/x",
+            "top-picks": "arn:aws:personalize:us-east-1:123456789012:recommender/t",
+            "recommended-for-you": "arn:aws:personalize:us-east-1:123456789012:recommender/r",
+        },
     });
     let (ok, out) = plan_variables(
         "terraform/modules/pipeline",
@@ -123,6 +139,9 @@ fn the_pipeline_refuses_each_bad_input_with_its_reason() {
     for message in [
         "name_prefix must be 2-24 characters",
         "campaign_arn must be a Personalize campaign ARN",
+        "recommender_arns keys must be use cases",
+        "Every recommender_arns value must be a Personalize recommender ARN",
+        "recommender_arns may hold top-picks (VIDEO_ON_DEMAND) or recommended-for-you (ECOMMERCE), not both",
         "event_tracker_arn must be a Personalize event tracker ARN",
         "tracking_id must be the event tracker's tracking id",
         "Every filter_arns value must be a Personalize filter ARN",
@@ -213,11 +232,11 @@ fn the_pipeline_takes_prebuilt_packages_and_refuses_bad_ones() {
 #[test]
 fn the_pipeline_refuses_a_missing_required_input() {
     let mut inputs = pipeline_inputs();
-    inputs.as_object_mut().unwrap().remove("campaign_arn");
+    inputs.as_object_mut().unwrap().remove("event_tracker_arn");
     let (ok, out) = plan_variables("terraform/modules/pipeline", &inputs);
     assert!(!ok);
     assert!(
-        out.contains("input variable \"campaign_arn\" is not set"),
+        out.contains("input variable \"event_tracker_arn\" is not set"),
         "{out}"
     );
 }

@@ -225,6 +225,31 @@ fn the_module_applies_retrains_in_place_and_destroys_against_personalize_local()
     // Nothing drifts.
     assert_no_change(&work, "after the apply");
 
+    // A deployment made before the module had domains holds the solution, its version and the
+    // campaign at their old addresses: the module's moved blocks keep them.
+    for resource in [
+        "personalize_solution",
+        "personalize_solution_version",
+        "personalize_campaign",
+    ] {
+        work.ok(&[
+            "state",
+            "mv",
+            &format!("module.personalize.{resource}.this[0]"),
+            &format!("module.personalize.{resource}.this"),
+        ]);
+    }
+    let plan = work.ok(&["plan", "-input=false"]);
+    assert!(
+        plan.contains("module.personalize.personalize_campaign.this has moved to module.personalize.personalize_campaign.this[0]"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("0 to add, 0 to change, 0 to destroy") || plan.contains("No changes"),
+        "{plan}"
+    );
+    work.ok(&["apply", "-auto-approve", "-input=false"]);
+
     // A new trigger trains a new version, and the campaign moves to it in place.
     work.write(&config(
         server.endpoint(),
@@ -232,11 +257,11 @@ fn the_module_applies_retrains_in_place_and_destroys_against_personalize_local()
     ));
     let plan = work.ok(&["plan", "-input=false"]);
     assert!(
-        plan.contains("module.personalize.personalize_campaign.this will be updated in-place"),
+        plan.contains("module.personalize.personalize_campaign.this[0] will be updated in-place"),
         "{plan}"
     );
     assert!(
-        !plan.contains("personalize_campaign.this must be replaced"),
+        !plan.contains("personalize_campaign.this[0] must be replaced"),
         "{plan}"
     );
     work.ok(&["apply", "-auto-approve", "-input=false"]);
@@ -257,7 +282,7 @@ fn the_module_applies_retrains_in_place_and_destroys_against_personalize_local()
         "{plan}"
     );
     assert!(
-        plan.contains("personalize_solution_version.this must be replaced"),
+        plan.contains("personalize_solution_version.this[0] must be replaced"),
         "{plan}"
     );
 
@@ -313,15 +338,15 @@ fn event_weights_ranking_influence_and_excluded_columns_reach_personalize_and_ch
     work.write(&config(server.endpoint(), &tuning(0.5, 0.5)));
     let plan = work.ok(&["plan", "-input=false"]);
     for expected in [
-        "module.personalize.personalize_solution.this will be updated in-place",
-        "module.personalize.personalize_solution_version.this must be replaced",
-        "module.personalize.personalize_campaign.this will be updated in-place",
+        "module.personalize.personalize_solution.this[0] will be updated in-place",
+        "module.personalize.personalize_solution_version.this[0] must be replaced",
+        "module.personalize.personalize_campaign.this[0] will be updated in-place",
     ] {
         assert!(plan.contains(expected), "no {expected:?} in:\n{plan}");
     }
     for kept in [
-        "personalize_solution.this must be replaced",
-        "personalize_campaign.this must be replaced",
+        "personalize_solution.this[0] must be replaced",
+        "personalize_campaign.this[0] must be replaced",
     ] {
         assert!(!plan.contains(kept), "{plan}");
     }
@@ -350,7 +375,7 @@ fn event_weights_ranking_influence_and_excluded_columns_reach_personalize_and_ch
     );
     let plan = work.ok(&["plan", "-input=false"]);
     assert!(
-        plan.contains("module.personalize.personalize_solution.this must be replaced"),
+        plan.contains("module.personalize.personalize_solution.this[0] must be replaced"),
         "{plan}"
     );
     work.ok(&["apply", "-auto-approve", "-input=false"]);
@@ -506,6 +531,144 @@ fn a_schema_change_moves_the_dataset_in_place() {
         "the dataset uses a listed schema: {schemas:?}"
     );
     work.ok(&["destroy", "-auto-approve", "-input=false"]);
+}
+
+/// The walkthrough's data in the VIDEO_ON_DEMAND format ([`testkit::movies_domain`]) where
+/// the emulator's data root maps `s3://walkthrough/domain/...`.
+fn domain_data(root: &Path) {
+    testkit::movies_domain::convert_dir(
+        &paths::project_file("examples/movies/data"),
+        &root.join(BUCKET).join("domain"),
+    )
+    .unwrap();
+}
+
+/// The module with a domain: the domain's files, and `extra`.
+fn domain_config(endpoint: &str, extra: &str) -> String {
+    config(endpoint, extra)
+        .replace("import/interactions.csv", "domain/interactions.csv")
+        .replace("import/item-meta.csv", "domain/items.csv")
+}
+
+const VOD: &str = "  domain    = \"VIDEO_ON_DEMAND\"\n  use_cases = [\"top-picks\", \"because-you-watched-x\", \"more-like-x\"]\n";
+
+/// A VIDEO_ON_DEMAND dataset group: the domain's default schemas, one recommender per use case
+/// (output by use case), no solution and no campaign; the top picks answer for user 429; a
+/// use case of another domain, use cases without a domain and a domain without use cases are
+/// refused at plan time.
+#[test]
+fn a_domain_dataset_group_gets_one_recommender_per_use_case() {
+    let (server, root) = emulator();
+    domain_data(root.path());
+    let work = workdir();
+    work.write(&domain_config(server.endpoint(), ""));
+    work.ok(&["get"]);
+    for (extra, message) in [
+        (
+            "  domain    = \"VIDEO_ON_DEMAND\"\n  use_cases = [\"top-picks\", \"recommended-for-you\"]\n",
+            "use_cases recommended-for-you not of the VIDEO_ON_DEMAND domain; its use cases are because-you-watched-x, more-like-x, most-popular, top-picks, trending-now",
+        ),
+        (
+            "  use_cases = [\"top-picks\"]\n",
+            "use_cases needs a domain (VIDEO_ON_DEMAND or ECOMMERCE)",
+        ),
+        (
+            "  domain = \"ECOMMERCE\"\n",
+            "a ECOMMERCE dataset group needs at least one use case in use_cases",
+        ),
+        (
+            "  domain = \"RETAIL\"\n  use_cases = [\"top-picks\"]\n",
+            "domain must be VIDEO_ON_DEMAND or ECOMMERCE",
+        ),
+        (
+            "  domain = \"VIDEO_ON_DEMAND\"\n  use_cases = [\"top-pics\"]\n",
+            "use_cases must be use case names",
+        ),
+    ] {
+        work.write(&domain_config(server.endpoint(), extra));
+        let out = work.fails(&["plan", "-input=false"]);
+        let out = out.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(out.contains(message), "{extra}: {out}");
+    }
+
+    work.write(&domain_config(server.endpoint(), VOD));
+    work.ok(&["apply", "-auto-approve", "-input=false"]);
+    let all = work.outputs()["all"]["value"].clone();
+    let recommenders = all["recommender_arns"].as_object().unwrap();
+    assert_eq!(
+        recommenders.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["because-you-watched-x", "more-like-x", "top-picks"]
+    );
+    let top_picks = recommenders["top-picks"].as_str().unwrap().to_owned();
+    assert!(
+        top_picks.ends_with(":recommender/movies-top-picks"),
+        "{top_picks}"
+    );
+    assert!(
+        all["campaign_arn"].is_null() && all["solution_arn"].is_null(),
+        "{all}"
+    );
+    assert!(
+        !all["recommender_metrics"]["top-picks"]
+            .as_object()
+            .unwrap()
+            .is_empty(),
+        "{all}"
+    );
+    assert!(!all["tracking_id"].as_str().unwrap().is_empty());
+
+    let (domain, items, because) = runtime().block_on(async {
+        let sdk = pr_sdk::local(server.endpoint(), "us-east-1");
+        let control = aws_sdk_personalize::Client::new(&sdk);
+        let group = control
+            .describe_dataset_group()
+            .dataset_group_arn(all["dataset_group_arn"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+        let runtime = aws_sdk_personalizeruntime::Client::new(&sdk);
+        let top = runtime
+            .get_recommendations()
+            .recommender_arn(&top_picks)
+            .user_id("429")
+            .send()
+            .await
+            .unwrap();
+        let because = runtime
+            .get_recommendations()
+            .recommender_arn(recommenders["because-you-watched-x"].as_str().unwrap())
+            .user_id("429")
+            .item_id("185")
+            .num_results(10)
+            .send()
+            .await
+            .unwrap();
+        (
+            group
+                .dataset_group()
+                .and_then(|g| g.domain())
+                .map(|d| d.as_str().to_owned()),
+            top.item_list().len(),
+            because.item_list().len(),
+        )
+    });
+    assert_eq!(domain.as_deref(), Some("VIDEO_ON_DEMAND"));
+    assert_eq!((items, because), (25, 10));
+    assert_no_change(&work, "after the domain apply");
+
+    work.ok(&["destroy", "-auto-approve", "-input=false"]);
+    let left = runtime().block_on(async {
+        let client =
+            aws_sdk_personalize::Client::new(&pr_sdk::local(server.endpoint(), "us-east-1"));
+        client
+            .list_recommenders()
+            .send()
+            .await
+            .unwrap()
+            .recommenders()
+            .len()
+    });
+    assert_eq!(left, 0, "recommenders left after destroy");
 }
 
 /// Encrypting the dataset group with a KMS key replaces it and everything inside it; the

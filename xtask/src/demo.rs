@@ -22,6 +22,10 @@ pub struct DemoArgs {
     /// Emulator lifecycles complete at once instead of stage by stage.
     #[arg(long)]
     instant: bool,
+    /// The walkthrough on a VIDEO_ON_DEMAND domain dataset group: recommenders instead of the
+    /// campaign, and the item-to-item routes (more like X, because you watched X).
+    #[arg(long, conflicts_with = "stop")]
+    domain: bool,
 }
 
 /// Runs the demo.
@@ -53,6 +57,9 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<()> {
     }
     if args.instant {
         command.arg("--instant");
+    }
+    if args.domain {
+        command.arg("--domain");
     }
     let error = command.exec();
     Err(error).with_context(|| format!("starting {}", binary.display()))

@@ -12,6 +12,9 @@
 //! - `replay ARGS`: builds `personalize-replay` (`lambdas/replay`) and hands over to it: it
 //!   sends the events kept in the ingest mapping's S3 on-failure destination or in the archive
 //!   to Personalize again, idempotently.
+//! - `movies-domain-data [--out DIR]`: the walkthrough's data in the VIDEO_ON_DEMAND format
+//!   (`testkit::movies_domain`), the files `examples/movies-domain` uploads (default
+//!   `target/movies-domain-data`).
 //! - `bootstrap`: prepares what the tests use from outside Rust (the Python venv, a Terraform,
 //!   the hashicorp/aws schema) and reports what it found.
 
@@ -65,6 +68,13 @@ enum Task {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Write the walkthrough's data in the VIDEO_ON_DEMAND format (interactions.csv,
+    /// items.csv), the files examples/movies-domain uploads.
+    MoviesDomainData {
+        /// Where to write them.
+        #[arg(long, default_value_os_t = testkit::paths::target_dir().join("movies-domain-data"))]
+        out: std::path::PathBuf,
+    },
     /// Print the CHANGELOG section of a released VERSION (the release workflow's notes).
     ReleaseNotes {
         /// A version with a section in CHANGELOG.md, e.g. 0.1.0.
@@ -91,6 +101,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Task::DistProvider(args) => dist_provider::dist_provider(&args).map(drop),
         Task::Release(args) => release::release(&args),
         Task::Replay { args } => replay(&args),
+        Task::MoviesDomainData { out } => {
+            let from = testkit::paths::project_file("examples/movies/data");
+            testkit::movies_domain::convert_dir(&from, &out)?;
+            eprintln!(
+                "xtask: {} written in {}",
+                testkit::movies_domain::FILES
+                    .map(|(name, _)| name)
+                    .join(", "),
+                out.display()
+            );
+            Ok(())
+        }
         Task::ReleaseNotes { version } => {
             print!("{}", release::notes(&version)?);
             Ok(())

@@ -9,7 +9,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use crate::upstream::Recommender;
-use crate::{query, Config, ROUTES};
+use crate::{query, Config, ROUTES, SEED_ROUTE, USER_ROUTE};
 
 /// The recommend function: configuration and the recommender, built once per container.
 #[derive(Debug)]
@@ -53,8 +53,9 @@ impl<R: Recommender> Recommend<R> {
 
     async fn answer(&self, req: &Request) -> Result<Response<Body>, ApiError> {
         let request = match match_route(req, ROUTES)? {
-            "/getRecommendations" => query::seed(req, &self.config)?,
-            _ => query::recommendations(req, &self.config)?,
+            SEED_ROUTE => query::seed(req, &self.config)?,
+            USER_ROUTE => query::recommendations(req, &self.config)?,
+            item_route => query::item(req, &self.config, item_route)?,
         };
         let recommendations = self
             .recommender

@@ -97,7 +97,7 @@ async fn rest_api_event_asks_the_configured_campaign() {
     let asked = r.recommender().asked.lock().unwrap()[0].clone();
     assert_eq!(
         (
-            asked.campaign_arn.as_str(),
+            asked.campaign_arn.as_deref().unwrap(),
             asked.user_id.as_str(),
             asked.num_results
         ),
@@ -351,6 +351,276 @@ fn configuration_from_the_environment() {
     }
     let wrong = lambda_common::Env::from_fn(|n| (n == "CAMPAIGN_ARN").then(|| "movies".to_owned()));
     assert_eq!(Config::from_env(&wrong).unwrap_err().name, "CAMPAIGN_ARN");
+}
+
+const TOP_PICKS: &str = "arn:aws:personalize:us-east-1:123456789012:recommender/top-picks";
+const MORE_LIKE: &str = "arn:aws:personalize:us-east-1:123456789012:recommender/more-like";
+const BECAUSE: &str = "arn:aws:personalize:us-east-1:123456789012:recommender/because";
+
+/// A VIDEO_ON_DEMAND deployment: top picks, more like X and because you watched X.
+fn vod(auth: AuthMode) -> Recommend<FakeRecommender> {
+    let mut config = Config::with_recommenders(
+        [
+            ("top-picks", TOP_PICKS),
+            ("more-like-x", MORE_LIKE),
+            ("because-you-watched-x", BECAUSE),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect(),
+    );
+    config.auth = auth;
+    config.filters.insert(
+        "unwatched".into(),
+        "arn:aws:personalize:us-east-1:123456789012:filter/unwatched".into(),
+    );
+    Recommend::new(config, FakeRecommender::default())
+}
+
+/// Without a campaign, `GET /recommendations` asks the top picks recommender and each
+/// item-to-item route its use case's, with the item; no request names a campaign.
+#[tokio::test]
+async fn recommenders_serve_the_user_and_item_routes() {
+    let r = vod(AuthMode::default());
+    for uri in [
+        "/recommendations?numResults=5",
+        "/recommendations/more-like?itemId=185&numResults=3",
+        "/recommendations/because-you-watched?itemId=185&userId=1&filter=unwatched",
+    ] {
+        let resp = r.handle(get(uri)).await;
+        assert_eq!(resp.status(), 200, "{uri}: {:?}", resp.body());
+        assert!(json_of(&resp)["itemList"].is_array());
+    }
+    let asked = r.recommender().asked.lock().unwrap().clone();
+    type Seen<'a> = (
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<&'a str>,
+        &'a str,
+        i32,
+    );
+    let seen: Vec<Seen<'_>> = asked
+        .iter()
+        .map(|a| {
+            (
+                a.campaign_arn.as_deref(),
+                a.recommender_arn.as_deref(),
+                a.item_id.as_deref(),
+                a.user_id.as_str(),
+                a.num_results,
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (None, Some(TOP_PICKS), None, "1", 5),
+            (None, Some(MORE_LIKE), Some("185"), "1", 3),
+            (None, Some(BECAUSE), Some("185"), "1", 25),
+        ]
+    );
+    assert_eq!(
+        asked[2].filter_arn.as_deref(),
+        Some("arn:aws:personalize:us-east-1:123456789012:filter/unwatched")
+    );
+}
+
+/// The item routes' bad input and unconfigured routes: each a precise 4xx that never reaches
+/// Personalize.
+#[tokio::test]
+async fn item_routes_refuse_bad_input_and_unconfigured_use_cases() {
+    let cases: Vec<(&str, u16, Option<&str>, &str)> = vec![
+        (
+            "/recommendations/more-like?userId=1",
+            400,
+            Some("itemId"),
+            "is required",
+        ),
+        (
+            "/recommendations/more-like?userId=1&itemId=",
+            400,
+            Some("itemId"),
+            "",
+        ),
+        (
+            "/recommendations/because-you-watched?userId=1&itemId=1&itemId=2",
+            400,
+            Some("itemId"),
+            "",
+        ),
+        (
+            "/recommendations/more-like?itemId=185",
+            400,
+            Some("userId"),
+            "",
+        ),
+        (
+            "/recommendations/more-like?userId=1&itemId=185&context=%7B%7D",
+            400,
+            Some("context"),
+            "unknown query parameter",
+        ),
+        (
+            "/recommendations/more-like?userId=1&itemId=185&numResults=0",
+            400,
+            Some("numResults"),
+            "",
+        ),
+        (
+            "/recommendations/more-like?userId=1&itemId=185&filter=nope",
+            400,
+            Some("filter"),
+            "",
+        ),
+        (
+            "/recommendations/also-viewed?userId=1&itemId=185",
+            404,
+            None,
+            "RECOMMENDER_ARNS has no customers-who-viewed-x-also-viewed recommender",
+        ),
+        (
+            "/recommendations/bought-together?userId=1&itemId=185",
+            404,
+            None,
+            "frequently-bought-together",
+        ),
+        (
+            "/getRecommendations?userId=1&campaignArn=arn:x",
+            404,
+            None,
+            "CAMPAIGN_ARN is not set",
+        ),
+        (
+            "/recommendations/more-like/x?userId=1&itemId=185",
+            404,
+            None,
+            "",
+        ),
+    ];
+    for (uri, status, field, message) in cases {
+        let r = vod(AuthMode::Service);
+        let resp = r.handle(anonymous("GET", uri)).await;
+        assert_eq!(resp.status().as_u16(), status, "{uri}: {:?}", resp.body());
+        let answer = json_of(&resp);
+        assert_eq!(
+            answer.get("field").and_then(Value::as_str),
+            field,
+            "{uri}: {answer}"
+        );
+        assert!(
+            answer["message"].as_str().unwrap().contains(message),
+            "{uri}: {answer}"
+        );
+        assert!(r.recommender().asked.lock().unwrap().is_empty(), "{uri}");
+    }
+    // A campaign deployment has no item routes and GET /recommendations needs a user use case
+    // in a recommender-only one.
+    let campaign = recommend_as(AuthMode::Service);
+    let resp = campaign
+        .handle(anonymous(
+            "GET",
+            "/recommendations/because-you-watched?userId=1&itemId=185",
+        ))
+        .await;
+    assert_eq!(resp.status(), 404);
+    let only_items = Recommend::new(
+        Config::with_recommenders([("more-like-x".to_owned(), MORE_LIKE.to_owned())].into()),
+        FakeRecommender::default(),
+    );
+    let resp = only_items.handle(get("/recommendations")).await;
+    assert_eq!(resp.status(), 404);
+    assert!(json_of(&resp)["message"]
+        .as_str()
+        .unwrap()
+        .contains("top-picks, recommended-for-you"));
+    assert!(only_items.recommender().asked.lock().unwrap().is_empty());
+}
+
+/// The identity rules hold on the item routes: another user is a 403, no token a 401.
+#[tokio::test]
+async fn item_routes_keep_the_token_s_user() {
+    let r = vod(AuthMode::default());
+    let resp = r
+        .handle(get(
+            "/recommendations/because-you-watched?userId=2&itemId=185",
+        ))
+        .await;
+    assert_eq!(resp.status(), 403);
+    assert_eq!(json_of(&resp)["field"], "userId");
+    let resp = r
+        .handle(anonymous("GET", "/recommendations/more-like?itemId=185"))
+        .await;
+    assert_eq!(resp.status(), 401);
+    assert!(r.recommender().asked.lock().unwrap().is_empty());
+}
+
+#[test]
+fn recommender_configuration_from_the_environment() {
+    let env = |campaign: Option<&'static str>, recommenders: Option<&'static str>| {
+        lambda_common::Env::from_fn(move |n| match n {
+            "CAMPAIGN_ARN" => campaign.map(str::to_owned),
+            "RECOMMENDER_ARNS" => recommenders.map(str::to_owned),
+            _ => None,
+        })
+    };
+    let c = Config::from_env(&env(
+        None,
+        Some(r#"{"top-picks": "arn:aws:personalize:us-east-1:1:recommender/t", "more-like-x": "arn:aws:personalize:us-east-1:1:recommender/m"}"#),
+    ))
+    .unwrap();
+    assert_eq!(c.campaign_arn, None);
+    assert_eq!(
+        c.user_recommender(),
+        Some(("top-picks", "arn:aws:personalize:us-east-1:1:recommender/t"))
+    );
+    // A campaign beside item-to-item recommenders is fine.
+    let c = Config::from_env(&env(
+        Some(CAMPAIGN),
+        Some(r#"{"because-you-watched-x": "arn:aws:personalize:us-east-1:1:recommender/b"}"#),
+    ))
+    .unwrap();
+    assert_eq!(c.campaign_arn.as_deref(), Some(CAMPAIGN));
+    for (campaign, recommenders, name, message) in [
+        (None, None, "CAMPAIGN_ARN", "unless RECOMMENDER_ARNS"),
+        (None, Some("{}"), "CAMPAIGN_ARN", "unless RECOMMENDER_ARNS"),
+        (None, Some("[1]"), "RECOMMENDER_ARNS", "JSON object"),
+        (
+            None,
+            Some(r#"{"top-pick": "arn:aws:personalize:us-east-1:1:recommender/t"}"#),
+            "RECOMMENDER_ARNS",
+            "unknown use case \"top-pick\"",
+        ),
+        (
+            None,
+            Some(r#"{"top-picks": "arn:aws:personalize:us-east-1:1:campaign/t"}"#),
+            "RECOMMENDER_ARNS",
+            "recommender ARN",
+        ),
+        (
+            None,
+            Some(r#"{"top-picks": 3}"#),
+            "RECOMMENDER_ARNS",
+            "recommender ARN",
+        ),
+        (
+            None,
+            Some(
+                r#"{"top-picks": "arn:aws:personalize:us-east-1:1:recommender/t", "recommended-for-you": "arn:aws:personalize:us-east-1:1:recommender/r"}"#,
+            ),
+            "RECOMMENDER_ARNS",
+            "one domain",
+        ),
+        (
+            Some(CAMPAIGN),
+            Some(r#"{"top-picks": "arn:aws:personalize:us-east-1:1:recommender/t"}"#),
+            "RECOMMENDER_ARNS",
+            "both serve GET /recommendations",
+        ),
+    ] {
+        let e = Config::from_env(&env(campaign, recommenders)).unwrap_err();
+        assert_eq!(e.name, name, "{recommenders:?}");
+        assert!(e.to_string().contains(message), "{recommenders:?}: {e}");
+    }
 }
 
 /// A token for user 1 reads user 1's recommendations only: naming another user is a 403 that

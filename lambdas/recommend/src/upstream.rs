@@ -10,8 +10,10 @@ use serde::Serialize;
 /// One GetRecommendations request, checked.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RecommendationRequest {
-    /// The configured campaign.
-    pub campaign_arn: String,
+    /// The configured campaign, or `None` when a recommender serves.
+    pub campaign_arn: Option<String>,
+    /// The configured recommender of the route's use case, or `None` when the campaign serves.
+    pub recommender_arn: Option<String>,
     /// The user.
     pub user_id: String,
     /// How many items, 1..500.
@@ -32,7 +34,8 @@ pub struct RecommendationRequest {
 pub struct Item {
     /// The item.
     pub item_id: String,
-    /// Its score, when the recipe gives one.
+    /// Its score, when the recipe gives one (recommenders give none: "Amazon Personalize
+    /// doesn't show scores for domain recommenders", API_GetRecommendations).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
 }
@@ -74,7 +77,8 @@ impl Recommender for PersonalizeRecommender {
         let output = self
             .client
             .get_recommendations()
-            .campaign_arn(&r.campaign_arn)
+            .set_campaign_arn(r.campaign_arn.clone())
+            .set_recommender_arn(r.recommender_arn.clone())
             .user_id(&r.user_id)
             .num_results(r.num_results)
             .set_item_id(r.item_id.clone())

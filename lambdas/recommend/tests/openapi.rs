@@ -72,4 +72,35 @@ fn query_parameters_match_the_openapi_document() {
         accepted(recommend::query::SEED_PARAMS),
         documented_query_params(&document, "/getRecommendations")
     );
+    for (path, _) in recommend::ITEM_ROUTES {
+        assert_eq!(
+            accepted(recommend::query::ITEM_PARAMS),
+            documented_query_params(&document, path),
+            "{path}"
+        );
+    }
+}
+
+/// `itemId` is required on exactly the item-to-item routes, which the handler refuses without
+/// it, and each of them documents the 404 of an unconfigured use case.
+#[test]
+fn item_routes_require_the_item_and_document_the_unconfigured_404() {
+    let document = testkit::openapi::document().unwrap();
+    for (path, operations) in document["paths"].as_object().unwrap() {
+        let Some(get) = operations.get("get") else {
+            continue;
+        };
+        let required_item = get["parameters"].as_array().unwrap().iter().any(|p| {
+            p["$ref"] == "#/components/parameters/itemIdRequired"
+                || (p["name"] == "itemId" && p["required"] == true)
+        });
+        let is_item_route = recommend::ITEM_ROUTES.iter().any(|(p, _)| p == path);
+        assert_eq!(required_item, is_item_route, "{path}");
+        if is_item_route {
+            assert_eq!(
+                get["responses"]["404"]["$ref"], "#/components/responses/NotConfigured",
+                "{path}"
+            );
+        }
+    }
 }

@@ -131,6 +131,47 @@ pub async fn upload_data(
     Ok(hex)
 }
 
+/// The walkthrough's data in the VIDEO_ON_DEMAND format ([`testkit::movies_domain`]) under
+/// `domain/` in `bucket` (created if missing), for the demo's `--domain` variant; returns a
+/// digest of it, the `data_version` Terraform imports under.
+///
+/// # Errors
+/// When a file cannot be read or converted, or moto refuses a call.
+pub async fn upload_domain_data(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    data_dir: &Path,
+) -> anyhow::Result<String> {
+    use testkit::movies_domain;
+    crate::resources::ensure_bucket(s3, bucket).await?;
+    let read = |name: &str| {
+        let path = data_dir.join(name);
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))
+    };
+    let converted = [
+        movies_domain::interactions(&read(movies_domain::SOURCES[0])?)?,
+        movies_domain::items(&read(movies_domain::SOURCES[1])?)?,
+    ];
+    let mut digest = Sha256::new();
+    for ((file, _), text) in movies_domain::FILES.iter().zip(converted) {
+        let key = format!("domain/{file}");
+        digest.update(text.as_bytes());
+        s3.put_object()
+            .bucket(bucket)
+            .key(&key)
+            .body(ByteStream::from(text.into_bytes()))
+            .send()
+            .await
+            .map_err(|e| anyhow::Error::new(e.into_service_error()))
+            .with_context(|| format!("uploading s3://{bucket}/{key}"))?;
+    }
+    let hex: String = digest.finalize()[..6]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(hex)
+}
+
 /// Terraform on `examples/local`, with the demo's own CLI config (dev_overrides to the
 /// workspace's provider build), data directory and state file, so neither the user's
 /// `~/.terraformrc` nor the example folder is touched.

@@ -77,7 +77,7 @@ pub(crate) fn keep(
          export AUTH='{}'\n\n\
          Try:\n\n\
          curl -s -H \"$AUTH\" '{api}/recommendations?userId=429&numResults=5'\n\
-         curl -s -H \"$AUTH\" '{api}/recommendations?numResults=5&filter=comedies'\n\
+         curl -s -H \"$AUTH\" '{api}/recommendations?numResults=5&filter=comedies'\n{domain}\
          curl -s -H \"$AUTH\" -X POST '{api}/events' -H 'content-type: application/json' \\\n  \
          -d '{{\"sessionId\":\"s1\",\"events\":[{{\"eventType\":\"click\",\"itemId\":\"185\"}}]}}'\n\
          curl -s -H \"$AUTH\" '{api}/recommendations?userId=1'   # another user: 403\n\n\
@@ -85,7 +85,15 @@ pub(crate) fn keep(
         options.work_dir.join("logs").display(),
         super::TOKEN_TTL_SECONDS / 3600,
         state_file(&options.work_dir).display(),
-        report.authorization_header
+        report.authorization_header,
+        domain = if options.domain {
+            format!(
+                "curl -s -H \"$AUTH\" '{api}/recommendations/more-like?itemId=185&numResults=5'\n\
+                 curl -s -H \"$AUTH\" '{api}/recommendations/because-you-watched?itemId=185&numResults=5'\n"
+            )
+        } else {
+            String::new()
+        }
     );
     Ok(())
 }

@@ -1,7 +1,10 @@
 //! The one-command demo of the whole walkthrough, also run by the end-to-end test: moto and
 //! personalize-local started, the data uploaded, `terraform apply` on `examples/local`, the
 //! local stack started, the walkthrough played over HTTP, then everything torn down (also on
-//! Ctrl-C or failure), each step timed. With `keep_running` the stack stays up and a state
+//! Ctrl-C or failure), each step timed. With `domain` the same walkthrough runs on a
+//! VIDEO_ON_DEMAND domain dataset group: the data converted to the domain's format, one
+//! recommender per use case instead of the campaign, and the recommend Lambda's item-to-item
+//! routes asked too. With `keep_running` the stack stays up and a state
 //! file lets [`stop`] tear it down later.
 //!
 //! - [`infra`]: the processes, the upload and Terraform.
@@ -77,6 +80,9 @@ pub struct DemoOptions {
     pub handle_ctrl_c: bool,
     /// Run against the live stack before teardown.
     pub live_check: Option<LiveCheck>,
+    /// The VIDEO_ON_DEMAND variant: recommenders (top picks, more like X, because you watched
+    /// X) on the domain's data instead of the campaign.
+    pub domain: bool,
 }
 
 impl std::fmt::Debug for DemoOptions {
@@ -85,6 +91,7 @@ impl std::fmt::Debug for DemoOptions {
             .field("work_dir", &self.work_dir)
             .field("instant", &self.instant)
             .field("keep_running", &self.keep_running)
+            .field("domain", &self.domain)
             .finish_non_exhaustive()
     }
 }
@@ -102,6 +109,12 @@ pub struct Report {
     pub before: Vec<String>,
     /// And after.
     pub after: Vec<String>,
+    /// Whether this was the VIDEO_ON_DEMAND variant.
+    pub domain: bool,
+    /// With `domain`: `GET /recommendations/because-you-watched?itemId=185` after the clicks.
+    pub because_you_watched: Vec<String>,
+    /// With `domain`: `GET /recommendations/more-like?itemId=185`.
+    pub more_like: Vec<String>,
     /// Mean genre similarity of the lists to item 185, before and after.
     pub affinity: (f64, f64),
     /// How many items of each list are among the 50 items most co-interacted with item 185
@@ -160,7 +173,10 @@ pub async fn run(mut options: DemoOptions) -> anyhow::Result<Report> {
         );
     }
     let started = Instant::now();
-    let mut report = Report::default();
+    let mut report = Report {
+        domain: options.domain,
+        ..Report::default()
+    };
     let mut running = Running::default();
     let live_check = options.live_check.take();
     let outcome = {
@@ -251,13 +267,26 @@ async fn play(
             .build(),
     );
     let data_dir = options.root.join("examples/movies/data");
-    let version = infra::upload_data(&s3, BUCKET, &data_dir).await?;
-    if verbose {
-        println!("    s3://{BUCKET}/interactions.csv, s3://{BUCKET}/item-meta.csv (data version {version})");
-    }
+    let version = if options.domain {
+        let version = infra::upload_domain_data(&s3, BUCKET, &data_dir).await?;
+        if verbose {
+            println!("    s3://{BUCKET}/domain/interactions.csv, s3://{BUCKET}/domain/items.csv: the VIDEO_ON_DEMAND format (data version {version})");
+        }
+        version
+    } else {
+        let version = infra::upload_data(&s3, BUCKET, &data_dir).await?;
+        if verbose {
+            println!("    s3://{BUCKET}/interactions.csv, s3://{BUCKET}/item-meta.csv (data version {version})");
+        }
+        version
+    };
     step_end(report, verbose, what, t);
 
-    let what = "terraform apply examples/local (our provider against personalize-local)";
+    let what = if options.domain {
+        "terraform apply examples/local with domain = VIDEO_ON_DEMAND (our provider against personalize-local)"
+    } else {
+        "terraform apply examples/local (our provider against personalize-local)"
+    };
     let t = step_start(verbose, what);
     let mut terraform = Terraform::new(
         options.terraform.clone(),
@@ -277,6 +306,11 @@ async fn play(
     terraform.vars.insert("region".into(), REGION.into());
     terraform.vars.insert("bucket_name".into(), BUCKET.into());
     terraform.vars.insert("data_version".into(), version);
+    if options.domain {
+        terraform
+            .vars
+            .insert("domain".into(), "VIDEO_ON_DEMAND".into());
+    }
     running.terraform = Some(terraform.clone());
     terraform.get().await?;
     let applied = terraform.apply().await?;
@@ -360,21 +394,26 @@ async fn walkthrough(
     let meta = walk::read_item_meta(&meta_text)?;
     let client = walk::Client::new(base_url, verbose).with_token(token);
 
-    let what = "the walkthrough: recommendations for user 429";
+    let what = if options.domain {
+        "the walkthrough: user 429's top picks (the top-picks recommender)"
+    } else {
+        "the walkthrough: recommendations for user 429"
+    };
     let t = step_start(verbose, what);
-    let (status, seed) = client
-        .get(
-            &format!(
-                "/getRecommendations?campaignArn={}&userId={USER}&numResults={NUM_RESULTS}",
-                config.campaign_arn
-            ),
-            true,
-        )
-        .await?;
-    anyhow::ensure!(
-        status == 200,
-        "GET /getRecommendations answered {status}: {seed}"
-    );
+    if let Some(campaign) = &config.campaign_arn {
+        let (status, seed) = client
+            .get(
+                &format!(
+                    "/getRecommendations?campaignArn={campaign}&userId={USER}&numResults={NUM_RESULTS}"
+                ),
+                true,
+            )
+            .await?;
+        anyhow::ensure!(
+            status == 200,
+            "GET /getRecommendations answered {status}: {seed}"
+        );
+    }
     let (status, answer) = client
         .get(
             &format!("/recommendations?userId={USER}&numResults={NUM_RESULTS}"),
@@ -388,7 +427,11 @@ async fn walkthrough(
     report.before = walk::item_ids(&answer)?;
     step_end(report, verbose, what, t);
 
-    let what = "the walkthrough: three clicks on item 185, then recommendations again";
+    let what = if options.domain {
+        "the walkthrough: three Click events on item 185, then top picks again"
+    } else {
+        "the walkthrough: three clicks on item 185, then recommendations again"
+    };
     let t = step_start(verbose, what);
     let today = time::OffsetDateTime::now_utc().date();
     let today = format!(
@@ -404,7 +447,8 @@ async fn walkthrough(
             "interactions": CLICKS,
             "itemId": ITEM,
             "trackingId": config.tracking_id,
-            "eventType": "click",
+            // The domain's event types are capitalised ("VIDEO_ON_DEMAND datasets and schemas").
+            "eventType": if options.domain { "Click" } else { "click" },
             "dateFrom": today,
             "dateTo": today,
         },
@@ -462,6 +506,31 @@ async fn walkthrough(
         );
     }
     step_end(report, verbose, what, t);
+
+    if options.domain {
+        let what = "the walkthrough: because you watched 185, and more like 185 (item-to-item recommenders)";
+        let t = step_start(verbose, what);
+        for (route, list) in [
+            ("because-you-watched", &mut report.because_you_watched),
+            ("more-like", &mut report.more_like),
+        ] {
+            let path = format!("/recommendations/{route}?itemId={ITEM}&numResults={NUM_RESULTS}");
+            let (status, answer) = client.get(&path, true).await?;
+            anyhow::ensure!(
+                status == 200,
+                "GET /recommendations/{route} answered {status}: {answer}"
+            );
+            *list = walk::item_ids(&answer)?;
+        }
+        if verbose {
+            println!(
+                "\n  because you watched {ITEM}: {}\n  more like {ITEM}: {}",
+                walk::titled(&report.because_you_watched, &meta),
+                walk::titled(&report.more_like, &meta)
+            );
+        }
+        step_end(report, verbose, what, t);
+    }
 
     let what = "checking the S3 archive and the dead-letter queue";
     let t = step_start(verbose, what);

@@ -262,6 +262,20 @@ pub fn item_ids(answer: &Value) -> anyhow::Result<Vec<String>> {
         .collect()
 }
 
+/// Item ids with their first genre, on one line: `1 (Comedy), 2 (Drama)`.
+pub fn titled(items: &[String], meta: &BTreeMap<String, ItemMeta>) -> String {
+    items
+        .iter()
+        .map(
+            |id| match meta.get(id).and_then(|m| m.genres.iter().next()) {
+                Some(genre) => format!("{id} ({genre})"),
+                None => id.clone(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The before/after table with genres and years.
 pub fn side_by_side(
     before: &[String],
@@ -425,6 +439,14 @@ mod tests {
         let table = side_by_side(&["1".into()], &["2".into()], &meta());
         assert!(table.contains("Action*|Thriller*"), "{table}");
         assert!(table.contains("Comedy "), "{table}");
+    }
+
+    #[test]
+    fn titled_lists_name_the_first_genre() {
+        assert_eq!(
+            titled(&["1".into(), "404".into()], &meta()),
+            "1 (Comedy), 404"
+        );
     }
 
     #[test]

@@ -1,6 +1,64 @@
 locals {
+  custom = var.domain == null
+
+  # Use case short names => recipe, by domain (developer guide, "VIDEO_ON_DEMAND use cases" and
+  # "ECOMMERCE use cases"; the recipe ARN is arn:aws:personalize:::recipe/<recipe>).
+  use_case_recipes = {
+    VIDEO_ON_DEMAND = {
+      "top-picks"             = "aws-vod-top-picks"
+      "because-you-watched-x" = "aws-vod-because-you-watched-x"
+      "more-like-x"           = "aws-vod-more-like-x"
+      "most-popular"          = "aws-vod-most-popular"
+      "trending-now"          = "aws-vod-trending-now"
+    }
+    ECOMMERCE = {
+      "recommended-for-you"                = "aws-ecomm-recommended-for-you"
+      "customers-who-viewed-x-also-viewed" = "aws-ecomm-customers-who-viewed-x-also-viewed"
+      "frequently-bought-together"         = "aws-ecomm-frequently-bought-together"
+      "popular-items-by-views"             = "aws-ecomm-popular-items-by-views"
+      "popular-items-by-purchases"         = "aws-ecomm-popular-items-by-purchases"
+    }
+  }
+  domain_use_cases = local.custom ? {} : local.use_case_recipes[var.domain]
+  # The use cases given that are not the domain's (the precondition names them).
+  foreign_use_cases = [for u in var.use_cases : u if !contains(keys(local.domain_use_cases), u)]
+
+  # The domains' default layouts ("VIDEO_ON_DEMAND datasets and schemas", "ECOMMERCE datasets
+  # and schemas"): the required fields of each dataset type, as examples/movies-domain's data
+  # holds them. Users has no default (one metadata field of the caller's choice is required).
+  domain_schemas = {
+    VIDEO_ON_DEMAND = {
+      items = jsonencode({
+        type      = "record"
+        name      = "Items"
+        namespace = "com.amazonaws.personalize.schema"
+        fields = [
+          { name = "ITEM_ID", type = "string" },
+          { name = "GENRES", type = "string", categorical = true },
+          { name = "CREATION_TIMESTAMP", type = "long" },
+        ]
+        version = "1.0"
+      })
+    }
+    ECOMMERCE = {
+      items = jsonencode({
+        type      = "record"
+        name      = "Items"
+        namespace = "com.amazonaws.personalize.schema"
+        fields = [
+          { name = "ITEM_ID", type = "string" },
+          { name = "PRICE", type = "float" },
+          { name = "CATEGORY_L1", type = "string", categorical = true },
+          { name = "CREATION_TIMESTAMP", type = "long" },
+        ]
+        version = "1.0"
+      })
+    }
+  }
+
   # The walkthrough's CSV layouts: interactions.csv and item-meta.csv.
-  default_schemas = {
+  default_schemas = local.custom ? local.custom_schemas : merge(local.custom_schemas, local.domain_schemas[var.domain])
+  custom_schemas = {
     interactions = jsonencode({
       type      = "record"
       name      = "Interactions"
@@ -75,9 +133,22 @@ locals {
 
 resource "personalize_dataset_group" "this" {
   name        = "${var.name_prefix}-dataset-group${local.group_generation}"
+  domain      = var.domain
   role_arn    = var.kms_key_arn == null ? null : var.role_arn
   kms_key_arn = var.kms_key_arn
   tags        = var.tags
+
+  lifecycle {
+    # Checked at plan time: on AWS the recommenders come after the imports and training.
+    precondition {
+      condition     = local.custom ? length(var.use_cases) == 0 : length(var.use_cases) > 0
+      error_message = local.custom ? "use_cases needs a domain (VIDEO_ON_DEMAND or ECOMMERCE): a custom dataset group is served by its campaign." : "a ${var.domain} dataset group needs at least one use case in use_cases: ${join(", ", keys(local.domain_use_cases))}."
+    }
+    precondition {
+      condition     = length(local.foreign_use_cases) == 0
+      error_message = "use_cases ${join(", ", local.foreign_use_cases)} not of the ${coalesce(var.domain, "custom")} domain; its use cases are ${local.custom ? "none" : join(", ", keys(local.domain_use_cases))}."
+    }
+  }
 }
 
 resource "personalize_schema" "this" {
@@ -88,6 +159,7 @@ resource "personalize_schema" "this" {
   # created while the old one still exists, and the two need different names.
   name   = "${var.name_prefix}-${lower(each.key)}-${substr(sha256(each.value), 0, 8)}"
   schema = each.value
+  domain = var.domain
 }
 
 resource "personalize_dataset" "this" {
@@ -121,7 +193,10 @@ resource "personalize_dataset_import_job" "this" {
   }
 }
 
+# A custom dataset group only: a domain one is served by its recommenders.
 resource "personalize_solution" "this" {
+  count = local.custom ? 1 : 0
+
   name                  = "${var.name_prefix}-solution-${local.solution_generation}"
   dataset_group_arn     = personalize_dataset_group.this.arn
   recipe_arn            = var.recipe_arn
@@ -182,7 +257,9 @@ resource "personalize_solution" "this" {
 # weights change; the campaign then moves to it in place and keeps serving the old one until
 # it is ACTIVE.
 resource "personalize_solution_version" "this" {
-  solution_arn  = personalize_solution.this.arn
+  count = local.custom ? 1 : 0
+
+  solution_arn  = personalize_solution.this[0].arn
   training_mode = var.training_mode
   tags          = var.tags
 
@@ -204,8 +281,10 @@ resource "personalize_solution_version" "this" {
 }
 
 resource "personalize_campaign" "this" {
+  count = local.custom ? 1 : 0
+
   name                 = "${var.name_prefix}-campaign"
-  solution_version_arn = personalize_solution_version.this.arn
+  solution_version_arn = personalize_solution_version.this[0].arn
   min_provisioned_tps  = var.min_provisioned_tps
   tags                 = var.tags
 
@@ -222,6 +301,41 @@ resource "personalize_campaign" "this" {
     create = var.timeouts.campaign
     update = var.timeouts.campaign
   }
+}
+
+# Deployments made before domains existed keep their resources: only the address changed.
+moved {
+  from = personalize_solution.this
+  to   = personalize_solution.this[0]
+}
+
+moved {
+  from = personalize_solution_version.this
+  to   = personalize_solution_version.this[0]
+}
+
+moved {
+  from = personalize_campaign.this
+  to   = personalize_campaign.this[0]
+}
+
+# A domain dataset group only: one recommender per use case, trained on the imported data when
+# created, then retrained by Personalize every 7 days ("Domain recommenders in Amazon
+# Personalize", developer guide). Each serves one use case's GetRecommendations.
+resource "personalize_recommender" "this" {
+  for_each = local.custom ? {} : { for u in var.use_cases : u => local.domain_use_cases[u] if contains(keys(local.domain_use_cases), u) }
+
+  name              = "${var.name_prefix}-${each.key}"
+  dataset_group_arn = personalize_dataset_group.this.arn
+  recipe_arn        = "arn:aws:personalize:::recipe/${each.value}"
+  tags              = var.tags
+
+  timeouts {
+    create = var.timeouts.training
+  }
+
+  # Training reads the datasets: they must hold data first.
+  depends_on = [personalize_dataset_import_job.this]
 }
 
 resource "personalize_event_tracker" "this" {

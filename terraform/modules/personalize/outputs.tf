@@ -19,23 +19,23 @@ output "import_job_arns" {
 }
 
 output "solution_arn" {
-  description = "ARN of the solution."
-  value       = personalize_solution.this.arn
+  description = "ARN of the solution; null with a domain."
+  value       = one(personalize_solution.this[*].arn)
 }
 
 output "solution_version_arn" {
-  description = "ARN of the trained solution version the campaign serves."
-  value       = personalize_solution_version.this.arn
+  description = "ARN of the trained solution version the campaign serves; null with a domain."
+  value       = one(personalize_solution_version.this[*].arn)
 }
 
 output "solution_version_metrics" {
-  description = "Offline metrics of the solution version (e.g. normalized_discounted_cumulative_gain_at_10)."
-  value       = personalize_solution_version.this.metrics
+  description = "Offline metrics of the solution version (e.g. normalized_discounted_cumulative_gain_at_10); null with a domain."
+  value       = one(personalize_solution_version.this[*].metrics)
 }
 
 output "campaign_arn" {
-  description = "ARN of the campaign (the pipeline module's campaign_arn)."
-  value       = personalize_campaign.this.arn
+  description = "ARN of the campaign (the pipeline module's campaign_arn); null with a domain."
+  value       = one(personalize_campaign.this[*].arn)
 }
 
 output "event_tracker_arn" {
@@ -51,4 +51,14 @@ output "tracking_id" {
 output "filter_arns" {
   description = "Filter ARNs by the names given in var.filters (the pipeline module's filter_arns)."
   value       = { for name, filter in personalize_filter.this : name => filter.arn }
+}
+
+output "recommender_arns" {
+  description = "Recommender ARNs by use case (the pipeline module's recommender_arns); empty without a domain."
+  value       = { for use_case, recommender in personalize_recommender.this : use_case => recommender.arn }
+}
+
+output "recommender_metrics" {
+  description = "Offline metrics of each recommender's model by use case, as Personalize reports them; empty without a domain."
+  value       = { for use_case, recommender in personalize_recommender.this : use_case => recommender.model_metrics }
 }

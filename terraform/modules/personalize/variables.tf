@@ -96,6 +96,37 @@ variable "users" {
   }
 }
 
+variable "domain" {
+  description = "null (the default) for a custom dataset group trained into a solution and served by a campaign; VIDEO_ON_DEMAND or ECOMMERCE for a domain dataset group served by one recommender per use_cases entry (no solution, no campaign)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.domain == null ? true : contains(["VIDEO_ON_DEMAND", "ECOMMERCE"], var.domain)
+    error_message = "domain must be VIDEO_ON_DEMAND or ECOMMERCE, or null for a custom dataset group."
+  }
+}
+
+variable "use_cases" {
+  description = "Use cases of the domain, one recommender each (output recommender_arns). VIDEO_ON_DEMAND: top-picks, because-you-watched-x, more-like-x, most-popular, trending-now. ECOMMERCE: recommended-for-you, customers-who-viewed-x-also-viewed, frequently-bought-together, popular-items-by-views, popular-items-by-purchases. Only with domain."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition = alltrue([for u in var.use_cases : contains([
+      "top-picks", "because-you-watched-x", "more-like-x", "most-popular", "trending-now",
+      "recommended-for-you", "customers-who-viewed-x-also-viewed", "frequently-bought-together",
+      "popular-items-by-views", "popular-items-by-purchases",
+    ], u)])
+    error_message = "use_cases must be use case names: top-picks, because-you-watched-x, more-like-x, most-popular, trending-now (VIDEO_ON_DEMAND); recommended-for-you, customers-who-viewed-x-also-viewed, frequently-bought-together, popular-items-by-views, popular-items-by-purchases (ECOMMERCE)."
+  }
+  validation {
+    condition     = length(distinct(var.use_cases)) == length(var.use_cases)
+    error_message = "use_cases must not repeat a use case."
+  }
+}
+
 variable "recipe_arn" {
   description = "Recipe of the solution. User-Personalization by default, the recipe that learns from real-time events and explores new items."
   type        = string

@@ -109,7 +109,7 @@ data "aws_iam_policy_document" "lambda" {
     content {
       sid       = "GetRecommendations"
       actions   = ["personalize:GetRecommendations"]
-      resources = concat([var.campaign_arn], values(var.filter_arns))
+      resources = local.recommend_resources
     }
   }
 }

@@ -37,6 +37,16 @@ resource "aws_lambda_function" "this" {
   }
 
   lifecycle {
+    # recommend refuses to start without something to serve, or with two sources for
+    # GET /recommendations: refused at plan time instead.
+    precondition {
+      condition     = each.key != "recommend" || var.campaign_arn != null || length(var.recommender_arns) > 0
+      error_message = "recommend needs campaign_arn or at least one recommender_arns entry."
+    }
+    precondition {
+      condition     = each.key != "recommend" || var.campaign_arn == null || length(setintersection(keys(var.recommender_arns), ["top-picks", "recommended-for-you"])) == 0
+      error_message = "campaign_arn and recommender_arns' top-picks or recommended-for-you would both serve GET /recommendations: set one of them."
+    }
     precondition {
       condition     = local.lambda_packages[each.key].filename != null || local.lambda_packages[each.key].s3_bucket != null
       error_message = "No deployment package for ${each.key}: set lambda_dist_dir or lambda_packages[\"${each.key}\"]."

@@ -33,6 +33,16 @@ locals {
   # The HTTP functions add Access-Control-Allow-Origin to their answers (blank: no CORS).
   cors_allow_origin = var.cors_allow_origin == null ? "" : var.cors_allow_origin
 
+  # Blank when null: recommend reads a blank variable as unset (a recommenders-only deployment).
+  campaign_arn = var.campaign_arn == null ? "" : var.campaign_arn
+
+  # What recommend may call GetRecommendations on: the campaign, the recommenders, the filters.
+  recommend_resources = concat(
+    var.campaign_arn == null ? [] : [var.campaign_arn],
+    values(var.recommender_arns),
+    values(var.filter_arns),
+  )
+
   # The environment of each Lambda is the contract with the Lambda crates (DESIGN.md).
   environment = {
     collect = {
@@ -49,7 +59,8 @@ locals {
       PUT_EVENTS_CONCURRENCY = tostring(var.put_events_concurrency)
     }
     recommend = {
-      CAMPAIGN_ARN      = var.campaign_arn
+      CAMPAIGN_ARN      = local.campaign_arn
+      RECOMMENDER_ARNS  = jsonencode(var.recommender_arns)
       FILTER_ARNS       = jsonencode(var.filter_arns)
       AUTH_MODE         = local.auth_mode
       USER_ID_CLAIM     = var.user_id_claim

@@ -17,12 +17,39 @@ variable "tags" {
 # --- Personalize resources the Lambdas use (outputs of the personalize module) ---
 
 variable "campaign_arn" {
-  description = "ARN of the campaign the recommend Lambda queries (the personalize module's campaign_arn)."
+  description = "ARN of the campaign the recommend Lambda queries for GET /recommendations and GET /getRecommendations (the personalize module's campaign_arn); null for a deployment serving from recommenders only (recommender_arns)."
   type        = string
+  default     = null
 
   validation {
-    condition     = can(regex("^arn:aws[a-z-]*:personalize:[a-z0-9-]+:[0-9]{12}:campaign/[A-Za-z0-9][A-Za-z0-9_-]*$", var.campaign_arn))
-    error_message = "campaign_arn must be a Personalize campaign ARN (arn:aws:personalize:<region>:<account>:campaign/<name>)."
+    condition     = var.campaign_arn == null ? true : can(regex("^arn:aws[a-z-]*:personalize:[a-z0-9-]+:[0-9]{12}:campaign/[A-Za-z0-9][A-Za-z0-9_-]*$", var.campaign_arn))
+    error_message = "campaign_arn must be a Personalize campaign ARN (arn:aws:personalize:<region>:<account>:campaign/<name>), or null."
+  }
+}
+
+variable "recommender_arns" {
+  description = "Recommender ARNs by use case (the personalize module's recommender_arns): top-picks or recommended-for-you serve GET /recommendations when campaign_arn is null; more-like-x, because-you-watched-x, customers-who-viewed-x-also-viewed and frequently-bought-together serve the item-to-item routes."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition = alltrue([for use_case in keys(var.recommender_arns) : contains([
+      "top-picks", "because-you-watched-x", "more-like-x", "most-popular", "trending-now",
+      "recommended-for-you", "customers-who-viewed-x-also-viewed", "frequently-bought-together",
+      "popular-items-by-views", "popular-items-by-purchases",
+    ], use_case)])
+    error_message = "recommender_arns keys must be use cases of the personalize module's use_cases (top-picks, because-you-watched-x, more-like-x, most-popular, trending-now, recommended-for-you, customers-who-viewed-x-also-viewed, frequently-bought-together, popular-items-by-views, popular-items-by-purchases)."
+  }
+
+  validation {
+    condition     = alltrue([for arn in values(var.recommender_arns) : can(regex("^arn:aws[a-z-]*:personalize:[a-z0-9-]+:[0-9]{12}:recommender/[A-Za-z0-9][A-Za-z0-9_-]*$", arn))])
+    error_message = "Every recommender_arns value must be a Personalize recommender ARN (arn:aws:personalize:<region>:<account>:recommender/<name>)."
+  }
+
+  validation {
+    condition     = length(setintersection(keys(var.recommender_arns), ["top-picks", "recommended-for-you"])) <= 1
+    error_message = "recommender_arns may hold top-picks (VIDEO_ON_DEMAND) or recommended-for-you (ECOMMERCE), not both: both would serve GET /recommendations."
   }
 }
 
