@@ -7,10 +7,14 @@
 //! ```text
 //! cargo run --release -p personalize-recommender --example quality -- [--seed N]
 //!     [--data DIR] [--recipe NAME] [--set NAME=VALUE]... [--seeds N]
+//!     [--cohort tuning|reporting] [--no-baselines]
 //! ```
 //!
 //! `--set` passes a hyperparameter to every recipe that takes it; `--seeds N` averages the
-//! metrics over seeds N consecutive seeds from `--seed`. `--latency` instead times
+//! metrics over seeds N consecutive seeds from `--seed`. `--cohort tuning` judges only the
+//! held-out users of the tuning cohort (`metrics::Cohort`), on which hyperparameters are
+//! chosen; the default, `reporting`, judges the others, whose figures BENCHMARKS.md reports.
+//! `--no-baselines` leaves the two baselines out (a hyperparameter sweep needs the recipe only). `--latency` instead times
 //! `Model::recommend` (25 results) for every user of the data, with and without recent
 //! events, and prints percentiles.
 
@@ -18,7 +22,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use personalize_recommender::metrics::{model_query, score, split, Protocol};
+use personalize_recommender::metrics::{model_query, score, split, Cohort, Protocol};
 use personalize_recommender::{
     baselines, recipes, train, Interaction, Query, TrainOptions, TrainingData,
 };
@@ -85,6 +89,8 @@ fn main() {
     let mut only: Option<String> = None;
     let mut set: BTreeMap<String, String> = BTreeMap::new();
     let mut latency_only = false;
+    let mut cohort = Cohort::Reporting;
+    let mut baselines_too = true;
     while let Some(a) = args.next() {
         let mut value = || args.next().unwrap_or_else(|| panic!("{a} needs a value"));
         match a.as_str() {
@@ -93,6 +99,14 @@ fn main() {
             "--data" => dir = PathBuf::from(value()),
             "--recipe" => only = Some(value()),
             "--latency" => latency_only = true,
+            "--no-baselines" => baselines_too = false,
+            "--cohort" => {
+                cohort = match value().as_str() {
+                    "tuning" => Cohort::Tuning,
+                    "reporting" => Cohort::Reporting,
+                    other => panic!("--cohort tuning|reporting, not {other}"),
+                }
+            }
             "--set" => {
                 let v = value();
                 let (k, v) = v.split_once('=').expect("--set NAME=VALUE");
@@ -107,7 +121,7 @@ fn main() {
         return;
     }
     println!(
-        "{} interactions, {} items; seeds {seed}..{}",
+        "{} interactions, {} items; seeds {seed}..{}; {cohort:?} cohort",
         data.interactions.len(),
         data.items.len(),
         seed + seeds - 1
@@ -118,8 +132,9 @@ fn main() {
         if only.as_ref().is_some_and(|o| o != r.name) {
             continue;
         }
-        // Segment recipes rank users for items, not items for users: nothing to compare here.
-        if r.recipe_type == "USER_SEGMENTATION" {
+        // Segment recipes rank users for items and action recipes actions, not items for
+        // users: nothing to compare here.
+        if matches!(r.recipe_type, "USER_SEGMENTATION" | "PERSONALIZED_ACTIONS") {
             continue;
         }
         let mut options = TrainOptions {
@@ -151,7 +166,7 @@ fn main() {
                 seed: s,
                 ..options.clone()
             };
-            let split = split(&data, &options).expect("split");
+            let split = split(&data, &options).expect("split").judged_by(cohort);
             let model = train(&split.train, &options).expect("training");
             for (k, (protocol, _)) in PROTOCOLS.iter().enumerate() {
                 let m = score(&split, *protocol, model.catalogue_len(), |held, n| {
@@ -185,17 +200,18 @@ fn main() {
         };
         train(&data, &options).expect("training").catalogue_len()
     };
-    for (name, which) in [
+    let baseline_rows = [
         ("no-model baseline (own latest 5, then popular)", 0),
         ("recency-weighted item-kNN baseline", 1),
-    ] {
+    ];
+    for (name, which) in baseline_rows.into_iter().filter(|_| baselines_too) {
         let mut metrics = [BTreeMap::new(), BTreeMap::new()];
         for s in seed..seed + seeds {
             let options = TrainOptions {
                 seed: s,
                 ..TrainOptions::default()
             };
-            let split = split(&data, &options).expect("split");
+            let split = split(&data, &options).expect("split").judged_by(cohort);
             let rank: Box<Ranking> = if which == 0 {
                 Box::new(baselines::no_model(&split))
             } else {

@@ -96,15 +96,49 @@ pub fn selection_data(data: &TrainingData, options: &TrainOptions) -> TrainingDa
     }
 }
 
+/// The two disjoint groups of users offline reports judge: hyperparameters are tuned on the
+/// held-out users of the **tuning** cohort, and every reported figure is measured on held-out
+/// users of the **reporting** cohort, so no reported evaluation has seen the users the
+/// defaults were chosen on. A user's cohort is fixed by a hash of the user id (one in five
+/// tunes), whatever the seed, so the seeds of a report and of a tuning may overlap freely.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cohort {
+    /// Users whose hash is 0 modulo 5 (about 20%).
+    Tuning,
+    /// Every other user.
+    Reporting,
+}
+
+impl Cohort {
+    /// The cohort of `user`.
+    pub fn of(user: &str) -> Cohort {
+        if fnv1a(user.bytes()) % 5 == 0 {
+            Cohort::Tuning
+        } else {
+            Cohort::Reporting
+        }
+    }
+}
+
+impl Split {
+    /// The split with only the held-out users of `cohort` left to judge (training is
+    /// unchanged).
+    pub fn judged_by(mut self, cohort: Cohort) -> Split {
+        self.users.retain(|h| Cohort::of(&h.user) == cohort);
+        self
+    }
+}
+
+/// FNV-1a of `bytes`: a hash that is the same on every platform and in every run.
+fn fnv1a(bytes: impl Iterator<Item = u8>) -> u64 {
+    bytes.fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 /// A stable tie-break for interactions at the same second (FNV-1a of item and event type).
 fn tie_key(i: &Interaction) -> u64 {
-    i.item_id
-        .bytes()
-        .chain([0])
-        .chain(i.event_type.bytes())
-        .fold(0xcbf2_9ce4_8422_2325, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        })
+    fnv1a(i.item_id.bytes().chain([0]).chain(i.event_type.bytes()))
 }
 
 /// Splits `data` as [`evaluate`] does.
@@ -382,5 +416,35 @@ mod tests {
         assert_eq!(held_out(&data, &opts(7)), held_out(&data, &opts(7)));
         assert_ne!(held_out(&data, &opts(7)), held_out(&data, &opts(8)));
         assert_eq!(held_out(&data, &opts(7)).len(), 5);
+    }
+
+    #[test]
+    fn cohorts_are_disjoint_stable_and_about_one_in_five_tunes() {
+        let users: Vec<String> = (0..1000).map(|u| format!("{u}")).collect();
+        let tuning = users
+            .iter()
+            .filter(|u| Cohort::of(u) == Cohort::Tuning)
+            .count();
+        assert!((150..250).contains(&tuning), "{tuning} of 1000 tune");
+        for u in &users {
+            assert_eq!(Cohort::of(u), Cohort::of(&u.clone()));
+        }
+        let held = |user: &str| HeldOut {
+            user: user.into(),
+            input: Vec::new(),
+            truth: HashSet::new(),
+        };
+        let split = Split {
+            train: TrainingData::default(),
+            users: users.iter().map(|u| held(u)).collect(),
+        };
+        let tune = split.clone().judged_by(Cohort::Tuning);
+        let report = split.judged_by(Cohort::Reporting);
+        assert_eq!(tune.users.len() + report.users.len(), 1000);
+        let tuned: HashSet<&str> = tune.users.iter().map(|h| h.user.as_str()).collect();
+        assert!(report
+            .users
+            .iter()
+            .all(|h| !tuned.contains(h.user.as_str())));
     }
 }

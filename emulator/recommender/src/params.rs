@@ -65,7 +65,7 @@ impl Default for Params {
             min_cointeraction: 0.0,
             min_history_percentile: 0.0,
             max_history_percentile: 1.0,
-            recency_decay: 0.9,
+            recency_decay: 0.85,
             popularity_blend: 0.05,
             seen_factor: 0.05,
             window: 50,
