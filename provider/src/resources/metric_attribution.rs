@@ -100,7 +100,7 @@ impl Kind for MetricAttribution {
             Attr::optional(
                 "metrics",
                 Ty::Blocks(metric_attrs(), MAX_METRICS),
-                "The metrics, 1 to 10 blocks; added, changed and removed in place (UpdateMetricAttribution). Their order does not matter.",
+                "The metrics, 1 to 10 blocks (required); added, changed and removed in place (UpdateMetricAttribution). Their order does not matter.",
             ),
             Attr::optional(
                 "metrics_output_config",
@@ -119,30 +119,33 @@ impl Kind for MetricAttribution {
     }
 
     fn validate(config: &Obj, diags: &mut Diagnostics) {
-        if let Some(metrics) = config.get("metrics").and_then(DynExt::list) {
-            if metrics.is_empty() {
-                diags.error(
-                    "Missing metrics",
-                    "a metric attribution needs at least one metrics block (CreateMetricAttribution: 1 to 10 metrics)",
-                    AttributePath::new("metrics"),
-                );
-            }
-            let names = metrics
-                .iter()
-                .filter_map(|m| m.obj().and_then(|o| o.get("metric_name")?.str()));
-            if let Some(dup) = validate::first_duplicate(names) {
-                diags.error(
-                    "Duplicate metric_name",
-                    format!("the metric name {dup:?} is used by two metrics blocks; Personalize names each metric once"),
-                    AttributePath::new("metrics"),
-                );
-            }
+        // An absent block is null or an empty list; an unknown one (dynamic) is left alone.
+        let missing = |key: &str| {
+            config
+                .get(key)
+                .is_none_or(|v| v.is_null() || v.list().is_some_and(<[Dyn]>::is_empty))
+        };
+        if missing("metrics") {
+            diags.error(
+                "Missing metrics",
+                "a metric attribution needs at least one metrics block (CreateMetricAttribution: 1 to 10 metrics)",
+                AttributePath::new("metrics"),
+            );
         }
-        if config
-            .get("metrics_output_config")
+        let names = config
+            .get("metrics")
             .and_then(DynExt::list)
-            .is_some_and(<[Dyn]>::is_empty)
-        {
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|m| m.obj().and_then(|o| o.get("metric_name")?.str()));
+        if let Some(dup) = validate::first_duplicate(names) {
+            diags.error(
+                "Duplicate metric_name",
+                format!("the metric name {dup:?} is used by two metrics blocks; Personalize names each metric once"),
+                AttributePath::new("metrics"),
+            );
+        }
+        if missing("metrics_output_config") {
             diags.error(
                 "Missing metrics_output_config",
                 "CreateMetricAttribution requires metricsOutputConfig: add a metrics_output_config block with at least role_arn",
@@ -403,7 +406,10 @@ mod tests {
     fn validate_wants_one_metric_unique_names_and_an_output() {
         let mut config = Obj::new();
         config.insert("metrics".into(), list(vec![]));
-        config.insert("metrics_output_config".into(), list(vec![]));
+        config.insert(
+            "metrics_output_config".into(),
+            tf_provider::value::Value::Null,
+        );
         let mut diags = Diagnostics::default();
         MetricAttribution::validate(&config, &mut diags);
         let summaries: Vec<&str> = diags.errors.iter().map(|e| e.summary.as_ref()).collect();
@@ -413,8 +419,10 @@ mod tests {
         );
         let m = metric("CLICKS", "click", "SAMPLECOUNT()");
         config.insert("metrics".into(), list(vec![m.clone(), m]));
+        config.insert("metrics_output_config".into(), list(vec![obj(Obj::new())]));
         let mut diags = Diagnostics::default();
         MetricAttribution::validate(&config, &mut diags);
+        assert_eq!(diags.errors.len(), 1);
         assert_eq!(diags.errors[0].summary, "Duplicate metric_name");
         assert!(diags.errors[0].detail.contains("CLICKS"));
     }
