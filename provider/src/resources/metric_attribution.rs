@@ -99,7 +99,7 @@ impl Kind for MetricAttribution {
             .check(validate::personalize_arn),
             Attr::optional(
                 "metrics",
-                Ty::Blocks(metric_attrs(), MAX_METRICS),
+                Ty::BlockSet(metric_attrs(), MAX_METRICS),
                 "The metrics, 1 to 10 blocks (required); added, changed and removed in place (UpdateMetricAttribution). Their order does not matter.",
             ),
             Attr::optional(
@@ -197,7 +197,7 @@ impl Kind for MetricAttribution {
             output_config(plan)?
         };
         if remove.is_empty() && add.is_empty() && output.is_none() {
-            // Only the order of the blocks changed: Personalize keeps no order.
+            // The same metrics and output (e.g. only their order in state differed).
             return Ok(());
         }
         c.personalize
@@ -227,8 +227,8 @@ impl Kind for MetricAttribution {
     }
 
     fn equivalent(name: &str, state: &Dyn, remote: &Dyn) -> bool {
-        // ListMetricAttributionMetrics answers in its own order: the same metrics in another
-        // order are the same attribution.
+        // `metrics` is a set for Terraform; ListMetricAttributionMetrics answers in an order of
+        // its own, so the state keeps the order it has.
         name == "metrics" && metric_set(state) == metric_set(remote)
     }
 }
