@@ -695,3 +695,77 @@ fn destroy_waits_out_an_import_and_stops_trainings_terraform_never_saw() {
         "the stopped version goes with its solution: {gone:?}"
     );
 }
+
+#[test]
+fn metric_attribution_drift_shows_and_the_apply_restores_it() {
+    let emu = emulator::shared();
+    let attribution = r#"
+resource "personalize_metric_attribution" "m" {
+  name              = "PREFIX-metrics"
+  dataset_group_arn = personalize_dataset_group.g.arn
+  metrics {
+    metric_name = "WATCHES"
+    event_type  = "watch"
+    expression  = "SAMPLECOUNT()"
+  }
+  metrics_output_config {
+    s3_path  = "s3://data/PREFIX/metrics"
+    role_arn = "arn:aws:iam::123456789012:role/personalize"
+  }
+  depends_on = [personalize_dataset.interactions]
+}
+"#;
+    let t = Steps::new(emu, "mad", attribution);
+    t.apply();
+    t.no_change("create");
+    let arn = t.w.resource("personalize_metric_attribution.m").unwrap()["arn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let c = emu.client();
+    // Behind Terraform's back: WATCHES replaced by CLICKS, the reports moved.
+    block_on(
+        c.update_metric_attribution()
+            .metric_attribution_arn(&arn)
+            .remove_metrics("WATCHES")
+            .add_metrics(
+                aws_sdk_personalize::types::MetricAttribute::builder()
+                    .metric_name("CLICKS")
+                    .event_type("click")
+                    .expression("SAMPLECOUNT()")
+                    .build()
+                    .unwrap(),
+            )
+            .metrics_output_config(
+                aws_sdk_personalize::types::MetricAttributionOutput::builder()
+                    .s3_data_destination(
+                        aws_sdk_personalize::types::S3DataConfig::builder()
+                            .path("s3://data/elsewhere")
+                            .build()
+                            .unwrap(),
+                    )
+                    .role_arn("arn:aws:iam::123456789012:role/personalize")
+                    .build()
+                    .unwrap(),
+            )
+            .send(),
+    )
+    .unwrap();
+    t.plan_has(&[
+        "personalize_metric_attribution.m will be updated in-place",
+        "metric_name|\"CLICKS\"",
+        "s3_path|\"s3://data/elsewhere\" -> \"s3://data/mad/metrics\"",
+        "0 to add, 1 to change, 0 to destroy",
+    ]);
+    t.apply();
+    t.no_change("restoring the attribution");
+    let metrics = block_on(
+        c.list_metric_attribution_metrics()
+            .metric_attribution_arn(&arn)
+            .send(),
+    )
+    .unwrap();
+    let names: Vec<&str> = metrics.metrics().iter().map(|m| m.metric_name()).collect();
+    assert_eq!(names, ["WATCHES"]);
+    t.w.ok(&["destroy", "-auto-approve", "-no-color"]);
+}
