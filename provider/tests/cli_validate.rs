@@ -378,3 +378,43 @@ resource "personalize_campaign" "c" {{
     let errors = diags.iter().filter(|d| d["severity"] == "error").count();
     assert_eq!(errors, expected.len(), "{found:#?}");
 }
+
+#[test]
+fn a_metric_attribution_needs_metrics_with_unique_names_and_an_output() {
+    let w = Workdir::new(&format!(
+        "{}{}",
+        header(Some("http://127.0.0.1:9")),
+        r#"
+resource "personalize_metric_attribution" "none" {
+  name              = "none"
+  dataset_group_arn = "arn:aws:personalize:us-east-1:123456789012:dataset-group/g"
+}
+
+resource "personalize_metric_attribution" "twice" {
+  name              = "twice"
+  dataset_group_arn = "arn:aws:personalize:us-east-1:123456789012:dataset-group/g"
+  metrics {
+    metric_name = "CLICKS"
+    event_type  = "click"
+    expression  = "SAMPLECOUNT()"
+  }
+  metrics {
+    metric_name = "CLICKS"
+    event_type  = "watch"
+    expression  = "SAMPLECOUNT()"
+  }
+  metrics_output_config {
+    s3_path  = "s3://reports/ma"
+    role_arn = "arn:aws:iam::123456789012:role/personalize"
+  }
+}
+"#
+    ));
+    let out = w.fails(&["validate", "-no-color"]);
+    assert!(out.contains("Missing metrics"), "{out}");
+    assert!(out.contains("Missing metrics_output_config"), "{out}");
+    assert!(
+        out.contains("Duplicate metric_name") && out.contains("\"CLICKS\""),
+        "{out}"
+    );
+}

@@ -170,6 +170,10 @@ fn documented_timeouts_match_the_defaults() {
     check::<campaign::Campaign>("campaign.md");
     check::<event_tracker::EventTracker>("event_tracker.md");
     check::<filter::Filter>("filter.md");
+    check::<metric_attribution::MetricAttribution>("metric_attribution.md");
+    check::<batch_inference_job::BatchInferenceJob>("batch_inference_job.md");
+    check::<batch_segment_job::BatchSegmentJob>("batch_segment_job.md");
+    check::<dataset_export_job::DatasetExportJob>("dataset_export_job.md");
 }
 
 /// The Personalize operations a source file calls on its client (`c.personalize

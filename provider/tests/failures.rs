@@ -70,6 +70,73 @@ resource "personalize_dataset_import_job" "j" {{
 }
 
 #[test]
+fn a_failed_batch_inference_job_fails_the_apply_with_the_reason_and_taints() {
+    let emu = emulator::shared();
+    let config = format!(
+        r#"{}
+resource "personalize_dataset_group" "g" {{
+  name = "bad-batch"
+}}
+resource "personalize_schema" "s" {{
+  name   = "bad-batch"
+  schema = {}
+}}
+resource "personalize_dataset" "d" {{
+  name              = "bad-batch"
+  dataset_group_arn = personalize_dataset_group.g.arn
+  dataset_type      = "Interactions"
+  schema_arn        = personalize_schema.s.arn
+}}
+resource "personalize_dataset_import_job" "j" {{
+  job_name      = "bad-batch"
+  dataset_arn   = personalize_dataset.d.arn
+  data_location = "s3://data/interactions.csv"
+}}
+resource "personalize_solution" "s" {{
+  name              = "bad-batch"
+  dataset_group_arn = personalize_dataset_group.g.arn
+  recipe_arn        = "arn:aws:personalize:::recipe/aws-user-personalization"
+  depends_on        = [personalize_dataset_import_job.j]
+}}
+resource "personalize_solution_version" "v" {{
+  solution_arn = personalize_solution.s.arn
+}}
+resource "personalize_batch_inference_job" "b" {{
+  job_name             = "bad-batch"
+  solution_version_arn = personalize_solution_version.v.arn
+  input_path           = "s3://data/batch/missing.json"
+  output_path          = "s3://data/batch/bad-batch/"
+  role_arn             = "arn:aws:iam::123456789012:role/personalize"
+}}
+"#,
+        header(Some(emu.endpoint())),
+        testkit::terraform::hcl_string(INTERACTIONS_SCHEMA)
+    );
+    let w = Workdir::new(&config);
+    let out = w.fails(&["apply", "-auto-approve", "-no-color"]);
+    assert!(
+        out.contains("waiting for Batch Inference Job (arn:aws:personalize:"),
+        "{out}"
+    );
+    assert!(out.contains("CREATE FAILED: "), "{out}");
+    let job = w
+        .resource("personalize_batch_inference_job.b")
+        .expect("kept in state");
+    assert_eq!(job["status"], "CREATE FAILED");
+    let reason = job["failure_reason"].as_str().unwrap();
+    assert!(
+        reason.contains("missing.json") && out.contains(reason),
+        "{reason} / {out}"
+    );
+    let plan = w.ok(&["plan", "-no-color"]);
+    assert!(
+        plan.contains("personalize_batch_inference_job.b is tainted, so must be replaced"),
+        "{plan}"
+    );
+    w.ok(&["destroy", "-auto-approve", "-no-color"]);
+}
+
+#[test]
 fn a_short_timeout_names_the_resource_and_keeps_it_tainted() {
     // A clock with real stages, so a create takes seconds.
     let slow = TestServer::start(personalize_local::Config {

@@ -1,7 +1,9 @@
 //! Per resource, through the Terraform CLI against personalize-local: `basic` (apply, then a
 //! plan shows no change), `import` (CLI `terraform import`, then no change), `update` (in place
 //! where the API allows, replacement otherwise, as the plan says) and `disappears` (deleted
-//! behind Terraform's back, the next plan recreates it).
+//! behind Terraform's back, the next plan recreates it). Job-like resources (import, batch
+//! inference, batch segment and export jobs, solution versions) cannot disappear: Personalize
+//! has no delete API for them.
 
 mod common;
 
@@ -394,6 +396,188 @@ fn import_job_and_solution_version_replace_and_cannot_disappear() {
         base: &trained(),
         v1: &version("FULL"),
         v2: &version("UPDATE"),
+        change: Change::Replace,
+        delete: None,
+    });
+}
+
+/// A group with an Interactions dataset (metric attributions sum its numeric columns).
+fn group_with_interactions() -> String {
+    format!(
+        "{GROUP}\n{}\nresource \"personalize_dataset\" \"d\" {{\n  name              = \"PREFIX-interactions\"\n  dataset_group_arn = personalize_dataset_group.g.arn\n  dataset_type      = \"Interactions\"\n  schema_arn        = personalize_schema.s.arn\n}}\n",
+        schema_hcl("s")
+    )
+}
+
+#[test]
+fn metric_attribution_metrics_and_output_update_in_place() {
+    // v2 changes CLICKS's expression (removed and added again by name), adds WATCHES, lists
+    // the metrics in another order than Personalize returns them, and moves the reports.
+    let v1 = r#"resource "personalize_metric_attribution" "x" {
+  name              = "PREFIX-ma"
+  dataset_group_arn = personalize_dataset_group.g.arn
+  metrics {
+    metric_name = "CLICKS"
+    event_type  = "click"
+    expression  = "SAMPLECOUNT()"
+  }
+  metrics_output_config {
+    s3_path  = "s3://reports/PREFIX/v1"
+    role_arn = "arn:aws:iam::123456789012:role/personalize"
+  }
+  depends_on = [personalize_dataset.d]
+}
+"#;
+    let v2 = r#"resource "personalize_metric_attribution" "x" {
+  name              = "PREFIX-ma"
+  dataset_group_arn = personalize_dataset_group.g.arn
+  metrics {
+    metric_name = "WATCHES"
+    event_type  = "watch"
+    expression  = "SAMPLECOUNT()"
+  }
+  metrics {
+    metric_name = "CLICKS"
+    event_type  = "click"
+    expression  = "SUM(Interactions.TIMESTAMP)"
+  }
+  metrics_output_config {
+    s3_path     = "s3://reports/PREFIX/v2"
+    kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/reports"
+    role_arn    = "arn:aws:iam::123456789012:role/personalize"
+  }
+  depends_on = [personalize_dataset.d]
+}
+"#;
+    run(Case {
+        prefix: "ma",
+        address: "personalize_metric_attribution.x",
+        base: &group_with_interactions(),
+        v1,
+        v2,
+        change: Change::InPlace,
+        delete: Some(|c, arn| {
+            let metrics = block_on(
+                c.list_metric_attribution_metrics()
+                    .metric_attribution_arn(&arn)
+                    .send(),
+            )
+            .unwrap();
+            // The update reached Personalize: the changed metric under its name, the new one.
+            let mut got: Vec<(String, String)> = metrics
+                .metrics()
+                .iter()
+                .map(|m| (m.metric_name().to_owned(), m.expression().to_owned()))
+                .collect();
+            got.sort();
+            assert_eq!(
+                got,
+                [
+                    (
+                        "CLICKS".to_owned(),
+                        "SUM(Interactions.TIMESTAMP)".to_owned()
+                    ),
+                    ("WATCHES".to_owned(), "SAMPLECOUNT()".to_owned())
+                ]
+            );
+            block_on(
+                c.delete_metric_attribution()
+                    .metric_attribution_arn(arn)
+                    .send(),
+            )
+            .unwrap();
+        }),
+    });
+}
+
+/// `trained()` plus an ACTIVE version of its solution.
+fn with_version(recipe: &str) -> String {
+    format!(
+        "{}\nresource \"personalize_solution_version\" \"v\" {{\n  solution_arn = personalize_solution.s.arn\n}}\n",
+        trained().replace("aws-user-personalization", recipe)
+    )
+}
+
+#[test]
+fn batch_inference_job_replaces_and_cannot_disappear() {
+    let job = |name: &str, num: u32, trigger: &str| {
+        format!(
+            r#"resource "personalize_batch_inference_job" "x" {{
+  job_name             = "PREFIX-{name}"
+  solution_version_arn = personalize_solution_version.v.arn
+  num_results          = {num}
+  input_path           = "s3://data/batch/users.json"
+  output_path          = "s3://data/batch/PREFIX-out/"
+  role_arn             = "arn:aws:iam::123456789012:role/personalize"
+  item_exploration_config = {{ explorationWeight = "0.5" }}
+  triggers             = {{ run = "{trigger}" }}
+  tags                 = {{ team = "recs" }}
+}}
+"#
+        )
+    };
+    run(Case {
+        prefix: "bi",
+        address: "personalize_batch_inference_job.x",
+        base: &with_version("aws-user-personalization"),
+        v1: &job("a", 5, "1"),
+        v2: &job("b", 5, "2"),
+        change: Change::Replace,
+        delete: None,
+    });
+}
+
+#[test]
+fn batch_segment_job_replaces_and_cannot_disappear() {
+    let job = |name: &str, num: u32| {
+        format!(
+            r#"resource "personalize_batch_segment_job" "x" {{
+  job_name             = "PREFIX-{name}"
+  solution_version_arn = personalize_solution_version.v.arn
+  num_results          = {num}
+  input_path           = "s3://data/batch/items.json"
+  output_path          = "s3://data/batch/PREFIX-out/"
+  role_arn             = "arn:aws:iam::123456789012:role/personalize"
+}}
+"#
+        )
+    };
+    run(Case {
+        prefix: "bs",
+        address: "personalize_batch_segment_job.x",
+        base: &with_version("aws-item-affinity"),
+        v1: &job("a", 4),
+        v2: &job("b", 6),
+        change: Change::Replace,
+        delete: None,
+    });
+}
+
+#[test]
+fn dataset_export_job_replaces_and_cannot_disappear() {
+    let base = format!(
+        "{}\nresource \"personalize_dataset_import_job\" \"j\" {{\n  job_name      = \"PREFIX-import\"\n  dataset_arn   = personalize_dataset.d.arn\n  data_location = \"s3://data/interactions.csv\"\n}}\n",
+        group_with_interactions()
+    );
+    let job = |name: &str, mode: &str| {
+        format!(
+            r#"resource "personalize_dataset_export_job" "x" {{
+  job_name       = "PREFIX-{name}"
+  dataset_arn    = personalize_dataset.d.arn
+  ingestion_mode = "{mode}"
+  output_path    = "s3://data/exports/PREFIX/"
+  role_arn       = "arn:aws:iam::123456789012:role/personalize"
+  depends_on     = [personalize_dataset_import_job.j]
+}}
+"#
+        )
+    };
+    run(Case {
+        prefix: "ex",
+        address: "personalize_dataset_export_job.x",
+        base: &base,
+        v1: &job("bulk", "BULK"),
+        v2: &job("all", "ALL"),
         change: Change::Replace,
         delete: None,
     });

@@ -3,7 +3,8 @@
 //! `latest_solution_version`, the version's `training_type` and `recipe_arn`, on the
 //! resources and their by-ARN data sources; the schema, dataset and filter data sources, the
 //! newest ACTIVE version of a solution, the plural (list) data sources; ARNs in the partition
-//! of the region.
+//! of the region; the metric attribution, batch inference, batch segment and export job data
+//! sources (by ARN and lists) against the resources they read.
 
 mod common;
 
@@ -313,4 +314,175 @@ fn arns_and_recipes_are_in_the_partition_of_the_region() {
         );
         w.ok(&["destroy", "-auto-approve", "-no-color"]);
     }
+}
+
+/// The job-like resources and the metric attribution with their by-ARN and list data sources.
+const JOBS: &str = r#"
+resource "personalize_dataset_group" "g" {
+  name = "jobs-ds"
+}
+resource "personalize_schema" "s" {
+  name   = "jobs-ds"
+  schema = SCHEMA
+}
+resource "personalize_dataset" "d" {
+  name              = "jobs-ds"
+  dataset_group_arn = personalize_dataset_group.g.arn
+  dataset_type      = "Interactions"
+  schema_arn        = personalize_schema.s.arn
+}
+resource "personalize_dataset_import_job" "j" {
+  job_name      = "jobs-ds"
+  dataset_arn   = personalize_dataset.d.arn
+  data_location = "s3://data/interactions.csv"
+}
+resource "personalize_metric_attribution" "m" {
+  name              = "jobs-ds"
+  dataset_group_arn = personalize_dataset_group.g.arn
+  metrics {
+    metric_name = "WATCHES"
+    event_type  = "watch"
+    expression  = "SAMPLECOUNT()"
+  }
+  metrics_output_config {
+    s3_path  = "s3://data/jobs-ds/metrics"
+    role_arn = "arn:aws:iam::123456789012:role/personalize"
+  }
+  depends_on = [personalize_dataset.d]
+}
+resource "personalize_dataset_export_job" "e" {
+  job_name       = "jobs-ds"
+  dataset_arn    = personalize_dataset.d.arn
+  ingestion_mode = "BULK"
+  output_path    = "s3://data/jobs-ds/export/"
+  role_arn       = "arn:aws:iam::123456789012:role/personalize"
+  depends_on     = [personalize_dataset_import_job.j]
+}
+resource "personalize_solution" "up" {
+  name              = "jobs-ds-up"
+  dataset_group_arn = personalize_dataset_group.g.arn
+  recipe_arn        = "arn:aws:personalize:::recipe/aws-user-personalization"
+  depends_on        = [personalize_dataset_import_job.j]
+}
+resource "personalize_solution_version" "up" {
+  solution_arn = personalize_solution.up.arn
+}
+resource "personalize_batch_inference_job" "b" {
+  job_name             = "jobs-ds"
+  solution_version_arn = personalize_solution_version.up.arn
+  num_results          = 3
+  input_path           = "s3://data/batch/users.json"
+  output_path          = "s3://data/jobs-ds/recs/"
+  role_arn             = "arn:aws:iam::123456789012:role/personalize"
+}
+resource "personalize_solution" "aff" {
+  name              = "jobs-ds-aff"
+  dataset_group_arn = personalize_dataset_group.g.arn
+  recipe_arn        = "arn:aws:personalize:::recipe/aws-item-affinity"
+  depends_on        = [personalize_dataset_import_job.j]
+}
+resource "personalize_solution_version" "aff" {
+  solution_arn = personalize_solution.aff.arn
+}
+resource "personalize_batch_segment_job" "s" {
+  job_name             = "jobs-ds"
+  solution_version_arn = personalize_solution_version.aff.arn
+  num_results          = 4
+  input_path           = "s3://data/batch/items.json"
+  output_path          = "s3://data/jobs-ds/segments/"
+  role_arn             = "arn:aws:iam::123456789012:role/personalize"
+}
+
+data "personalize_metric_attribution" "m" {
+  arn = personalize_metric_attribution.m.arn
+}
+data "personalize_dataset_export_job" "e" {
+  arn = personalize_dataset_export_job.e.arn
+}
+data "personalize_batch_inference_job" "b" {
+  arn = personalize_batch_inference_job.b.arn
+}
+data "personalize_batch_segment_job" "s" {
+  arn = personalize_batch_segment_job.s.arn
+}
+data "personalize_metric_attributions" "g" {
+  dataset_group_arn = personalize_metric_attribution.m.dataset_group_arn
+}
+data "personalize_dataset_export_jobs" "d" {
+  dataset_arn = personalize_dataset_export_job.e.dataset_arn
+}
+data "personalize_batch_inference_jobs" "v" {
+  solution_version_arn = personalize_batch_inference_job.b.solution_version_arn
+}
+data "personalize_batch_segment_jobs" "v" {
+  solution_version_arn = personalize_batch_segment_job.s.solution_version_arn
+}
+"#;
+
+#[test]
+fn job_and_metric_attribution_data_sources_report_what_personalize_has() {
+    let emu = emulator::shared();
+    let w = Workdir::new(
+        &(header(Some(emu.endpoint()))
+            + &JOBS.replace(
+                "SCHEMA",
+                &testkit::terraform::hcl_string(INTERACTIONS_SCHEMA),
+            )),
+    );
+    w.ok(&["apply", "-auto-approve", "-no-color"]);
+    let (code, plan) = w.plan_exit_code();
+    assert_eq!(code, 0, "no change after apply:\n{plan}");
+
+    for (kind, name) in [
+        ("metric_attribution", "m"),
+        ("dataset_export_job", "e"),
+        ("batch_inference_job", "b"),
+        ("batch_segment_job", "s"),
+    ] {
+        let resource = w
+            .resource(&format!("personalize_{kind}.{name}"))
+            .unwrap_or_else(|| panic!("{kind} in state"));
+        let read = data(&w, &format!("data.personalize_{kind}.{name}"));
+        assert_eq!(read["status"], "ACTIVE", "{kind}: {read}");
+        // Every attribute the data source has is the resource's value.
+        for (key, value) in read.as_object().unwrap() {
+            assert_eq!(&resource[key], value, "{kind}.{key}");
+        }
+    }
+    let batch = data(&w, "data.personalize_batch_inference_job.b");
+    assert_eq!(batch["num_results"], 3);
+    assert_eq!(batch["input_path"], "s3://data/batch/users.json");
+    assert_eq!(
+        data(&w, "data.personalize_batch_segment_job.s")["num_results"],
+        4
+    );
+    assert_eq!(
+        data(&w, "data.personalize_dataset_export_job.e")["ingestion_mode"],
+        "BULK"
+    );
+    // The jobs ran: their output is where they were told to write it.
+    assert!(emu
+        .data_root
+        .join("data/jobs-ds/recs/users.json.out")
+        .is_file());
+    assert!(emu
+        .data_root
+        .join("data/jobs-ds/segments/items.json.out")
+        .is_file());
+    assert!(emu
+        .data_root
+        .join("data/jobs-ds/export/jobs-ds.csv")
+        .is_file());
+
+    for (list, name) in [
+        ("metric_attributions.g", "jobs-ds"),
+        ("dataset_export_jobs.d", "jobs-ds"),
+        ("batch_inference_jobs.v", "jobs-ds"),
+        ("batch_segment_jobs.v", "jobs-ds"),
+    ] {
+        let listed = data(&w, &format!("data.personalize_{list}"));
+        assert_eq!(listed["names"], serde_json::json!([name]), "{list}");
+        assert_eq!(listed["arns"].as_array().unwrap().len(), 1, "{list}");
+    }
+    w.ok(&["destroy", "-auto-approve", "-no-color"]);
 }

@@ -434,6 +434,63 @@ fn import_jobs_are_single_use_and_removing_import_mode_replaces() {
     t.w.ok(&["destroy", "-auto-approve", "-no-color"]);
 }
 
+#[test]
+fn export_jobs_rerun_on_triggers_with_a_new_name_and_removing_ingestion_mode_replaces() {
+    let emu = emulator::shared();
+    let export = |job: &str, run: &str, mode: &str| {
+        format!(
+            "resource \"personalize_dataset_export_job\" \"x\" {{\n  job_name    = \"{job}\"\n  dataset_arn = personalize_dataset.interactions.arn\n  output_path = \"s3://data/exports/PREFIX/\"\n  role_arn    = \"arn:aws:iam::123456789012:role/personalize\"\n  triggers    = {{ run = \"{run}\" }}\n{mode}  depends_on  = [personalize_dataset_import_job.interactions]\n}}\n"
+        )
+    };
+    let bulk = "  ingestion_mode = \"BULK\"\n";
+    let t = Steps::new(emu, "sex", &export("sex-1", "1", bulk));
+    t.apply();
+    t.no_change("create");
+
+    // A new trigger runs a new job, which needs a new job_name: refused at plan otherwise.
+    t.write(&export("sex-1", "2", bulk));
+    let out = squash(&t.w.fails(&["plan", "-no-color"]));
+    assert!(
+        out.contains("job_name must change when the Dataset Export Job is replaced"),
+        "{out}"
+    );
+    assert!(out.contains("changing triggers replaces"), "{out}");
+    t.write(&export("sex-2", "2", bulk));
+    t.plan_has(&[
+        "triggers|forces replacement",
+        "1 to add, 0 to change, 1 to destroy",
+    ]);
+    t.apply();
+    t.no_change("a new run");
+
+    // Removing ingestion_mode plans AWS's default, PUT (API reference,
+    // CreateDatasetExportJob: "The default value is PUT"), by replacement.
+    t.write(&export("sex-3", "2", ""));
+    t.plan_has(&["ingestion_mode|\"BULK\" -> \"PUT\" # forces replacement"]);
+    t.apply();
+    t.no_change("replacing the job");
+    let jobs = block_on(
+        emu.client()
+            .list_dataset_export_jobs()
+            .dataset_arn(
+                t.w.resource("personalize_dataset.interactions").unwrap()["arn"]
+                    .as_str()
+                    .unwrap(),
+            )
+            .send(),
+    )
+    .unwrap();
+    // Destroy forgets a job, Personalize keeps it: all three runs are listed.
+    let mut names: Vec<&str> = jobs
+        .dataset_export_jobs()
+        .iter()
+        .filter_map(|j| j.job_name())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["sex-1", "sex-2", "sex-3"]);
+    t.w.ok(&["destroy", "-auto-approve", "-no-color"]);
+}
+
 /// Every attribute but `timeouts`, which only Terraform keeps, as ImportStateVerify compares
 /// them.
 fn verified(values: &serde_json::Value) -> serde_json::Value {
@@ -446,7 +503,9 @@ fn verified(values: &serde_json::Value) -> serde_json::Value {
 fn import_is_lossless_for_every_resource_and_refuses_other_types() {
     let emu = emulator::shared();
     let rest = format!(
-        "{}\nresource \"personalize_event_tracker\" \"t\" {{\n  name              = \"PREFIX-tracker\"\n  dataset_group_arn = personalize_dataset_group.g.arn\n  depends_on        = [personalize_dataset.interactions]\n}}\nresource \"personalize_filter\" \"f\" {{\n  name              = \"PREFIX-filter\"\n  dataset_group_arn = personalize_dataset_group.g.arn\n  filter_expression = \"EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN (\\\"watch\\\")\"\n  depends_on        = [personalize_dataset.interactions]\n}}\n",
+        "{}\nresource \"personalize_event_tracker\" \"t\" {{\n  name              = \"PREFIX-tracker\"\n  dataset_group_arn = personalize_dataset_group.g.arn\n  depends_on        = [personalize_dataset.interactions]\n}}\nresource \"personalize_filter\" \"f\" {{\n  name              = \"PREFIX-filter\"\n  dataset_group_arn = personalize_dataset_group.g.arn\n  filter_expression = \"EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN (\\\"watch\\\")\"\n  depends_on        = [personalize_dataset.interactions]\n}}\n{}",
+        // The import job publishes to the attribution's S3 path, so it needs one first.
+        "resource \"personalize_metric_attribution\" \"m\" {\n  name              = \"PREFIX-metrics\"\n  dataset_group_arn = personalize_dataset_group.g.arn\n  metrics {\n    metric_name = \"WATCHES\"\n    event_type  = \"watch\"\n    expression  = \"SAMPLECOUNT()\"\n  }\n  metrics {\n    metric_name = \"LATEST\"\n    event_type  = \"watch\"\n    expression  = \"SUM(Interactions.TIMESTAMP)\"\n  }\n  metrics_output_config {\n    s3_path  = \"s3://data/PREFIX/metrics\"\n    role_arn = \"arn:aws:iam::123456789012:role/personalize\"\n  }\n  depends_on = [personalize_dataset.interactions]\n}\nresource \"personalize_dataset_export_job\" \"e\" {\n  job_name    = \"PREFIX-export\"\n  dataset_arn = personalize_dataset.interactions.arn\n  output_path = \"s3://data/PREFIX/export/\"\n  role_arn    = \"arn:aws:iam::123456789012:role/personalize\"\n  triggers    = { import = personalize_dataset_import_job.interactions.arn }\n  tags        = { team = \"recs\" }\n}\n",
         campaign("  campaign_config {\n    enable_metadata_with_recommendations = true\n  }\n").replace(
             "resource \"personalize_solution_version\" \"v\" {\n  solution_arn = personalize_solution.s.arn\n}",
             "resource \"personalize_solution_version\" \"v\" {\n  solution_arn = personalize_solution.s.arn\n  triggers     = { import = personalize_dataset_import_job.interactions.arn }\n}\n\n# Triggers no tag can hold (a comma and quotes): kept in state only.\nresource \"personalize_solution_version\" \"w\" {\n  solution_arn = personalize_solution.s.arn\n  triggers     = { data = jsonencode({ rows = 2 }) }\n  depends_on   = [personalize_solution_version.v]\n}",
@@ -455,7 +514,7 @@ fn import_is_lossless_for_every_resource_and_refuses_other_types() {
     let t = Steps::new(emu, "imp", &rest);
     let with_publish = Steps::config(emu, "imp", &rest).replace(
         "  role_arn      = \"arn:aws:iam::123456789012:role/personalize\"\n}",
-        "  role_arn      = \"arn:aws:iam::123456789012:role/personalize\"\n  publish_attribution_metrics_to_s3 = true\n}",
+        "  role_arn      = \"arn:aws:iam::123456789012:role/personalize\"\n  publish_attribution_metrics_to_s3 = true\n  depends_on = [personalize_metric_attribution.m]\n}",
     );
     t.w.write(&with_publish);
     t.apply();
@@ -473,6 +532,8 @@ fn import_is_lossless_for_every_resource_and_refuses_other_types() {
         "personalize_campaign.c",
         "personalize_event_tracker.t",
         "personalize_filter.f",
+        "personalize_metric_attribution.m",
+        "personalize_dataset_export_job.e",
     ];
     let version_arn = t.w.resource("personalize_solution_version.v").unwrap()["arn"]
         .as_str()
@@ -633,4 +694,78 @@ fn destroy_waits_out_an_import_and_stops_trainings_terraform_never_saw() {
         gone.is_err(),
         "the stopped version goes with its solution: {gone:?}"
     );
+}
+
+#[test]
+fn metric_attribution_drift_shows_and_the_apply_restores_it() {
+    let emu = emulator::shared();
+    let attribution = r#"
+resource "personalize_metric_attribution" "m" {
+  name              = "PREFIX-metrics"
+  dataset_group_arn = personalize_dataset_group.g.arn
+  metrics {
+    metric_name = "WATCHES"
+    event_type  = "watch"
+    expression  = "SAMPLECOUNT()"
+  }
+  metrics_output_config {
+    s3_path  = "s3://data/PREFIX/metrics"
+    role_arn = "arn:aws:iam::123456789012:role/personalize"
+  }
+  depends_on = [personalize_dataset.interactions]
+}
+"#;
+    let t = Steps::new(emu, "mad", attribution);
+    t.apply();
+    t.no_change("create");
+    let arn = t.w.resource("personalize_metric_attribution.m").unwrap()["arn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let c = emu.client();
+    // Behind Terraform's back: WATCHES replaced by CLICKS, the reports moved.
+    block_on(
+        c.update_metric_attribution()
+            .metric_attribution_arn(&arn)
+            .remove_metrics("WATCHES")
+            .add_metrics(
+                aws_sdk_personalize::types::MetricAttribute::builder()
+                    .metric_name("CLICKS")
+                    .event_type("click")
+                    .expression("SAMPLECOUNT()")
+                    .build()
+                    .unwrap(),
+            )
+            .metrics_output_config(
+                aws_sdk_personalize::types::MetricAttributionOutput::builder()
+                    .s3_data_destination(
+                        aws_sdk_personalize::types::S3DataConfig::builder()
+                            .path("s3://data/elsewhere")
+                            .build()
+                            .unwrap(),
+                    )
+                    .role_arn("arn:aws:iam::123456789012:role/personalize")
+                    .build()
+                    .unwrap(),
+            )
+            .send(),
+    )
+    .unwrap();
+    t.plan_has(&[
+        "personalize_metric_attribution.m will be updated in-place",
+        "metric_name|\"CLICKS\"",
+        "s3_path|\"s3://data/elsewhere\" -> \"s3://data/mad/metrics\"",
+        "0 to add, 1 to change, 0 to destroy",
+    ]);
+    t.apply();
+    t.no_change("restoring the attribution");
+    let metrics = block_on(
+        c.list_metric_attribution_metrics()
+            .metric_attribution_arn(&arn)
+            .send(),
+    )
+    .unwrap();
+    let names: Vec<&str> = metrics.metrics().iter().map(|m| m.metric_name()).collect();
+    assert_eq!(names, ["WATCHES"]);
+    t.w.ok(&["destroy", "-auto-approve", "-no-color"]);
 }

@@ -1,7 +1,9 @@
 //! Data sources that read an existing resource by ARN with the resource's own finder
 //! ([`Mirror`]): `personalize_campaign`, `personalize_dataset_group`, `personalize_dataset`,
 //! `personalize_event_tracker`, `personalize_filter`, `personalize_recommender`, `personalize_schema`,
-//! `personalize_solution`, `personalize_solution_version`. Their attributes are derived from the
+//! `personalize_solution`, `personalize_solution_version`, `personalize_metric_attribution`,
+//! `personalize_batch_inference_job`, `personalize_batch_segment_job`,
+//! `personalize_dataset_export_job`. Their attributes are derived from the
 //! resource's, so a read-only attribute a resource gains reaches its data source too.
 //! `personalize_active_solution_version` finds a solution's newest ACTIVE version.
 
@@ -17,8 +19,8 @@ use crate::framework::validate;
 use crate::framework::value::Obj;
 use crate::provider::Clients;
 use crate::resources::{
-    campaign, dataset, dataset_group, event_tracker, filter, recommender, schema, solution,
-    solution_version,
+    batch_inference_job, batch_segment_job, campaign, dataset, dataset_export_job, dataset_group,
+    event_tracker, filter, metric_attribution, recommender, schema, solution, solution_version,
 };
 
 /// A resource whose by-ARN data source ([`Mirror`]) reads it with its own finder.
@@ -114,6 +116,29 @@ impl Mirrored for dataset::Dataset {
 impl Mirrored for filter::Filter {
     const READS: &'static str = "Reads an existing Amazon Personalize filter by ARN.";
     const ARN: &'static str = "ARN of the filter.";
+}
+
+impl Mirrored for metric_attribution::MetricAttribution {
+    const READS: &'static str = "Reads an existing Amazon Personalize metric attribution by ARN, with its status (its metrics and output configuration are blocks, which a data source cannot return: see the resource).";
+    const ARN: &'static str = "ARN of the metric attribution.";
+}
+
+impl Mirrored for batch_inference_job::BatchInferenceJob {
+    const READS: &'static str =
+        "Reads an existing Amazon Personalize batch inference job by ARN, with its status and failure reason.";
+    const ARN: &'static str = "ARN of the batch inference job.";
+}
+
+impl Mirrored for batch_segment_job::BatchSegmentJob {
+    const READS: &'static str =
+        "Reads an existing Amazon Personalize batch segment job by ARN, with its status and failure reason.";
+    const ARN: &'static str = "ARN of the batch segment job.";
+}
+
+impl Mirrored for dataset_export_job::DatasetExportJob {
+    const READS: &'static str =
+        "Reads an existing Amazon Personalize dataset export job by ARN, with its status and failure reason.";
+    const ARN: &'static str = "ARN of the dataset export job.";
 }
 
 /// `data "personalize_active_solution_version"`: the newest ACTIVE version of a solution

@@ -162,3 +162,35 @@ list_data!(
     filter: "dataset_group_arn" ("Only the recommenders of this dataset group.") => set_dataset_group_arn,
     list_recommenders, |x| (x.recommender_arn(), x.name())
 );
+list_data!(
+    /// `data "personalize_metric_attributions"`.
+    MetricAttributionsData, "Metric Attributions", "Lists Amazon Personalize metric attributions, all or the one of a dataset group.",
+    "ARNs of the metric attributions.",
+    "names" ("Their names, in the same order."),
+    filter: "dataset_group_arn" ("Only the attribution of this dataset group.") => set_dataset_group_arn,
+    list_metric_attributions, |x| (x.metric_attribution_arn(), x.name())
+);
+list_data!(
+    /// `data "personalize_batch_inference_jobs"`.
+    BatchInferenceJobsData, "Batch Inference Jobs", "Lists Amazon Personalize batch inference jobs, all or those of one solution version.",
+    "ARNs of the batch inference jobs.",
+    "names" ("Their names, in the same order."),
+    filter: "solution_version_arn" ("Only the jobs of this solution version.") => set_solution_version_arn,
+    list_batch_inference_jobs, |x| (x.batch_inference_job_arn(), x.job_name())
+);
+list_data!(
+    /// `data "personalize_batch_segment_jobs"`.
+    BatchSegmentJobsData, "Batch Segment Jobs", "Lists Amazon Personalize batch segment jobs, all or those of one solution version.",
+    "ARNs of the batch segment jobs.",
+    "names" ("Their names, in the same order."),
+    filter: "solution_version_arn" ("Only the jobs of this solution version.") => set_solution_version_arn,
+    list_batch_segment_jobs, |x| (x.batch_segment_job_arn(), x.job_name())
+);
+list_data!(
+    /// `data "personalize_dataset_export_jobs"`.
+    DatasetExportJobsData, "Dataset Export Jobs", "Lists Amazon Personalize dataset export jobs, all or those of one dataset.",
+    "ARNs of the export jobs.",
+    "names" ("Their names, in the same order."),
+    filter: "dataset_arn" ("Only the export jobs of this dataset.") => set_dataset_arn,
+    list_dataset_export_jobs, |x| (x.dataset_export_job_arn(), x.job_name())
+);

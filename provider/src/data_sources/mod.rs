@@ -11,8 +11,8 @@ use tf_provider::DynamicDataSource;
 
 use crate::provider::ClientSlot;
 use crate::resources::{
-    campaign, dataset, dataset_group, event_tracker, filter, recommender, schema, solution,
-    solution_version,
+    batch_inference_job, batch_segment_job, campaign, dataset, dataset_export_job, dataset_group,
+    event_tracker, filter, metric_attribution, recommender, schema, solution, solution_version,
 };
 
 pub mod by_arn;
@@ -72,6 +72,38 @@ pub fn all(clients: &ClientSlot) -> HashMap<String, Box<dyn DynamicDataSource>> 
         ("event_trackers", entry::<lists::EventTrackersData>(clients)),
         ("filters", entry::<lists::FiltersData>(clients)),
         ("recommenders", entry::<lists::RecommendersData>(clients)),
+        (
+            "metric_attribution",
+            entry::<Mirror<metric_attribution::MetricAttribution>>(clients),
+        ),
+        (
+            "batch_inference_job",
+            entry::<Mirror<batch_inference_job::BatchInferenceJob>>(clients),
+        ),
+        (
+            "batch_segment_job",
+            entry::<Mirror<batch_segment_job::BatchSegmentJob>>(clients),
+        ),
+        (
+            "dataset_export_job",
+            entry::<Mirror<dataset_export_job::DatasetExportJob>>(clients),
+        ),
+        (
+            "metric_attributions",
+            entry::<lists::MetricAttributionsData>(clients),
+        ),
+        (
+            "batch_inference_jobs",
+            entry::<lists::BatchInferenceJobsData>(clients),
+        ),
+        (
+            "batch_segment_jobs",
+            entry::<lists::BatchSegmentJobsData>(clients),
+        ),
+        (
+            "dataset_export_jobs",
+            entry::<lists::DatasetExportJobsData>(clients),
+        ),
     ]
     .into_iter()
     .map(|(name, d)| (name.to_owned(), d))

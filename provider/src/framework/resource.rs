@@ -170,7 +170,7 @@ pub fn check_attrs(diags: &mut Diagnostics, attrs: &[Attr], config: &Obj, at: &A
         let path = at.clone().attribute(attr.name);
         if let Some(inner) = attr.ty.nested() {
             let items = value.list().unwrap_or_default();
-            if let Ty::Blocks(_, max) = attr.ty {
+            if let Ty::Blocks(_, max) | Ty::BlockSet(_, max) = attr.ty {
                 if items.len() > max {
                     diags.error(
                         format!("Too many {} blocks", attr.name),
@@ -228,7 +228,7 @@ fn mark_computed(attrs: &[Attr], planned: &mut Obj, config: Option<&Obj>) {
             .and_then(|c| c.get(attr.name))
             .is_some_and(|v| !v.is_null());
         match (&attr.ty, attr.mode) {
-            (Ty::Block(inner) | Ty::Blocks(inner, _), _) => {
+            (Ty::Block(inner) | Ty::Blocks(inner, _) | Ty::BlockSet(inner, _), _) => {
                 let cfg_items = config
                     .and_then(|c| c.get(attr.name))
                     .and_then(|v| v.list())

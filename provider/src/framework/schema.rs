@@ -34,13 +34,16 @@ pub enum Ty {
     /// A nested block that may repeat, in order, at most `max` times (a list of objects). It
     /// is named after the API's item shape, e.g. `event_parameters` for `eventParametersList`.
     Blocks(Vec<Attr>, usize),
+    /// A nested block that may repeat, unordered, at most `max` times: a set of objects, for
+    /// items the API keeps in no order of its own (a metric attribution's metrics).
+    BlockSet(Vec<Attr>, usize),
 }
 
 impl Ty {
     /// The attributes of a nested block, `None` for plain attribute types.
     pub fn nested(&self) -> Option<&[Attr]> {
         match self {
-            Ty::Block(inner) | Ty::Blocks(inner, _) => Some(inner),
+            Ty::Block(inner) | Ty::Blocks(inner, _) | Ty::BlockSet(inner, _) => Some(inner),
             _ => None,
         }
     }
@@ -190,7 +193,9 @@ fn attribute_type(ty: &Ty) -> AttributeType {
         Ty::MapListString => {
             AttributeType::Map(AttributeType::List(AttributeType::String.into()).into())
         }
-        Ty::Block(_) | Ty::Blocks(..) => unreachable!("blocks are not attributes"),
+        Ty::Block(_) | Ty::Blocks(..) | Ty::BlockSet(..) => {
+            unreachable!("blocks are not attributes")
+        }
     }
 }
 
@@ -203,6 +208,7 @@ pub fn block(attrs: &[Attr], description: &str) -> Block {
             let inner = block(inner, attr.description);
             let nested = match attr.ty {
                 Ty::Blocks(..) => NestedBlock::List(inner),
+                Ty::BlockSet(..) => NestedBlock::Set(inner),
                 _ => NestedBlock::Optional(inner),
             };
             blocks.insert(attr.name.to_owned(), nested);
@@ -276,10 +282,12 @@ mod tests {
             Attr::optional("many", Ty::Blocks(vec![], 10), "m"),
             Attr::optional("names", Ty::ListString, "n"),
             Attr::optional("columns", Ty::MapListString, "c"),
+            Attr::optional("set", Ty::BlockSet(vec![], 10), "s"),
         ];
         let b = block(&attrs, "d");
         assert!(matches!(b.blocks["one"], NestedBlock::Optional(_)));
         assert!(matches!(b.blocks["many"], NestedBlock::List(_)));
+        assert!(matches!(b.blocks["set"], NestedBlock::Set(_)));
         assert_eq!(
             b.attributes["names"].attr_type,
             AttributeType::List(AttributeType::String.into())
@@ -289,5 +297,6 @@ mod tests {
             AttributeType::Map(AttributeType::List(AttributeType::String.into()).into())
         );
         assert!(attrs[1].ty.nested().is_some() && attrs[2].ty.nested().is_none());
+        assert!(attrs[4].ty.nested().is_some());
     }
 }

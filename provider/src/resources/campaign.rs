@@ -57,7 +57,7 @@ fn campaign_config_attrs() -> Vec<Attr> {
     ]
 }
 
-fn ranking_influence(v: &Dyn) -> Result<(), String> {
+pub(crate) fn ranking_influence(v: &Dyn) -> Result<(), String> {
     for (kind, weight) in v.obj().into_iter().flatten() {
         validate::one_of(&s(kind.clone()), &["POPULARITY", "FRESHNESS"])
             .map_err(|e| format!("ranking influence {e}"))?;

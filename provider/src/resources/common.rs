@@ -86,6 +86,52 @@ pub fn times(o: &mut Obj, created: Option<&DateTime>, updated: Option<&DateTime>
     o.insert("last_updated_date_time".into(), time(updated));
 }
 
+/// The `triggers` of a job-like resource (batch inference, batch segment and dataset export
+/// jobs): a change runs a new job, as a solution version's trains a new version.
+pub fn job_triggers_attr() -> crate::framework::schema::Attr {
+    use crate::framework::schema::{Attr, Ty};
+    Attr::optional(
+        "triggers",
+        Ty::MapString,
+        "Arbitrary values; changing any of them runs a new job (e.g. the ARN of the solution version or import job it follows, or a date). Also kept as `tf-personalize:trigger:KEY` tags on the job when they fit tag rules, so an import reads them back; otherwise an import adopts the configuration's triggers without running a job.",
+    )
+    .force_new()
+    .local()
+}
+
+/// An S3DataConfig (`path`, `kmsKeyArn`) from two plan attributes.
+///
+/// # Errors
+/// When the path is missing (required in the configuration, so only on a provider bug).
+pub fn s3_config(
+    plan: &Obj,
+    path: &str,
+    kms: &str,
+) -> Result<aws_sdk_personalize::types::S3DataConfig, crate::framework::error::AwsError> {
+    aws_sdk_personalize::types::S3DataConfig::builder()
+        .set_path(get_str(plan, path))
+        .set_kms_key_arn(get_str(plan, kms))
+        .build()
+        .map_err(|e| crate::framework::error::AwsError::local(format!("{path}: {e}")))
+}
+
+/// Inserts an S3DataConfig read back as two attributes.
+pub fn flatten_s3(
+    o: &mut Obj,
+    config: Option<&aws_sdk_personalize::types::S3DataConfig>,
+    path: &str,
+    kms: &str,
+) {
+    o.insert(
+        path.into(),
+        crate::framework::value::opt_s(config.map(|c| c.path())),
+    );
+    o.insert(
+        kms.into(),
+        crate::framework::value::opt_s(config.and_then(|c| c.kms_key_arn())),
+    );
+}
+
 /// Turns a not-found error into `None`, the finder convention.
 pub fn not_found_is_none<T>(
     r: Result<T, crate::framework::error::AwsError>,

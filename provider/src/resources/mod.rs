@@ -11,13 +11,17 @@ use tf_provider::DynamicResource;
 use crate::framework::resource::{Generic, Kind};
 use crate::provider::ClientSlot;
 
+pub mod batch_inference_job;
+pub mod batch_segment_job;
 pub mod campaign;
 pub mod common;
 pub mod dataset;
+pub mod dataset_export_job;
 pub mod dataset_group;
 pub mod dataset_import_job;
 pub mod event_tracker;
 pub mod filter;
+pub mod metric_attribution;
 pub mod recommender;
 pub mod schema;
 pub mod solution;
@@ -53,6 +57,22 @@ pub fn all(clients: &ClientSlot) -> HashMap<String, Box<dyn DynamicResource>> {
         ),
         ("filter", entry::<filter::Filter>(clients)),
         ("recommender", entry::<recommender::Recommender>(clients)),
+        (
+            "metric_attribution",
+            entry::<metric_attribution::MetricAttribution>(clients),
+        ),
+        (
+            "batch_inference_job",
+            entry::<batch_inference_job::BatchInferenceJob>(clients),
+        ),
+        (
+            "batch_segment_job",
+            entry::<batch_segment_job::BatchSegmentJob>(clients),
+        ),
+        (
+            "dataset_export_job",
+            entry::<dataset_export_job::DatasetExportJob>(clients),
+        ),
     ]
     .into_iter()
     .map(|(name, resource)| (name.to_owned(), resource))

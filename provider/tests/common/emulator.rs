@@ -10,7 +10,10 @@ use personalize_local::testing::TestServer;
 pub struct Emulator {
     /// The server (stops when the test binary ends).
     pub server: TestServer,
-    /// Import jobs read `s3://BUCKET/KEY` from `ROOT/BUCKET/KEY`.
+    /// Import and batch jobs read `s3://BUCKET/KEY` from `ROOT/BUCKET/KEY`:
+    /// `s3://data/interactions.csv`, `s3://data/bad.csv`, `s3://data/batch/users.json`
+    /// (`userId` lines) and `s3://data/batch/items.json` (`itemId` lines). Exports and batch
+    /// jobs write there too.
     pub data_root: PathBuf,
     _dir: tempfile::TempDir,
 }
@@ -49,6 +52,18 @@ fn start_config(config: personalize_local::Config) -> Emulator {
             "USER_ID,ITEM_ID,TIMESTAMP\nu1,i1,not-a-number\n",
         )
         .expect("bad csv");
+        // Batch inference and batch segment job inputs (JSON Lines).
+        std::fs::create_dir_all(data_root.join("data/batch")).expect("batch dir");
+        std::fs::write(
+            data_root.join("data/batch/users.json"),
+            "{\"userId\": \"u1\"}\n{\"userId\": \"u2\"}\n",
+        )
+        .expect("users.json");
+        std::fs::write(
+            data_root.join("data/batch/items.json"),
+            "{\"itemId\": \"i3\"}\n{\"itemId\": \"i25\"}\n",
+        )
+        .expect("items.json");
         let server = TestServer::start(personalize_local::Config {
             data_root: Some(data_root.clone()),
             ..config
