@@ -22,7 +22,10 @@ fn roomy_root() -> tempfile::TempDir {
         let base = if u < 50 { 0 } else { CLUSTER };
         for k in 0..12u32 {
             let item = base + (u * 7 + k * 3) % CLUSTER;
-            csv.push_str(&format!("u{u},i{item},{},watch\n", 1_600_000_000 + u * 100 + k));
+            csv.push_str(&format!(
+                "u{u},i{item},{},watch\n",
+                1_600_000_000 + u * 100 + k
+            ));
         }
     }
     std::fs::write(root.path().join("data/interactions.csv"), csv).unwrap();

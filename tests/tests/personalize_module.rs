@@ -550,6 +550,9 @@ fn domain_config(endpoint: &str, extra: &str) -> String {
         .replace("import/item-meta.csv", "domain/items.csv")
 }
 
+/// One metric: the count of Watch events, reported under `s3://BUCKET/metrics/`.
+const METRIC_ATTRIBUTION: &str = "  metric_attribution = {\n    metrics = { WATCHES = { event_type = \"Watch\", expression = \"SAMPLECOUNT()\" } }\n    s3_path = \"s3://walkthrough/metrics/\"\n  }\n";
+
 const VOD: &str = "  domain    = \"VIDEO_ON_DEMAND\"\n  use_cases = [\"top-picks\", \"because-you-watched-x\", \"more-like-x\"]\n";
 
 /// A VIDEO_ON_DEMAND dataset group: the domain's default schemas, one recommender per use case
@@ -584,6 +587,14 @@ fn a_domain_dataset_group_gets_one_recommender_per_use_case() {
             "  domain = \"VIDEO_ON_DEMAND\"\n  use_cases = [\"top-pics\"]\n",
             "use_cases must be use case names",
         ),
+        (
+            "  metric_attribution = { metrics = { X = { event_type = \"Watch\", expression = \"AVG(Items.PRICE)\" } }, s3_path = \"s3://b/m/\" }\n",
+            "metric_attribution expressions must be SAMPLECOUNT() or SUM(Interactions.COLUMN) / SUM(Items.COLUMN)",
+        ),
+        (
+            "  metric_attribution = { metrics = {}, s3_path = \"s3://b/m/\" }\n",
+            "metric_attribution.metrics must hold 1 to 10 metrics",
+        ),
     ] {
         work.write(&domain_config(server.endpoint(), extra));
         let out = work.fails(&["plan", "-input=false"]);
@@ -591,7 +602,10 @@ fn a_domain_dataset_group_gets_one_recommender_per_use_case() {
         assert!(out.contains(message), "{extra}: {out}");
     }
 
-    work.write(&domain_config(server.endpoint(), VOD));
+    work.write(&domain_config(
+        server.endpoint(),
+        &format!("{VOD}{METRIC_ATTRIBUTION}"),
+    ));
     work.ok(&["apply", "-auto-approve", "-input=false"]);
     let all = work.outputs()["all"]["value"].clone();
     let recommenders = all["recommender_arns"].as_object().unwrap();
@@ -653,6 +667,31 @@ fn a_domain_dataset_group_gets_one_recommender_per_use_case() {
         )
     });
     assert_eq!(domain.as_deref(), Some("VIDEO_ON_DEMAND"));
+    // The metric attribution measures the group's Watch events.
+    let attribution = all["metric_attribution_arn"].as_str().unwrap().to_owned();
+    let metrics = runtime().block_on(async {
+        let client =
+            aws_sdk_personalize::Client::new(&pr_sdk::local(server.endpoint(), "us-east-1"));
+        client
+            .list_metric_attribution_metrics()
+            .metric_attribution_arn(&attribution)
+            .send()
+            .await
+            .unwrap()
+            .metrics()
+            .iter()
+            .map(|m| {
+                (
+                    m.metric_name().unwrap_or("").to_owned(),
+                    m.expression().unwrap_or("").to_owned(),
+                )
+            })
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(
+        metrics,
+        [("WATCHES".to_owned(), "SAMPLECOUNT()".to_owned())]
+    );
     assert_eq!((items, because), (25, 10));
     assert_no_change(&work, "after the domain apply");
 

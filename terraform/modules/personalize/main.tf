@@ -338,6 +338,34 @@ resource "personalize_recommender" "this" {
   depends_on = [personalize_dataset_import_job.this]
 }
 
+# Optional: the event metrics Personalize reports for the group, to S3 (bulk imports) and
+# CloudWatch (streamed events) ("Measuring recommendation impact with a metric attribution",
+# developer guide). Metric attributions take no tags.
+resource "personalize_metric_attribution" "this" {
+  count = var.metric_attribution == null ? 0 : 1
+
+  name              = "${var.name_prefix}-metrics"
+  dataset_group_arn = personalize_dataset_group.this.arn
+
+  dynamic "metrics" {
+    for_each = var.metric_attribution.metrics
+    content {
+      metric_name = metrics.key
+      event_type  = metrics.value.event_type
+      expression  = metrics.value.expression
+    }
+  }
+
+  metrics_output_config {
+    s3_path     = var.metric_attribution.s3_path
+    role_arn    = coalesce(var.metric_attribution.role_arn, var.role_arn)
+    kms_key_arn = var.metric_attribution.kms_key_arn
+  }
+
+  # A SUM names a column of a dataset's schema: the datasets must exist.
+  depends_on = [personalize_dataset.this]
+}
+
 resource "personalize_event_tracker" "this" {
   name              = "${var.name_prefix}-tracker"
   dataset_group_arn = personalize_dataset_group.this.arn

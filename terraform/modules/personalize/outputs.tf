@@ -62,3 +62,8 @@ output "recommender_metrics" {
   description = "Offline metrics of each recommender's model by use case, as Personalize reports them; empty without a domain."
   value       = { for use_case, recommender in personalize_recommender.this : use_case => recommender.model_metrics }
 }
+
+output "metric_attribution_arn" {
+  description = "ARN of the metric attribution; null without var.metric_attribution."
+  value       = one(personalize_metric_attribution.this[*].arn)
+}

@@ -276,6 +276,33 @@ variable "filters" {
   }
 }
 
+variable "metric_attribution" {
+  description = "Optional metric attribution of the dataset group (one per group): metrics as name => { event_type, expression } (expression SAMPLECOUNT() or SUM(Interactions.COLUMN) / SUM(Items.COLUMN)), the S3 path of the reports, and the role Personalize writes them with (default: role_arn) and an optional KMS key. Null (the default): none."
+  type = object({
+    metrics = map(object({
+      event_type = string
+      expression = string
+    }))
+    s3_path     = string
+    role_arn    = optional(string)
+    kms_key_arn = optional(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.metric_attribution == null ? true : length(var.metric_attribution.metrics) >= 1 && length(var.metric_attribution.metrics) <= 10
+    error_message = "metric_attribution.metrics must hold 1 to 10 metrics (Personalize's limit)."
+  }
+  validation {
+    condition     = var.metric_attribution == null ? true : alltrue([for m in values(var.metric_attribution.metrics) : can(regex("^(?i)(SAMPLECOUNT\\(\\)|SUM\\((INTERACTIONS|ITEMS)\\.[A-Za-z_][A-Za-z0-9_]*\\))$", m.expression))])
+    error_message = "metric_attribution expressions must be SAMPLECOUNT() or SUM(Interactions.COLUMN) / SUM(Items.COLUMN)."
+  }
+  validation {
+    condition     = var.metric_attribution == null ? true : can(regex("^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$", var.metric_attribution.s3_path))
+    error_message = "metric_attribution.s3_path must be an s3://bucket/prefix path."
+  }
+}
+
 variable "timeouts" {
   description = "Create timeouts of the slow resources (Terraform duration strings): import, training, campaign."
   type = object({
