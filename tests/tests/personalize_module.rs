@@ -680,12 +680,7 @@ fn a_domain_dataset_group_gets_one_recommender_per_use_case() {
             .unwrap()
             .metrics()
             .iter()
-            .map(|m| {
-                (
-                    m.metric_name().unwrap_or("").to_owned(),
-                    m.expression().unwrap_or("").to_owned(),
-                )
-            })
+            .map(|m| (m.metric_name().to_owned(), m.expression().to_owned()))
             .collect::<Vec<_>>()
     });
     assert_eq!(

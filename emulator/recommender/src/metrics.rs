@@ -112,7 +112,7 @@ pub enum Cohort {
 impl Cohort {
     /// The cohort of `user`.
     pub fn of(user: &str) -> Cohort {
-        if fnv1a(user.bytes()) % 5 == 0 {
+        if fnv1a(user.bytes()).is_multiple_of(5) {
             Cohort::Tuning
         } else {
             Cohort::Reporting
