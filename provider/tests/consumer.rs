@@ -195,7 +195,7 @@ output "campaign_arn" {{
     assert!(!init.contains("dev_overrides"), "{init}");
     let plan = terraform(&personalize, &["plan"]);
     assert!(
-        plan.contains("module.personalize.personalize_campaign.this will be created"),
+        plan.contains("module.personalize.personalize_campaign.this[0] will be created"),
         "{plan}"
     );
     let apply = terraform(&personalize, &["apply", "-auto-approve"]);
