@@ -187,6 +187,16 @@ const NEEDS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "personalize_metric_attribution",
+        &[
+            "personalize:CreateMetricAttribution",
+            "personalize:DescribeMetricAttribution",
+            "personalize:ListMetricAttributionMetrics",
+            "personalize:UpdateMetricAttribution",
+            "personalize:DeleteMetricAttribution",
+        ],
+    ),
+    (
         "personalize_recommender",
         &[
             "personalize:CreateRecommender",
