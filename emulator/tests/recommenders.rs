@@ -37,12 +37,18 @@ const PER_USER: u32 = 12;
 /// comedies c0..c19, users v30..v59 12 of the dramas d0..d19 (dense enough for every use case
 /// to find related items).
 fn interactions_csv() -> String {
+    interactions_of(("Watch", "Click"))
+}
+
+/// [`interactions_csv`] with `events.0` for the even steps (Watch) and `events.1` for the odd
+/// ones (Click).
+fn interactions_of(events: (&str, &str)) -> String {
     let mut out = String::from("USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE\n");
     for u in 0..60u32 {
         let cluster = if u < 30 { 'c' } else { 'd' };
         for k in 0..PER_USER {
             let item = (u * 7 + k * 3) % CLUSTER;
-            let event = if k % 2 == 0 { "Watch" } else { "Click" };
+            let event = if k % 2 == 0 { events.0 } else { events.1 };
             out.push_str(&format!(
                 "v{u},{cluster}{item},{},{event}\n",
                 1_600_000_000 + u * 100 + k
@@ -74,10 +80,17 @@ struct Vod {
 /// Starts a server and builds a VIDEO_ON_DEMAND group named `name` with domain schemas, both
 /// datasets and their data imported.
 async fn vod(name: &str) -> Vod {
+    domain_group(name, Domain::VideoOnDemand, interactions_csv(), true).await
+}
+
+/// Starts a server and builds a group of `domain` named `name` with the domain's
+/// interactions schema and `interactions` imported, and with `items` the VIDEO_ON_DEMAND items
+/// dataset too.
+async fn domain_group(name: &str, domain: Domain, interactions: String, items: bool) -> Vod {
     let root = tempfile::tempdir().unwrap();
     let bucket = root.path().join("data");
     std::fs::create_dir_all(&bucket).unwrap();
-    std::fs::write(bucket.join("vod-interactions.csv"), interactions_csv()).unwrap();
+    std::fs::write(bucket.join("vod-interactions.csv"), interactions).unwrap();
     std::fs::write(bucket.join("vod-items.csv"), items_csv()).unwrap();
     let server = common::start_instant(root.path());
     let c = Clients::new(server.endpoint());
@@ -85,21 +98,22 @@ async fn vod(name: &str) -> Vod {
     let group = p
         .create_dataset_group()
         .name(name)
-        .domain(Domain::VideoOnDemand)
+        .domain(domain.clone())
         .send()
         .await
         .unwrap()
         .dataset_group_arn
         .unwrap();
     let mut datasets = Vec::new();
-    for (ty, schema, key) in [
+    let all = [
         ("Interactions", INTERACTIONS_SCHEMA, "vod-interactions.csv"),
         ("Items", ITEMS_SCHEMA, "vod-items.csv"),
-    ] {
+    ];
+    for (ty, schema, key) in all.into_iter().take(if items { 2 } else { 1 }) {
         let schema = p
             .create_schema()
             .name(format!("{name}-{ty}"))
-            .domain(Domain::VideoOnDemand)
+            .domain(domain.clone())
             .schema(schema)
             .send()
             .await
@@ -927,5 +941,104 @@ async fn item_metadata_comes_with_recommendations_only_where_enabled() {
     assert!(
         err.meta().message().unwrap_or("").contains("at most 10"),
         "{err:?}"
+    );
+}
+
+/// The five ECOMMERCE use cases on a domain group of View and Purchase events (no Items
+/// dataset: "An Items dataset is optional for all ECOMMERCE use cases"), each answering as its
+/// page says: what the user purchased left out of "Recommended for you" and "Customers who
+/// viewed X also viewed", an item alone enough for "Frequently bought together", a user needed
+/// by the popular-items use cases.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_ecommerce_use_case_is_served_by_a_recommender() {
+    let v = domain_group(
+        "shop",
+        Domain::Ecommerce,
+        interactions_of(("View", "Purchase")),
+        false,
+    )
+    .await;
+    let mut arns = std::collections::BTreeMap::new();
+    for use_case in [
+        "aws-ecomm-recommended-for-you",
+        "aws-ecomm-customers-who-viewed-x-also-viewed",
+        "aws-ecomm-frequently-bought-together",
+        "aws-ecomm-popular-items-by-views",
+        "aws-ecomm-popular-items-by-purchases",
+    ] {
+        let r = v.recommender(use_case, use_case, None).await;
+        assert_eq!(
+            r.status(),
+            Some("ACTIVE"),
+            "{use_case}: {:?}",
+            r.failure_reason()
+        );
+        arns.insert(use_case, r.recommender_arn.unwrap());
+    }
+    // v0 purchased the odd steps of its history.
+    let purchased: Vec<String> = (0..PER_USER)
+        .filter(|k| k % 2 == 1)
+        .map(|k| format!("c{}", (k * 3) % CLUSTER))
+        .collect();
+    let picks = ids(&v
+        .recommend(&arns["aws-ecomm-recommended-for-you"], Some("v0"), None)
+        .await
+        .unwrap());
+    assert_eq!(picks.len(), 10);
+    for p in &purchased {
+        assert!(!picks.contains(p), "v0 purchased {p}: {picks:?}");
+    }
+    let also_viewed = ids(&v
+        .recommend(
+            &arns["aws-ecomm-customers-who-viewed-x-also-viewed"],
+            Some("v0"),
+            Some("c3"),
+        )
+        .await
+        .unwrap());
+    assert!(!also_viewed.is_empty());
+    for p in &purchased {
+        assert!(
+            !also_viewed.contains(p),
+            "v0 purchased {p}: {also_viewed:?}"
+        );
+    }
+    let together = ids(&v
+        .recommend(
+            &arns["aws-ecomm-frequently-bought-together"],
+            None,
+            Some("c3"),
+        )
+        .await
+        .unwrap());
+    assert!(
+        together[..3].iter().all(|i| i.starts_with('c')),
+        "{together:?}"
+    );
+    for use_case in [
+        "aws-ecomm-popular-items-by-views",
+        "aws-ecomm-popular-items-by-purchases",
+    ] {
+        let err = v.recommend(&arns[use_case], None, None).await.unwrap_err();
+        assert!(err.contains("userId is required"), "{use_case}: {err}");
+        assert_eq!(
+            v.recommend(&arns[use_case], Some("v1"), None)
+                .await
+                .unwrap()
+                .len(),
+            10
+        );
+    }
+    let err = v
+        .recommend(
+            &arns["aws-ecomm-frequently-bought-together"],
+            Some("v0"),
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.contains("itemId is required by the Frequently bought together"),
+        "{err}"
     );
 }
