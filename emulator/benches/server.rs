@@ -28,7 +28,7 @@ struct Clients {
 }
 
 fn clients(endpoint: &str) -> Clients {
-    let config = pr_sdk::local(endpoint, "us-east-1");
+    let config = sdk_config::local(endpoint, "us-east-1");
     Clients {
         control: aws_sdk_personalize::Client::new(&config),
         events: aws_sdk_personalizeevents::Client::new(&config),

@@ -59,7 +59,7 @@ fn main() {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let config = pr_sdk::local(server.endpoint(), "us-east-1");
+        let config = sdk_config::local(server.endpoint(), "us-east-1");
         let p = aws_sdk_personalize::Client::new(&config);
         let rt = aws_sdk_personalizeruntime::Client::new(&config);
         let version = train(&p).await;

@@ -79,7 +79,7 @@ impl Ctx {
     pub fn arn(&self, resource: &str) -> String {
         format!(
             "arn:{}:personalize:{}:{}:{resource}",
-            pr_sdk::partition(&self.region),
+            sdk_config::partition(&self.region),
             self.region,
             self.server.config.account_id
         )

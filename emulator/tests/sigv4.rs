@@ -88,7 +88,7 @@ impl aws_smithy_async::time::TimeSource for Skewed {
 /// Clients signing with the accepted pair, with `customize` applied to each config builder.
 macro_rules! clients_with {
     ($endpoint:expr, |$b:ident| $customize:expr) => {{
-        let config = pr_sdk::local($endpoint, REGION)
+        let config = sdk_config::local($endpoint, REGION)
             .into_builder()
             .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
             .build();

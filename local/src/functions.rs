@@ -92,8 +92,8 @@ pub fn build_with(
     ingest_timeout: std::time::Duration,
 ) -> anyhow::Result<Functions> {
     let envs = environments(config, resources)?;
-    let moto = pr_sdk::local(&config.aws_endpoint, &config.region);
-    let personalize = pr_sdk::local(&config.personalize_endpoint, &config.region);
+    let moto = sdk_config::local(&config.aws_endpoint, &config.region);
+    let personalize = sdk_config::local(&config.personalize_endpoint, &config.region);
 
     let collect_config =
         collect::Config::from_env(&env_of(&envs["collect"])).context("collect configuration")?;

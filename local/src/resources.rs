@@ -23,7 +23,7 @@ pub struct AwsClients {
 impl AwsClients {
     /// Clients for the endpoint of `config`.
     pub fn new(config: &StackConfig) -> Self {
-        let sdk = pr_sdk::local(&config.aws_endpoint, &config.region);
+        let sdk = sdk_config::local(&config.aws_endpoint, &config.region);
         Self {
             kinesis: aws_sdk_kinesis::Client::new(&sdk),
             s3: aws_sdk_s3::Client::from_conf(

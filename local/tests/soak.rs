@@ -110,7 +110,7 @@ async fn pipeline(name: &str) -> Pipeline {
         ..personalize_local::Config::default()
     });
     let personalize =
-        aws_sdk_personalize::Client::new(&pr_sdk::local(emulator.endpoint(), "us-east-1"));
+        aws_sdk_personalize::Client::new(&sdk_config::local(emulator.endpoint(), "us-east-1"));
     let group = personalize
         .create_dataset_group()
         .name(name)
@@ -495,7 +495,7 @@ async fn replaying_what_the_mapping_gave_up_on_trains_each_event_once() {
 
     let dir = tempfile::tempdir().unwrap();
     let letters = dir.path().join("dead-letters.jsonl");
-    let sdk = pr_sdk::local(emulator.endpoint(), "us-east-1");
+    let sdk = sdk_config::local(emulator.endpoint(), "us-east-1");
     let replayer = Replayer {
         ingest: Ingest::new(
             ingest::Config::new(config.tracking_id.clone(), ""),

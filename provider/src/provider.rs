@@ -4,7 +4,7 @@
 //! The arguments that say where and as whom to call AWS have the names and meaning of the
 //! `hashicorp/aws` provider's (profile, shared files, `assume_role`,
 //! `assume_role_with_web_identity`, account lists, retries), so one set of habits covers both;
-//! `pr_sdk::load` builds the SDK configuration from them.
+//! `sdk_config::load` builds the SDK configuration from them.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -90,7 +90,7 @@ fn retries_check(v: &Dyn) -> Result<(), String> {
 }
 
 fn retry_mode_check(v: &Dyn) -> Result<(), String> {
-    pr_sdk::retry_mode(v.str().ok_or("expected a string")?).map(|_| ())
+    sdk_config::retry_mode(v.str().ok_or("expected a string")?).map(|_| ())
 }
 
 fn account_id(v: &Dyn) -> Result<(), String> {
@@ -370,7 +370,7 @@ fn env(key: &str) -> Option<String> {
 }
 
 /// The SDK settings of a provider block (already validated).
-fn settings(config: &Obj) -> Result<pr_sdk::Settings, (String, AttributePath)> {
+fn settings(config: &Obj) -> Result<sdk_config::Settings, (String, AttributePath)> {
     let endpoints = block(config, "endpoints");
     let web_identity = match block(config, "assume_role_with_web_identity") {
         None => None,
@@ -383,16 +383,16 @@ fn settings(config: &Obj) -> Result<pr_sdk::Settings, (String, AttributePath)> {
                     path.clone().attribute("role_arn"),
                 ))?;
             let token = match string(web, "web_identity_token") {
-                Some(token) => pr_sdk::WebIdentityToken::Value(token),
+                Some(token) => sdk_config::WebIdentityToken::Value(token),
                 None => string(web, "web_identity_token_file")
                     .or_else(|| env("AWS_WEB_IDENTITY_TOKEN_FILE"))
-                    .map(|f| pr_sdk::WebIdentityToken::File(f.into()))
+                    .map(|f| sdk_config::WebIdentityToken::File(f.into()))
                     .ok_or((
                         "assume_role_with_web_identity needs `web_identity_token` or `web_identity_token_file` (or AWS_WEB_IDENTITY_TOKEN_FILE)".to_owned(),
                         path,
                     ))?,
             };
-            Some(pr_sdk::WebIdentity {
+            Some(sdk_config::WebIdentity {
                 role_arn,
                 session_name: string(web, "session_name").or_else(|| env("AWS_ROLE_SESSION_NAME")),
                 token,
@@ -403,7 +403,7 @@ fn settings(config: &Obj) -> Result<pr_sdk::Settings, (String, AttributePath)> {
         }
     };
     let assume_role = blocks(config, "assume_role")
-        .map(|role| pr_sdk::AssumeRole {
+        .map(|role| sdk_config::AssumeRole {
             role_arn: string(role, "role_arn").unwrap_or_default(),
             session_name: string(role, "session_name"),
             external_id: string(role, "external_id"),
@@ -420,7 +420,7 @@ fn settings(config: &Obj) -> Result<pr_sdk::Settings, (String, AttributePath)> {
             source_identity: string(role, "source_identity"),
         })
         .collect();
-    Ok(pr_sdk::Settings {
+    Ok(sdk_config::Settings {
         region: string(config, "region"),
         profile: string(config, "profile"),
         endpoint_url: None,
@@ -438,7 +438,7 @@ fn settings(config: &Obj) -> Result<pr_sdk::Settings, (String, AttributePath)> {
                 .and_then(|v| v.num())
                 .map_or(DEFAULT_MAX_RETRIES, |n| n as u32),
         ),
-        retry_mode: string(config, "retry_mode").and_then(|m| pr_sdk::retry_mode(&m).ok()),
+        retry_mode: string(config, "retry_mode").and_then(|m| sdk_config::retry_mode(&m).ok()),
         sts_endpoint: endpoints.and_then(|e| string(e, "sts")),
         sts_region: string(config, "sts_region"),
         web_identity,
@@ -471,7 +471,7 @@ fn check_conflicts(diags: &mut Diagnostics, config: &Obj) {
 }
 
 /// The detail of a credentials failure: where credentials are looked for, the SDK's reason, and
-/// for an IAM Identity Center failure (`sso`, see [`pr_sdk::is_sso_failure`]) the command that
+/// for an IAM Identity Center failure (`sso`, see [`sdk_config::is_sso_failure`]) the command that
 /// signs in.
 fn credentials_error(reason: &str, sso: bool, profile: Option<&str>) -> String {
     let mut text = format!(
@@ -539,7 +539,7 @@ impl Provider for PersonalizeProvider {
                 return None;
             }
         };
-        let sdk = pr_sdk::load(&settings).await;
+        let sdk = sdk_config::load(&settings).await;
         if sdk.region().is_none() {
             diags.error(
                 "No AWS region",
@@ -556,8 +556,8 @@ impl Provider for PersonalizeProvider {
             diags.root_error(
                 "No valid AWS credentials",
                 credentials_error(
-                    &pr_sdk::error_chain(&e),
-                    pr_sdk::is_sso_failure(&e),
+                    &sdk_config::error_chain(&e),
+                    sdk_config::is_sso_failure(&e),
                     settings.profile.as_deref(),
                 ),
             );
@@ -566,7 +566,7 @@ impl Provider for PersonalizeProvider {
         let allowed = strings(&config, "allowed_account_ids");
         let forbidden = strings(&config, "forbidden_account_ids");
         if !allowed.is_empty() || !forbidden.is_empty() {
-            let account = match pr_sdk::caller_account(&sdk, &settings).await {
+            let account = match sdk_config::caller_account(&sdk, &settings).await {
                 Ok(a) => a,
                 Err(e) => {
                     diags.root_error(
@@ -588,7 +588,7 @@ impl Provider for PersonalizeProvider {
         self.clients.set(Clients {
             personalize: aws_sdk_personalize::Client::from_conf(builder.build()),
             tags: TagConfig::from_provider(&config),
-            partition: pr_sdk::partition(sdk.region().map_or("", |r| r.as_ref())),
+            partition: sdk_config::partition(sdk.region().map_or("", |r| r.as_ref())),
         });
         Some(())
     }

@@ -173,7 +173,7 @@ resource "personalize_dataset_group" "g" {{
         "{plan}"
     );
     w.ok(&["destroy", "-auto-approve", "-no-color"]);
-    let c = aws_sdk_personalize::Client::new(&pr_sdk::local(slow.endpoint(), "us-east-1"));
+    let c = aws_sdk_personalize::Client::new(&sdk_config::local(slow.endpoint(), "us-east-1"));
     let left = block_on(c.list_dataset_groups().send()).unwrap();
     assert!(left.dataset_groups().is_empty(), "{left:?}");
 }

@@ -70,7 +70,7 @@ fn interrupted_create_is_kept_tainted(how: Interrupt) {
     let pgid = child.id();
 
     // Wait until the create call reached the emulator, then interrupt.
-    let client = aws_sdk_personalize::Client::new(&pr_sdk::local(slow.endpoint(), "us-east-1"));
+    let client = aws_sdk_personalize::Client::new(&sdk_config::local(slow.endpoint(), "us-east-1"));
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -10,7 +10,7 @@ use testkit::moto::Moto;
 #[tokio::test]
 async fn s3_put_then_get_returns_the_same_bytes() {
     let moto = Moto::start().unwrap();
-    let config = pr_sdk::local(moto.endpoint(), "us-east-1");
+    let config = sdk_config::local(moto.endpoint(), "us-east-1");
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&config)
             .force_path_style(true)
@@ -48,7 +48,7 @@ async fn s3_put_then_get_returns_the_same_bytes() {
 #[tokio::test]
 async fn kinesis_create_put_get_round_trips_a_record() {
     let moto = Moto::start().unwrap();
-    let config = pr_sdk::local(moto.endpoint(), "us-east-1");
+    let config = sdk_config::local(moto.endpoint(), "us-east-1");
     let kinesis = aws_sdk_kinesis::Client::new(&config);
     kinesis
         .create_stream()

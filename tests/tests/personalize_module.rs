@@ -199,7 +199,7 @@ fn the_module_applies_retrains_in_place_and_destroys_against_personalize_local()
     // The campaign carries the exploration settings, checked behind Terraform's back.
     let described = runtime().block_on(async {
         let client =
-            aws_sdk_personalize::Client::new(&pr_sdk::local(server.endpoint(), "us-east-1"));
+            aws_sdk_personalize::Client::new(&sdk_config::local(server.endpoint(), "us-east-1"));
         client
             .describe_campaign()
             .campaign_arn(&campaign)
@@ -289,7 +289,7 @@ fn the_module_applies_retrains_in_place_and_destroys_against_personalize_local()
     work.ok(&["destroy", "-auto-approve", "-input=false"]);
     let groups = runtime().block_on(async {
         let client =
-            aws_sdk_personalize::Client::new(&pr_sdk::local(server.endpoint(), "us-east-1"));
+            aws_sdk_personalize::Client::new(&sdk_config::local(server.endpoint(), "us-east-1"));
         client.list_dataset_groups().send().await.unwrap()
     });
     assert!(groups.dataset_groups().is_empty(), "{groups:?}");
@@ -392,7 +392,7 @@ fn event_weights_ranking_influence_and_excluded_columns_reach_personalize_and_ch
     // The old solution is gone once the campaign moved off it.
     let solutions: Vec<String> = runtime().block_on(async {
         let client =
-            aws_sdk_personalize::Client::new(&pr_sdk::local(server.endpoint(), "us-east-1"));
+            aws_sdk_personalize::Client::new(&sdk_config::local(server.endpoint(), "us-east-1"));
         let out = client.list_solutions().send().await.unwrap();
         out.solutions()
             .iter()
@@ -417,7 +417,7 @@ struct Described {
 
 fn described(endpoint: &str, solution: &str, campaign: &str) -> Described {
     runtime().block_on(async {
-        let client = aws_sdk_personalize::Client::new(&pr_sdk::local(endpoint, "us-east-1"));
+        let client = aws_sdk_personalize::Client::new(&sdk_config::local(endpoint, "us-east-1"));
         let solution = client
             .describe_solution()
             .solution_arn(solution)
@@ -504,7 +504,7 @@ fn a_schema_change_moves_the_dataset_in_place() {
     assert_no_change(&work, "after the schema change");
     let schemas = runtime().block_on(async {
         let client =
-            aws_sdk_personalize::Client::new(&pr_sdk::local(server.endpoint(), "us-east-1"));
+            aws_sdk_personalize::Client::new(&sdk_config::local(server.endpoint(), "us-east-1"));
         let items = client
             .describe_dataset()
             .dataset_arn(after["dataset_arns"]["Items"].as_str().unwrap())
@@ -632,7 +632,7 @@ fn a_domain_dataset_group_gets_one_recommender_per_use_case() {
     assert!(!all["tracking_id"].as_str().unwrap().is_empty());
 
     let (domain, items, because) = runtime().block_on(async {
-        let sdk = pr_sdk::local(server.endpoint(), "us-east-1");
+        let sdk = sdk_config::local(server.endpoint(), "us-east-1");
         let control = aws_sdk_personalize::Client::new(&sdk);
         let group = control
             .describe_dataset_group()
@@ -671,7 +671,7 @@ fn a_domain_dataset_group_gets_one_recommender_per_use_case() {
     let attribution = all["metric_attribution_arn"].as_str().unwrap().to_owned();
     let metrics = runtime().block_on(async {
         let client =
-            aws_sdk_personalize::Client::new(&pr_sdk::local(server.endpoint(), "us-east-1"));
+            aws_sdk_personalize::Client::new(&sdk_config::local(server.endpoint(), "us-east-1"));
         client
             .list_metric_attribution_metrics()
             .metric_attribution_arn(&attribution)
@@ -693,7 +693,7 @@ fn a_domain_dataset_group_gets_one_recommender_per_use_case() {
     work.ok(&["destroy", "-auto-approve", "-input=false"]);
     let left = runtime().block_on(async {
         let client =
-            aws_sdk_personalize::Client::new(&pr_sdk::local(server.endpoint(), "us-east-1"));
+            aws_sdk_personalize::Client::new(&sdk_config::local(server.endpoint(), "us-east-1"));
         client
             .list_recommenders()
             .send()
@@ -729,7 +729,7 @@ fn a_new_kms_key_rebuilds_the_chain_without_name_clashes() {
     assert_no_change(&work, "after the new key");
     let (groups, solutions) = runtime().block_on(async {
         let client =
-            aws_sdk_personalize::Client::new(&pr_sdk::local(server.endpoint(), "us-east-1"));
+            aws_sdk_personalize::Client::new(&sdk_config::local(server.endpoint(), "us-east-1"));
         let groups = client.list_dataset_groups().send().await.unwrap();
         let solutions = client.list_solutions().send().await.unwrap();
         (groups.dataset_groups().len(), solutions.solutions().len())
@@ -759,7 +759,7 @@ fn runtime() -> tokio::runtime::Runtime {
 
 fn recommendations(endpoint: &str, campaign: &str, user: &str) -> Vec<String> {
     runtime().block_on(async {
-        let client = aws_sdk_personalizeruntime::Client::new(&pr_sdk::local(endpoint, "us-east-1"));
+        let client = aws_sdk_personalizeruntime::Client::new(&sdk_config::local(endpoint, "us-east-1"));
         let out = client
             .get_recommendations()
             .campaign_arn(campaign)

@@ -19,7 +19,7 @@ const PUBLISHED: f64 = 1_543_622_400.0;
 
 /// `arn` moved into the partition of the caller's region (`arn:aws-cn:` in China).
 fn in_partition(ctx: &Ctx, arn: &str) -> String {
-    let partition = pr_sdk::partition(&ctx.region);
+    let partition = sdk_config::partition(&ctx.region);
     arn.replacen("arn:aws:", &format!("arn:{partition}:"), 1)
 }
 

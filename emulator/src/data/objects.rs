@@ -214,7 +214,7 @@ fn under_root(root: &Path, bucket: &str, key: &str) -> Result<PathBuf, String> {
 }
 
 fn s3_client(endpoint: &str, region: &str) -> aws_sdk_s3::Client {
-    let config = pr_sdk::local(endpoint, region);
+    let config = sdk_config::local(endpoint, region);
     aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&config)
             .force_path_style(true)

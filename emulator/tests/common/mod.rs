@@ -28,12 +28,12 @@ impl Clients {
 
     /// Clients that sign for `region` (the server takes the region from the credential scope).
     pub fn in_region(endpoint: &str, region: &str) -> Self {
-        Self::with_config(pr_sdk::local(endpoint, region))
+        Self::with_config(sdk_config::local(endpoint, region))
     }
 
     /// Clients that never retry on their own (the caller's loop does, without backoff waits).
     pub fn without_retries(endpoint: &str) -> Self {
-        let config = pr_sdk::local(endpoint, REGION)
+        let config = sdk_config::local(endpoint, REGION)
             .into_builder()
             .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
             .build();
@@ -42,7 +42,7 @@ impl Clients {
 
     /// Clients that sign with `access_key_id` / `secret` instead of the local test pair.
     pub fn signing_as(endpoint: &str, access_key_id: &str, secret: &str) -> Self {
-        let config = pr_sdk::local(endpoint, REGION)
+        let config = sdk_config::local(endpoint, REGION)
             .into_builder()
             .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
             .build();
@@ -72,7 +72,7 @@ impl Clients {
         }
     }
 
-    fn with_config(config: pr_sdk::aws_config::SdkConfig) -> Self {
+    fn with_config(config: sdk_config::aws_config::SdkConfig) -> Self {
         Self {
             control: aws_sdk_personalize::Client::new(&config),
             events: aws_sdk_personalizeevents::Client::new(&config),

@@ -140,7 +140,7 @@ pub fn partition_key(salt: &str, user_id: &str) -> String {
 
 impl Collect<KinesisStream> {
     /// The handler on the real Kinesis client.
-    pub fn from_sdk(config: Config, sdk: &pr_sdk::aws_config::SdkConfig) -> Self {
+    pub fn from_sdk(config: Config, sdk: &sdk_config::aws_config::SdkConfig) -> Self {
         let stream = KinesisStream::new(aws_sdk_kinesis::Client::new(sdk), &config.stream_name);
         Self::new(config, stream)
     }

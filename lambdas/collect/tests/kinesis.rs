@@ -77,7 +77,7 @@ fn post(path: &str, body: serde_json::Value) -> lambda_http::Request {
 #[tokio::test]
 async fn events_and_data_land_in_kinesis() {
     let moto = Moto::start().unwrap();
-    let sdk = pr_sdk::local(moto.endpoint(), "us-east-1");
+    let sdk = sdk_config::local(moto.endpoint(), "us-east-1");
     let client = aws_sdk_kinesis::Client::new(&sdk);
     create_stream(&client, "events").await;
     // A backend acting for users 429 and 7 (IAM), writing events of 2023 and 2024.
@@ -122,7 +122,7 @@ async fn events_and_data_land_in_kinesis() {
 #[tokio::test]
 async fn a_missing_stream_is_a_bad_gateway_without_sdk_detail() {
     let moto = Moto::start().unwrap();
-    let sdk = pr_sdk::local(moto.endpoint(), "us-east-1");
+    let sdk = sdk_config::local(moto.endpoint(), "us-east-1");
     let mut config = Config::new("no-such-stream");
     config.auth = AuthMode::Service;
     let collect = Collect::from_sdk(config, &sdk);

@@ -101,7 +101,7 @@ impl Config {
 
 impl Ingest<PersonalizeSink, SqsQueue> {
     /// The handler on the real Personalize events and SQS clients.
-    pub fn from_sdk(config: Config, sdk: &pr_sdk::aws_config::SdkConfig) -> Self {
+    pub fn from_sdk(config: Config, sdk: &sdk_config::aws_config::SdkConfig) -> Self {
         let sink = PersonalizeSink::from_sdk(sdk, config.put_events);
         let dlq = SqsQueue::new(aws_sdk_sqs::Client::new(sdk), &config.dlq_url);
         Self::new(config, sink, dlq)

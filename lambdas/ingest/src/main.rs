@@ -10,7 +10,7 @@ use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 async fn main() -> Result<(), Error> {
     telemetry::start("ingest", env!("CARGO_PKG_VERSION"));
     let config = Config::from_env(&Env::process())?;
-    let sdk = pr_sdk::load(&pr_sdk::Settings::default()).await;
+    let sdk = sdk_config::load(&sdk_config::Settings::default()).await;
     let handler = Ingest::from_sdk(config, &sdk);
     let handler = &handler;
     run(service_fn(

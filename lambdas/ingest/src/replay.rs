@@ -230,7 +230,7 @@ impl S3Objects {
 fn s3_error(doing: String, e: &(dyn std::error::Error + 'static)) -> ReplayError {
     ReplayError::S3 {
         doing,
-        detail: pr_sdk::error_chain(e),
+        detail: sdk_config::error_chain(e),
     }
 }
 

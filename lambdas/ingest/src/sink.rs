@@ -71,7 +71,7 @@ impl PersonalizeSink {
     }
 
     /// A sink on a client built from `sdk` with `limits` as its retry and timeout settings.
-    pub fn from_sdk(sdk: &pr_sdk::aws_config::SdkConfig, limits: CallLimits) -> Self {
+    pub fn from_sdk(sdk: &sdk_config::aws_config::SdkConfig, limits: CallLimits) -> Self {
         use aws_sdk_personalizeevents::config::{retry::RetryConfig, timeout::TimeoutConfig};
         let config = aws_sdk_personalizeevents::config::Builder::from(sdk)
             .retry_config(RetryConfig::standard().with_max_attempts(limits.attempts.max(1)))

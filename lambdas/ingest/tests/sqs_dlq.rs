@@ -7,7 +7,7 @@ use testkit::moto::Moto;
 #[tokio::test]
 async fn poison_records_land_in_the_sqs_queue_with_their_reason() {
     let moto = Moto::start().unwrap();
-    let sdk = pr_sdk::local(moto.endpoint(), "us-east-1");
+    let sdk = sdk_config::local(moto.endpoint(), "us-east-1");
     let sqs = aws_sdk_sqs::Client::new(&sdk);
     let url = sqs
         .create_queue()

@@ -195,7 +195,7 @@ impl Config {
 
 impl Recommend<PersonalizeRecommender> {
     /// The handler on the real Personalize runtime client.
-    pub fn from_sdk(config: Config, sdk: &pr_sdk::aws_config::SdkConfig) -> Self {
+    pub fn from_sdk(config: Config, sdk: &sdk_config::aws_config::SdkConfig) -> Self {
         let client = aws_sdk_personalizeruntime::Client::new(sdk);
         Self::new(config, PersonalizeRecommender::new(client))
     }

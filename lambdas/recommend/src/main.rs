@@ -9,7 +9,7 @@ use recommend::{Config, Recommend};
 async fn main() -> Result<(), Error> {
     telemetry::start("recommend", env!("CARGO_PKG_VERSION"));
     let config = Config::from_env(&Env::process())?;
-    let sdk = pr_sdk::load(&pr_sdk::Settings::default()).await;
+    let sdk = sdk_config::load(&sdk_config::Settings::default()).await;
     let handler = Recommend::from_sdk(config, &sdk);
     let handler = &handler;
     run(service_fn(move |req: Request| async move {

@@ -90,10 +90,10 @@ fn replay(args: &ReplayArgs) -> anyhow::Result<()> {
         .ok();
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
-        let sdk = pr_sdk::load(&pr_sdk::Settings {
+        let sdk = sdk_config::load(&sdk_config::Settings {
             region: args.region.clone(),
             profile: args.profile.clone(),
-            ..pr_sdk::Settings::default()
+            ..sdk_config::Settings::default()
         })
         .await;
         let path_style = ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]

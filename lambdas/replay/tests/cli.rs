@@ -104,7 +104,7 @@ fn an_archive_replay_trains_each_event_once_however_often_it_runs() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let (group, tracking_id) = runtime.block_on(async {
         let personalize =
-            aws_sdk_personalize::Client::new(&pr_sdk::local(emulator.endpoint(), "us-east-1"));
+            aws_sdk_personalize::Client::new(&sdk_config::local(emulator.endpoint(), "us-east-1"));
         let group = personalize
             .create_dataset_group()
             .name("replay-cli")
@@ -121,7 +121,7 @@ fn an_archive_replay_trains_each_event_once_however_often_it_runs() {
             .await
             .unwrap();
         let s3 = aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&pr_sdk::local(moto.endpoint(), "us-east-1"))
+            aws_sdk_s3::config::Builder::from(&sdk_config::local(moto.endpoint(), "us-east-1"))
                 .force_path_style(true)
                 .build(),
         );

@@ -373,7 +373,7 @@ pub fn start_stack(
 /// # Errors
 /// When a list call fails.
 pub async fn leftovers(endpoint: &str) -> anyhow::Result<Vec<String>> {
-    let client = aws_sdk_personalize::Client::new(&pr_sdk::local(endpoint, super::REGION));
+    let client = aws_sdk_personalize::Client::new(&sdk_config::local(endpoint, super::REGION));
     let mut left = Vec::new();
     // Each kind: its List call, the list in the answer, and how a reader names it.
     macro_rules! list {

@@ -260,7 +260,7 @@ async fn play(
 
     let what = "uploading the walkthrough data to S3";
     let t = step_start(verbose, what);
-    let sdk = pr_sdk::local(&moto_url, REGION);
+    let sdk = sdk_config::local(&moto_url, REGION);
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&sdk)
             .force_path_style(true)

@@ -84,12 +84,12 @@ impl Emulator {
 
     /// A Personalize control-plane client for checks behind Terraform's back.
     pub fn client(&self) -> aws_sdk_personalize::Client {
-        aws_sdk_personalize::Client::new(&pr_sdk_local(self.endpoint()))
+        aws_sdk_personalize::Client::new(&sdk_config_local(self.endpoint()))
     }
 }
 
-fn pr_sdk_local(endpoint: &str) -> aws_config::SdkConfig {
-    pr_sdk::local(endpoint, "us-east-1")
+fn sdk_config_local(endpoint: &str) -> aws_config::SdkConfig {
+    sdk_config::local(endpoint, "us-east-1")
 }
 
 /// Interactions of two taste clusters: 30 users, 40 items, 12 events each.

@@ -33,8 +33,8 @@ pub struct Stack {
 
 /// SDK configuration for personalize-local; `retries: false` leaves every retry to the code
 /// under test (the SDK's own retries would otherwise hide injected faults).
-pub fn personalize_sdk(endpoint: &str, retries: bool) -> pr_sdk::aws_config::SdkConfig {
-    let config = pr_sdk::local(endpoint, REGION);
+pub fn personalize_sdk(endpoint: &str, retries: bool) -> sdk_config::aws_config::SdkConfig {
+    let config = sdk_config::local(endpoint, REGION);
     if retries {
         config
     } else {
@@ -69,7 +69,7 @@ impl Stack {
         let (group, campaign, tracking_id) = train(&control).await;
 
         let moto = Moto::start().unwrap();
-        let aws = pr_sdk::local(moto.endpoint(), REGION);
+        let aws = sdk_config::local(moto.endpoint(), REGION);
         let kinesis = aws_sdk_kinesis::Client::new(&aws);
         kinesis
             .create_stream()
@@ -102,8 +102,8 @@ impl Stack {
     }
 
     /// moto's SDK configuration.
-    pub fn aws(&self) -> pr_sdk::aws_config::SdkConfig {
-        pr_sdk::local(self.moto.endpoint(), REGION)
+    pub fn aws(&self) -> sdk_config::aws_config::SdkConfig {
+        sdk_config::local(self.moto.endpoint(), REGION)
     }
 
     /// Every record of the stream, as the Kinesis event records Lambda would deliver.

@@ -222,7 +222,7 @@ pub fn local(endpoint_url: &str, region: &str) -> SdkConfig {
             "testing",
             None,
             None,
-            "pr-sdk-local",
+            "sdk-config-local",
         )))
         .build()
 }
