@@ -365,8 +365,7 @@ impl Model {
         let mut order: Vec<usize> = (0..scores.len())
             .filter(|&k| allowed(k) && Some(k as u32) != skip)
             .collect();
-        order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
-        order.truncate(query.num_results);
+        best_first(&mut order, &scores, query.num_results);
         order
             .into_iter()
             .map(|k| Scored {
@@ -557,6 +556,23 @@ impl Model {
     }
 }
 
+/// Keeps the `n` candidates of `order` with the highest `scores`, best first, ties by
+/// candidate index (catalogue order). That is a total order, so selecting the `n` best and
+/// sorting only those gives exactly the prefix a sort of every candidate would: a
+/// GetRecommendations call costs a partial selection over the catalogue, not a full sort.
+fn best_first(order: &mut Vec<usize>, scores: &[f64], n: usize) {
+    let better = |a: &usize, b: &usize| scores[*b].total_cmp(&scores[*a]).then(a.cmp(b));
+    if order.len() > n {
+        if n == 0 {
+            order.clear();
+            return;
+        }
+        order.select_nth_unstable_by(n - 1, better);
+        order.truncate(n);
+    }
+    order.sort_unstable_by(better);
+}
+
 /// Keeps the `n` best (highest affinity, then lowest user id), sorted.
 fn keep_best(top: &mut Vec<(f64, &str)>, n: usize) {
     top.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
@@ -570,5 +586,49 @@ fn attribute_matches(value: &Value, want: &str) -> bool {
         Value::Str(s) => s == want || s.split('|').any(|part| part == want),
         Value::Num(x) => want.trim().parse::<f64>().is_ok_and(|w| w == *x),
         Value::Bool(b) => want.eq_ignore_ascii_case(if *b { "true" } else { "false" }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::best_first;
+
+    /// What `best_first` must equal: every candidate sorted, best first, ties by index.
+    fn full_sort(order: &[usize], scores: &[f64], n: usize) -> Vec<usize> {
+        let mut all = order.to_vec();
+        all.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+        all.truncate(n);
+        all
+    }
+
+    #[test]
+    fn the_selected_best_are_the_full_sorts_prefix_ties_included() {
+        // Scores with many ties (a few distinct values), over candidates with gaps (some
+        // filtered out), for every cut from none to more than there are.
+        let scores: Vec<f64> = (0..200u64)
+            .map(|k| ((k.wrapping_mul(2_654_435_761) >> 7) % 5) as f64)
+            .collect();
+        let order: Vec<usize> = (0..200).filter(|k| k % 7 != 3).collect();
+        for n in [0, 1, 2, 5, 25, 100, order.len() - 1, order.len(), 500] {
+            let mut got = order.clone();
+            best_first(&mut got, &scores, n);
+            assert_eq!(got, full_sort(&order, &scores, n), "n = {n}");
+        }
+        // NaN and infinities order as `total_cmp` orders them, as the full sort does.
+        let odd = [
+            f64::NAN,
+            1.0,
+            f64::INFINITY,
+            -0.0,
+            0.0,
+            f64::NEG_INFINITY,
+            1.0,
+        ];
+        let order: Vec<usize> = (0..odd.len()).collect();
+        for n in 0..=odd.len() {
+            let mut got = order.clone();
+            best_first(&mut got, &odd, n);
+            assert_eq!(got, full_sort(&order, &odd, n), "n = {n}");
+        }
     }
 }
