@@ -361,6 +361,11 @@ mod tests {
         seqs.iter().map(|&s| (s, Value::from(s))).collect()
     }
 
+    /// The items of [`numbered`] without their sequence numbers.
+    fn values(seqs: &[u64]) -> Vec<Value> {
+        numbered(seqs).into_iter().map(|i| i.1).collect()
+    }
+
     fn all_pages(items: impl Fn() -> Vec<(u64, Value)>) -> Vec<Value> {
         let mut input = Map::new();
         input.insert("maxResults".into(), 2.into());
@@ -381,13 +386,7 @@ mod tests {
     #[test]
     fn pages_cover_everything_once() {
         let seen = all_pages(|| numbered(&[5, 4, 3, 2, 1]));
-        assert_eq!(
-            seen,
-            numbered(&[5, 4, 3, 2, 1])
-                .into_iter()
-                .map(|i| i.1)
-                .collect::<Vec<_>>()
-        );
+        assert_eq!(seen, values(&[5, 4, 3, 2, 1]));
     }
 
     #[test]
@@ -402,13 +401,7 @@ mod tests {
                 numbered(&[6, 5, 4, 3, 2, 1])
             }
         });
-        assert_eq!(
-            seen,
-            numbered(&[5, 4, 3, 2, 1])
-                .into_iter()
-                .map(|i| i.1)
-                .collect::<Vec<_>>()
-        );
+        assert_eq!(seen, values(&[5, 4, 3, 2, 1]));
     }
 
     #[test]
