@@ -7,13 +7,14 @@
 //! # Layout
 //! `main.rs` only parses the command line; the recommender itself is the sibling crate
 //! `personalize-recommender` (`emulator/recommender`).
+//! - [`ctx`]: [`ctx::Ctx`], the request context (server, region) every operation runs on.
 //! - [`wire`]: the three wire protocols: routing on `X-Amz-Target` or path, request ids,
 //!   region from the SigV4 credential scope, body limits, validation against the model.
 //! - [`model`]: the botocore service models as data (input validation, output projection).
 //! - [`error`]: the AWS error format, rendered in one place.
 //! - [`sigv4`]: `--verify-sigv4`, every request's signature checked against the configured
 //!   credentials before dispatch.
-//! - [`control`]: the control-plane operations, one file per resource family
+//! - [`control`]: the control-plane operations, one file per resource kind
 //!   (`control::solutions::config` checks a solutionConfig and makes it a training plan).
 //! - [`data`]: the data plane: import jobs (CSV checked against the Avro schema), PutEvents /
 //!   PutItems / PutUsers / PutActions / PutActionInteractions, GetRecommendations /
@@ -28,6 +29,7 @@
 #![warn(missing_docs)]
 
 pub mod control;
+pub mod ctx;
 pub mod data;
 pub mod error;
 pub mod faults;
@@ -114,6 +116,9 @@ pub struct Server {
     pub reports: data::metric_reports::Reports,
     /// Request rates under `--strict-quotas`.
     pub rates: quotas::Rates,
+    /// How each resource kind's lifecycles resume after a restart ([`lifecycle::resume`]):
+    /// the control plane's table, [`control::resume::RESUME`].
+    pub resume_hooks: lifecycle::ResumeHooks,
 }
 
 /// The shared server handle axum passes to handlers.
@@ -149,6 +154,7 @@ impl Server {
             influence: data::influence::Cache::default(),
             reports: data::metric_reports::Reports::default(),
             rates: quotas::Rates::default(),
+            resume_hooks: control::resume::RESUME,
         }))
     }
 }

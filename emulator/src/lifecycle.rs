@@ -200,14 +200,48 @@ fn finish_delete(server: &AppState, arn: &str, cleanup: Cleanup) {
     });
 }
 
+/// A lifecycle, boxed: what a [`Resumable`] hook hands back to be spawned.
+pub type Lifecycle = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// How one resource kind's lifecycles resume after a restart ([`resume`]). The control plane
+/// fills one per kind ([`ResumeHooks::resumable`]); a kind with nothing of its own takes the
+/// default: its create restarts with the data plane's work, its delete finishes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Resumable {
+    /// What the kind's CREATE IN_PROGRESS work is called in an interruption's `failureReason`
+    /// ("import", "training"); `None` for a kind without work, whose create simply restarts.
+    pub work: Option<&'static str>,
+    /// Resumes the kind's own lifecycles (in-place updates, stop and start) of `(arn, status)`;
+    /// `true` when the kind's lifecycle is wholly its own and the generic one leaves it alone.
+    pub own: Option<fn(&AppState, &str, &str) -> bool>,
+    /// Runs once the kind's interrupted work was marked CREATE FAILED.
+    pub interrupted: Option<fn(&AppState, &str)>,
+    /// The kind's create lifecycle, when it is not [`create`] with the data plane's work.
+    pub create: Option<fn(&AppState, &str) -> Lifecycle>,
+    /// The kind's UPDATE lifecycle (`UPDATE PENDING -> UPDATE IN_PROGRESS -> ACTIVE`), if it
+    /// has one.
+    pub update: Option<fn(AppState, String) -> Lifecycle>,
+}
+
+/// The control plane's side of [`resume`], kind by kind ([`crate::Server::resume_hooks`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ResumeHooks {
+    /// Each kind's [`Resumable`].
+    pub resumable: fn(Kind) -> Resumable,
+    /// What deleting a resource of a kind removes besides its record.
+    pub cleanup: fn(Kind, &str) -> Cleanup,
+}
+
 /// Restarts the lifecycles a previous process left half-way (state dir): creates that had not
-/// started resume, deletes finish, stops complete, campaign and solution updates resume. An
-/// import or a training that was IN_PROGRESS when the process stopped is not run again from the
-/// start behind the caller's back (a training would see other data than at its start): it is
-/// marked CREATE FAILED with a `failureReason` saying it was interrupted, as Personalize reports
-/// a job that failed (API_DatasetImportJob, API_SolutionVersion: `failureReason`, "If a ...
+/// started resume, deletes finish, stops complete, the kinds' own lifecycles (campaign and
+/// solution updates, for example) resume through [`crate::Server::resume_hooks`]. An import or
+/// a training that was IN_PROGRESS when the process stopped is not run again from the start
+/// behind the caller's back (a training would see other data than at its start): it is marked
+/// CREATE FAILED with a `failureReason` saying it was interrupted, as Personalize reports a
+/// job that failed (API_DatasetImportJob, API_SolutionVersion: `failureReason`, "If a ...
 /// fails, the reason behind the failure"), and the caller creates a new one.
 pub fn resume(server: &AppState) {
+    let hooks = server.resume_hooks;
     let pending: Vec<(String, Kind, String)> = server
         .state
         .read()
@@ -216,138 +250,38 @@ pub fn resume(server: &AppState) {
         .map(|(arn, r)| (arn.clone(), r.kind, r.status().to_owned()))
         .collect();
     for (arn, kind, status) in pending {
-        if kind == Kind::Campaign {
-            crate::control::campaigns::CAMPAIGN_UPDATE.resume(server, &arn);
-        }
-        if kind == Kind::Solution {
-            crate::control::solutions::SOLUTION_UPDATE.resume(server, &arn);
-        }
-        if kind == Kind::Recommender {
-            crate::control::recommenders::RECOMMENDER_UPDATE.resume(server, &arn);
-            crate::control::recommenders::resume(server, &arn, &status);
-        }
-        if kind == Kind::DataDeletionJob {
-            crate::control::deletion::resume(server, &arn, &status);
+        let resumable = (hooks.resumable)(kind);
+        if resumable.own.is_some_and(|own| own(server, &arn, &status)) {
             continue;
         }
         let server = server.clone();
-        let has_work = matches!(
-            kind,
-            Kind::DatasetImportJob
-                | Kind::SolutionVersion
-                | Kind::Recommender
-                | Kind::BatchInferenceJob
-                | Kind::DatasetExportJob
-                | Kind::BatchSegmentJob
-        );
-        match status.as_str() {
-            "CREATE IN_PROGRESS" if has_work => {
-                let what = match kind {
-                    Kind::DatasetImportJob => "import",
-                    Kind::BatchInferenceJob => "batch inference job",
-                    Kind::DatasetExportJob => "dataset export",
-                    Kind::BatchSegmentJob => "batch segment job",
-                    _ => "training",
-                };
+        match (status.as_str(), resumable.work, resumable.update) {
+            ("CREATE IN_PROGRESS", Some(what), _) => {
                 fail_interrupted(&server, &arn, what);
-                if kind == Kind::SolutionVersion {
-                    crate::control::solutions::sync_latest_version(&server, &arn);
+                if let Some(interrupted) = resumable.interrupted {
+                    interrupted(&server, &arn);
                 }
             }
-            "CREATE PENDING" | "CREATE IN_PROGRESS" => {
+            ("CREATE PENDING" | "CREATE IN_PROGRESS", _, _) => {
                 transition(&server, &arn, "CREATE IN_PROGRESS", "CREATE PENDING");
-                if kind == Kind::SolutionVersion {
-                    tokio::spawn(crate::control::solutions::version_lifecycle(&server, &arn));
+                if let Some(restart) = resumable.create {
+                    tokio::spawn(restart(&server, &arn));
                 } else {
                     let work = crate::data::work_for(&server, kind, &arn);
                     tokio::spawn(create(server, arn, work));
                 }
             }
-            "UPDATE PENDING" | "UPDATE IN_PROGRESS" if kind == Kind::Dataset => {
+            ("UPDATE PENDING" | "UPDATE IN_PROGRESS", _, Some(update)) => {
                 transition(&server, &arn, "UPDATE IN_PROGRESS", "UPDATE PENDING");
-                tokio::spawn(crate::control::datasets::run_dataset_update(server, arn));
+                tokio::spawn(update(server, arn));
             }
-            "DELETE PENDING" | "DELETE IN_PROGRESS" => {
+            ("DELETE PENDING" | "DELETE IN_PROGRESS", _, _) => {
                 transition(&server, &arn, "DELETE IN_PROGRESS", "DELETE PENDING");
-                let cleanup = crate::control::cleanup_for(kind, &arn);
+                let cleanup = (hooks.cleanup)(kind, &arn);
                 tokio::spawn(delete(server, arn, cleanup));
             }
-            "CREATE STOPPING" => finish_stopped(&server, &arn),
+            ("CREATE STOPPING", _, _) => finish_stopped(&server, &arn),
             _ => {}
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::{Config, Server};
-    use serde_json::Map;
-
-    const JOB: &str = "arn:aws:personalize:us-east-1:1:dataset-import-job/j";
-    const VERSION: &str = "arn:aws:personalize:us-east-1:1:solution/s/v";
-    const GROUP: &str = "arn:aws:personalize:us-east-1:1:dataset-group/g";
-    const BATCH: &str = "arn:aws:personalize:us-east-1:1:batch-inference-job/b";
-    const DELETION: &str = "arn:aws:personalize:us-east-1:1:data-deletion-job/d";
-
-    fn config(dir: &std::path::Path) -> Config {
-        Config {
-            instant: true,
-            state_dir: Some(dir.to_path_buf()),
-            ..Config::default()
-        }
-    }
-
-    #[tokio::test]
-    async fn work_interrupted_by_a_stop_fails_with_a_reason_and_pending_work_resumes() {
-        let dir = tempfile::tempdir().unwrap();
-        {
-            let server = Server::open(config(dir.path())).unwrap();
-            server
-                .state
-                .mutate(|txn, writes| {
-                    for (kind, arn, status) in [
-                        (Kind::DatasetImportJob, JOB, "CREATE IN_PROGRESS"),
-                        (Kind::SolutionVersion, VERSION, "CREATE IN_PROGRESS"),
-                        (Kind::DatasetGroup, GROUP, "CREATE PENDING"),
-                        (Kind::BatchInferenceJob, BATCH, "CREATE IN_PROGRESS"),
-                        (Kind::DataDeletionJob, DELETION, "IN_PROGRESS"),
-                    ] {
-                        crate::control::insert_created(
-                            txn,
-                            writes,
-                            kind,
-                            arn,
-                            Map::new(),
-                            Some(status),
-                            Default::default(),
-                        )?;
-                    }
-                    Ok(())
-                })
-                .unwrap();
-        }
-        let server = Server::open(config(dir.path())).unwrap();
-        resume(&server);
-        for arn in [JOB, VERSION, BATCH, DELETION] {
-            let inner = server.state.read();
-            let record = &inner.records[arn];
-            let failed = if arn == DELETION {
-                "FAILED"
-            } else {
-                "CREATE FAILED"
-            };
-            assert_eq!(record.status(), failed, "{arn}");
-            assert!(
-                record.str("failureReason").unwrap().contains("interrupted"),
-                "{arn}"
-            );
-        }
-        // What had not started yet still runs (here to ACTIVE, the group having no work).
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while server.state.read().records[GROUP].status() != "ACTIVE" {
-            assert!(std::time::Instant::now() < deadline);
-            tokio::task::yield_now().await;
         }
     }
 }

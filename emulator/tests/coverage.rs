@@ -7,8 +7,8 @@
 
 use std::io::Read;
 
+use personalize_local::ctx::Ctx;
 use personalize_local::error::ErrorKind;
-use personalize_local::wire::Ctx;
 use personalize_local::{control, data, Config, Server};
 use serde_json::{json, Value};
 

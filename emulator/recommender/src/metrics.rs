@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use crate::dataset::selected;
 use crate::model::{Exploration, Model, Query};
-use crate::recipes::{self, Kind};
+use crate::recipes::{self, RecipeFamily};
 use crate::{train, Error, Interaction, TrainOptions, TrainingData};
 
 /// The metric names GetSolutionMetrics returns, exactly as AWS spells them.
@@ -352,8 +352,8 @@ pub fn evaluate(
 pub fn model_query<'a>(model: &Model, held: &'a HeldOut, n: usize) -> Query<'a> {
     Query {
         user_id: Some(&held.user),
-        item_id: match recipes::kind(&model.recipe) {
-            Some(Kind::RelatedItems) => held.input.last().map(|i| i.item_id.as_str()),
+        item_id: match recipes::family(&model.recipe) {
+            Some(RecipeFamily::RelatedItems) => held.input.last().map(|i| i.item_id.as_str()),
             _ => None,
         },
         num_results: n.clamp(1, 500),

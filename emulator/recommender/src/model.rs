@@ -9,7 +9,7 @@ use crate::dataset::{Catalog, Event};
 use crate::filter::{BoundFilter, Context, Subject};
 use crate::neighbours::Neighbours;
 use crate::params::Params;
-use crate::recipes::Kind;
+use crate::recipes::RecipeFamily;
 use crate::scoring::Content;
 use crate::{Error, Interaction, Item, Value};
 
@@ -20,7 +20,7 @@ pub const MAX_RESULTS: usize = 500;
 #[derive(Serialize, Deserialize)]
 pub struct Model {
     pub(crate) recipe: String,
-    pub(crate) kind: Kind,
+    pub(crate) kind: RecipeFamily,
     pub(crate) params: Params,
     pub(crate) catalog: Catalog,
     pub(crate) event_types: Vec<String>,
@@ -226,18 +226,20 @@ impl Model {
             )));
         }
         match self.kind {
-            Kind::UserSegmentation => return Err(segments_only()),
-            Kind::RelatedItems if query.item_id.is_none() => {
+            RecipeFamily::UserSegmentation => return Err(segments_only()),
+            RecipeFamily::RelatedItems if query.item_id.is_none() => {
                 return Err(Error::InvalidInput(
                     "itemId is required for a RELATED_ITEMS recipe".into(),
                 ))
             }
-            Kind::UserPersonalization | Kind::PersonalizedRanking if query.user_id.is_none() => {
+            RecipeFamily::UserPersonalization | RecipeFamily::PersonalizedRanking
+                if query.user_id.is_none() =>
+            {
                 return Err(Error::InvalidInput(
                     "userId is required for this recipe".into(),
                 ))
             }
-            Kind::PersonalizedRanking => {
+            RecipeFamily::PersonalizedRanking => {
                 return Err(Error::InvalidInput(
                     "a PERSONALIZED_RANKING campaign answers GetPersonalizedRanking, not \
                      GetRecommendations"
@@ -260,7 +262,7 @@ impl Model {
     /// Whether this model answers batch segment jobs (a USER_SEGMENTATION recipe) rather than
     /// item queries.
     pub fn is_segmentation(&self) -> bool {
-        self.kind == Kind::UserSegmentation
+        self.kind == RecipeFamily::UserSegmentation
     }
 
     /// The catalogue items `target` names: the item itself (none when the model never saw
@@ -288,7 +290,7 @@ impl Model {
     /// GetRecommendations ranks by, that their next interaction is one of them. An empty set
     /// has an empty segment.
     pub fn segments(&self, targets: &[Vec<u32>], n: usize) -> Result<Vec<Vec<Affine>>, Error> {
-        if self.kind != Kind::UserSegmentation {
+        if self.kind != RecipeFamily::UserSegmentation {
             return Err(Error::InvalidInput(format!(
                 "{} is not a USER_SEGMENTATION recipe: user segments need aws-item-affinity or \
                  aws-item-attribute-affinity",
@@ -359,7 +361,7 @@ impl Model {
         let total: f64 = scores.iter().sum();
         let allowed = self.allowed(query, &candidates);
         let skip = match self.kind {
-            Kind::RelatedItems => query.item_id.and_then(|id| self.catalog.get(id)),
+            RecipeFamily::RelatedItems => query.item_id.and_then(|id| self.catalog.get(id)),
             _ => None,
         };
         let mut order: Vec<usize> = (0..scores.len())
@@ -379,7 +381,7 @@ impl Model {
     /// items returned. Duplicates keep their first place; items the filter rejects are left
     /// out; items the model has never seen rank last.
     pub fn rank(&self, query: &Query<'_>, input: &[String]) -> Result<Vec<Scored>, Error> {
-        if self.kind == Kind::UserSegmentation {
+        if self.kind == RecipeFamily::UserSegmentation {
             return Err(segments_only());
         }
         if query.user_id.is_none() {

@@ -464,7 +464,7 @@ fn extreme_timestamps_and_ids_do_not_break_anything() {
     let item_recipes = crate::recipes()
         .iter()
         .map(|r| r.name)
-        .filter(|r| crate::recipes::kind(r).is_some());
+        .filter(|r| crate::recipes::family(r).is_some());
     for recipe in item_recipes {
         let m = train(&data, &options(recipe)).unwrap();
         if m.is_segmentation() {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::recipes::Kind;
+use crate::recipes::RecipeFamily;
 use crate::Error;
 
 /// The knobs of training and scoring. Defaults are what the benchmark tuned on the walkthrough
@@ -89,9 +89,11 @@ const PERCENTILES: [&str; 2] = [
 ];
 
 /// The hyperparameter names a recipe kind accepts.
-pub(crate) fn accepted(kind: Kind) -> Vec<&'static str> {
+pub(crate) fn accepted(kind: RecipeFamily) -> Vec<&'static str> {
     let mut names: Vec<&'static str> = match kind {
-        Kind::UserPersonalization | Kind::PersonalizedRanking | Kind::UserSegmentation => vec![
+        RecipeFamily::UserPersonalization
+        | RecipeFamily::PersonalizedRanking
+        | RecipeFamily::UserSegmentation => vec![
             "bptt",
             "hidden_dimension",
             "recency_mask",
@@ -112,14 +114,14 @@ pub(crate) fn accepted(kind: Kind) -> Vec<&'static str> {
             "local.repeat_weight",
             "local.repeat_window",
         ],
-        Kind::RelatedItems => vec![
+        RecipeFamily::RelatedItems => vec![
             "min_cointeraction_count",
             "popularity_discount_factor",
             "local.window",
             "local.distance_decay",
             "local.event_weight_exponent",
         ],
-        Kind::PopularityCount | Kind::TrendingNow => return Vec::new(),
+        RecipeFamily::PopularityCount | RecipeFamily::TrendingNow => return Vec::new(),
     };
     names.extend(PERCENTILES);
     names
@@ -128,15 +130,15 @@ pub(crate) fn accepted(kind: Kind) -> Vec<&'static str> {
 impl Params {
     /// Reads the hyperparameters of `kind`, refusing unknown names and bad values with the
     /// name and the accepted range in the message.
-    pub fn parse(kind: Kind, values: &BTreeMap<String, String>) -> Result<Params, Error> {
+    pub fn parse(kind: RecipeFamily, values: &BTreeMap<String, String>) -> Result<Params, Error> {
         let names = accepted(kind);
         let mut p = Params::default();
-        if kind == Kind::UserSegmentation {
+        if kind == RecipeFamily::UserSegmentation {
             // A segment is the users most likely to interact with an item: having interacted
             // with it already is affinity, not a reason to look elsewhere.
             p.seen_factor = 1.0;
         }
-        if kind == Kind::RelatedItems {
+        if kind == RecipeFamily::RelatedItems {
             // SIMS's own default: pairs seen together once are noise for related items.
             p.min_cointeraction = 3.0;
             p.window = 20;
@@ -213,7 +215,7 @@ impl Params {
 /// left out, as they are no Personalize hyperparameters. Empty for an unknown recipe or one
 /// with no hyperparameters.
 pub fn default_hyperparameters(recipe: &str) -> BTreeMap<String, String> {
-    let Some(kind) = crate::recipes::kind(recipe) else {
+    let Some(kind) = crate::recipes::family(recipe) else {
         return BTreeMap::new();
     };
     let p = Params::parse(kind, &BTreeMap::new()).expect("the defaults are valid");
@@ -271,7 +273,7 @@ mod tests {
     #[test]
     fn personalize_names_map_to_knobs() {
         let p = Params::parse(
-            Kind::UserPersonalization,
+            RecipeFamily::UserPersonalization,
             &map(&[
                 ("bptt", "8"),
                 ("recency_mask", "False"),
@@ -281,7 +283,7 @@ mod tests {
         .unwrap();
         assert_eq!((p.history_len, p.recency, p.neighbours), (8, false, 64));
         let s = Params::parse(
-            Kind::RelatedItems,
+            RecipeFamily::RelatedItems,
             &map(&[
                 ("popularity_discount_factor", "0.25"),
                 ("min_cointeraction_count", "0"),
@@ -290,7 +292,7 @@ mod tests {
         .unwrap();
         assert_eq!((s.popularity_discount, s.min_cointeraction), (0.25, 0.0));
         assert_eq!(
-            Params::parse(Kind::RelatedItems, &map(&[]))
+            Params::parse(RecipeFamily::RelatedItems, &map(&[]))
                 .unwrap()
                 .min_cointeraction,
             3.0
@@ -309,14 +311,16 @@ mod tests {
             ("min_user_history_length_percentile", "NaN"),
             ("max_user_history_length_percentile", "1.5"),
         ] {
-            let err = Params::parse(Kind::UserPersonalization, &map(&[(k, v)])).unwrap_err();
+            let err =
+                Params::parse(RecipeFamily::UserPersonalization, &map(&[(k, v)])).unwrap_err();
             assert!(
                 matches!(&err, Error::InvalidInput(m) if m.contains(k)),
                 "{k}={v}: {err}"
             );
         }
         let long = "x".repeat(10_000);
-        let err = Params::parse(Kind::UserPersonalization, &map(&[("bptt", &long)])).unwrap_err();
+        let err =
+            Params::parse(RecipeFamily::UserPersonalization, &map(&[("bptt", &long)])).unwrap_err();
         assert!(
             err.to_string().len() < 200,
             "the message does not echo huge values"
@@ -325,19 +329,22 @@ mod tests {
 
     #[test]
     fn unknown_or_foreign_names_are_refused() {
-        let err = Params::parse(Kind::PopularityCount, &map(&[("bptt", "3")])).unwrap_err();
+        let err = Params::parse(RecipeFamily::PopularityCount, &map(&[("bptt", "3")])).unwrap_err();
         assert!(err.to_string().contains("takes none"));
-        let err = Params::parse(Kind::RelatedItems, &map(&[("bptt", "3")])).unwrap_err();
+        let err = Params::parse(RecipeFamily::RelatedItems, &map(&[("bptt", "3")])).unwrap_err();
         assert!(err.to_string().contains("popularity_discount_factor"));
-        let err =
-            Params::parse(Kind::UserPersonalization, &map(&[("learning_rate", "1")])).unwrap_err();
+        let err = Params::parse(
+            RecipeFamily::UserPersonalization,
+            &map(&[("learning_rate", "1")]),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("learning_rate"));
     }
 
     #[test]
     fn local_knobs_are_read_and_checked() {
         let p = Params::parse(
-            Kind::UserPersonalization,
+            RecipeFamily::UserPersonalization,
             &map(&[
                 ("local.window", "7"),
                 ("local.repeat_weight", "0"),
@@ -352,13 +359,17 @@ mod tests {
             ("local.recency_decay", "-1"),
         ] {
             assert!(
-                Params::parse(Kind::UserPersonalization, &map(&[(k, v)])).is_err(),
+                Params::parse(RecipeFamily::UserPersonalization, &map(&[(k, v)])).is_err(),
                 "{k}={v}"
             );
         }
         // Sims takes only the co-occurrence knobs.
-        assert!(Params::parse(Kind::RelatedItems, &map(&[("local.window", "5")])).is_ok());
-        assert!(Params::parse(Kind::RelatedItems, &map(&[("local.user_blend", "1")])).is_err());
+        assert!(Params::parse(RecipeFamily::RelatedItems, &map(&[("local.window", "5")])).is_ok());
+        assert!(Params::parse(
+            RecipeFamily::RelatedItems,
+            &map(&[("local.user_blend", "1")])
+        )
+        .is_err());
     }
 
     #[test]
@@ -367,7 +378,7 @@ mod tests {
             ("min_user_history_length_percentile", "0.9"),
             ("max_user_history_length_percentile", "0.1"),
         ]);
-        assert!(Params::parse(Kind::UserPersonalization, &m).is_err());
+        assert!(Params::parse(RecipeFamily::UserPersonalization, &m).is_err());
     }
 
     #[test]
@@ -377,7 +388,7 @@ mod tests {
             "aws-sims",
             "aws-personalized-ranking",
         ] {
-            let kind = crate::recipes::kind(recipe).unwrap();
+            let kind = crate::recipes::family(recipe).unwrap();
             let defaults = default_hyperparameters(recipe);
             assert!(!defaults.is_empty(), "{recipe}");
             let given = Params::parse(kind, &defaults).unwrap();

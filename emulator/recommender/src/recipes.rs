@@ -13,9 +13,9 @@ pub struct RecipeInfo {
     pub description: &'static str,
 }
 
-/// The kind of model a recipe trains; one per scoring behaviour.
+/// A recipe family: the kind of model a recipe trains, one per scoring behaviour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub(crate) enum Kind {
+pub(crate) enum RecipeFamily {
     /// Next items for a user from their sequence (plus exploration of cold items).
     UserPersonalization,
     /// Items related to an item.
@@ -115,15 +115,19 @@ pub fn recipe(name: &str) -> Option<&'static RecipeInfo> {
     RECIPES.iter().find(|r| r.name == name)
 }
 
-/// The model kind a recipe trains.
-pub(crate) fn kind(name: &str) -> Option<Kind> {
+/// The recipe family (the kind of model) a recipe trains.
+pub(crate) fn family(name: &str) -> Option<RecipeFamily> {
     Some(match name {
-        "aws-user-personalization" | "aws-user-personalization-v2" => Kind::UserPersonalization,
-        "aws-sims" => Kind::RelatedItems,
-        "aws-personalized-ranking" | "aws-personalized-ranking-v2" => Kind::PersonalizedRanking,
-        "aws-popularity-count" => Kind::PopularityCount,
-        "aws-trending-now" => Kind::TrendingNow,
-        "aws-item-affinity" | "aws-item-attribute-affinity" => Kind::UserSegmentation,
+        "aws-user-personalization" | "aws-user-personalization-v2" => {
+            RecipeFamily::UserPersonalization
+        }
+        "aws-sims" => RecipeFamily::RelatedItems,
+        "aws-personalized-ranking" | "aws-personalized-ranking-v2" => {
+            RecipeFamily::PersonalizedRanking
+        }
+        "aws-popularity-count" => RecipeFamily::PopularityCount,
+        "aws-trending-now" => RecipeFamily::TrendingNow,
+        "aws-item-affinity" | "aws-item-attribute-affinity" => RecipeFamily::UserSegmentation,
         _ => return None,
     })
 }
@@ -137,7 +141,7 @@ mod tests {
         for r in recipes() {
             // Action recipes train an `actions::ActionModel`, not an item model.
             assert_eq!(
-                kind(r.name).is_some(),
+                family(r.name).is_some(),
                 r.recipe_type != PERSONALIZED_ACTIONS,
                 "{}",
                 r.name
@@ -160,6 +164,6 @@ mod tests {
         assert!(recipe("aws-hrnn").is_none());
         assert!(recipe("").is_none());
         assert!(recipe("AWS-SIMS").is_none());
-        assert!(kind("aws-next-best-action").is_none());
+        assert!(family("aws-next-best-action").is_none());
     }
 }

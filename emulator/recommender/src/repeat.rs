@@ -72,7 +72,7 @@ impl Repeat {
 mod tests {
     use super::*;
 
-    fn e(item: u32, event_type: u16) -> Event {
+    fn event(item: u32, event_type: u16) -> Event {
         Event {
             item,
             timestamp: 0,
@@ -86,8 +86,8 @@ mod tests {
         // Type 1 = click, 2 = watch: every click is followed by a watch of the same item.
         let mut seq = Vec::new();
         for item in 0..100 {
-            seq.push(e(item, 1));
-            seq.push(e(item, 2));
+            seq.push(event(item, 1));
+            seq.push(event(item, 2));
         }
         let r = Repeat::fit(&[seq], 3);
         assert!(r.probability(bit(1)) > 0.9, "{r:?}");

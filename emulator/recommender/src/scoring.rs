@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dataset::Catalog;
 use crate::model::{Candidates, Model, Query, DEFAULT_TREND_INTERVAL};
-use crate::recipes::Kind;
+use crate::recipes::RecipeFamily;
 use crate::repeat::bit;
 use crate::{Columns, Value};
 
@@ -151,22 +151,22 @@ impl Model {
         let n = self.catalog.len();
         let mut s = vec![0.0; n + c.new_items.len()];
         match self.kind {
-            Kind::PopularityCount => {
+            RecipeFamily::PopularityCount => {
                 for (x, &p) in s.iter_mut().zip(&self.popularity) {
                     *x = f64::from(p);
                 }
             }
-            Kind::TrendingNow => self.trends(query, c, &mut s),
-            Kind::RelatedItems => {
+            RecipeFamily::TrendingNow => self.trends(query, c, &mut s),
+            RecipeFamily::RelatedItems => {
                 if let Some(i) = query.item_id.and_then(|id| self.catalog.get(id)) {
                     for &(j, sim) in &self.neighbours.lists[i as usize] {
                         s[j as usize] += f64::from(sim);
                     }
                 }
             }
-            Kind::UserPersonalization | Kind::PersonalizedRanking | Kind::UserSegmentation => {
-                self.personal(query, c, &mut s)
-            }
+            RecipeFamily::UserPersonalization
+            | RecipeFamily::PersonalizedRanking
+            | RecipeFamily::UserSegmentation => self.personal(query, c, &mut s),
         }
         let max_pop = self.popularity.iter().copied().fold(0.0, f32::max) as f64 + 1.0;
         let top = s.iter().copied().fold(0.0, f64::max);

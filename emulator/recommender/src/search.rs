@@ -14,7 +14,7 @@ use std::sync::Mutex;
 
 use crate::metrics::{selection_data, SplitMix};
 use crate::params::Params;
-use crate::recipes::{self, Kind};
+use crate::recipes::{self, RecipeFamily};
 use crate::{evaluate, train, Error, Model, TrainOptions, TrainingData, METRIC_NAMES};
 
 /// The values one hyperparameter may take.
@@ -114,8 +114,8 @@ pub fn default_ranges(recipe: &str) -> Vec<ParameterRange> {
         name: name.into(),
         range: Range::Integer { min, max },
     };
-    match recipes::kind(recipe) {
-        Some(Kind::UserPersonalization | Kind::PersonalizedRanking) => vec![
+    match recipes::family(recipe) {
+        Some(RecipeFamily::UserPersonalization | RecipeFamily::PersonalizedRanking) => vec![
             int("bptt", 8, 64),
             int("hidden_dimension", 32, 256),
             ParameterRange {
@@ -123,7 +123,7 @@ pub fn default_ranges(recipe: &str) -> Vec<ParameterRange> {
                 range: Range::Categorical(vec!["true".into(), "false".into()]),
             },
         ],
-        Some(Kind::RelatedItems) => vec![
+        Some(RecipeFamily::RelatedItems) => vec![
             int("min_cointeraction_count", 0, 10),
             ParameterRange {
                 name: "popularity_discount_factor".into(),
@@ -137,7 +137,7 @@ pub fn default_ranges(recipe: &str) -> Vec<ParameterRange> {
 /// Checks `ranges` against what `recipe` accepts: known names, each once, `min <= max`, every
 /// bound and category a value the recipe takes. The message names the offending parameter.
 pub fn check_ranges(recipe: &str, ranges: &[ParameterRange]) -> Result<(), Error> {
-    let kind = recipes::kind(recipe)
+    let kind = recipes::family(recipe)
         .ok_or_else(|| Error::InvalidInput(format!("Recipe {recipe} is not supported")))?;
     if crate::params::accepted(kind).is_empty() {
         return Err(Error::InvalidInput(format!(
@@ -145,7 +145,7 @@ pub fn check_ranges(recipe: &str, ranges: &[ParameterRange]) -> Result<(), Error
              that takes some"
         )));
     }
-    if kind == Kind::UserSegmentation {
+    if kind == RecipeFamily::UserSegmentation {
         // Item-Attribute-Affinity recipe: "You can't use hyperparameter optimization (HPO)
         // with the Item-Attribute-Affinity recipe"; the segment recipes share one model here.
         return Err(Error::InvalidInput(format!(
@@ -207,7 +207,7 @@ pub fn check(search: &Search) -> Result<(), Error> {
     }
     for recipe in &search.recipes {
         if search.ranges.is_empty() {
-            recipes::kind(recipe)
+            recipes::family(recipe)
                 .ok_or_else(|| Error::InvalidInput(format!("Recipe {recipe} is not supported")))?;
         } else {
             check_ranges(recipe, &search.ranges)?;
@@ -291,7 +291,7 @@ pub fn plan(base: &TrainOptions, search: &Search) -> Result<Vec<Trial>, Error> {
     let mut rng = SplitMix(base.seed ^ 0x5EA5_C4ED_0000_0001);
     let mut out = Vec::new();
     for recipe in &search.recipes {
-        let kind = recipes::kind(recipe)
+        let kind = recipes::family(recipe)
             .ok_or_else(|| Error::InvalidInput(format!("Recipe {recipe} is not supported")))?;
         // The defaults as this solution sets them: fixed hyperparameters over recipe defaults.
         let defaults = Params::parse(kind, &base.hyperparameters)?;

@@ -6,7 +6,7 @@ use crate::dataset::{Event, Prepared};
 use crate::model::Model;
 use crate::neighbours::{self, Neighbours};
 use crate::params::Params;
-use crate::recipes::{self, Kind};
+use crate::recipes::{self, RecipeFamily};
 use crate::repeat::Repeat;
 use crate::scoring::Content;
 use crate::users::UserIndex;
@@ -17,14 +17,14 @@ use crate::{Error, TrainOptions, TrainingData};
 /// with nothing to train on (no interactions of the solution's event type) is
 /// [`Error::NotEnoughData`].
 pub fn train(data: &TrainingData, options: &TrainOptions) -> Result<Model, Error> {
-    let kind = recipes::kind(&options.recipe).ok_or_else(|| {
+    let kind = recipes::family(&options.recipe).ok_or_else(|| {
         Error::InvalidInput(format!(
             "Recipe {} does not train an item model; item recipes: {}",
             shorten(&options.recipe),
             recipes::recipes()
                 .iter()
                 .map(|r| r.name)
-                .filter(|r| recipes::kind(r).is_some())
+                .filter(|r| recipes::family(r).is_some())
                 .collect::<Vec<_>>()
                 .join(", ")
         ))
@@ -80,7 +80,7 @@ fn rarity_weights(p: &Prepared, exponent: f64) -> Vec<f32> {
 
 pub(crate) fn fit(
     p: Prepared,
-    kind: Kind,
+    kind: RecipeFamily,
     params: Params,
     options: &TrainOptions,
 ) -> Result<Model, Error> {
@@ -109,7 +109,7 @@ pub(crate) fn fit(
     }
     let weights = event_weights(&p, params.event_weight_exponent, options);
     let mut popularity = vec![0f32; n];
-    if kind == Kind::PopularityCount {
+    if kind == RecipeFamily::PopularityCount {
         // Developer guide, Popularity-Count recipe: it "recommends the popular items based on
         // the items with the most interactions data from unique users": a user counts once
         // per item however often they interacted with it.
@@ -128,10 +128,10 @@ pub(crate) fn fit(
     }
     let trained_until = training.iter().map(|e| e.timestamp).max().unwrap_or(0);
     let neighbours = match kind {
-        Kind::UserPersonalization
-        | Kind::PersonalizedRanking
-        | Kind::RelatedItems
-        | Kind::UserSegmentation => {
+        RecipeFamily::UserPersonalization
+        | RecipeFamily::PersonalizedRanking
+        | RecipeFamily::RelatedItems
+        | RecipeFamily::UserSegmentation => {
             let seqs: Vec<Vec<(u32, f32)>> = p
                 .training_sequences(params.min_history_percentile, params.max_history_percentile)
                 .into_iter()
@@ -141,7 +141,7 @@ pub(crate) fn fit(
                 .collect();
             Neighbours::fit(&seqs, n, &neighbour_config(kind, &params))
         }
-        Kind::PopularityCount | Kind::TrendingNow => Neighbours {
+        RecipeFamily::PopularityCount | RecipeFamily::TrendingNow => Neighbours {
             lists: vec![Vec::new(); n],
         },
     };
@@ -150,20 +150,20 @@ pub(crate) fn fit(
     timeline.sort_unstable();
     let repeat = Repeat::fit(&p.training_sequences(0.0, 1.0), params.repeat_window);
     let user_index = match kind {
-        Kind::UserPersonalization | Kind::PersonalizedRanking | Kind::UserSegmentation => {
-            UserIndex::new(
-                p.users
-                    .iter()
-                    .map(|(u, evs)| {
-                        (
-                            u.clone(),
-                            evs.iter().filter(|e| e.trains).map(|e| e.item).collect(),
-                        )
-                    })
-                    .collect(),
-                n,
-            )
-        }
+        RecipeFamily::UserPersonalization
+        | RecipeFamily::PersonalizedRanking
+        | RecipeFamily::UserSegmentation => UserIndex::new(
+            p.users
+                .iter()
+                .map(|(u, evs)| {
+                    (
+                        u.clone(),
+                        evs.iter().filter(|e| e.trains).map(|e| e.item).collect(),
+                    )
+                })
+                .collect(),
+            n,
+        ),
         _ => UserIndex::new(Vec::new(), n),
     };
     Ok(Model {
@@ -187,10 +187,10 @@ pub(crate) fn fit(
     })
 }
 
-fn neighbour_config(kind: Kind, params: &Params) -> neighbours::Config {
+fn neighbour_config(kind: RecipeFamily, params: &Params) -> neighbours::Config {
     match kind {
         // Related items are symmetric; next-item prediction favours what came after.
-        Kind::RelatedItems => neighbours::Config {
+        RecipeFamily::RelatedItems => neighbours::Config {
             window: params.window,
             forward: 1.0,
             backward: 1.0,

@@ -1,15 +1,15 @@
-//! Campaigns (create, in-place update), event trackers and filters.
+//! Campaigns: CreateCampaign and UpdateCampaign (an in-place update on the lifecycle clock),
+//! with the `$LATEST` form of a solution version resolved here.
 
-use personalize_recommender::filter;
 use serde_json::{json, Map, Value};
 
-use super::{arn_response, copy, insert_created, require_active, s, tags_of};
+use super::records::{arn_response, copy, insert_pending, require_active, str_field, tags_of};
+use crate::ctx::Ctx;
 use crate::data::influence::RankingInfluence;
 use crate::error::ApiError;
 use crate::lifecycle::{self, Apply};
 use crate::state::{now_value, Kind, Txn, View, Writes};
 use crate::updates::InPlaceUpdate;
-use crate::wire::Ctx;
 use crate::AppState;
 
 /// Checks a `campaignConfig`: the exploration parameters and the ranking influence weights
@@ -72,7 +72,7 @@ pub fn resolve_version(inner: &impl View, arn: &str) -> Result<String, ApiError>
     };
     inner.get(Kind::Solution, solution)?;
     inner
-        .children(Kind::SolutionVersion, "solutionArn", solution)
+        .children(Kind::SolutionVersion, Kind::Solution, solution)
         .filter(|v| v.status() == "ACTIVE")
         .max_by_key(|v| v.seq)
         .and_then(|v| v.str("solutionVersionArn"))
@@ -152,8 +152,8 @@ pub fn fill_exploration_defaults(config: &mut Value) {
 
 /// CreateCampaign: deploys an ACTIVE solution version; the IN_PROGRESS stage loads its model.
 pub async fn create_campaign(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
-    let name = s(input, "name");
-    let version_arn = s(input, "solutionVersionArn").to_owned();
+    let name = str_field(input, "name");
+    let version_arn = str_field(input, "solutionVersionArn").to_owned();
     check_config(input.get("campaignConfig"))?;
     let tags = tags_of(input)?;
     let arn = ctx.arn(&format!("campaign/{name}"));
@@ -171,15 +171,7 @@ pub async fn create_campaign(ctx: &Ctx, input: &Map<String, Value>) -> Result<Va
                 .cloned()
                 .unwrap_or_else(|| 1.into()),
         );
-        insert_created(
-            inner,
-            writes,
-            Kind::Campaign,
-            &arn,
-            body,
-            Some("CREATE PENDING"),
-            tags,
-        )?;
+        insert_pending(inner, writes, Kind::Campaign, &arn, body, tags)?;
         Ok(deployed)
     })?;
     let work = load_model_work(&ctx.server, deployed);
@@ -204,7 +196,7 @@ fn load_model_work(server: &AppState, version_arn: String) -> lifecycle::WorkFn 
 /// UpdateCampaign: the update runs its own lifecycle in `latestCampaignUpdate`; the campaign
 /// stays ACTIVE and serves its old version until the update is ACTIVE.
 pub async fn update_campaign(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
-    let arn = s(input, "campaignArn").to_owned();
+    let arn = str_field(input, "campaignArn").to_owned();
     check_config(input.get("campaignConfig"))?;
     ctx.server.state.mutate(|inner, writes| {
         let campaign = inner.get(Kind::Campaign, &arn)?;
@@ -282,92 +274,6 @@ pub const CAMPAIGN_UPDATE: InPlaceUpdate = InPlaceUpdate {
     },
     work: None,
 };
-
-/// CreateEventTracker: one per dataset group; its trackingId also shows on the group's
-/// interactions dataset.
-pub async fn create_event_tracker(
-    ctx: &Ctx,
-    input: &Map<String, Value>,
-) -> Result<Value, ApiError> {
-    let group_arn = s(input, "datasetGroupArn").to_owned();
-    let tags = tags_of(input)?;
-    let id = uuid::Uuid::new_v4();
-    let arn = ctx.arn(&format!("event-tracker/{:08x}", id.as_u128() as u32));
-    let tracking_id = id.to_string();
-    ctx.server.state.mutate(|inner, writes| {
-        let group = inner.get(Kind::DatasetGroup, &group_arn)?;
-        require_active(group, "Dataset group")?;
-        if let Some(t) = inner
-            .children(Kind::EventTracker, "datasetGroupArn", &group_arn)
-            .next()
-        {
-            return Err(ApiError::exists(t.str("eventTrackerArn").unwrap_or("")));
-        }
-        let mut body = Map::new();
-        body.insert("name".into(), s(input, "name").into());
-        body.insert("datasetGroupArn".into(), group_arn.clone().into());
-        body.insert("trackingId".into(), tracking_id.clone().into());
-        body.insert(
-            "accountId".into(),
-            ctx.server.config.account_id.clone().into(),
-        );
-        insert_created(
-            inner,
-            writes,
-            Kind::EventTracker,
-            &arn,
-            body,
-            Some("CREATE PENDING"),
-            tags,
-        )?;
-        let interactions: Vec<String> = inner
-            .children(Kind::Dataset, "datasetGroupArn", &group_arn)
-            .filter(|d| {
-                d.str("datasetType")
-                    .is_some_and(|t| t.eq_ignore_ascii_case("interactions"))
-            })
-            .filter_map(|d| d.str("datasetArn").map(str::to_owned))
-            .collect();
-        for d in interactions {
-            if let Some(r) = inner.records.get_mut(&d) {
-                r.body
-                    .insert("trackingId".into(), tracking_id.clone().into());
-            }
-            writes.record(inner, &d);
-        }
-        Ok(())
-    })?;
-    lifecycle::run_create(&ctx.server, &arn, None).await;
-    Ok(json!({ "eventTrackerArn": arn, "trackingId": tracking_id }))
-}
-
-/// CreateFilter: the expression is parsed by the recommender's grammar here, so a bad one is
-/// refused at once with the position of the error.
-pub async fn create_filter(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
-    let name = s(input, "name");
-    let group_arn = s(input, "datasetGroupArn").to_owned();
-    let expression = s(input, "filterExpression");
-    filter::parse(expression)
-        .map_err(|e| ApiError::invalid(format!("Invalid filterExpression: {e}")))?;
-    let tags = tags_of(input)?;
-    let arn = ctx.arn(&format!("filter/{name}"));
-    ctx.server.state.mutate(|inner, writes| {
-        let group = inner.get(Kind::DatasetGroup, &group_arn)?;
-        require_active(group, "Dataset group")?;
-        let body = copy(input, &["name", "datasetGroupArn", "filterExpression"]);
-        insert_created(
-            inner,
-            writes,
-            Kind::Filter,
-            &arn,
-            body,
-            Some("CREATE PENDING"),
-            tags,
-        )
-    })?;
-    lifecycle::run_create(&ctx.server, &arn, None).await;
-    Ok(arn_response(Kind::Filter, &arn))
-}
 
 #[cfg(test)]
 mod tests {

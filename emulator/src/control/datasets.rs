@@ -1,74 +1,15 @@
-//! Dataset groups, schemas, datasets (and UpdateDataset), dataset import jobs.
+//! Datasets: CreateDataset and UpdateDataset (with its own UPDATE lifecycle); the schema must
+//! fit the dataset type and the dataset group's domain.
 
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
 
 use super::domains::Domain;
-use super::{arn_response, copy, insert_created, require_active, s, tags_of};
+use super::records::{arn_response, copy, insert_pending, require_active, str_field, tags_of};
+use crate::ctx::Ctx;
 use crate::data::avro::{self, DatasetType};
-use crate::error::{ApiError, ErrorKind};
+use crate::error::ApiError;
 use crate::lifecycle;
 use crate::state::{Kind, View, Writes};
-use crate::wire::Ctx;
-
-/// Most dataset groups per account and region (Personalize's default quota).
-pub const MAX_DATASET_GROUPS: usize = 500;
-
-/// CreateDatasetGroup.
-pub async fn create_dataset_group(
-    ctx: &Ctx,
-    input: &Map<String, Value>,
-) -> Result<Value, ApiError> {
-    let name = s(input, "name");
-    let arn = ctx.arn(&format!("dataset-group/{name}"));
-    let tags = tags_of(input)?;
-    ctx.server.state.mutate(|inner, writes| {
-        let count = inner
-            .records
-            .iter()
-            .filter(|(arn, r)| r.kind == Kind::DatasetGroup && ctx.in_region(arn))
-            .count();
-        if count >= MAX_DATASET_GROUPS && !inner.records.contains_key(&arn) {
-            return Err(ApiError::new(
-                ErrorKind::LimitExceeded,
-                format!("At most {MAX_DATASET_GROUPS} dataset groups"),
-            ));
-        }
-        let body = copy(input, &["name", "roleArn", "kmsKeyArn", "domain"]);
-        insert_created(
-            inner,
-            writes,
-            Kind::DatasetGroup,
-            &arn,
-            body,
-            Some("CREATE PENDING"),
-            tags,
-        )
-    })?;
-    lifecycle::run_create(&ctx.server, &arn, None).await;
-    Ok(arn_response(Kind::DatasetGroup, &arn))
-}
-
-/// CreateSchema: the Avro schema is parsed and checked here.
-pub fn create_schema(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
-    let name = s(input, "name");
-    avro::parse(s(input, "schema"))
-        .map_err(|e| ApiError::invalid(format!("Invalid schema: {e}")))?;
-    let arn = ctx.arn(&format!("schema/{name}"));
-    ctx.server.state.mutate(|inner, writes| {
-        let body = copy(input, &["name", "schema", "domain"]);
-        insert_created(
-            inner,
-            writes,
-            Kind::Schema,
-            &arn,
-            body,
-            None,
-            BTreeMap::new(),
-        )
-    })?;
-    Ok(arn_response(Kind::Schema, &arn))
-}
 
 /// Checks that the schema fits a dataset of type `ty` in a group of domain `domain` (`None`:
 /// a custom group). A domain group takes schemas of its own domain, with the fields the domain
@@ -106,9 +47,9 @@ fn schema_for(
 
 /// CreateDataset: one dataset per type per group; the schema must fit the type.
 pub async fn create_dataset(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
-    let ty = DatasetType::parse(s(input, "datasetType")).map_err(ApiError::invalid)?;
-    let group_arn = s(input, "datasetGroupArn").to_owned();
-    let schema_arn = s(input, "schemaArn").to_owned();
+    let ty = DatasetType::parse(str_field(input, "datasetType")).map_err(ApiError::invalid)?;
+    let group_arn = str_field(input, "datasetGroupArn").to_owned();
+    let schema_arn = str_field(input, "schemaArn").to_owned();
     let tags = tags_of(input)?;
     let arn = ctx.server.state.mutate(|inner, writes| {
         let group = inner.get(Kind::DatasetGroup, &group_arn)?;
@@ -121,8 +62,8 @@ pub async fn create_dataset(ctx: &Ctx, input: &Map<String, Value>) -> Result<Val
             return Err(ApiError::exists(&arn));
         }
         if let Some(other) = inner
-            .children(Kind::Dataset, "datasetGroupArn", &group_arn)
-            .find(|d| d.str("name") == Some(s(input, "name")))
+            .children(Kind::Dataset, Kind::DatasetGroup, &group_arn)
+            .find(|d| d.str("name") == Some(str_field(input, "name")))
         {
             return Err(ApiError::exists(other.str("datasetArn").unwrap_or("")));
         }
@@ -138,21 +79,13 @@ pub async fn create_dataset(ctx: &Ctx, input: &Map<String, Value>) -> Result<Val
         }
         if ty == DatasetType::Interactions {
             if let Some(t) = inner
-                .children(Kind::EventTracker, "datasetGroupArn", &group_arn)
+                .children(Kind::EventTracker, Kind::DatasetGroup, &group_arn)
                 .next()
             {
                 body.insert("trackingId".into(), t.body["trackingId"].clone());
             }
         }
-        insert_created(
-            inner,
-            writes,
-            Kind::Dataset,
-            &arn,
-            body,
-            Some("CREATE PENDING"),
-            tags,
-        )?;
+        insert_pending(inner, writes, Kind::Dataset, &arn, body, tags)?;
         Ok(arn)
     })?;
     lifecycle::run_create(&ctx.server, &arn, None).await;
@@ -163,8 +96,8 @@ pub async fn create_dataset(ctx: &Ctx, input: &Map<String, Value>) -> Result<Val
 /// columns); `latestDatasetUpdate` runs its own lifecycle while the dataset is UPDATE PENDING /
 /// UPDATE IN_PROGRESS.
 pub async fn update_dataset(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
-    let arn = s(input, "datasetArn").to_owned();
-    let schema_arn = s(input, "schemaArn").to_owned();
+    let arn = str_field(input, "datasetArn").to_owned();
+    let schema_arn = str_field(input, "schemaArn").to_owned();
     ctx.server.state.mutate(|inner, writes: &mut Writes| {
         let dataset = inner.get(Kind::Dataset, &arn)?;
         require_active(dataset, "Dataset")?;
@@ -173,7 +106,7 @@ pub async fn update_dataset(ctx: &Ctx, input: &Map<String, Value>) -> Result<Val
         let domain = inner
             .get(
                 Kind::DatasetGroup,
-                dataset.str("datasetGroupArn").unwrap_or(""),
+                dataset.parent(Kind::DatasetGroup).unwrap_or(""),
             )?
             .str("domain")
             .map(str::to_owned);
@@ -229,86 +162,4 @@ pub fn run_dataset_update(
             });
         }
     }
-}
-
-/// CreateDatasetImportJob: one import at a time per dataset; the import runs as the job's
-/// IN_PROGRESS work.
-pub async fn create_import_job(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
-    let name = s(input, "jobName");
-    let dataset_arn = s(input, "datasetArn").to_owned();
-    let location = input
-        .get("dataSource")
-        .and_then(|d| d.get("dataLocation"))
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    crate::data::objects::parse_location(location).map_err(ApiError::invalid)?;
-    let tags = tags_of(input)?;
-    let arn = ctx.arn(&format!("dataset-import-job/{name}"));
-    let publish = input
-        .get("publishAttributionMetricsToS3")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    ctx.server.state.mutate(|inner, writes| {
-        let dataset = inner.get(Kind::Dataset, &dataset_arn)?;
-        require_active(dataset, "Dataset")?;
-        if publish {
-            // "publish metric reports to your Amazon S3 bucket each time you create a dataset
-            // import job for interactions data" (Publishing metric attribution reports to
-            // Amazon S3): only an interactions import of a group whose metric attribution has
-            // an S3 path can.
-            let ty = DatasetType::parse(dataset.str("datasetType").unwrap_or(""));
-            if ty != Ok(DatasetType::Interactions) {
-                return Err(ApiError::invalid(format!(
-                    "publishAttributionMetricsToS3: {dataset_arn} is not an Interactions dataset; metric reports are published for interactions data"
-                )));
-            }
-            let group = dataset.str("datasetGroupArn").unwrap_or("");
-            let has_path = inner
-                .children(Kind::MetricAttribution, "datasetGroupArn", group)
-                .any(|m| m.body["metricsOutputConfig"]["s3DataDestination"]["path"].is_string());
-            if !has_path {
-                return Err(ApiError::invalid(format!(
-                    "publishAttributionMetricsToS3: dataset group {group} has no metric attribution with an s3DataDestination path"
-                )));
-            }
-        }
-        if let Some(job) = inner
-            .children(Kind::DatasetImportJob, "datasetArn", &dataset_arn)
-            .find(|j| matches!(j.status(), "CREATE PENDING" | "CREATE IN_PROGRESS"))
-        {
-            return Err(ApiError::in_use(format!(
-                "Dataset {dataset_arn} has an import job in progress: {}",
-                job.str("datasetImportJobArn").unwrap_or("")
-            )));
-        }
-        let mut body = copy(
-            input,
-            &[
-                "jobName",
-                "datasetArn",
-                "dataSource",
-                "roleArn",
-                "publishAttributionMetricsToS3",
-            ],
-        );
-        body.insert(
-            "importMode".into(),
-            input
-                .get("importMode")
-                .cloned()
-                .unwrap_or_else(|| "FULL".into()),
-        );
-        insert_created(
-            inner,
-            writes,
-            Kind::DatasetImportJob,
-            &arn,
-            body,
-            Some("CREATE PENDING"),
-            tags,
-        )
-    })?;
-    let work = crate::data::work_for(&ctx.server, Kind::DatasetImportJob, &arn);
-    lifecycle::run_create(&ctx.server, &arn, work).await;
-    Ok(arn_response(Kind::DatasetImportJob, &arn))
 }

@@ -10,12 +10,13 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde_json::{json, Map, Value};
 
-use super::{arn_response, copy, insert_created, paginate, require_active, s};
+use super::generic::paginate;
+use super::records::{arn_response, copy, insert_created, require_active, str_field};
+use crate::ctx::Ctx;
 use crate::data::metric_reports::{self, Expression, MAX_METRICS};
 use crate::error::{ApiError, ErrorKind};
 use crate::lifecycle;
 use crate::state::{Kind, View};
-use crate::wire::Ctx;
 
 /// Checks a metric list against the group's datasets: each `{eventType, expression,
 /// metricName}` has a non-empty event type and name, names are unique, the expression is
@@ -82,8 +83,8 @@ pub async fn create_metric_attribution(
     ctx: &Ctx,
     input: &Map<String, Value>,
 ) -> Result<Value, ApiError> {
-    let name = s(input, "name");
-    let group_arn = s(input, "datasetGroupArn").to_owned();
+    let name = str_field(input, "name");
+    let group_arn = str_field(input, "datasetGroupArn").to_owned();
     let metrics: Vec<Value> = input
         .get("metrics")
         .and_then(Value::as_array)
@@ -99,7 +100,7 @@ pub async fn create_metric_attribution(
         let group = inner.get(Kind::DatasetGroup, &group_arn)?;
         require_active(group, "Dataset group")?;
         if let Some(other) = inner
-            .children(Kind::MetricAttribution, "datasetGroupArn", &group_arn)
+            .children(Kind::MetricAttribution, Kind::DatasetGroup, &group_arn)
             .next()
         {
             return Err(ApiError::new(
@@ -137,7 +138,7 @@ pub async fn create_metric_attribution(
 /// change applies at once (AWS documents no update status for metric attributions) and the
 /// next report uses it.
 pub fn update_metric_attribution(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
-    let arn = s(input, "metricAttributionArn").to_owned();
+    let arn = str_field(input, "metricAttributionArn").to_owned();
     if arn.is_empty() {
         return Err(ApiError::invalid(
             "metricAttributionArn is required: it names the metric attribution to update",
@@ -167,7 +168,7 @@ pub fn update_metric_attribution(ctx: &Ctx, input: &Map<String, Value>) -> Resul
     ctx.server.state.mutate(|inner, writes| {
         let record = inner.get(Kind::MetricAttribution, &arn)?;
         require_active(record, "Metric attribution")?;
-        let group = record.str("datasetGroupArn").unwrap_or("").to_owned();
+        let group = record.parent(Kind::DatasetGroup).unwrap_or("").to_owned();
         let mut metrics: Vec<Value> = record
             .body
             .get("metrics")
@@ -214,7 +215,7 @@ pub fn list_metric_attribution_metrics(
     ctx: &Ctx,
     input: &Map<String, Value>,
 ) -> Result<Value, ApiError> {
-    let arn = s(input, "metricAttributionArn");
+    let arn = str_field(input, "metricAttributionArn");
     if arn.is_empty() {
         return Err(ApiError::invalid(
             "metricAttributionArn is required: it names the metric attribution to list",

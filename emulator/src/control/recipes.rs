@@ -8,11 +8,12 @@ use personalize_recommender as rec;
 use serde_json::{json, Map, Value};
 
 use super::domains::{Domain, UseCase, USE_CASES};
+use super::generic::paginate;
+use super::records::str_field;
 use super::solutions::config;
-use super::{paginate, s};
+use crate::ctx::Ctx;
 use crate::data::training;
 use crate::error::ApiError;
-use crate::wire::Ctx;
 
 /// When the published resources were "created" (a fixed date: they never change).
 const PUBLISHED: f64 = 1_543_622_400.0;
@@ -107,7 +108,7 @@ pub fn list_recipes(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiE
 
 /// DescribeRecipe: a custom recipe or a use case.
 pub fn describe_recipe(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
-    let arn = s(input, "recipeArn");
+    let arn = str_field(input, "recipeArn");
     if let Some(u) = super::domains::use_case_of(arn) {
         return Ok(json!({"recipe": use_case_body(ctx, u)}));
     }
@@ -131,7 +132,7 @@ fn recipe_of<'a>(arn: &'a str, segment: &str) -> Option<&'a str> {
 /// when a solution sets none (`defaultHyperParameters`) and the ranges HPO searches when a
 /// solution gives none (`defaultHyperParameterRanges`, each tunable).
 pub fn describe_algorithm(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
-    let arn = s(input, "algorithmArn");
+    let arn = str_field(input, "algorithmArn");
     let name = recipe_of(arn, "algorithm").ok_or_else(|| ApiError::not_found(arn))?;
     let mut integer = Vec::new();
     let mut continuous = Vec::new();
@@ -171,7 +172,7 @@ pub fn describe_feature_transformation(
     ctx: &Ctx,
     input: &Map<String, Value>,
 ) -> Result<Value, ApiError> {
-    let arn = s(input, "featureTransformationArn");
+    let arn = str_field(input, "featureTransformationArn");
     let name = recipe_of(arn, "feature-transformation").ok_or_else(|| ApiError::not_found(arn))?;
     let defaults: Map<String, Value> = match name {
         "aws-trending-now" => [(

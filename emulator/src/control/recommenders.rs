@@ -12,14 +12,14 @@ use serde_json::{json, Map, Value};
 
 use super::campaigns::{check_exploration, fill_exploration_defaults};
 use super::domains::{use_case_of, UseCase};
+use super::records::{arn_response, copy, insert_pending, require_active, str_field, tags_of};
 use super::solutions::config::TrainingColumns;
-use super::{arn_response, copy, insert_created, require_active, s, tags_of};
+use crate::ctx::Ctx;
 use crate::data::training;
 use crate::error::ApiError;
 use crate::lifecycle::{self, Apply, Work};
 use crate::state::{Kind, Record, View};
 use crate::updates::InPlaceUpdate;
-use crate::wire::Ctx;
 use crate::AppState;
 
 /// `minRecommendationRequestsPerSecond` when the caller gives none (API_RecommenderConfig:
@@ -64,9 +64,9 @@ fn config_of(use_case: &UseCase, config: Option<&Value>) -> Result<Value, ApiErr
 
 /// CreateRecommender.
 pub async fn create_recommender(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
-    let name = s(input, "name");
-    let group_arn = s(input, "datasetGroupArn").to_owned();
-    let recipe_arn = s(input, "recipeArn");
+    let name = str_field(input, "name");
+    let group_arn = str_field(input, "datasetGroupArn").to_owned();
+    let recipe_arn = str_field(input, "recipeArn");
     let use_case = use_case_of(recipe_arn).ok_or_else(|| {
         ApiError::invalid(format!(
             "recipeArn {recipe_arn} is not the recipe of a domain use case: a recommender takes \
@@ -98,15 +98,7 @@ pub async fn create_recommender(ctx: &Ctx, input: &Map<String, Value>) -> Result
         TrainingColumns::parse(&config)?.check_exist(inner, &group_arn, false)?;
         let mut body = copy(input, &["name", "datasetGroupArn", "recipeArn"]);
         body.insert("recommenderConfig".into(), config);
-        insert_created(
-            inner,
-            writes,
-            Kind::Recommender,
-            &arn,
-            body,
-            Some("CREATE PENDING"),
-            tags,
-        )
+        insert_pending(inner, writes, Kind::Recommender, &arn, body, tags)
     })?;
     lifecycle::run_create(
         &ctx.server,
@@ -143,7 +135,7 @@ pub async fn train(server: AppState, arn: String, config: Option<Value>) -> Resu
         .mutate(|inner, writes| {
             let r = inner.get(Kind::Recommender, &arn)?;
             let use_case = use_case(r)?;
-            let group = r.str("datasetGroupArn").unwrap_or("").to_owned();
+            let group = r.parent(Kind::DatasetGroup).unwrap_or("").to_owned();
             let config = config
                 .clone()
                 .or_else(|| r.body.get("recommenderConfig").cloned())
@@ -179,7 +171,7 @@ pub async fn train(server: AppState, arn: String, config: Option<Value>) -> Resu
 /// update completes, you can still get recommendations from the recommender. The recommender
 /// uses the previous configuration until the update completes").
 pub async fn update_recommender(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiError> {
-    let arn = s(input, "recommenderArn").to_owned();
+    let arn = str_field(input, "recommenderArn").to_owned();
     ctx.server.state.mutate(|inner, writes| {
         let recommender = inner.get(Kind::Recommender, &arn)?;
         require_active(recommender, "Recommender")?;
@@ -195,7 +187,10 @@ pub async fn update_recommender(ctx: &Ctx, input: &Map<String, Value>) -> Result
             }
         }
         let config = config_of(use_case(recommender)?, input.get("recommenderConfig"))?;
-        let group = recommender.str("datasetGroupArn").unwrap_or("").to_owned();
+        let group = recommender
+            .parent(Kind::DatasetGroup)
+            .unwrap_or("")
+            .to_owned();
         TrainingColumns::parse(&config)?.check_exist(inner, &group, false)?;
         let now = crate::state::now_value();
         let record = inner.records.get_mut(&arn).expect("checked above");
@@ -263,7 +258,7 @@ const STOP: Switch = ["ACTIVE", "STOP PENDING", "STOP IN_PROGRESS", "INACTIVE"];
 const START: Switch = ["INACTIVE", "START PENDING", "START IN_PROGRESS", "ACTIVE"];
 
 async fn switch(ctx: &Ctx, input: &Map<String, Value>, steps: Switch) -> Result<Value, ApiError> {
-    let arn = s(input, "recommenderArn").to_owned();
+    let arn = str_field(input, "recommenderArn").to_owned();
     let [from, pending, ..] = steps;
     ctx.server.state.mutate(|inner, writes| {
         let recommender = inner.get(Kind::Recommender, &arn)?;
@@ -335,6 +330,7 @@ pub fn serving<'a>(inner: &'a impl View, arn: &str) -> Result<&'a Record, ApiErr
 mod tests {
     use super::*;
     use crate::control::domains::USE_CASES;
+    use crate::control::records::insert_created;
 
     fn top_picks() -> &'static UseCase {
         USE_CASES

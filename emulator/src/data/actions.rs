@@ -10,10 +10,10 @@ use serde_json::{json, Map, Value};
 
 use super::avro::DatasetType;
 use super::events::{self, Rules};
+use crate::ctx::Ctx;
 use crate::error::ApiError;
 use crate::faults::Call;
 use crate::state::{now_secs, Kind, LogEntry, Rows, View};
-use crate::wire::Ctx;
 
 /// The recipe these operations serve.
 pub const RECIPE: &str = "aws-next-best-action";
@@ -140,7 +140,7 @@ pub fn put_action_interactions(ctx: &Ctx, input: &Map<String, Value>) -> Result<
 pub fn gather_actions(inner: &impl View, group: &str, upto: u64) -> (Vec<Item>, Vec<Interaction>) {
     let mut actions: BTreeMap<String, Item> = BTreeMap::new();
     let mut interactions = Vec::new();
-    for dataset in inner.children(Kind::Dataset, "datasetGroupArn", group) {
+    for dataset in inner.children(Kind::Dataset, Kind::DatasetGroup, group) {
         match inner.rows().get(dataset.str("datasetArn").unwrap_or("")) {
             Some(Rows::Actions(v)) => {
                 actions.extend(v.iter().map(|a| (a.item_id.clone(), a.clone())));
@@ -192,7 +192,7 @@ pub async fn get_action_recommendations(
         }
         let version_arn = crate::control::campaigns::resolve_version(
             &*inner,
-            campaign.str("solutionVersionArn").unwrap_or(""),
+            campaign.deployed_version().unwrap_or(""),
         )?;
         let version = inner.get(Kind::SolutionVersion, &version_arn)?;
         let recipe = super::training::recipe_name(version.str("recipeArn").unwrap_or(""));

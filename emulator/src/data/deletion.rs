@@ -74,7 +74,7 @@ pub fn delete_users(
 ) -> u64 {
     let mut deleted = 0u64;
     let datasets: Vec<String> = txn
-        .children(Kind::Dataset, "datasetGroupArn", group)
+        .children(Kind::Dataset, Kind::DatasetGroup, group)
         .filter_map(|d| d.str("datasetArn").map(str::to_owned))
         .collect();
     for arn in datasets {

@@ -9,10 +9,10 @@ use personalize_recommender::{Interaction, Item, User, Value as Attr};
 use serde_json::{json, Map, Value};
 
 use super::avro::{self, DatasetType, Schema};
+use crate::ctx::Ctx;
 use crate::error::ApiError;
 use crate::faults::Call;
 use crate::state::{Kind, LogEntry, Txn, View, Write};
-use crate::wire::Ctx;
 
 fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
@@ -278,7 +278,7 @@ pub fn put_events(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiErr
         }
         let group = tracker.str("datasetGroupArn").unwrap_or("").to_owned();
         let interactions_schema = inner
-            .children(Kind::Dataset, "datasetGroupArn", &group)
+            .children(Kind::Dataset, Kind::DatasetGroup, &group)
             .find(|d| {
                 d.str("datasetType")
                     .and_then(|t| DatasetType::parse(t).ok())

@@ -116,7 +116,7 @@ impl Signals {
             let first = first_seen.entry(i.item_id.clone()).or_insert(i.timestamp);
             *first = (*first).min(i.timestamp);
         };
-        for dataset in inner.children(Kind::Dataset, "datasetGroupArn", group_arn) {
+        for dataset in inner.children(Kind::Dataset, Kind::DatasetGroup, group_arn) {
             match inner.rows().get(dataset.str("datasetArn").unwrap_or("")) {
                 Some(Rows::Interactions(v)) => v.iter().for_each(&mut interaction),
                 Some(Rows::Items(v)) => {

@@ -384,7 +384,7 @@ pub struct Plan {
 /// Why there is nothing to publish to.
 pub fn plan_for_group(inner: &impl View, group: &str) -> Result<Plan, String> {
     let record = inner
-        .children(Kind::MetricAttribution, "datasetGroupArn", group)
+        .children(Kind::MetricAttribution, Kind::DatasetGroup, group)
         .next()
         .ok_or_else(|| format!("dataset group {group} has no metric attribution"))?;
     let arn = record.str("metricAttributionArn").unwrap_or("").to_owned();
@@ -438,7 +438,7 @@ fn item_values(inner: &impl View, group: &str, metrics: &[Metric]) -> ItemValues
             .collect();
         out.insert(item.item_id.clone(), values);
     };
-    for dataset in inner.children(Kind::Dataset, "datasetGroupArn", group) {
+    for dataset in inner.children(Kind::Dataset, Kind::DatasetGroup, group) {
         if let Some(Rows::Items(items)) = inner.rows().get(dataset.str("datasetArn").unwrap_or(""))
         {
             items.iter().for_each(&mut put);
@@ -457,7 +457,7 @@ fn item_values(inner: &impl View, group: &str, metrics: &[Metric]) -> ItemValues
 /// The schemas of the group's Interactions and Items datasets, by ARN suffix.
 pub fn group_schemas(inner: &impl View, group: &str) -> HashMap<&'static str, Schema> {
     let mut out = HashMap::new();
-    for dataset in inner.children(Kind::Dataset, "datasetGroupArn", group) {
+    for dataset in inner.children(Kind::Dataset, Kind::DatasetGroup, group) {
         let Ok(ty) = DatasetType::parse(dataset.str("datasetType").unwrap_or("")) else {
             continue;
         };

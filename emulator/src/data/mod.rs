@@ -17,10 +17,10 @@ pub mod training;
 
 use serde_json::{Map, Value};
 
+use crate::ctx::Ctx;
 use crate::error::ApiError;
 use crate::lifecycle::{Apply, WorkFn};
 use crate::state::{Kind, Txn, View, Write, Writes};
-use crate::wire::Ctx;
 use crate::AppState;
 
 /// Runs an events or runtime operation on validated `input`.

@@ -13,10 +13,10 @@ use serde_json::{json, Map, Value};
 use super::influence::{self, RankingInfluence, Signals};
 use crate::control::domains::{Need, UseCase};
 use crate::control::recommenders;
+use crate::ctx::Ctx;
 use crate::error::ApiError;
 use crate::faults::Call;
 use crate::state::{now_secs, Kind, View};
-use crate::wire::Ctx;
 
 /// numResults when the request has none.
 pub const DEFAULT_NUM_RESULTS: u64 = 25;
@@ -155,7 +155,7 @@ impl Source {
         // `SOLUTION/$LATEST` (syncWithLatestSolutionVersion) serves the newest ACTIVE version.
         let version_arn = crate::control::campaigns::resolve_version(
             inner,
-            campaign.str("solutionVersionArn").unwrap_or(""),
+            campaign.deployed_version().unwrap_or(""),
         )?;
         Self::version(
             inner,

@@ -41,7 +41,7 @@ pub fn gather(inner: &impl View, group_arn: &str, upto: u64) -> TrainingData {
     let mut data = TrainingData::default();
     let mut items: BTreeMap<String, Item> = BTreeMap::new();
     let mut users: BTreeMap<String, User> = BTreeMap::new();
-    for dataset in inner.children(Kind::Dataset, "datasetGroupArn", group_arn) {
+    for dataset in inner.children(Kind::Dataset, Kind::DatasetGroup, group_arn) {
         let arn = dataset.str("datasetArn").unwrap_or("");
         match inner.rows().get(arn) {
             Some(Rows::Interactions(v)) => data.interactions.extend(v.iter().cloned()),

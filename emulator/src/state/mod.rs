@@ -104,6 +104,34 @@ impl Kind {
         }
     }
 
+    /// The kinds a record of this kind names as its parents, each in the parent's ARN member
+    /// (a dataset's `datasetGroupArn` and `schemaArn`): what List filters, dependency checks
+    /// and cascading deletes follow ([`Record::parent`]). A campaign's solution is not among
+    /// them: it names a version, and reaches the solution through it
+    /// ([`Record::serves_solution`]).
+    pub fn parents(self) -> &'static [Kind] {
+        match self {
+            Kind::DatasetGroup | Kind::Schema => &[],
+            Kind::Dataset => &[Kind::DatasetGroup, Kind::Schema],
+            Kind::DatasetImportJob | Kind::DatasetExportJob => &[Kind::Dataset],
+            Kind::Solution => &[Kind::DatasetGroup],
+            Kind::SolutionVersion => &[Kind::Solution, Kind::DatasetGroup],
+            Kind::Campaign | Kind::BatchInferenceJob | Kind::BatchSegmentJob => {
+                &[Kind::SolutionVersion]
+            }
+            Kind::EventTracker
+            | Kind::Filter
+            | Kind::Recommender
+            | Kind::MetricAttribution
+            | Kind::DataDeletionJob => &[Kind::DatasetGroup],
+        }
+    }
+
+    /// The kind whose ARN member is `member` (`datasetGroupArn` -> [`Kind::DatasetGroup`]).
+    pub fn of_arn_member(member: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.arn_member() == member)
+    }
+
     /// The operation-name stem (`DescribeDatasetGroup`, `ListDatasetGroups`).
     pub fn op_name(self) -> &'static str {
         match self {
@@ -169,6 +197,61 @@ impl Record {
         self.body.get(key).and_then(Value::as_str)
     }
 
+    /// The record's own ARN (its kind's ARN member).
+    pub fn arn(&self) -> &str {
+        self.str(self.kind.arn_member()).unwrap_or("")
+    }
+
+    /// The ARN of this record's parent of kind `parent`, when its kind names one
+    /// ([`Kind::parents`]).
+    pub fn parent(&self, parent: Kind) -> Option<&str> {
+        if self.kind.parents().contains(&parent) {
+            self.str(parent.arn_member())
+        } else {
+            None
+        }
+    }
+
+    /// The solution version a campaign deploys: its `solutionVersionArn`, a version or the
+    /// `SOLUTION/$LATEST` form that follows the newest ACTIVE one. `None` for other kinds.
+    pub fn deployed_version(&self) -> Option<&str> {
+        if self.kind == Kind::Campaign {
+            self.parent(Kind::SolutionVersion)
+        } else {
+            None
+        }
+    }
+
+    /// The solution versions a campaign serves: its `solutionVersionArn`, and while an update
+    /// is pending the update's (what it serves once the update is ACTIVE). Empty for other
+    /// kinds.
+    pub fn served_versions(&self) -> impl Iterator<Item = &str> {
+        let campaign = self.kind == Kind::Campaign;
+        [
+            self.deployed_version(),
+            self.body
+                .get("latestCampaignUpdate")
+                .and_then(|u| u["solutionVersionArn"].as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(move |_| campaign)
+    }
+
+    /// Whether this campaign serves a version of `solution_arn`, now or once its pending
+    /// update is ACTIVE (campaigns name a version, `solution/NAME/ID`).
+    pub fn serves_solution(&self, solution_arn: &str) -> bool {
+        self.served_versions()
+            .any(|v| is_version_of(v, solution_arn))
+    }
+
+    /// Whether the record is between two statuses (`... PENDING`, `... IN_PROGRESS`,
+    /// `... STOPPING`): a Delete must wait.
+    pub fn is_busy(&self) -> bool {
+        let status = self.status();
+        status.contains("PENDING") || status.contains("IN_PROGRESS") || status.contains("STOPPING")
+    }
+
     /// The `status` member (empty when the kind has none).
     pub fn status(&self) -> &str {
         self.str("status").unwrap_or("")
@@ -184,6 +267,13 @@ impl Record {
     pub fn touch(&mut self) {
         self.body.insert("lastUpdatedDateTime".into(), now_value());
     }
+}
+
+/// Whether `version_arn` (`.../solution/NAME/ID`) is a version of `solution_arn`.
+pub fn is_version_of(version_arn: &str, solution_arn: &str) -> bool {
+    version_arn
+        .strip_prefix(solution_arn)
+        .is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// Imported rows of one dataset.
@@ -526,16 +616,16 @@ pub trait View {
             .ok_or_else(|| ApiError::not_found(arn))
     }
 
-    /// Records of `kind` whose body member `key` equals `value`.
+    /// Records of `kind` whose parent of kind `parent` is `parent_arn` ([`Record::parent`]).
     fn children<'a>(
         &'a self,
         kind: Kind,
-        key: &'a str,
-        value: &'a str,
+        parent: Kind,
+        parent_arn: &'a str,
     ) -> impl Iterator<Item = &'a Record> + 'a {
         self.records()
             .values()
-            .filter(move |r| r.kind == kind && r.str(key) == Some(value))
+            .filter(move |r| r.kind == kind && r.parent(parent) == Some(parent_arn))
     }
 }
 

@@ -261,7 +261,7 @@ impl TrainingColumns {
                 "excludedDatasetColumns"
             };
             let dataset = inner
-                .children(Kind::Dataset, "datasetGroupArn", group)
+                .children(Kind::Dataset, Kind::DatasetGroup, group)
                 .find(|d| {
                     d.str("datasetType")
                         .is_some_and(|t| t.eq_ignore_ascii_case(ty))
@@ -277,7 +277,7 @@ impl TrainingColumns {
             };
             let text = inner
                 .records()
-                .get(dataset.str("schemaArn").unwrap_or(""))
+                .get(dataset.parent(Kind::Schema).unwrap_or(""))
                 .and_then(|s| s.str("schema"))
                 .unwrap_or("");
             let schema = avro::parse(text).map_err(ApiError::invalid)?;

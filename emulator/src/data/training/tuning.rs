@@ -130,7 +130,7 @@ mod tests {
     use serde_json::Map;
 
     use super::*;
-    use crate::control::insert_created;
+    use crate::control::records::insert_created;
     use crate::state::Kind;
     use crate::{Config, Server};
 

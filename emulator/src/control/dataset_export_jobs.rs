@@ -3,13 +3,13 @@
 
 use serde_json::{Map, Value};
 
-use super::batch::path_of;
-use super::{arn_response, copy, insert_created, require_active, s, tags_of};
+use super::records::path_of;
+use super::records::{arn_response, copy, insert_pending, require_active, str_field, tags_of};
+use crate::ctx::Ctx;
 use crate::data::batch::Output;
 use crate::error::ApiError;
 use crate::lifecycle;
 use crate::state::{Kind, View};
-use crate::wire::Ctx;
 
 /// CreateDatasetExportJob (API_CreateDatasetExportJob): the dataset must be ACTIVE;
 /// `ingestionMode` defaults to PUT ("The default value is PUT"); the job goes CREATE PENDING >
@@ -18,8 +18,8 @@ pub async fn create_dataset_export_job(
     ctx: &Ctx,
     input: &Map<String, Value>,
 ) -> Result<Value, ApiError> {
-    let name = s(input, "jobName");
-    let dataset_arn = s(input, "datasetArn").to_owned();
+    let name = str_field(input, "jobName");
+    let dataset_arn = str_field(input, "datasetArn").to_owned();
     Output::parse(path_of(input, "jobOutput", "s3DataDestination"))
         .map_err(|e| ApiError::invalid(format!("jobOutput.s3DataDestination.path: {e}")))?;
     let tags = tags_of(input)?;
@@ -35,15 +35,7 @@ pub async fn create_dataset_export_job(
                 .cloned()
                 .unwrap_or_else(|| "PUT".into()),
         );
-        insert_created(
-            inner,
-            writes,
-            Kind::DatasetExportJob,
-            &arn,
-            body,
-            Some("CREATE PENDING"),
-            tags,
-        )
+        insert_pending(inner, writes, Kind::DatasetExportJob, &arn, body, tags)
     })?;
     let work = crate::data::work_for(&ctx.server, Kind::DatasetExportJob, &arn);
     lifecycle::run_create(&ctx.server, &arn, work).await;

@@ -6,12 +6,12 @@
 use serde_json::{Map, Value};
 use tokio::time::Instant;
 
-use super::{arn_response, copy, insert_created, require_active, s, tags_of};
+use super::records::{arn_response, copy, insert_created, require_active, str_field, tags_of};
+use crate::ctx::Ctx;
 use crate::data::{deletion, objects, region_of_arn};
 use crate::error::ApiError;
 use crate::lifecycle::{self, transition};
 use crate::state::{Kind, View};
-use crate::wire::Ctx;
 use crate::AppState;
 
 /// CreateDataDeletionJob: the dataset group must be ACTIVE and `dataSource.dataLocation` an
@@ -20,8 +20,8 @@ pub async fn create_data_deletion_job(
     ctx: &Ctx,
     input: &Map<String, Value>,
 ) -> Result<Value, ApiError> {
-    let name = s(input, "jobName");
-    let group_arn = s(input, "datasetGroupArn").to_owned();
+    let name = str_field(input, "jobName");
+    let group_arn = str_field(input, "datasetGroupArn").to_owned();
     let location = input
         .get("dataSource")
         .and_then(|d| d.get("dataLocation"))
@@ -70,7 +70,7 @@ pub fn run(server: AppState, arn: String) -> impl std::future::Future<Output = (
             if job.status() != "IN_PROGRESS" {
                 return Ok(());
             }
-            let group = job.str("datasetGroupArn").unwrap_or("").to_owned();
+            let group = job.parent(Kind::DatasetGroup).unwrap_or("").to_owned();
             let outcome = users.and_then(|users| match txn.get(Kind::DatasetGroup, &group) {
                 Ok(_) => Ok(deletion::delete_users(txn, writes, &group, &users)),
                 Err(_) => Err(format!("The dataset group {group} no longer exists")),
