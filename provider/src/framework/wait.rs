@@ -176,6 +176,7 @@ where
             });
         }
         let sleep = delay.min(deadline - now);
+        tracing::trace!("status {last:?}: waiting {sleep:?} before the next poll");
         tokio::select! {
             biased;
             () = stop::requested() => return Err(WaitError::Interrupted),

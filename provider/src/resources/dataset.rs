@@ -5,12 +5,12 @@ use async_trait::async_trait;
 
 use super::common::{get_str, not_found_is_none, summary, summary_members, times};
 use crate::framework::error::AwsError;
-use crate::framework::resource::Kind;
+use crate::framework::resource::ResourceType;
 use crate::framework::schema::{common_computed, status_attr, tags_attr, Attr, Ty};
 use crate::framework::tags;
 use crate::framework::timeouts::{minutes, Op, Timeouts};
 use crate::framework::validate;
-use crate::framework::value::{opt_s, s, Dyn, Obj};
+use crate::framework::value::{opt_string, string, Dyn, Obj};
 use crate::framework::wait::Observed;
 use crate::provider::Clients;
 
@@ -32,7 +32,7 @@ fn dataset_type(v: &Dyn) -> Result<(), String> {
 }
 
 #[async_trait]
-impl Kind for Dataset {
+impl ResourceType for Dataset {
     const DISPLAY: &'static str = "Dataset";
     const ARN_FORM: &'static str = "dataset/GROUP/TYPE";
     const TIMEOUTS: Timeouts = Timeouts::all(minutes(20));
@@ -151,11 +151,14 @@ pub async fn find_dataset_by_arn(
 
 fn flatten(d: &aws_sdk_personalize::types::Dataset) -> Obj {
     let mut o = Obj::new();
-    o.insert("name".into(), opt_s(d.name()));
-    o.insert("dataset_group_arn".into(), opt_s(d.dataset_group_arn()));
-    o.insert("dataset_type".into(), opt_s(d.dataset_type()));
-    o.insert("schema_arn".into(), opt_s(d.schema_arn()));
-    o.insert("status".into(), opt_s(d.status()));
+    o.insert("name".into(), opt_string(d.name()));
+    o.insert(
+        "dataset_group_arn".into(),
+        opt_string(d.dataset_group_arn()),
+    );
+    o.insert("dataset_type".into(), opt_string(d.dataset_type()));
+    o.insert("schema_arn".into(), opt_string(d.schema_arn()));
+    o.insert("status".into(), opt_string(d.status()));
     o.insert(
         "latest_dataset_update".into(),
         summary(d.latest_dataset_update().map(|u| {
@@ -170,7 +173,7 @@ fn flatten(d: &aws_sdk_personalize::types::Dataset) -> Obj {
         })),
     );
     if let Some(arn) = d.dataset_arn() {
-        o.insert("arn".into(), s(arn));
+        o.insert("arn".into(), string(arn));
     }
     times(&mut o, d.creation_date_time(), d.last_updated_date_time());
     o
@@ -186,7 +189,7 @@ mod tests {
             let in_place = matches!(a.name, "schema_arn" | "tags");
             assert_eq!(a.force_new, !in_place, "{}", a.name);
         }
-        assert!(dataset_type(&s("Interactions")).is_ok());
-        assert!(dataset_type(&s("interactions")).is_err());
+        assert!(dataset_type(&string("Interactions")).is_ok());
+        assert!(dataset_type(&string("interactions")).is_err());
     }
 }
