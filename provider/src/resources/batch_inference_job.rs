@@ -14,7 +14,7 @@ use aws_sdk_personalize::types::{
 };
 
 use super::campaign::{ranking_influence, without_default_exploration};
-use super::common::not_found_is_none;
+use super::common::described;
 use super::job::{self, batch_job_request, flatten_batch_job};
 use crate::framework::error::AwsError;
 use crate::framework::resource::{Lifecycle, ResourceType};
@@ -45,36 +45,14 @@ impl ResourceType for BatchInferenceJob {
     }
 
     fn attributes() -> Vec<Attr> {
-        let mut attrs = vec![
-            Attr::required("job_name", Ty::String, "Name of the job.")
-                .force_new()
-                .check(validate::name),
-            Attr::required(
-                "solution_version_arn",
-                Ty::String,
-                "ARN of the ACTIVE solution version that recommends.",
-            )
-            .force_new()
-            .check(validate::personalize_arn),
-            Attr::optional(
-                "filter_arn",
-                Ty::String,
-                "ARN of a filter of the same dataset group; a line gives its values in `filterValues`.",
-            )
-            .force_new()
-            .check(validate::personalize_arn),
-            Attr::optional_computed(
-                "num_results",
-                Ty::Number,
-                "Recommendations per input line, 1 to 500; Personalize chooses when unset.",
-            )
-            .reads("Recommendations per input line.")
-            .force_new()
-            .check(|v| validate::number_in(v, 1.0, 500.0, true)),
-        ];
-        attrs.extend(job::s3_job_attrs(
-            "The JSON Lines input, `s3://bucket/key` (a file, or a folder ending in `/`): `{\"userId\"}`, `{\"itemId\"}` or `{\"userId\", \"itemList\"}` per line, as the recipe wants.",
-        ));
+        let mut attrs = job::batch_attrs(job::BatchArgs {
+            solution_version_arn: "ARN of the ACTIVE solution version that recommends.",
+            filter_arn: "ARN of a filter of the same dataset group; a line gives its values in `filterValues`.",
+            num_results: "Recommendations per input line, 1 to 500; Personalize chooses when unset.",
+            num_results_reads: "Recommendations per input line.",
+            num_results_check: |v| validate::number_in(v, 1.0, 500.0, true),
+            input_path: "The JSON Lines input, `s3://bucket/key` (a file, or a folder ending in `/`): `{\"userId\"}`, `{\"itemId\"}` or `{\"userId\", \"itemList\"}` per line, as the recipe wants.",
+        });
         attrs.extend([
             Attr::optional(
                 "item_exploration_config",
@@ -132,15 +110,14 @@ pub async fn find_batch_inference_job_by_arn(
     c: &Clients,
     arn: &str,
 ) -> Result<Option<Job>, AwsError> {
-    let out = not_found_is_none(
+    described(
         c.personalize
             .describe_batch_inference_job()
             .batch_inference_job_arn(arn)
-            .send()
-            .await
-            .map_err(AwsError::from),
-    )?;
-    Ok(out.and_then(|o| o.batch_inference_job))
+            .send(),
+        |o| o.batch_inference_job,
+    )
+    .await
 }
 
 /// The job's attribute values.

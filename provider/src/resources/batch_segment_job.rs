@@ -10,11 +10,11 @@ use aws_sdk_personalize::types::{
     BatchSegmentJob as Job, BatchSegmentJobInput, BatchSegmentJobOutput,
 };
 
-use super::common::not_found_is_none;
+use super::common::described;
 use super::job::{self, batch_job_request, flatten_batch_job};
 use crate::framework::error::AwsError;
 use crate::framework::resource::{Lifecycle, ResourceType};
-use crate::framework::schema::{Attr, Ty};
+use crate::framework::schema::Attr;
 use crate::framework::tags;
 use crate::framework::timeouts::{minutes, Timeouts};
 use crate::framework::validate;
@@ -39,36 +39,14 @@ impl ResourceType for BatchSegmentJob {
     }
 
     fn attributes() -> Vec<Attr> {
-        let mut attrs = vec![
-            Attr::required("job_name", Ty::String, "Name of the job.")
-                .force_new()
-                .check(validate::name),
-            Attr::required(
-                "solution_version_arn",
-                Ty::String,
-                "ARN of the ACTIVE solution version of a USER_SEGMENTATION recipe (`aws-item-affinity`, `aws-item-attribute-affinity`).",
-            )
-            .force_new()
-            .check(validate::personalize_arn),
-            Attr::optional(
-                "filter_arn",
-                Ty::String,
-                "ARN of a filter on the users of the segments.",
-            )
-            .force_new()
-            .check(validate::personalize_arn),
-            Attr::optional_computed(
-                "num_results",
-                Ty::Number,
-                "Users per segment (per input line); Personalize chooses when unset.",
-            )
-            .reads("Users per segment (per input line).")
-            .force_new()
-            .check(|v| validate::number_in(v, 1.0, f64::from(i32::MAX), true)),
-        ];
-        attrs.extend(job::s3_job_attrs(
-            "The JSON Lines input, `s3://bucket/key` (a file, or a folder ending in `/`): `{\"itemId\"}` (Item-Affinity) or `{\"itemAttributes\"}` (Item-Attribute-Affinity) per line.",
-        ));
+        let mut attrs = job::batch_attrs(job::BatchArgs {
+            solution_version_arn: "ARN of the ACTIVE solution version of a USER_SEGMENTATION recipe (`aws-item-affinity`, `aws-item-attribute-affinity`).",
+            filter_arn: "ARN of a filter on the users of the segments.",
+            num_results: "Users per segment (per input line); Personalize chooses when unset.",
+            num_results_reads: "Users per segment (per input line).",
+            num_results_check: |v| validate::number_in(v, 1.0, f64::from(i32::MAX), true),
+            input_path: "The JSON Lines input, `s3://bucket/key` (a file, or a folder ending in `/`): `{\"itemId\"}` (Item-Affinity) or `{\"itemAttributes\"}` (Item-Attribute-Affinity) per line.",
+        });
         attrs.push(job::triggers_attr());
         attrs.extend(job::outcome_attrs("batch_segment_job"));
         attrs
@@ -101,15 +79,14 @@ pub async fn find_batch_segment_job_by_arn(
     c: &Clients,
     arn: &str,
 ) -> Result<Option<Job>, AwsError> {
-    let out = not_found_is_none(
+    described(
         c.personalize
             .describe_batch_segment_job()
             .batch_segment_job_arn(arn)
-            .send()
-            .await
-            .map_err(AwsError::from),
-    )?;
-    Ok(out.and_then(|o| o.batch_segment_job))
+            .send(),
+        |o| o.batch_segment_job,
+    )
+    .await
 }
 
 /// The job's attribute values.

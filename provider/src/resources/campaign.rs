@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use aws_sdk_personalize::types::{CampaignConfig, RankingInfluenceType};
 
 use super::common::{
-    get_block, get_bool, get_i32, get_str, not_found_is_none, summary, summary_members, times,
+    described, get_block, get_bool, get_i32, get_str, summary, summary_members, times,
 };
 use crate::framework::error::AwsError;
 use crate::framework::resource::ResourceType;
@@ -185,15 +185,11 @@ pub async fn find_campaign_by_arn(
     c: &Clients,
     arn: &str,
 ) -> Result<Option<aws_sdk_personalize::types::Campaign>, AwsError> {
-    let out = not_found_is_none(
-        c.personalize
-            .describe_campaign()
-            .campaign_arn(arn)
-            .send()
-            .await
-            .map_err(AwsError::from),
-    )?;
-    Ok(out.and_then(|o| o.campaign))
+    described(
+        c.personalize.describe_campaign().campaign_arn(arn).send(),
+        |o| o.campaign,
+    )
+    .await
 }
 
 /// DescribeCampaign's shape as attribute values.

@@ -119,6 +119,23 @@ pub fn flatten_s3(
     );
 }
 
+/// The finder pattern, written once: awaits a Describe* `call` and picks the resource out of
+/// its output; `None` when Personalize says it does not exist.
+///
+/// # Errors
+/// When the call fails otherwise.
+pub async fn described<O, E, R, T>(
+    call: impl std::future::Future<Output = Result<O, aws_sdk_personalize::error::SdkError<E, R>>>,
+    pick: impl FnOnce(O) -> Option<T>,
+) -> Result<Option<T>, crate::framework::error::AwsError>
+where
+    E: aws_sdk_personalize::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    let out = not_found_is_none(call.await.map_err(crate::framework::error::AwsError::from))?;
+    Ok(out.and_then(pick))
+}
+
 /// Turns a not-found error into `None`, the finder convention.
 pub fn not_found_is_none<T>(
     r: Result<T, crate::framework::error::AwsError>,

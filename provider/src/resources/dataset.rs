@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use super::common::{get_str, not_found_is_none, summary, summary_members, times};
+use super::common::{described, get_str, summary, summary_members, times};
 use crate::framework::error::AwsError;
 use crate::framework::resource::ResourceType;
 use crate::framework::schema::{common_computed, status_attr, tags_attr, Attr, Ty};
@@ -138,15 +138,11 @@ pub async fn find_dataset_by_arn(
     c: &Clients,
     arn: &str,
 ) -> Result<Option<aws_sdk_personalize::types::Dataset>, AwsError> {
-    let out = not_found_is_none(
-        c.personalize
-            .describe_dataset()
-            .dataset_arn(arn)
-            .send()
-            .await
-            .map_err(AwsError::from),
-    )?;
-    Ok(out.and_then(|o| o.dataset))
+    described(
+        c.personalize.describe_dataset().dataset_arn(arn).send(),
+        |o| o.dataset,
+    )
+    .await
 }
 
 fn flatten(d: &aws_sdk_personalize::types::Dataset) -> Obj {

@@ -7,7 +7,7 @@
 use async_trait::async_trait;
 use aws_sdk_personalize::types::{DatasetExportJob as Job, DatasetExportJobOutput, IngestionMode};
 
-use super::common::{flatten_s3, get_str, not_found_is_none, s3_config, times};
+use super::common::{described, flatten_s3, get_str, s3_config, times};
 use super::job;
 use crate::framework::error::AwsError;
 use crate::framework::resource::{Lifecycle, ResourceType};
@@ -37,9 +37,7 @@ impl ResourceType for DatasetExportJob {
 
     fn attributes() -> Vec<Attr> {
         let mut attrs = vec![
-            Attr::required("job_name", Ty::String, "Name of the export job.")
-                .force_new()
-                .check(validate::name),
+            job::name_attr("Name of the export job."),
             Attr::required("dataset_arn", Ty::String, "ARN of the dataset to export.")
                 .force_new()
                 .check(validate::personalize_arn),
@@ -117,15 +115,14 @@ pub async fn find_dataset_export_job_by_arn(
     c: &Clients,
     arn: &str,
 ) -> Result<Option<Job>, AwsError> {
-    let out = not_found_is_none(
+    described(
         c.personalize
             .describe_dataset_export_job()
             .dataset_export_job_arn(arn)
-            .send()
-            .await
-            .map_err(AwsError::from),
-    )?;
-    Ok(out.and_then(|o| o.dataset_export_job))
+            .send(),
+        |o| o.dataset_export_job,
+    )
+    .await
 }
 
 /// The job's attribute values.

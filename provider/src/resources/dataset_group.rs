@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use aws_sdk_personalize::types::Domain;
 
-use super::common::{get_str, not_found_is_none, times};
+use super::common::{described, get_str, times};
 use crate::framework::error::AwsError;
 use crate::framework::resource::ResourceType;
 use crate::framework::schema::{common_computed, status_attr, tags_attr, Attr, Ty};
@@ -113,15 +113,14 @@ pub async fn find_dataset_group_by_arn(
     c: &Clients,
     arn: &str,
 ) -> Result<Option<aws_sdk_personalize::types::DatasetGroup>, AwsError> {
-    let out = not_found_is_none(
+    described(
         c.personalize
             .describe_dataset_group()
             .dataset_group_arn(arn)
-            .send()
-            .await
-            .map_err(AwsError::from),
-    )?;
-    Ok(out.and_then(|o| o.dataset_group))
+            .send(),
+        |o| o.dataset_group,
+    )
+    .await
 }
 
 /// DescribeDatasetGroup's shape as attribute values.

@@ -6,7 +6,7 @@
 use async_trait::async_trait;
 use aws_sdk_personalize::types::{DataSource, DatasetImportJob as Job, ImportMode};
 
-use super::common::{get_bool, get_str, not_found_is_none, times};
+use super::common::{described, get_bool, get_str, times};
 use super::job;
 use crate::framework::error::AwsError;
 use crate::framework::resource::{Lifecycle, ResourceType};
@@ -36,9 +36,7 @@ impl ResourceType for DatasetImportJob {
 
     fn attributes() -> Vec<Attr> {
         let mut attrs = vec![
-            Attr::required("job_name", Ty::String, "Name of the import job.")
-                .force_new()
-                .check(validate::name),
+            job::name_attr("Name of the import job."),
             Attr::required(
                 "dataset_arn",
                 Ty::String,
@@ -119,15 +117,14 @@ pub async fn find_dataset_import_job_by_arn(
     c: &Clients,
     arn: &str,
 ) -> Result<Option<Job>, AwsError> {
-    let out = not_found_is_none(
+    described(
         c.personalize
             .describe_dataset_import_job()
             .dataset_import_job_arn(arn)
-            .send()
-            .await
-            .map_err(AwsError::from),
-    )?;
-    Ok(out.and_then(|o| o.dataset_import_job))
+            .send(),
+        |o| o.dataset_import_job,
+    )
+    .await
 }
 
 /// The job's attribute values.

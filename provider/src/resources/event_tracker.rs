@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use super::common::{get_str, not_found_is_none, times};
+use super::common::{described, get_str, times};
 use crate::framework::error::AwsError;
 use crate::framework::resource::ResourceType;
 use crate::framework::schema::{common_computed, status_attr, tags_attr, Attr, Ty};
@@ -94,15 +94,14 @@ pub async fn find_event_tracker_by_arn(
     c: &Clients,
     arn: &str,
 ) -> Result<Option<aws_sdk_personalize::types::EventTracker>, AwsError> {
-    let out = not_found_is_none(
+    described(
         c.personalize
             .describe_event_tracker()
             .event_tracker_arn(arn)
-            .send()
-            .await
-            .map_err(AwsError::from),
-    )?;
-    Ok(out.and_then(|o| o.event_tracker))
+            .send(),
+        |o| o.event_tracker,
+    )
+    .await
 }
 
 /// The event tracker's attribute values.

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use super::common::{get_str, not_found_is_none, times};
+use super::common::{described, get_str, times};
 use crate::framework::error::AwsError;
 use crate::framework::resource::ResourceType;
 use crate::framework::schema::{common_computed, status_attr, tags_attr, Attr, Ty};
@@ -99,15 +99,11 @@ pub async fn find_filter_by_arn(
     c: &Clients,
     arn: &str,
 ) -> Result<Option<aws_sdk_personalize::types::Filter>, AwsError> {
-    let out = not_found_is_none(
-        c.personalize
-            .describe_filter()
-            .filter_arn(arn)
-            .send()
-            .await
-            .map_err(AwsError::from),
-    )?;
-    Ok(out.and_then(|o| o.filter))
+    described(
+        c.personalize.describe_filter().filter_arn(arn).send(),
+        |o| o.filter,
+    )
+    .await
 }
 
 /// The filter's attribute values.

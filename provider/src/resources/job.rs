@@ -3,12 +3,12 @@
 //! [`Lifecycle::NoDeleteApi`] with its `job_name` ([`LIFECYCLE`]) and the framework does the
 //! rest (destroy waits for a running job to end and forgets it; a replacement must change
 //! `job_name`; a `CREATE FAILED` job stays in state, tainted). This module holds the attributes
-//! they repeat ([`triggers_attr`], [`outcome_attrs`], [`s3_job_attrs`]) and, for the two batch
+//! they repeat ([`name_attr`], [`triggers_attr`], [`outcome_attrs`], [`batch_attrs`]) and, for the two batch
 //! jobs, whose SDK types have the same members but no shared trait, the request and the
 //! flatten written once ([`batch_job_request!`], [`flatten_batch_job!`]).
 
 use crate::framework::resource::Lifecycle;
-use crate::framework::schema::{common_computed, status_attr, tags_attr, Attr, Ty};
+use crate::framework::schema::{common_computed, status_attr, tags_attr, Attr, Check, Ty};
 use crate::framework::validate;
 
 /// The lifecycle of every job resource: no delete API, `job_name` used once.
@@ -44,8 +44,56 @@ pub fn outcome_attrs(resource: &str) -> Vec<Attr> {
     attrs
 }
 
-/// The S3 input and output arguments every batch job has (batch inference and segment jobs).
-pub fn s3_job_attrs(lines: &'static str) -> Vec<Attr> {
+/// The `job_name` argument of every job, described as `doc`.
+pub fn name_attr(doc: &'static str) -> Attr {
+    Attr::required("job_name", Ty::String, doc)
+        .force_new()
+        .check(validate::name)
+}
+
+/// What the batch jobs (inference and segment) say differently about the arguments they share.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchArgs {
+    /// Description of `solution_version_arn`.
+    pub solution_version_arn: &'static str,
+    /// Description of `filter_arn`.
+    pub filter_arn: &'static str,
+    /// Description of `num_results` in the resource.
+    pub num_results: &'static str,
+    /// Description of `num_results` in the data source.
+    pub num_results_reads: &'static str,
+    /// The check of `num_results` (its range).
+    pub num_results_check: Check,
+    /// Description of `input_path` (the lines the job reads).
+    pub input_path: &'static str,
+}
+
+/// The arguments every batch job has: name, solution version, filter, results per line, then
+/// the S3 input and output and the role.
+pub fn batch_attrs(args: BatchArgs) -> Vec<Attr> {
+    let mut attrs = vec![
+        name_attr("Name of the job."),
+        Attr::required(
+            "solution_version_arn",
+            Ty::String,
+            args.solution_version_arn,
+        )
+        .force_new()
+        .check(validate::personalize_arn),
+        Attr::optional("filter_arn", Ty::String, args.filter_arn)
+            .force_new()
+            .check(validate::personalize_arn),
+        Attr::optional_computed("num_results", Ty::Number, args.num_results)
+            .reads(args.num_results_reads)
+            .force_new()
+            .check(args.num_results_check),
+    ];
+    attrs.extend(s3_attrs(args.input_path));
+    attrs
+}
+
+/// The S3 input and output arguments of a batch job.
+fn s3_attrs(lines: &'static str) -> Vec<Attr> {
     vec![
         Attr::required("input_path", Ty::String, lines)
             .force_new()

@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use aws_sdk_personalize::types::{MetricAttribute, MetricAttributionOutput, S3DataConfig};
 use tf_provider::{AttributePath, Diagnostics};
 
-use super::common::{get_block, get_str, not_found_is_none, times};
+use super::common::{described, get_block, get_str, not_found_is_none, times};
 use crate::framework::error::AwsError;
 use crate::framework::resource::ResourceType;
 use crate::framework::schema::{common_computed, status_attr, Attr, Ty};
@@ -251,15 +251,14 @@ pub async fn find_metric_attribution_by_arn(
     c: &Clients,
     arn: &str,
 ) -> Result<Option<Found>, AwsError> {
-    let out = not_found_is_none(
+    let description = described(
         c.personalize
             .describe_metric_attribution()
             .metric_attribution_arn(arn)
-            .send()
-            .await
-            .map_err(AwsError::from),
-    )?;
-    let Some(m) = out.and_then(|o| o.metric_attribution) else {
+            .send(),
+        |o| o.metric_attribution,
+    );
+    let Some(m) = description.await? else {
         return Ok(None);
     };
     let metrics = not_found_is_none(

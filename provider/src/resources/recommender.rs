@@ -8,7 +8,7 @@ use aws_sdk_personalize::types::RecommenderConfig;
 
 use super::campaign::without_default_exploration;
 use super::common::{
-    get_block, get_bool, get_i32, get_str, not_found_is_none, summary, summary_members, times,
+    described, get_block, get_bool, get_i32, get_str, summary, summary_members, times,
 };
 use super::solution_config::{expand_training_data, flatten_training_data, training_data_attr};
 use crate::framework::error::AwsError;
@@ -269,15 +269,14 @@ pub async fn find_recommender_by_arn(
     c: &Clients,
     arn: &str,
 ) -> Result<Option<aws_sdk_personalize::types::Recommender>, AwsError> {
-    let out = not_found_is_none(
+    described(
         c.personalize
             .describe_recommender()
             .recommender_arn(arn)
-            .send()
-            .await
-            .map_err(AwsError::from),
-    )?;
-    Ok(out.and_then(|o| o.recommender))
+            .send(),
+        |o| o.recommender,
+    )
+    .await
 }
 
 /// DescribeRecommender's shape as attribute values.

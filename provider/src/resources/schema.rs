@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use aws_sdk_personalize::types::Domain;
 
-use super::common::{get_str, not_found_is_none, times};
+use super::common::{described, get_str, times};
 use super::dataset_group::DOMAINS;
 use crate::avro;
 use crate::framework::error::AwsError;
@@ -97,15 +97,11 @@ pub async fn find_schema_by_arn(
     c: &Clients,
     arn: &str,
 ) -> Result<Option<aws_sdk_personalize::types::DatasetSchema>, AwsError> {
-    let out = not_found_is_none(
-        c.personalize
-            .describe_schema()
-            .schema_arn(arn)
-            .send()
-            .await
-            .map_err(AwsError::from),
-    )?;
-    Ok(out.and_then(|o| o.schema))
+    described(
+        c.personalize.describe_schema().schema_arn(arn).send(),
+        |o| o.schema,
+    )
+    .await
 }
 
 /// The schema's attribute values.

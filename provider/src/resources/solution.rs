@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use tf_provider::AttributePath;
 
 use super::common::{
-    get_block, get_bool, get_str, not_found_is_none, summary, summary_members, times,
+    described, get_block, get_bool, get_str, not_found_is_none, summary, summary_members, times,
 };
 use super::solution_config;
 use crate::framework::error::AwsError;
@@ -234,15 +234,11 @@ pub async fn find_solution_by_arn(
     c: &Clients,
     arn: &str,
 ) -> Result<Option<aws_sdk_personalize::types::Solution>, AwsError> {
-    let out = not_found_is_none(
-        c.personalize
-            .describe_solution()
-            .solution_arn(arn)
-            .send()
-            .await
-            .map_err(AwsError::from),
-    )?;
-    Ok(out.and_then(|o| o.solution))
+    described(
+        c.personalize.describe_solution().solution_arn(arn).send(),
+        |o| o.solution,
+    )
+    .await
 }
 
 /// The solution's attribute values.

@@ -6,7 +6,7 @@
 use async_trait::async_trait;
 use aws_sdk_personalize::types::TrainingMode;
 
-use super::common::{get_str, not_found_is_none, times};
+use super::common::{described, get_str, times};
 use crate::framework::error::AwsError;
 use crate::framework::resource::{Lifecycle, ResourceType};
 use crate::framework::schema::{common_computed, status_attr, tags_attr, Attr, Ty};
@@ -125,15 +125,14 @@ pub async fn find_solution_version_by_arn(
     c: &Clients,
     arn: &str,
 ) -> Result<Option<aws_sdk_personalize::types::SolutionVersion>, AwsError> {
-    let out = not_found_is_none(
+    described(
         c.personalize
             .describe_solution_version()
             .solution_version_arn(arn)
-            .send()
-            .await
-            .map_err(AwsError::from),
-    )?;
-    Ok(out.and_then(|o| o.solution_version))
+            .send(),
+        |o| o.solution_version,
+    )
+    .await
 }
 
 /// The version's attribute values.
