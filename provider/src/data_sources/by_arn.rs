@@ -64,7 +64,7 @@ impl<K: Mirrored> DataKind for Mirror<K> {
     }
 
     async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
-        K::find(c, arn).await
+        K::read(c, arn).await
     }
 }
 
@@ -186,7 +186,7 @@ impl DataKind for ActiveSolutionVersionData {
         let Some(arn) = newest.and_then(|v| v.solution_version_arn()) else {
             return Ok(None);
         };
-        let found = solution_version::SolutionVersion::find(c, arn).await?;
+        let found = solution_version::SolutionVersion::read(c, arn).await?;
         Ok(found.map(|mut o| {
             o.insert("arn".into(), crate::framework::value::string(arn));
             o

@@ -89,10 +89,41 @@ impl ResourceType for BatchInferenceJob {
             .ok_or_else(|| AwsError::local("CreateBatchInferenceJob returned no ARN"))
     }
 
-    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
-        Ok(find_batch_inference_job_by_arn(c, arn)
-            .await?
-            .map(|j| flatten(&j)))
+    type Remote = Job;
+
+    async fn find(c: &Clients, arn: &str) -> Result<Option<Self::Remote>, AwsError> {
+        find_batch_inference_job_by_arn(c, arn).await
+    }
+
+    /// The job's attribute values.
+    fn flatten(j: &Self::Remote) -> Obj {
+        let mut o = flatten_batch_job!(
+            j,
+            BatchInferenceJobInput,
+            BatchInferenceJobOutput,
+            batch_inference_job_arn
+        );
+        let config = j.batch_inference_job_config();
+        o.insert(
+            "item_exploration_config".into(),
+            config
+                .and_then(BatchInferenceJobConfig::item_exploration_config)
+                .filter(|m| !m.is_empty())
+                .map_or(tf_provider::value::Value::Null, |m| string_map(m.clone())),
+        );
+        o.insert(
+            "ranking_influence".into(),
+            config
+                .and_then(BatchInferenceJobConfig::ranking_influence)
+                .filter(|m| !m.is_empty())
+                .map_or(tf_provider::value::Value::Null, |m| {
+                    obj(m
+                        .iter()
+                        .map(|(k, v)| (k.as_str().to_owned(), number(*v)))
+                        .collect())
+                }),
+        );
+        o
     }
 
     fn equivalent(name: &str, state: &Dyn, remote: &Dyn) -> bool {
@@ -118,37 +149,6 @@ pub async fn find_batch_inference_job_by_arn(
         |o| o.batch_inference_job,
     )
     .await
-}
-
-/// The job's attribute values.
-pub fn flatten(j: &Job) -> Obj {
-    let mut o = flatten_batch_job!(
-        j,
-        BatchInferenceJobInput,
-        BatchInferenceJobOutput,
-        batch_inference_job_arn
-    );
-    let config = j.batch_inference_job_config();
-    o.insert(
-        "item_exploration_config".into(),
-        config
-            .and_then(BatchInferenceJobConfig::item_exploration_config)
-            .filter(|m| !m.is_empty())
-            .map_or(tf_provider::value::Value::Null, |m| string_map(m.clone())),
-    );
-    o.insert(
-        "ranking_influence".into(),
-        config
-            .and_then(BatchInferenceJobConfig::ranking_influence)
-            .filter(|m| !m.is_empty())
-            .map_or(tf_provider::value::Value::Null, |m| {
-                obj(m
-                    .iter()
-                    .map(|(k, v)| (k.as_str().to_owned(), number(*v)))
-                    .collect())
-            }),
-    );
-    o
 }
 
 /// The BatchInferenceJobConfig of a plan, `None` when it sets neither map.

@@ -64,10 +64,20 @@ impl ResourceType for BatchSegmentJob {
             .ok_or_else(|| AwsError::local("CreateBatchSegmentJob returned no ARN"))
     }
 
-    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
-        Ok(find_batch_segment_job_by_arn(c, arn)
-            .await?
-            .map(|j| flatten(&j)))
+    type Remote = Job;
+
+    async fn find(c: &Clients, arn: &str) -> Result<Option<Self::Remote>, AwsError> {
+        find_batch_segment_job_by_arn(c, arn).await
+    }
+
+    /// The job's attribute values.
+    fn flatten(j: &Self::Remote) -> Obj {
+        flatten_batch_job!(
+            j,
+            BatchSegmentJobInput,
+            BatchSegmentJobOutput,
+            batch_segment_job_arn
+        )
     }
 }
 
@@ -87,14 +97,4 @@ pub async fn find_batch_segment_job_by_arn(
         |o| o.batch_segment_job,
     )
     .await
-}
-
-/// The job's attribute values.
-pub fn flatten(j: &Job) -> Obj {
-    flatten_batch_job!(
-        j,
-        BatchSegmentJobInput,
-        BatchSegmentJobOutput,
-        batch_segment_job_arn
-    )
 }

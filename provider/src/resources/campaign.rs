@@ -17,7 +17,7 @@ use crate::framework::validate;
 use crate::framework::value::{
     boolean, list, map_of_strings, number, obj, opt_string, string, string_map, Dyn, DynExt, Obj,
 };
-use crate::framework::wait::Observed;
+use crate::framework::wait;
 use crate::provider::Clients;
 
 /// The resource type.
@@ -116,14 +116,99 @@ impl ResourceType for Campaign {
             .ok_or_else(|| AwsError::local("CreateCampaign returned no ARN"))
     }
 
-    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
-        Ok(find_campaign_by_arn(c, arn).await?.map(|x| flatten(&x)))
+    type Remote = aws_sdk_personalize::types::Campaign;
+
+    async fn find(c: &Clients, arn: &str) -> Result<Option<Self::Remote>, AwsError> {
+        find_campaign_by_arn(c, arn).await
     }
 
-    async fn status(c: &Clients, arn: &str, op: Op) -> Result<Observed, AwsError> {
-        Ok(find_campaign_by_arn(c, arn)
-            .await?
-            .map(|x| campaign_status(&x, op)))
+    /// DescribeCampaign's shape as attribute values.
+    fn flatten(x: &Self::Remote) -> Obj {
+        let mut o = Obj::new();
+        o.insert("name".into(), opt_string(x.name()));
+        o.insert(
+            "solution_version_arn".into(),
+            opt_string(x.solution_version_arn()),
+        );
+        o.insert(
+            "min_provisioned_tps".into(),
+            x.min_provisioned_tps()
+                .map_or(tf_provider::value::Value::Null, |t| number(f64::from(t))),
+        );
+        let config = x.campaign_config().map(|cfg| {
+            let mut m = Obj::new();
+            // What AWS filled in reads as left out, as the configuration that made it has it.
+            m.insert(
+                "item_exploration_config".into(),
+                without_default_exploration(Some(&string_map(
+                    cfg.item_exploration_config().cloned().unwrap_or_default(),
+                ))),
+            );
+            m.insert(
+                "enable_metadata_with_recommendations".into(),
+                boolean(cfg.enable_metadata_with_recommendations().unwrap_or(false)),
+            );
+            m.insert(
+                "sync_with_latest_solution_version".into(),
+                boolean(cfg.sync_with_latest_solution_version().unwrap_or(false)),
+            );
+            // Optional: absent (or empty) is null, as the plan has it.
+            m.insert(
+                "ranking_influence".into(),
+                cfg.ranking_influence().filter(|m| !m.is_empty()).map_or(
+                    tf_provider::value::Value::Null,
+                    |m| {
+                        obj(m
+                            .iter()
+                            .map(|(k, v)| (k.as_str().to_owned(), number(*v)))
+                            .collect())
+                    },
+                ),
+            );
+            m
+        });
+        // A configuration of AWS's defaults only (what AWS reports for a campaign created or reset
+        // without one) reads as no block, as the configuration that made it has it.
+        let config = config.filter(|m| canonical_config(m).is_some()).map(obj);
+        o.insert("campaign_config".into(), list(config.into_iter().collect()));
+        o.insert(
+            "latest_campaign_update".into(),
+            summary(x.latest_campaign_update().map(|u| {
+                let [st, fr, cr, up] = summary_members!(u);
+                [
+                    st,
+                    fr,
+                    (
+                        "solution_version_arn",
+                        u.solution_version_arn().map(str::to_owned),
+                    ),
+                    (
+                        "min_provisioned_tps",
+                        u.min_provisioned_tps().map(|t| t.to_string()),
+                    ),
+                    cr,
+                    up,
+                ]
+            })),
+        );
+        o.insert("status".into(), opt_string(x.status()));
+        o.insert("failure_reason".into(), opt_string(x.failure_reason()));
+        if let Some(arn) = x.campaign_arn() {
+            o.insert("arn".into(), string(arn));
+        }
+        times(&mut o, x.creation_date_time(), x.last_updated_date_time());
+        o
+    }
+
+    /// The campaign's own status, or during an update the latest update's (the campaign stays
+    /// ACTIVE, serving the old version, while an update is in progress).
+    fn status(x: &Self::Remote, op: Op) -> (String, Option<String>) {
+        wait::during(
+            op,
+            (x.status(), x.failure_reason()),
+            x.latest_campaign_update()
+                .map(|u| (u.status(), u.failure_reason())),
+        )
     }
 
     async fn update(c: &Clients, arn: &str, prior: &Obj, plan: &Obj) -> Result<(), AwsError> {
@@ -140,6 +225,15 @@ impl ResourceType for Campaign {
 
     fn update_waits(_prior: &Obj, _plan: &Obj) -> bool {
         true
+    }
+
+    async fn delete(c: &Clients, arn: &str, _state: &Obj) -> Result<(), AwsError> {
+        c.personalize
+            .delete_campaign()
+            .campaign_arn(arn)
+            .send()
+            .await?;
+        Ok(())
     }
 
     fn equivalent(name: &str, state: &Dyn, remote: &Dyn) -> bool {
@@ -166,15 +260,6 @@ impl ResourceType for Campaign {
             _ => false,
         }
     }
-
-    async fn delete(c: &Clients, arn: &str, _state: &Obj) -> Result<(), AwsError> {
-        c.personalize
-            .delete_campaign()
-            .campaign_arn(arn)
-            .send()
-            .await?;
-        Ok(())
-    }
 }
 
 /// The campaign, `None` when it does not exist.
@@ -190,102 +275,6 @@ pub async fn find_campaign_by_arn(
         |o| o.campaign,
     )
     .await
-}
-
-/// DescribeCampaign's shape as attribute values.
-pub fn flatten(x: &aws_sdk_personalize::types::Campaign) -> Obj {
-    let mut o = Obj::new();
-    o.insert("name".into(), opt_string(x.name()));
-    o.insert(
-        "solution_version_arn".into(),
-        opt_string(x.solution_version_arn()),
-    );
-    o.insert(
-        "min_provisioned_tps".into(),
-        x.min_provisioned_tps()
-            .map_or(tf_provider::value::Value::Null, |t| number(f64::from(t))),
-    );
-    let config = x.campaign_config().map(|cfg| {
-        let mut m = Obj::new();
-        // What AWS filled in reads as left out, as the configuration that made it has it.
-        m.insert(
-            "item_exploration_config".into(),
-            without_default_exploration(Some(&string_map(
-                cfg.item_exploration_config().cloned().unwrap_or_default(),
-            ))),
-        );
-        m.insert(
-            "enable_metadata_with_recommendations".into(),
-            boolean(cfg.enable_metadata_with_recommendations().unwrap_or(false)),
-        );
-        m.insert(
-            "sync_with_latest_solution_version".into(),
-            boolean(cfg.sync_with_latest_solution_version().unwrap_or(false)),
-        );
-        // Optional: absent (or empty) is null, as the plan has it.
-        m.insert(
-            "ranking_influence".into(),
-            cfg.ranking_influence().filter(|m| !m.is_empty()).map_or(
-                tf_provider::value::Value::Null,
-                |m| {
-                    obj(m
-                        .iter()
-                        .map(|(k, v)| (k.as_str().to_owned(), number(*v)))
-                        .collect())
-                },
-            ),
-        );
-        m
-    });
-    // A configuration of AWS's defaults only (what AWS reports for a campaign created or reset
-    // without one) reads as no block, as the configuration that made it has it.
-    let config = config.filter(|m| canonical_config(m).is_some()).map(obj);
-    o.insert("campaign_config".into(), list(config.into_iter().collect()));
-    o.insert(
-        "latest_campaign_update".into(),
-        summary(x.latest_campaign_update().map(|u| {
-            let [st, fr, cr, up] = summary_members!(u);
-            [
-                st,
-                fr,
-                (
-                    "solution_version_arn",
-                    u.solution_version_arn().map(str::to_owned),
-                ),
-                (
-                    "min_provisioned_tps",
-                    u.min_provisioned_tps().map(|t| t.to_string()),
-                ),
-                cr,
-                up,
-            ]
-        })),
-    );
-    o.insert("status".into(), opt_string(x.status()));
-    o.insert("failure_reason".into(), opt_string(x.failure_reason()));
-    if let Some(arn) = x.campaign_arn() {
-        o.insert("arn".into(), string(arn));
-    }
-    times(&mut o, x.creation_date_time(), x.last_updated_date_time());
-    o
-}
-
-/// The status to wait on: the campaign's own, or during an update the latest update's (the
-/// campaign stays ACTIVE, serving the old version, while an update is in progress).
-pub fn campaign_status(
-    x: &aws_sdk_personalize::types::Campaign,
-    op: Op,
-) -> (String, Option<String>) {
-    match x.latest_campaign_update().filter(|_| op == Op::Update) {
-        Some(u) => (
-            u.status().unwrap_or("ACTIVE").to_owned(),
-            u.failure_reason().map(str::to_owned),
-        ),
-        None => (
-            x.status().unwrap_or("ACTIVE").to_owned(),
-            x.failure_reason().map(str::to_owned),
-        ),
-    }
 }
 
 /// The suffix that makes a solution ARN name its latest version
@@ -476,7 +465,7 @@ mod tests {
         let campaign = aws_sdk_personalize::types::Campaign::builder()
             .campaign_config(api)
             .build();
-        let back = flatten(&campaign);
+        let back = <Campaign as ResourceType>::flatten(&campaign);
         let cfg = get_block(&back, "campaign_config").unwrap();
         assert_eq!(cfg["ranking_influence"], weights(&[("POPULARITY", 0.25)]));
     }

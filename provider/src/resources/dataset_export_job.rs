@@ -100,10 +100,36 @@ impl ResourceType for DatasetExportJob {
             .ok_or_else(|| AwsError::local("CreateDatasetExportJob returned no ARN"))
     }
 
-    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
-        Ok(find_dataset_export_job_by_arn(c, arn)
-            .await?
-            .map(|j| flatten(&j)))
+    type Remote = Job;
+
+    async fn find(c: &Clients, arn: &str) -> Result<Option<Self::Remote>, AwsError> {
+        find_dataset_export_job_by_arn(c, arn).await
+    }
+
+    /// The job's attribute values.
+    fn flatten(j: &Self::Remote) -> Obj {
+        let mut o = Obj::new();
+        o.insert("job_name".into(), opt_string(j.job_name()));
+        o.insert("dataset_arn".into(), opt_string(j.dataset_arn()));
+        o.insert(
+            "ingestion_mode".into(),
+            opt_string(j.ingestion_mode().map(IngestionMode::as_str)),
+        );
+        o.insert("role_arn".into(), opt_string(j.role_arn()));
+        flatten_s3(
+            &mut o,
+            j.job_output()
+                .and_then(DatasetExportJobOutput::s3_data_destination),
+            "output_path",
+            "output_kms_key_arn",
+        );
+        o.insert("status".into(), opt_string(j.status()));
+        o.insert("failure_reason".into(), opt_string(j.failure_reason()));
+        if let Some(arn) = j.dataset_export_job_arn() {
+            o.insert("arn".into(), string(arn));
+        }
+        times(&mut o, j.creation_date_time(), j.last_updated_date_time());
+        o
     }
 }
 
@@ -123,30 +149,4 @@ pub async fn find_dataset_export_job_by_arn(
         |o| o.dataset_export_job,
     )
     .await
-}
-
-/// The job's attribute values.
-pub fn flatten(j: &Job) -> Obj {
-    let mut o = Obj::new();
-    o.insert("job_name".into(), opt_string(j.job_name()));
-    o.insert("dataset_arn".into(), opt_string(j.dataset_arn()));
-    o.insert(
-        "ingestion_mode".into(),
-        opt_string(j.ingestion_mode().map(IngestionMode::as_str)),
-    );
-    o.insert("role_arn".into(), opt_string(j.role_arn()));
-    flatten_s3(
-        &mut o,
-        j.job_output()
-            .and_then(DatasetExportJobOutput::s3_data_destination),
-        "output_path",
-        "output_kms_key_arn",
-    );
-    o.insert("status".into(), opt_string(j.status()));
-    o.insert("failure_reason".into(), opt_string(j.failure_reason()));
-    if let Some(arn) = j.dataset_export_job_arn() {
-        o.insert("arn".into(), string(arn));
-    }
-    times(&mut o, j.creation_date_time(), j.last_updated_date_time());
-    o
 }

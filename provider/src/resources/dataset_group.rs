@@ -89,10 +89,26 @@ impl ResourceType for DatasetGroup {
             .ok_or_else(|| AwsError::local("CreateDatasetGroup returned no ARN"))
     }
 
-    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
-        Ok(find_dataset_group_by_arn(c, arn)
-            .await?
-            .map(|g| flatten(&g)))
+    type Remote = aws_sdk_personalize::types::DatasetGroup;
+
+    async fn find(c: &Clients, arn: &str) -> Result<Option<Self::Remote>, AwsError> {
+        find_dataset_group_by_arn(c, arn).await
+    }
+
+    /// DescribeDatasetGroup's shape as attribute values.
+    fn flatten(g: &Self::Remote) -> Obj {
+        let mut o = Obj::new();
+        o.insert("name".into(), opt_string(g.name()));
+        o.insert("role_arn".into(), opt_string(g.role_arn()));
+        o.insert("kms_key_arn".into(), opt_string(g.kms_key_arn()));
+        o.insert("domain".into(), opt_string(g.domain().map(Domain::as_str)));
+        o.insert("status".into(), opt_string(g.status()));
+        o.insert("failure_reason".into(), opt_string(g.failure_reason()));
+        times(&mut o, g.creation_date_time(), g.last_updated_date_time());
+        if let Some(arn) = g.dataset_group_arn() {
+            o.insert("arn".into(), string(arn));
+        }
+        o
     }
 
     async fn delete(c: &Clients, arn: &str, _state: &Obj) -> Result<(), AwsError> {
@@ -123,22 +139,6 @@ pub async fn find_dataset_group_by_arn(
     .await
 }
 
-/// DescribeDatasetGroup's shape as attribute values.
-pub fn flatten(g: &aws_sdk_personalize::types::DatasetGroup) -> Obj {
-    let mut o = Obj::new();
-    o.insert("name".into(), opt_string(g.name()));
-    o.insert("role_arn".into(), opt_string(g.role_arn()));
-    o.insert("kms_key_arn".into(), opt_string(g.kms_key_arn()));
-    o.insert("domain".into(), opt_string(g.domain().map(Domain::as_str)));
-    o.insert("status".into(), opt_string(g.status()));
-    o.insert("failure_reason".into(), opt_string(g.failure_reason()));
-    times(&mut o, g.creation_date_time(), g.last_updated_date_time());
-    if let Some(arn) = g.dataset_group_arn() {
-        o.insert("arn".into(), string(arn));
-    }
-    o
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,7 +153,7 @@ mod tests {
             .status("ACTIVE")
             .domain(Domain::Ecommerce)
             .build();
-        let o = flatten(&g);
+        let o = <DatasetGroup as ResourceType>::flatten(&g);
         assert_eq!(o["name"], string("movies"));
         assert_eq!(o["domain"], string("ECOMMERCE"));
         assert_eq!(o["role_arn"], Value::Null);

@@ -102,10 +102,37 @@ impl ResourceType for DatasetImportJob {
             .ok_or_else(|| AwsError::local("CreateDatasetImportJob returned no ARN"))
     }
 
-    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
-        Ok(find_dataset_import_job_by_arn(c, arn)
-            .await?
-            .map(|j| flatten(&j)))
+    type Remote = Job;
+
+    async fn find(c: &Clients, arn: &str) -> Result<Option<Self::Remote>, AwsError> {
+        find_dataset_import_job_by_arn(c, arn).await
+    }
+
+    /// The job's attribute values.
+    fn flatten(j: &Self::Remote) -> Obj {
+        let mut o = Obj::new();
+        o.insert("job_name".into(), opt_string(j.job_name()));
+        o.insert("dataset_arn".into(), opt_string(j.dataset_arn()));
+        o.insert(
+            "data_location".into(),
+            opt_string(j.data_source().and_then(|d| d.data_location())),
+        );
+        o.insert("role_arn".into(), opt_string(j.role_arn()));
+        o.insert(
+            "import_mode".into(),
+            opt_string(j.import_mode().map(ImportMode::as_str)),
+        );
+        o.insert(
+            "publish_attribution_metrics_to_s3".into(),
+            boolean(j.publish_attribution_metrics_to_s3().unwrap_or(false)),
+        );
+        o.insert("status".into(), opt_string(j.status()));
+        o.insert("failure_reason".into(), opt_string(j.failure_reason()));
+        if let Some(arn) = j.dataset_import_job_arn() {
+            o.insert("arn".into(), string(arn));
+        }
+        times(&mut o, j.creation_date_time(), j.last_updated_date_time());
+        o
     }
 }
 
@@ -125,31 +152,4 @@ pub async fn find_dataset_import_job_by_arn(
         |o| o.dataset_import_job,
     )
     .await
-}
-
-/// The job's attribute values.
-pub fn flatten(j: &Job) -> Obj {
-    let mut o = Obj::new();
-    o.insert("job_name".into(), opt_string(j.job_name()));
-    o.insert("dataset_arn".into(), opt_string(j.dataset_arn()));
-    o.insert(
-        "data_location".into(),
-        opt_string(j.data_source().and_then(|d| d.data_location())),
-    );
-    o.insert("role_arn".into(), opt_string(j.role_arn()));
-    o.insert(
-        "import_mode".into(),
-        opt_string(j.import_mode().map(ImportMode::as_str)),
-    );
-    o.insert(
-        "publish_attribution_metrics_to_s3".into(),
-        boolean(j.publish_attribution_metrics_to_s3().unwrap_or(false)),
-    );
-    o.insert("status".into(), opt_string(j.status()));
-    o.insert("failure_reason".into(), opt_string(j.failure_reason()));
-    if let Some(arn) = j.dataset_import_job_arn() {
-        o.insert("arn".into(), string(arn));
-    }
-    times(&mut o, j.creation_date_time(), j.last_updated_date_time());
-    o
 }

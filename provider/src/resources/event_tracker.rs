@@ -70,10 +70,28 @@ impl ResourceType for EventTracker {
             .ok_or_else(|| AwsError::local("CreateEventTracker returned no ARN"))
     }
 
-    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
-        Ok(find_event_tracker_by_arn(c, arn)
-            .await?
-            .map(|x| flatten(&x)))
+    type Remote = aws_sdk_personalize::types::EventTracker;
+
+    async fn find(c: &Clients, arn: &str) -> Result<Option<Self::Remote>, AwsError> {
+        find_event_tracker_by_arn(c, arn).await
+    }
+
+    /// The event tracker's attribute values.
+    fn flatten(t: &Self::Remote) -> Obj {
+        let mut o = Obj::new();
+        o.insert("name".into(), opt_string(t.name()));
+        o.insert(
+            "dataset_group_arn".into(),
+            opt_string(t.dataset_group_arn()),
+        );
+        o.insert("tracking_id".into(), opt_string(t.tracking_id()));
+        o.insert("account_id".into(), opt_string(t.account_id()));
+        o.insert("status".into(), opt_string(t.status()));
+        if let Some(arn) = t.event_tracker_arn() {
+            o.insert("arn".into(), string(arn));
+        }
+        times(&mut o, t.creation_date_time(), t.last_updated_date_time());
+        o
     }
 
     async fn delete(c: &Clients, arn: &str, _state: &Obj) -> Result<(), AwsError> {
@@ -102,22 +120,4 @@ pub async fn find_event_tracker_by_arn(
         |o| o.event_tracker,
     )
     .await
-}
-
-/// The event tracker's attribute values.
-pub fn flatten(t: &aws_sdk_personalize::types::EventTracker) -> Obj {
-    let mut o = Obj::new();
-    o.insert("name".into(), opt_string(t.name()));
-    o.insert(
-        "dataset_group_arn".into(),
-        opt_string(t.dataset_group_arn()),
-    );
-    o.insert("tracking_id".into(), opt_string(t.tracking_id()));
-    o.insert("account_id".into(), opt_string(t.account_id()));
-    o.insert("status".into(), opt_string(t.status()));
-    if let Some(arn) = t.event_tracker_arn() {
-        o.insert("arn".into(), string(arn));
-    }
-    times(&mut o, t.creation_date_time(), t.last_updated_date_time());
-    o
 }

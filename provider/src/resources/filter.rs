@@ -81,8 +81,31 @@ impl ResourceType for Filter {
             .ok_or_else(|| AwsError::local("CreateFilter returned no ARN"))
     }
 
-    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
-        Ok(find_filter_by_arn(c, arn).await?.map(|x| flatten(&x)))
+    type Remote = aws_sdk_personalize::types::Filter;
+
+    async fn find(c: &Clients, arn: &str) -> Result<Option<Self::Remote>, AwsError> {
+        find_filter_by_arn(c, arn).await
+    }
+
+    /// The filter's attribute values.
+    fn flatten(f: &Self::Remote) -> Obj {
+        let mut o = Obj::new();
+        o.insert("name".into(), opt_string(f.name()));
+        o.insert(
+            "dataset_group_arn".into(),
+            opt_string(f.dataset_group_arn()),
+        );
+        o.insert(
+            "filter_expression".into(),
+            opt_string(f.filter_expression()),
+        );
+        o.insert("status".into(), opt_string(f.status()));
+        o.insert("failure_reason".into(), opt_string(f.failure_reason()));
+        if let Some(arn) = f.filter_arn() {
+            o.insert("arn".into(), string(arn));
+        }
+        times(&mut o, f.creation_date_time(), f.last_updated_date_time());
+        o
     }
 
     async fn delete(c: &Clients, arn: &str, _state: &Obj) -> Result<(), AwsError> {
@@ -104,27 +127,6 @@ pub async fn find_filter_by_arn(
         |o| o.filter,
     )
     .await
-}
-
-/// The filter's attribute values.
-pub fn flatten(f: &aws_sdk_personalize::types::Filter) -> Obj {
-    let mut o = Obj::new();
-    o.insert("name".into(), opt_string(f.name()));
-    o.insert(
-        "dataset_group_arn".into(),
-        opt_string(f.dataset_group_arn()),
-    );
-    o.insert(
-        "filter_expression".into(),
-        opt_string(f.filter_expression()),
-    );
-    o.insert("status".into(), opt_string(f.status()));
-    o.insert("failure_reason".into(), opt_string(f.failure_reason()));
-    if let Some(arn) = f.filter_arn() {
-        o.insert("arn".into(), string(arn));
-    }
-    times(&mut o, f.creation_date_time(), f.last_updated_date_time());
-    o
 }
 
 #[cfg(test)]

@@ -179,10 +179,61 @@ impl ResourceType for MetricAttribution {
             .ok_or_else(|| AwsError::local("CreateMetricAttribution returned no ARN"))
     }
 
-    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
-        Ok(find_metric_attribution_by_arn(c, arn)
-            .await?
-            .map(|x| flatten(&x)))
+    type Remote = Found;
+
+    async fn find(c: &Clients, arn: &str) -> Result<Option<Self::Remote>, AwsError> {
+        find_metric_attribution_by_arn(c, arn).await
+    }
+
+    /// The attribution's attribute values, its metrics included.
+    fn flatten((m, metrics): &Self::Remote) -> Obj {
+        let mut o = Obj::new();
+        o.insert("name".into(), opt_string(m.name()));
+        o.insert(
+            "dataset_group_arn".into(),
+            opt_string(m.dataset_group_arn()),
+        );
+        o.insert(
+            "metrics".into(),
+            list(
+                metrics
+                    .iter()
+                    .map(|x| {
+                        let mut item = Obj::new();
+                        item.insert("metric_name".into(), string(x.metric_name()));
+                        item.insert("event_type".into(), string(x.event_type()));
+                        item.insert("expression".into(), string(x.expression()));
+                        obj(item)
+                    })
+                    .collect(),
+            ),
+        );
+        o.insert(
+            "metrics_output_config".into(),
+            list(
+                m.metrics_output_config()
+                    .map(|out| {
+                        let mut cfg = Obj::new();
+                        let dest = out.s3_data_destination();
+                        cfg.insert("s3_path".into(), opt_string(dest.map(S3DataConfig::path)));
+                        cfg.insert(
+                            "kms_key_arn".into(),
+                            opt_string(dest.and_then(S3DataConfig::kms_key_arn)),
+                        );
+                        cfg.insert("role_arn".into(), string(out.role_arn()));
+                        obj(cfg)
+                    })
+                    .into_iter()
+                    .collect(),
+            ),
+        );
+        o.insert("status".into(), opt_string(m.status()));
+        o.insert("failure_reason".into(), opt_string(m.failure_reason()));
+        if let Some(arn) = m.metric_attribution_arn() {
+            o.insert("arn".into(), string(arn));
+        }
+        times(&mut o, m.creation_date_time(), m.last_updated_date_time());
+        o
     }
 
     async fn update(c: &Clients, arn: &str, prior: &Obj, plan: &Obj) -> Result<(), AwsError> {
@@ -274,57 +325,6 @@ pub async fn find_metric_attribution_by_arn(
     )?;
     // None: deleted between the two calls.
     Ok(metrics.map(|metrics| (m, metrics)))
-}
-
-/// The attribution's attribute values, its metrics included.
-pub fn flatten((m, metrics): &Found) -> Obj {
-    let mut o = Obj::new();
-    o.insert("name".into(), opt_string(m.name()));
-    o.insert(
-        "dataset_group_arn".into(),
-        opt_string(m.dataset_group_arn()),
-    );
-    o.insert(
-        "metrics".into(),
-        list(
-            metrics
-                .iter()
-                .map(|x| {
-                    let mut item = Obj::new();
-                    item.insert("metric_name".into(), string(x.metric_name()));
-                    item.insert("event_type".into(), string(x.event_type()));
-                    item.insert("expression".into(), string(x.expression()));
-                    obj(item)
-                })
-                .collect(),
-        ),
-    );
-    o.insert(
-        "metrics_output_config".into(),
-        list(
-            m.metrics_output_config()
-                .map(|out| {
-                    let mut cfg = Obj::new();
-                    let dest = out.s3_data_destination();
-                    cfg.insert("s3_path".into(), opt_string(dest.map(S3DataConfig::path)));
-                    cfg.insert(
-                        "kms_key_arn".into(),
-                        opt_string(dest.and_then(S3DataConfig::kms_key_arn)),
-                    );
-                    cfg.insert("role_arn".into(), string(out.role_arn()));
-                    obj(cfg)
-                })
-                .into_iter()
-                .collect(),
-        ),
-    );
-    o.insert("status".into(), opt_string(m.status()));
-    o.insert("failure_reason".into(), opt_string(m.failure_reason()));
-    if let Some(arn) = m.metric_attribution_arn() {
-        o.insert("arn".into(), string(arn));
-    }
-    times(&mut o, m.creation_date_time(), m.last_updated_date_time());
-    o
 }
 
 /// One metric as the API has it.

@@ -1,30 +1,34 @@
 //! One file per Personalize resource type, every one with the same shape, in this order:
 //!
 //! 1. the module doc: what the resource is, what changes in place and what replaces it;
-//! 2. the resource type (a unit struct) and its [`ResourceType`] impl: constants (display name,
-//!    ARN form, timeouts, whether it updates in place, and its [`Lifecycle`]), description,
-//!    attributes, then the AWS calls: `create`, `find`, `status` (only where the wait reads
-//!    something other than `status`), `update`, `delete` (none for a job: see [`job`]);
-//! 3. the finder `find_<resource>_by_arn(client, arn) -> Result<Option<SdkType>>`: the
-//!    Describe* call, `None` when Personalize says the resource does not exist;
-//! 4. `flatten(&SdkType) -> Obj`: the SDK type as attribute values (the trait's `find` is the
-//!    finder followed by `flatten`), and a `status(&SdkType, ...)` function where the resource
-//!    waits on a status other than its own;
-//! 5. expand helpers (plan values to SDK inputs), then unit tests.
+//! 2. the resource type (a unit struct) and its [`ResourceType`] impl, whose items come in one
+//!    order: the constants (display name, ARN form, timeouts, whether it updates in place, its
+//!    [`Lifecycle`] when it has no delete API), `description`, `attributes`, the plan hooks
+//!    (`validate`, `replace_paths`, `create_target`) where needed, `create`, then the finder
+//!    and what reads its answer side by side: `type Remote` (the SDK type Describe* returns),
+//!    `find` (calls `find_<resource>_by_arn`), `flatten` (the SDK type as attribute values)
+//!    and `status` (only where a wait reads something other than the `status` attribute, e.g.
+//!    an update's own status through [`wait::during`]), then `update`, `update_waits`,
+//!    `update_target`, `delete` (none for a job: see [`job`]) and `equivalent`;
+//! 3. the finder `find_<resource>_by_arn(client, arn) -> Result<Option<SdkType>>`, one
+//!    Describe* call through [`common::described`] (`None` when Personalize says the resource
+//!    does not exist), public for the files and data sources that read another resource;
+//! 4. expand helpers (plan values to SDK inputs) and what else the file needs, then unit tests.
 //!
 //! The waits themselves (until a status, with backoff, timeouts and interrupts) are written
-//! once, in the framework ([`crate::framework::wait`], called by the generic resource), and so
-//! is what destroy does without a delete API ([`Lifecycle::NoDeleteApi`]). [`common`] holds the
-//! small conversions every file uses; [`job`] what the four job resources share;
-//! [`solution_config`] the large `solution_config` block of `personalize_solution` (its schema,
-//! expand/flatten in `convert.rs`, which members force replacement, and its tests).
+//! once, in the framework ([`wait`], driven by the generic resource through
+//! [`ResourceType::observe`]), and so is what destroy does without a delete API
+//! ([`Lifecycle::NoDeleteApi`]). [`common`] holds the small conversions every file uses;
+//! [`job`] what the four job resources share; [`solution_config`] the large `solution_config`
+//! block of `personalize_solution` (its schema, expand/flatten in `convert.rs`, which members
+//! force replacement, and its tests).
 
 use std::collections::HashMap;
 
 use tf_provider::DynamicResource;
 
 #[cfg(doc)]
-use crate::framework::resource::Lifecycle;
+use crate::framework::{resource::Lifecycle, wait};
 use crate::framework::resource::{Generic, ResourceType};
 use crate::provider::ClientSlot;
 

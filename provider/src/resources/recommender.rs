@@ -20,7 +20,7 @@ use crate::framework::validate;
 use crate::framework::value::{
     boolean, list, map_of_strings, number, obj, opt_string, string, string_map, Dyn, DynExt, Obj,
 };
-use crate::framework::wait::{self, Observed, Target};
+use crate::framework::wait::{self, Target};
 use crate::provider::Clients;
 
 /// The resource type.
@@ -164,6 +164,10 @@ impl ResourceType for Recommender {
         attrs
     }
 
+    fn create_target() -> Option<Target<'static>> {
+        Some(SWITCHING)
+    }
+
     async fn create(c: &Clients, plan: &Obj) -> Result<String, AwsError> {
         let out = c
             .personalize
@@ -188,21 +192,81 @@ impl ResourceType for Recommender {
         Ok(arn)
     }
 
-    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
-        Ok(find_recommender_by_arn(c, arn).await?.map(|x| flatten(&x)))
+    type Remote = aws_sdk_personalize::types::Recommender;
+
+    async fn find(c: &Clients, arn: &str) -> Result<Option<Self::Remote>, AwsError> {
+        find_recommender_by_arn(c, arn).await
     }
 
-    async fn status(c: &Clients, arn: &str, _op: Op) -> Result<Observed, AwsError> {
-        Ok(find_recommender_by_arn(c, arn).await?.map(|x| {
-            (
-                x.status().unwrap_or("ACTIVE").to_owned(),
-                x.failure_reason().map(str::to_owned),
-            )
-        }))
+    /// DescribeRecommender's shape as attribute values.
+    fn flatten(x: &Self::Remote) -> Obj {
+        let mut o = Obj::new();
+        o.insert("name".into(), opt_string(x.name()));
+        o.insert(
+            "dataset_group_arn".into(),
+            opt_string(x.dataset_group_arn()),
+        );
+        o.insert("recipe_arn".into(), opt_string(x.recipe_arn()));
+        let config = x.recommender_config().map(|cfg| {
+            let mut m = Obj::new();
+            // What AWS filled in reads as left out, as the configuration that made it has it.
+            m.insert(
+                "item_exploration_config".into(),
+                without_default_exploration(Some(&string_map(
+                    cfg.item_exploration_config().cloned().unwrap_or_default(),
+                ))),
+            );
+            m.insert(
+                "min_recommendation_requests_per_second".into(),
+                number(f64::from(
+                    cfg.min_recommendation_requests_per_second().unwrap_or(1),
+                )),
+            );
+            m.insert(
+                "enable_metadata_with_recommendations".into(),
+                boolean(cfg.enable_metadata_with_recommendations().unwrap_or(false)),
+            );
+            let training = cfg
+                .training_data_config()
+                .map(flatten_training_data)
+                .filter(|t| t.values().any(|v| !v.is_null()));
+            m.insert(
+                "training_data_config".into(),
+                list(training.map(obj).into_iter().collect()),
+            );
+            m
+        });
+        // A configuration of AWS's defaults only reads as no block, as the configuration that
+        // made it has it.
+        let config = config.filter(|m| canonical(Some(m)).is_some()).map(obj);
+        o.insert(
+            "recommender_config".into(),
+            list(config.into_iter().collect()),
+        );
+        o.insert("status".into(), opt_string(x.status()));
+        o.insert("failure_reason".into(), opt_string(x.failure_reason()));
+        o.insert(
+            "model_metrics".into(),
+            x.model_metrics()
+                .filter(|m| !m.is_empty())
+                .map_or(tf_provider::value::Value::Null, |m| {
+                    obj(m.iter().map(|(k, v)| (k.clone(), number(*v))).collect())
+                }),
+        );
+        o.insert(
+            "latest_recommender_update".into(),
+            summary(x.latest_recommender_update().map(|u| summary_members!(u))),
+        );
+        if let Some(arn) = x.recommender_arn() {
+            o.insert("arn".into(), string(arn));
+        }
+        times(&mut o, x.creation_date_time(), x.last_updated_date_time());
+        o
     }
 
-    fn create_target() -> Option<Target<'static>> {
-        Some(SWITCHING)
+    /// The recommender's own status (its `status` attribute is the desired one).
+    fn status(x: &Self::Remote, op: Op) -> (String, Option<String>) {
+        wait::during(op, (x.status(), x.failure_reason()), None)
     }
 
     async fn update(c: &Clients, arn: &str, prior: &Obj, plan: &Obj) -> Result<(), AwsError> {
@@ -240,6 +304,15 @@ impl ResourceType for Recommender {
         SWITCHING
     }
 
+    async fn delete(c: &Clients, arn: &str, _state: &Obj) -> Result<(), AwsError> {
+        c.personalize
+            .delete_recommender()
+            .recommender_arn(arn)
+            .send()
+            .await?;
+        Ok(())
+    }
+
     fn equivalent(name: &str, state: &Dyn, remote: &Dyn) -> bool {
         let first = |v: &Dyn| {
             v.list()
@@ -249,15 +322,6 @@ impl ResourceType for Recommender {
         };
         name == "recommender_config"
             && canonical(first(state).as_ref()) == canonical(first(remote).as_ref())
-    }
-
-    async fn delete(c: &Clients, arn: &str, _state: &Obj) -> Result<(), AwsError> {
-        c.personalize
-            .delete_recommender()
-            .recommender_arn(arn)
-            .send()
-            .await?;
-        Ok(())
     }
 }
 
@@ -277,72 +341,6 @@ pub async fn find_recommender_by_arn(
         |o| o.recommender,
     )
     .await
-}
-
-/// DescribeRecommender's shape as attribute values.
-pub fn flatten(x: &aws_sdk_personalize::types::Recommender) -> Obj {
-    let mut o = Obj::new();
-    o.insert("name".into(), opt_string(x.name()));
-    o.insert(
-        "dataset_group_arn".into(),
-        opt_string(x.dataset_group_arn()),
-    );
-    o.insert("recipe_arn".into(), opt_string(x.recipe_arn()));
-    let config = x.recommender_config().map(|cfg| {
-        let mut m = Obj::new();
-        // What AWS filled in reads as left out, as the configuration that made it has it.
-        m.insert(
-            "item_exploration_config".into(),
-            without_default_exploration(Some(&string_map(
-                cfg.item_exploration_config().cloned().unwrap_or_default(),
-            ))),
-        );
-        m.insert(
-            "min_recommendation_requests_per_second".into(),
-            number(f64::from(
-                cfg.min_recommendation_requests_per_second().unwrap_or(1),
-            )),
-        );
-        m.insert(
-            "enable_metadata_with_recommendations".into(),
-            boolean(cfg.enable_metadata_with_recommendations().unwrap_or(false)),
-        );
-        let training = cfg
-            .training_data_config()
-            .map(flatten_training_data)
-            .filter(|t| t.values().any(|v| !v.is_null()));
-        m.insert(
-            "training_data_config".into(),
-            list(training.map(obj).into_iter().collect()),
-        );
-        m
-    });
-    // A configuration of AWS's defaults only reads as no block, as the configuration that
-    // made it has it.
-    let config = config.filter(|m| canonical(Some(m)).is_some()).map(obj);
-    o.insert(
-        "recommender_config".into(),
-        list(config.into_iter().collect()),
-    );
-    o.insert("status".into(), opt_string(x.status()));
-    o.insert("failure_reason".into(), opt_string(x.failure_reason()));
-    o.insert(
-        "model_metrics".into(),
-        x.model_metrics()
-            .filter(|m| !m.is_empty())
-            .map_or(tf_provider::value::Value::Null, |m| {
-                obj(m.iter().map(|(k, v)| (k.clone(), number(*v))).collect())
-            }),
-    );
-    o.insert(
-        "latest_recommender_update".into(),
-        summary(x.latest_recommender_update().map(|u| summary_members!(u))),
-    );
-    if let Some(arn) = x.recommender_arn() {
-        o.insert("arn".into(), string(arn));
-    }
-    times(&mut o, x.creation_date_time(), x.last_updated_date_time());
-    o
 }
 
 async fn stop(c: &Clients, arn: &str) -> Result<(), AwsError> {
@@ -372,7 +370,7 @@ async fn settle(c: &Clients, arn: &str, plan: &Obj, op: Op) -> Result<Option<Str
             op,
         )
         .map_err(AwsError::local)?;
-    let observed = wait::until(SWITCHING, timeout, || Recommender::status(c, arn, op))
+    let observed = wait::until(SWITCHING, timeout, || Recommender::observe(c, arn, op))
         .await
         .or_else(|e| match e {
             // A failed creation is not this wait's to report: the caller's wait does.
@@ -529,7 +527,10 @@ mod tests {
                     .build(),
             )
             .build();
-        assert_eq!(flatten(&described)["recommender_config"], list(vec![]));
+        assert_eq!(
+            <Recommender as ResourceType>::flatten(&described)["recommender_config"],
+            list(vec![])
+        );
         let mut cfg = Obj::new();
         cfg.insert("min_recommendation_requests_per_second".into(), number(5.0));
         cfg.insert("enable_metadata_with_recommendations".into(), boolean(true));
@@ -537,7 +538,7 @@ mod tests {
         plan.insert("recommender_config".into(), list(vec![obj(cfg)]));
         let api = expand_config(&plan).unwrap();
         assert_eq!(api.min_recommendation_requests_per_second(), Some(5));
-        let back = flatten(
+        let back = <Recommender as ResourceType>::flatten(
             &aws_sdk_personalize::types::Recommender::builder()
                 .recommender_config(api)
                 .build(),

@@ -72,8 +72,23 @@ impl ResourceType for Schema {
             .ok_or_else(|| AwsError::local("CreateSchema returned no ARN"))
     }
 
-    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
-        Ok(find_schema_by_arn(c, arn).await?.map(|x| flatten(&x)))
+    type Remote = aws_sdk_personalize::types::DatasetSchema;
+
+    async fn find(c: &Clients, arn: &str) -> Result<Option<Self::Remote>, AwsError> {
+        find_schema_by_arn(c, arn).await
+    }
+
+    /// The schema's attribute values.
+    fn flatten(d: &Self::Remote) -> Obj {
+        let mut o = Obj::new();
+        o.insert("name".into(), opt_string(d.name()));
+        o.insert("schema".into(), opt_string(d.schema()));
+        o.insert("domain".into(), opt_string(d.domain().map(Domain::as_str)));
+        if let Some(arn) = d.schema_arn() {
+            o.insert("arn".into(), string(arn));
+        }
+        times(&mut o, d.creation_date_time(), d.last_updated_date_time());
+        o
     }
 
     async fn delete(c: &Clients, arn: &str, _state: &Obj) -> Result<(), AwsError> {
@@ -102,19 +117,6 @@ pub async fn find_schema_by_arn(
         |o| o.schema,
     )
     .await
-}
-
-/// The schema's attribute values.
-pub fn flatten(d: &aws_sdk_personalize::types::DatasetSchema) -> Obj {
-    let mut o = Obj::new();
-    o.insert("name".into(), opt_string(d.name()));
-    o.insert("schema".into(), opt_string(d.schema()));
-    o.insert("domain".into(), opt_string(d.domain().map(Domain::as_str)));
-    if let Some(arn) = d.schema_arn() {
-        o.insert("arn".into(), string(arn));
-    }
-    times(&mut o, d.creation_date_time(), d.last_updated_date_time());
-    o
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use crate::framework::tags;
 use crate::framework::timeouts::{minutes, Op, Timeouts};
 use crate::framework::validate;
 use crate::framework::value::{boolean, list, opt_string, string, Dyn, DynExt, Obj};
-use crate::framework::wait::{self, Observed};
+use crate::framework::wait;
 use crate::provider::Clients;
 
 /// The resource type.
@@ -128,6 +128,10 @@ impl ResourceType for Solution {
         }
     }
 
+    fn replace_paths(prior: &Obj, planned: &Obj) -> Vec<AttributePath> {
+        solution_config::replace_paths(prior, planned)
+    }
+
     async fn create(c: &Clients, plan: &Obj) -> Result<String, AwsError> {
         let out = c
             .personalize
@@ -148,20 +152,104 @@ impl ResourceType for Solution {
             .ok_or_else(|| AwsError::local("CreateSolution returned no ARN"))
     }
 
-    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
-        Ok(find_solution_by_arn(c, arn).await?.map(|x| flatten(&x)))
+    type Remote = aws_sdk_personalize::types::Solution;
+
+    async fn find(c: &Clients, arn: &str) -> Result<Option<Self::Remote>, AwsError> {
+        find_solution_by_arn(c, arn).await
     }
 
-    async fn status(c: &Clients, arn: &str, op: Op) -> Result<Observed, AwsError> {
-        Ok(find_solution_by_arn(c, arn).await?.map(|x| status(&x, op)))
+    /// The solution's attribute values.
+    fn flatten(x: &Self::Remote) -> Obj {
+        let mut o = Obj::new();
+        o.insert("name".into(), opt_string(x.name()));
+        o.insert(
+            "dataset_group_arn".into(),
+            opt_string(x.dataset_group_arn()),
+        );
+        o.insert("recipe_arn".into(), opt_string(x.recipe_arn()));
+        o.insert("event_type".into(), opt_string(x.event_type()));
+        o.insert("perform_hpo".into(), boolean(x.perform_hpo()));
+        o.insert("perform_auto_ml".into(), boolean(x.perform_auto_ml()));
+        o.insert(
+            "perform_auto_training".into(),
+            boolean(x.perform_auto_training().unwrap_or(true)),
+        );
+        o.insert(
+            "perform_incremental_update".into(),
+            boolean(x.perform_incremental_update().unwrap_or(false)),
+        );
+        o.insert(
+            "solution_config".into(),
+            list(
+                // AWS's default schedule reads as left out, and a configuration of defaults
+                // only as no block, as the configuration that leaves them out has it.
+                x.solution_config()
+                    .map(solution_config::flatten)
+                    .map(solution_config::without_default_schedule)
+                    .filter(|v| v.obj().and_then(solution_config::canonical).is_some())
+                    .into_iter()
+                    .collect(),
+            ),
+        );
+        o.insert(
+            "best_recipe_arn".into(),
+            opt_string(x.auto_ml_result().and_then(|r| r.best_recipe_arn())),
+        );
+        o.insert("status".into(), opt_string(x.status()));
+        o.insert(
+            "latest_solution_update".into(),
+            summary(x.latest_solution_update().map(|u| {
+                let [st, fr, cr, up] = summary_members!(u);
+                let flag = |f: Option<bool>| f.map(|f| f.to_string());
+                [
+                    st,
+                    fr,
+                    ("perform_auto_training", flag(u.perform_auto_training())),
+                    (
+                        "perform_incremental_update",
+                        flag(u.perform_incremental_update()),
+                    ),
+                    cr,
+                    up,
+                ]
+            })),
+        );
+        o.insert(
+            "latest_solution_version".into(),
+            summary(x.latest_solution_version().map(|v| {
+                let [st, fr, cr, up] = summary_members!(v);
+                [
+                    ("arn", v.solution_version_arn().map(str::to_owned)),
+                    st,
+                    (
+                        "training_mode",
+                        v.training_mode().map(|m| m.as_str().to_owned()),
+                    ),
+                    (
+                        "training_type",
+                        v.training_type().map(|t| t.as_str().to_owned()),
+                    ),
+                    fr,
+                    cr,
+                    up,
+                ]
+            })),
+        );
+        if let Some(arn) = x.solution_arn() {
+            o.insert("arn".into(), string(arn));
+        }
+        times(&mut o, x.creation_date_time(), x.last_updated_date_time());
+        o
     }
 
-    fn equivalent(name: &str, state: &Dyn, remote: &Dyn) -> bool {
-        name == "solution_config" && solution_config::equivalent(state, remote)
-    }
-
-    fn replace_paths(prior: &Obj, planned: &Obj) -> Vec<AttributePath> {
-        solution_config::replace_paths(prior, planned)
+    /// During an update the solution stays ACTIVE; the update has its own status.
+    fn status(x: &Self::Remote, op: Op) -> (String, Option<String>) {
+        wait::during(
+            op,
+            (x.status(), None),
+            x.latest_solution_update()
+                .map(|u| (u.status(), u.failure_reason())),
+        )
     }
 
     async fn update(c: &Clients, arn: &str, prior: &Obj, plan: &Obj) -> Result<(), AwsError> {
@@ -224,6 +312,10 @@ impl ResourceType for Solution {
             .await?;
         Ok(())
     }
+
+    fn equivalent(name: &str, state: &Dyn, remote: &Dyn) -> bool {
+        name == "solution_config" && solution_config::equivalent(state, remote)
+    }
 }
 
 /// The solution as DescribeSolution returns it, `None` when it does not exist.
@@ -239,102 +331,6 @@ pub async fn find_solution_by_arn(
         |o| o.solution,
     )
     .await
-}
-
-/// The solution's attribute values.
-pub fn flatten(x: &aws_sdk_personalize::types::Solution) -> Obj {
-    let mut o = Obj::new();
-    o.insert("name".into(), opt_string(x.name()));
-    o.insert(
-        "dataset_group_arn".into(),
-        opt_string(x.dataset_group_arn()),
-    );
-    o.insert("recipe_arn".into(), opt_string(x.recipe_arn()));
-    o.insert("event_type".into(), opt_string(x.event_type()));
-    o.insert("perform_hpo".into(), boolean(x.perform_hpo()));
-    o.insert("perform_auto_ml".into(), boolean(x.perform_auto_ml()));
-    o.insert(
-        "perform_auto_training".into(),
-        boolean(x.perform_auto_training().unwrap_or(true)),
-    );
-    o.insert(
-        "perform_incremental_update".into(),
-        boolean(x.perform_incremental_update().unwrap_or(false)),
-    );
-    o.insert(
-        "solution_config".into(),
-        list(
-            // AWS's default schedule reads as left out, and a configuration of defaults
-            // only as no block, as the configuration that leaves them out has it.
-            x.solution_config()
-                .map(solution_config::flatten)
-                .map(solution_config::without_default_schedule)
-                .filter(|v| v.obj().and_then(solution_config::canonical).is_some())
-                .into_iter()
-                .collect(),
-        ),
-    );
-    o.insert(
-        "best_recipe_arn".into(),
-        opt_string(x.auto_ml_result().and_then(|r| r.best_recipe_arn())),
-    );
-    o.insert("status".into(), opt_string(x.status()));
-    o.insert(
-        "latest_solution_update".into(),
-        summary(x.latest_solution_update().map(|u| {
-            let [st, fr, cr, up] = summary_members!(u);
-            let flag = |f: Option<bool>| f.map(|f| f.to_string());
-            [
-                st,
-                fr,
-                ("perform_auto_training", flag(u.perform_auto_training())),
-                (
-                    "perform_incremental_update",
-                    flag(u.perform_incremental_update()),
-                ),
-                cr,
-                up,
-            ]
-        })),
-    );
-    o.insert(
-        "latest_solution_version".into(),
-        summary(x.latest_solution_version().map(|v| {
-            let [st, fr, cr, up] = summary_members!(v);
-            [
-                ("arn", v.solution_version_arn().map(str::to_owned)),
-                st,
-                (
-                    "training_mode",
-                    v.training_mode().map(|m| m.as_str().to_owned()),
-                ),
-                (
-                    "training_type",
-                    v.training_type().map(|t| t.as_str().to_owned()),
-                ),
-                fr,
-                cr,
-                up,
-            ]
-        })),
-    );
-    if let Some(arn) = x.solution_arn() {
-        o.insert("arn".into(), string(arn));
-    }
-    times(&mut o, x.creation_date_time(), x.last_updated_date_time());
-    o
-}
-
-/// The status to wait on after `op`: during an update the solution stays ACTIVE, and the
-/// update has its own status.
-fn status(x: &aws_sdk_personalize::types::Solution, op: Op) -> (String, Option<String>) {
-    match x.latest_solution_update().filter(|_| op == Op::Update) {
-        Some(u) => (
-            u.status().unwrap_or("ACTIVE").to_owned(),
-            u.failure_reason().map(str::to_owned),
-        ),
-        None => (x.status().unwrap_or("ACTIVE").to_owned(), None),
-    }
 }
 
 /// The solution's versions still training or stopping, with their status.

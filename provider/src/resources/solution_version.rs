@@ -13,7 +13,7 @@ use crate::framework::schema::{common_computed, status_attr, tags_attr, Attr, Ty
 use crate::framework::tags;
 use crate::framework::timeouts::{minutes, Timeouts};
 use crate::framework::validate;
-use crate::framework::value::{number, obj, opt_string, string, string_map, Obj};
+use crate::framework::value::{number, obj, opt_string, string, string_map, Dyn, Obj};
 use crate::provider::Clients;
 
 /// The resource type.
@@ -93,15 +93,58 @@ impl ResourceType for SolutionVersion {
             .ok_or_else(|| AwsError::local("CreateSolutionVersion returned no ARN"))
     }
 
-    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
+    /// The version and, once ACTIVE, its metrics (GetSolutionMetrics).
+    type Remote = (aws_sdk_personalize::types::SolutionVersion, Option<Dyn>);
+
+    async fn find(c: &Clients, arn: &str) -> Result<Option<Self::Remote>, AwsError> {
         let Some(v) = find_solution_version_by_arn(c, arn).await? else {
             return Ok(None);
         };
-        let mut o = flatten(&v);
-        if v.status() == Some("ACTIVE") {
-            o.insert("metrics".into(), solution_metrics(c, arn).await?);
+        let metrics = match v.status() {
+            Some("ACTIVE") => Some(solution_metrics(c, arn).await?),
+            _ => None,
+        };
+        Ok(Some((v, metrics)))
+    }
+
+    /// The version's attribute values, its metrics included once ACTIVE.
+    fn flatten((v, metrics): &Self::Remote) -> Obj {
+        let mut o = Obj::new();
+        o.insert("solution_arn".into(), opt_string(v.solution_arn()));
+        o.insert("name".into(), opt_string(v.name()));
+        o.insert(
+            "training_mode".into(),
+            opt_string(v.training_mode().map(TrainingMode::as_str)),
+        );
+        o.insert("status".into(), opt_string(v.status()));
+        o.insert("failure_reason".into(), opt_string(v.failure_reason()));
+        o.insert(
+            "training_type".into(),
+            opt_string(v.training_type().map(|t| t.as_str())),
+        );
+        o.insert("recipe_arn".into(), opt_string(v.recipe_arn()));
+        o.insert(
+            "training_hours".into(),
+            v.training_hours()
+                .map_or(tf_provider::value::Value::Null, number),
+        );
+        o.insert(
+            "tuned_hyper_parameters".into(),
+            string_map(
+                v.tuned_hpo_params()
+                    .and_then(|t| t.algorithm_hyper_parameters())
+                    .cloned()
+                    .unwrap_or_default(),
+            ),
+        );
+        if let Some(arn) = v.solution_version_arn() {
+            o.insert("arn".into(), string(arn));
         }
-        Ok(Some(o))
+        times(&mut o, v.creation_date_time(), v.last_updated_date_time());
+        if let Some(metrics) = metrics {
+            o.insert("metrics".into(), metrics.clone());
+        }
+        o
     }
 
     async fn delete(c: &Clients, arn: &str, _state: &Obj) -> Result<(), AwsError> {
@@ -133,43 +176,6 @@ pub async fn find_solution_version_by_arn(
         |o| o.solution_version,
     )
     .await
-}
-
-/// The version's attribute values.
-pub fn flatten(v: &aws_sdk_personalize::types::SolutionVersion) -> Obj {
-    let mut o = Obj::new();
-    o.insert("solution_arn".into(), opt_string(v.solution_arn()));
-    o.insert("name".into(), opt_string(v.name()));
-    o.insert(
-        "training_mode".into(),
-        opt_string(v.training_mode().map(TrainingMode::as_str)),
-    );
-    o.insert("status".into(), opt_string(v.status()));
-    o.insert("failure_reason".into(), opt_string(v.failure_reason()));
-    o.insert(
-        "training_type".into(),
-        opt_string(v.training_type().map(|t| t.as_str())),
-    );
-    o.insert("recipe_arn".into(), opt_string(v.recipe_arn()));
-    o.insert(
-        "training_hours".into(),
-        v.training_hours()
-            .map_or(tf_provider::value::Value::Null, number),
-    );
-    o.insert(
-        "tuned_hyper_parameters".into(),
-        string_map(
-            v.tuned_hpo_params()
-                .and_then(|t| t.algorithm_hyper_parameters())
-                .cloned()
-                .unwrap_or_default(),
-        ),
-    );
-    if let Some(arn) = v.solution_version_arn() {
-        o.insert("arn".into(), string(arn));
-    }
-    times(&mut o, v.creation_date_time(), v.last_updated_date_time());
-    o
 }
 
 /// The computed `tuned_hyper_parameters` (resource and data source).

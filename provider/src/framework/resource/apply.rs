@@ -48,7 +48,7 @@ impl<K: ResourceType> Generic<K> {
             K::DISPLAY,
             verb(op, want.target)
         );
-        wait::until(want, timeout, || K::status(c, arn, op))
+        wait::until(want, timeout, || K::observe(c, arn, op))
             .await
             .map(|_| ())
             .map_err(|e| {

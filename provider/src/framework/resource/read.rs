@@ -52,7 +52,7 @@ impl<K: ResourceType> Generic<K> {
 
     /// Reads the resource into `state`; `Ok(false)` when it is gone.
     pub(super) async fn refresh(c: &Clients, arn: &str, state: &mut Obj) -> Result<bool, AwsError> {
-        let Some(mut remote) = K::find(c, arn).await? else {
+        let Some(mut remote) = K::read(c, arn).await? else {
             return Ok(false);
         };
         let all_tags = if taggable(&K::attributes()) {

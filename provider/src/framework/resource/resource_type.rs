@@ -58,24 +58,44 @@ pub trait ResourceType: Send + Sync + 'static {
     /// except where the configuration refers to a resource not created yet.
     async fn create(c: &Clients, plan: &Obj) -> Result<String, AwsError>;
 
-    /// The resource as attribute values (the finder), `None` when Personalize says it does
-    /// not exist. Attributes the API does not return are left out and keep their state value.
-    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError>;
+    /// What the finder returns: the SDK type Describe* answers with (and what else the
+    /// resource reads, e.g. a metric attribution's metrics).
+    type Remote: Send + Sync;
 
-    /// Status and failure reason for the wait after `op`; by default the `status` and
-    /// `failure_reason` attributes of [`ResourceType::find`].
-    async fn status(c: &Clients, arn: &str, _op: Op) -> Result<Observed, AwsError> {
-        Ok(Self::find(c, arn).await?.map(|o| {
-            (
-                o.get("status")
-                    .and_then(|v| v.str())
-                    .unwrap_or("ACTIVE")
-                    .to_owned(),
-                o.get("failure_reason")
-                    .and_then(|v| v.str())
-                    .map(str::to_owned),
-            )
-        }))
+    /// The finder: the resource as Personalize describes it, `None` when Personalize says it
+    /// does not exist.
+    async fn find(c: &Clients, arn: &str) -> Result<Option<Self::Remote>, AwsError>;
+
+    /// The found resource as attribute values. Attributes the API does not return are left out
+    /// and keep their state value.
+    fn flatten(remote: &Self::Remote) -> Obj;
+
+    /// Status and failure reason to wait on after `op`; by default the `status` and
+    /// `failure_reason` attributes of [`ResourceType::flatten`]. A resource whose update has a
+    /// status of its own answers with [`wait::during`].
+    fn status(remote: &Self::Remote, _op: Op) -> (String, Option<String>) {
+        let o = Self::flatten(remote);
+        (
+            o.get("status")
+                .and_then(|v| v.str())
+                .unwrap_or("ACTIVE")
+                .to_owned(),
+            o.get("failure_reason")
+                .and_then(|v| v.str())
+                .map(str::to_owned),
+        )
+    }
+
+    /// The resource as attribute values ([`ResourceType::find`], then
+    /// [`ResourceType::flatten`]), `None` when it does not exist.
+    async fn read(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
+        Ok(Self::find(c, arn).await?.map(|r| Self::flatten(&r)))
+    }
+
+    /// What a wait after `op` observes ([`ResourceType::find`], then
+    /// [`ResourceType::status`]), `None` when the resource is gone.
+    async fn observe(c: &Clients, arn: &str, op: Op) -> Result<Observed, AwsError> {
+        Ok(Self::find(c, arn).await?.map(|r| Self::status(&r, op)))
     }
 
     /// Statuses to wait through after create; `None` when the resource is ready at once.
