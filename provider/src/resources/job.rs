@@ -2,10 +2,11 @@
 //! segment jobs): Personalize has no delete API for them, so each declares
 //! [`Lifecycle::NoDeleteApi`] with its `job_name` ([`LIFECYCLE`]) and the framework does the
 //! rest (destroy waits for a running job to end and forgets it; a replacement must change
-//! `job_name`; a `CREATE FAILED` job stays in state, tainted). This module holds the attributes
-//! they repeat ([`name_attr`], [`triggers_attr`], [`outcome_attrs`], [`batch_attrs`]) and, for the two batch
-//! jobs, whose SDK types have the same members but no shared trait, the request and the
-//! flatten written once ([`batch_job_request!`], [`flatten_batch_job!`]).
+//! `job_name`; a `CREATE FAILED` job stays in state, tainted). This module holds the
+//! attributes they repeat ([`name_attr`], [`triggers_attr`], [`outcome_attrs`],
+//! [`batch_attrs`]) and, for the two batch jobs, whose SDK types have the same members but no
+//! shared trait, the request and the flatten written once (`batch_job_request!`,
+//! `flatten_batch_job!`).
 
 use crate::framework::resource::Lifecycle;
 use crate::framework::schema::{common_computed, status_attr, tags_attr, Attr, Check, Ty};
