@@ -27,9 +27,9 @@ use std::collections::HashMap;
 
 use tf_provider::DynamicResource;
 
+use crate::framework::resource::{Generic, ResourceType};
 #[cfg(doc)]
 use crate::framework::{resource::Lifecycle, wait};
-use crate::framework::resource::{Generic, ResourceType};
 use crate::provider::ClientSlot;
 
 pub mod batch_inference_job;

@@ -1,16 +1,18 @@
 //! The generic Terraform resource: plan, unknowns, replacement, create/read/update/delete with
 //! waits, import, and error wording, written once for every Personalize resource.
 //!
-//! A resource file implements [`ResourceType`] (its schema, its AWS calls, its finder) and gets the
-//! behaviour of a first-class provider from [`Generic`]:
+//! A resource file implements [`ResourceType`] (its schema, its AWS calls, its finder) and
+//! gets the behaviour of a first-class provider from [`Generic`]:
 //! - plan: computed values become unknown; an optional-computed value left unset takes its
 //!   default or becomes unknown; a change to a `force_new` attribute requires replacement;
 //!   an in-place change marks `status` and `last_updated_date_time` unknown.
 //! - create: the ARN goes into state as soon as AWS returns it, so a failed or interrupted
 //!   wait leaves the resource in state, tainted, never orphaned.
-//! - read: not-found removes the resource from state; remote values replace state values,
+//! - read: not-found removes the resource from state (with a `[WARN]` line for `TF_LOG`, see
+//!   [`crate::framework::log`]); remote values replace state values,
 //!   except where [`ResourceType::equivalent`] says they mean the same (e.g. reformatted JSON).
-//! - destroy: not-found is done; otherwise waits until the resource is really gone.
+//! - destroy: not-found is done; otherwise waits until the resource is really gone, or, for a
+//!   type without a delete API ([`Lifecycle::NoDeleteApi`]), until its job or training ended.
 //!
 //! The machinery is split by concern: [`ResourceType`] and its defaults
 //! (`resource_type.rs`), validate and plan (`plan.rs`), apply: create, update and delete
@@ -41,7 +43,7 @@ pub use resource_type::{Lifecycle, ResourceType};
 #[derive(Debug)]
 pub struct Generic<K> {
     clients: ClientSlot,
-    kind: PhantomData<fn() -> K>,
+    resource_type: PhantomData<fn() -> K>,
 }
 
 impl<K: ResourceType> Generic<K> {
@@ -49,7 +51,7 @@ impl<K: ResourceType> Generic<K> {
     pub fn new(clients: &ClientSlot) -> Self {
         Self {
             clients: clients.clone(),
-            kind: PhantomData,
+            resource_type: PhantomData,
         }
     }
 
