@@ -1,6 +1,6 @@
 //! `terraform-provider-personalize`: started by Terraform, serves plugin protocol 6.
 
-use terraform_provider_personalize::framework::stop;
+use terraform_provider_personalize::framework::{log, stop};
 use terraform_provider_personalize::provider::PersonalizeProvider;
 
 fn main() -> anyhow::Result<()> {
@@ -24,7 +24,8 @@ fn main() -> anyhow::Result<()> {
         .block_on(serve())
 }
 
-/// The provider's one `tracing` subscriber: the StopProvider watcher, and (as tf-provider does
+/// The provider's one `tracing` subscriber: the StopProvider watcher, the log lines Terraform
+/// shows with `TF_LOG` (see `framework::log`), and (as tf-provider does
 /// when `PLUGIN_LOG_FILE` names a file) every event at TRACE level into that file. tf-provider
 /// would install its own global subscriber for `PLUGIN_LOG_FILE` and fail because this one is
 /// already there, so the variable is taken over here and removed before `serve`.
@@ -53,6 +54,7 @@ fn install_tracing() -> anyhow::Result<()> {
     };
     let subscriber = tracing_subscriber::registry()
         .with(stop::stop_provider_layer())
+        .with(log::terraform_stderr_layer())
         .with(log_file);
     tracing::subscriber::set_global_default(subscriber)?;
     Ok(())

@@ -611,7 +611,7 @@ impl Provider for PersonalizeProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::framework::value::{s, string_list};
+    use crate::framework::value::{string, string_list};
 
     #[test]
     fn account_lists() {
@@ -633,24 +633,24 @@ mod tests {
         let e = account_ids_check(&string_list(["12345678901"])).unwrap_err();
         assert!(e.contains("not an AWS account ID (12 digits)"), "{e}");
         assert!(account_ids_check(&string_list(["12345678901a"])).is_err());
-        assert!(session_name_check(&s("ci-run_1@x")).is_ok());
-        assert!(session_name_check(&s("a")).is_err());
-        assert!(session_name_check(&s("bad name")).is_err());
-        assert!(session_name_check(&s("x".repeat(65))).is_err());
-        assert!(duration_check(&s("1h")).is_ok());
-        let e = duration_check(&s("10m")).unwrap_err();
+        assert!(session_name_check(&string("ci-run_1@x")).is_ok());
+        assert!(session_name_check(&string("a")).is_err());
+        assert!(session_name_check(&string("bad name")).is_err());
+        assert!(session_name_check(&string("x".repeat(65))).is_err());
+        assert!(duration_check(&string("1h")).is_ok());
+        let e = duration_check(&string("10m")).unwrap_err();
         assert!(e.contains("15m to 12h"), "{e}");
-        assert!(duration_check(&s("13h")).is_err());
-        assert!(duration_check(&s("soon"))
+        assert!(duration_check(&string("13h")).is_err());
+        assert!(duration_check(&string("soon"))
             .unwrap_err()
             .contains("not a duration"));
-        assert!(retry_mode_check(&s("adaptive")).is_ok());
-        assert!(retry_mode_check(&s("fast"))
+        assert!(retry_mode_check(&string("adaptive")).is_ok());
+        assert!(retry_mode_check(&string("fast"))
             .unwrap_err()
             .contains("not a retry mode"));
-        assert!(policy_check(&s("{\"Version\":\"2012-10-17\"}")).is_ok());
-        assert!(policy_arn(&s("arn:aws:iam::aws:policy/ReadOnlyAccess")).is_ok());
-        assert!(policy_arn(&s("arn:aws-cn:iam::123456789012:policy/team/Deploy")).is_ok());
+        assert!(policy_check(&string("{\"Version\":\"2012-10-17\"}")).is_ok());
+        assert!(policy_arn(&string("arn:aws:iam::aws:policy/ReadOnlyAccess")).is_ok());
+        assert!(policy_arn(&string("arn:aws-cn:iam::123456789012:policy/team/Deploy")).is_ok());
         for bad in [
             "arn:aws:iam::aws:role/x",
             "arn:aws:iam::12:policy/x",
@@ -658,16 +658,16 @@ mod tests {
             "arn:aws:iam::aws:policy/",
         ] {
             assert!(
-                policy_arn(&s(bad))
+                policy_arn(&string(bad))
                     .unwrap_err()
                     .contains("not an IAM policy ARN"),
                 "{bad}"
             );
         }
-        assert!(policy_check(&s("{")).unwrap_err().contains("not JSON"));
-        assert!(file_path(&s("")).is_err());
-        assert!(file_path(&s("a\0b")).is_err());
-        assert!(endpoint_check(&s("ftp://x")).is_err());
+        assert!(policy_check(&string("{")).unwrap_err().contains("not JSON"));
+        assert!(file_path(&string("")).is_err());
+        assert!(file_path(&string("a\0b")).is_err());
+        assert!(endpoint_check(&string("ftp://x")).is_err());
     }
 
     #[test]
@@ -685,7 +685,7 @@ mod tests {
         let sdk = settings(&Obj::new()).unwrap();
         assert_eq!(sdk.max_retries, Some(DEFAULT_MAX_RETRIES));
         let mut config = Obj::new();
-        config.insert("max_retries".into(), crate::framework::value::n(0.0));
+        config.insert("max_retries".into(), crate::framework::value::number(0.0));
         assert_eq!(settings(&config).unwrap().max_retries, Some(0));
     }
 }

@@ -133,7 +133,7 @@ fn every_attribute_is_documented() {
 
 #[test]
 fn documented_timeouts_match_the_defaults() {
-    use terraform_provider_personalize::framework::resource::Kind;
+    use terraform_provider_personalize::framework::resource::ResourceType;
     use terraform_provider_personalize::resources::*;
     fn text(d: std::time::Duration) -> String {
         let m = d.as_secs() / 60;
@@ -143,7 +143,7 @@ fn documented_timeouts_match_the_defaults() {
             format!("{m}m")
         }
     }
-    fn check<K: Kind>(page: &str) {
+    fn check<K: ResourceType>(page: &str) {
         let body = std::fs::read_to_string(docs_dir().join("resources").join(page)).unwrap();
         let t = K::TIMEOUTS;
         assert!(

@@ -50,7 +50,7 @@ fn run(case: Case<'_>) {
             res.replace("PREFIX", case.prefix)
         )
     };
-    let w = Workdir::new(&cfg(case.v1));
+    let mut w = Workdir::new(&cfg(case.v1));
 
     // basic
     w.ok(&["apply", "-auto-approve", "-no-color"]);
@@ -116,11 +116,31 @@ fn run(case: Case<'_>) {
 
     // disappears
     if let Some(delete) = case.delete {
-        delete(&emu.client(), after["arn"].as_str().unwrap().to_owned());
-        let plan = w.ok(&["plan", "-no-color"]);
+        let arn = after["arn"].as_str().unwrap().to_owned();
+        delete(&emu.client(), arn.clone());
+        // The read that drops it says so where terraform-provider-aws does, in TF_LOG.
+        w.env("TF_LOG", "WARN");
+        let out = w.run(&["plan", "-no-color"]);
+        w.unset("TF_LOG");
+        let (plan, log) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert!(
+            out.status.success(),
+            "{}: plan failed:\n{plan}\n{log}",
+            case.address
+        );
         assert!(
             plan.contains(&format!("{} will be created", case.address)),
             "{}: expected recreation:\n{plan}",
+            case.address
+        );
+        let vanished = format!("({arn}) not found, removing from state");
+        assert!(
+            log.lines()
+                .any(|l| l.contains("[WARN]") && l.contains(&vanished)),
+            "{}: expected a [WARN] line with {vanished:?} in TF_LOG:\n{log}",
             case.address
         );
     }

@@ -13,7 +13,7 @@ use async_trait::async_trait;
 
 use super::generic::DataKind;
 use crate::framework::error::AwsError;
-use crate::framework::resource::Kind;
+use crate::framework::resource::ResourceType;
 use crate::framework::schema::{Attr, Ty};
 use crate::framework::validate;
 use crate::framework::value::Obj;
@@ -24,7 +24,7 @@ use crate::resources::{
 };
 
 /// A resource whose by-ARN data source ([`Mirror`]) reads it with its own finder.
-pub trait Mirrored: Kind {
+pub trait Mirrored: ResourceType {
     /// Markdown description of the data source.
     const READS: &'static str;
     /// Description of the data source's `arn` argument.
@@ -64,7 +64,7 @@ impl<K: Mirrored> DataKind for Mirror<K> {
     }
 
     async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
-        K::find(c, arn).await
+        K::read(c, arn).await
     }
 }
 
@@ -186,9 +186,9 @@ impl DataKind for ActiveSolutionVersionData {
         let Some(arn) = newest.and_then(|v| v.solution_version_arn()) else {
             return Ok(None);
         };
-        let found = solution_version::SolutionVersion::find(c, arn).await?;
+        let found = solution_version::SolutionVersion::read(c, arn).await?;
         Ok(found.map(|mut o| {
-            o.insert("arn".into(), crate::framework::value::s(arn));
+            o.insert("arn".into(), crate::framework::value::string(arn));
             o
         }))
     }

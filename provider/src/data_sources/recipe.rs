@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use super::generic::DataKind;
 use crate::framework::error::AwsError;
 use crate::framework::schema::{Attr, Ty};
-use crate::framework::value::{opt_s, Dyn, DynExt, Obj};
+use crate::framework::value::{opt_string, Dyn, DynExt, Obj};
 use crate::provider::Clients;
 use crate::resources::common::{not_found_is_none, times};
 
@@ -85,15 +85,18 @@ impl DataKind for Recipe {
         )?;
         Ok(out.and_then(|o| o.recipe).map(|r| {
             let mut o = Obj::new();
-            o.insert("arn".into(), opt_s(r.recipe_arn().or(Some(arn.as_str()))));
-            o.insert("recipe_type".into(), opt_s(r.recipe_type()));
-            o.insert("description".into(), opt_s(r.description()));
-            o.insert("algorithm_arn".into(), opt_s(r.algorithm_arn()));
+            o.insert(
+                "arn".into(),
+                opt_string(r.recipe_arn().or(Some(arn.as_str()))),
+            );
+            o.insert("recipe_type".into(), opt_string(r.recipe_type()));
+            o.insert("description".into(), opt_string(r.description()));
+            o.insert("algorithm_arn".into(), opt_string(r.algorithm_arn()));
             o.insert(
                 "feature_transformation_arn".into(),
-                opt_s(r.feature_transformation_arn()),
+                opt_string(r.feature_transformation_arn()),
             );
-            o.insert("status".into(), opt_s(r.status()));
+            o.insert("status".into(), opt_string(r.status()));
             times(&mut o, r.creation_date_time(), r.last_updated_date_time());
             o
         }))

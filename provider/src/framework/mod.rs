@@ -1,9 +1,11 @@
 //! The machinery every resource and data source shares: the dynamic value type ([`value`]),
 //! declarative attribute specs and the Terraform schema built from them ([`schema`]), plan-time
 //! checks ([`validate`]), the generic resource ([`resource`]), the waiter ([`wait`]), timeouts
-//! ([`timeouts`]), tags ([`tags`]), AWS error wording ([`error`]) and the stop signal ([`stop`]).
+//! ([`timeouts`]), tags ([`tags`]), AWS error wording ([`error`]), the stop signal ([`stop`]) and the logs
+//! Terraform shows with `TF_LOG` ([`log`]).
 
 pub mod error;
+pub mod log;
 pub mod resource;
 pub mod schema;
 pub mod stop;

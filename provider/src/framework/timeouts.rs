@@ -145,7 +145,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::value::{list, obj, s, Obj};
+    use super::super::value::{list, obj, string, Obj};
     use super::*;
 
     #[test]
@@ -173,7 +173,7 @@ mod tests {
     fn block_values_override_defaults() {
         let defaults = Timeouts::all(minutes(20));
         let mut o = Obj::new();
-        o.insert("create".into(), s("1s"));
+        o.insert("create".into(), string("1s"));
         let block = list(vec![obj(o)]);
         assert_eq!(
             defaults.get(&block, Op::Create).unwrap(),

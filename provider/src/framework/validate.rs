@@ -198,69 +198,73 @@ pub fn first_duplicate<'a>(items: impl IntoIterator<Item = &'a str>) -> Option<&
 
 #[cfg(test)]
 mod tests {
-    use super::super::value::{n, obj, s};
+    use super::super::value::{number, obj, string};
     use super::*;
 
     #[test]
     fn names() {
-        assert!(name(&s("movies-1_a")).is_ok());
-        assert!(name(&s("")).unwrap_err().contains("1 to 63"));
-        assert!(name(&s("a".repeat(64))).unwrap_err().contains("got 64"));
-        assert!(name(&s("-lead")).is_err());
-        assert!(name(&s("sp ace")).is_err());
-        assert!(name(&s("quote\"; drop")).is_err());
-        assert!(name(&s("ünï")).is_err());
-        assert!(name(&n(1.0)).is_err());
+        assert!(name(&string("movies-1_a")).is_ok());
+        assert!(name(&string("")).unwrap_err().contains("1 to 63"));
+        assert!(name(&string("a".repeat(64)))
+            .unwrap_err()
+            .contains("got 64"));
+        assert!(name(&string("-lead")).is_err());
+        assert!(name(&string("sp ace")).is_err());
+        assert!(name(&string("quote\"; drop")).is_err());
+        assert!(name(&string("ünï")).is_err());
+        assert!(name(&number(1.0)).is_err());
     }
 
     #[test]
     fn arns() {
         let ok = "arn:aws:personalize:us-east-1:123456789012:dataset-group/movies";
-        assert!(personalize_arn(&s(ok)).is_ok());
-        assert!(personalize_arn(&s("arn:aws:s3:::bucket")).is_err());
-        assert!(arn(&s("not-an-arn")).unwrap_err().contains("not an ARN"));
-        assert!(arn(&s(format!("{ok}{}", "x".repeat(300)))).is_err());
-        assert!(role_arn(&s("arn:aws:iam::123456789012:role/personalize")).is_ok());
-        assert!(role_arn(&s("arn:aws:iam::123456789012:user/bob")).is_err());
-        assert!(role_arn(&s(ok)).is_err());
+        assert!(personalize_arn(&string(ok)).is_ok());
+        assert!(personalize_arn(&string("arn:aws:s3:::bucket")).is_err());
+        assert!(arn(&string("not-an-arn"))
+            .unwrap_err()
+            .contains("not an ARN"));
+        assert!(arn(&string(format!("{ok}{}", "x".repeat(300)))).is_err());
+        assert!(role_arn(&string("arn:aws:iam::123456789012:role/personalize")).is_ok());
+        assert!(role_arn(&string("arn:aws:iam::123456789012:user/bob")).is_err());
+        assert!(role_arn(&string(ok)).is_err());
     }
 
     #[test]
     fn s3_locations() {
-        assert!(s3_uri(&s("s3://bucket/interactions.csv")).is_ok());
-        assert!(s3_uri(&s("s3://bucket")).is_ok());
-        assert!(s3_uri(&s("https://bucket/x")).is_err());
-        assert!(s3_uri(&s("s3://B/x")).is_err());
-        assert!(s3_uri(&s(format!("s3://bucket/{}", "k".repeat(300)))).is_err());
+        assert!(s3_uri(&string("s3://bucket/interactions.csv")).is_ok());
+        assert!(s3_uri(&string("s3://bucket")).is_ok());
+        assert!(s3_uri(&string("https://bucket/x")).is_err());
+        assert!(s3_uri(&string("s3://B/x")).is_err());
+        assert!(s3_uri(&string(format!("s3://bucket/{}", "k".repeat(300)))).is_err());
     }
 
     #[test]
     fn tag_limits() {
         let mut m = super::super::value::Obj::new();
-        m.insert("aws:owner".into(), s("x"));
+        m.insert("aws:owner".into(), string("x"));
         assert!(tags(&obj(m)).unwrap_err().contains("reserved"));
         let mut m = super::super::value::Obj::new();
-        m.insert("tf-personalize:trigger:x".into(), s("x"));
+        m.insert("tf-personalize:trigger:x".into(), string("x"));
         assert!(tags(&obj(m)).unwrap_err().contains("triggers"));
         let mut m = super::super::value::Obj::new();
-        m.insert("k".into(), s("v".repeat(257)));
+        m.insert("k".into(), string("v".repeat(257)));
         assert!(tags(&obj(m)).is_err());
-        let m = (0..201).map(|i| (format!("k{i}"), s("v"))).collect();
+        let m = (0..201).map(|i| (format!("k{i}"), string("v"))).collect();
         assert!(tags(&obj(m)).unwrap_err().contains("200"));
     }
 
     #[test]
     fn numbers_lists_and_duplicates() {
-        assert!(number_in(&n(0.5), 0.0, 1.0, false).is_ok());
-        assert!(number_in(&n(1.5), 0.0, 1.0, false)
+        assert!(number_in(&number(0.5), 0.0, 1.0, false).is_ok());
+        assert!(number_in(&number(1.5), 0.0, 1.0, false)
             .unwrap_err()
             .contains("between 0 and 1"));
-        assert!(number_in(&n(2.5), 0.0, 9.0, true)
+        assert!(number_in(&number(2.5), 0.0, 9.0, true)
             .unwrap_err()
             .contains("whole"));
         // Terraform sends an inexact decimal as its text: still a number.
-        assert!(number_in(&s("0.3"), 0.0, 1.0, false).is_ok());
-        assert!(number_in(&s("x"), 0.0, 9.0, false)
+        assert!(number_in(&string("0.3"), 0.0, 1.0, false).is_ok());
+        assert!(number_in(&string("x"), 0.0, 9.0, false)
             .unwrap_err()
             .contains("expected a number"));
         let l = super::super::value::string_list(["ok", "toolong"]);
@@ -273,8 +277,8 @@ mod tests {
 
     #[test]
     fn enums_list_the_choices() {
-        let e = one_of(&s("PARTIAL"), &["FULL", "INCREMENTAL"]).unwrap_err();
+        let e = one_of(&string("PARTIAL"), &["FULL", "INCREMENTAL"]).unwrap_err();
         assert!(e.contains("FULL, INCREMENTAL"), "{e}");
-        assert!(one_of(&s("FULL"), &["FULL", "INCREMENTAL"]).is_ok());
+        assert!(one_of(&string("FULL"), &["FULL", "INCREMENTAL"]).is_ok());
     }
 }

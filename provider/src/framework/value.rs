@@ -31,7 +31,7 @@ pub enum Node {
     Bool(bool),
     /// `number`: f64 covers every number the Personalize API exchanges (counts, TPS, weights,
     /// metrics).
-    #[serde(serialize_with = "number")]
+    #[serde(serialize_with = "serialize_number")]
     Number(f64),
     /// `string`.
     String(String),
@@ -43,7 +43,7 @@ pub enum Node {
 
 /// Writes a number as Terraform reads it back unchanged: integers as integers, an f64 that is
 /// exactly its shortest decimal as a float, any other as that decimal's text.
-fn number<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+fn serialize_number<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
     const EXACT_INT: f64 = 9_007_199_254_740_992.0; // 2^53
     if x.fract() == 0.0 && x.abs() <= EXACT_INT {
         #[allow(clippy::cast_possible_truncation)]
@@ -123,22 +123,22 @@ impl DynExt for Dyn {
 }
 
 /// A known string.
-pub fn s(v: impl Into<String>) -> Dyn {
+pub fn string(v: impl Into<String>) -> Dyn {
     Value::Value(Node::String(v.into()))
 }
 
 /// A string, or null when absent.
-pub fn opt_s(v: Option<impl Into<String>>) -> Dyn {
-    v.map_or(Value::Null, s)
+pub fn opt_string(v: Option<impl Into<String>>) -> Dyn {
+    v.map_or(Value::Null, string)
 }
 
 /// A known number.
-pub fn n(v: f64) -> Dyn {
+pub fn number(v: f64) -> Dyn {
     Value::Value(Node::Number(v))
 }
 
 /// A known bool.
-pub fn b(v: bool) -> Dyn {
+pub fn boolean(v: bool) -> Dyn {
     Value::Value(Node::Bool(v))
 }
 
@@ -156,7 +156,10 @@ pub fn list(v: Vec<Dyn>) -> Dyn {
 pub fn string_map<K: Into<String>, V: Into<String>>(
     pairs: impl IntoIterator<Item = (K, V)>,
 ) -> Dyn {
-    obj(pairs.into_iter().map(|(k, v)| (k.into(), s(v))).collect())
+    obj(pairs
+        .into_iter()
+        .map(|(k, v)| (k.into(), string(v)))
+        .collect())
 }
 
 /// The known string entries of a map value (unknown or null entries are skipped).
@@ -172,7 +175,7 @@ pub fn map_of_strings(v: &Dyn) -> BTreeMap<String, String> {
 
 /// A list of strings.
 pub fn string_list<V: Into<String>>(items: impl IntoIterator<Item = V>) -> Dyn {
-    list(items.into_iter().map(s).collect())
+    list(items.into_iter().map(string).collect())
 }
 
 /// The known strings of a list value (unknown or null items are skipped).
@@ -224,10 +227,10 @@ mod tests {
     #[test]
     fn round_trips_through_json_with_nested_unknowns() {
         let mut m = Obj::new();
-        m.insert("a".into(), s("x"));
-        m.insert("b".into(), n(2.5));
+        m.insert("a".into(), string("x"));
+        m.insert("b".into(), number(2.5));
         m.insert("c".into(), Value::Null);
-        m.insert("d".into(), list(vec![b(true)]));
+        m.insert("d".into(), list(vec![boolean(true)]));
         let v = obj(m);
         let text = serde_json::to_string(&v).unwrap();
         let back: Dyn = serde_json::from_str(&text).unwrap();
@@ -242,25 +245,25 @@ mod tests {
             rmp_serde::encode::write(buf, v).unwrap();
         };
         // 0.3 has no exact f64: Terraform sends "0.3", and must get "0.3" back.
-        encode(&n(0.3), &mut buf);
+        encode(&number(0.3), &mut buf);
         assert_eq!(rmp_serde::from_slice::<String>(&buf).unwrap(), "0.3");
-        encode(&n(0.1 + 0.2), &mut buf);
+        encode(&number(0.1 + 0.2), &mut buf);
         assert_eq!(
             rmp_serde::from_slice::<String>(&buf).unwrap(),
             "0.30000000000000004"
         );
         // Exact ones stay MessagePack numbers.
-        encode(&n(0.25), &mut buf);
+        encode(&number(0.25), &mut buf);
         assert_eq!(rmp_serde::from_slice::<f64>(&buf).unwrap(), 0.25);
-        encode(&n(7.0), &mut buf);
+        encode(&number(7.0), &mut buf);
         assert_eq!(rmp_serde::from_slice::<i64>(&buf).unwrap(), 7);
-        encode(&n(-1e6), &mut buf);
+        encode(&number(-1e6), &mut buf);
         assert_eq!(rmp_serde::from_slice::<i64>(&buf).unwrap(), -1_000_000);
         // What Terraform sends for 0.3 reads as a number.
         let got: Dyn = rmp_serde::from_slice(&rmp_serde::to_vec(&"0.3").unwrap()).unwrap();
         assert_eq!(got.num(), Some(0.3));
-        assert_eq!(s("abc").num(), None);
-        assert_eq!(s("inf").num(), None);
+        assert_eq!(string("abc").num(), None);
+        assert_eq!(string("inf").num(), None);
     }
 
     #[test]
@@ -273,7 +276,7 @@ mod tests {
     fn unknowns_become_null_recursively() {
         let mut m = Obj::new();
         m.insert("u".into(), Value::Unknown);
-        m.insert("l".into(), list(vec![Value::Unknown, s("k")]));
+        m.insert("l".into(), list(vec![Value::Unknown, string("k")]));
         let mut v = obj(m);
         assert!(v.has_unknown());
         unknowns_to_null(&mut v);
@@ -286,16 +289,16 @@ mod tests {
     fn string_lists_and_maps_of_them_round_trip() {
         let v = string_list_map([("ITEMS", vec!["A".to_owned(), "B".to_owned()])]);
         assert_eq!(map_of_string_lists(&v)["ITEMS"], ["A", "B"]);
-        let l = list(vec![s("x"), Value::Unknown, Value::Null]);
+        let l = list(vec![string("x"), Value::Unknown, Value::Null]);
         assert_eq!(list_of_strings(&l), ["x"]);
-        assert!(list_of_strings(&s("x")).is_empty());
+        assert!(list_of_strings(&string("x")).is_empty());
         assert_eq!(list_of_strings(&string_list(["a", "b"])), ["a", "b"]);
     }
 
     #[test]
     fn string_maps_skip_unknown_entries() {
         let mut m = Obj::new();
-        m.insert("a".into(), s("1"));
+        m.insert("a".into(), string("1"));
         m.insert("b".into(), Value::Unknown);
         let got = map_of_strings(&obj(m));
         assert_eq!(got.len(), 1);

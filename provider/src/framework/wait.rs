@@ -134,6 +134,28 @@ pub const DELETING: Target<'static> = Target {
     target: &[],
 };
 
+/// A status and its failure reason, as Personalize describes them (both may be missing).
+pub type Status<'a> = (Option<&'a str>, Option<&'a str>);
+
+/// The status to wait on after `op` for a resource whose updates have a status of their own
+/// (`latestCampaignUpdate`, `latestDatasetUpdate`, `latestSolutionUpdate`): during an update
+/// the resource stays ACTIVE and the latest update's status tells; otherwise its own. A
+/// missing status reads as ACTIVE.
+pub fn during(
+    op: super::timeouts::Op,
+    own: Status<'_>,
+    latest_update: Option<Status<'_>>,
+) -> (String, Option<String>) {
+    let (status, reason) = match latest_update.filter(|_| op == super::timeouts::Op::Update) {
+        Some(update) => update,
+        None => own,
+    };
+    (
+        status.unwrap_or("ACTIVE").to_owned(),
+        reason.map(str::to_owned),
+    )
+}
+
 /// Polls `status` until `want` is met; returns the final observation (`None` when gone).
 ///
 /// # Errors
@@ -176,6 +198,7 @@ where
             });
         }
         let sleep = delay.min(deadline - now);
+        tracing::trace!("status {last:?}: waiting {sleep:?} before the next poll");
         tokio::select! {
             biased;
             () = stop::requested() => return Err(WaitError::Interrupted),

@@ -9,106 +9,50 @@
 
 use async_trait::async_trait;
 use aws_sdk_personalize::types::{
-    BatchInferenceJobConfig, BatchInferenceJobInput, BatchInferenceJobOutput, RankingInfluenceType,
+    BatchInferenceJob as Job, BatchInferenceJobConfig, BatchInferenceJobInput,
+    BatchInferenceJobOutput, RankingInfluenceType,
 };
 
 use super::campaign::{ranking_influence, without_default_exploration};
-use super::common::{
-    flatten_s3, get_i32, get_str, job_triggers_attr, not_found_is_none, s3_config, times,
-};
+use super::common::described;
+use super::job::{self, batch_job_request, flatten_batch_job};
 use crate::framework::error::AwsError;
-use crate::framework::resource::Kind;
-use crate::framework::schema::{common_computed, status_attr, tags_attr, Attr, Ty};
+use crate::framework::resource::{Lifecycle, ResourceType};
+use crate::framework::schema::{Attr, Ty};
 use crate::framework::tags;
 use crate::framework::timeouts::{minutes, Timeouts};
 use crate::framework::validate;
-use crate::framework::value::{n, obj, opt_s, s, string_map, Dyn, DynExt, Obj};
+use crate::framework::value::{number, obj, string_map, Dyn, DynExt, Obj};
 use crate::provider::Clients;
 
 /// The resource type.
 #[derive(Debug)]
 pub struct BatchInferenceJob;
 
-/// The S3 input and output arguments every batch job has (batch inference and segment jobs).
-pub fn s3_job_attrs(lines: &'static str) -> Vec<Attr> {
-    vec![
-        Attr::required("input_path", Ty::String, lines)
-            .force_new()
-            .check(validate::s3_uri),
-        Attr::optional(
-            "input_kms_key_arn",
-            Ty::String,
-            "KMS key that encrypts the input.",
-        )
-        .force_new()
-        .check(validate::arn),
-        Attr::required(
-            "output_path",
-            Ty::String,
-            "The S3 folder the job writes to, `s3://bucket/prefix/`: one `<input file>.out` file per input file.",
-        )
-        .force_new()
-        .check(validate::s3_uri),
-        Attr::optional(
-            "output_kms_key_arn",
-            Ty::String,
-            "KMS key Personalize encrypts the output with.",
-        )
-        .force_new()
-        .check(validate::arn),
-        Attr::required(
-            "role_arn",
-            Ty::String,
-            "IAM role Personalize assumes to read the input and write the output.",
-        )
-        .force_new()
-        .check(validate::role_arn),
-    ]
-}
-
 #[async_trait]
-impl Kind for BatchInferenceJob {
+impl ResourceType for BatchInferenceJob {
     const DISPLAY: &'static str = "Batch Inference Job";
     const ARN_FORM: &'static str = "batch-inference-job/NAME";
     // A job over millions of lines takes hours on AWS; destroy waits for a running job to end.
     const TIMEOUTS: Timeouts = Timeouts::all(minutes(6 * 60));
     const UPDATES: bool = false;
+    // No DeleteBatchInferenceJob exists: the job is a record of a run, forgotten here once it
+    // has ended.
+    const LIFECYCLE: Lifecycle = job::LIFECYCLE;
 
     fn description() -> &'static str {
         "An Amazon Personalize batch inference job: recommendations for every line of a JSON Lines file in S3, written to S3. There is no delete API: destroy forgets the job."
     }
 
     fn attributes() -> Vec<Attr> {
-        let mut attrs = vec![
-            Attr::required("job_name", Ty::String, "Name of the job.")
-                .force_new()
-                .check(validate::name),
-            Attr::required(
-                "solution_version_arn",
-                Ty::String,
-                "ARN of the ACTIVE solution version that recommends.",
-            )
-            .force_new()
-            .check(validate::personalize_arn),
-            Attr::optional(
-                "filter_arn",
-                Ty::String,
-                "ARN of a filter of the same dataset group; a line gives its values in `filterValues`.",
-            )
-            .force_new()
-            .check(validate::personalize_arn),
-            Attr::optional_computed(
-                "num_results",
-                Ty::Number,
-                "Recommendations per input line, 1 to 500; Personalize chooses when unset.",
-            )
-            .reads("Recommendations per input line.")
-            .force_new()
-            .check(|v| validate::number_in(v, 1.0, 500.0, true)),
-        ];
-        attrs.extend(s3_job_attrs(
-            "The JSON Lines input, `s3://bucket/key` (a file, or a folder ending in `/`): `{\"userId\"}`, `{\"itemId\"}` or `{\"userId\", \"itemList\"}` per line, as the recipe wants.",
-        ));
+        let mut attrs = job::batch_attrs(job::BatchArgs {
+            solution_version_arn: "ARN of the ACTIVE solution version that recommends.",
+            filter_arn: "ARN of a filter of the same dataset group; a line gives its values in `filterValues`.",
+            num_results: "Recommendations per input line, 1 to 500; Personalize chooses when unset.",
+            num_results_reads: "Recommendations per input line.",
+            num_results_check: |v| validate::number_in(v, 1.0, 500.0, true),
+            input_path: "The JSON Lines input, `s3://bucket/key` (a file, or a folder ending in `/`): `{\"userId\"}`, `{\"itemId\"}` or `{\"userId\", \"itemList\"}` per line, as the recipe wants.",
+        });
         attrs.extend([
             Attr::optional(
                 "item_exploration_config",
@@ -123,34 +67,20 @@ impl Kind for BatchInferenceJob {
             )
             .force_new()
             .check(ranking_influence),
-            job_triggers_attr(),
-            Attr::computed("failure_reason", Ty::String, "Why the job failed, if it did."),
-            status_attr(),
-            tags_attr(),
+            job::triggers_attr(),
         ]);
-        attrs.extend(common_computed("batch_inference_job"));
+        attrs.extend(job::outcome_attrs("batch_inference_job"));
         attrs
     }
 
     async fn create(c: &Clients, plan: &Obj) -> Result<String, AwsError> {
-        let out = c
-            .personalize
-            .create_batch_inference_job()
-            .set_job_name(get_str(plan, "job_name"))
-            .set_solution_version_arn(get_str(plan, "solution_version_arn"))
-            .set_filter_arn(get_str(plan, "filter_arn"))
-            .set_num_results(get_i32(plan, "num_results"))
-            .job_input(
-                BatchInferenceJobInput::builder()
-                    .s3_data_source(s3_config(plan, "input_path", "input_kms_key_arn")?)
-                    .build(),
-            )
-            .job_output(
-                BatchInferenceJobOutput::builder()
-                    .s3_data_destination(s3_config(plan, "output_path", "output_kms_key_arn")?)
-                    .build(),
-            )
-            .set_role_arn(get_str(plan, "role_arn"))
+        let request = batch_job_request!(
+            c.personalize.create_batch_inference_job(),
+            plan,
+            BatchInferenceJobInput,
+            BatchInferenceJobOutput
+        );
+        let out = request
             .set_batch_inference_job_config(job_config(plan))
             .set_tags(tags::for_create(plan)?)
             .send()
@@ -159,22 +89,41 @@ impl Kind for BatchInferenceJob {
             .ok_or_else(|| AwsError::local("CreateBatchInferenceJob returned no ARN"))
     }
 
-    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
+    type Remote = Job;
+
+    async fn find(c: &Clients, arn: &str) -> Result<Option<Self::Remote>, AwsError> {
         find_batch_inference_job_by_arn(c, arn).await
     }
 
-    async fn delete(_c: &Clients, _arn: &str, _state: &Obj) -> Result<(), AwsError> {
-        // No DeleteBatchInferenceJob exists: the job is a record of a run, forgotten here
-        // once it has ended.
-        Ok(())
-    }
-
-    fn delete_waits() -> bool {
-        false
-    }
-
-    fn single_use_name() -> Option<&'static str> {
-        Some("job_name")
+    /// The job's attribute values.
+    fn flatten(j: &Self::Remote) -> Obj {
+        let mut o = flatten_batch_job!(
+            j,
+            BatchInferenceJobInput,
+            BatchInferenceJobOutput,
+            batch_inference_job_arn
+        );
+        let config = j.batch_inference_job_config();
+        o.insert(
+            "item_exploration_config".into(),
+            config
+                .and_then(BatchInferenceJobConfig::item_exploration_config)
+                .filter(|m| !m.is_empty())
+                .map_or(tf_provider::value::Value::Null, |m| string_map(m.clone())),
+        );
+        o.insert(
+            "ranking_influence".into(),
+            config
+                .and_then(BatchInferenceJobConfig::ranking_influence)
+                .filter(|m| !m.is_empty())
+                .map_or(tf_provider::value::Value::Null, |m| {
+                    obj(m
+                        .iter()
+                        .map(|(k, v)| (k.as_str().to_owned(), number(*v)))
+                        .collect())
+                }),
+        );
+        o
     }
 
     fn equivalent(name: &str, state: &Dyn, remote: &Dyn) -> bool {
@@ -182,6 +131,24 @@ impl Kind for BatchInferenceJob {
         name == "item_exploration_config"
             && without_default_exploration(Some(state)) == without_default_exploration(Some(remote))
     }
+}
+
+/// The job as DescribeBatchInferenceJob returns it, `None` when it does not exist.
+///
+/// # Errors
+/// When DescribeBatchInferenceJob fails otherwise.
+pub async fn find_batch_inference_job_by_arn(
+    c: &Clients,
+    arn: &str,
+) -> Result<Option<Job>, AwsError> {
+    described(
+        c.personalize
+            .describe_batch_inference_job()
+            .batch_inference_job_arn(arn)
+            .send(),
+        |o| o.batch_inference_job,
+    )
+    .await
 }
 
 /// The BatchInferenceJobConfig of a plan, `None` when it sets neither map.
@@ -209,80 +176,6 @@ fn job_config(plan: &Obj) -> Option<BatchInferenceJobConfig> {
     )
 }
 
-/// The job's attributes, `None` when it does not exist.
-///
-/// # Errors
-/// When DescribeBatchInferenceJob fails otherwise.
-pub async fn find_batch_inference_job_by_arn(
-    c: &Clients,
-    arn: &str,
-) -> Result<Option<Obj>, AwsError> {
-    let out = not_found_is_none(
-        c.personalize
-            .describe_batch_inference_job()
-            .batch_inference_job_arn(arn)
-            .send()
-            .await
-            .map_err(AwsError::from),
-    )?;
-    Ok(out.and_then(|o| o.batch_inference_job).map(|j| {
-        let mut o = Obj::new();
-        o.insert("job_name".into(), opt_s(j.job_name()));
-        o.insert(
-            "solution_version_arn".into(),
-            opt_s(j.solution_version_arn()),
-        );
-        o.insert("filter_arn".into(), opt_s(j.filter_arn()));
-        o.insert(
-            "num_results".into(),
-            j.num_results()
-                .map_or(tf_provider::value::Value::Null, |x| n(f64::from(x))),
-        );
-        flatten_s3(
-            &mut o,
-            j.job_input()
-                .and_then(BatchInferenceJobInput::s3_data_source),
-            "input_path",
-            "input_kms_key_arn",
-        );
-        flatten_s3(
-            &mut o,
-            j.job_output()
-                .and_then(BatchInferenceJobOutput::s3_data_destination),
-            "output_path",
-            "output_kms_key_arn",
-        );
-        o.insert("role_arn".into(), opt_s(j.role_arn()));
-        let config = j.batch_inference_job_config();
-        o.insert(
-            "item_exploration_config".into(),
-            config
-                .and_then(BatchInferenceJobConfig::item_exploration_config)
-                .filter(|m| !m.is_empty())
-                .map_or(tf_provider::value::Value::Null, |m| string_map(m.clone())),
-        );
-        o.insert(
-            "ranking_influence".into(),
-            config
-                .and_then(BatchInferenceJobConfig::ranking_influence)
-                .filter(|m| !m.is_empty())
-                .map_or(tf_provider::value::Value::Null, |m| {
-                    obj(m
-                        .iter()
-                        .map(|(k, v)| (k.as_str().to_owned(), n(*v)))
-                        .collect())
-                }),
-        );
-        o.insert("status".into(), opt_s(j.status()));
-        o.insert("failure_reason".into(), opt_s(j.failure_reason()));
-        if let Some(arn) = j.batch_inference_job_arn() {
-            o.insert("arn".into(), s(arn));
-        }
-        times(&mut o, j.creation_date_time(), j.last_updated_date_time());
-        o
-    }))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,7 +193,7 @@ mod tests {
             string_map([("explorationWeight", "0.5")]),
         );
         let mut influence = Obj::new();
-        influence.insert("FRESHNESS".into(), n(0.4));
+        influence.insert("FRESHNESS".into(), number(0.4));
         plan.insert("ranking_influence".into(), obj(influence));
         let cfg = job_config(&plan).unwrap();
         assert_eq!(

@@ -6,18 +6,18 @@ use async_trait::async_trait;
 use aws_sdk_personalize::types::{CampaignConfig, RankingInfluenceType};
 
 use super::common::{
-    get_block, get_bool, get_i32, get_str, not_found_is_none, summary, summary_members, times,
+    described, get_block, get_bool, get_i32, get_str, summary, summary_members, times,
 };
 use crate::framework::error::AwsError;
-use crate::framework::resource::Kind;
+use crate::framework::resource::ResourceType;
 use crate::framework::schema::{common_computed, status_attr, tags_attr, Attr, Ty};
 use crate::framework::tags;
 use crate::framework::timeouts::{minutes, Op, Timeouts};
 use crate::framework::validate;
 use crate::framework::value::{
-    b, list, map_of_strings, n, obj, opt_s, s, string_map, Dyn, DynExt, Obj,
+    boolean, list, map_of_strings, number, obj, opt_string, string, string_map, Dyn, DynExt, Obj,
 };
-use crate::framework::wait::Observed;
+use crate::framework::wait;
 use crate::provider::Clients;
 
 /// The resource type.
@@ -41,13 +41,13 @@ fn campaign_config_attrs() -> Vec<Attr> {
             Ty::Bool,
             "Return item metadata with recommendations (default false).",
         )
-        .default(b(false)),
+        .default(boolean(false)),
         Attr::optional_computed(
             "sync_with_latest_solution_version",
             Ty::Bool,
             "Follow the solution's latest ACTIVE version automatically (default false); `solution_version_arn` is then `<solution ARN>/$LATEST`.",
         )
-        .default(b(false)),
+        .default(boolean(false)),
         Attr::optional(
             "ranking_influence",
             Ty::MapNumber,
@@ -59,7 +59,7 @@ fn campaign_config_attrs() -> Vec<Attr> {
 
 pub(crate) fn ranking_influence(v: &Dyn) -> Result<(), String> {
     for (kind, weight) in v.obj().into_iter().flatten() {
-        validate::one_of(&s(kind.clone()), &["POPULARITY", "FRESHNESS"])
+        validate::one_of(&string(kind.clone()), &["POPULARITY", "FRESHNESS"])
             .map_err(|e| format!("ranking influence {e}"))?;
         if !weight.is_unknown() {
             validate::number_in(weight, 0.0, 1.0, false).map_err(|e| format!("{kind}: {e}"))?;
@@ -69,7 +69,7 @@ pub(crate) fn ranking_influence(v: &Dyn) -> Result<(), String> {
 }
 
 #[async_trait]
-impl Kind for Campaign {
+impl ResourceType for Campaign {
     const DISPLAY: &'static str = "Campaign";
     const ARN_FORM: &'static str = "campaign/NAME";
     const TIMEOUTS: Timeouts = Timeouts::all(minutes(30));
@@ -89,7 +89,7 @@ impl Kind for Campaign {
                 .check(validate::personalize_arn),
             Attr::optional_computed("min_provisioned_tps", Ty::Number, "Minimum provisioned transactions per second (at least 1, default 1); changed in place.")
                 .reads("Minimum provisioned transactions per second.")
-                .default(n(1.0))
+                .default(number(1.0))
                 .check(tps),
             Attr::optional("campaign_config", Ty::Block(campaign_config_attrs()), "Campaign configuration; changed in place."),
             Attr::computed("failure_reason", Ty::String, "Why creation or the last update failed, if it did."),
@@ -116,14 +116,99 @@ impl Kind for Campaign {
             .ok_or_else(|| AwsError::local("CreateCampaign returned no ARN"))
     }
 
-    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
-        Ok(find_campaign_by_arn(c, arn).await?.map(|x| flatten(&x)))
+    type Remote = aws_sdk_personalize::types::Campaign;
+
+    async fn find(c: &Clients, arn: &str) -> Result<Option<Self::Remote>, AwsError> {
+        find_campaign_by_arn(c, arn).await
     }
 
-    async fn status(c: &Clients, arn: &str, op: Op) -> Result<Observed, AwsError> {
-        Ok(find_campaign_by_arn(c, arn)
-            .await?
-            .map(|x| campaign_status(&x, op)))
+    /// DescribeCampaign's shape as attribute values.
+    fn flatten(x: &Self::Remote) -> Obj {
+        let mut o = Obj::new();
+        o.insert("name".into(), opt_string(x.name()));
+        o.insert(
+            "solution_version_arn".into(),
+            opt_string(x.solution_version_arn()),
+        );
+        o.insert(
+            "min_provisioned_tps".into(),
+            x.min_provisioned_tps()
+                .map_or(tf_provider::value::Value::Null, |t| number(f64::from(t))),
+        );
+        let config = x.campaign_config().map(|cfg| {
+            let mut m = Obj::new();
+            // What AWS filled in reads as left out, as the configuration that made it has it.
+            m.insert(
+                "item_exploration_config".into(),
+                without_default_exploration(Some(&string_map(
+                    cfg.item_exploration_config().cloned().unwrap_or_default(),
+                ))),
+            );
+            m.insert(
+                "enable_metadata_with_recommendations".into(),
+                boolean(cfg.enable_metadata_with_recommendations().unwrap_or(false)),
+            );
+            m.insert(
+                "sync_with_latest_solution_version".into(),
+                boolean(cfg.sync_with_latest_solution_version().unwrap_or(false)),
+            );
+            // Optional: absent (or empty) is null, as the plan has it.
+            m.insert(
+                "ranking_influence".into(),
+                cfg.ranking_influence().filter(|m| !m.is_empty()).map_or(
+                    tf_provider::value::Value::Null,
+                    |m| {
+                        obj(m
+                            .iter()
+                            .map(|(k, v)| (k.as_str().to_owned(), number(*v)))
+                            .collect())
+                    },
+                ),
+            );
+            m
+        });
+        // A configuration of AWS's defaults only (what AWS reports for a campaign created or reset
+        // without one) reads as no block, as the configuration that made it has it.
+        let config = config.filter(|m| canonical_config(m).is_some()).map(obj);
+        o.insert("campaign_config".into(), list(config.into_iter().collect()));
+        o.insert(
+            "latest_campaign_update".into(),
+            summary(x.latest_campaign_update().map(|u| {
+                let [st, fr, cr, up] = summary_members!(u);
+                [
+                    st,
+                    fr,
+                    (
+                        "solution_version_arn",
+                        u.solution_version_arn().map(str::to_owned),
+                    ),
+                    (
+                        "min_provisioned_tps",
+                        u.min_provisioned_tps().map(|t| t.to_string()),
+                    ),
+                    cr,
+                    up,
+                ]
+            })),
+        );
+        o.insert("status".into(), opt_string(x.status()));
+        o.insert("failure_reason".into(), opt_string(x.failure_reason()));
+        if let Some(arn) = x.campaign_arn() {
+            o.insert("arn".into(), string(arn));
+        }
+        times(&mut o, x.creation_date_time(), x.last_updated_date_time());
+        o
+    }
+
+    /// The campaign's own status, or during an update the latest update's (the campaign stays
+    /// ACTIVE, serving the old version, while an update is in progress).
+    fn status(x: &Self::Remote, op: Op) -> (String, Option<String>) {
+        wait::during(
+            op,
+            (x.status(), x.failure_reason()),
+            x.latest_campaign_update()
+                .map(|u| (u.status(), u.failure_reason())),
+        )
     }
 
     async fn update(c: &Clients, arn: &str, prior: &Obj, plan: &Obj) -> Result<(), AwsError> {
@@ -140,6 +225,15 @@ impl Kind for Campaign {
 
     fn update_waits(_prior: &Obj, _plan: &Obj) -> bool {
         true
+    }
+
+    async fn delete(c: &Clients, arn: &str, _state: &Obj) -> Result<(), AwsError> {
+        c.personalize
+            .delete_campaign()
+            .campaign_arn(arn)
+            .send()
+            .await?;
+        Ok(())
     }
 
     fn equivalent(name: &str, state: &Dyn, remote: &Dyn) -> bool {
@@ -166,15 +260,6 @@ impl Kind for Campaign {
             _ => false,
         }
     }
-
-    async fn delete(c: &Clients, arn: &str, _state: &Obj) -> Result<(), AwsError> {
-        c.personalize
-            .delete_campaign()
-            .campaign_arn(arn)
-            .send()
-            .await?;
-        Ok(())
-    }
 }
 
 /// The campaign, `None` when it does not exist.
@@ -185,33 +270,11 @@ pub async fn find_campaign_by_arn(
     c: &Clients,
     arn: &str,
 ) -> Result<Option<aws_sdk_personalize::types::Campaign>, AwsError> {
-    let out = not_found_is_none(
-        c.personalize
-            .describe_campaign()
-            .campaign_arn(arn)
-            .send()
-            .await
-            .map_err(AwsError::from),
-    )?;
-    Ok(out.and_then(|o| o.campaign))
-}
-
-/// The status to wait on: the campaign's own, or during an update the latest update's (the
-/// campaign stays ACTIVE, serving the old version, while an update is in progress).
-pub fn campaign_status(
-    x: &aws_sdk_personalize::types::Campaign,
-    op: Op,
-) -> (String, Option<String>) {
-    match x.latest_campaign_update().filter(|_| op == Op::Update) {
-        Some(u) => (
-            u.status().unwrap_or("ACTIVE").to_owned(),
-            u.failure_reason().map(str::to_owned),
-        ),
-        None => (
-            x.status().unwrap_or("ACTIVE").to_owned(),
-            x.failure_reason().map(str::to_owned),
-        ),
-    }
+    described(
+        c.personalize.describe_campaign().campaign_arn(arn).send(),
+        |o| o.campaign,
+    )
+    .await
 }
 
 /// The suffix that makes a solution ARN name its latest version
@@ -241,7 +304,7 @@ fn canonical_config(cfg: &Obj) -> Option<Obj> {
         "sync_with_latest_solution_version",
     ] {
         if cfg.get(flag).and_then(DynExt::boolean) == Some(true) {
-            out.insert(flag.into(), b(true));
+            out.insert(flag.into(), boolean(true));
         }
     }
     let influence: Obj = cfg
@@ -250,7 +313,7 @@ fn canonical_config(cfg: &Obj) -> Option<Obj> {
         .into_iter()
         .flatten()
         .filter(|(_, v)| v.num().is_some_and(|w| w != 0.0))
-        .map(|(k, v)| (k.clone(), n(v.num().unwrap_or_default())))
+        .map(|(k, v)| (k.clone(), number(v.num().unwrap_or_default())))
         .collect();
     if !influence.is_empty() {
         out.insert("ranking_influence".into(), obj(influence));
@@ -336,95 +399,17 @@ fn config_builder(cfg: &Obj) -> aws_sdk_personalize::types::builders::CampaignCo
         }))
 }
 
-/// DescribeCampaign's shape as attribute values.
-pub fn flatten(x: &aws_sdk_personalize::types::Campaign) -> Obj {
-    let mut o = Obj::new();
-    o.insert("name".into(), opt_s(x.name()));
-    o.insert(
-        "solution_version_arn".into(),
-        opt_s(x.solution_version_arn()),
-    );
-    o.insert(
-        "min_provisioned_tps".into(),
-        x.min_provisioned_tps()
-            .map_or(tf_provider::value::Value::Null, |t| n(f64::from(t))),
-    );
-    let config = x.campaign_config().map(|cfg| {
-        let mut m = Obj::new();
-        // What AWS filled in reads as left out, as the configuration that made it has it.
-        m.insert(
-            "item_exploration_config".into(),
-            without_default_exploration(Some(&string_map(
-                cfg.item_exploration_config().cloned().unwrap_or_default(),
-            ))),
-        );
-        m.insert(
-            "enable_metadata_with_recommendations".into(),
-            b(cfg.enable_metadata_with_recommendations().unwrap_or(false)),
-        );
-        m.insert(
-            "sync_with_latest_solution_version".into(),
-            b(cfg.sync_with_latest_solution_version().unwrap_or(false)),
-        );
-        // Optional: absent (or empty) is null, as the plan has it.
-        m.insert(
-            "ranking_influence".into(),
-            cfg.ranking_influence().filter(|m| !m.is_empty()).map_or(
-                tf_provider::value::Value::Null,
-                |m| {
-                    obj(m
-                        .iter()
-                        .map(|(k, v)| (k.as_str().to_owned(), n(*v)))
-                        .collect())
-                },
-            ),
-        );
-        m
-    });
-    // A configuration of AWS's defaults only (what AWS reports for a campaign created or reset
-    // without one) reads as no block, as the configuration that made it has it.
-    let config = config.filter(|m| canonical_config(m).is_some()).map(obj);
-    o.insert("campaign_config".into(), list(config.into_iter().collect()));
-    o.insert(
-        "latest_campaign_update".into(),
-        summary(x.latest_campaign_update().map(|u| {
-            let [st, fr, cr, up] = summary_members!(u);
-            [
-                st,
-                fr,
-                (
-                    "solution_version_arn",
-                    u.solution_version_arn().map(str::to_owned),
-                ),
-                (
-                    "min_provisioned_tps",
-                    u.min_provisioned_tps().map(|t| t.to_string()),
-                ),
-                cr,
-                up,
-            ]
-        })),
-    );
-    o.insert("status".into(), opt_s(x.status()));
-    o.insert("failure_reason".into(), opt_s(x.failure_reason()));
-    if let Some(arn) = x.campaign_arn() {
-        o.insert("arn".into(), s(arn));
-    }
-    times(&mut o, x.creation_date_time(), x.last_updated_date_time());
-    o
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn tps_must_be_a_whole_number_of_at_least_one() {
-        assert!(tps(&n(1.0)).is_ok());
-        assert!(tps(&n(0.0)).unwrap_err().contains("at least 1"));
-        assert!(tps(&n(-3.0)).is_err());
-        assert!(tps(&n(1.5)).is_err());
-        assert!(tps(&n(1e12)).is_err());
+        assert!(tps(&number(1.0)).is_ok());
+        assert!(tps(&number(0.0)).unwrap_err().contains("at least 1"));
+        assert!(tps(&number(-3.0)).is_err());
+        assert!(tps(&number(1.5)).is_err());
+        assert!(tps(&number(1e12)).is_err());
     }
 
     #[test]
@@ -434,7 +419,7 @@ mod tests {
             "item_exploration_config".into(),
             string_map([("explorationWeight", "0.3")]),
         );
-        cfg.insert("enable_metadata_with_recommendations".into(), b(true));
+        cfg.insert("enable_metadata_with_recommendations".into(), boolean(true));
         cfg.insert(
             "sync_with_latest_solution_version".into(),
             tf_provider::value::Value::Null,
@@ -456,7 +441,7 @@ mod tests {
         let weights = |pairs: &[(&str, f64)]| {
             obj(pairs
                 .iter()
-                .map(|(k, v)| ((*k).to_owned(), n(*v)))
+                .map(|(k, v)| ((*k).to_owned(), number(*v)))
                 .collect())
         };
         assert!(ranking_influence(&weights(&[("POPULARITY", 0.0), ("FRESHNESS", 1.0)])).is_ok());
@@ -480,7 +465,7 @@ mod tests {
         let campaign = aws_sdk_personalize::types::Campaign::builder()
             .campaign_config(api)
             .build();
-        let back = flatten(&campaign);
+        let back = <Campaign as ResourceType>::flatten(&campaign);
         let cfg = get_block(&back, "campaign_config").unwrap();
         assert_eq!(cfg["ranking_influence"], weights(&[("POPULARITY", 0.25)]));
     }

@@ -4,7 +4,7 @@
 use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
 
-use crate::framework::value::{obj, s, Dyn, DynExt, Obj};
+use crate::framework::value::{obj, string, Dyn, DynExt, Obj};
 use tf_provider::value::Value;
 
 /// A known string attribute of a plan.
@@ -32,7 +32,7 @@ pub fn get_block<'a>(o: &'a Obj, key: &str) -> Option<&'a Obj> {
 
 /// An SDK timestamp as RFC 3339, or null.
 pub fn time(t: Option<&DateTime>) -> Dyn {
-    time_text(t).map_or(Value::Null, s)
+    time_text(t).map_or(Value::Null, string)
 }
 
 /// An SDK timestamp as RFC 3339.
@@ -46,7 +46,7 @@ pub fn summary<const N: usize>(members: Option<[(&str, Option<String>); N]>) -> 
     members.map_or(Value::Null, |m| {
         obj(m
             .into_iter()
-            .filter_map(|(k, v)| v.map(|v| (k.to_owned(), s(v))))
+            .filter_map(|(k, v)| v.map(|v| (k.to_owned(), string(v))))
             .collect())
     })
 }
@@ -86,19 +86,6 @@ pub fn times(o: &mut Obj, created: Option<&DateTime>, updated: Option<&DateTime>
     o.insert("last_updated_date_time".into(), time(updated));
 }
 
-/// The `triggers` of a job-like resource (batch inference, batch segment and dataset export
-/// jobs): a change runs a new job, as a solution version's trains a new version.
-pub fn job_triggers_attr() -> crate::framework::schema::Attr {
-    use crate::framework::schema::{Attr, Ty};
-    Attr::optional(
-        "triggers",
-        Ty::MapString,
-        "Arbitrary values; changing any of them runs a new job (e.g. the ARN of the solution version or import job it follows, or a date). Also kept as `tf-personalize:trigger:KEY` tags on the job when they fit tag rules, so an import reads them back; otherwise an import adopts the configuration's triggers without running a job.",
-    )
-    .force_new()
-    .local()
-}
-
 /// An S3DataConfig (`path`, `kmsKeyArn`) from two plan attributes.
 ///
 /// # Errors
@@ -124,12 +111,29 @@ pub fn flatten_s3(
 ) {
     o.insert(
         path.into(),
-        crate::framework::value::opt_s(config.map(|c| c.path())),
+        crate::framework::value::opt_string(config.map(|c| c.path())),
     );
     o.insert(
         kms.into(),
-        crate::framework::value::opt_s(config.and_then(|c| c.kms_key_arn())),
+        crate::framework::value::opt_string(config.and_then(|c| c.kms_key_arn())),
     );
+}
+
+/// The finder pattern, written once: awaits a Describe* `call` and picks the resource out of
+/// its output; `None` when Personalize says it does not exist.
+///
+/// # Errors
+/// When the call fails otherwise.
+pub async fn described<O, E, R, T>(
+    call: impl std::future::Future<Output = Result<O, aws_sdk_personalize::error::SdkError<E, R>>>,
+    pick: impl FnOnce(O) -> Option<T>,
+) -> Result<Option<T>, crate::framework::error::AwsError>
+where
+    E: aws_sdk_personalize::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    let out = not_found_is_none(call.await.map_err(crate::framework::error::AwsError::from))?;
+    Ok(out.and_then(pick))
 }
 
 /// Turns a not-found error into `None`, the finder convention.
@@ -150,7 +154,7 @@ mod tests {
     #[test]
     fn times_are_rfc3339() {
         let t = DateTime::from_secs(1_700_000_000);
-        assert_eq!(time(Some(&t)), s("2023-11-14T22:13:20Z"));
+        assert_eq!(time(Some(&t)), string("2023-11-14T22:13:20Z"));
         assert_eq!(time(None), Value::Null);
     }
 }

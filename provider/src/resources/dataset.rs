@@ -3,15 +3,15 @@
 
 use async_trait::async_trait;
 
-use super::common::{get_str, not_found_is_none, summary, summary_members, times};
+use super::common::{described, get_str, summary, summary_members, times};
 use crate::framework::error::AwsError;
-use crate::framework::resource::Kind;
+use crate::framework::resource::ResourceType;
 use crate::framework::schema::{common_computed, status_attr, tags_attr, Attr, Ty};
 use crate::framework::tags;
 use crate::framework::timeouts::{minutes, Op, Timeouts};
 use crate::framework::validate;
-use crate::framework::value::{opt_s, s, Dyn, Obj};
-use crate::framework::wait::Observed;
+use crate::framework::value::{opt_string, string, Dyn, Obj};
+use crate::framework::wait;
 use crate::provider::Clients;
 
 /// The resource type.
@@ -32,7 +32,7 @@ fn dataset_type(v: &Dyn) -> Result<(), String> {
 }
 
 #[async_trait]
-impl Kind for Dataset {
+impl ResourceType for Dataset {
     const DISPLAY: &'static str = "Dataset";
     const ARN_FORM: &'static str = "dataset/GROUP/TYPE";
     const TIMEOUTS: Timeouts = Timeouts::all(minutes(20));
@@ -87,23 +87,50 @@ impl Kind for Dataset {
             .ok_or_else(|| AwsError::local("CreateDataset returned no ARN"))
     }
 
-    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
-        Ok(find_dataset_by_arn(c, arn).await?.map(|d| flatten(&d)))
+    type Remote = aws_sdk_personalize::types::Dataset;
+
+    async fn find(c: &Clients, arn: &str) -> Result<Option<Self::Remote>, AwsError> {
+        find_dataset_by_arn(c, arn).await
     }
 
-    async fn status(c: &Clients, arn: &str, op: Op) -> Result<Observed, AwsError> {
-        let Some(d) = find_dataset_by_arn(c, arn).await? else {
-            return Ok(None);
-        };
-        // An update is tracked in latestDatasetUpdate; the dataset stays ACTIVE meanwhile.
-        let update = d.latest_dataset_update().filter(|_| op == Op::Update);
-        Ok(Some(match update {
-            Some(u) => (
-                u.status().unwrap_or("ACTIVE").to_owned(),
-                u.failure_reason().map(str::to_owned),
-            ),
-            None => (d.status().unwrap_or("ACTIVE").to_owned(), None),
-        }))
+    fn flatten(d: &Self::Remote) -> Obj {
+        let mut o = Obj::new();
+        o.insert("name".into(), opt_string(d.name()));
+        o.insert(
+            "dataset_group_arn".into(),
+            opt_string(d.dataset_group_arn()),
+        );
+        o.insert("dataset_type".into(), opt_string(d.dataset_type()));
+        o.insert("schema_arn".into(), opt_string(d.schema_arn()));
+        o.insert("status".into(), opt_string(d.status()));
+        o.insert(
+            "latest_dataset_update".into(),
+            summary(d.latest_dataset_update().map(|u| {
+                let [st, fr, cr, up] = summary_members!(u);
+                [
+                    st,
+                    fr,
+                    ("schema_arn", u.schema_arn().map(str::to_owned)),
+                    cr,
+                    up,
+                ]
+            })),
+        );
+        if let Some(arn) = d.dataset_arn() {
+            o.insert("arn".into(), string(arn));
+        }
+        times(&mut o, d.creation_date_time(), d.last_updated_date_time());
+        o
+    }
+
+    /// An update is tracked in latestDatasetUpdate; the dataset stays ACTIVE meanwhile.
+    fn status(d: &Self::Remote, op: Op) -> (String, Option<String>) {
+        wait::during(
+            op,
+            (d.status(), None),
+            d.latest_dataset_update()
+                .map(|u| (u.status(), u.failure_reason())),
+        )
     }
 
     async fn update(c: &Clients, arn: &str, _prior: &Obj, plan: &Obj) -> Result<(), AwsError> {
@@ -138,42 +165,11 @@ pub async fn find_dataset_by_arn(
     c: &Clients,
     arn: &str,
 ) -> Result<Option<aws_sdk_personalize::types::Dataset>, AwsError> {
-    let out = not_found_is_none(
-        c.personalize
-            .describe_dataset()
-            .dataset_arn(arn)
-            .send()
-            .await
-            .map_err(AwsError::from),
-    )?;
-    Ok(out.and_then(|o| o.dataset))
-}
-
-fn flatten(d: &aws_sdk_personalize::types::Dataset) -> Obj {
-    let mut o = Obj::new();
-    o.insert("name".into(), opt_s(d.name()));
-    o.insert("dataset_group_arn".into(), opt_s(d.dataset_group_arn()));
-    o.insert("dataset_type".into(), opt_s(d.dataset_type()));
-    o.insert("schema_arn".into(), opt_s(d.schema_arn()));
-    o.insert("status".into(), opt_s(d.status()));
-    o.insert(
-        "latest_dataset_update".into(),
-        summary(d.latest_dataset_update().map(|u| {
-            let [st, fr, cr, up] = summary_members!(u);
-            [
-                st,
-                fr,
-                ("schema_arn", u.schema_arn().map(str::to_owned)),
-                cr,
-                up,
-            ]
-        })),
-    );
-    if let Some(arn) = d.dataset_arn() {
-        o.insert("arn".into(), s(arn));
-    }
-    times(&mut o, d.creation_date_time(), d.last_updated_date_time());
-    o
+    described(
+        c.personalize.describe_dataset().dataset_arn(arn).send(),
+        |o| o.dataset,
+    )
+    .await
 }
 
 #[cfg(test)]
@@ -186,7 +182,7 @@ mod tests {
             let in_place = matches!(a.name, "schema_arn" | "tags");
             assert_eq!(a.force_new, !in_place, "{}", a.name);
         }
-        assert!(dataset_type(&s("Interactions")).is_ok());
-        assert!(dataset_type(&s("interactions")).is_err());
+        assert!(dataset_type(&string("Interactions")).is_ok());
+        assert!(dataset_type(&string("interactions")).is_err());
     }
 }

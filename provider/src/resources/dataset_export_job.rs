@@ -5,16 +5,17 @@
 //! fails the apply with Personalize's `failureReason` and stays in state, tainted.
 
 use async_trait::async_trait;
-use aws_sdk_personalize::types::{DatasetExportJobOutput, IngestionMode};
+use aws_sdk_personalize::types::{DatasetExportJob as Job, DatasetExportJobOutput, IngestionMode};
 
-use super::common::{flatten_s3, get_str, job_triggers_attr, not_found_is_none, s3_config, times};
+use super::common::{described, flatten_s3, get_str, s3_config, times};
+use super::job;
 use crate::framework::error::AwsError;
-use crate::framework::resource::Kind;
-use crate::framework::schema::{common_computed, status_attr, tags_attr, Attr, Ty};
+use crate::framework::resource::{Lifecycle, ResourceType};
+use crate::framework::schema::{Attr, Ty};
 use crate::framework::tags;
 use crate::framework::timeouts::{minutes, Timeouts};
 use crate::framework::validate;
-use crate::framework::value::{opt_s, s, Obj};
+use crate::framework::value::{opt_string, string, Obj};
 use crate::provider::Clients;
 
 /// The resource type.
@@ -22,11 +23,13 @@ use crate::provider::Clients;
 pub struct DatasetExportJob;
 
 #[async_trait]
-impl Kind for DatasetExportJob {
+impl ResourceType for DatasetExportJob {
     const DISPLAY: &'static str = "Dataset Export Job";
     const ARN_FORM: &'static str = "dataset-export-job/NAME";
     const TIMEOUTS: Timeouts = Timeouts::all(minutes(120));
     const UPDATES: bool = false;
+    // No DeleteDatasetExportJob exists: the job is forgotten once it has ended.
+    const LIFECYCLE: Lifecycle = job::LIFECYCLE;
 
     fn description() -> &'static str {
         "An Amazon Personalize dataset export job: writes a dataset's records to S3 as CSV. There is no delete API: destroy forgets the job."
@@ -34,9 +37,7 @@ impl Kind for DatasetExportJob {
 
     fn attributes() -> Vec<Attr> {
         let mut attrs = vec![
-            Attr::required("job_name", Ty::String, "Name of the export job.")
-                .force_new()
-                .check(validate::name),
+            job::name_attr("Name of the export job."),
             Attr::required("dataset_arn", Ty::String, "ARN of the dataset to export.")
                 .force_new()
                 .check(validate::personalize_arn),
@@ -48,7 +49,7 @@ impl Kind for DatasetExportJob {
             .reads("What was exported: `BULK`, `PUT` or `ALL`.")
             .force_new()
             // API reference, CreateDatasetExportJob, ingestionMode: "The default value is PUT."
-            .default(s("PUT"))
+            .default(string("PUT"))
             .check(|v| validate::one_of(v, &["BULK", "PUT", "ALL"])),
             Attr::required(
                 "output_path",
@@ -71,16 +72,9 @@ impl Kind for DatasetExportJob {
             )
             .force_new()
             .check(validate::role_arn),
-            job_triggers_attr(),
-            Attr::computed(
-                "failure_reason",
-                Ty::String,
-                "Why the job failed, if it did.",
-            ),
-            status_attr(),
-            tags_attr(),
+            job::triggers_attr(),
         ];
-        attrs.extend(common_computed("dataset_export_job"));
+        attrs.extend(job::outcome_attrs("dataset_export_job"));
         attrs
     }
 
@@ -106,49 +100,22 @@ impl Kind for DatasetExportJob {
             .ok_or_else(|| AwsError::local("CreateDatasetExportJob returned no ARN"))
     }
 
-    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
+    type Remote = Job;
+
+    async fn find(c: &Clients, arn: &str) -> Result<Option<Self::Remote>, AwsError> {
         find_dataset_export_job_by_arn(c, arn).await
     }
 
-    async fn delete(_c: &Clients, _arn: &str, _state: &Obj) -> Result<(), AwsError> {
-        // No DeleteDatasetExportJob exists: the job is forgotten once it has ended.
-        Ok(())
-    }
-
-    fn delete_waits() -> bool {
-        false
-    }
-
-    fn single_use_name() -> Option<&'static str> {
-        Some("job_name")
-    }
-}
-
-/// The job's attributes, `None` when it does not exist.
-///
-/// # Errors
-/// When DescribeDatasetExportJob fails otherwise.
-pub async fn find_dataset_export_job_by_arn(
-    c: &Clients,
-    arn: &str,
-) -> Result<Option<Obj>, AwsError> {
-    let out = not_found_is_none(
-        c.personalize
-            .describe_dataset_export_job()
-            .dataset_export_job_arn(arn)
-            .send()
-            .await
-            .map_err(AwsError::from),
-    )?;
-    Ok(out.and_then(|o| o.dataset_export_job).map(|j| {
+    /// The job's attribute values.
+    fn flatten(j: &Self::Remote) -> Obj {
         let mut o = Obj::new();
-        o.insert("job_name".into(), opt_s(j.job_name()));
-        o.insert("dataset_arn".into(), opt_s(j.dataset_arn()));
+        o.insert("job_name".into(), opt_string(j.job_name()));
+        o.insert("dataset_arn".into(), opt_string(j.dataset_arn()));
         o.insert(
             "ingestion_mode".into(),
-            opt_s(j.ingestion_mode().map(IngestionMode::as_str)),
+            opt_string(j.ingestion_mode().map(IngestionMode::as_str)),
         );
-        o.insert("role_arn".into(), opt_s(j.role_arn()));
+        o.insert("role_arn".into(), opt_string(j.role_arn()));
         flatten_s3(
             &mut o,
             j.job_output()
@@ -156,12 +123,30 @@ pub async fn find_dataset_export_job_by_arn(
             "output_path",
             "output_kms_key_arn",
         );
-        o.insert("status".into(), opt_s(j.status()));
-        o.insert("failure_reason".into(), opt_s(j.failure_reason()));
+        o.insert("status".into(), opt_string(j.status()));
+        o.insert("failure_reason".into(), opt_string(j.failure_reason()));
         if let Some(arn) = j.dataset_export_job_arn() {
-            o.insert("arn".into(), s(arn));
+            o.insert("arn".into(), string(arn));
         }
         times(&mut o, j.creation_date_time(), j.last_updated_date_time());
         o
-    }))
+    }
+}
+
+/// The job as DescribeDatasetExportJob returns it, `None` when it does not exist.
+///
+/// # Errors
+/// When DescribeDatasetExportJob fails otherwise.
+pub async fn find_dataset_export_job_by_arn(
+    c: &Clients,
+    arn: &str,
+) -> Result<Option<Job>, AwsError> {
+    described(
+        c.personalize
+            .describe_dataset_export_job()
+            .dataset_export_job_arn(arn)
+            .send(),
+        |o| o.dataset_export_job,
+    )
+    .await
 }

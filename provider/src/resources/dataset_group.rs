@@ -4,14 +4,14 @@
 use async_trait::async_trait;
 use aws_sdk_personalize::types::Domain;
 
-use super::common::{get_str, not_found_is_none, times};
+use super::common::{described, get_str, times};
 use crate::framework::error::AwsError;
-use crate::framework::resource::Kind;
+use crate::framework::resource::ResourceType;
 use crate::framework::schema::{common_computed, status_attr, tags_attr, Attr, Ty};
+use crate::framework::tags;
 use crate::framework::timeouts::{minutes, Timeouts};
 use crate::framework::validate;
-use crate::framework::value::{opt_s, Dyn, Obj};
-use crate::framework::{tags, value::s};
+use crate::framework::value::{opt_string, string, Dyn, Obj};
 use crate::provider::Clients;
 
 /// The resource type.
@@ -26,7 +26,7 @@ fn domain(v: &Dyn) -> Result<(), String> {
 }
 
 #[async_trait]
-impl Kind for DatasetGroup {
+impl ResourceType for DatasetGroup {
     const DISPLAY: &'static str = "Dataset Group";
     const ARN_FORM: &'static str = "dataset-group/NAME";
     const TIMEOUTS: Timeouts = Timeouts::all(minutes(20));
@@ -89,8 +89,26 @@ impl Kind for DatasetGroup {
             .ok_or_else(|| AwsError::local("CreateDatasetGroup returned no ARN"))
     }
 
-    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
+    type Remote = aws_sdk_personalize::types::DatasetGroup;
+
+    async fn find(c: &Clients, arn: &str) -> Result<Option<Self::Remote>, AwsError> {
         find_dataset_group_by_arn(c, arn).await
+    }
+
+    /// DescribeDatasetGroup's shape as attribute values.
+    fn flatten(g: &Self::Remote) -> Obj {
+        let mut o = Obj::new();
+        o.insert("name".into(), opt_string(g.name()));
+        o.insert("role_arn".into(), opt_string(g.role_arn()));
+        o.insert("kms_key_arn".into(), opt_string(g.kms_key_arn()));
+        o.insert("domain".into(), opt_string(g.domain().map(Domain::as_str)));
+        o.insert("status".into(), opt_string(g.status()));
+        o.insert("failure_reason".into(), opt_string(g.failure_reason()));
+        times(&mut o, g.creation_date_time(), g.last_updated_date_time());
+        if let Some(arn) = g.dataset_group_arn() {
+            o.insert("arn".into(), string(arn));
+        }
+        o
     }
 
     async fn delete(c: &Clients, arn: &str, _state: &Obj) -> Result<(), AwsError> {
@@ -103,36 +121,22 @@ impl Kind for DatasetGroup {
     }
 }
 
-/// The dataset group's attributes, `None` when it does not exist.
+/// The dataset group as DescribeDatasetGroup returns it, `None` when it does not exist.
 ///
 /// # Errors
 /// When DescribeDatasetGroup fails otherwise.
-pub async fn find_dataset_group_by_arn(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
-    let out = not_found_is_none(
+pub async fn find_dataset_group_by_arn(
+    c: &Clients,
+    arn: &str,
+) -> Result<Option<aws_sdk_personalize::types::DatasetGroup>, AwsError> {
+    described(
         c.personalize
             .describe_dataset_group()
             .dataset_group_arn(arn)
-            .send()
-            .await
-            .map_err(AwsError::from),
-    )?;
-    Ok(out.and_then(|o| o.dataset_group).map(|g| flatten(&g)))
-}
-
-/// DescribeDatasetGroup's shape as attribute values.
-pub fn flatten(g: &aws_sdk_personalize::types::DatasetGroup) -> Obj {
-    let mut o = Obj::new();
-    o.insert("name".into(), opt_s(g.name()));
-    o.insert("role_arn".into(), opt_s(g.role_arn()));
-    o.insert("kms_key_arn".into(), opt_s(g.kms_key_arn()));
-    o.insert("domain".into(), opt_s(g.domain().map(Domain::as_str)));
-    o.insert("status".into(), opt_s(g.status()));
-    o.insert("failure_reason".into(), opt_s(g.failure_reason()));
-    times(&mut o, g.creation_date_time(), g.last_updated_date_time());
-    if let Some(arn) = g.dataset_group_arn() {
-        o.insert("arn".into(), s(arn));
-    }
-    o
+            .send(),
+        |o| o.dataset_group,
+    )
+    .await
 }
 
 #[cfg(test)]
@@ -149,11 +153,11 @@ mod tests {
             .status("ACTIVE")
             .domain(Domain::Ecommerce)
             .build();
-        let o = flatten(&g);
-        assert_eq!(o["name"], s("movies"));
-        assert_eq!(o["domain"], s("ECOMMERCE"));
+        let o = <DatasetGroup as ResourceType>::flatten(&g);
+        assert_eq!(o["name"], string("movies"));
+        assert_eq!(o["domain"], string("ECOMMERCE"));
         assert_eq!(o["role_arn"], Value::Null);
-        assert_eq!(o["status"], s("ACTIVE"));
+        assert_eq!(o["status"], string("ACTIVE"));
     }
 
     #[test]
@@ -164,6 +168,6 @@ mod tests {
         {
             assert!(a.force_new || a.name == "tags", "{}", a.name);
         }
-        assert!(domain(&s("RETAIL")).is_err());
+        assert!(domain(&string("RETAIL")).is_err());
     }
 }

@@ -4,16 +4,17 @@
 //! apply with Personalize's `failureReason`, and stays in state as tainted.
 
 use async_trait::async_trait;
-use aws_sdk_personalize::types::{DataSource, ImportMode};
+use aws_sdk_personalize::types::{DataSource, DatasetImportJob as Job, ImportMode};
 
-use super::common::{get_bool, get_str, not_found_is_none, times};
+use super::common::{described, get_bool, get_str, times};
+use super::job;
 use crate::framework::error::AwsError;
-use crate::framework::resource::Kind;
-use crate::framework::schema::{common_computed, status_attr, tags_attr, Attr, Ty};
+use crate::framework::resource::{Lifecycle, ResourceType};
+use crate::framework::schema::{Attr, Ty};
 use crate::framework::tags;
 use crate::framework::timeouts::{minutes, Timeouts};
 use crate::framework::validate;
-use crate::framework::value::{b, opt_s, s, Obj};
+use crate::framework::value::{boolean, opt_string, string, Obj};
 use crate::provider::Clients;
 
 /// The resource type.
@@ -21,11 +22,13 @@ use crate::provider::Clients;
 pub struct DatasetImportJob;
 
 #[async_trait]
-impl Kind for DatasetImportJob {
+impl ResourceType for DatasetImportJob {
     const DISPLAY: &'static str = "Dataset Import Job";
     const ARN_FORM: &'static str = "dataset-import-job/NAME";
     const TIMEOUTS: Timeouts = Timeouts::all(minutes(120));
     const UPDATES: bool = false;
+    // No DeleteDatasetImportJob exists: the job is a record of an import, forgotten here.
+    const LIFECYCLE: Lifecycle = job::LIFECYCLE;
 
     fn description() -> &'static str {
         "An Amazon Personalize dataset import job: loads a CSV file from S3 into a dataset."
@@ -33,9 +36,7 @@ impl Kind for DatasetImportJob {
 
     fn attributes() -> Vec<Attr> {
         let mut attrs = vec![
-            Attr::required("job_name", Ty::String, "Name of the import job.")
-                .force_new()
-                .check(validate::name),
+            job::name_attr("Name of the import job."),
             Attr::required(
                 "dataset_arn",
                 Ty::String,
@@ -63,7 +64,7 @@ impl Kind for DatasetImportJob {
                 "`FULL` (replace the dataset's bulk data, default) or `INCREMENTAL` (append).",
             )
             .force_new()
-            .default(s("FULL"))
+            .default(string("FULL"))
             .check(|v| validate::one_of(v, &["FULL", "INCREMENTAL"])),
             Attr::optional_computed(
                 "publish_attribution_metrics_to_s3",
@@ -71,16 +72,9 @@ impl Kind for DatasetImportJob {
                 "Publish the metrics of the dataset group's metric attribution to S3 (default false).",
             )
             .force_new()
-            .default(b(false)),
-            Attr::computed(
-                "failure_reason",
-                Ty::String,
-                "Why the job failed, if it did.",
-            ),
-            status_attr(),
-            tags_attr(),
+            .default(boolean(false)),
         ];
-        attrs.extend(common_computed("dataset_import_job"));
+        attrs.extend(job::outcome_attrs("dataset_import_job"));
         attrs
     }
 
@@ -108,63 +102,54 @@ impl Kind for DatasetImportJob {
             .ok_or_else(|| AwsError::local("CreateDatasetImportJob returned no ARN"))
     }
 
-    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
+    type Remote = Job;
+
+    async fn find(c: &Clients, arn: &str) -> Result<Option<Self::Remote>, AwsError> {
         find_dataset_import_job_by_arn(c, arn).await
     }
 
-    async fn delete(_c: &Clients, _arn: &str, _state: &Obj) -> Result<(), AwsError> {
-        // No DeleteDatasetImportJob exists: the job is a record of an import, forgotten here.
-        Ok(())
-    }
-
-    fn delete_waits() -> bool {
-        false
-    }
-
-    fn single_use_name() -> Option<&'static str> {
-        Some("job_name")
+    /// The job's attribute values.
+    fn flatten(j: &Self::Remote) -> Obj {
+        let mut o = Obj::new();
+        o.insert("job_name".into(), opt_string(j.job_name()));
+        o.insert("dataset_arn".into(), opt_string(j.dataset_arn()));
+        o.insert(
+            "data_location".into(),
+            opt_string(j.data_source().and_then(|d| d.data_location())),
+        );
+        o.insert("role_arn".into(), opt_string(j.role_arn()));
+        o.insert(
+            "import_mode".into(),
+            opt_string(j.import_mode().map(ImportMode::as_str)),
+        );
+        o.insert(
+            "publish_attribution_metrics_to_s3".into(),
+            boolean(j.publish_attribution_metrics_to_s3().unwrap_or(false)),
+        );
+        o.insert("status".into(), opt_string(j.status()));
+        o.insert("failure_reason".into(), opt_string(j.failure_reason()));
+        if let Some(arn) = j.dataset_import_job_arn() {
+            o.insert("arn".into(), string(arn));
+        }
+        times(&mut o, j.creation_date_time(), j.last_updated_date_time());
+        o
     }
 }
 
-/// The job's attributes, `None` when it does not exist.
+/// The job as DescribeDatasetImportJob returns it, `None` when it does not exist.
 ///
 /// # Errors
 /// When DescribeDatasetImportJob fails otherwise.
 pub async fn find_dataset_import_job_by_arn(
     c: &Clients,
     arn: &str,
-) -> Result<Option<Obj>, AwsError> {
-    let out = not_found_is_none(
+) -> Result<Option<Job>, AwsError> {
+    described(
         c.personalize
             .describe_dataset_import_job()
             .dataset_import_job_arn(arn)
-            .send()
-            .await
-            .map_err(AwsError::from),
-    )?;
-    Ok(out.and_then(|o| o.dataset_import_job).map(|j| {
-        let mut o = Obj::new();
-        o.insert("job_name".into(), opt_s(j.job_name()));
-        o.insert("dataset_arn".into(), opt_s(j.dataset_arn()));
-        o.insert(
-            "data_location".into(),
-            opt_s(j.data_source().and_then(|d| d.data_location())),
-        );
-        o.insert("role_arn".into(), opt_s(j.role_arn()));
-        o.insert(
-            "import_mode".into(),
-            opt_s(j.import_mode().map(ImportMode::as_str)),
-        );
-        o.insert(
-            "publish_attribution_metrics_to_s3".into(),
-            b(j.publish_attribution_metrics_to_s3().unwrap_or(false)),
-        );
-        o.insert("status".into(), opt_s(j.status()));
-        o.insert("failure_reason".into(), opt_s(j.failure_reason()));
-        if let Some(arn) = j.dataset_import_job_arn() {
-            o.insert("arn".into(), s(arn));
-        }
-        times(&mut o, j.creation_date_time(), j.last_updated_date_time());
-        o
-    }))
+            .send(),
+        |o| o.dataset_import_job,
+    )
+    .await
 }

@@ -3,14 +3,14 @@
 
 use async_trait::async_trait;
 
-use super::common::{get_str, not_found_is_none, times};
+use super::common::{described, get_str, times};
 use crate::framework::error::AwsError;
-use crate::framework::resource::Kind;
+use crate::framework::resource::ResourceType;
 use crate::framework::schema::{common_computed, status_attr, tags_attr, Attr, Ty};
 use crate::framework::tags;
 use crate::framework::timeouts::{minutes, Timeouts};
 use crate::framework::validate;
-use crate::framework::value::{opt_s, s, Obj};
+use crate::framework::value::{opt_string, string, Obj};
 use crate::provider::Clients;
 
 /// The resource type.
@@ -18,7 +18,7 @@ use crate::provider::Clients;
 pub struct EventTracker;
 
 #[async_trait]
-impl Kind for EventTracker {
+impl ResourceType for EventTracker {
     const DISPLAY: &'static str = "Event Tracker";
     const ARN_FORM: &'static str = "event-tracker/ID";
     const TIMEOUTS: Timeouts = Timeouts::all(minutes(20));
@@ -70,8 +70,28 @@ impl Kind for EventTracker {
             .ok_or_else(|| AwsError::local("CreateEventTracker returned no ARN"))
     }
 
-    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
+    type Remote = aws_sdk_personalize::types::EventTracker;
+
+    async fn find(c: &Clients, arn: &str) -> Result<Option<Self::Remote>, AwsError> {
         find_event_tracker_by_arn(c, arn).await
+    }
+
+    /// The event tracker's attribute values.
+    fn flatten(t: &Self::Remote) -> Obj {
+        let mut o = Obj::new();
+        o.insert("name".into(), opt_string(t.name()));
+        o.insert(
+            "dataset_group_arn".into(),
+            opt_string(t.dataset_group_arn()),
+        );
+        o.insert("tracking_id".into(), opt_string(t.tracking_id()));
+        o.insert("account_id".into(), opt_string(t.account_id()));
+        o.insert("status".into(), opt_string(t.status()));
+        if let Some(arn) = t.event_tracker_arn() {
+            o.insert("arn".into(), string(arn));
+        }
+        times(&mut o, t.creation_date_time(), t.last_updated_date_time());
+        o
     }
 
     async fn delete(c: &Clients, arn: &str, _state: &Obj) -> Result<(), AwsError> {
@@ -84,30 +104,20 @@ impl Kind for EventTracker {
     }
 }
 
-/// The event tracker's attributes, `None` when it does not exist.
+/// The event tracker as DescribeEventTracker returns it, `None` when it does not exist.
 ///
 /// # Errors
 /// When DescribeEventTracker fails otherwise.
-pub async fn find_event_tracker_by_arn(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
-    let out = not_found_is_none(
+pub async fn find_event_tracker_by_arn(
+    c: &Clients,
+    arn: &str,
+) -> Result<Option<aws_sdk_personalize::types::EventTracker>, AwsError> {
+    described(
         c.personalize
             .describe_event_tracker()
             .event_tracker_arn(arn)
-            .send()
-            .await
-            .map_err(AwsError::from),
-    )?;
-    Ok(out.and_then(|o| o.event_tracker).map(|t| {
-        let mut o = Obj::new();
-        o.insert("name".into(), opt_s(t.name()));
-        o.insert("dataset_group_arn".into(), opt_s(t.dataset_group_arn()));
-        o.insert("tracking_id".into(), opt_s(t.tracking_id()));
-        o.insert("account_id".into(), opt_s(t.account_id()));
-        o.insert("status".into(), opt_s(t.status()));
-        if let Some(arn) = t.event_tracker_arn() {
-            o.insert("arn".into(), s(arn));
-        }
-        times(&mut o, t.creation_date_time(), t.last_updated_date_time());
-        o
-    }))
+            .send(),
+        |o| o.event_tracker,
+    )
+    .await
 }

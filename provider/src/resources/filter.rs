@@ -3,14 +3,14 @@
 
 use async_trait::async_trait;
 
-use super::common::{get_str, not_found_is_none, times};
+use super::common::{described, get_str, times};
 use crate::framework::error::AwsError;
-use crate::framework::resource::Kind;
+use crate::framework::resource::ResourceType;
 use crate::framework::schema::{common_computed, status_attr, tags_attr, Attr, Ty};
 use crate::framework::tags;
 use crate::framework::timeouts::{minutes, Timeouts};
 use crate::framework::validate;
-use crate::framework::value::{opt_s, s, Dyn, DynExt, Obj};
+use crate::framework::value::{opt_string, string, Dyn, DynExt, Obj};
 use crate::provider::Clients;
 
 /// The resource type.
@@ -34,7 +34,7 @@ fn expression(v: &Dyn) -> Result<(), String> {
 }
 
 #[async_trait]
-impl Kind for Filter {
+impl ResourceType for Filter {
     const DISPLAY: &'static str = "Filter";
     const ARN_FORM: &'static str = "filter/NAME";
     const TIMEOUTS: Timeouts = Timeouts::all(minutes(20));
@@ -81,8 +81,31 @@ impl Kind for Filter {
             .ok_or_else(|| AwsError::local("CreateFilter returned no ARN"))
     }
 
-    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
+    type Remote = aws_sdk_personalize::types::Filter;
+
+    async fn find(c: &Clients, arn: &str) -> Result<Option<Self::Remote>, AwsError> {
         find_filter_by_arn(c, arn).await
+    }
+
+    /// The filter's attribute values.
+    fn flatten(f: &Self::Remote) -> Obj {
+        let mut o = Obj::new();
+        o.insert("name".into(), opt_string(f.name()));
+        o.insert(
+            "dataset_group_arn".into(),
+            opt_string(f.dataset_group_arn()),
+        );
+        o.insert(
+            "filter_expression".into(),
+            opt_string(f.filter_expression()),
+        );
+        o.insert("status".into(), opt_string(f.status()));
+        o.insert("failure_reason".into(), opt_string(f.failure_reason()));
+        if let Some(arn) = f.filter_arn() {
+            o.insert("arn".into(), string(arn));
+        }
+        times(&mut o, f.creation_date_time(), f.last_updated_date_time());
+        o
     }
 
     async fn delete(c: &Clients, arn: &str, _state: &Obj) -> Result<(), AwsError> {
@@ -91,32 +114,19 @@ impl Kind for Filter {
     }
 }
 
-/// The filter's attributes, `None` when it does not exist.
+/// The filter as DescribeFilter returns it, `None` when it does not exist.
 ///
 /// # Errors
 /// When DescribeFilter fails otherwise.
-pub async fn find_filter_by_arn(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
-    let out = not_found_is_none(
-        c.personalize
-            .describe_filter()
-            .filter_arn(arn)
-            .send()
-            .await
-            .map_err(AwsError::from),
-    )?;
-    Ok(out.and_then(|o| o.filter).map(|f| {
-        let mut o = Obj::new();
-        o.insert("name".into(), opt_s(f.name()));
-        o.insert("dataset_group_arn".into(), opt_s(f.dataset_group_arn()));
-        o.insert("filter_expression".into(), opt_s(f.filter_expression()));
-        o.insert("status".into(), opt_s(f.status()));
-        o.insert("failure_reason".into(), opt_s(f.failure_reason()));
-        if let Some(arn) = f.filter_arn() {
-            o.insert("arn".into(), s(arn));
-        }
-        times(&mut o, f.creation_date_time(), f.last_updated_date_time());
-        o
-    }))
+pub async fn find_filter_by_arn(
+    c: &Clients,
+    arn: &str,
+) -> Result<Option<aws_sdk_personalize::types::Filter>, AwsError> {
+    described(
+        c.personalize.describe_filter().filter_arn(arn).send(),
+        |o| o.filter,
+    )
+    .await
 }
 
 #[cfg(test)]
@@ -125,12 +135,12 @@ mod tests {
 
     #[test]
     fn expressions_start_with_a_verb() {
-        assert!(expression(&s(
+        assert!(expression(&string(
             "EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN (\"watch\")"
         ))
         .is_ok());
-        assert!(expression(&s("include ItemID WHERE Items.GENRE IN ($G)")).is_ok());
-        assert!(expression(&s("DROP TABLE items")).is_err());
-        assert!(expression(&s("INCLUDE ".repeat(400))).is_err());
+        assert!(expression(&string("include ItemID WHERE Items.GENRE IN ($G)")).is_ok());
+        assert!(expression(&string("DROP TABLE items")).is_err());
+        assert!(expression(&string("INCLUDE ".repeat(400))).is_err());
     }
 }

@@ -12,18 +12,24 @@ use async_trait::async_trait;
 use aws_sdk_personalize::types::{MetricAttribute, MetricAttributionOutput, S3DataConfig};
 use tf_provider::{AttributePath, Diagnostics};
 
-use super::common::{get_block, get_str, not_found_is_none, times};
+use super::common::{described, get_block, get_str, not_found_is_none, times};
 use crate::framework::error::AwsError;
-use crate::framework::resource::Kind;
+use crate::framework::resource::ResourceType;
 use crate::framework::schema::{common_computed, status_attr, Attr, Ty};
 use crate::framework::timeouts::{minutes, Timeouts};
 use crate::framework::validate;
-use crate::framework::value::{list, obj, opt_s, s, Dyn, DynExt, Obj};
+use crate::framework::value::{list, obj, opt_string, string, Dyn, DynExt, Obj};
 use crate::provider::Clients;
 
 /// The resource type.
 #[derive(Debug)]
 pub struct MetricAttribution;
+
+/// What the finder returns: the attribution and its metrics.
+pub type Found = (
+    aws_sdk_personalize::types::MetricAttribution,
+    Vec<aws_sdk_personalize::types::MetricAttribute>,
+);
 
 /// API reference, CreateMetricAttribution: `metrics` holds "Maximum number of 10 items".
 const MAX_METRICS: usize = 10;
@@ -75,7 +81,7 @@ fn output_attrs() -> Vec<Attr> {
 }
 
 #[async_trait]
-impl Kind for MetricAttribution {
+impl ResourceType for MetricAttribution {
     const DISPLAY: &'static str = "Metric Attribution";
     const ARN_FORM: &'static str = "metric-attribution/NAME";
     const TIMEOUTS: Timeouts = Timeouts::all(minutes(30));
@@ -173,8 +179,61 @@ impl Kind for MetricAttribution {
             .ok_or_else(|| AwsError::local("CreateMetricAttribution returned no ARN"))
     }
 
-    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
+    type Remote = Found;
+
+    async fn find(c: &Clients, arn: &str) -> Result<Option<Self::Remote>, AwsError> {
         find_metric_attribution_by_arn(c, arn).await
+    }
+
+    /// The attribution's attribute values, its metrics included.
+    fn flatten((m, metrics): &Self::Remote) -> Obj {
+        let mut o = Obj::new();
+        o.insert("name".into(), opt_string(m.name()));
+        o.insert(
+            "dataset_group_arn".into(),
+            opt_string(m.dataset_group_arn()),
+        );
+        o.insert(
+            "metrics".into(),
+            list(
+                metrics
+                    .iter()
+                    .map(|x| {
+                        let mut item = Obj::new();
+                        item.insert("metric_name".into(), string(x.metric_name()));
+                        item.insert("event_type".into(), string(x.event_type()));
+                        item.insert("expression".into(), string(x.expression()));
+                        obj(item)
+                    })
+                    .collect(),
+            ),
+        );
+        o.insert(
+            "metrics_output_config".into(),
+            list(
+                m.metrics_output_config()
+                    .map(|out| {
+                        let mut cfg = Obj::new();
+                        let dest = out.s3_data_destination();
+                        cfg.insert("s3_path".into(), opt_string(dest.map(S3DataConfig::path)));
+                        cfg.insert(
+                            "kms_key_arn".into(),
+                            opt_string(dest.and_then(S3DataConfig::kms_key_arn)),
+                        );
+                        cfg.insert("role_arn".into(), string(out.role_arn()));
+                        obj(cfg)
+                    })
+                    .into_iter()
+                    .collect(),
+            ),
+        );
+        o.insert("status".into(), opt_string(m.status()));
+        o.insert("failure_reason".into(), opt_string(m.failure_reason()));
+        if let Some(arn) = m.metric_attribution_arn() {
+            o.insert("arn".into(), string(arn));
+        }
+        times(&mut o, m.creation_date_time(), m.last_updated_date_time());
+        o
     }
 
     async fn update(c: &Clients, arn: &str, prior: &Obj, plan: &Obj) -> Result<(), AwsError> {
@@ -231,6 +290,41 @@ impl Kind for MetricAttribution {
         // its own, so the state keeps the order it has.
         name == "metrics" && metric_set(state) == metric_set(remote)
     }
+}
+
+/// The attribution as DescribeMetricAttribution returns it, with the metrics
+/// ListMetricAttributionMetrics lists (the description carries none), `None` when it does not
+/// exist.
+///
+/// # Errors
+/// When DescribeMetricAttribution or ListMetricAttributionMetrics fails otherwise.
+pub async fn find_metric_attribution_by_arn(
+    c: &Clients,
+    arn: &str,
+) -> Result<Option<Found>, AwsError> {
+    let description = described(
+        c.personalize
+            .describe_metric_attribution()
+            .metric_attribution_arn(arn)
+            .send(),
+        |o| o.metric_attribution,
+    );
+    let Some(m) = description.await? else {
+        return Ok(None);
+    };
+    let metrics = not_found_is_none(
+        c.personalize
+            .list_metric_attribution_metrics()
+            .metric_attribution_arn(arn)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(AwsError::from),
+    )?;
+    // None: deleted between the two calls.
+    Ok(metrics.map(|metrics| (m, metrics)))
 }
 
 /// One metric as the API has it.
@@ -298,95 +392,15 @@ fn output_config(plan: &Obj) -> Result<Option<MetricAttributionOutput>, AwsError
         .map_err(|e| AwsError::local(format!("metrics_output_config: {e}")))
 }
 
-/// The attribution's attributes, its metrics included, `None` when it does not exist.
-///
-/// # Errors
-/// When DescribeMetricAttribution or ListMetricAttributionMetrics fails otherwise.
-pub async fn find_metric_attribution_by_arn(
-    c: &Clients,
-    arn: &str,
-) -> Result<Option<Obj>, AwsError> {
-    let out = not_found_is_none(
-        c.personalize
-            .describe_metric_attribution()
-            .metric_attribution_arn(arn)
-            .send()
-            .await
-            .map_err(AwsError::from),
-    )?;
-    let Some(m) = out.and_then(|o| o.metric_attribution) else {
-        return Ok(None);
-    };
-    let metrics = not_found_is_none(
-        c.personalize
-            .list_metric_attribution_metrics()
-            .metric_attribution_arn(arn)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(AwsError::from),
-    )?;
-    // Deleted between the two calls.
-    let Some(metrics) = metrics else {
-        return Ok(None);
-    };
-    let mut o = Obj::new();
-    o.insert("name".into(), opt_s(m.name()));
-    o.insert("dataset_group_arn".into(), opt_s(m.dataset_group_arn()));
-    o.insert(
-        "metrics".into(),
-        list(
-            metrics
-                .iter()
-                .map(|x| {
-                    let mut item = Obj::new();
-                    item.insert("metric_name".into(), s(x.metric_name()));
-                    item.insert("event_type".into(), s(x.event_type()));
-                    item.insert("expression".into(), s(x.expression()));
-                    obj(item)
-                })
-                .collect(),
-        ),
-    );
-    o.insert(
-        "metrics_output_config".into(),
-        list(
-            m.metrics_output_config()
-                .map(|out| {
-                    let mut cfg = Obj::new();
-                    let dest = out.s3_data_destination();
-                    cfg.insert("s3_path".into(), opt_s(dest.map(S3DataConfig::path)));
-                    cfg.insert(
-                        "kms_key_arn".into(),
-                        opt_s(dest.and_then(S3DataConfig::kms_key_arn)),
-                    );
-                    cfg.insert("role_arn".into(), s(out.role_arn()));
-                    obj(cfg)
-                })
-                .into_iter()
-                .collect(),
-        ),
-    );
-    o.insert("status".into(), opt_s(m.status()));
-    o.insert("failure_reason".into(), opt_s(m.failure_reason()));
-    if let Some(arn) = m.metric_attribution_arn() {
-        o.insert("arn".into(), s(arn));
-    }
-    times(&mut o, m.creation_date_time(), m.last_updated_date_time());
-    Ok(Some(o))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn metric(name: &str, event: &str, expr: &str) -> Dyn {
         let mut o = Obj::new();
-        o.insert("metric_name".into(), s(name));
-        o.insert("event_type".into(), s(event));
-        o.insert("expression".into(), s(expr));
+        o.insert("metric_name".into(), string(name));
+        o.insert("event_type".into(), string(event));
+        o.insert("expression".into(), string(expr));
         obj(o)
     }
 
@@ -430,9 +444,12 @@ mod tests {
     #[test]
     fn output_config_needs_the_role_and_takes_the_path_and_key() {
         let mut cfg = Obj::new();
-        cfg.insert("s3_path".into(), s("s3://reports/ma"));
-        cfg.insert("kms_key_arn".into(), s("arn:aws:kms:us-east-1:1:key/k"));
-        cfg.insert("role_arn".into(), s("arn:aws:iam::1:role/r"));
+        cfg.insert("s3_path".into(), string("s3://reports/ma"));
+        cfg.insert(
+            "kms_key_arn".into(),
+            string("arn:aws:kms:us-east-1:1:key/k"),
+        );
+        cfg.insert("role_arn".into(), string("arn:aws:iam::1:role/r"));
         let mut plan = Obj::new();
         plan.insert("metrics_output_config".into(), list(vec![obj(cfg)]));
         let out = output_config(&plan).unwrap().unwrap();

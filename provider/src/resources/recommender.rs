@@ -8,19 +8,19 @@ use aws_sdk_personalize::types::RecommenderConfig;
 
 use super::campaign::without_default_exploration;
 use super::common::{
-    get_block, get_bool, get_i32, get_str, not_found_is_none, summary, summary_members, times,
+    described, get_block, get_bool, get_i32, get_str, summary, summary_members, times,
 };
 use super::solution_config::{expand_training_data, flatten_training_data, training_data_attr};
 use crate::framework::error::AwsError;
-use crate::framework::resource::Kind;
+use crate::framework::resource::ResourceType;
 use crate::framework::schema::{common_computed, tags_attr, Attr, Ty};
 use crate::framework::tags;
 use crate::framework::timeouts::{minutes, Op, Timeouts};
 use crate::framework::validate;
 use crate::framework::value::{
-    b, list, map_of_strings, n, obj, opt_s, s, string_map, Dyn, DynExt, Obj,
+    boolean, list, map_of_strings, number, obj, opt_string, string, string_map, Dyn, DynExt, Obj,
 };
-use crate::framework::wait::{self, Observed, Target};
+use crate::framework::wait::{self, Target};
 use crate::provider::Clients;
 
 /// The resource type.
@@ -81,7 +81,7 @@ fn rps(v: &Dyn) -> Result<(), String> {
 fn exploration(v: &Dyn) -> Result<(), String> {
     for (key, value) in v.obj().into_iter().flatten() {
         validate::one_of(
-            &s(key.clone()),
+            &string(key.clone()),
             &["explorationWeight", "explorationItemAgeCutOff"],
         )
         .map_err(|e| format!("item_exploration_config key {e}"))?;
@@ -117,20 +117,20 @@ fn config_attrs() -> Vec<Attr> {
             Ty::Number,
             "Requests per second Personalize provisions for (at least 1, default 1).",
         )
-        .default(n(1.0))
+        .default(number(1.0))
         .check(rps),
         Attr::optional_computed(
             "enable_metadata_with_recommendations",
             Ty::Bool,
             "Return item metadata with recommendations (`metadataColumns`; default false).",
         )
-        .default(b(false)),
+        .default(boolean(false)),
         training_data_attr(),
     ]
 }
 
 #[async_trait]
-impl Kind for Recommender {
+impl ResourceType for Recommender {
     const DISPLAY: &'static str = "Recommender";
     const ARN_FORM: &'static str = "recommender/NAME";
     const TIMEOUTS: Timeouts = Timeouts::all(minutes(120));
@@ -164,6 +164,10 @@ impl Kind for Recommender {
         attrs
     }
 
+    fn create_target() -> Option<Target<'static>> {
+        Some(SWITCHING)
+    }
+
     async fn create(c: &Clients, plan: &Obj) -> Result<String, AwsError> {
         let out = c
             .personalize
@@ -188,21 +192,81 @@ impl Kind for Recommender {
         Ok(arn)
     }
 
-    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
-        Ok(find_recommender_by_arn(c, arn).await?.map(|x| flatten(&x)))
+    type Remote = aws_sdk_personalize::types::Recommender;
+
+    async fn find(c: &Clients, arn: &str) -> Result<Option<Self::Remote>, AwsError> {
+        find_recommender_by_arn(c, arn).await
     }
 
-    async fn status(c: &Clients, arn: &str, _op: Op) -> Result<Observed, AwsError> {
-        Ok(find_recommender_by_arn(c, arn).await?.map(|x| {
-            (
-                x.status().unwrap_or("ACTIVE").to_owned(),
-                x.failure_reason().map(str::to_owned),
-            )
-        }))
+    /// DescribeRecommender's shape as attribute values.
+    fn flatten(x: &Self::Remote) -> Obj {
+        let mut o = Obj::new();
+        o.insert("name".into(), opt_string(x.name()));
+        o.insert(
+            "dataset_group_arn".into(),
+            opt_string(x.dataset_group_arn()),
+        );
+        o.insert("recipe_arn".into(), opt_string(x.recipe_arn()));
+        let config = x.recommender_config().map(|cfg| {
+            let mut m = Obj::new();
+            // What AWS filled in reads as left out, as the configuration that made it has it.
+            m.insert(
+                "item_exploration_config".into(),
+                without_default_exploration(Some(&string_map(
+                    cfg.item_exploration_config().cloned().unwrap_or_default(),
+                ))),
+            );
+            m.insert(
+                "min_recommendation_requests_per_second".into(),
+                number(f64::from(
+                    cfg.min_recommendation_requests_per_second().unwrap_or(1),
+                )),
+            );
+            m.insert(
+                "enable_metadata_with_recommendations".into(),
+                boolean(cfg.enable_metadata_with_recommendations().unwrap_or(false)),
+            );
+            let training = cfg
+                .training_data_config()
+                .map(flatten_training_data)
+                .filter(|t| t.values().any(|v| !v.is_null()));
+            m.insert(
+                "training_data_config".into(),
+                list(training.map(obj).into_iter().collect()),
+            );
+            m
+        });
+        // A configuration of AWS's defaults only reads as no block, as the configuration that
+        // made it has it.
+        let config = config.filter(|m| canonical(Some(m)).is_some()).map(obj);
+        o.insert(
+            "recommender_config".into(),
+            list(config.into_iter().collect()),
+        );
+        o.insert("status".into(), opt_string(x.status()));
+        o.insert("failure_reason".into(), opt_string(x.failure_reason()));
+        o.insert(
+            "model_metrics".into(),
+            x.model_metrics()
+                .filter(|m| !m.is_empty())
+                .map_or(tf_provider::value::Value::Null, |m| {
+                    obj(m.iter().map(|(k, v)| (k.clone(), number(*v))).collect())
+                }),
+        );
+        o.insert(
+            "latest_recommender_update".into(),
+            summary(x.latest_recommender_update().map(|u| summary_members!(u))),
+        );
+        if let Some(arn) = x.recommender_arn() {
+            o.insert("arn".into(), string(arn));
+        }
+        times(&mut o, x.creation_date_time(), x.last_updated_date_time());
+        o
     }
 
-    fn create_target() -> Option<Target<'static>> {
-        Some(SWITCHING)
+    /// The recommender's own status (its `status` attribute is the desired one).
+    fn status(x: &Self::Remote, op: Op) -> (String, Option<String>) {
+        wait::during(op, (x.status(), x.failure_reason()), None)
     }
 
     async fn update(c: &Clients, arn: &str, prior: &Obj, plan: &Obj) -> Result<(), AwsError> {
@@ -240,6 +304,15 @@ impl Kind for Recommender {
         SWITCHING
     }
 
+    async fn delete(c: &Clients, arn: &str, _state: &Obj) -> Result<(), AwsError> {
+        c.personalize
+            .delete_recommender()
+            .recommender_arn(arn)
+            .send()
+            .await?;
+        Ok(())
+    }
+
     fn equivalent(name: &str, state: &Dyn, remote: &Dyn) -> bool {
         let first = |v: &Dyn| {
             v.list()
@@ -250,15 +323,24 @@ impl Kind for Recommender {
         name == "recommender_config"
             && canonical(first(state).as_ref()) == canonical(first(remote).as_ref())
     }
+}
 
-    async fn delete(c: &Clients, arn: &str, _state: &Obj) -> Result<(), AwsError> {
+/// The recommender, `None` when it does not exist.
+///
+/// # Errors
+/// When DescribeRecommender fails otherwise.
+pub async fn find_recommender_by_arn(
+    c: &Clients,
+    arn: &str,
+) -> Result<Option<aws_sdk_personalize::types::Recommender>, AwsError> {
+    described(
         c.personalize
-            .delete_recommender()
+            .describe_recommender()
             .recommender_arn(arn)
-            .send()
-            .await?;
-        Ok(())
-    }
+            .send(),
+        |o| o.recommender,
+    )
+    .await
 }
 
 async fn stop(c: &Clients, arn: &str) -> Result<(), AwsError> {
@@ -288,7 +370,7 @@ async fn settle(c: &Clients, arn: &str, plan: &Obj, op: Op) -> Result<Option<Str
             op,
         )
         .map_err(AwsError::local)?;
-    let observed = wait::until(SWITCHING, timeout, || Recommender::status(c, arn, op))
+    let observed = wait::until(SWITCHING, timeout, || Recommender::observe(c, arn, op))
         .await
         .or_else(|e| match e {
             // A failed creation is not this wait's to report: the caller's wait does.
@@ -326,25 +408,6 @@ async fn wait_for_update(c: &Clients, arn: &str, plan: &Obj) -> Result<(), AwsEr
     .map_err(|e| AwsError::local(format!("waiting for the update of recommender {arn}: {e}")))
 }
 
-/// The recommender, `None` when it does not exist.
-///
-/// # Errors
-/// When DescribeRecommender fails otherwise.
-pub async fn find_recommender_by_arn(
-    c: &Clients,
-    arn: &str,
-) -> Result<Option<aws_sdk_personalize::types::Recommender>, AwsError> {
-    let out = not_found_is_none(
-        c.personalize
-            .describe_recommender()
-            .recommender_arn(arn)
-            .send()
-            .await
-            .map_err(AwsError::from),
-    )?;
-    Ok(out.and_then(|o| o.recommender))
-}
-
 /// A `recommender_config` without what AWS assumes anyway (a rate of 1, false metadata,
 /// default exploration values, empty training columns): two configurations mean the same
 /// exactly when these are equal, and one of defaults only is `None`, as an absent block.
@@ -360,14 +423,17 @@ fn canonical(cfg: Option<&Obj>) -> Option<Obj> {
         .and_then(DynExt::num)
         .filter(|r| *r != 1.0)
     {
-        out.insert("min_recommendation_requests_per_second".into(), n(rate));
+        out.insert(
+            "min_recommendation_requests_per_second".into(),
+            number(rate),
+        );
     }
     if cfg
         .get("enable_metadata_with_recommendations")
         .and_then(DynExt::boolean)
         == Some(true)
     {
-        out.insert("enable_metadata_with_recommendations".into(), b(true));
+        out.insert("enable_metadata_with_recommendations".into(), boolean(true));
     }
     let training = get_block(cfg, "training_data_config")
         .map(|t| flatten_training_data(&expand_training_data(t)));
@@ -424,79 +490,19 @@ fn config_builder(cfg: &Obj) -> aws_sdk_personalize::types::builders::Recommende
         .set_training_data_config(get_block(cfg, "training_data_config").map(expand_training_data))
 }
 
-/// DescribeRecommender's shape as attribute values.
-pub fn flatten(x: &aws_sdk_personalize::types::Recommender) -> Obj {
-    let mut o = Obj::new();
-    o.insert("name".into(), opt_s(x.name()));
-    o.insert("dataset_group_arn".into(), opt_s(x.dataset_group_arn()));
-    o.insert("recipe_arn".into(), opt_s(x.recipe_arn()));
-    let config = x.recommender_config().map(|cfg| {
-        let mut m = Obj::new();
-        // What AWS filled in reads as left out, as the configuration that made it has it.
-        m.insert(
-            "item_exploration_config".into(),
-            without_default_exploration(Some(&string_map(
-                cfg.item_exploration_config().cloned().unwrap_or_default(),
-            ))),
-        );
-        m.insert(
-            "min_recommendation_requests_per_second".into(),
-            n(f64::from(
-                cfg.min_recommendation_requests_per_second().unwrap_or(1),
-            )),
-        );
-        m.insert(
-            "enable_metadata_with_recommendations".into(),
-            b(cfg.enable_metadata_with_recommendations().unwrap_or(false)),
-        );
-        let training = cfg
-            .training_data_config()
-            .map(flatten_training_data)
-            .filter(|t| t.values().any(|v| !v.is_null()));
-        m.insert(
-            "training_data_config".into(),
-            list(training.map(obj).into_iter().collect()),
-        );
-        m
-    });
-    // A configuration of AWS's defaults only reads as no block, as the configuration that
-    // made it has it.
-    let config = config.filter(|m| canonical(Some(m)).is_some()).map(obj);
-    o.insert(
-        "recommender_config".into(),
-        list(config.into_iter().collect()),
-    );
-    o.insert("status".into(), opt_s(x.status()));
-    o.insert("failure_reason".into(), opt_s(x.failure_reason()));
-    o.insert(
-        "model_metrics".into(),
-        x.model_metrics()
-            .filter(|m| !m.is_empty())
-            .map_or(tf_provider::value::Value::Null, |m| {
-                obj(m.iter().map(|(k, v)| (k.clone(), n(*v))).collect())
-            }),
-    );
-    o.insert(
-        "latest_recommender_update".into(),
-        summary(x.latest_recommender_update().map(|u| summary_members!(u))),
-    );
-    if let Some(arn) = x.recommender_arn() {
-        o.insert("arn".into(), s(arn));
-    }
-    times(&mut o, x.creation_date_time(), x.last_updated_date_time());
-    o
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn only_use_case_recipes_are_accepted() {
-        assert!(recipe(&s("arn:aws:personalize:::recipe/aws-vod-top-picks")).is_ok());
-        let e = recipe(&s("arn:aws:personalize:::recipe/aws-user-personalization")).unwrap_err();
+        assert!(recipe(&string("arn:aws:personalize:::recipe/aws-vod-top-picks")).is_ok());
+        let e = recipe(&string(
+            "arn:aws:personalize:::recipe/aws-user-personalization",
+        ))
+        .unwrap_err();
         assert!(e.contains("not the recipe of a use case"), "{e}");
-        assert!(recipe(&s("aws-vod-top-picks")).is_err());
+        assert!(recipe(&string("aws-vod-top-picks")).is_err());
     }
 
     #[test]
@@ -521,22 +527,25 @@ mod tests {
                     .build(),
             )
             .build();
-        assert_eq!(flatten(&described)["recommender_config"], list(vec![]));
+        assert_eq!(
+            <Recommender as ResourceType>::flatten(&described)["recommender_config"],
+            list(vec![])
+        );
         let mut cfg = Obj::new();
-        cfg.insert("min_recommendation_requests_per_second".into(), n(5.0));
-        cfg.insert("enable_metadata_with_recommendations".into(), b(true));
+        cfg.insert("min_recommendation_requests_per_second".into(), number(5.0));
+        cfg.insert("enable_metadata_with_recommendations".into(), boolean(true));
         let mut plan = Obj::new();
         plan.insert("recommender_config".into(), list(vec![obj(cfg)]));
         let api = expand_config(&plan).unwrap();
         assert_eq!(api.min_recommendation_requests_per_second(), Some(5));
-        let back = flatten(
+        let back = <Recommender as ResourceType>::flatten(
             &aws_sdk_personalize::types::Recommender::builder()
                 .recommender_config(api)
                 .build(),
         );
         let block = get_block(&back, "recommender_config").unwrap();
-        assert_eq!(block["min_recommendation_requests_per_second"], n(5.0));
-        assert_eq!(block["enable_metadata_with_recommendations"], b(true));
+        assert_eq!(block["min_recommendation_requests_per_second"], number(5.0));
+        assert_eq!(block["enable_metadata_with_recommendations"], boolean(true));
     }
 
     #[test]

@@ -5,15 +5,15 @@
 use async_trait::async_trait;
 use aws_sdk_personalize::types::Domain;
 
-use super::common::{get_str, not_found_is_none, times};
+use super::common::{described, get_str, times};
 use super::dataset_group::DOMAINS;
 use crate::avro;
 use crate::framework::error::AwsError;
-use crate::framework::resource::Kind;
+use crate::framework::resource::ResourceType;
 use crate::framework::schema::{common_computed, Attr, Ty};
 use crate::framework::timeouts::{minutes, Timeouts};
 use crate::framework::validate;
-use crate::framework::value::{opt_s, s, Dyn, DynExt, Obj};
+use crate::framework::value::{opt_string, string, Dyn, DynExt, Obj};
 use crate::provider::Clients;
 
 /// The resource type.
@@ -25,7 +25,7 @@ fn avro_check(v: &Dyn) -> Result<(), String> {
 }
 
 #[async_trait]
-impl Kind for Schema {
+impl ResourceType for Schema {
     const DISPLAY: &'static str = "Schema";
     const ARN_FORM: &'static str = "schema/NAME";
     const TIMEOUTS: Timeouts = Timeouts::all(minutes(5));
@@ -72,8 +72,23 @@ impl Kind for Schema {
             .ok_or_else(|| AwsError::local("CreateSchema returned no ARN"))
     }
 
-    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
+    type Remote = aws_sdk_personalize::types::DatasetSchema;
+
+    async fn find(c: &Clients, arn: &str) -> Result<Option<Self::Remote>, AwsError> {
         find_schema_by_arn(c, arn).await
+    }
+
+    /// The schema's attribute values.
+    fn flatten(d: &Self::Remote) -> Obj {
+        let mut o = Obj::new();
+        o.insert("name".into(), opt_string(d.name()));
+        o.insert("schema".into(), opt_string(d.schema()));
+        o.insert("domain".into(), opt_string(d.domain().map(Domain::as_str)));
+        if let Some(arn) = d.schema_arn() {
+            o.insert("arn".into(), string(arn));
+        }
+        times(&mut o, d.creation_date_time(), d.last_updated_date_time());
+        o
     }
 
     async fn delete(c: &Clients, arn: &str, _state: &Obj) -> Result<(), AwsError> {
@@ -89,30 +104,19 @@ impl Kind for Schema {
     }
 }
 
-/// The schema's attributes, `None` when it does not exist.
+/// The schema as DescribeSchema returns it, `None` when it does not exist.
 ///
 /// # Errors
 /// When DescribeSchema fails otherwise.
-pub async fn find_schema_by_arn(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
-    let out = not_found_is_none(
-        c.personalize
-            .describe_schema()
-            .schema_arn(arn)
-            .send()
-            .await
-            .map_err(AwsError::from),
-    )?;
-    Ok(out.and_then(|o| o.schema).map(|d| {
-        let mut o = Obj::new();
-        o.insert("name".into(), opt_s(d.name()));
-        o.insert("schema".into(), opt_s(d.schema()));
-        o.insert("domain".into(), opt_s(d.domain().map(Domain::as_str)));
-        if let Some(arn) = d.schema_arn() {
-            o.insert("arn".into(), s(arn));
-        }
-        times(&mut o, d.creation_date_time(), d.last_updated_date_time());
-        o
-    }))
+pub async fn find_schema_by_arn(
+    c: &Clients,
+    arn: &str,
+) -> Result<Option<aws_sdk_personalize::types::DatasetSchema>, AwsError> {
+    described(
+        c.personalize.describe_schema().schema_arn(arn).send(),
+        |o| o.schema,
+    )
+    .await
 }
 
 #[cfg(test)]
@@ -121,11 +125,11 @@ mod tests {
 
     #[test]
     fn schema_text_is_compared_as_json() {
-        let a = s(r#"{"type":"record","name":"X","fields":[{"name":"A","type":"int"}]}"#);
-        let b = s("{\n  \"name\": \"X\", \"type\": \"record\",\n  \"fields\": [{\"type\": \"int\", \"name\": \"A\"}]\n}");
+        let a = string(r#"{"type":"record","name":"X","fields":[{"name":"A","type":"int"}]}"#);
+        let b = string("{\n  \"name\": \"X\", \"type\": \"record\",\n  \"fields\": [{\"type\": \"int\", \"name\": \"A\"}]\n}");
         assert!(Schema::equivalent("schema", &a, &b));
         assert!(!Schema::equivalent("name", &a, &b));
         assert!(avro_check(&a).is_ok());
-        assert!(avro_check(&s("{}")).is_err());
+        assert!(avro_check(&string("{}")).is_err());
     }
 }

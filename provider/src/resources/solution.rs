@@ -8,17 +8,17 @@ use async_trait::async_trait;
 use tf_provider::AttributePath;
 
 use super::common::{
-    get_block, get_bool, get_str, not_found_is_none, summary, summary_members, times,
+    described, get_block, get_bool, get_str, not_found_is_none, summary, summary_members, times,
 };
 use super::solution_config;
 use crate::framework::error::AwsError;
-use crate::framework::resource::Kind;
+use crate::framework::resource::ResourceType;
 use crate::framework::schema::{common_computed, status_attr, tags_attr, Attr, Ty};
 use crate::framework::tags;
 use crate::framework::timeouts::{minutes, Op, Timeouts};
 use crate::framework::validate;
-use crate::framework::value::{b, list, opt_s, s, Dyn, DynExt, Obj};
-use crate::framework::wait::{self, Observed};
+use crate::framework::value::{boolean, list, opt_string, string, Dyn, DynExt, Obj};
+use crate::framework::wait;
 use crate::provider::Clients;
 
 /// The resource type.
@@ -26,7 +26,7 @@ use crate::provider::Clients;
 pub struct Solution;
 
 #[async_trait]
-impl Kind for Solution {
+impl ResourceType for Solution {
     const DISPLAY: &'static str = "Solution";
     const ARN_FORM: &'static str = "solution/NAME";
     const TIMEOUTS: Timeouts = Timeouts::all(minutes(20));
@@ -55,17 +55,17 @@ impl Kind for Solution {
             Attr::optional_computed("perform_hpo", Ty::Bool, "Run hyperparameter optimisation (default false).")
                 .reads("Whether training runs hyperparameter optimisation.")
                 .force_new()
-                .default(b(false)),
+                .default(boolean(false)),
             Attr::optional_computed("perform_auto_ml", Ty::Bool, "Let Personalize pick the recipe (default false).")
                 .reads("Whether Personalize picks the recipe (AutoML).")
                 .force_new()
-                .default(b(false)),
+                .default(boolean(false)),
             Attr::optional_computed("perform_auto_training", Ty::Bool, "Let Personalize train new versions on the `auto_training_config` schedule (default true, as AWS); changed in place.")
                 .reads("Whether Personalize trains new versions on the solution's schedule.")
-                .default(b(true)),
+                .default(boolean(true)),
             Attr::optional_computed("perform_incremental_update", Ty::Bool, "Let Personalize update the model with new data between full trainings (default false); changed in place.")
                 .reads("Whether Personalize updates the model with new data between full trainings.")
-                .default(b(false)),
+                .default(boolean(false)),
             Attr::optional("solution_config", Ty::Block(solution_config::attrs()), "Training configuration; `auto_training_config` and `events_config` change in place, any other change replaces the solution."),
             Attr::computed("best_recipe_arn", Ty::String, "The recipe AutoML chose (with `perform_auto_ml = true`), once a version has trained."),
             Attr::computed("latest_solution_update", Ty::MapString, "The last UpdateSolution, as Personalize reports it: `status`, `failure_reason`, `perform_auto_training`, `perform_incremental_update`, `creation_date_time`, `last_updated_date_time`; null before the first update."),
@@ -128,6 +128,10 @@ impl Kind for Solution {
         }
     }
 
+    fn replace_paths(prior: &Obj, planned: &Obj) -> Vec<AttributePath> {
+        solution_config::replace_paths(prior, planned)
+    }
+
     async fn create(c: &Clients, plan: &Obj) -> Result<String, AwsError> {
         let out = c
             .personalize
@@ -148,37 +152,104 @@ impl Kind for Solution {
             .ok_or_else(|| AwsError::local("CreateSolution returned no ARN"))
     }
 
-    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
+    type Remote = aws_sdk_personalize::types::Solution;
+
+    async fn find(c: &Clients, arn: &str) -> Result<Option<Self::Remote>, AwsError> {
         find_solution_by_arn(c, arn).await
     }
 
-    async fn status(c: &Clients, arn: &str, op: Op) -> Result<Observed, AwsError> {
-        let out = not_found_is_none(
-            c.personalize
-                .describe_solution()
-                .solution_arn(arn)
-                .send()
-                .await
-                .map_err(AwsError::from),
-        )?;
-        Ok(out.and_then(|o| o.solution).map(|x| {
-            // During an update the solution stays ACTIVE; the update has its own status.
-            match x.latest_solution_update().filter(|_| op == Op::Update) {
-                Some(u) => (
-                    u.status().unwrap_or("ACTIVE").to_owned(),
-                    u.failure_reason().map(str::to_owned),
-                ),
-                None => (x.status().unwrap_or("ACTIVE").to_owned(), None),
-            }
-        }))
+    /// The solution's attribute values.
+    fn flatten(x: &Self::Remote) -> Obj {
+        let mut o = Obj::new();
+        o.insert("name".into(), opt_string(x.name()));
+        o.insert(
+            "dataset_group_arn".into(),
+            opt_string(x.dataset_group_arn()),
+        );
+        o.insert("recipe_arn".into(), opt_string(x.recipe_arn()));
+        o.insert("event_type".into(), opt_string(x.event_type()));
+        o.insert("perform_hpo".into(), boolean(x.perform_hpo()));
+        o.insert("perform_auto_ml".into(), boolean(x.perform_auto_ml()));
+        o.insert(
+            "perform_auto_training".into(),
+            boolean(x.perform_auto_training().unwrap_or(true)),
+        );
+        o.insert(
+            "perform_incremental_update".into(),
+            boolean(x.perform_incremental_update().unwrap_or(false)),
+        );
+        o.insert(
+            "solution_config".into(),
+            list(
+                // AWS's default schedule reads as left out, and a configuration of defaults
+                // only as no block, as the configuration that leaves them out has it.
+                x.solution_config()
+                    .map(solution_config::flatten)
+                    .map(solution_config::without_default_schedule)
+                    .filter(|v| v.obj().and_then(solution_config::canonical).is_some())
+                    .into_iter()
+                    .collect(),
+            ),
+        );
+        o.insert(
+            "best_recipe_arn".into(),
+            opt_string(x.auto_ml_result().and_then(|r| r.best_recipe_arn())),
+        );
+        o.insert("status".into(), opt_string(x.status()));
+        o.insert(
+            "latest_solution_update".into(),
+            summary(x.latest_solution_update().map(|u| {
+                let [st, fr, cr, up] = summary_members!(u);
+                let flag = |f: Option<bool>| f.map(|f| f.to_string());
+                [
+                    st,
+                    fr,
+                    ("perform_auto_training", flag(u.perform_auto_training())),
+                    (
+                        "perform_incremental_update",
+                        flag(u.perform_incremental_update()),
+                    ),
+                    cr,
+                    up,
+                ]
+            })),
+        );
+        o.insert(
+            "latest_solution_version".into(),
+            summary(x.latest_solution_version().map(|v| {
+                let [st, fr, cr, up] = summary_members!(v);
+                [
+                    ("arn", v.solution_version_arn().map(str::to_owned)),
+                    st,
+                    (
+                        "training_mode",
+                        v.training_mode().map(|m| m.as_str().to_owned()),
+                    ),
+                    (
+                        "training_type",
+                        v.training_type().map(|t| t.as_str().to_owned()),
+                    ),
+                    fr,
+                    cr,
+                    up,
+                ]
+            })),
+        );
+        if let Some(arn) = x.solution_arn() {
+            o.insert("arn".into(), string(arn));
+        }
+        times(&mut o, x.creation_date_time(), x.last_updated_date_time());
+        o
     }
 
-    fn equivalent(name: &str, state: &Dyn, remote: &Dyn) -> bool {
-        name == "solution_config" && solution_config::equivalent(state, remote)
-    }
-
-    fn replace_paths(prior: &Obj, planned: &Obj) -> Vec<AttributePath> {
-        solution_config::replace_paths(prior, planned)
+    /// During an update the solution stays ACTIVE; the update has its own status.
+    fn status(x: &Self::Remote, op: Op) -> (String, Option<String>) {
+        wait::during(
+            op,
+            (x.status(), None),
+            x.latest_solution_update()
+                .map(|u| (u.status(), u.failure_reason())),
+        )
     }
 
     async fn update(c: &Clients, arn: &str, prior: &Obj, plan: &Obj) -> Result<(), AwsError> {
@@ -241,6 +312,25 @@ impl Kind for Solution {
             .await?;
         Ok(())
     }
+
+    fn equivalent(name: &str, state: &Dyn, remote: &Dyn) -> bool {
+        name == "solution_config" && solution_config::equivalent(state, remote)
+    }
+}
+
+/// The solution as DescribeSolution returns it, `None` when it does not exist.
+///
+/// # Errors
+/// When DescribeSolution fails otherwise.
+pub async fn find_solution_by_arn(
+    c: &Clients,
+    arn: &str,
+) -> Result<Option<aws_sdk_personalize::types::Solution>, AwsError> {
+    described(
+        c.personalize.describe_solution().solution_arn(arn).send(),
+        |o| o.solution,
+    )
+    .await
 }
 
 /// The solution's versions still training or stopping, with their status.
@@ -283,106 +373,8 @@ pub async fn stop_training(c: &Clients, version: &str) -> Result<(), AwsError> {
         return Ok(());
     };
     let now = super::solution_version::find_solution_version_by_arn(c, version).await?;
-    match now
-        .as_ref()
-        .and_then(|o| o.get("status"))
-        .and_then(|v| v.str())
-    {
+    match now.as_ref().and_then(|v| v.status()) {
         Some(status) if wait::FINISHING.pending.contains(&status) => Err(e),
         _ => Ok(()),
     }
-}
-
-/// The solution's attributes, `None` when it does not exist.
-///
-/// # Errors
-/// When DescribeSolution fails otherwise.
-pub async fn find_solution_by_arn(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
-    let out = not_found_is_none(
-        c.personalize
-            .describe_solution()
-            .solution_arn(arn)
-            .send()
-            .await
-            .map_err(AwsError::from),
-    )?;
-    Ok(out.and_then(|o| o.solution).map(|x| {
-        let mut o = Obj::new();
-        o.insert("name".into(), opt_s(x.name()));
-        o.insert("dataset_group_arn".into(), opt_s(x.dataset_group_arn()));
-        o.insert("recipe_arn".into(), opt_s(x.recipe_arn()));
-        o.insert("event_type".into(), opt_s(x.event_type()));
-        o.insert("perform_hpo".into(), b(x.perform_hpo()));
-        o.insert("perform_auto_ml".into(), b(x.perform_auto_ml()));
-        o.insert(
-            "perform_auto_training".into(),
-            b(x.perform_auto_training().unwrap_or(true)),
-        );
-        o.insert(
-            "perform_incremental_update".into(),
-            b(x.perform_incremental_update().unwrap_or(false)),
-        );
-        o.insert(
-            "solution_config".into(),
-            list(
-                // AWS's default schedule reads as left out, and a configuration of defaults
-                // only as no block, as the configuration that leaves them out has it.
-                x.solution_config()
-                    .map(solution_config::flatten)
-                    .map(solution_config::without_default_schedule)
-                    .filter(|v| v.obj().and_then(solution_config::canonical).is_some())
-                    .into_iter()
-                    .collect(),
-            ),
-        );
-        o.insert(
-            "best_recipe_arn".into(),
-            opt_s(x.auto_ml_result().and_then(|r| r.best_recipe_arn())),
-        );
-        o.insert("status".into(), opt_s(x.status()));
-        o.insert(
-            "latest_solution_update".into(),
-            summary(x.latest_solution_update().map(|u| {
-                let [st, fr, cr, up] = summary_members!(u);
-                let flag = |f: Option<bool>| f.map(|f| f.to_string());
-                [
-                    st,
-                    fr,
-                    ("perform_auto_training", flag(u.perform_auto_training())),
-                    (
-                        "perform_incremental_update",
-                        flag(u.perform_incremental_update()),
-                    ),
-                    cr,
-                    up,
-                ]
-            })),
-        );
-        o.insert(
-            "latest_solution_version".into(),
-            summary(x.latest_solution_version().map(|v| {
-                let [st, fr, cr, up] = summary_members!(v);
-                [
-                    ("arn", v.solution_version_arn().map(str::to_owned)),
-                    st,
-                    (
-                        "training_mode",
-                        v.training_mode().map(|m| m.as_str().to_owned()),
-                    ),
-                    (
-                        "training_type",
-                        v.training_type().map(|t| t.as_str().to_owned()),
-                    ),
-                    fr,
-                    cr,
-                    up,
-                ]
-            })),
-        );
-        if let Some(arn) = x.solution_arn() {
-            o.insert("arn".into(), s(arn));
-        }
-        times(&mut o, x.creation_date_time(), x.last_updated_date_time());
-        o
-    }))
 }

@@ -6,14 +6,14 @@
 use async_trait::async_trait;
 use aws_sdk_personalize::types::TrainingMode;
 
-use super::common::{get_str, not_found_is_none, times};
+use super::common::{described, get_str, times};
 use crate::framework::error::AwsError;
-use crate::framework::resource::Kind;
+use crate::framework::resource::{Lifecycle, ResourceType};
 use crate::framework::schema::{common_computed, status_attr, tags_attr, Attr, Ty};
 use crate::framework::tags;
 use crate::framework::timeouts::{minutes, Timeouts};
 use crate::framework::validate;
-use crate::framework::value::{n, obj, opt_s, s, string_map, DynExt, Obj};
+use crate::framework::value::{number, obj, opt_string, string, string_map, Dyn, Obj};
 use crate::provider::Clients;
 
 /// The resource type.
@@ -24,7 +24,7 @@ pub struct SolutionVersion;
 const TRAINING: &[&str] = &["CREATE PENDING", "CREATE IN_PROGRESS"];
 
 #[async_trait]
-impl Kind for SolutionVersion {
+impl ResourceType for SolutionVersion {
     const DISPLAY: &'static str = "Solution Version";
     const ARN_FORM: &'static str = "solution/NAME/ID";
     // Training takes hours on AWS.
@@ -34,6 +34,9 @@ impl Kind for SolutionVersion {
         delete: minutes(60),
     };
     const UPDATES: bool = false;
+    // No DeleteSolutionVersion exists: destroy stops a training in progress, waits for it to
+    // end and forgets the version; its name is used once.
+    const LIFECYCLE: Lifecycle = Lifecycle::NoDeleteApi { name_attr: "name" };
 
     fn description() -> &'static str {
         "An Amazon Personalize solution version: a trained model of a solution. There is no delete API: destroy stops a training in progress, otherwise forgets the version."
@@ -48,7 +51,7 @@ impl Kind for SolutionVersion {
             Attr::optional_computed("training_mode", Ty::String, "`FULL` (default) or `UPDATE` (incremental: User-Personalization or HRNN-Coldstart, after an ACTIVE `FULL` version).")
                 .reads("`FULL` or `UPDATE`.")
                 .force_new()
-                .default(s("FULL"))
+                .default(string("FULL"))
                 .check(|v| validate::one_of(v, &["FULL", "UPDATE"])),
             Attr::optional("name", Ty::String, "Name of the solution version.")
                 .force_new()
@@ -90,68 +93,40 @@ impl Kind for SolutionVersion {
             .ok_or_else(|| AwsError::local("CreateSolutionVersion returned no ARN"))
     }
 
-    async fn find(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
-        let Some(mut o) = find_solution_version_by_arn(c, arn).await? else {
+    /// The version and, once ACTIVE, its metrics (GetSolutionMetrics).
+    type Remote = (aws_sdk_personalize::types::SolutionVersion, Option<Dyn>);
+
+    async fn find(c: &Clients, arn: &str) -> Result<Option<Self::Remote>, AwsError> {
+        let Some(v) = find_solution_version_by_arn(c, arn).await? else {
             return Ok(None);
         };
-        if o.get("status").and_then(|v| v.str()) == Some("ACTIVE") {
-            o.insert("metrics".into(), solution_metrics(c, arn).await?);
-        }
-        Ok(Some(o))
-    }
-
-    async fn delete(c: &Clients, arn: &str, _state: &Obj) -> Result<(), AwsError> {
-        let Some(o) = find_solution_version_by_arn(c, arn).await? else {
-            return Ok(());
+        let metrics = match v.status() {
+            Some("ACTIVE") => Some(solution_metrics(c, arn).await?),
+            _ => None,
         };
-        let status = o.get("status").and_then(|v| v.str()).unwrap_or_default();
-        if TRAINING.contains(&status) {
-            super::solution::stop_training(c, arn).await?;
-        }
-        Ok(())
+        Ok(Some((v, metrics)))
     }
 
-    fn delete_waits() -> bool {
-        false
-    }
-
-    fn single_use_name() -> Option<&'static str> {
-        Some("name")
-    }
-}
-
-/// The version's attributes (without metrics), `None` when it does not exist.
-///
-/// # Errors
-/// When DescribeSolutionVersion fails otherwise.
-pub async fn find_solution_version_by_arn(c: &Clients, arn: &str) -> Result<Option<Obj>, AwsError> {
-    let out = not_found_is_none(
-        c.personalize
-            .describe_solution_version()
-            .solution_version_arn(arn)
-            .send()
-            .await
-            .map_err(AwsError::from),
-    )?;
-    Ok(out.and_then(|o| o.solution_version).map(|v| {
+    /// The version's attribute values, its metrics included once ACTIVE.
+    fn flatten((v, metrics): &Self::Remote) -> Obj {
         let mut o = Obj::new();
-        o.insert("solution_arn".into(), opt_s(v.solution_arn()));
-        o.insert("name".into(), opt_s(v.name()));
+        o.insert("solution_arn".into(), opt_string(v.solution_arn()));
+        o.insert("name".into(), opt_string(v.name()));
         o.insert(
             "training_mode".into(),
-            opt_s(v.training_mode().map(TrainingMode::as_str)),
+            opt_string(v.training_mode().map(TrainingMode::as_str)),
         );
-        o.insert("status".into(), opt_s(v.status()));
-        o.insert("failure_reason".into(), opt_s(v.failure_reason()));
+        o.insert("status".into(), opt_string(v.status()));
+        o.insert("failure_reason".into(), opt_string(v.failure_reason()));
         o.insert(
             "training_type".into(),
-            opt_s(v.training_type().map(|t| t.as_str())),
+            opt_string(v.training_type().map(|t| t.as_str())),
         );
-        o.insert("recipe_arn".into(), opt_s(v.recipe_arn()));
+        o.insert("recipe_arn".into(), opt_string(v.recipe_arn()));
         o.insert(
             "training_hours".into(),
             v.training_hours()
-                .map_or(tf_provider::value::Value::Null, n),
+                .map_or(tf_provider::value::Value::Null, number),
         );
         o.insert(
             "tuned_hyper_parameters".into(),
@@ -163,11 +138,44 @@ pub async fn find_solution_version_by_arn(c: &Clients, arn: &str) -> Result<Opti
             ),
         );
         if let Some(arn) = v.solution_version_arn() {
-            o.insert("arn".into(), s(arn));
+            o.insert("arn".into(), string(arn));
         }
         times(&mut o, v.creation_date_time(), v.last_updated_date_time());
+        if let Some(metrics) = metrics {
+            o.insert("metrics".into(), metrics.clone());
+        }
         o
-    }))
+    }
+
+    async fn delete(c: &Clients, arn: &str, _state: &Obj) -> Result<(), AwsError> {
+        let Some(v) = find_solution_version_by_arn(c, arn).await? else {
+            return Ok(());
+        };
+        let status = v.status().unwrap_or_default();
+        if TRAINING.contains(&status) {
+            super::solution::stop_training(c, arn).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The version as DescribeSolutionVersion returns it (without metrics), `None` when it does
+/// not exist.
+///
+/// # Errors
+/// When DescribeSolutionVersion fails otherwise.
+pub async fn find_solution_version_by_arn(
+    c: &Clients,
+    arn: &str,
+) -> Result<Option<aws_sdk_personalize::types::SolutionVersion>, AwsError> {
+    described(
+        c.personalize
+            .describe_solution_version()
+            .solution_version_arn(arn)
+            .send(),
+        |o| o.solution_version,
+    )
+    .await
 }
 
 /// The computed `tuned_hyper_parameters` (resource and data source).
@@ -195,6 +203,6 @@ pub async fn solution_metrics(
         .await?;
     Ok(obj(out
         .metrics()
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), n(*v))).collect())
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), number(*v))).collect())
         .unwrap_or_default()))
 }

@@ -11,8 +11,8 @@ use tf_provider::value::Value;
 
 use super::super::common::{get_block, get_str};
 use crate::framework::value::{
-    list, list_of_strings, map_of_string_lists, map_of_strings, n, obj, opt_s, string_list,
-    string_list_map, string_map, Dyn, DynExt, Obj,
+    list, list_of_strings, map_of_string_lists, map_of_strings, number, obj, opt_string,
+    string_list, string_list_map, string_map, Dyn, DynExt, Obj,
 };
 
 fn block_str(o: &Obj, block: &str, key: &str) -> Option<String> {
@@ -206,7 +206,7 @@ fn object<const N: usize>(pairs: [(&str, Dyn); N]) -> Obj {
 
 fn flatten_hpo(h: &HpoConfig) -> Obj {
     let ranges = h.algorithm_hyper_parameter_ranges().map(|r| {
-        let name = |x: Option<&str>| opt_s(x);
+        let name = |x: Option<&str>| opt_string(x);
         object([
             (
                 "integer_hyper_parameter_range",
@@ -216,8 +216,8 @@ fn flatten_hpo(h: &HpoConfig) -> Obj {
                         .map(|x| {
                             obj(object([
                                 ("name", name(x.name())),
-                                ("min_value", n(f64::from(x.min_value()))),
-                                ("max_value", n(f64::from(x.max_value()))),
+                                ("min_value", number(f64::from(x.min_value()))),
+                                ("max_value", number(f64::from(x.max_value()))),
                             ]))
                         })
                         .collect(),
@@ -231,8 +231,8 @@ fn flatten_hpo(h: &HpoConfig) -> Obj {
                         .map(|x| {
                             obj(object([
                                 ("name", name(x.name())),
-                                ("min_value", n(x.min_value())),
-                                ("max_value", n(x.max_value())),
+                                ("min_value", number(x.min_value())),
+                                ("max_value", number(x.max_value())),
                             ]))
                         })
                         .collect(),
@@ -259,9 +259,9 @@ fn flatten_hpo(h: &HpoConfig) -> Obj {
             "hpo_objective",
             one(h.hpo_objective().map(|x| {
                 object([
-                    ("type", opt_s(x.r#type())),
-                    ("metric_name", opt_s(x.metric_name())),
-                    ("metric_regex", opt_s(x.metric_regex())),
+                    ("type", opt_string(x.r#type())),
+                    ("metric_name", opt_string(x.metric_name())),
+                    ("metric_regex", opt_string(x.metric_regex())),
                 ])
             })),
         ),
@@ -271,11 +271,11 @@ fn flatten_hpo(h: &HpoConfig) -> Obj {
                 object([
                     (
                         "max_number_of_training_jobs",
-                        opt_s(x.max_number_of_training_jobs()),
+                        opt_string(x.max_number_of_training_jobs()),
                     ),
                     (
                         "max_parallel_training_jobs",
-                        opt_s(x.max_parallel_training_jobs()),
+                        opt_string(x.max_parallel_training_jobs()),
                     ),
                 ])
             })),
@@ -300,19 +300,22 @@ pub fn flatten(cfg: &SolutionConfig) -> Dyn {
                 .iter()
                 .map(|p| {
                     obj(object([
-                        ("event_type", opt_s(p.event_type())),
+                        ("event_type", opt_string(p.event_type())),
                         (
                             "event_value_threshold",
-                            p.event_value_threshold().map_or(Value::Null, n),
+                            p.event_value_threshold().map_or(Value::Null, number),
                         ),
-                        ("weight", p.weight().map_or(Value::Null, n)),
+                        ("weight", p.weight().map_or(Value::Null, number)),
                     ]))
                 })
                 .collect();
             object([("event_parameters", list(params))])
         });
     obj(object([
-        ("event_value_threshold", opt_s(cfg.event_value_threshold())),
+        (
+            "event_value_threshold",
+            opt_string(cfg.event_value_threshold()),
+        ),
         (
             "algorithm_hyper_parameters",
             string_maps(cfg.algorithm_hyper_parameters()),
@@ -326,7 +329,7 @@ pub fn flatten(cfg: &SolutionConfig) -> Dyn {
             "auto_ml_config",
             one(cfg.auto_ml_config().map(|a| {
                 object([
-                    ("metric_name", opt_s(a.metric_name())),
+                    ("metric_name", opt_string(a.metric_name())),
                     (
                         "recipe_list",
                         a.recipe_list
@@ -341,10 +344,10 @@ pub fn flatten(cfg: &SolutionConfig) -> Dyn {
             "optimization_objective",
             one(cfg.optimization_objective().map(|x| {
                 object([
-                    ("item_attribute", opt_s(x.item_attribute())),
+                    ("item_attribute", opt_string(x.item_attribute())),
                     (
                         "objective_sensitivity",
-                        opt_s(x.objective_sensitivity().map(|s| s.as_str())),
+                        opt_string(x.objective_sensitivity().map(|s| s.as_str())),
                     ),
                 ])
             })),
@@ -355,9 +358,12 @@ pub fn flatten(cfg: &SolutionConfig) -> Dyn {
         ),
         (
             "auto_training_config",
-            one(cfg
-                .auto_training_config()
-                .map(|a| object([("scheduling_expression", opt_s(a.scheduling_expression()))]))),
+            one(cfg.auto_training_config().map(|a| {
+                object([(
+                    "scheduling_expression",
+                    opt_string(a.scheduling_expression()),
+                )])
+            })),
         ),
     ]))
 }

@@ -309,7 +309,7 @@ pub fn training_data_attr() -> Attr {
 fn dataset_columns(v: &Dyn) -> Result<(), String> {
     for (kind, columns) in map_of_string_lists(v) {
         validate::one_of(
-            &crate::framework::value::s(kind.clone()),
+            &crate::framework::value::string(kind.clone()),
             &["INTERACTIONS", "ITEMS", "USERS"],
         )
         .map_err(|e| format!("dataset type {e}"))?;
@@ -392,13 +392,13 @@ pub fn canonical(cfg: &Obj) -> Option<Obj> {
 /// A value with every number as a number: Terraform sends `0.3` as its decimal text, AWS
 /// answers a number, and the two mean the same.
 fn numbers(v: &Dyn) -> Dyn {
-    use crate::framework::value::{list, n, obj, Node};
+    use crate::framework::value::{list, number, obj, Node};
     match v {
         Value::Value(Node::String(text)) => text
             .parse::<f64>()
             .ok()
             .filter(|x| x.is_finite())
-            .map_or_else(|| v.clone(), n),
+            .map_or_else(|| v.clone(), number),
         Value::Value(Node::List(l)) => list(l.iter().map(numbers).collect()),
         Value::Value(Node::Map(m)) => obj(m.iter().map(|(k, x)| (k.clone(), numbers(x))).collect()),
         _ => v.clone(),

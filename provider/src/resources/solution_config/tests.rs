@@ -4,7 +4,7 @@ use aws_sdk_personalize::types::ObjectiveSensitivity;
 
 use super::super::common::get_str;
 use super::*;
-use crate::framework::value::{list, n, obj, s, string_list, string_list_map};
+use crate::framework::value::{list, number, obj, string, string_list, string_list_map};
 
 fn plan(cfg: Obj) -> Obj {
     let mut o = Obj::new();
@@ -21,7 +21,7 @@ fn block<const N: usize>(pairs: [(&str, Dyn); N]) -> Dyn {
 }
 
 fn auto(expr: &str) -> Dyn {
-    block([("scheduling_expression", s(expr))])
+    block([("scheduling_expression", string(expr))])
 }
 
 fn events(params: &[(&str, f64)]) -> Dyn {
@@ -29,8 +29,8 @@ fn events(params: &[(&str, f64)]) -> Dyn {
         .iter()
         .map(|(t, w)| {
             obj(object([
-                ("event_type", s(*t)),
-                ("weight", n(*w)),
+                ("event_type", string(*t)),
+                ("weight", number(*w)),
                 ("event_value_threshold", Value::Null),
             ]))
         })
@@ -40,16 +40,16 @@ fn events(params: &[(&str, f64)]) -> Dyn {
 
 fn range(name: &str, min: f64, max: f64) -> Dyn {
     obj(object([
-        ("name", s(name)),
-        ("min_value", n(min)),
-        ("max_value", n(max)),
+        ("name", string(name)),
+        ("min_value", number(min)),
+        ("max_value", number(max)),
     ]))
 }
 
 #[test]
 fn schedules_are_checked_as_aws_does() {
     for ok in ["rate(1 day)", "rate(7 days)", "rate(30 days)"] {
-        assert!(scheduling_expression(&s(ok)).is_ok(), "{ok}");
+        assert!(scheduling_expression(&string(ok)).is_ok(), "{ok}");
     }
     for bad in [
         "rate(0 days)",
@@ -59,13 +59,13 @@ fn schedules_are_checked_as_aws_does() {
         "",
         "rate(-1 days)",
     ] {
-        let e = scheduling_expression(&s(bad)).unwrap_err();
+        let e = scheduling_expression(&string(bad)).unwrap_err();
         assert!(e.contains("between 1 and 30"), "{bad}: {e}");
     }
-    assert!(whole_up_to(&s("40"), 40).is_ok());
-    assert!(whole_up_to(&s("41"), 40).is_err());
-    assert!(whole_up_to(&s("0"), 10).is_err());
-    assert!(whole_up_to(&s("x"), 10).is_err());
+    assert!(whole_up_to(&string("40"), 40).is_ok());
+    assert!(whole_up_to(&string("41"), 40).is_err());
+    assert!(whole_up_to(&string("0"), 10).is_err());
+    assert!(whole_up_to(&string("x"), 10).is_err());
 }
 
 #[test]
@@ -135,10 +135,10 @@ fn the_schedule_and_events_change_in_place_the_rest_replaces() {
     assert!(replace_paths(&plan(a.clone()), &plan(b.clone())).is_empty());
     // An empty block and no block mean the same configuration.
     assert!(replace_paths(&Obj::new(), &plan(b.clone())).is_empty());
-    b.insert("event_value_threshold".into(), s("0.5"));
+    b.insert("event_value_threshold".into(), string("0.5"));
     b.insert(
         "hpo_config".into(),
-        block([("hpo_objective", block([("type", s("Maximize"))]))]),
+        block([("hpo_objective", block([("type", string("Maximize"))]))]),
     );
     let paths = replace_paths(&plan(a), &plan(b));
     let at = |k: &'static str| AttributePath::new("solution_config").index(0).attribute(k);
@@ -171,7 +171,7 @@ fn removing_events_config_clears_it_and_an_empty_one_reads_as_none() {
 #[test]
 fn an_aws_default_schedule_is_no_change() {
     let mut state = Obj::new();
-    state.insert("event_value_threshold".into(), s("1"));
+    state.insert("event_value_threshold".into(), string("1"));
     state.insert("auto_training_config".into(), list(vec![]));
     let mut remote = state.clone();
     remote.insert("auto_training_config".into(), auto("rate(7 days)"));
@@ -182,7 +182,7 @@ fn an_aws_default_schedule_is_no_change() {
     set.insert("auto_training_config".into(), auto("rate(3 days)"));
     assert!(!equivalent(&one(&set), &one(&remote)));
     // Any other difference still shows.
-    remote.insert("event_value_threshold".into(), s("2"));
+    remote.insert("event_value_threshold".into(), string("2"));
     assert!(!equivalent(&one(&state), &one(&remote)));
 }
 
@@ -215,7 +215,7 @@ fn recipe_defaults_aws_fills_in_are_no_change_but_a_changed_value_is() {
     assert!(!equivalent(&one(&state), &one(&remote)));
     // A member outside the defaulted maps still shows.
     let mut other = state.clone();
-    other.insert("event_value_threshold".into(), s("1"));
+    other.insert("event_value_threshold".into(), string("1"));
     assert!(!equivalent(&one(&state), &one(&other)));
 }
 
@@ -225,7 +225,7 @@ fn recipe_defaults_aws_fills_in_are_no_change_but_a_changed_value_is() {
 fn every_member_round_trips_through_the_api_shape() {
     let recipe = "arn:aws:personalize:::recipe/aws-user-personalization";
     let cfg = object([
-        ("event_value_threshold", s("0.5")),
+        ("event_value_threshold", string("0.5")),
         (
             "algorithm_hyper_parameters",
             string_map_of([("bptt", "16")]),
@@ -237,16 +237,16 @@ fn every_member_round_trips_through_the_api_shape() {
                 (
                     "hpo_objective",
                     block([
-                        ("type", s("Maximize")),
-                        ("metric_name", s("precision_at_25")),
+                        ("type", string("Maximize")),
+                        ("metric_name", string("precision_at_25")),
                         ("metric_regex", Value::Null),
                     ]),
                 ),
                 (
                     "hpo_resource_config",
                     block([
-                        ("max_number_of_training_jobs", s("4")),
-                        ("max_parallel_training_jobs", s("2")),
+                        ("max_number_of_training_jobs", string("4")),
+                        ("max_parallel_training_jobs", string("2")),
                     ]),
                 ),
                 (
@@ -263,7 +263,7 @@ fn every_member_round_trips_through_the_api_shape() {
                         (
                             "categorical_hyper_parameter_range",
                             list(vec![obj(object([
-                                ("name", s("recency_mask")),
+                                ("name", string("recency_mask")),
                                 ("values", string_list(["true", "false"])),
                             ]))]),
                         ),
@@ -274,7 +274,7 @@ fn every_member_round_trips_through_the_api_shape() {
         (
             "auto_ml_config",
             block([
-                ("metric_name", s("precision_at_25")),
+                ("metric_name", string("precision_at_25")),
                 ("recipe_list", string_list([recipe])),
             ]),
         ),
@@ -282,8 +282,8 @@ fn every_member_round_trips_through_the_api_shape() {
         (
             "optimization_objective",
             block([
-                ("item_attribute", s("PRICE")),
-                ("objective_sensitivity", s("HIGH")),
+                ("item_attribute", string("PRICE")),
+                ("objective_sensitivity", string("HIGH")),
             ]),
         ),
         (
