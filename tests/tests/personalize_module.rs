@@ -759,7 +759,8 @@ fn runtime() -> tokio::runtime::Runtime {
 
 fn recommendations(endpoint: &str, campaign: &str, user: &str) -> Vec<String> {
     runtime().block_on(async {
-        let client = aws_sdk_personalizeruntime::Client::new(&sdk_config::local(endpoint, "us-east-1"));
+        let client =
+            aws_sdk_personalizeruntime::Client::new(&sdk_config::local(endpoint, "us-east-1"));
         let out = client
             .get_recommendations()
             .campaign_arn(campaign)
