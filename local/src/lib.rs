@@ -16,8 +16,9 @@
 //!   on-failure destination).
 //! - [`firehose`]: the archiver, Kinesis to S3 as GZIP newline-delimited JSON.
 //! - [`stack`]: all of it assembled, started and stopped.
-//! - [`process`]: child processes of the demo (own process group, log files, detachable).
 //! - [`demo`]: the one-command demo of the walkthrough, also run by the end-to-end test.
+//! - `testing` (feature `testing`): the pipeline's real parts for this crate's tests and
+//!   benchmarks.
 
 #![warn(missing_docs)]
 
@@ -30,7 +31,8 @@ pub mod firehose;
 pub mod function;
 pub mod functions;
 pub mod hosting;
-pub mod process;
 pub mod resources;
 pub mod shard;
 pub mod stack;
+#[cfg(feature = "testing")]
+pub mod testing;

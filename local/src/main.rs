@@ -146,7 +146,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     if args.stop {
         return local_stack::demo::stop(&args.work_dir, true).await;
     }
-    let terraform = testkit::terraform::find()?;
+    let terraform = devenv::terraform::find()?;
     println!("==> using {terraform}");
     let report = local_stack::demo::run(local_stack::demo::DemoOptions {
         root: args.root,

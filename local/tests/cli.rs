@@ -4,7 +4,7 @@
 use std::process::Command;
 
 fn run(args: &[&str]) -> (bool, String) {
-    testkit::process::run_to_end(Command::new(env!("CARGO_BIN_EXE_local-stack")).args(args))
+    devenv::process::run_to_end(Command::new(env!("CARGO_BIN_EXE_local-stack")).args(args))
 }
 
 #[test]

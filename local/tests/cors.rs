@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use devenv::moto::Moto;
 use local_stack::authorizer::Authorizer;
 use local_stack::config::StackConfig;
 use local_stack::esm::batch::RetryPolicy;
@@ -16,7 +17,6 @@ use local_stack::resources::AwsClients;
 use local_stack::stack::{self, Options, RunningStack};
 use reqwest::{Method, Response};
 use serde_json::{json, Value};
-use testkit::moto::Moto;
 
 const SHOP: &str = "https://shop.example.com";
 

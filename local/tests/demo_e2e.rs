@@ -9,11 +9,11 @@
 
 use std::time::Duration;
 
+use devenv::{paths, terraform};
 use futures::FutureExt;
 use local_stack::authorizer::Authorizer;
 use local_stack::demo::{self, DemoOptions, LiveStack};
 use serde_json::Value;
-use testkit::{paths, terraform};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_walkthrough_changes_429s_recommendations_archives_everything_and_cleans_up() {

@@ -21,6 +21,7 @@ use std::io::Read;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use devenv::moto::Moto;
 use ingest::replay::{Counts, FileQueue, Location, Replay, ReplayError, S3Objects, Source};
 use ingest::{Ingest, PersonalizeSink};
 use local_stack::authorizer::Authorizer;
@@ -31,7 +32,6 @@ use local_stack::stack::{self, Options};
 use personalize_local::testing::{TestServer, TrainingKey};
 use personalize_local::{FaultKind, Faults};
 use serde_json::{json, Value};
-use testkit::moto::Moto;
 
 /// Simulated seconds per real second: an hour in six seconds.
 const SPEED: u32 = 600;

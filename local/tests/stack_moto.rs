@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_sdk_kinesis::primitives::Blob;
+use devenv::moto::Moto;
 use http::Method;
 use local_stack::apigw::Route;
 use local_stack::config::StackConfig;
@@ -20,7 +21,6 @@ use local_stack::function::typed;
 use local_stack::resources::AwsClients;
 use local_stack::stack::{self, Functions, Options};
 use serde_json::{json, Value};
-use testkit::moto::Moto;
 
 fn config(moto: &Moto) -> StackConfig {
     StackConfig {

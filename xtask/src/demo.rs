@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::Context;
-use testkit::paths;
+use devenv::paths;
 
 /// Options of `cargo xtask demo`.
 #[derive(Debug, clap::Args)]

@@ -12,7 +12,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{bail, Context};
-use testkit::{paths, python};
+use devenv::{paths, python};
 
 /// The Lambda functions, as package and binary names.
 pub const FUNCTIONS: &[&str] = &["collect", "ingest", "recommend"];

@@ -29,8 +29,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context};
+use devenv::{paths, python};
 use sha2::{Digest, Sha256};
-use testkit::{paths, python};
 
 mod binary;
 pub(crate) mod toolchain;

@@ -13,7 +13,7 @@
 //!   sends the events kept in the ingest mapping's S3 on-failure destination or in the archive
 //!   to Personalize again, idempotently.
 //! - `movies-domain-data [--out DIR]`: the walkthrough's data in the VIDEO_ON_DEMAND format
-//!   (`testkit::movies_domain`), the files `examples/movies-domain` uploads (default
+//!   (`devenv::movies_domain`), the files `examples/movies-domain` uploads (default
 //!   `target/movies-domain-data`).
 //! - `bootstrap`: prepares what the tests use from outside Rust (the Python venv, a Terraform,
 //!   the hashicorp/aws schema) and reports what it found.
@@ -23,7 +23,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
-use testkit::{aws_schema, python, terraform};
+use devenv::{aws_schema, python, terraform};
 
 mod demo;
 mod dist_lambdas;
@@ -72,7 +72,7 @@ enum Task {
     /// items.csv), the files examples/movies-domain uploads.
     MoviesDomainData {
         /// Where to write them.
-        #[arg(long, default_value_os_t = testkit::paths::target_dir().join("movies-domain-data"))]
+        #[arg(long, default_value_os_t = devenv::paths::target_dir().join("movies-domain-data"))]
         out: std::path::PathBuf,
     },
     /// Print the CHANGELOG section of a released VERSION (the release workflow's notes).
@@ -102,11 +102,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Task::Release(args) => release::release(&args),
         Task::Replay { args } => replay(&args),
         Task::MoviesDomainData { out } => {
-            let from = testkit::paths::project_file("examples/movies/data");
-            testkit::movies_domain::convert_dir(&from, &out)?;
+            let from = devenv::paths::project_file("examples/movies/data");
+            devenv::movies_domain::convert_dir(&from, &out)?;
             eprintln!(
                 "xtask: {} written in {}",
-                testkit::movies_domain::FILES
+                devenv::movies_domain::FILES
                     .map(|(name, _)| name)
                     .join(", "),
                 out.display()
@@ -125,7 +125,7 @@ fn test(args: &[String]) -> anyhow::Result<()> {
     step("checking formatting", || {
         cargo(&["fmt", "--all", "--check"])
     })?;
-    let root = testkit::paths::workspace_root();
+    let root = devenv::paths::workspace_root();
     step("checking for unused dependencies", || {
         hygiene::unused_dependencies(&root)
     })?;
@@ -153,7 +153,7 @@ fn test(args: &[String]) -> anyhow::Result<()> {
 fn replay(args: &[String]) -> anyhow::Result<()> {
     use std::os::unix::process::CommandExt;
     cargo(&["build", "--quiet", "--package", "replay"])?;
-    let binary = testkit::paths::workspace_bin("personalize-replay")?;
+    let binary = devenv::paths::workspace_bin("personalize-replay")?;
     let error = Command::new(&binary).args(args).exec();
     Err(error).with_context(|| format!("starting {}", binary.display()))
 }

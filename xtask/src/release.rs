@@ -21,8 +21,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context};
+use devenv::paths;
 use sha2::{Digest, Sha256};
-use testkit::paths;
 
 /// Options of `cargo xtask release`.
 #[derive(Debug, clap::Args)]

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use testkit::paths;
+use devenv::paths;
 
 fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
@@ -26,7 +26,7 @@ fn git(dir: &Path, args: &[&str]) -> String {
 /// `cargo xtask ARGS` in the clone, built into its own target directory.
 fn xtask(clone: &Path, target: &Path, args: &[&str]) -> (bool, String) {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    testkit::process::run_to_end(
+    devenv::process::run_to_end(
         Command::new(cargo)
             .current_dir(clone)
             .env("CARGO_TARGET_DIR", target)

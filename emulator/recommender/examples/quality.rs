@@ -27,8 +27,7 @@ use personalize_recommender::{
     baselines, recipes, train, Interaction, Query, TrainOptions, TrainingData,
 };
 
-#[path = "../tests/support/movies.rs"]
-mod movies;
+use personalize_recommender::testing::movies;
 
 /// Personalize's published metrics on this data: the walkthrough's POC-in-a-box, notebook
 /// 03 (`03_Creating_and_Evaluating_Solutions.ipynb`, GetSolutionMetrics outputs, 2020-09-17),

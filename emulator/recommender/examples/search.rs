@@ -17,8 +17,7 @@ use std::time::Instant;
 use personalize_recommender::search::{self, Goal, Objective, Search};
 use personalize_recommender::TrainOptions;
 
-#[path = "../tests/support/movies.rs"]
-mod movies;
+use personalize_recommender::testing::movies;
 
 fn main() {
     let mut args = std::env::args().skip(1);

@@ -21,6 +21,7 @@
 //! - [`filter`]: Personalize's filter grammar, placeholders and evaluation.
 //! - [`actions`]: Next-Best-Action: an action model trained on action interactions, its
 //!   propensity scores, expiration and repeat frequency.
+//! - `testing` (feature `testing`): the walkthrough data loader of the tests and examples.
 
 #![warn(missing_docs)]
 
@@ -44,6 +45,8 @@ mod recipes;
 mod repeat;
 mod scoring;
 pub mod search;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod train;
 mod users;
 

@@ -7,8 +7,7 @@ use personalize_recommender::{
     baselines, evaluate, train, Interaction, Query, Scored, TrainOptions, TrainingData,
 };
 
-#[path = "support/movies.rs"]
-mod movies;
+use personalize_recommender::testing::movies;
 
 fn options(recipe: &str) -> TrainOptions {
     TrainOptions {

@@ -7,7 +7,6 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use aws_lambda_events::event::kinesis::KinesisEvent;
-use base64::Engine;
 use lambda_common::{Kind, Upstream};
 
 use crate::dlq::{DeadLetter, DeadLetterQueue};
@@ -147,21 +146,14 @@ impl DeadLetterQueue for FakeDlq {
 
 /// A Kinesis event of records with `data`, on shard 0 with sequence numbers 1000, 1001...
 pub fn kinesis_event(data: &[Vec<u8>]) -> KinesisEvent {
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let records: Vec<serde_json::Value> = data
+    let records: Vec<(String, &Vec<u8>)> = data
         .iter()
         .enumerate()
-        .map(|(i, d)| {
-            let seq = format!("{}", 1000 + i);
-            serde_json::json!({
-                "kinesis": {"kinesisSchemaVersion": "1.0", "partitionKey": "p",
-                    "sequenceNumber": seq, "data": b64.encode(d),
-                    "approximateArrivalTimestamp": 1_700_000_000.0},
-                "eventSource": "aws:kinesis", "eventVersion": "1.0",
-                "eventID": format!("shardId-000000000000:{seq}"),
-                "eventName": "aws:kinesis:record", "awsRegion": "us-east-1",
-                "eventSourceARN": "arn:aws:kinesis:us-east-1:123456789012:stream/events"})
-        })
+        .map(|(i, d)| (format!("{}", 1000 + i), d))
         .collect();
-    serde_json::from_value(serde_json::json!({ "Records": records })).unwrap()
+    serde_json::from_value(testkit::kinesis::lambda_event(
+        "shardId-000000000000",
+        &records,
+    ))
+    .unwrap()
 }

@@ -18,14 +18,12 @@ async fn poison_records_land_in_the_sqs_queue_with_their_reason() {
         .queue_url
         .unwrap();
     let ingest = Ingest::from_sdk(Config::new("tracking", &url), &sdk);
-    let event: aws_lambda_events::event::kinesis::KinesisEvent = serde_json::from_value(serde_json::json!({
-        "Records": (0..12).map(|i| serde_json::json!({
-            "kinesis": {"partitionKey": "p", "sequenceNumber": format!("{}", 500 + i),
-                "data": "bm90IGpzb24=", "approximateArrivalTimestamp": 1_700_000_000.0},
-            "eventSource": "aws:kinesis", "eventID": format!("shardId-000000000001:{}", 500 + i),
-            "eventSourceARN": "arn:aws:kinesis:us-east-1:123456789012:stream/events"
-        })).collect::<Vec<_>>()
-    }))
+    let records: Vec<(String, &[u8])> = (500..512)
+        .map(|sequence| (sequence.to_string(), &b"not json"[..]))
+        .collect();
+    let event: aws_lambda_events::event::kinesis::KinesisEvent = serde_json::from_value(
+        testkit::kinesis::lambda_event("shardId-000000000001", &records),
+    )
     .unwrap();
     let out = ingest.process(event).await;
     assert!(out.response.batch_item_failures.is_empty());

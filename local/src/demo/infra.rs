@@ -11,7 +11,7 @@ use anyhow::{bail, Context};
 use aws_sdk_s3::primitives::ByteStream;
 use sha2::{Digest, Sha256};
 
-use crate::process::{Announce, Process};
+use devenv::process::detachable::{Announce, Process};
 
 /// Files of the walkthrough's data set uploaded to the bucket, as (file, key).
 pub const DATA_FILES: [(&str, &str); 2] = [
@@ -24,7 +24,7 @@ pub const DATA_FILES: [(&str, &str); 2] = [
 /// # Errors
 /// When the venv cannot be made or moto does not come up within 60 s.
 pub fn start_moto(logs: &Path) -> anyhow::Result<Process> {
-    let venv = testkit::python::venv()?;
+    let venv = devenv::python::venv()?;
     let mut command = Command::new(venv.bin("moto_server"));
     command.args(["-H", "127.0.0.1", "-p", "0"]);
     Process::spawn(
@@ -131,7 +131,7 @@ pub async fn upload_data(
     Ok(hex)
 }
 
-/// The walkthrough's data in the VIDEO_ON_DEMAND format ([`testkit::movies_domain`]) under
+/// The walkthrough's data in the VIDEO_ON_DEMAND format ([`devenv::movies_domain`]) under
 /// `domain/` in `bucket` (created if missing), for the demo's `--domain` variant; returns a
 /// digest of it, the `data_version` Terraform imports under.
 ///
@@ -142,7 +142,7 @@ pub async fn upload_domain_data(
     bucket: &str,
     data_dir: &Path,
 ) -> anyhow::Result<String> {
-    use testkit::movies_domain;
+    use devenv::movies_domain;
     crate::resources::ensure_bucket(s3, bucket).await?;
     let read = |name: &str| {
         let path = data_dir.join(name);
@@ -201,7 +201,7 @@ impl Terraform {
         provider_dir: &Path,
     ) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&work_dir)?;
-        testkit::terraform::write_dev_overrides(&work_dir.join("cli.tfrc"), provider_dir)?;
+        devenv::terraform::write_dev_overrides(&work_dir.join("cli.tfrc"), provider_dir)?;
         Ok(Self {
             executable,
             config_dir,
@@ -326,7 +326,8 @@ impl Terraform {
                 .args(["-INT", &pid.to_string()])
                 .status();
             let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
-            while crate::process::alive(pid) && tokio::time::Instant::now() < deadline {
+            while devenv::process::detachable::alive(pid) && tokio::time::Instant::now() < deadline
+            {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
             // An interrupted Terraform can exit before its provider plugin does, and the

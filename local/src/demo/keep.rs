@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::infra::Terraform;
 use super::{step_start, DemoOptions, Report, Running};
-use crate::process::terminate_pid;
+use devenv::process::detachable::terminate_pid;
 
 /// The state file of a demo left running.
 #[derive(Debug, Serialize, Deserialize)]
@@ -126,7 +126,7 @@ pub async fn stop(work_dir: &Path, verbose: bool) -> anyhow::Result<()> {
     )?;
     terraform.vars = state.vars.clone();
     let t = step_start(verbose, "terraform destroy");
-    let destroyed = if crate::process::alive(state.emulator_pid) {
+    let destroyed = if devenv::process::detachable::alive(state.emulator_pid) {
         terraform.destroy().await.map(drop)
     } else {
         Err(anyhow::anyhow!(

@@ -28,8 +28,8 @@ use serde_json::json;
 
 use crate::authorizer::Authorizer;
 use crate::config::StackConfig;
-use crate::process::Process;
 use crate::resources::AwsClients;
+use devenv::process::detachable::Process;
 use infra::{EmulatorOptions, Terraform};
 
 /// The bucket the example imports from (its `bucket_name` default).

@@ -150,7 +150,7 @@ pub fn build(
     triple: &str,
     profile: &str,
     linker: &Linker,
-    venv: Option<&testkit::python::Venv>,
+    venv: Option<&devenv::python::Venv>,
 ) -> anyhow::Result<PathBuf> {
     let mut command = match linker {
         Linker::Native => Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())),
@@ -160,7 +160,7 @@ pub fn build(
         }
     };
     without_package_variables(&mut command)
-        .current_dir(testkit::paths::workspace_root())
+        .current_dir(devenv::paths::workspace_root())
         .args(["build", "--profile", profile])
         .args(["-p", "terraform-provider-personalize"])
         .args(["--bin", "terraform-provider-personalize"])
@@ -176,7 +176,7 @@ pub fn build(
     }
     // Cargo's directory for the dev profile is `debug`; every other profile is its own name.
     let dir = if profile == "dev" { "debug" } else { profile };
-    Ok(testkit::paths::target_dir()
+    Ok(devenv::paths::target_dir()
         .join(triple)
         .join(dir)
         .join(format!(

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
-        .expect("testkit lives one level below the workspace root")
+        .expect("devenv lives one level below the workspace root")
         .to_path_buf()
 }
 

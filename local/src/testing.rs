@@ -1,32 +1,48 @@
-//! The pipeline's real parts for the integration tests: moto (Kinesis, SQS) and
-//! personalize-local (in this runtime, so its state can be inspected), a trained campaign with
-//! an event tracker, and the Kinesis-to-Lambda step an event source mapping performs.
-
-#![allow(dead_code)]
+//! The event pipeline's real parts for the tests and benchmarks of this crate (feature
+//! `testing`, which its own dev-dependency turns on): moto (Kinesis, SQS) and
+//! personalize-local (in the caller's runtime, so its state can be inspected), a trained
+//! campaign with an event tracker, and ingest fed the way this crate's event source mapping
+//! ([`crate::esm`]) feeds it.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
 use aws_lambda_events::event::kinesis::KinesisEvent;
-use aws_sdk_kinesis::types::ShardIteratorType;
+use aws_sdk_kinesis::types::Record;
 use aws_sdk_personalize::types::DataSource;
-use base64::Engine;
+use devenv::moto::Moto;
 use personalize_local::state::LogEntry;
 use personalize_local::{AppState, Faults, Server};
-use testkit::moto::Moto;
 
+use crate::esm::batch::{self, RetryPolicy, Source};
+use crate::shard::ShardReader;
+
+/// The region every client of the stack uses.
 pub const REGION: &str = "us-east-1";
+/// The stream collect writes to and ingest reads.
 pub const STREAM: &str = "events";
 
 /// Everything running, with the ARNs the functions are configured with.
-pub struct Stack {
+#[derive(Debug)]
+pub struct PipelineStack {
+    /// moto: the stream and the dead-letter queue.
     pub moto: Moto,
+    /// personalize-local's state, served on [`PipelineStack::personalize_endpoint`].
     pub personalize: AppState,
+    /// Where personalize-local listens.
     pub personalize_endpoint: String,
+    /// The dataset group's ARN.
     pub group: String,
+    /// The campaign's ARN.
     pub campaign: String,
+    /// The event tracker's tracking id.
     pub tracking_id: String,
+    /// The dead-letter queue's URL.
     pub dlq_url: String,
+    /// A Kinesis client of moto.
     pub kinesis: aws_sdk_kinesis::Client,
+    /// An SQS client of moto.
     pub sqs: aws_sdk_sqs::Client,
     _data: tempfile::TempDir,
 }
@@ -40,14 +56,17 @@ pub fn personalize_sdk(endpoint: &str, retries: bool) -> sdk_config::aws_config:
     } else {
         config
             .into_builder()
-            .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
+            .retry_config(sdk_config::aws_config::retry::RetryConfig::disabled())
             .build()
     }
 }
 
-impl Stack {
+impl PipelineStack {
     /// Starts moto and personalize-local, trains a campaign on `interactions_csv` (a
     /// walkthrough-shaped CSV file) and creates the stream and the dead-letter queue.
+    ///
+    /// # Panics
+    /// When a part does not start or training fails: this is test setup.
     pub async fn start(interactions_csv: &Path, faults: Faults) -> Self {
         let data = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(data.path().join("data")).unwrap();
@@ -106,8 +125,12 @@ impl Stack {
         sdk_config::local(self.moto.endpoint(), REGION)
     }
 
-    /// Every record of the stream, as the Kinesis event records Lambda would deliver.
-    pub async fn stream_records(&self) -> Vec<serde_json::Value> {
+    /// Every record of the stream, in shard order, read as the event source mapping reads
+    /// it.
+    ///
+    /// # Panics
+    /// When Kinesis refuses a read.
+    pub async fn stream_records(&self) -> Vec<Record> {
         let shards = self
             .kinesis
             .list_shards()
@@ -115,55 +138,15 @@ impl Stack {
             .send()
             .await
             .unwrap();
-        let b64 = base64::engine::general_purpose::STANDARD;
         let mut out = Vec::new();
         for shard in shards.shards() {
-            let mut iterator = self
-                .kinesis
-                .get_shard_iterator()
-                .stream_name(STREAM)
-                .shard_id(shard.shard_id())
-                .shard_iterator_type(ShardIteratorType::TrimHorizon)
-                .send()
-                .await
-                .unwrap()
-                .shard_iterator
-                .unwrap();
+            let mut reader = ShardReader::new(self.kinesis.clone(), STREAM, shard.shard_id());
             loop {
-                let page = self
-                    .kinesis
-                    .get_records()
-                    .shard_iterator(&iterator)
-                    .send()
-                    .await
-                    .unwrap();
-                if page.records().is_empty() {
+                let batch = reader.next_batch(10_000).await.unwrap();
+                if batch.is_empty() {
                     break;
                 }
-                for r in page.records() {
-                    let arrival = r
-                        .approximate_arrival_timestamp()
-                        .map_or(0.0, |t| t.as_secs_f64());
-                    out.push(serde_json::json!({
-                        "kinesis": {
-                            "kinesisSchemaVersion": "1.0",
-                            "partitionKey": r.partition_key(),
-                            "sequenceNumber": r.sequence_number(),
-                            "data": b64.encode(r.data().as_ref()),
-                            "approximateArrivalTimestamp": arrival,
-                        },
-                        "eventSource": "aws:kinesis",
-                        "eventVersion": "1.0",
-                        "eventID": format!("{}:{}", shard.shard_id(), r.sequence_number()),
-                        "eventName": "aws:kinesis:record",
-                        "awsRegion": REGION,
-                        "eventSourceARN": format!("arn:aws:kinesis:{REGION}:123456789012:stream/{STREAM}"),
-                    }));
-                }
-                match page.next_shard_iterator {
-                    Some(next) => iterator = next,
-                    None => break,
-                }
+                out.extend(batch);
             }
         }
         out
@@ -191,6 +174,9 @@ impl Stack {
     }
 
     /// Every message in the dead-letter queue, as JSON.
+    ///
+    /// # Panics
+    /// When SQS refuses a call or a message is not JSON.
     pub async fn dead_letters(&self) -> Vec<serde_json::Value> {
         let mut out = Vec::new();
         loop {
@@ -219,44 +205,65 @@ impl Stack {
     }
 }
 
-/// A Kinesis event of `records`.
-pub fn kinesis_event(records: &[serde_json::Value]) -> KinesisEvent {
-    serde_json::from_value(serde_json::json!({ "Records": records })).unwrap()
+/// Where the stack's records come from, as the event names it (the stream has one shard).
+fn source() -> Source {
+    Source {
+        region: REGION.to_owned(),
+        stream_arn: format!("arn:aws:kinesis:{REGION}:123456789012:stream/{STREAM}"),
+        role_arn: "arn:aws:iam::123456789012:role/ingest".to_owned(),
+        shard_id: "shardId-000000000000".to_owned(),
+    }
 }
 
-/// Delivers `records` to `ingest` as an event source mapping with `ReportBatchItemFailures`
-/// does: batches of `batch_size`, and after a reported failure the next batch starts at the
-/// failed record. Returns the number of invocations.
+/// The Kinesis event Lambda would deliver for `records` (the mapping's own
+/// [`batch::kinesis_event`]).
+///
+/// # Panics
+/// When the event does not deserialize, which would be a bug of the mapping.
+pub fn kinesis_event(records: &[Record]) -> KinesisEvent {
+    serde_json::from_value(batch::kinesis_event(&source(), records)).unwrap()
+}
+
+/// Delivers `records` to `ingest` through the event source mapping's retry rules
+/// ([`batch::deliver`], `ReportBatchItemFailures`, unlimited retries without back-off), in
+/// batches of `batch_size`, with a function timeout of a minute (the pipeline module's
+/// default). Returns the number of invocations.
+///
+/// # Panics
+/// When the function cannot be started, or a batch is given up on.
 pub async fn deliver<P, D>(
-    ingest: &ingest::Ingest<P, D>,
-    records: &[serde_json::Value],
+    ingest: Arc<ingest::Ingest<P, D>>,
+    records: &[Record],
     batch_size: usize,
-) -> usize
+) -> u32
 where
-    P: ingest::EventSink,
-    D: ingest::DeadLetterQueue,
+    P: ingest::EventSink + 'static,
+    D: ingest::DeadLetterQueue + 'static,
 {
-    let mut position = 0;
+    let timeout = Duration::from_secs(60);
+    let function = crate::function::sandboxed("ingest", move |event: KinesisEvent| {
+        let handler = ingest.clone();
+        let deadline = tokio::time::Instant::now() + timeout;
+        async move { Ok::<_, std::convert::Infallible>(handler.handle(event, deadline).await) }
+    })
+    .unwrap();
+    let policy = RetryPolicy {
+        max_retry_attempts: None,
+        backoff: Duration::ZERO,
+        max_backoff: Duration::ZERO,
+        function_timeout: timeout,
+        ..RetryPolicy::default()
+    };
+    let source = source();
     let mut invocations = 0;
-    while position < records.len() {
-        invocations += 1;
-        assert!(invocations < 1000, "no progress at record {position}");
-        let end = (position + batch_size).min(records.len());
-        // A Lambda timeout of a minute, as the pipeline module's default.
-        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
-        let response = ingest
-            .handle(kinesis_event(&records[position..end]), deadline)
-            .await;
-        position = match response.batch_item_failures.first() {
-            None => end,
-            Some(failure) => {
-                let seq = failure.item_identifier.as_deref().unwrap();
-                records
-                    .iter()
-                    .position(|r| r["kinesis"]["sequenceNumber"] == seq)
-                    .unwrap()
-            }
-        };
+    for chunk in records.chunks(batch_size) {
+        let delivery = batch::deliver(function.as_ref(), &source, &policy, chunk.to_vec()).await;
+        assert!(
+            delivery.failed.is_empty(),
+            "records given up on: {:?}",
+            delivery.failed
+        );
+        invocations += delivery.invocations;
     }
     invocations
 }

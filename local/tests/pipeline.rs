@@ -1,20 +1,20 @@
 //! The event pipeline end to end on its real parts: collect → Kinesis (moto) → ingest (on the
 //! records GetRecords returns, wrapped as Lambda's Kinesis event) → PutEvents
-//! (personalize-local) → recommend; and its reliability under injected faults.
-
-mod stack;
+//! (personalize-local) → recommend; and its reliability under injected faults, delivered by
+//! this crate's event source mapping.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use collect::Collect;
 use ingest::{Config, Ingest};
 use lambda_common::identity::authenticated;
 use lambda_common::{AuthMode, Backoff};
 use lambda_http::{http, Body};
+use local_stack::testing::{self, deliver, personalize_sdk, PipelineStack as Stack, STREAM};
 use personalize_local::{FaultKind, Faults};
 use recommend::Recommend;
 use serde_json::{json, Value};
-use stack::{deliver, personalize_sdk, Stack, STREAM};
 
 /// A request as the API delivers it after its authorizer accepted a token for user 429.
 fn as_429(method: &str, uri: &str, body: Option<Value>) -> lambda_http::Request {
@@ -46,7 +46,7 @@ fn items(response: &http::Response<Body>) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn user_429s_recommendations_change_after_events_flow_through_the_pipeline() {
-    let walkthrough = testkit::paths::project_file("examples/movies/data/interactions.csv");
+    let walkthrough = devenv::paths::project_file("examples/movies/data/interactions.csv");
     let stack = Stack::start(&walkthrough, Faults::default()).await;
     let personalize = personalize_sdk(&stack.personalize_endpoint, true);
     let recommend = Recommend::from_sdk(recommend::Config::new(&stack.campaign), &personalize);
@@ -96,7 +96,7 @@ async fn user_429s_recommendations_change_after_events_flow_through_the_pipeline
 
     let records = stack.stream_records().await;
     assert_eq!(records.len(), 2);
-    let outcome = ingest.process(stack::kinesis_event(&records)).await;
+    let outcome = ingest.process(testing::kinesis_event(&records)).await;
     assert!(outcome.response.batch_item_failures.is_empty());
     assert_eq!((outcome.events, outcome.dead_letters), (40, 0));
     // 30 generated events in one session: 3 calls; the 10 of the evening: 1 call.
@@ -147,11 +147,11 @@ async fn under_faults_every_event_arrives_exactly_once_and_poison_goes_to_the_dl
         let mut config = Config::new(&stack.tracking_id, &stack.dlq_url);
         config.backoff = Backoff::immediate(1);
         config.concurrency = 4;
-        let ingest = Ingest::new(
+        let ingest = Arc::new(Ingest::new(
             config,
             ingest::PersonalizeSink::new(aws_sdk_personalizeevents::Client::new(&personalize)),
             ingest::SqsQueue::new(stack.sqs.clone(), &stack.dlq_url),
-        );
+        ));
         // A backend (IAM) writing for many users.
         let mut collect_config = collect::Config::new(STREAM);
         collect_config.auth = AuthMode::Service;
@@ -187,9 +187,9 @@ async fn under_faults_every_event_arrives_exactly_once_and_poison_goes_to_the_dl
             }
         }
         let records = stack.stream_records().await;
-        let invocations = deliver(&ingest, &records, 10).await;
+        let invocations = deliver(ingest, &records, 10).await;
         assert!(
-            invocations > records.len() / 10,
+            invocations as usize > records.len() / 10,
             "{kind:?}: the faults caused no redelivery"
         );
 

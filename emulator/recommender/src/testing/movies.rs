@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use personalize_recommender::{Interaction, Item, TrainingData, Value};
+use crate::{Interaction, Item, TrainingData, Value};
 
 /// The walkthrough data folder of the repository.
 pub fn default_dir() -> PathBuf {

@@ -96,7 +96,7 @@ pub fn ensure(dir: &Path, requirements: &Path) -> anyhow::Result<Venv> {
         return Ok(venv);
     }
     eprintln!(
-        "testkit: creating the Python venv {} from {} (first use only; about a minute)",
+        "devenv: creating the Python venv {} from {} (first use only; about a minute)",
         dir.display(),
         requirements.display()
     );
@@ -124,7 +124,7 @@ pub fn ensure(dir: &Path, requirements: &Path) -> anyhow::Result<Venv> {
         "pip install -r tools/requirements.txt",
     )?;
     fs::write(dir.join(MARKER), &wanted)?;
-    eprintln!("testkit: Python venv ready");
+    eprintln!("devenv: Python venv ready");
     Ok(venv)
 }
 

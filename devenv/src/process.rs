@@ -1,4 +1,7 @@
-//! Child processes for tests: started, their announced address read, killed when dropped.
+//! Child processes: started, their announced address read, killed when dropped.
+//!
+//! [`Service`] pipes the child's output (a test's server, dead with the test); [`detachable`]
+//! logs it to files and can leave the child running (the local demo's servers).
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
@@ -6,6 +9,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use anyhow::{anyhow, Context};
+
+pub mod detachable;
 
 /// Which output stream of the child announces readiness.
 #[derive(Debug, Clone, Copy)]

@@ -1,4 +1,4 @@
-//! `cargo bench -p ingest --bench pipeline`: the figures of BENCHMARKS.md, "Lambdas".
+//! `cargo bench -p local-stack --bench pipeline`: the figures of BENCHMARKS.md, "Lambdas".
 //!
 //! Against personalize-local (in this process, on a loopback socket) trained on the
 //! walkthrough data:
@@ -8,19 +8,18 @@
 //! - recommend: latency of the handler against a direct GetRecommendations call, interleaved,
 //!   p50 and p99, and the difference (what the handler adds).
 
-#[path = "../tests/stack/mod.rs"]
-mod stack;
-
 use std::time::{Duration, Instant};
 
+use aws_sdk_kinesis::primitives::{Blob, DateTime as KinesisTime};
+use aws_sdk_kinesis::types::Record;
+use aws_sdk_personalizeevents::primitives::DateTime;
 use aws_sdk_personalizeevents::types::Event;
-use aws_smithy_types::DateTime;
 use ingest::{Config, Ingest};
 use lambda_http::{http, Body};
+use local_stack::testing::{kinesis_event, personalize_sdk, PipelineStack as Stack};
 use personalize_local::Faults;
 use recommend::Recommend;
 use serde_json::{json, Value};
-use stack::{kinesis_event, personalize_sdk, Stack};
 
 /// Events replayed through each approach.
 const EVENTS: usize = 5_000;
@@ -34,8 +33,8 @@ const REQUESTS: usize = 2_000;
 /// One interaction: user, item, event type, timestamp.
 type Row = (String, String, String, i64);
 
-fn walkthrough_records(run: &str) -> (Vec<Value>, Vec<Row>) {
-    let csv = std::fs::read_to_string(testkit::paths::project_file(
+fn walkthrough_records(run: &str) -> (Vec<Record>, Vec<Row>) {
+    let csv = std::fs::read_to_string(devenv::paths::project_file(
         "examples/movies/data/interactions.csv",
     ))
     .unwrap();
@@ -55,7 +54,7 @@ fn walkthrough_records(run: &str) -> (Vec<Value>, Vec<Row>) {
     let rows = rows[rows.len() - EVENTS..].to_vec();
     let mut records = Vec::new();
     let mut current: Vec<&Row> = Vec::new();
-    let flush = |current: &mut Vec<&Row>, records: &mut Vec<Value>| {
+    let flush = |current: &mut Vec<&Row>, records: &mut Vec<Record>| {
         if let Some(first) = current.first() {
             let events: Vec<Value> = current
                 .iter()
@@ -63,11 +62,15 @@ fn walkthrough_records(run: &str) -> (Vec<Value>, Vec<Row>) {
                 .collect();
             let data = json!({"userId": first.0, "sessionId": format!("{run}-{}-{}", first.0, first.3 / 86_400), "events": events});
             let seq = format!("{}", 10_000 + records.len());
-            records.push(json!({
-                "kinesis": {"partitionKey": first.0, "sequenceNumber": seq,
-                    "data": base64_encode(data.to_string().as_bytes()), "approximateArrivalTimestamp": 1_700_000_000.0},
-                "eventSource": "aws:kinesis", "eventID": format!("shardId-{run}:{seq}"),
-                "eventSourceARN": "arn:aws:kinesis:us-east-1:123456789012:stream/events"}));
+            records.push(
+                Record::builder()
+                    .partition_key(&first.0)
+                    .sequence_number(seq)
+                    .data(Blob::new(data.to_string()))
+                    .approximate_arrival_timestamp(KinesisTime::from_secs(1_700_000_000))
+                    .build()
+                    .unwrap(),
+            );
         }
         current.clear();
     };
@@ -84,11 +87,6 @@ fn walkthrough_records(run: &str) -> (Vec<Value>, Vec<Row>) {
     (records, rows)
 }
 
-fn base64_encode(bytes: &[u8]) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1]
 }
@@ -100,7 +98,7 @@ fn main() {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let walkthrough = testkit::paths::project_file("examples/movies/data/interactions.csv");
+        let walkthrough = devenv::paths::project_file("examples/movies/data/interactions.csv");
         let stack = Stack::start(&walkthrough, Faults::default()).await;
         let sdk = personalize_sdk(&stack.personalize_endpoint, true);
 

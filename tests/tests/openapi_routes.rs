@@ -1,7 +1,7 @@
 //! The routes the HTTP functions serve are exactly the operations `api/openapi.yaml` assigns
 //! to them (`x-personalize-realtime-handler`), and the query parameters recommend accepts are
 //! exactly those the document lists, so API Gateway, the local stack and the handlers agree.
-//! (collect's routes are checked here too: this crate is the one that sees both.)
+//! (Collect and recommend are checked together here, in the crate of cross-crate tests.)
 
 use std::collections::BTreeSet;
 

@@ -1,4 +1,4 @@
-//! Child processes of the demo: started in their own process group (so a Ctrl-C in the
+//! Child processes of the local demo: started in their own process group (so a Ctrl-C in the
 //! terminal reaches only the demo, which then tears down in order), their output in a log
 //! file (so they keep running after the demo exits with `--keep-running`), their announced
 //! address read from that file, and stopped when dropped unless detached.
