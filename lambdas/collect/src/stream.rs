@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use aws_sdk_kinesis::primitives::Blob;
 use aws_sdk_kinesis::types::PutRecordsRequestEntry;
-use lambda_common::{Kind, Upstream};
+use lambda_common::{Failure, Upstream};
 
 /// One record to write.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,7 +71,7 @@ impl RecordStream for KinesisStream {
                 .build()
                 .map_err(|e| Upstream {
                     service: "Kinesis",
-                    kind: Kind::Rejected,
+                    kind: Failure::Rejected,
                     code: "BuildError".into(),
                     detail: e.to_string(),
                 })?;
@@ -95,7 +95,7 @@ impl RecordStream for KinesisStream {
         if outcomes.len() != entries.len() {
             return Err(Upstream {
                 service: "Kinesis",
-                kind: Kind::Unavailable,
+                kind: Failure::Unavailable,
                 code: "MismatchedResponse".into(),
                 detail: format!(
                     "PutRecords answered {} results for {} records",

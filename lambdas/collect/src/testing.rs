@@ -3,7 +3,7 @@
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use lambda_common::{Kind, Upstream};
+use lambda_common::{Failure, Upstream};
 
 use crate::stream::{Entry, Outcome, Placed, RecordStream};
 
@@ -14,7 +14,7 @@ struct State {
     call_sizes: Vec<usize>,
     entry_failures: Vec<(usize, String)>,
     failing_calls: usize,
-    call_failure: Option<Kind>,
+    call_failure: Option<Failure>,
 }
 
 /// Records what is written; fails calls or entries as scripted.
@@ -31,7 +31,7 @@ impl FakeStream {
     }
 
     /// The next `n` calls fail entirely with `kind`.
-    pub fn fail_calls(&self, n: usize, kind: Kind) {
+    pub fn fail_calls(&self, n: usize, kind: Failure) {
         let mut s = self.state.lock().unwrap();
         s.failing_calls = n;
         s.call_failure = Some(kind);
@@ -61,7 +61,7 @@ impl RecordStream for FakeStream {
         s.attempted.extend_from_slice(entries);
         if s.failing_calls > 0 {
             s.failing_calls -= 1;
-            let kind = s.call_failure.unwrap_or(Kind::Unavailable);
+            let kind = s.call_failure.unwrap_or(Failure::Unavailable);
             return Err(Upstream {
                 service: "Kinesis",
                 kind,

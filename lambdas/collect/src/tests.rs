@@ -2,7 +2,7 @@
 
 use lambda_common::identity::authenticated;
 use lambda_common::record::{now_seconds, StreamRecord};
-use lambda_common::{AuthMode, Backoff, Kind};
+use lambda_common::{AuthMode, Backoff, Failure};
 use lambda_http::http::{self, header};
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
@@ -128,7 +128,7 @@ async fn data_generates_the_interactions_and_ignores_the_callers_tracking_id() {
 #[tokio::test]
 async fn kinesis_unavailable_is_503_with_retry_after_and_missing_stream_502() {
     let c = collect();
-    c.stream().fail_calls(3, Kind::Unavailable);
+    c.stream().fail_calls(3, Failure::Unavailable);
     let good = r#"{"userId":"u","sessionId":"s","events":[{"eventType":"a"}]}"#;
     let r = c.handle(post("/events", good)).await;
     assert_eq!(r.status(), 503);
@@ -139,7 +139,7 @@ async fn kinesis_unavailable_is_503_with_retry_after_and_missing_stream_502() {
         .contains("1 of 1 records"));
 
     let c = collect();
-    c.stream().fail_calls(1, Kind::NotFound);
+    c.stream().fail_calls(1, Failure::NotFound);
     let r = c.handle(post("/events", good)).await;
     assert_eq!(r.status(), 502);
     assert!(!json_of(&r)["message"]

@@ -144,7 +144,7 @@ pub async fn write_all<S: RecordStream + ?Sized>(
 mod tests {
     use super::*;
     use crate::testing::FakeStream;
-    use lambda_common::Kind;
+    use lambda_common::Failure;
 
     fn entries(n: usize, size: usize) -> Vec<Entry> {
         (0..n)
@@ -202,7 +202,7 @@ mod tests {
     #[tokio::test]
     async fn persistent_throttling_is_unavailable_after_the_attempts() {
         let stream = FakeStream::default();
-        stream.fail_calls(10, Kind::Throttled);
+        stream.fail_calls(10, Failure::Throttled);
         let err = write_all(&stream, entries(2, 4), &Backoff::immediate(3))
             .await
             .unwrap_err();
@@ -224,7 +224,7 @@ mod tests {
     #[tokio::test]
     async fn a_rejected_call_is_not_retried() {
         let stream = FakeStream::default();
-        stream.fail_calls(1, Kind::NotFound);
+        stream.fail_calls(1, Failure::NotFound);
         let err = write_all(&stream, entries(2, 4), &Backoff::immediate(5))
             .await
             .unwrap_err();

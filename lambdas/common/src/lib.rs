@@ -34,4 +34,4 @@ pub use cors::Cors;
 pub use env::{ConfigError, Env};
 pub use fields::FieldError;
 pub use identity::{AuthMode, Caller};
-pub use upstream::{Kind, Upstream};
+pub use upstream::{Failure, Upstream};

@@ -9,9 +9,9 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-/// The kind of an upstream failure.
+/// What an upstream failure means for the caller (a failure class, not a resource kind).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub enum Failure {
     /// The service asked us to slow down.
     Throttled,
     /// The resource (campaign, stream, tracker) does not exist.
@@ -29,7 +29,7 @@ pub struct Upstream {
     /// Which service failed (`Kinesis`, `Personalize`...).
     pub service: &'static str,
     /// What the failure means.
-    pub kind: Kind,
+    pub kind: Failure,
     /// The AWS error code (`ThrottlingException`) or the transport failure's name.
     pub code: String,
     /// The SDK's message: for logs, never for responses.
@@ -68,17 +68,17 @@ impl Upstream {
     {
         let detail = aws_smithy_types::error::display::DisplayErrorContext(err).to_string();
         let (kind, code) = match err {
-            SdkError::TimeoutError(_) => (Kind::Unavailable, "Timeout".to_owned()),
-            SdkError::DispatchFailure(_) => (Kind::Unavailable, "DispatchFailure".to_owned()),
-            SdkError::ResponseError(_) => (Kind::Unavailable, "ResponseError".to_owned()),
+            SdkError::TimeoutError(_) => (Failure::Unavailable, "Timeout".to_owned()),
+            SdkError::DispatchFailure(_) => (Failure::Unavailable, "DispatchFailure".to_owned()),
+            SdkError::ResponseError(_) => (Failure::Unavailable, "ResponseError".to_owned()),
             SdkError::ServiceError(service_err) => {
                 let code = service_err.err().code().unwrap_or("Unknown").to_owned();
                 let status = service_err.raw().status().as_u16();
-                (Self::kind_of(&code, status), code)
+                (Self::failure_of(&code, status), code)
             }
             // Construction failures and future variants: the request never left, so it is
             // ours to fix, not to retry.
-            _ => (Kind::Rejected, "ConstructionFailure".to_owned()),
+            _ => (Failure::Rejected, "ConstructionFailure".to_owned()),
         };
         Self {
             service,
@@ -88,34 +88,34 @@ impl Upstream {
         }
     }
 
-    /// The kind for an error code and HTTP status.
-    pub fn kind_of(code: &str, status: u16) -> Kind {
+    /// The failure class of an error code and HTTP status.
+    pub fn failure_of(code: &str, status: u16) -> Failure {
         if THROTTLING.contains(&code) || status == 429 {
-            Kind::Throttled
+            Failure::Throttled
         } else if code == "ResourceNotFoundException" || status == 404 {
-            Kind::NotFound
+            Failure::NotFound
         } else if TRANSIENT.contains(&code) || status >= 500 {
-            Kind::Unavailable
+            Failure::Unavailable
         } else {
-            Kind::Rejected
+            Failure::Rejected
         }
     }
 
     /// Whether trying again later may succeed.
     pub fn retryable(&self) -> bool {
-        matches!(self.kind, Kind::Throttled | Kind::Unavailable)
+        matches!(self.kind, Failure::Throttled | Failure::Unavailable)
     }
 
     /// A message safe to show a caller: the service and the error code, nothing else.
     pub fn public_message(&self) -> String {
         match self.kind {
-            Kind::Throttled => format!("{} is throttling requests; retry later", self.service),
-            Kind::NotFound => format!("{} resource not found ({})", self.service, self.code),
-            Kind::Unavailable => format!(
+            Failure::Throttled => format!("{} is throttling requests; retry later", self.service),
+            Failure::NotFound => format!("{} resource not found ({})", self.service, self.code),
+            Failure::Unavailable => format!(
                 "{} is unavailable ({}); retry later",
                 self.service, self.code
             ),
-            Kind::Rejected => format!("{} rejected the request ({})", self.service, self.code),
+            Failure::Rejected => format!("{} rejected the request ({})", self.service, self.code),
         }
     }
 }
@@ -127,23 +127,26 @@ mod tests {
     #[test]
     fn codes_and_statuses_map_to_kinds() {
         assert_eq!(
-            Upstream::kind_of("ThrottlingException", 400),
-            Kind::Throttled
+            Upstream::failure_of("ThrottlingException", 400),
+            Failure::Throttled
         );
         assert_eq!(
-            Upstream::kind_of("ProvisionedThroughputExceededException", 400),
-            Kind::Throttled
+            Upstream::failure_of("ProvisionedThroughputExceededException", 400),
+            Failure::Throttled
         );
-        assert_eq!(Upstream::kind_of("Whatever", 429), Kind::Throttled);
+        assert_eq!(Upstream::failure_of("Whatever", 429), Failure::Throttled);
         assert_eq!(
-            Upstream::kind_of("ResourceNotFoundException", 400),
-            Kind::NotFound
+            Upstream::failure_of("ResourceNotFoundException", 400),
+            Failure::NotFound
         );
-        assert_eq!(Upstream::kind_of("InternalFailure", 500), Kind::Unavailable);
-        assert_eq!(Upstream::kind_of("Unknown", 503), Kind::Unavailable);
         assert_eq!(
-            Upstream::kind_of("InvalidInputException", 400),
-            Kind::Rejected
+            Upstream::failure_of("InternalFailure", 500),
+            Failure::Unavailable
+        );
+        assert_eq!(Upstream::failure_of("Unknown", 503), Failure::Unavailable);
+        assert_eq!(
+            Upstream::failure_of("InvalidInputException", 400),
+            Failure::Rejected
         );
     }
 
@@ -151,7 +154,7 @@ mod tests {
     fn public_message_carries_no_detail() {
         let u = Upstream {
             service: "Personalize",
-            kind: Kind::Rejected,
+            kind: Failure::Rejected,
             code: "InvalidInputException".into(),
             detail: "arn:aws:personalize:secret request id 1234".into(),
         };

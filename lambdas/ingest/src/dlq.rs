@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
-use lambda_common::{Kind, Upstream};
+use lambda_common::{Failure, Upstream};
 use serde::Serialize;
 
 /// Most bytes of record data copied into a dead letter (SQS messages are at most 256 KiB);
@@ -109,7 +109,7 @@ impl DeadLetterQueue for SqsQueue {
                 .build()
                 .map_err(|e| Upstream {
                     service: "SQS",
-                    kind: Kind::Rejected,
+                    kind: Failure::Rejected,
                     code: "BuildError".into(),
                     detail: e.to_string(),
                 })?;

@@ -33,7 +33,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use aws_lambda_events::event::kinesis::{KinesisEvent, KinesisEventRecord};
 use base64::Engine;
-use lambda_common::{Kind, Upstream};
+use lambda_common::{Failure, Upstream};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -323,7 +323,7 @@ impl DeadLetterQueue for FileQueue {
     async fn send(&self, letters: &[DeadLetter]) -> Result<Vec<usize>, Upstream> {
         let failed = |e: std::io::Error| Upstream {
             service: "dead-letter file",
-            kind: Kind::Unavailable,
+            kind: Failure::Unavailable,
             code: "IoError".into(),
             detail: format!("{}: {e}", self.path.display()),
         };

@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use aws_sdk_personalizeevents::types::Event;
 use aws_smithy_types::DateTime;
 use lambda_common::record::StreamEvent;
-use lambda_common::{Kind, Upstream};
+use lambda_common::{Failure, Upstream};
 
 /// One PutEvents call: up to 10 events of one user and session, each with its `eventId`.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,7 +99,7 @@ fn event(e: &StreamEvent) -> Result<Event, Upstream> {
         .build()
         .map_err(|err| Upstream {
             service: "Personalize",
-            kind: Kind::Rejected,
+            kind: Failure::Rejected,
             code: "InvalidInputException".into(),
             detail: err.to_string(),
         })

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use aws_lambda_events::event::kinesis::KinesisEvent;
-use lambda_common::{Kind, Upstream};
+use lambda_common::{Failure, Upstream};
 
 use crate::dlq::{DeadLetter, DeadLetterQueue};
 use crate::sink::{EventSink, PutEventsCall};
@@ -19,7 +19,7 @@ pub type Call = (String, String, Vec<String>);
 struct SinkState {
     calls: Vec<Call>,
     delivered: BTreeMap<String, usize>,
-    failing: Vec<(usize, Kind, String)>,
+    failing: Vec<(usize, Failure, String)>,
     calls_seen: usize,
     refused: Vec<String>,
 }
@@ -35,7 +35,7 @@ pub struct FakeSink {
 
 impl FakeSink {
     /// Call number `n` (0-based, counting every call) fails with `kind`/`code`.
-    pub fn fail_call(&self, n: usize, kind: Kind, code: &str) {
+    pub fn fail_call(&self, n: usize, kind: Failure, code: &str) {
         self.state
             .lock()
             .unwrap()
@@ -98,7 +98,7 @@ impl EventSink for FakeSink {
             return Err(fail(*kind, code));
         }
         if ids.iter().any(|id| s.refused.contains(id)) {
-            return Err(fail(Kind::Rejected, "InvalidInputException"));
+            return Err(fail(Failure::Rejected, "InvalidInputException"));
         }
         for id in ids {
             *s.delivered.entry(id).or_default() += 1;
@@ -134,7 +134,7 @@ impl DeadLetterQueue for FakeDlq {
             *failing -= 1;
             return Err(Upstream {
                 service: "SQS",
-                kind: Kind::Unavailable,
+                kind: Failure::Unavailable,
                 code: "InternalError".into(),
                 detail: "scripted".into(),
             });

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use aws_lambda_events::event::kinesis::KinesisEvent;
-use lambda_common::{Backoff, Kind};
+use lambda_common::{Backoff, Failure};
 use serde_json::json;
 
 use crate::testing::{kinesis_event, FakeDlq, FakeSink};
@@ -110,7 +110,7 @@ async fn a_failed_call_is_not_retried_by_the_handler_but_handed_back_to_kinesis(
     // The SDK client is the one retry layer; the handler does not add its own.
     let i = ingest();
     i.sink()
-        .fail_call(0, Kind::Throttled, "ThrottlingException");
+        .fail_call(0, Failure::Throttled, "ThrottlingException");
     let out = i.process(kinesis_event(&[record("u", "s", 2)])).await;
     assert_eq!(out.put_calls, 1);
     assert_eq!(out.retry_from, Some(0));
@@ -159,7 +159,7 @@ async fn persistent_failure_reports_the_earliest_record_and_redelivery_completes
     // retries); session b goes through.
     let i = ingest_with(1);
     i.sink()
-        .fail_call(0, Kind::Unavailable, "InternalServerError");
+        .fail_call(0, Failure::Unavailable, "InternalServerError");
     let out = i.process(event.clone()).await;
     assert_eq!(out.retry_from, Some(0));
     let failures: Vec<_> = out
@@ -247,7 +247,7 @@ async fn poison_after_the_retry_point_waits_for_redelivery() {
     let i = ingest();
     for n in 0..3 {
         i.sink()
-            .fail_call(n, Kind::Throttled, "ThrottlingException");
+            .fail_call(n, Failure::Throttled, "ThrottlingException");
     }
     let out = i
         .process(kinesis_event(&[record("u", "s", 1), b"junk".to_vec()]))
@@ -346,9 +346,9 @@ async fn log_capture_child() {
     config.backoff = Backoff::immediate(2);
     let i = Ingest::new(config, FakeSink::default(), FakeDlq::default());
     i.sink()
-        .fail_call(0, Kind::Throttled, "ThrottlingException");
+        .fail_call(0, Failure::Throttled, "ThrottlingException");
     i.sink()
-        .fail_call(1, Kind::Throttled, "ThrottlingException");
+        .fail_call(1, Failure::Throttled, "ThrottlingException");
     i.process(kinesis_event(&[record("u", "s", 2), b"junk".to_vec()]))
         .await;
 }

@@ -4,7 +4,7 @@
 //! without SDK internals.
 
 use lambda_common::http::{json_response, match_route};
-use lambda_common::{ApiError, Kind, Upstream};
+use lambda_common::{ApiError, Failure, Upstream};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
@@ -74,14 +74,14 @@ impl<R: Recommender> Recommend<R> {
 pub fn upstream_error(e: Upstream) -> ApiError {
     tracing::warn!(error = %e, "GetRecommendations failed");
     match e.kind {
-        Kind::NotFound => ApiError::new(StatusCode::NOT_FOUND, e.public_message()),
-        Kind::Throttled => {
+        Failure::NotFound => ApiError::new(StatusCode::NOT_FOUND, e.public_message()),
+        Failure::Throttled => {
             ApiError::new(StatusCode::TOO_MANY_REQUESTS, e.public_message()).with_retry_after(1)
         }
-        Kind::Rejected if e.code == "InvalidInputException" => ApiError::bad_request(
+        Failure::Rejected if e.code == "InvalidInputException" => ApiError::bad_request(
             "Personalize refused the request's parameters (InvalidInputException)",
         ),
-        Kind::Unavailable | Kind::Rejected => {
+        Failure::Unavailable | Failure::Rejected => {
             ApiError::new(StatusCode::BAD_GATEWAY, e.public_message())
         }
     }

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use lambda_common::identity::authenticated;
-use lambda_common::{AuthMode, Kind, Upstream};
+use lambda_common::{AuthMode, Failure, Upstream};
 use lambda_http::http::{self, header};
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
@@ -18,7 +18,7 @@ const CAMPAIGN: &str = "arn:aws:personalize:us-east-1:123456789012:campaign/movi
 #[derive(Debug, Default)]
 struct FakeRecommender {
     asked: Mutex<Vec<RecommendationRequest>>,
-    failure: Mutex<Option<(Kind, &'static str)>>,
+    failure: Mutex<Option<(Failure, &'static str)>>,
 }
 
 #[async_trait]
@@ -139,11 +139,11 @@ async fn filter_names_map_to_arns_and_values_and_context_pass_through() {
 #[tokio::test]
 async fn upstream_failures_map_to_precise_statuses_without_sdk_detail() {
     for (kind, code, status) in [
-        (Kind::NotFound, "ResourceNotFoundException", 404),
-        (Kind::Throttled, "ThrottlingException", 429),
-        (Kind::Unavailable, "InternalServerError", 502),
-        (Kind::Rejected, "AccessDeniedException", 502),
-        (Kind::Rejected, "InvalidInputException", 400),
+        (Failure::NotFound, "ResourceNotFoundException", 404),
+        (Failure::Throttled, "ThrottlingException", 429),
+        (Failure::Unavailable, "InternalServerError", 502),
+        (Failure::Rejected, "AccessDeniedException", 502),
+        (Failure::Rejected, "InvalidInputException", 400),
     ] {
         let r = recommend();
         *r.recommender().failure.lock().unwrap() = Some((kind, code));
