@@ -16,7 +16,7 @@ use aws_sdk_personalize::types::DataSource;
 use aws_sdk_personalizeevents::types::Event;
 use aws_smithy_types::DateTime;
 use hdrhistogram::Histogram;
-use personalize_local::testing::TestServer;
+use personalize_local::testing::{chain, TestServer};
 use personalize_local::Config;
 
 const CONCURRENCY: usize = 32;
@@ -79,34 +79,15 @@ async fn deploy(c: &Clients, recipe: &str, name: &str, group: &str) -> (String, 
 
 async fn setup(c: &Clients, report: &mut Vec<String>) -> Deployed {
     let p = &c.control;
-    let group = p
-        .create_dataset_group()
-        .name("bench")
-        .send()
-        .await
-        .unwrap()
-        .dataset_group_arn
-        .unwrap();
-    let schema = p
-        .create_schema()
-        .name("bench-interactions")
-        .schema(r#"{"type":"record","name":"Interactions","fields":[{"name":"USER_ID","type":"string"},{"name":"ITEM_ID","type":"string"},{"name":"TIMESTAMP","type":"long"},{"name":"EVENT_TYPE","type":"string"}]}"#)
-        .send()
-        .await
-        .unwrap()
-        .schema_arn
-        .unwrap();
-    let dataset = p
-        .create_dataset()
-        .name("bench-interactions")
-        .dataset_group_arn(&group)
-        .dataset_type("Interactions")
-        .schema_arn(&schema)
-        .send()
-        .await
-        .unwrap()
-        .dataset_arn
-        .unwrap();
+    let group = chain::dataset_group(p, "bench").await;
+    let (_, dataset) = chain::dataset(
+        p,
+        &group,
+        "bench-interactions",
+        "Interactions",
+        chain::INTERACTIONS_SCHEMA,
+    )
+    .await;
     let started = Instant::now();
     let job = p
         .create_dataset_import_job()

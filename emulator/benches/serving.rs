@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_personalize::types::{
     BatchInferenceJobInput, BatchInferenceJobOutput, DataSource, Domain, S3DataConfig,
 };
-use personalize_local::testing::TestServer;
+use personalize_local::testing::{chain, TestServer};
 use personalize_local::Config;
 
 const ROUNDS: usize = 5;
@@ -231,50 +231,20 @@ async fn group_with_data(
 /// The walkthrough's interactions trained with aws-user-personalization: the version's ARN.
 async fn train(p: &aws_sdk_personalize::Client) -> String {
     let group = group_with_data(p, "bench", None).await;
-    let solution = p
-        .create_solution()
-        .name("bench")
-        .dataset_group_arn(&group)
-        .recipe_arn("arn:aws:personalize:::recipe/aws-user-personalization")
-        .send()
-        .await
-        .unwrap()
-        .solution_arn
-        .unwrap();
-    let version = p
-        .create_solution_version()
-        .solution_arn(&solution)
-        .send()
-        .await
-        .unwrap()
-        .solution_version_arn
-        .unwrap();
-    let v = p
-        .describe_solution_version()
-        .solution_version_arn(&version)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        v.solution_version.unwrap().status(),
-        Some("ACTIVE"),
-        "training failed"
-    );
-    version
+    chain::trained_version(
+        p,
+        &group,
+        "bench",
+        "arn:aws:personalize:::recipe/aws-user-personalization",
+    )
+    .await
+    .1
 }
 
 /// A campaign of `version` and a top-picks recommender on a VIDEO_ON_DEMAND group of the same
 /// data: (campaign ARN, recommender ARN).
 async fn deploy(p: &aws_sdk_personalize::Client, version: &str) -> (String, String) {
-    let campaign = p
-        .create_campaign()
-        .name("bench")
-        .solution_version_arn(version)
-        .send()
-        .await
-        .unwrap()
-        .campaign_arn
-        .unwrap();
+    let campaign = chain::campaign(p, "bench", version).await;
     let group = group_with_data(p, "bench-vod", Some(Domain::VideoOnDemand)).await;
     let recommender = p
         .create_recommender()

@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use aws_lambda_events::event::kinesis::KinesisEvent;
 use aws_sdk_kinesis::types::Record;
-use aws_sdk_personalize::types::DataSource;
 use devenv::moto::Moto;
 use personalize_local::state::LogEntry;
 use personalize_local::{AppState, Faults, Server};
@@ -271,108 +270,25 @@ where
 /// Dataset group, interactions dataset and import, a user-personalization solution version,
 /// campaign and event tracker. Returns (group, campaign, tracking id).
 async fn train(p: &aws_sdk_personalize::Client) -> (String, String, String) {
-    let group = p
-        .create_dataset_group()
-        .name("pipeline")
-        .send()
-        .await
-        .unwrap()
-        .dataset_group_arn
-        .unwrap();
-    let schema = p
-        .create_schema()
-        .name("interactions")
-        .schema(r#"{"type":"record","name":"Interactions","namespace":"com.amazonaws.personalize.schema","fields":[{"name":"USER_ID","type":"string"},{"name":"ITEM_ID","type":"string"},{"name":"TIMESTAMP","type":"long"},{"name":"EVENT_TYPE","type":"string"}],"version":"1.0"}"#)
-        .send()
-        .await
-        .unwrap()
-        .schema_arn
-        .unwrap();
-    let dataset = p
-        .create_dataset()
-        .name("interactions")
-        .dataset_group_arn(&group)
-        .dataset_type("Interactions")
-        .schema_arn(&schema)
-        .send()
-        .await
-        .unwrap()
-        .dataset_arn
-        .unwrap();
-    let job = p
-        .create_dataset_import_job()
-        .job_name("interactions")
-        .dataset_arn(&dataset)
-        .role_arn("arn:aws:iam::123456789012:role/personalize")
-        .data_source(
-            DataSource::builder()
-                .data_location("s3://data/interactions.csv")
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap()
-        .dataset_import_job_arn
-        .unwrap();
-    let job = p
-        .describe_dataset_import_job()
-        .dataset_import_job_arn(&job)
-        .send()
-        .await
-        .unwrap();
-    let job = job.dataset_import_job.unwrap();
-    assert_eq!(
-        job.status.as_deref(),
-        Some("ACTIVE"),
-        "{:?}",
-        job.failure_reason
-    );
-    let solution = p
-        .create_solution()
-        .name("pipeline")
-        .dataset_group_arn(&group)
-        .recipe_arn("arn:aws:personalize:::recipe/aws-user-personalization")
-        .send()
-        .await
-        .unwrap()
-        .solution_arn
-        .unwrap();
-    let version = p
-        .create_solution_version()
-        .solution_arn(&solution)
-        .send()
-        .await
-        .unwrap()
-        .solution_version_arn
-        .unwrap();
-    let v = p
-        .describe_solution_version()
-        .solution_version_arn(&version)
-        .send()
-        .await
-        .unwrap();
-    let v = v.solution_version.unwrap();
-    assert_eq!(
-        v.status.as_deref(),
-        Some("ACTIVE"),
-        "{:?}",
-        v.failure_reason
-    );
-    let campaign = p
-        .create_campaign()
-        .name("pipeline")
-        .solution_version_arn(&version)
-        .send()
-        .await
-        .unwrap()
-        .campaign_arn
-        .unwrap();
-    let tracker = p
-        .create_event_tracker()
-        .name("pipeline")
-        .dataset_group_arn(&group)
-        .send()
-        .await
-        .unwrap();
-    (group, campaign, tracker.tracking_id.unwrap())
+    use personalize_local::testing::chain;
+    let group = chain::dataset_group(p, "pipeline").await;
+    let (_, dataset) = chain::dataset(
+        p,
+        &group,
+        "interactions",
+        "Interactions",
+        chain::INTERACTIONS_SCHEMA,
+    )
+    .await;
+    chain::imported(p, &dataset, "interactions", "s3://data/interactions.csv").await;
+    let (_, version) = chain::trained_version(
+        p,
+        &group,
+        "pipeline",
+        "arn:aws:personalize:::recipe/aws-user-personalization",
+    )
+    .await;
+    let campaign = chain::campaign(p, "pipeline", &version).await;
+    let (_, tracking_id) = chain::event_tracker(p, "pipeline", &group).await;
+    (group, campaign, tracking_id)
 }

@@ -6,12 +6,14 @@
 //!
 //! Figures go to BENCHMARKS.md ("terraform-provider-personalize").
 
-#[path = "../tests/common/mod.rs"]
-mod common;
-
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use testkit::provider::{emulator, walkthrough, workdir};
+
+const PROVIDER: &str = env!("CARGO_BIN_EXE_terraform-provider-personalize");
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -22,7 +24,7 @@ fn startup() -> Duration {
     let runs = (0..20)
         .map(|_| {
             let started = Instant::now();
-            let mut child = Command::new(env!("CARGO_BIN_EXE_terraform-provider-personalize"))
+            let mut child = Command::new(PROVIDER)
                 .env(
                     "TF_PLUGIN_MAGIC_COOKIE",
                     "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2",
@@ -50,8 +52,11 @@ fn main() {
     let startup = startup();
     println!("provider start-up (spawn to handshake), median of 20: {startup:.1?}");
 
-    let emu = common::emulator::start(false);
-    let w = common::Workdir::new(&common::walkthrough::config(emu.endpoint(), "1"));
+    let emu = emulator::start(false);
+    let provider_dir = Path::new(PROVIDER)
+        .parent()
+        .expect("binary has a directory");
+    let w = workdir(provider_dir, &walkthrough::config(emu.endpoint(), "1"));
     let started = Instant::now();
     w.ok(&["apply", "-auto-approve", "-no-color"]);
     let apply = started.elapsed();

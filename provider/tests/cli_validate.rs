@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{header, Workdir};
+use common::{header, workdir};
 
 const GOOD: &str = r#"
 resource "personalize_dataset_group" "g" {
@@ -48,7 +48,7 @@ resource "personalize_schema" "s" {
 
 #[test]
 fn validate_and_plan_accept_a_good_configuration() {
-    let w = Workdir::new(&format!("{}{GOOD}", header(Some("http://127.0.0.1:9"))));
+    let w = workdir(&format!("{}{GOOD}", header(Some("http://127.0.0.1:9"))));
     let out = w.ok(&["validate", "-json"]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["valid"], true, "{out}");
@@ -63,7 +63,7 @@ fn bad_values_fail_validate_and_plan_at_the_attribute() {
         .position(|l| l.contains("\"bad name!\""))
         .unwrap()
         + 1;
-    let w = Workdir::new(&config);
+    let w = workdir(&config);
     let out = w.run(&["validate", "-json"]);
     assert!(!out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -117,7 +117,7 @@ fn bad_values_fail_validate_and_plan_at_the_attribute() {
 
 #[test]
 fn the_schema_lists_every_resource() {
-    let w = Workdir::new(&header(None));
+    let w = workdir(&header(None));
     w.ok(&["validate"]);
     let out = w.ok(&["providers", "schema", "-json"]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -175,7 +175,7 @@ resource "personalize_solution" "s" {
 "#
     );
     let line = |needle: &str| config.lines().position(|l| l.contains(needle)).unwrap() + 1;
-    let w = Workdir::new(&config);
+    let w = workdir(&config);
     let out = w.run(&["validate", "-json"]);
     assert!(!out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -288,7 +288,7 @@ resource "personalize_campaign" "c" {{
         header = header(Some("http://127.0.0.1:9")),
     );
     let line = |needle: &str| config.lines().position(|l| l.contains(needle)).unwrap() + 1;
-    let w = Workdir::new(&config);
+    let w = workdir(&config);
     let out = w.run(&["validate", "-json"]);
     assert!(!out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -381,7 +381,7 @@ resource "personalize_campaign" "c" {{
 
 #[test]
 fn a_metric_attribution_needs_metrics_with_unique_names_and_an_output() {
-    let w = Workdir::new(&format!(
+    let w = workdir(&format!(
         "{}{}",
         header(Some("http://127.0.0.1:9")),
         r#"

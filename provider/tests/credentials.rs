@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use common::emulator;
-use common::Workdir;
+use common::{workdir, Workdir};
 use testkit::moto::Moto;
 use testkit::terraform::{hcl_string, PROVIDER_SOURCE};
 
@@ -57,7 +57,7 @@ fn endpoints(sts: Option<&str>) -> String {
 /// A working directory with no credentials in the environment and no default shared files,
 /// so only what the provider block names can supply them.
 fn isolated(config: &str) -> Workdir {
-    let mut w = Workdir::new(config);
+    let mut w = workdir(config);
     for k in [
         "AWS_ACCESS_KEY_ID",
         "AWS_ENDPOINT_URL_SSO",
@@ -76,7 +76,7 @@ fn isolated(config: &str) -> Workdir {
     }
     w.env("AWS_CONFIG_FILE", "/nonexistent/config");
     w.env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials");
-    let home = w.dir.path().join("home");
+    let home = w.path().join("home");
     std::fs::create_dir_all(&home).unwrap();
     w.env("HOME", home.to_str().unwrap());
     w
@@ -181,7 +181,7 @@ fn assume_role_blocks_chain_in_order_and_forbidden_accounts_refuse() {
             endpoints(Some(sts))
         )
     };
-    let mut w = Workdir::new(&config(&body(&format!(
+    let mut w = workdir(&config(&body(&format!(
         "\"{MOTO_DEFAULT_ACCOUNT}\", \"111111111111\""
     ))));
     w.unset("AWS_PROFILE");
@@ -304,12 +304,12 @@ fn sso_workdir(
             (legacy_sso_config(), SSO_START_URL)
         }
     };
-    let config_file = write(w.dir.path(), "aws-config", &shared_config);
+    let config_file = write(w.path(), "aws-config", &shared_config);
     w.write(&reading_config(&format!(
         "  profile             = \"sso-dev\"\n  shared_config_files = [{}]\n  endpoints {{\n    personalize = \"{personalize}\"\n  }}\n",
         hcl_string(&config_file)
     )));
-    let file = token_cache_file(&w.dir.path().join("home"), cache_key);
+    let file = token_cache_file(&w.path().join("home"), cache_key);
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
     std::fs::write(file, entry.to_string()).unwrap();
     w
@@ -395,7 +395,7 @@ fn sso_session_refreshes_an_expired_token_with_its_refresh_token() {
     portal.assert_asked_for_the_role("refreshed-token");
     personalize.assert_signed_only_by(&Portal::access_key_id());
     let saved: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(token_cache_file(&w.dir.path().join("home"), SSO_SESSION)).unwrap(),
+        &std::fs::read(token_cache_file(&w.path().join("home"), SSO_SESSION)).unwrap(),
     )
     .unwrap();
     assert_eq!(saved["accessToken"], "refreshed-token", "{saved}");
@@ -588,7 +588,7 @@ fn dead_endpoint() -> (String, Arc<AtomicUsize>) {
 #[test]
 fn max_retries_counts_retries_after_the_first_attempt() {
     let (endpoint, attempts) = dead_endpoint();
-    let w = Workdir::new(&format!(
+    let w = workdir(&format!(
         "terraform {{\n  required_providers {{\n    personalize = {{\n      source = \"{PROVIDER_SOURCE}\"\n    }}\n  }}\n}}\n\nprovider \"personalize\" {{\n  region      = \"us-east-1\"\n  max_retries = 2\n  retry_mode  = \"standard\"\n  endpoints {{\n    personalize = \"{endpoint}\"\n  }}\n}}\n\ndata \"personalize_recipe\" \"r\" {{\n  name = \"aws-user-personalization\"\n}}\n"
     ));
     w.fails(&["plan", "-no-color"]);
@@ -597,7 +597,7 @@ fn max_retries_counts_retries_after_the_first_attempt() {
 
 #[test]
 fn bad_credential_arguments_are_refused_at_validate() {
-    let w = Workdir::new(&config(
+    let w = workdir(&config(
         r#"  allowed_account_ids   = ["12345"]
   forbidden_account_ids = ["123456789012"]
   retry_mode            = "fast"
@@ -641,7 +641,7 @@ fn bad_credential_arguments_are_refused_at_validate() {
 #[test]
 fn endpoints_the_provider_never_calls_are_not_accepted() {
     for member in ["s3", "personalize_events", "personalize_runtime"] {
-        let w = Workdir::new(&config(&format!(
+        let w = workdir(&config(&format!(
             "  endpoints {{\n    {member} = \"http://127.0.0.1:9\"\n  }}\n"
         )));
         let out = w.fails(&["validate", "-no-color"]);

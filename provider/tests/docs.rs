@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use common::{header, Workdir};
+use common::{header, workdir};
 use serde_json::Value;
 
 fn docs_dir() -> PathBuf {
@@ -54,7 +54,7 @@ fn page_files(folder: &str) -> BTreeSet<String> {
 
 #[test]
 fn every_attribute_is_documented() {
-    let w = Workdir::new(&header(None));
+    let w = workdir(&header(None));
     let schema: Value = serde_json::from_str(&w.ok(&["providers", "schema", "-json"])).unwrap();
     let provider =
         &schema["provider_schemas"]["registry.terraform.io/personalize-realtime/personalize"];

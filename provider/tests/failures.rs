@@ -6,7 +6,7 @@
 mod common;
 
 use common::emulator::{self, INTERACTIONS_SCHEMA};
-use common::{header, Workdir};
+use common::{header, workdir};
 use personalize_local::testing::TestServer;
 
 fn block_on<F: std::future::Future>(f: F) -> F::Output {
@@ -45,7 +45,7 @@ resource "personalize_dataset_import_job" "j" {{
         header(Some(emu.endpoint())),
         testkit::terraform::hcl_string(INTERACTIONS_SCHEMA)
     );
-    let w = Workdir::new(&config);
+    let w = workdir(&config);
     let out = w.fails(&["apply", "-auto-approve", "-no-color"]);
     assert!(
         out.contains("waiting for Dataset Import Job (arn:aws:personalize:"),
@@ -112,7 +112,7 @@ resource "personalize_batch_inference_job" "b" {{
         header(Some(emu.endpoint())),
         testkit::terraform::hcl_string(INTERACTIONS_SCHEMA)
     );
-    let w = Workdir::new(&config);
+    let w = workdir(&config);
     let out = w.fails(&["apply", "-auto-approve", "-no-color"]);
     assert!(
         out.contains("waiting for Batch Inference Job (arn:aws:personalize:"),
@@ -144,7 +144,7 @@ fn a_short_timeout_names_the_resource_and_keeps_it_tainted() {
         stage_delay: std::time::Duration::from_millis(1500),
         ..Default::default()
     });
-    let w = Workdir::new(&format!(
+    let w = workdir(&format!(
         r#"{}
 resource "personalize_dataset_group" "g" {{
   name = "slow"
@@ -186,7 +186,7 @@ fn an_import_block_adopts_an_existing_resource() {
         .unwrap()
         .dataset_group_arn
         .unwrap();
-    let w = Workdir::new(&format!(
+    let w = workdir(&format!(
         "{}import {{\n  to = personalize_dataset_group.g\n  id = \"{arn}\"\n}}\nresource \"personalize_dataset_group\" \"g\" {{\n  name = \"adopted\"\n}}\n",
         header(Some(emu.endpoint()))
     ));
@@ -199,7 +199,7 @@ fn an_import_block_adopts_an_existing_resource() {
     assert_eq!(w.plan_exit_code().0, 0);
 
     // A wrong ID is refused with the reason.
-    let w2 = Workdir::new(&format!(
+    let w2 = workdir(&format!(
         "{}resource \"personalize_dataset_group\" \"g\" {{\n  name = \"other\"\n}}\n",
         header(Some(emu.endpoint()))
     ));
@@ -230,7 +230,7 @@ fn an_import_block_adopts_an_existing_resource() {
 #[test]
 fn provider_reports_missing_region_and_credentials() {
     let resource = "resource \"personalize_dataset_group\" \"g\" {\n  name = \"x\"\n}\n";
-    let mut w = Workdir::new(&format!("{}{resource}", header(Some("http://127.0.0.1:9"))));
+    let mut w = workdir(&format!("{}{resource}", header(Some("http://127.0.0.1:9"))));
     for k in [
         "AWS_ACCESS_KEY_ID",
         "AWS_SECRET_ACCESS_KEY",
@@ -245,7 +245,7 @@ fn provider_reports_missing_region_and_credentials() {
     assert!(out.contains("No valid AWS credentials"), "{out}");
 
     let no_region = header(Some("http://127.0.0.1:9")).replace("  region = \"us-east-1\"\n", "");
-    let mut w = Workdir::new(&format!("{no_region}{resource}"));
+    let mut w = workdir(&format!("{no_region}{resource}"));
     for k in ["AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"] {
         w.unset(k);
     }
@@ -257,7 +257,7 @@ fn provider_reports_missing_region_and_credentials() {
 #[test]
 fn data_sources_refuse_bad_keys_and_name_what_is_missing() {
     let emu = emulator::shared();
-    let w = Workdir::new(&format!(
+    let w = workdir(&format!(
         "{}data \"personalize_recipe\" \"r\" {{\n  name = \"aws-nope\"\n}}\n",
         header(Some(emu.endpoint()))
     ));
@@ -265,7 +265,7 @@ fn data_sources_refuse_bad_keys_and_name_what_is_missing() {
     assert!(out.contains("Recipe not found"), "{out}");
     assert!(out.contains("no Recipe \"aws-nope\" exists"), "{out}");
 
-    let w = Workdir::new(&format!(
+    let w = workdir(&format!(
         "{}data \"personalize_recipe\" \"r\" {{\n  name = \"bad name\"\n}}\ndata \"personalize_campaign\" \"c\" {{\n  arn = \"campaign/x\"\n}}\n",
         header(Some(emu.endpoint()))
     ));

@@ -8,7 +8,7 @@
 mod common;
 
 use common::emulator::{self, INTERACTIONS_SCHEMA};
-use common::{header, Workdir};
+use common::{header, workdir};
 
 /// What to expect from changing the configuration from `v1` to `v2`.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -50,7 +50,7 @@ fn run(case: Case<'_>) {
             res.replace("PREFIX", case.prefix)
         )
     };
-    let mut w = Workdir::new(&cfg(case.v1));
+    let mut w = workdir(&cfg(case.v1));
 
     // basic
     w.ok(&["apply", "-auto-approve", "-no-color"]);

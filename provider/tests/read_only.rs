@@ -9,7 +9,7 @@
 mod common;
 
 use common::emulator::{self, INTERACTIONS_SCHEMA};
-use common::{header, walkthrough, Workdir};
+use common::{header, walkthrough, workdir, Workdir};
 use serde_json::Value;
 
 const DATA: &str = r#"
@@ -120,7 +120,7 @@ fn data(w: &Workdir, address: &str) -> Value {
 #[test]
 fn read_only_attributes_and_data_sources_report_what_personalize_has() {
     let emu = emulator::shared();
-    let w = Workdir::new(&config(emu.endpoint(), false));
+    let w = workdir(&config(emu.endpoint(), false));
     w.ok(&["apply", "-auto-approve", "-no-color"]);
     let (code, plan) = w.plan_exit_code();
     assert_eq!(code, 0, "no change after apply:\n{plan}");
@@ -279,7 +279,7 @@ fn a_solution_without_an_active_version_is_a_clear_error() {
         header(Some(emu.endpoint())),
         walkthrough::data_chain("none-active"),
     );
-    let w = Workdir::new(&config);
+    let w = workdir(&config);
     let out = w.fails(&["apply", "-auto-approve", "-no-color"]);
     assert!(
         out.contains("ACTIVE solution version of the solution not found"),
@@ -297,7 +297,7 @@ fn arns_and_recipes_are_in_the_partition_of_the_region() {
             + &format!(
                 "resource \"personalize_dataset_group\" \"g\" {{\n  name = \"partition-{partition}\"\n}}\n\ndata \"personalize_recipe\" \"up\" {{\n  name = \"aws-user-personalization\"\n}}\n\noutput \"recipe\" {{\n  value = data.personalize_recipe.up.arn\n}}\n"
             );
-        let w = Workdir::new(&config);
+        let w = workdir(&config);
         w.ok(&["apply", "-auto-approve", "-no-color"]);
         let group = w.resource("personalize_dataset_group.g").unwrap();
         assert!(
@@ -422,7 +422,7 @@ data "personalize_batch_segment_jobs" "v" {
 #[test]
 fn job_and_metric_attribution_data_sources_report_what_personalize_has() {
     let emu = emulator::shared();
-    let w = Workdir::new(
+    let w = workdir(
         &(header(Some(emu.endpoint()))
             + &JOBS.replace(
                 "SCHEMA",

@@ -8,7 +8,7 @@
 mod common;
 
 use common::emulator::{self, INTERACTIONS_SCHEMA};
-use common::{block_on, header, Workdir};
+use common::{block_on, header, workdir, Workdir};
 
 /// A domain dataset group named after `prefix`, its domain interactions schema and dataset, and
 /// the shared emulator's interactions imported.
@@ -90,7 +90,7 @@ const ADDRESS: &str = "personalize_recommender.x";
 #[test]
 fn recommender_basic_import_update_and_disappears() {
     let prefix = "rc";
-    let w = Workdir::new(&config(prefix, ""));
+    let w = workdir(&config(prefix, ""));
     // basic
     w.ok(&["apply", "-auto-approve", "-no-color"]);
     no_change(&w, "after apply");
@@ -153,7 +153,7 @@ fn recommender_basic_import_update_and_disappears() {
 #[test]
 fn a_recommender_created_stopped_is_inactive_and_a_stopped_one_takes_updates() {
     let prefix = "rs";
-    let w = Workdir::new(&config(prefix, "  status = \"INACTIVE\"\n"));
+    let w = workdir(&config(prefix, "  status = \"INACTIVE\"\n"));
     w.ok(&["apply", "-auto-approve", "-no-color"]);
     let created = w.resource(ADDRESS).unwrap();
     let arn = created["arn"].as_str().unwrap().to_owned();
@@ -178,7 +178,7 @@ fn a_recommender_created_stopped_is_inactive_and_a_stopped_one_takes_updates() {
 
 #[test]
 fn a_recipe_that_is_no_use_case_and_an_unknown_status_fail_the_plan() {
-    let w = Workdir::new(&format!(
+    let w = workdir(&format!(
         "{}{}",
         header(Some(emulator::shared().endpoint())),
         r#"

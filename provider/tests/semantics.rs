@@ -9,7 +9,7 @@ mod common;
 use aws_sdk_personalize::types::{CampaignConfig, SolutionUpdateConfig};
 use common::emulator::{self, Emulator};
 use common::walkthrough::data_chain;
-use common::{header, Workdir};
+use common::{header, workdir, Workdir};
 
 fn block_on<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
@@ -33,7 +33,7 @@ struct Steps<'a> {
 
 impl<'a> Steps<'a> {
     fn new(emu: &'a Emulator, prefix: &'a str, rest: &str) -> Self {
-        let w = Workdir::new(&Self::config(emu, prefix, rest));
+        let w = workdir(&Self::config(emu, prefix, rest));
         Self { w, emu, prefix }
     }
 
@@ -636,7 +636,7 @@ fn destroy_waits_out_an_import_and_stops_trainings_terraform_never_saw() {
         "  role_arn      = \"arn:aws:iam::123456789012:role/personalize\"\n}",
         "  role_arn      = \"arn:aws:iam::123456789012:role/personalize\"\n  timeouts {\n    create = \"1s\"\n  }\n}",
     );
-    let w = Workdir::new(&format!("{}{job_timeout}", header(Some(slow.endpoint()))));
+    let w = workdir(&format!("{}{job_timeout}", header(Some(slow.endpoint()))));
     let out = w.fails(&["apply", "-auto-approve", "-no-color"]);
     assert!(out.contains("waiting for Dataset Import Job"), "{out}");
     let job = w
@@ -662,7 +662,7 @@ fn destroy_waits_out_an_import_and_stops_trainings_terraform_never_saw() {
         .is_empty());
 
     // A training started behind Terraform's back (as automatic training does).
-    let w = Workdir::new(&format!(
+    let w = workdir(&format!(
         "{}{}\n{}",
         header(Some(slow.endpoint())),
         data_chain("dst"),

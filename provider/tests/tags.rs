@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_personalize::types::Tag;
 use common::emulator::{self, Emulator};
-use common::{block_on, header, walkthrough, Workdir};
+use common::{block_on, header, walkthrough, workdir};
 
 type Tags = BTreeMap<String, String>;
 
@@ -111,7 +111,7 @@ const TAGGABLE: [&str; 8] = [
 #[test]
 fn tags_are_added_changed_and_removed_in_place_on_every_taggable_resource() {
     let emu = emulator::shared();
-    let w = Workdir::new(&walkthrough_tagged(emu.endpoint(), None));
+    let w = workdir(&walkthrough_tagged(emu.endpoint(), None));
     w.ok(&["apply", "-auto-approve", "-no-color"]);
     let arns: Vec<(&str, String)> = TAGGABLE
         .iter()
@@ -191,7 +191,7 @@ fn default_tags_reach_tags_all_and_the_resource_tag_wins() {
     };
     // `owner` repeats a default with the same value: it stays the resource's own, no diff.
     let own = "  tags = { team = \"ml\", app = \"movies\", owner = \"data\" }\n";
-    let w = Workdir::new(&group(
+    let w = workdir(&group(
         emu.endpoint(),
         &defaults("prod"),
         "tags-defaults",
@@ -283,7 +283,7 @@ fn default_tags_reach_tags_all_and_the_resource_tag_wins() {
 fn tags_changed_out_of_band_show_in_the_next_plan_and_apply_restores_them() {
     let emu = emulator::shared();
     let own = "  tags = { team = \"recs\", env = \"prod\" }\n";
-    let w = Workdir::new(&group(emu.endpoint(), "", "tags-drift", own));
+    let w = workdir(&group(emu.endpoint(), "", "tags-drift", own));
     w.ok(&["apply", "-auto-approve", "-no-color"]);
     let arn = w.resource("personalize_dataset_group.g").unwrap()["arn"]
         .as_str()
@@ -318,7 +318,7 @@ fn ignore_tags_are_never_read_set_or_removed() {
     let emu = emulator::shared();
     let ignore = "  ignore_tags {\n    keys         = [\"owner\"]\n    key_prefixes = [\"ext:\"]\n  }\n  default_tags {\n    tags = { owner = \"terraform\", env = \"prod\" }\n  }\n";
     let own = "  tags = { app = \"movies\" }\n";
-    let w = Workdir::new(&group(emu.endpoint(), ignore, "tags-ignore", own));
+    let w = workdir(&group(emu.endpoint(), ignore, "tags-ignore", own));
     w.ok(&["apply", "-auto-approve", "-no-color"]);
     let r = w.resource("personalize_dataset_group.g").unwrap();
     let arn = r["arn"].as_str().unwrap().to_owned();
@@ -363,7 +363,7 @@ fn ignore_tags_are_never_read_set_or_removed() {
 
 #[test]
 fn provider_tag_blocks_refuse_bad_values_at_validate() {
-    let w = Workdir::new(&group(
+    let w = workdir(&group(
         "http://127.0.0.1:1",
         "  default_tags {\n    tags = { \"aws:owner\" = \"x\" }\n  }\n  ignore_tags {\n    keys = [\"\"]\n  }\n",
         "tags-bad",

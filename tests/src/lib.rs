@@ -10,6 +10,7 @@
 //! - [`https`]: a static HTTPS host on loopback (a provider network mirror's server).
 //! - [`kinesis`]: Kinesis events as Lambda delivers them, for handler tests.
 //! - [`openapi`]: `api/openapi.yaml` as JSON.
+//! - [`provider`]: the provider tests' fixtures: their emulator, provider block and walkthrough.
 //! - [`workdir`]: a Terraform working directory using the locally built provider.
 //! - Re-exported from `devenv`: [`paths`], [`python`], [`terraform`], [`moto`], [`process`],
 //!   [`movies_domain`].
@@ -23,4 +24,5 @@ pub mod hcl;
 pub mod https;
 pub mod kinesis;
 pub mod openapi;
+pub mod provider;
 pub mod workdir;

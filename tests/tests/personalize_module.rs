@@ -47,7 +47,9 @@ fn tuning(click: f64, popularity: f64) -> String {
 /// A Terraform working directory using the locally built provider.
 fn workdir() -> Workdir {
     let provider = paths::workspace_bin("terraform-provider-personalize").unwrap();
-    Workdir::new(provider.parent().unwrap()).unwrap()
+    Workdir::new(provider.parent().unwrap())
+        .unwrap()
+        .without_color()
 }
 
 /// A root configuration calling the module with the walkthrough's files and `extra` inputs.

@@ -1,17 +1,21 @@
 //! What the integration tests share: SDK clients for a server, small synthetic data, and the
 //! resource chain up to an ACTIVE campaign.
 
-#![allow(dead_code)]
+// Each test binary uses a part of this module.
+#![allow(dead_code, unused_imports)]
 
 use std::path::Path;
 
-use aws_sdk_personalize::types::DataSource;
+use personalize_local::testing::chain;
+pub use personalize_local::testing::chain::{
+    campaign, dataset, dataset_group, event_tracker, solution_version, trained_version,
+    INTERACTIONS_SCHEMA, ROLE,
+};
 use personalize_local::testing::TestServer;
 use personalize_local::{app, AppState, Config, Server};
 
 pub const REGION: &str = "eu-west-1";
 
-pub const INTERACTIONS_SCHEMA: &str = r#"{"type":"record","name":"Interactions","namespace":"com.amazonaws.personalize.schema","fields":[{"name":"USER_ID","type":"string"},{"name":"ITEM_ID","type":"string"},{"name":"TIMESTAMP","type":"long"},{"name":"EVENT_TYPE","type":"string"}],"version":"1.0"}"#;
 pub const ITEMS_SCHEMA: &str = r#"{"type":"record","name":"Items","namespace":"com.amazonaws.personalize.schema","fields":[{"name":"ITEM_ID","type":"string"},{"name":"GENRE","type":"string","categorical":true}],"version":"1.0"}"#;
 
 /// The three real SDK clients pointed at a server.
@@ -193,43 +197,7 @@ impl Fixture {
     }
 }
 
-/// The role every test import names.
-pub const ROLE: &str = "arn:aws:iam::123456789012:role/personalize";
-
-/// Creates a schema from `schema_json` and a dataset of `ty` on it, both named `name`;
-/// returns (schema ARN, dataset ARN).
-pub async fn dataset(
-    p: &aws_sdk_personalize::Client,
-    group: &str,
-    name: &str,
-    ty: &str,
-    schema_json: &str,
-) -> (String, String) {
-    let schema = p
-        .create_schema()
-        .name(name)
-        .schema(schema_json)
-        .send()
-        .await
-        .unwrap()
-        .schema_arn
-        .unwrap();
-    let dataset = p
-        .create_dataset()
-        .name(name)
-        .dataset_group_arn(group)
-        .dataset_type(ty)
-        .schema_arn(&schema)
-        .send()
-        .await
-        .unwrap()
-        .dataset_arn
-        .unwrap();
-    (schema, dataset)
-}
-
-/// Imports `s3://data/{key}` into `dataset` (with `role`, if any) and describes the job once
-/// the call returns (ACTIVE at once on an instant server, unless the data is refused).
+/// [`chain::import`] of `s3://data/{key}`: the data root of [`data_root`].
 pub async fn import(
     p: &aws_sdk_personalize::Client,
     dataset: &str,
@@ -237,39 +205,7 @@ pub async fn import(
     key: &str,
     role: Option<&str>,
 ) -> aws_sdk_personalize::types::DatasetImportJob {
-    let job = p
-        .create_dataset_import_job()
-        .job_name(job_name)
-        .dataset_arn(dataset)
-        .set_role_arn(role.map(str::to_owned))
-        .data_source(
-            DataSource::builder()
-                .data_location(format!("s3://data/{key}"))
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap()
-        .dataset_import_job_arn
-        .unwrap();
-    p.describe_dataset_import_job()
-        .dataset_import_job_arn(&job)
-        .send()
-        .await
-        .unwrap()
-        .dataset_import_job
-        .unwrap()
-}
-
-/// Creates a custom dataset group named `name`; its ARN.
-pub async fn dataset_group(p: &aws_sdk_personalize::Client, name: &str) -> String {
-    p.create_dataset_group()
-        .name(name)
-        .send()
-        .await
-        .unwrap()
-        .dataset_group_arn
-        .unwrap()
+    chain::import(p, dataset, job_name, &format!("s3://data/{key}"), role).await
 }
 
 /// Creates everything up to an ACTIVE campaign and an event tracker on an instant server.
@@ -298,22 +234,8 @@ pub async fn build_chain(c: &Clients, name: &str) -> Chain {
         "arn:aws:personalize:::recipe/aws-user-personalization",
     )
     .await;
-    let campaign = p
-        .create_campaign()
-        .name(name)
-        .solution_version_arn(&version)
-        .send()
-        .await
-        .unwrap()
-        .campaign_arn
-        .unwrap();
-    let tracker = p
-        .create_event_tracker()
-        .name(name)
-        .dataset_group_arn(&group)
-        .send()
-        .await
-        .unwrap();
+    let campaign = campaign(p, name, &version).await;
+    let (tracker, tracking_id) = event_tracker(p, name, &group).await;
     Chain {
         group,
         interactions_schema,
@@ -323,67 +245,9 @@ pub async fn build_chain(c: &Clients, name: &str) -> Chain {
         solution,
         version,
         campaign,
-        tracker: tracker.event_tracker_arn.unwrap(),
-        tracking_id: tracker.tracking_id.unwrap(),
+        tracker,
+        tracking_id,
     }
-}
-
-/// A solution of `recipe` in `group` (with `event_type` and `config`, if given) and its first
-/// version, described once CreateSolutionVersion returns (trained or failed, on an instant
-/// server): (solution ARN, version).
-pub async fn solution_version(
-    p: &aws_sdk_personalize::Client,
-    group: &str,
-    name: &str,
-    recipe: &str,
-    event_type: Option<&str>,
-    config: Option<aws_sdk_personalize::types::SolutionConfig>,
-) -> (String, aws_sdk_personalize::types::SolutionVersion) {
-    let solution = p
-        .create_solution()
-        .name(name)
-        .dataset_group_arn(group)
-        .recipe_arn(recipe)
-        .set_event_type(event_type.map(str::to_owned))
-        .set_solution_config(config)
-        .send()
-        .await
-        .unwrap()
-        .solution_arn
-        .unwrap();
-    let version = p
-        .create_solution_version()
-        .solution_arn(&solution)
-        .send()
-        .await
-        .unwrap()
-        .solution_version_arn
-        .unwrap();
-    let v = p
-        .describe_solution_version()
-        .solution_version_arn(&version)
-        .send()
-        .await
-        .unwrap();
-    (solution, v.solution_version.unwrap())
-}
-
-/// A solution of `recipe` in `group` and its first version, trained (ACTIVE) on an instant
-/// server: (solution ARN, version ARN).
-pub async fn trained_version(
-    p: &aws_sdk_personalize::Client,
-    group: &str,
-    name: &str,
-    recipe: &str,
-) -> (String, String) {
-    let (solution, v) = solution_version(p, group, name, recipe, None, None).await;
-    assert_eq!(
-        v.status.as_deref(),
-        Some("ACTIVE"),
-        "{:?}",
-        v.failure_reason
-    );
-    (solution, v.solution_version_arn.unwrap())
 }
 
 /// The item ids recommended to `user`.

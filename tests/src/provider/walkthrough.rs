@@ -31,7 +31,7 @@ resource "personalize_dataset_import_job" "interactions" {{
   role_arn      = "arn:aws:iam::123456789012:role/personalize"
 }}
 "#,
-        schema = testkit::terraform::hcl_string(INTERACTIONS_SCHEMA),
+        schema = crate::terraform::hcl_string(INTERACTIONS_SCHEMA),
     )
 }
 

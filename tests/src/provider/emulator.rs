@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use personalize_local::testing::TestServer;
 
 /// The shared emulator and its data root.
+#[derive(Debug)]
 pub struct Emulator {
     /// The server (stops when the test binary ends).
     pub server: TestServer,
@@ -84,12 +85,8 @@ impl Emulator {
 
     /// A Personalize control-plane client for checks behind Terraform's back.
     pub fn client(&self) -> aws_sdk_personalize::Client {
-        aws_sdk_personalize::Client::new(&sdk_config_local(self.endpoint()))
+        aws_sdk_personalize::Client::new(&sdk_config::local(self.endpoint(), "us-east-1"))
     }
-}
-
-fn sdk_config_local(endpoint: &str) -> aws_config::SdkConfig {
-    sdk_config::local(endpoint, "us-east-1")
 }
 
 /// Interactions of two taste clusters: 30 users, 40 items, 12 events each.
@@ -112,4 +109,4 @@ pub fn interactions_csv() -> String {
 }
 
 /// The Interactions schema of the walkthrough.
-pub const INTERACTIONS_SCHEMA: &str = r#"{"type":"record","name":"Interactions","namespace":"com.amazonaws.personalize.schema","fields":[{"name":"USER_ID","type":"string"},{"name":"ITEM_ID","type":"string"},{"name":"TIMESTAMP","type":"long"},{"name":"EVENT_TYPE","type":"string"}],"version":"1.0"}"#;
+pub use personalize_local::testing::chain::INTERACTIONS_SCHEMA;

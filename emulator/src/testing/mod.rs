@@ -1,12 +1,16 @@
 //! The server for other crates' tests: [`TestServer`] runs it on `127.0.0.1:0` on its own
 //! thread and tokio runtime, so sync and async tests alike can use it, and stops it on drop.
 //! [`TestServer::server`] gives the test the server's state and fault injector, and
-//! [`TestServer::training_events`] what training would read.
+//! [`TestServer::training_events`] what training would read. With the `testing` feature,
+//! [`chain`] builds the resources up to a campaign through the real SDK.
 
 use std::collections::BTreeMap;
 use std::thread::JoinHandle;
 
 use crate::{AppState, Config};
+
+#[cfg(feature = "testing")]
+pub mod chain;
 
 /// A running server.
 #[derive(Debug)]
