@@ -59,7 +59,7 @@ pub async fn create_batch_inference_job(
     ctx.server.state.mutate(|inner, writes| {
         let version = inner.get(Kind::SolutionVersion, &version_arn)?;
         require_active(version, "Solution version")?;
-        let recipe = recipe_name(version.str("recipeArn").unwrap_or("")).unwrap_or("");
+        let recipe = recipe_name(version.recipe_arn().unwrap_or("")).unwrap_or("");
         batch::check_recipe(recipe).map_err(ApiError::invalid)?;
         let group = version.parent(Kind::DatasetGroup).unwrap_or("").to_owned();
         if let Some(filter_arn) = input.get("filterArn").and_then(Value::as_str) {

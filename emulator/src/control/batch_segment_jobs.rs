@@ -46,7 +46,7 @@ pub async fn create_batch_segment_job(
     ctx.server.state.mutate(|inner, writes| {
         let version = inner.get(Kind::SolutionVersion, &version_arn)?;
         require_active(version, "Solution version")?;
-        let recipe = recipe_name(version.str("recipeArn").unwrap_or("")).unwrap_or("");
+        let recipe = recipe_name(version.recipe_arn().unwrap_or("")).unwrap_or("");
         if !crate::data::segment::is_segmentation(recipe) {
             return Err(ApiError::invalid(format!(
                 "A batch segment job needs a solution version of a USER_SEGMENTATION recipe \

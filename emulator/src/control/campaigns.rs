@@ -75,8 +75,7 @@ pub fn resolve_version(inner: &impl View, arn: &str) -> Result<String, ApiError>
         .children(Kind::SolutionVersion, Kind::Solution, solution)
         .filter(|v| v.status() == "ACTIVE")
         .max_by_key(|v| v.seq)
-        .and_then(|v| v.str("solutionVersionArn"))
-        .map(str::to_owned)
+        .map(|v| v.arn().to_owned())
         .ok_or_else(|| {
             ApiError::invalid(format!(
                 "Solution {solution} has no ACTIVE solution version for {arn}"
@@ -118,7 +117,7 @@ fn with_defaults(inner: &impl View, version_arn: &str, config: Option<&Value>) -
     let recipe = resolve_version(inner, version_arn)
         .ok()
         .and_then(|v| inner.get(Kind::SolutionVersion, &v).ok())
-        .and_then(|v| v.str("recipeArn"))
+        .and_then(|v| v.recipe_arn())
         .map(str::to_owned);
     let explores = recipe.is_some_and(|r| r.ends_with("recipe/aws-user-personalization"));
     if !explores {

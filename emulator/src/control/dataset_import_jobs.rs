@@ -57,7 +57,7 @@ pub async fn create_import_job(ctx: &Ctx, input: &Map<String, Value>) -> Result<
         {
             return Err(ApiError::in_use(format!(
                 "Dataset {dataset_arn} has an import job in progress: {}",
-                job.str("datasetImportJobArn").unwrap_or("")
+                job.arn()
             )));
         }
         let mut body = copy(

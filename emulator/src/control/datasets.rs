@@ -65,7 +65,7 @@ pub async fn create_dataset(ctx: &Ctx, input: &Map<String, Value>) -> Result<Val
             .children(Kind::Dataset, Kind::DatasetGroup, &group_arn)
             .find(|d| d.str("name") == Some(str_field(input, "name")))
         {
-            return Err(ApiError::exists(other.str("datasetArn").unwrap_or("")));
+            return Err(ApiError::exists(other.arn()));
         }
         let mut body = copy(
             input,

@@ -27,7 +27,7 @@ pub async fn create_event_tracker(
             .children(Kind::EventTracker, Kind::DatasetGroup, &group_arn)
             .next()
         {
-            return Err(ApiError::exists(t.str("eventTrackerArn").unwrap_or("")));
+            return Err(ApiError::exists(t.arn()));
         }
         let mut body = Map::new();
         body.insert("name".into(), str_field(input, "name").into());
@@ -44,7 +44,7 @@ pub async fn create_event_tracker(
                 d.str("datasetType")
                     .is_some_and(|t| t.eq_ignore_ascii_case("interactions"))
             })
-            .filter_map(|d| d.str("datasetArn").map(str::to_owned))
+            .map(|d| d.arn().to_owned())
             .collect();
         for d in interactions {
             if let Some(r) = inner.records.get_mut(&d) {

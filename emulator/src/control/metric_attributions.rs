@@ -107,7 +107,7 @@ pub async fn create_metric_attribution(
                 ErrorKind::ResourceAlreadyExists,
                 format!(
                     "Dataset group {group_arn} already has a metric attribution: {} (one per dataset group)",
-                    other.str("metricAttributionArn").unwrap_or("")
+                    other.arn()
                 ),
             ));
         }

@@ -31,7 +31,7 @@ pub const DEFAULT_MIN_RPS: u64 = 1;
 /// # Errors
 /// InvalidInputException when its recipe is no use case (only a corrupt record).
 pub fn use_case(recommender: &Record) -> Result<&'static UseCase, ApiError> {
-    let recipe = recommender.str("recipeArn").unwrap_or("");
+    let recipe = recommender.recipe_arn().unwrap_or("");
     use_case_of(recipe).ok_or_else(|| {
         ApiError::invalid(format!("{recipe} is not the recipe of a domain use case"))
     })

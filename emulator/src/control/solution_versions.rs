@@ -26,7 +26,7 @@ fn check_update_mode(
     solution_arn: &str,
     solution: &crate::state::Record,
 ) -> Result<(), ApiError> {
-    let recipe = solution.str("recipeArn").unwrap_or("");
+    let recipe = solution.recipe_arn().unwrap_or("");
     if !UPDATE_RECIPES.contains(&recipe) {
         return Err(ApiError::invalid(format!(
             "trainingMode UPDATE needs a solution of the User-Personalization or HRNN-Coldstart recipe; {solution_arn} uses {}",
@@ -75,7 +75,7 @@ pub async fn create_solution_version(
         {
             return Err(ApiError::in_use(format!(
                 "Solution {solution_arn} is already training {}",
-                v.str("solutionVersionArn").unwrap_or("")
+                v.arn()
             )));
         }
         if mode == "UPDATE" {

@@ -78,8 +78,8 @@ pub fn put_action_interactions(ctx: &Ctx, input: &Map<String, Value>) -> Result<
                 dataset.status()
             )));
         }
-        let group = dataset.str("datasetGroupArn").unwrap_or("").to_owned();
-        let schema = events::schema_of(inner, dataset.str("datasetArn").unwrap_or(""));
+        let group = dataset.parent(Kind::DatasetGroup).unwrap_or("").to_owned();
+        let schema = events::schema_of(inner, dataset.arn());
         let seen = inner.logs.get(&group).map(|l| &l.seen);
         let mut in_call = HashSet::new();
         let mut batch = Vec::new();
@@ -141,7 +141,7 @@ pub fn gather_actions(inner: &impl View, group: &str, upto: u64) -> (Vec<Item>, 
     let mut actions: BTreeMap<String, Item> = BTreeMap::new();
     let mut interactions = Vec::new();
     for dataset in inner.children(Kind::Dataset, Kind::DatasetGroup, group) {
-        match inner.rows().get(dataset.str("datasetArn").unwrap_or("")) {
+        match inner.rows().get(dataset.arn()) {
             Some(Rows::Actions(v)) => {
                 actions.extend(v.iter().map(|a| (a.item_id.clone(), a.clone())));
             }
@@ -195,7 +195,7 @@ pub async fn get_action_recommendations(
             campaign.deployed_version().unwrap_or(""),
         )?;
         let version = inner.get(Kind::SolutionVersion, &version_arn)?;
-        let recipe = super::training::recipe_name(version.str("recipeArn").unwrap_or(""));
+        let recipe = super::training::recipe_name(version.recipe_arn().unwrap_or(""));
         if recipe != Some(RECIPE) {
             return Err(ApiError::invalid(format!(
                 "Campaign {campaign_arn} serves {}, not a PERSONALIZED_ACTIONS recipe \
@@ -203,7 +203,7 @@ pub async fn get_action_recommendations(
                 recipe.unwrap_or("another recipe")
             )));
         }
-        let group = version.str("datasetGroupArn").unwrap_or("").to_owned();
+        let group = version.parent(Kind::DatasetGroup).unwrap_or("").to_owned();
         let filter_expr = match input.get("filterArn").and_then(Value::as_str) {
             None => None,
             Some(arn) => {
@@ -214,7 +214,7 @@ pub async fn get_action_recommendations(
                         f.status()
                     )));
                 }
-                if f.str("datasetGroupArn") != Some(group.as_str()) {
+                if f.parent(Kind::DatasetGroup) != Some(group.as_str()) {
                     return Err(ApiError::invalid(format!(
                         "Filter {arn} belongs to another dataset group"
                     )));

@@ -107,7 +107,7 @@ fn job_of(server: &AppState, job_arn: &str) -> Result<Job, String> {
     let job = inner
         .get(Kind::BatchInferenceJob, job_arn)
         .map_err(|e| e.message)?;
-    let version_arn = job.str("solutionVersionArn").unwrap_or("").to_owned();
+    let version_arn = job.parent(Kind::SolutionVersion).unwrap_or("").to_owned();
     let version = inner
         .get(Kind::SolutionVersion, &version_arn)
         .map_err(|_| format!("The solution version {version_arn} no longer exists"))?;
@@ -117,7 +117,7 @@ fn job_of(server: &AppState, job_arn: &str) -> Result<Job, String> {
             version.status()
         ));
     }
-    let recipe = super::training::recipe_name(version.str("recipeArn").unwrap_or(""))
+    let recipe = super::training::recipe_name(version.recipe_arn().unwrap_or(""))
         .unwrap_or("")
         .to_owned();
     let recipe_type = personalize_recommender::recipe(&recipe)

@@ -75,7 +75,7 @@ pub fn delete_users(
     let mut deleted = 0u64;
     let datasets: Vec<String> = txn
         .children(Kind::Dataset, Kind::DatasetGroup, group)
-        .filter_map(|d| d.str("datasetArn").map(str::to_owned))
+        .map(|d| d.arn().to_owned())
         .collect();
     for arn in datasets {
         let kept = match txn.rows().get(&arn) {

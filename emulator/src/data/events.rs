@@ -230,7 +230,7 @@ pub fn snake_upper(key: &str) -> String {
 
 pub(crate) fn schema_of(inner: &impl View, dataset_arn: &str) -> Option<Schema> {
     let dataset = inner.records().get(dataset_arn)?;
-    let schema = inner.records().get(dataset.str("schemaArn")?)?;
+    let schema = inner.records().get(dataset.parent(Kind::Schema)?)?;
     avro::parse(schema.str("schema")?).ok()
 }
 
@@ -276,7 +276,7 @@ pub fn put_events(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiErr
                 tracker.status()
             )));
         }
-        let group = tracker.str("datasetGroupArn").unwrap_or("").to_owned();
+        let group = tracker.parent(Kind::DatasetGroup).unwrap_or("").to_owned();
         let interactions_schema = inner
             .children(Kind::Dataset, Kind::DatasetGroup, &group)
             .find(|d| {
@@ -284,7 +284,7 @@ pub fn put_events(ctx: &Ctx, input: &Map<String, Value>) -> Result<Value, ApiErr
                     .and_then(|t| DatasetType::parse(t).ok())
                     == Some(DatasetType::Interactions)
             })
-            .and_then(|d| schema_of(inner, d.str("datasetArn").unwrap_or("")));
+            .and_then(|d| schema_of(inner, d.arn()));
         let mut batch = Vec::new();
         let mut in_call = HashSet::new();
         for (i, event) in events.iter().enumerate() {
@@ -386,7 +386,7 @@ fn target_dataset(
     let schema = schema_of(inner, arn)
         .ok_or_else(|| ApiError::invalid(format!("{arn} has no valid schema")))?;
     Ok((
-        dataset.str("datasetGroupArn").unwrap_or("").to_owned(),
+        dataset.parent(Kind::DatasetGroup).unwrap_or("").to_owned(),
         schema,
     ))
 }

@@ -213,17 +213,17 @@ pub async fn run(server: AppState, job_arn: String) -> Result<Apply, String> {
         let job = inner
             .get(Kind::DatasetExportJob, &job_arn)
             .map_err(|e| e.message)?;
-        let dataset_arn = job.str("datasetArn").unwrap_or("");
+        let dataset_arn = job.parent(Kind::Dataset).unwrap_or("");
         let dataset = inner
             .get(Kind::Dataset, dataset_arn)
             .map_err(|_| format!("The dataset {dataset_arn} no longer exists"))?;
         let schema = inner
-            .get(Kind::Schema, dataset.str("schemaArn").unwrap_or(""))
+            .get(Kind::Schema, dataset.parent(Kind::Schema).unwrap_or(""))
             .map_err(|e| e.message)?;
         let schema = avro::parse(schema.str("schema").unwrap_or(""))?;
         let ty = avro::DatasetType::parse(dataset.str("datasetType").unwrap_or(""))?;
         let mode = Mode::parse(job.str("ingestionMode").unwrap_or("PUT"));
-        let group = dataset.str("datasetGroupArn").unwrap_or("");
+        let group = dataset.parent(Kind::DatasetGroup).unwrap_or("");
         let records = records(&*inner, dataset_arn, group, mode);
         let newest = mode == Mode::All && ty != avro::DatasetType::Interactions;
         let path = job

@@ -117,7 +117,7 @@ impl Signals {
             *first = (*first).min(i.timestamp);
         };
         for dataset in inner.children(Kind::Dataset, Kind::DatasetGroup, group_arn) {
-            match inner.rows().get(dataset.str("datasetArn").unwrap_or("")) {
+            match inner.rows().get(dataset.arn()) {
                 Some(Rows::Interactions(v)) => v.iter().for_each(&mut interaction),
                 Some(Rows::Items(v)) => {
                     created.extend(v.iter().filter_map(|i| Some((i.item_id.clone(), date(i)?))));

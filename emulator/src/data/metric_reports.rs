@@ -387,7 +387,7 @@ pub fn plan_for_group(inner: &impl View, group: &str) -> Result<Plan, String> {
         .children(Kind::MetricAttribution, Kind::DatasetGroup, group)
         .next()
         .ok_or_else(|| format!("dataset group {group} has no metric attribution"))?;
-    let arn = record.str("metricAttributionArn").unwrap_or("").to_owned();
+    let arn = record.arn().to_owned();
     if record.status() != "ACTIVE" {
         return Err(format!("metric attribution {arn} is {}", record.status()));
     }
@@ -439,8 +439,7 @@ fn item_values(inner: &impl View, group: &str, metrics: &[Metric]) -> ItemValues
         out.insert(item.item_id.clone(), values);
     };
     for dataset in inner.children(Kind::Dataset, Kind::DatasetGroup, group) {
-        if let Some(Rows::Items(items)) = inner.rows().get(dataset.str("datasetArn").unwrap_or(""))
-        {
+        if let Some(Rows::Items(items)) = inner.rows().get(dataset.arn()) {
             items.iter().for_each(&mut put);
         }
     }
@@ -463,7 +462,7 @@ pub fn group_schemas(inner: &impl View, group: &str) -> HashMap<&'static str, Sc
         };
         let schema = inner
             .records()
-            .get(dataset.str("schemaArn").unwrap_or(""))
+            .get(dataset.parent(Kind::Schema).unwrap_or(""))
             .and_then(|s| s.str("schema"))
             .and_then(|s| super::avro::parse(s).ok());
         if let Some(schema) = schema {
@@ -510,7 +509,7 @@ pub async fn flush(server: &AppState) -> Vec<String> {
             .values()
             .filter(|r| r.kind == Kind::MetricAttribution)
             .filter_map(|r| {
-                let group = r.str("datasetGroupArn")?;
+                let group = r.parent(Kind::DatasetGroup)?;
                 let plan = plan_for_group(&*inner, group).ok()?;
                 let after = r.body.get("reportedSeq").and_then(Value::as_u64)?;
                 let log = inner.logs.get(group)?;

@@ -119,12 +119,12 @@ async fn run_import(server: AppState, job_arn: String) -> Result<Apply, String> 
         let job = inner
             .get(Kind::DatasetImportJob, &job_arn)
             .map_err(|e| e.message)?;
-        let dataset_arn = job.str("datasetArn").unwrap_or("").to_owned();
+        let dataset_arn = job.parent(Kind::Dataset).unwrap_or("").to_owned();
         let dataset = inner
             .get(Kind::Dataset, &dataset_arn)
             .map_err(|e| e.message)?;
         let schema = inner
-            .get(Kind::Schema, dataset.str("schemaArn").unwrap_or(""))
+            .get(Kind::Schema, dataset.parent(Kind::Schema).unwrap_or(""))
             .map_err(|e| e.message)?;
         (
             dataset_arn.clone(),
@@ -139,7 +139,7 @@ async fn run_import(server: AppState, job_arn: String) -> Result<Apply, String> 
                 .get("publishAttributionMetricsToS3")
                 .and_then(serde_json::Value::as_bool)
                 .unwrap_or(false)
-                .then(|| dataset.str("datasetGroupArn").unwrap_or("").to_owned()),
+                .then(|| dataset.parent(Kind::DatasetGroup).unwrap_or("").to_owned()),
         )
     };
     let schema = avro::parse(&schema_text)?;

@@ -171,7 +171,7 @@ impl Source {
         config: Option<Value>,
     ) -> Result<Source, ApiError> {
         let version = inner.get(Kind::SolutionVersion, version_arn)?;
-        let recipe = super::training::recipe_name(version.str("recipeArn").unwrap_or(""))
+        let recipe = super::training::recipe_name(version.recipe_arn().unwrap_or(""))
             .unwrap_or("")
             .to_owned();
         if recipe == super::actions::RECIPE {
@@ -188,7 +188,7 @@ impl Source {
                 .unwrap_or(personalize_recommender::DEFAULT_TREND_INTERVAL)
         });
         let event_type = inner
-            .get(Kind::Solution, version.str("solutionArn").unwrap_or(""))
+            .get(Kind::Solution, version.parent(Kind::Solution).unwrap_or(""))
             .ok()
             .and_then(|solution| solution.str("eventType"))
             .filter(|t| !t.is_empty())
@@ -196,7 +196,7 @@ impl Source {
         Ok(Source {
             model: version_arn.to_owned(),
             trained_seq: version.trained_seq,
-            group: version.str("datasetGroupArn").unwrap_or("").to_owned(),
+            group: version.parent(Kind::DatasetGroup).unwrap_or("").to_owned(),
             recipe,
             config,
             event_type,
@@ -211,7 +211,7 @@ impl Source {
         Ok(Source {
             model: arn.to_owned(),
             trained_seq: r.trained_seq,
-            group: r.str("datasetGroupArn").unwrap_or("").to_owned(),
+            group: r.parent(Kind::DatasetGroup).unwrap_or("").to_owned(),
             recipe: use_case.recipe.to_owned(),
             config: r.body.get("recommenderConfig").cloned(),
             event_type: use_case.event_type.map(str::to_owned),
@@ -306,7 +306,7 @@ pub(crate) fn serving(
                         f.status()
                     )));
                 }
-                if f.str("datasetGroupArn") != Some(group.as_str()) {
+                if f.parent(Kind::DatasetGroup) != Some(group.as_str()) {
                     return Err(ApiError::invalid(format!(
                         "Filter {arn} belongs to another dataset group"
                     )));

@@ -42,7 +42,7 @@ pub fn gather(inner: &impl View, group_arn: &str, upto: u64) -> TrainingData {
     let mut items: BTreeMap<String, Item> = BTreeMap::new();
     let mut users: BTreeMap<String, User> = BTreeMap::new();
     for dataset in inner.children(Kind::Dataset, Kind::DatasetGroup, group_arn) {
-        let arn = dataset.str("datasetArn").unwrap_or("");
+        let arn = dataset.arn();
         match inner.rows().get(arn) {
             Some(Rows::Interactions(v)) => data.interactions.extend(v.iter().cloned()),
             Some(Rows::Items(v)) => items.extend(v.iter().map(|i| (i.item_id.clone(), i.clone()))),
@@ -98,7 +98,7 @@ pub fn options(version: &Record, version_arn: &str) -> TrainOptions {
     let events = config::events(config.get("eventsConfig")).unwrap_or_default();
     let columns = config::TrainingColumns::parse(config).unwrap_or_default();
     TrainOptions {
-        recipe: recipe_name(version.str("recipeArn").unwrap_or(""))
+        recipe: recipe_name(version.recipe_arn().unwrap_or(""))
             .unwrap_or("aws-user-personalization")
             .to_owned(),
         events,
@@ -130,7 +130,7 @@ pub async fn run(server: AppState, version_arn: String) -> Result<Apply, String>
         let inner = server.state.read();
         inner
             .get(Kind::SolutionVersion, &version_arn)
-            .map(|v| recipe_name(v.str("recipeArn").unwrap_or("")) == Some(super::actions::RECIPE))
+            .map(|v| recipe_name(v.recipe_arn().unwrap_or("")) == Some(super::actions::RECIPE))
             .unwrap_or(false)
     };
     if is_actions {
@@ -140,7 +140,7 @@ pub async fn run(server: AppState, version_arn: String) -> Result<Apply, String>
         .state
         .mutate(|inner, writes| {
             let version = inner.get(Kind::SolutionVersion, &version_arn)?;
-            let group = version.str("datasetGroupArn").unwrap_or("").to_owned();
+            let group = version.parent(Kind::DatasetGroup).unwrap_or("").to_owned();
             let opts = options(version, &version_arn);
             let search = config::search(&version.body)?;
             let (data, watermark) = snapshot(inner, writes, &version_arn, &group);
@@ -251,7 +251,7 @@ async fn run_actions(server: AppState, version_arn: String) -> Result<Apply, Str
                     super::actions::RECIPE
                 )));
             }
-            let group = version.str("datasetGroupArn").unwrap_or("").to_owned();
+            let group = version.parent(Kind::DatasetGroup).unwrap_or("").to_owned();
             let watermark = inner.next_seq;
             let (actions, interactions) = super::actions::gather_actions(inner, &group, watermark);
             let version = inner.records.get_mut(&version_arn).expect("checked above");
@@ -295,13 +295,13 @@ pub async fn metrics(
         let version = inner
             .get(Kind::SolutionVersion, version_arn)
             .map_err(|e| e.message)?;
-        if recipe_name(version.str("recipeArn").unwrap_or("")) == Some(super::actions::RECIPE) {
+        if recipe_name(version.recipe_arn().unwrap_or("")) == Some(super::actions::RECIPE) {
             return Err(format!(
                 "personalize-local computes no offline metrics for {} versions",
                 super::actions::RECIPE
             ));
         }
-        let group = version.str("datasetGroupArn").unwrap_or("");
+        let group = version.parent(Kind::DatasetGroup).unwrap_or("");
         (
             gather(&*inner, group, version.trained_seq),
             options(version, version_arn),

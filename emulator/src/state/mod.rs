@@ -212,6 +212,15 @@ impl Record {
         }
     }
 
+    /// The recipe a solution, solution version or recommender was created with (its
+    /// `recipeArn`); `None` for other kinds.
+    pub fn recipe_arn(&self) -> Option<&str> {
+        match self.kind {
+            Kind::Solution | Kind::SolutionVersion | Kind::Recommender => self.str("recipeArn"),
+            _ => None,
+        }
+    }
+
     /// The solution version a campaign deploys: its `solutionVersionArn`, a version or the
     /// `SOLUTION/$LATEST` form that follows the newest ACTIVE one. `None` for other kinds.
     pub fn deployed_version(&self) -> Option<&str> {
@@ -1012,6 +1021,47 @@ mod tests {
                 attributes: BTreeMap::new(),
             },
         }
+    }
+
+    fn record(kind: Kind, body: serde_json::Value) -> Record {
+        Record {
+            kind,
+            seq: 1,
+            body: body.as_object().cloned().unwrap_or_default(),
+            tags: BTreeMap::new(),
+            trained_seq: 0,
+        }
+    }
+
+    #[test]
+    fn typed_views_read_only_the_members_a_kind_has() {
+        let version = record(
+            Kind::SolutionVersion,
+            serde_json::json!({
+                "solutionVersionArn": "arn:v",
+                "solutionArn": "arn:s",
+                "datasetGroupArn": "arn:g",
+                "recipeArn": "arn:r",
+            }),
+        );
+        assert_eq!(version.arn(), "arn:v");
+        assert_eq!(version.parent(Kind::Solution), Some("arn:s"));
+        assert_eq!(version.parent(Kind::DatasetGroup), Some("arn:g"));
+        assert_eq!(version.recipe_arn(), Some("arn:r"));
+        // A member a kind does not declare is not read, even when the body carries it: the
+        // List filter bug this guards against matched a campaign on a member it lacks.
+        let campaign = record(
+            Kind::Campaign,
+            serde_json::json!({
+                "campaignArn": "arn:c",
+                "solutionVersionArn": "arn:v",
+                "solutionArn": "arn:s",
+                "recipeArn": "arn:r",
+            }),
+        );
+        assert_eq!(campaign.parent(Kind::SolutionVersion), Some("arn:v"));
+        assert_eq!(campaign.parent(Kind::Solution), None);
+        assert_eq!(campaign.recipe_arn(), None);
     }
 
     /// A record and one event with an eventId, in one mutation.

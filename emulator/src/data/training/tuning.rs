@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::recipe_arn;
 use crate::lifecycle::Apply;
-use crate::state::{Txn, Write, Writes};
+use crate::state::{Kind, Txn, Write, Writes};
 use crate::AppState;
 
 /// Runs `search` for `version_arn` on `data`; the version's `trained_seq` is already set.
@@ -96,7 +96,7 @@ pub(super) async fn run(
         };
         let automl = v.body.get("performAutoML").and_then(Value::as_bool) == Some(true);
         let hpo = v.body.get("performHPO").and_then(Value::as_bool) == Some(true);
-        let solution_arn = v.str("solutionArn").unwrap_or("").to_owned();
+        let solution_arn = v.parent(Kind::Solution).unwrap_or("").to_owned();
         v.body.insert("trainingHours".into(), Value::from(hours));
         // Kept like GetSolutionMetrics' cache: they are the winner's hold-out figures.
         v.body.insert("metrics".into(), metrics);
