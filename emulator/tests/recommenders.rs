@@ -169,6 +169,19 @@ impl Vod {
         self.describe(&arn).await
     }
 
+    /// A recommender of `use_case` named after it, with the default configuration, which must
+    /// have trained (ACTIVE at once on an instant server).
+    async fn active_recommender(&self, use_case: &str) -> aws_sdk_personalize::types::Recommender {
+        let r = self.recommender(use_case, use_case, None).await;
+        assert_eq!(
+            r.status(),
+            Some("ACTIVE"),
+            "{use_case}: {:?}",
+            r.failure_reason()
+        );
+        r
+    }
+
     async fn describe(&self, arn: &str) -> aws_sdk_personalize::types::Recommender {
         self.c
             .control
@@ -226,13 +239,7 @@ async fn every_video_on_demand_use_case_is_served_by_a_recommender() {
     let v = vod("vod").await;
     let mut arns = Vec::new();
     for use_case in VOD {
-        let r = v.recommender(use_case, use_case, None).await;
-        assert_eq!(
-            r.status(),
-            Some("ACTIVE"),
-            "{use_case}: {:?}",
-            r.failure_reason()
-        );
+        let r = v.active_recommender(use_case).await;
         assert_eq!(r.recipe_arn(), Some(recipe(use_case).as_str()));
         let metrics = r.model_metrics.clone().unwrap_or_default();
         assert!(
@@ -966,13 +973,7 @@ async fn every_ecommerce_use_case_is_served_by_a_recommender() {
         "aws-ecomm-popular-items-by-views",
         "aws-ecomm-popular-items-by-purchases",
     ] {
-        let r = v.recommender(use_case, use_case, None).await;
-        assert_eq!(
-            r.status(),
-            Some("ACTIVE"),
-            "{use_case}: {:?}",
-            r.failure_reason()
-        );
+        let r = v.active_recommender(use_case).await;
         arns.insert(use_case, r.recommender_arn.unwrap());
     }
     // v0 purchased the odd steps of its history.
