@@ -109,13 +109,7 @@ async fn nba_chain(c: &Clients, name: &str) -> Nba {
         (&interactions, "action_interactions.csv"),
     ] {
         let job_name = format!("{name}-{}", key.trim_end_matches(".csv").replace('_', "-"));
-        let job = import(p, dataset, &job_name, key, Some(ROLE)).await;
-        assert_eq!(
-            job.status.as_deref(),
-            Some("ACTIVE"),
-            "{:?}",
-            job.failure_reason
-        );
+        imported(p, dataset, &job_name, key).await;
     }
     let (_, version) = trained_version(p, &group, name, NBA).await;
     let campaign = p

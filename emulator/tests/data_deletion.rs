@@ -87,8 +87,7 @@ async fn deleted_users_leave_the_data_and_the_next_training_but_not_the_served_m
         users_schema,
     )
     .await;
-    let job = import(&c.control, &users, "deletes-users", "users.csv", Some(ROLE)).await;
-    assert_eq!(job.status(), Some("ACTIVE"), "{:?}", job.failure_reason());
+    imported(&c.control, &users, "deletes-users", "users.csv").await;
     c.events
         .put_users()
         .dataset_arn(&users)

@@ -79,8 +79,7 @@ async fn trends_follow_new_events_at_the_discovery_frequency_without_retraining(
     let p = &c.control;
     let group = dataset_group(p, "trend").await;
     let (_, interactions) = dataset(p, &group, "trend", "Interactions", INTERACTIONS_SCHEMA).await;
-    let job = import(p, &interactions, "trend", "trend.csv", Some(ROLE)).await;
-    assert_eq!(job.status(), Some("ACTIVE"), "{:?}", job.failure_reason());
+    imported(p, &interactions, "trend", "trend.csv").await;
 
     // A frequency AWS does not offer is refused, naming the ones it does.
     let refused = p
