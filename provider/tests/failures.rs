@@ -6,16 +6,8 @@
 mod common;
 
 use common::emulator::{self, INTERACTIONS_SCHEMA};
-use common::{header, workdir};
+use common::{block_on, header, workdir};
 use personalize_local::testing::TestServer;
-
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
 
 #[test]
 fn bad_csv_fails_the_apply_with_the_failure_reason_and_taints() {

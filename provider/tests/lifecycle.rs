@@ -8,7 +8,7 @@
 mod common;
 
 use common::emulator::{self, INTERACTIONS_SCHEMA};
-use common::{header, workdir};
+use common::{block_on, header, workdir};
 
 /// What to expect from changing the configuration from `v1` to `v2`.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -30,14 +30,6 @@ struct Case<'a> {
     change: Change,
     /// Deletes the resource by ARN behind Terraform's back (None: Personalize cannot).
     delete: Option<fn(&aws_sdk_personalize::Client, String)>,
-}
-
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
 }
 
 fn run(case: Case<'_>) {

@@ -9,15 +9,7 @@ mod common;
 use aws_sdk_personalize::types::{CampaignConfig, SolutionUpdateConfig};
 use common::emulator::{self, Emulator};
 use common::walkthrough::data_chain;
-use common::{header, workdir, Workdir};
-
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
+use common::{block_on, header, workdir, Workdir};
 
 /// Terraform's output with every run of whitespace as one space: it wraps diagnostics.
 fn squash(text: &str) -> String {
